@@ -1,0 +1,197 @@
+"""Personal-data recognizers that need code: street addresses (validated by usaddress),
+dates of birth in context, and person names signalled by honorifics, ranks and email headers.
+
+Each is a Presidio ``EntityRecognizer`` so it runs in the same engine, with the same result
+type and explanations, as Presidio's predefined recognizers.
+"""
+
+from __future__ import annotations
+
+import regex as re
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+
+# A time bound for every regular expression we run on document text, so that no pattern can
+# hang a batch on a pathological input (the `regex` module supports timeouts).
+REGEX_TIMEOUT = 2.0
+
+_STREET_SUFFIX = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter"
+    r"|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Plaza|Plz|Alley|Aly|Loop|Pike|Row|Run"
+    r"|Crescent|Cres|Close|Path|Point|Pt|Ridge|Park|Landing|Crossing|Xing|Commons|Walk|Route|Rte)\.?"
+)
+_UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Room|Rm|Bldg|Building|Fl|Floor|#)\.?\s*#?\s*[A-Z0-9-]{1,6})"
+_STATE = (r"(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]"
+          r"|T[NX]|UT|V[AT]|W[AIVY]|PR|GU|VI)")
+_CITY_LINE = rf"(?:,?[ \t]*\n?[ \t]*[A-Z][A-Za-z.' -]{{1,30}},?[ \t]+{_STATE}\.?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)"
+US_ADDRESS = re.compile(
+    rf"\b\d{{1,6}}[A-Z]?(?:[ \t]+(?:[NSEW]|North|South|East|West|NE|NW|SE|SW)\.?)?"
+    rf"(?:[ \t]+[A-Z0-9][A-Za-z0-9'.-]*){{1,4}}[ \t]+{_STREET_SUFFIX}"
+    rf"(?:[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}?{_CITY_LINE}?",
+)
+PO_BOX = re.compile(
+    rf"\b(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box)\s+\d{{1,7}}{_CITY_LINE}?", re.IGNORECASE)
+
+
+class UsAddressRecognizer(EntityRecognizer):
+    """US street addresses and PO boxes: a candidate pattern, validated by usaddress's
+    probabilistic parser (it must label a house number, a street name and a street type)."""
+
+    ENTITY = "US_STREET_ADDRESS"
+
+    def __init__(self):
+        super().__init__(supported_entities=[self.ENTITY], name="UsAddressRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:  # nothing to load
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        import usaddress
+
+        results = []
+        for m in US_ADDRESS.finditer(text, timeout=REGEX_TIMEOUT):
+            candidate = m.group(0)
+            try:
+                tagged, kind = usaddress.tag(candidate.replace("\n", " "))
+            except usaddress.RepeatedLabelError:
+                continue
+            labels = set(tagged)
+            if kind != "Street Address" or not {"AddressNumber", "StreetName"} <= labels:
+                continue
+            if "StreetNamePostType" not in labels and "StreetNamePreType" not in labels:
+                continue
+            score = 0.85 if ("StateName" in labels or "ZipCode" in labels) else 0.7
+            results.append(self._result(m.start(), m.end(), score,
+                                        f"usaddress parsed {', '.join(sorted(labels))}"))
+        for m in PO_BOX.finditer(text, timeout=REGEX_TIMEOUT):
+            results.append(self._result(m.start(), m.end(), 0.8, "post office box"))
+        return results
+
+    def _result(self, start, end, score, why):
+        return RecognizerResult(
+            entity_type=self.ENTITY, start=start, end=end, score=score,
+            analysis_explanation=AnalysisExplanation(self.name, score, textual_explanation=why),
+            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+        )
+
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+          r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}"
+        rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
+        rf"|\d{{1,2}}-{_MONTH}-\d{{2,4}})")
+DOB = re.compile(
+    rf"(?:\bD\.?O\.?B\.?|\bdate\s+of\s+birth|\bbirth\s*date|\bborn(?:\s+on)?|\bbirthday)"
+    rf"\s*[:\-]?\s*(?:is\s+|was\s+)?(?P<date>{DATE})",
+    re.IGNORECASE)
+
+
+class DateOfBirthRecognizer(EntityRecognizer):
+    """A date preceded by DOB / date of birth / born: a date of birth, unlike other dates,
+    which FOI releases keep."""
+
+    ENTITY = "DATE_OF_BIRTH"
+
+    def __init__(self):
+        super().__init__(supported_entities=[self.ENTITY], name="DateOfBirthRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in DOB.finditer(text, timeout=REGEX_TIMEOUT):
+            s, e = m.span("date")
+            out.append(RecognizerResult(
+                entity_type=self.ENTITY, start=s, end=e, score=0.95,
+                analysis_explanation=AnalysisExplanation(
+                    self.name, 0.95, textual_explanation=f"date after '{m.group(0)[:s - m.start()].strip()}'"),
+                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+            ))
+        return out
+
+
+_HONORIFIC = (r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Det|Detective|Sgt|Sergeant|Lt|Lieutenant|Capt|Captain"
+              r"|Cpl|Corporal|Officer|Deputy|Agent|Inspector|Insp|Cmdr|Commander|Col|Colonel|Maj|Major"
+              r"|Gen|General|Rev|Hon|Judge|Justice|Senator|Sen|Rep|Trooper|Tpr|Chief|Constable|PC|DC|DS|DI)")
+_NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?|[A-Z]\.|[A-Z][A-Z]+(?:[-'][A-Z]+)?)"
+HONORIFIC_NAME = re.compile(
+    rf"\b{_HONORIFIC}\.?[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})")
+HEADER_NAME = re.compile(
+    r"^(?:From|To|Cc|CC|Bcc|Sent by|Reply-To|Attn|Attention|Prepared by|Submitted by|Reporting Officer"
+    r"|Complainant|Victim|Witness|Suspect|Employee|Name|Applicant|Requester)[ \t]*:[ \t]*"
+    r"(?P<names>[^\n]+)$", re.MULTILINE)
+DISPLAY_NAME = re.compile(
+    r"(?P<name>[A-Z][A-Za-z'.-]+(?:,?[ \t]+[A-Z][A-Za-z'.-]+){1,3})[ \t]*<[^<>@\s]+@[^<>\s]+>")
+_NOT_NAMES = {"Department", "Office", "Agency", "Bureau", "Division", "Section", "Unit", "Police",
+              "County", "City", "State", "Federal", "National", "Service", "Services", "Team",
+              "Committee", "Board", "Council", "Re", "Fwd", "RE", "FW", "Inc", "LLC", "Corp",
+              "Center", "Centre", "Group", "Program", "Project", "Report", "Memo", "Memorandum"}
+
+
+class PersonNameRecognizer(EntityRecognizer):
+    """Names the small spaCy model misses: after an honorific or rank ("Det. Maria Lopez"),
+    email display names, and the name fields of headers and forms ("From: DOE, JOHN")."""
+
+    ENTITY = "PERSON"
+
+    def __init__(self):
+        super().__init__(supported_entities=[self.ENTITY], name="PersonNameRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in HONORIFIC_NAME.finditer(text, timeout=REGEX_TIMEOUT):
+            s, e = m.span("name")
+            if not self._plausible(text[s:e]):
+                continue
+            out.append(self._result(s, e, 0.8, "name after an honorific or rank"))
+        for m in DISPLAY_NAME.finditer(text, timeout=REGEX_TIMEOUT):
+            s, e = m.span("name")
+            if self._plausible(text[s:e]):
+                out.append(self._result(s, e, 0.85, "email display name"))
+        for m in HEADER_NAME.finditer(text, timeout=REGEX_TIMEOUT):
+            base = m.start("names")
+            for part in re.finditer(r"[^;\n]+", m.group("names")):
+                chunk = part.group(0)
+                chunk_start = base + part.start()
+                # "Doe, John" is one name; "John Doe, Jane Roe" are two.
+                pieces = ([(0, len(chunk))] if re.fullmatch(r"\s*[A-Z][A-Za-z'-]+,\s*[A-Z][A-Za-z'. -]+\s*", chunk)
+                          else [(p.start(), p.end()) for p in re.finditer(r"[^,]+", chunk)])
+                for ps, pe in pieces:
+                    piece = chunk[ps:pe]
+                    piece_clean = re.sub(r"<[^>]*>|\S+@\S+|\([^)]*\)", "", piece).strip(" \t\"'")
+                    if not piece_clean or not self._plausible(piece_clean):
+                        continue
+                    offset = chunk_start + ps + piece.find(piece_clean)
+                    out.append(self._result(offset, offset + len(piece_clean), 0.75, "name in a header field"))
+        return out
+
+    @staticmethod
+    def _plausible(name: str) -> bool:
+        words = re.findall(r"[A-Za-z][A-Za-z'.-]*", name)
+        if not words or len(words) > 5:
+            return False
+        if any(w.strip(".") in _NOT_NAMES for w in words):
+            return False
+        if any(ch.isdigit() for ch in name):
+            return False
+        return all(w[0].isupper() for w in words) and len(name.replace(" ", "")) >= 3
+
+    def _result(self, start, end, score, why):
+        return RecognizerResult(
+            entity_type=self.ENTITY, start=start, end=end, score=score,
+            analysis_explanation=AnalysisExplanation(self.name, score, textual_explanation=why),
+            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+        )
+
+
+def custom_recognizers() -> list[EntityRecognizer]:
+    return [UsAddressRecognizer(), DateOfBirthRecognizer(), PersonNameRecognizer()]

@@ -1,0 +1,178 @@
+"""Command line: `redactor run`, `redactor policy check|show`, `redactor recognizers list`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import EXIT_DOCUMENT_FAILED, EXIT_NEEDS_REVIEW, EXIT_OK, RedactorError
+from .settings import DEFAULT_MODEL, Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Redact public records for release: true removal, labelled exemptions, verified output.")
+policy_app = typer.Typer(no_args_is_help=True, help="Check or show a disclosure policy.")
+recognizers_app = typer.Typer(no_args_is_help=True, help="Inspect the recognizers.")
+app.add_typer(policy_app, name="policy")
+app.add_typer(recognizers_app, name="recognizers")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(exc: RedactorError) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command()
+def run(
+    inputs: List[Path] = typer.Argument(..., help="Files or folders (recursed) to process."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for release copies and the report."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Disclosure policy YAML (default: US FOIA)."),
+    model: str = typer.Option(None, "--model", help=f"spaCy pipeline for names (default {DEFAULT_MODEL}, "
+                                                     "or $REDACTOR_MODEL)."),
+    password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Documents processed in parallel."),
+    timeout: float = typer.Option(600.0, "--timeout", help="Seconds one document may take."),
+    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+) -> None:
+    """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
+    from .batch import Job, run_batch
+    from .ingest import discover
+    from .policy import load_policy
+    from .report import build_report, write_report
+
+    settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
+                        **({"model": model} if model else {}))
+    try:
+        pol = load_policy(policy) if policy else load_policy()
+        files = discover(inputs, out_dir)
+    except RedactorError as exc:
+        _fail(exc)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job_list = [Job(f, out_dir) for f in files]
+    results = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        task = progress.add_task("redacting", total=len(job_list))
+        for res in run_batch(job_list, settings, pol, workers=jobs,
+                             on_start=lambda j: progress.update(task, description=f"redacting {j.input.relpath}")):
+            results.append(res)
+            progress.advance(task)
+    report = build_report(results, pol, settings.model)
+    json_path, html_path = write_report(report, out_dir)
+    _summary(report)
+    failed = [d for d in report["documents"] if d["status"] == "failed"]
+    review = [d for d in report["documents"] if d["status"] == "needs_review"]
+    for d in failed:
+        err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
+    for d in review:
+        why = d["error"] or "decisions below the review threshold"
+        err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
+    out.print(f"Release copies: {out_dir}")
+    out.print(f"Report: {json_path} and {html_path}")
+    if failed:
+        raise typer.Exit(EXIT_DOCUMENT_FAILED)
+    if strict and review:
+        raise typer.Exit(EXIT_NEEDS_REVIEW)
+    raise typer.Exit(EXIT_OK)
+
+
+def _summary(report: dict) -> None:
+    s = report["summary"]
+    t = Table(title="redactor run")
+    t.add_column("documents", justify="right")
+    t.add_column("pages", justify="right")
+    t.add_column("redactions", justify="right")
+    for status in s["by_status"]:
+        t.add_column(status, justify="right")
+    t.add_row(str(s["documents"]), str(s["pages"]), str(s["redactions"]),
+              *[str(v) for v in s["by_status"].values()])
+    out.print(t)
+    if s["by_exemption"]:
+        ex = Table(title="redactions by exemption")
+        ex.add_column("exemption")
+        ex.add_column("count", justify="right")
+        for k, v in s["by_exemption"].items():
+            ex.add_row(k, str(v))
+        out.print(ex)
+
+
+@policy_app.command("check")
+def policy_check(file: Path = typer.Argument(..., help="Policy YAML file.")) -> None:
+    """Validate a policy file; print the first problem with its line number."""
+    from .policy import load_policy
+
+    try:
+        pol = load_policy(file)
+    except RedactorError as exc:
+        _fail(exc)
+    out.print(f"{file}: OK ({len(pol.rules)} rules, policy '{pol.name}')")
+
+
+@policy_app.command("show")
+def policy_show(file: Optional[Path] = typer.Argument(None, help="Policy YAML (default: shipped US FOIA).")) -> None:
+    """Show the rule table of a policy, in the order rules are tried."""
+    from .policy import describe, load_policy
+
+    try:
+        pol = load_policy(file) if file else load_policy()
+    except RedactorError as exc:
+        _fail(exc)
+    t = Table(title=f"{pol.name}: {pol.title}")
+    for col in ("rule", "when", "action", "exemptions", "review"):
+        t.add_column(col)
+    for row in describe(pol):
+        t.add_row(*row.values())
+    out.print(t)
+
+
+@recognizers_app.command("list")
+def recognizers_list(
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p"),
+    model: str = typer.Option(None, "--model"),
+) -> None:
+    """Each recognizer with its entities, kind, and what the policy does with them."""
+    from .detect import list_recognizers
+    from .model import Finding
+    from .policy import load_policy
+
+    try:
+        pol = load_policy(policy) if policy else load_policy()
+        infos = list_recognizers(Settings(**({"model": model} if model else {})))
+    except RedactorError as exc:
+        _fail(exc)
+    t = Table(title="recognizers")
+    for col in ("recognizer", "entity", "kind", "policy"):
+        t.add_column(col)
+    for info in sorted(infos, key=lambda i: i.name):
+        for entity in info.entities:
+            probe = Finding(page=1, start=0, end=1, text="", entity=entity, score=1.0, recognizer=info.name,
+                            attributes={"classified": True})
+            rule = next((r for r in pol.rules if r.matches(probe)), pol.default)
+            what = rule.action.value + (f" {'; '.join(rule.exemptions)}" if rule.exemptions else "")
+            t.add_row(info.name, entity, info.kind, f"{what} ({rule.id})")
+    out.print(t)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"redactor {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+

@@ -1,0 +1,146 @@
+"""Detection: Presidio (predefined recognizers + ours) on each page, plus the document-level
+marking parser. Produces ``Finding``s; deciding what to do with them is policy.py's job.
+
+One AnalyzerEngine per process, built on first use and reused for every document. Fully
+offline: the spaCy pipeline comes from an installed package, and tldextract (used by
+Presidio's email recognizer) is pinned to the public-suffix snapshot it ships.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from .model import Document, Finding
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Presidio recognizers left out: catch-all patterns that fire on ordinary codes and numbers in
+# records ("H1", "D3", any 9 digits) -- issue #3 replaces them with context-bound ones.
+EXCLUDED_RECOGNIZERS = {"UsLicenseRecognizer", "UsPassportRecognizer", "UsBankRecognizer",
+                        "MedicalLicenseRecognizer", "NhsRecognizer"}
+
+# spaCy label -> entity. ORG/NORP/GPE are detected so the policy can *keep* them explicitly.
+NER_MAPPING = {"PERSON": "PERSON", "PER": "PERSON", "NORP": "NRP", "FAC": "LOCATION",
+               "LOC": "LOCATION", "GPE": "LOCATION", "ORG": "ORGANIZATION", "DATE": "DATE_TIME",
+               "TIME": "DATE_TIME"}
+
+_engine = None
+_engine_model: str | None = None
+_lock = threading.Lock()
+
+
+def _offline_tldextract() -> None:
+    """Make tldextract use its bundled public-suffix snapshot: no download, no cache write."""
+    import tldextract
+    import tldextract.tldextract as tx
+
+    tx.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                             fallback_to_snapshot=True)
+
+
+def analyzer(model: str):
+    """The process-wide AnalyzerEngine for ``model`` (built once)."""
+    global _engine, _engine_model
+    with _lock:
+        if _engine is not None and _engine_model == model:
+            return _engine
+        _offline_tldextract()
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+        from .recognizers.personal import custom_recognizers
+
+        logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+        try:
+            nlp_engine = NlpEngineProvider(nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": model}],
+                "ner_model_configuration": {
+                    "model_to_presidio_entity_mapping": NER_MAPPING,
+                    "low_confidence_score_multiplier": 0.4,
+                    "low_score_entity_names": [],
+                    "labels_to_ignore": ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
+                                         "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART"],
+                },
+            }).create_engine()
+        except OSError as exc:
+            from .errors import UsageError
+
+            raise UsageError(f"spaCy pipeline '{model}' is not installed ({exc}); "
+                             "install it as a package or set --model / REDACTOR_MODEL") from None
+        registry = RecognizerRegistry(supported_languages=["en"])
+        registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+        for name in EXCLUDED_RECOGNIZERS:
+            try:
+                registry.remove_recognizer(name)
+            except Exception:  # not present in this Presidio version
+                pass
+        for rec in custom_recognizers():
+            registry.add_recognizer(rec)
+        _engine = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+        _engine_model = model
+        return _engine
+
+
+@dataclass
+class RecognizerInfo:
+    name: str
+    entities: list[str]
+    kind: str
+
+
+def list_recognizers(settings: Settings) -> list[RecognizerInfo]:
+    engine = analyzer(settings.model)
+    out = []
+    from presidio_analyzer import PatternRecognizer
+
+    for rec in engine.registry.get_recognizers(language="en", all_fields=True):
+        if type(rec).__name__ == "SpacyRecognizer":
+            kind = "NER"
+        elif isinstance(rec, PatternRecognizer):
+            overrides = type(rec).validate_result is not PatternRecognizer.validate_result
+            kind = "validated" if overrides else "pattern"
+        else:
+            kind = "validated"
+        out.append(RecognizerInfo(rec.name, list(rec.supported_entities), kind))
+    out.append(RecognizerInfo("MarkingParser", [
+        "CLASSIFICATION_BANNER", "PORTION_MARK", "CLASSIFIED_PORTION", "PORTION", "UNMARKED_PORTION",
+        "CLASSIFICATION_AUTHORITY", "CUI_DESIGNATION"], "marking parser"))
+    return out
+
+
+def detect(document: Document, settings: Settings) -> list[Finding]:
+    """All findings in ``document``, across pages."""
+    from .recognizers.markings import find_markings
+
+    engine = analyzer(settings.model)
+    findings: list[Finding] = []
+    for page in document.pages:
+        if not page.text.strip():
+            continue
+        for r in engine.analyze(text=page.text, language="en"):
+            if r.end <= r.start:
+                continue
+            expl = r.analysis_explanation
+            recognizer = (r.recognition_metadata or {}).get("recognizer_name") or (
+                expl.recognizer if expl else "unknown")
+            why = ""
+            if expl is not None:
+                why = expl.textual_explanation or (f"pattern {expl.pattern_name}" if expl.pattern_name else "")
+                if expl.supportive_context_word:
+                    why = (why + f"; context word '{expl.supportive_context_word}'").strip("; ")
+            findings.append(Finding(page=page.number, start=r.start, end=r.end,
+                                    text=page.text[r.start:r.end], entity=r.entity_type,
+                                    score=round(float(r.score), 4), recognizer=recognizer,
+                                    explanation=why or f"{recognizer} match"))
+    for mf in find_markings([p.text for p in document.pages]):
+        text = document.pages[mf.page - 1].text
+        findings.append(Finding(page=mf.page, start=mf.start, end=mf.end, text=text[mf.start:mf.end],
+                                entity=mf.entity, score=mf.score, recognizer="MarkingParser",
+                                explanation=mf.explanation,
+                                attributes=mf.marking.as_dict() if mf.marking else {}))
+    findings.sort(key=lambda f: (f.page, f.start, -f.end))
+    return findings

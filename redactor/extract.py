@@ -1,0 +1,167 @@
+"""Read a document into pages of text with character boxes.
+
+PDF text comes from pdfminer.six with layout analysis, so multi-column pages and glyphs stored
+out of reading order read as a person reads them. Verification uses a different extractor
+(pdfium) on purpose: see verify.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from .errors import BadInputError
+from .geometry import Box, Matrix, intersection_area, area, rotation_matrix
+from .model import Document, Page
+
+log = logging.getLogger(__name__)
+
+# pdfminer logs every oddity of every hostile file at WARNING; keep our output readable.
+for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfminer.converter",
+              "pdfminer.psparser", "pdfminer.pdfdocument", "pdfminer.cmapdb", "pdfminer.pdffont"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_text(path: Path) -> Document:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise BadInputError("binary file, not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return Document(
+        source=path,
+        format="text",
+        pages=[Page(number=1, text=text, char_boxes=[None] * len(text))],
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def read_pdf(path: Path, password: str = "") -> Document:
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect, PDFEncryptionError
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+
+    pages: list[Page] = []
+    try:
+        with open(path, "rb") as fh:
+            parser = PDFParser(fh)
+            try:
+                doc = PDFDocument(parser, password=password)
+            except PDFPasswordIncorrect:
+                raise BadInputError(
+                    "encrypted: a password is needed to open it (use --password)"
+                    if not password else "encrypted: the password given does not open it"
+                ) from None
+            rsrc = PDFResourceManager(caching=True)
+            device = PDFPageAggregator(rsrc, laparams=LAParams(all_texts=True))
+            interp = PDFPageInterpreter(rsrc, device)
+            for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
+                interp.process_page(pdfpage)
+                layout = device.get_result()
+                pages.append(_page_from_layout(number, pdfpage, layout))
+    except BadInputError:
+        raise
+    except PDFEncryptionError as exc:
+        raise BadInputError(f"encrypted with an unsupported scheme: {exc}") from None
+    except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+            AssertionError, RecursionError, OSError) as exc:
+        raise BadInputError(f"unreadable PDF: {type(exc).__name__}: {exc}".strip()) from None
+    except Exception as exc:  # pdfminer raises many private exception types on bad files
+        raise BadInputError(f"unreadable PDF: {type(exc).__name__}: {exc}".strip()) from None
+    if not pages:
+        raise BadInputError("PDF has no pages")
+    return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+
+
+def _page_from_layout(number: int, pdfpage, layout) -> Page:
+    from pdfminer.layout import LTAnno, LTChar, LTFigure, LTImage, LTTextBox, LTTextLine
+
+    mediabox = tuple(float(v) for v in pdfpage.mediabox)
+    to_user = rotation_matrix(pdfpage.rotate, mediabox).inverse()
+    text_parts: list[str] = []
+    boxes: list[Box | None] = []
+    images = 0
+    chars_seen = 0
+
+    def emit(s: str, box: Box | None) -> None:
+        text_parts.append(s)
+        boxes.extend([box] * len(s))
+
+    def emit_line(line) -> None:
+        nonlocal chars_seen
+        prev_char: LTChar | None = None
+        for item in line:
+            if isinstance(item, LTChar):
+                chars_seen += 1
+                box = to_user.transform_box(item.bbox)
+                # Fake bold draws each glyph twice at nearly the same place: read it once.
+                if (prev_char is not None and item.get_text() == prev_char.get_text()
+                        and _overlap(box, to_user.transform_box(prev_char.bbox)) > 0.6):
+                    continue
+                emit(item.get_text(), box)
+                prev_char = item
+            elif isinstance(item, LTAnno):
+                emit(item.get_text(), None)
+
+    def walk(container) -> None:
+        nonlocal images
+        for obj in container:
+            if isinstance(obj, LTTextBox):
+                for line in obj:
+                    if isinstance(line, LTTextLine):
+                        emit_line(line)
+                emit("\n", None)  # a blank line between text boxes: a paragraph break
+            elif isinstance(obj, LTTextLine):
+                emit_line(obj)
+                emit("\n", None)
+            elif isinstance(obj, LTFigure):
+                walk(obj)
+            elif isinstance(obj, LTImage):
+                images += 1
+            elif isinstance(obj, LTChar):  # stray chars outside any text box
+                emit_line([obj])
+                emit("\n", None)
+
+    walk(layout)
+    text = "".join(text_parts)
+    x0, y0, x1, y1 = mediabox
+    return Page(
+        number=number,
+        text=text,
+        char_boxes=boxes,
+        width=abs(x1 - x0),
+        height=abs(y1 - y0),
+        rotation=pdfpage.rotate,
+        has_text_layer=chars_seen > 0,
+        image_count=images,
+    )
+
+
+def _overlap(a: Box, b: Box) -> float:
+    smaller = min(area(a), area(b)) or 1.0
+    return intersection_area(a, b) / smaller
+
+
+def read_document(path: Path, fmt: str, password: str = "") -> Document:
+    if fmt == "pdf":
+        return read_pdf(path, password=password)
+    if fmt == "text":
+        return read_text(path)
+    raise BadInputError(f"unsupported format: {fmt}")
+
+
+__all__ = ["read_document", "read_pdf", "read_text", "sha256_file", "Matrix"]

@@ -1,0 +1,125 @@
+"""Affine matrices and boxes in PDF user space.
+
+Every box in redactor is ``(x0, y0, x1, y1)`` in PDF *default user space*: points, origin
+bottom-left of the coordinate system the page's content stream starts in, before ``/Rotate``
+is applied for display and without subtracting the MediaBox origin. That is the space the
+removal engine works in, so report boxes can be fed back to it unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """A PDF transformation matrix ``[a b c d e f]`` (row-vector convention)."""
+
+    a: float = 1.0
+    b: float = 0.0
+    c: float = 0.0
+    d: float = 1.0
+    e: float = 0.0
+    f: float = 0.0
+
+    @classmethod
+    def of(cls, values: Iterable[float]) -> "Matrix":
+        a, b, c, d, e, f = (float(v) for v in values)
+        return cls(a, b, c, d, e, f)
+
+    def __matmul__(self, other: "Matrix") -> "Matrix":
+        """``self @ other``: apply ``self`` first, then ``other`` (as PDF's ``cm`` composes)."""
+        return Matrix(
+            self.a * other.a + self.b * other.c,
+            self.a * other.b + self.b * other.d,
+            self.c * other.a + self.d * other.c,
+            self.c * other.b + self.d * other.d,
+            self.e * other.a + self.f * other.c + other.e,
+            self.e * other.b + self.f * other.d + other.f,
+        )
+
+    def apply(self, x: float, y: float) -> tuple[float, float]:
+        return (self.a * x + self.c * y + self.e, self.b * x + self.d * y + self.f)
+
+    def inverse(self) -> "Matrix":
+        det = self.a * self.d - self.b * self.c
+        if det == 0:
+            raise ValueError("singular matrix")
+        a, b, c, d = self.d / det, -self.b / det, -self.c / det, self.a / det
+        return Matrix(a, b, c, d, -(self.e * a + self.f * c), -(self.e * b + self.f * d))
+
+    def transform_box(self, box: "Box") -> "Box":
+        """The axis-aligned box enclosing ``box`` after transformation."""
+        pts = [self.apply(x, y) for x in (box[0], box[2]) for y in (box[1], box[3])]
+        xs = [p[0] for p in pts]
+        ys = [p[1] for p in pts]
+        return (min(xs), min(ys), max(xs), max(ys))
+
+    def as_list(self) -> list[float]:
+        return [self.a, self.b, self.c, self.d, self.e, self.f]
+
+
+IDENTITY = Matrix()
+
+Box = tuple[float, float, float, float]
+
+
+def translate(tx: float, ty: float) -> Matrix:
+    return Matrix(1, 0, 0, 1, tx, ty)
+
+
+def normalize(box: Iterable[float]) -> Box:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def contains_point(box: Box, x: float, y: float, tol: float = 0.0) -> bool:
+    return box[0] - tol <= x <= box[2] + tol and box[1] - tol <= y <= box[3] + tol
+
+
+def intersects(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def intersection_area(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def union(boxes: Iterable[Box]) -> Box:
+    bs = list(boxes)
+    return (
+        min(b[0] for b in bs),
+        min(b[1] for b in bs),
+        max(b[2] for b in bs),
+        max(b[3] for b in bs),
+    )
+
+
+def pad(box: Box, dx: float, dy: float | None = None) -> Box:
+    dy = dx if dy is None else dy
+    return (box[0] - dx, box[1] - dy, box[2] + dx, box[3] + dy)
+
+
+def center(box: Box) -> tuple[float, float]:
+    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def rotation_matrix(rotate: int, mediabox: Box) -> Matrix:
+    """Matrix from default user space to the *displayed* page (``/Rotate`` applied), origin
+    at the displayed page's bottom-left. Mirrors what viewers do."""
+    x0, y0, x1, y1 = mediabox
+    rotate %= 360
+    if rotate == 90:
+        return Matrix(0, -1, 1, 0, -y0, x1)
+    if rotate == 180:
+        return Matrix(-1, 0, 0, -1, x1, y1)
+    if rotate == 270:
+        return Matrix(0, 1, -1, 0, y1, -x0)
+    return Matrix(1, 0, 0, 1, -x0, -y0)

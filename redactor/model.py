@@ -1,0 +1,133 @@
+"""The data that flows between stages.
+
+``Document`` (pages of text with character boxes) -> ``Finding`` (detect) -> ``Decision``
+(policy) -> ``Plan`` (what will be withheld, with boxes) -> release copy + ``DocumentResult``.
+Each stage takes the previous stage's objects and returns new ones; a plan is plain data that
+can be written out, reviewed and applied later.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .geometry import Box
+
+
+class Status(str, enum.Enum):
+    REDACTED = "redacted"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    NEEDS_REVIEW = "needs_review"
+
+
+class Action(str, enum.Enum):
+    REDACT = "redact"  # withhold the span
+    WITHHOLD_PORTION = "withhold_portion"  # withhold the portion the finding governs
+    KEEP = "keep"
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of extracted text.
+
+    ``char_boxes[i]`` is the box of ``text[i]`` in PDF default user space, or ``None`` for
+    characters the extractor inserted (line breaks, spaces between words) and for text formats.
+    """
+
+    number: int  # 1-based
+    text: str
+    char_boxes: list[Box | None] = field(default_factory=list)
+    width: float = 0.0
+    height: float = 0.0
+    rotation: int = 0
+    has_text_layer: bool = True
+    image_count: int = 0
+
+
+@dataclass(slots=True)
+class Document:
+    source: Path
+    format: str  # "pdf" or "text"
+    pages: list[Page]
+    sha256: str
+    metadata_values: list[str] = field(default_factory=list)  # Info/XMP strings, for detection
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+@dataclass(slots=True)
+class Finding:
+    """Something a recognizer found: a span of one page's text."""
+
+    page: int
+    start: int
+    end: int
+    text: str
+    entity: str
+    score: float
+    recognizer: str
+    explanation: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Decision:
+    """What the policy decided for one finding, and why."""
+
+    finding: Finding
+    action: Action
+    rule: str
+    exemptions: list[str]
+    reason: str
+    needs_review: bool = False
+    propagated: bool = False  # found by propagating a value withheld elsewhere
+
+
+@dataclass(slots=True)
+class Redaction:
+    """One withheld span of one page, with the boxes that cover it in the release copy."""
+
+    page: int
+    start: int
+    end: int
+    text: str
+    boxes: list[Box]
+    decision: Decision
+
+    @property
+    def label(self) -> str:
+        return "; ".join(self.decision.exemptions)
+
+
+@dataclass(slots=True)
+class Plan:
+    """Everything the release copy must withhold. The application stage does exactly this."""
+
+    document: Document
+    redactions: list[Redaction]
+    kept: list[Decision]
+    policy_name: str
+    review_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_reasons) or any(r.decision.needs_review for r in self.redactions)
+
+
+@dataclass(slots=True)
+class DocumentResult:
+    source: Path
+    output: Path | None
+    status: Status
+    format: str = ""
+    pages: int = 0
+    input_sha256: str = ""
+    output_sha256: str = ""
+    redactions: list[Redaction] = field(default_factory=list)
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,359 @@
+"""The removal engine's core: rewrite a content stream so no glyph drawn under a redaction box
+remains, and find every image drawn under one.
+
+A glyph is removed when the centre of its box (advance width by the font's ascent/descent,
+in user space) lies inside a redaction box. verify.py applies the same rule, with an
+independent extractor, to the written file.
+
+Removed glyphs are replaced by one TJ displacement per removed run, so the glyphs that stay
+keep their exact positions; the per-glyph adjustments inside the removed run are merged and
+lost. Text inside Form XObjects is handled recursively; a form that changes is copied, so
+other pages that share it are not affected. Invisible text (render mode 3, the usual OCR
+layer) is treated like any other text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pikepdf
+
+from .errors import UnsupportedContentError
+from .geometry import Box, Matrix, contains_point, intersects
+from .pdf_fonts import FontMetrics
+
+MAX_FORM_DEPTH = 16
+# Keys of marked-content property lists that carry replacement text for what they enclose.
+_TEXT_KEYS = ("/ActualText", "/Alt", "/E")
+
+
+@dataclass
+class ImagePlacement:
+    """An image XObject drawn under at least one box."""
+
+    name: str
+    xobject: pikepdf.Stream
+    ctm: Matrix
+    resources: pikepdf.Dictionary
+
+
+@dataclass
+class RewriteStats:
+    glyphs_removed: int = 0
+    inline_images_removed: int = 0
+    forms_rewritten: int = 0
+    images: list[ImagePlacement] = field(default_factory=list)
+
+
+class _State:
+    __slots__ = ("ctm", "font", "metrics", "size", "tc", "tw", "th", "tl", "ts")
+
+    def __init__(self, ctm: Matrix):
+        self.ctm = ctm
+        self.font = None
+        self.metrics: FontMetrics | None = None
+        self.size = 0.0
+        self.tc = 0.0
+        self.tw = 0.0
+        self.th = 1.0
+        self.tl = 0.0
+        self.ts = 0.0
+
+    def copy(self) -> "_State":
+        s = _State(self.ctm)
+        for k in self.__slots__:
+            setattr(s, k, getattr(self, k))
+        return s
+
+
+def _f(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class ContentRewriter:
+    """Rewrites one page (and the forms it draws) against a list of boxes."""
+
+    def __init__(self, pdf: pikepdf.Pdf, boxes: list[Box]):
+        self.pdf = pdf
+        self.boxes = boxes
+        self.stats = RewriteStats()
+        self._metrics_cache: dict[tuple[int, int], FontMetrics] = {}
+        self._form_stack: list[tuple[int, int]] = []
+
+    # -- public -------------------------------------------------------------------------
+    def rewrite_page(self, page: pikepdf.Page, base: Matrix) -> bytes:
+        """Return the page's new content, wrapped in a balanced ``q ... Q`` so that what we
+        draw afterwards (the boxes) is not displaced by a transformation left over."""
+        instructions = pikepdf.parse_content_stream(page.obj)
+        resources = page.obj.get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary):
+            resources = pikepdf.Dictionary()
+            page.obj.Resources = resources
+        out, _ = self._process(instructions, resources, base, top_level=True)
+        return b"q\n" + pikepdf.unparse_content_stream(out) + b"\nQ\n"
+
+    # -- internals ----------------------------------------------------------------------
+    def _metrics(self, font) -> FontMetrics:
+        key = font.objgen if isinstance(font, pikepdf.Object) and font.is_indirect else (id(font), 0)
+        m = self._metrics_cache.get(key)
+        if m is None:
+            m = FontMetrics(font if isinstance(font, pikepdf.Dictionary) else None)
+            self._metrics_cache[key] = m
+        return m
+
+    def _under_box(self, x: float, y: float) -> bool:
+        return any(contains_point(b, x, y) for b in self.boxes)
+
+    def _hits_box(self, box: Box) -> bool:
+        return any(intersects(box, b) for b in self.boxes)
+
+    def _process(self, instructions, resources, base: Matrix, top_level: bool = False):
+        out: list = []
+        changed = False
+        gs = _State(base)
+        stack: list[_State] = []
+        tm = Matrix()
+        tlm = Matrix()
+        open_marked: list[int] = []  # indices in `out` of open BDC/BMC
+        tainted: set[int] = set()
+        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+
+        def show(strings_and_numbers, op_index_for_taint: bool = True):
+            """Process one text-showing array; return (new TJ array or None if unchanged)."""
+            nonlocal tm, changed
+            metrics = gs.metrics or self._metrics(None)
+            if metrics.vertical and strings_and_numbers:
+                # Vertical writing is rare in records; refuse rather than guess positions.
+                raise UnsupportedContentError("vertical-writing text on a page with redactions")
+            size, th = gs.size, gs.th
+            trm_base = Matrix(size * th, 0, 0, size, 0, gs.ts)
+            new_items: list = []
+            pending_num = 0.0
+            current = bytearray()
+            removed_any = False
+            for item in strings_and_numbers:
+                if isinstance(item, pikepdf.String):
+                    for g in metrics.glyphs(bytes(item)):
+                        m = trm_base @ tm @ gs.ctm
+                        cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
+                        tx = (g.width * size + gs.tc + (gs.tw if g.is_space else 0.0)) * th
+                        if self._under_box(cx, cy):
+                            removed_any = True
+                            self.stats.glyphs_removed += 1
+                            if current:
+                                new_items.append(pikepdf.String(bytes(current)))
+                                current.clear()
+                            if size * th == 0:
+                                if tx:
+                                    raise UnsupportedContentError("zero-size text under a box")
+                            else:
+                                pending_num += -tx * 1000.0 / (size * th)
+                        else:
+                            if pending_num:
+                                new_items.append(pending_num)
+                                pending_num = 0.0
+                            current.extend(g.code)
+                        tm = Matrix(1, 0, 0, 1, tx, 0) @ tm
+                else:
+                    n = _f(item)
+                    tm = Matrix(1, 0, 0, 1, -n / 1000.0 * size * th, 0) @ tm
+                    if current:
+                        new_items.append(pikepdf.String(bytes(current)))
+                        current.clear()
+                    pending_num += n
+            if current:
+                new_items.append(pikepdf.String(bytes(current)))
+            if pending_num:
+                new_items.append(pending_num)
+            if not removed_any:
+                return None
+            changed = True
+            tainted.update(open_marked)
+            return pikepdf.Array([_round(x) for x in new_items])
+
+        for inst in instructions:
+            if isinstance(inst, pikepdf.ContentStreamInlineImage):
+                bbox = gs.ctm.transform_box((0, 0, 1, 1))
+                if self._hits_box(bbox):
+                    # Inline images are small (logos, signatures): drop one that a box touches.
+                    self.stats.inline_images_removed += 1
+                    changed = True
+                    continue
+                out.append(inst)
+                continue
+            operands, op = inst.operands, str(inst.operator)
+            if op == "q":
+                stack.append(gs.copy())
+            elif op == "Q":
+                if stack:
+                    gs = stack.pop()
+                elif top_level:
+                    continue  # an unmatched Q would pop the q we wrap the page in: drop it
+            elif op == "cm" and len(operands) == 6:
+                gs.ctm = Matrix.of(_f(v) for v in operands) @ gs.ctm
+            elif op == "BT":
+                tm = Matrix()
+                tlm = Matrix()
+            elif op == "Tf" and len(operands) == 2:
+                gs.font = fonts.get(operands[0]) if isinstance(fonts, pikepdf.Dictionary) else None
+                gs.metrics = self._metrics(gs.font)
+                gs.size = _f(operands[1])
+            elif op == "gs" and operands:
+                self._apply_extgstate(gs, resources, operands[0])
+            elif op == "Tc" and operands:
+                gs.tc = _f(operands[0])
+            elif op == "Tw" and operands:
+                gs.tw = _f(operands[0])
+            elif op == "Tz" and operands:
+                gs.th = _f(operands[0]) / 100.0
+            elif op == "TL" and operands:
+                gs.tl = _f(operands[0])
+            elif op == "Ts" and operands:
+                gs.ts = _f(operands[0])
+            elif op == "Td" and len(operands) == 2:
+                tlm = Matrix(1, 0, 0, 1, _f(operands[0]), _f(operands[1])) @ tlm
+                tm = tlm
+            elif op == "TD" and len(operands) == 2:
+                gs.tl = -_f(operands[1])
+                tlm = Matrix(1, 0, 0, 1, _f(operands[0]), _f(operands[1])) @ tlm
+                tm = tlm
+            elif op == "Tm" and len(operands) == 6:
+                tlm = Matrix.of(_f(v) for v in operands)
+                tm = tlm
+            elif op == "T*":
+                tlm = Matrix(1, 0, 0, 1, 0, -gs.tl) @ tlm
+                tm = tlm
+            elif op in ("Tj", "TJ", "'", '"'):
+                if op == '"' and len(operands) == 3:
+                    gs.tw, gs.tc = _f(operands[0]), _f(operands[1])
+                if op in ("'", '"'):
+                    tlm = Matrix(1, 0, 0, 1, 0, -gs.tl) @ tlm
+                    tm = tlm
+                if op == "TJ":
+                    arr = list(operands[0]) if operands and isinstance(operands[0], pikepdf.Array) else []
+                else:
+                    arr = [operands[-1]] if operands and isinstance(operands[-1], pikepdf.String) else []
+                new = show(arr)
+                if new is None:
+                    out.append(inst)
+                else:
+                    if op == '"':
+                        out.append(pikepdf.ContentStreamInstruction([operands[0]], pikepdf.Operator("Tw")))
+                        out.append(pikepdf.ContentStreamInstruction([operands[1]], pikepdf.Operator("Tc")))
+                    if op in ("'", '"'):
+                        out.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("T*")))
+                    out.append(pikepdf.ContentStreamInstruction([new], pikepdf.Operator("TJ")))
+                continue
+            elif op in ("BDC", "BMC"):
+                open_marked.append(len(out))
+            elif op == "EMC":
+                if open_marked:
+                    open_marked.pop()
+            elif op == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
+                replacement = self._do(operands[0], xobjects, gs.ctm, resources)
+                if replacement is not None:
+                    changed = True
+                    out.append(pikepdf.ContentStreamInstruction([replacement], pikepdf.Operator("Do")))
+                    continue
+            out.append(inst)
+
+        if top_level:
+            out.extend(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")) for _ in stack)
+        for idx in tainted:
+            inst = out[idx]
+            if str(inst.operator) == "BDC" and len(inst.operands) == 2 and isinstance(
+                    inst.operands[1], pikepdf.Dictionary):
+                props = pikepdf.Dictionary({k: v for k, v in inst.operands[1].items()
+                                            if k not in _TEXT_KEYS})
+                out[idx] = pikepdf.ContentStreamInstruction([inst.operands[0], props],
+                                                            pikepdf.Operator("BDC"))
+        return out, changed
+
+    def _apply_extgstate(self, gs: _State, resources, name) -> None:
+        egs_dict = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None
+        egs = egs_dict.get(name) if isinstance(egs_dict, pikepdf.Dictionary) else None
+        if isinstance(egs, pikepdf.Dictionary):
+            font = egs.get("/Font")
+            if isinstance(font, pikepdf.Array) and len(font) == 2:
+                gs.font = font[0]
+                gs.metrics = self._metrics(font[0])
+                gs.size = _f(font[1])
+
+    def _do(self, name, xobjects: pikepdf.Dictionary, ctm: Matrix, resources):
+        """Handle ``Do``: recurse into forms, record images under boxes. Returns a new
+        XObject name when the drawn object had to be replaced by a redacted copy."""
+        xobj = xobjects.get(name)
+        if not isinstance(xobj, pikepdf.Stream):
+            return None
+        subtype = str(xobj.get("/Subtype", ""))
+        if subtype == "/Image":
+            if self._hits_box(ctm.transform_box((0, 0, 1, 1))):
+                new_name = self._unique_name(xobjects, str(name))
+                copy = _clone_stream(self.pdf, xobj)
+                xobjects[new_name] = copy
+                self.stats.images.append(ImagePlacement(new_name, copy, ctm, resources))
+                return pikepdf.Name(new_name)
+            return None
+        if subtype != "/Form":
+            return None
+        key = xobj.objgen if xobj.is_indirect else (id(xobj), 0)
+        if key in self._form_stack or len(self._form_stack) >= MAX_FORM_DEPTH:
+            raise UnsupportedContentError("Form XObjects nest too deep or draw themselves")
+        fm = xobj.get("/Matrix")
+        form_matrix = Matrix.of(_f(v) for v in fm) if isinstance(fm, pikepdf.Array) and len(fm) == 6 else Matrix()
+        form_ctm = form_matrix @ ctm
+        bbox = xobj.get("/BBox")
+        if isinstance(bbox, pikepdf.Array) and len(bbox) == 4:
+            if not self._hits_box(form_ctm.transform_box(tuple(_f(v) for v in bbox))):
+                return None
+        form_resources = xobj.get("/Resources")
+        if not isinstance(form_resources, pikepdf.Dictionary):
+            form_resources = resources
+        self._form_stack.append(key)
+        try:
+            instructions = pikepdf.parse_content_stream(xobj)
+            new_instr, changed = self._process(instructions, form_resources, form_ctm)
+        finally:
+            self._form_stack.pop()
+        if not changed:
+            return None
+        self.stats.forms_rewritten += 1
+        copy = _clone_stream(self.pdf, xobj, data=pikepdf.unparse_content_stream(new_instr))
+        new_name = self._unique_name(xobjects, str(name))
+        xobjects[new_name] = copy
+        return pikepdf.Name(new_name)
+
+    @staticmethod
+    def _unique_name(d: pikepdf.Dictionary, base: str) -> str:
+        stem = base.lstrip("/")
+        i = 1
+        while f"/{stem}_R{i}" in d:
+            i += 1
+        return f"/{stem}_R{i}"
+
+
+def _clone_stream(pdf: pikepdf.Pdf, stream: pikepdf.Stream, data: bytes | None = None) -> pikepdf.Stream:
+    """A new indirect stream with the same dictionary (less encoding keys) and given data."""
+    if data is None:
+        new = pikepdf.Stream(pdf, b"")
+        for k, v in stream.items():
+            if k not in ("/Length", "/Filter", "/DecodeParms"):
+                new[k] = v
+        new.write(stream.read_raw_bytes(), filter=stream.get("/Filter"),
+                  decode_parms=stream.get("/DecodeParms"))
+    else:
+        new = pikepdf.Stream(pdf, data)
+        for k, v in stream.items():
+            if k not in ("/Length", "/Filter", "/DecodeParms"):
+                new[k] = v
+    return pdf.make_indirect(new)
+
+
+def _round(x):
+    if isinstance(x, float):
+        return round(x, 3)
+    return x

@@ -1,0 +1,176 @@
+"""Write a PDF release copy from a plan: remove what is under each box, draw the box with its
+exemption label, scrub the document, write the file whole."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pikepdf
+
+from .errors import BadInputError, UnsupportedContentError
+from .geometry import Box, Matrix, intersects
+from .model import Plan
+from .pdf_content import ContentRewriter
+from .pdf_images import redact_image
+from .pdf_sanitize import sanitize
+
+LABEL_FONT = "/RedactorLabel"
+MIN_LABEL_SIZE = 3.0
+MAX_LABEL_SIZE = 9.0
+# Helvetica advance widths (per 1000) for the characters exemption labels use.
+_HELV = {"(": 333, ")": 333, ";": 278, " ": 278, ".": 278, "/": 278, ",": 278, "-": 333,
+         "0": 556, "1": 556, "2": 556, "3": 556, "4": 556, "5": 556, "6": 556, "7": 556,
+         "8": 556, "9": 556}
+
+
+def label_width(text: str, size: float) -> float:
+    return sum(_HELV.get(ch, 556 if ch.isalnum() else 333) for ch in text) * size / 1000.0
+
+
+def open_pdf(path: Path, password: str = "") -> pikepdf.Pdf:
+    try:
+        return pikepdf.open(path, password=password)
+    except pikepdf.PasswordError:
+        raise BadInputError("encrypted: a password is needed to open it (use --password)"
+                            if not password else "encrypted: the password given does not open it") from None
+    except pikepdf.PdfError as exc:
+        raise BadInputError(f"unreadable PDF: {exc}") from None
+
+
+def _inherited(page_obj, key):
+    node = page_obj
+    for _ in range(64):
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+    return None
+
+
+def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str], dict[int, list[tuple[Box, str]]]]:
+    """Apply ``plan`` to its source PDF and write the release copy. Returns report notes and,
+    per page, the labels drawn in boxes (verification must tell them from leaked text)."""
+    notes: list[str] = []
+    drawn: dict[int, list[tuple[Box, str]]] = {}
+    boxes_by_page: dict[int, list[tuple[Box, str]]] = defaultdict(list)
+    for r in plan.redactions:
+        for box in r.boxes:
+            boxes_by_page[r.page].append((box, r.label))
+    with open_pdf(plan.document.source, password) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            # Make inherited attributes explicit before we touch the page.
+            for key in ("/Resources", "/MediaBox", "/CropBox", "/Rotate"):
+                if key not in page.obj:
+                    value = _inherited(page.obj, key)
+                    if value is not None:
+                        page.obj[key] = value
+            entries = boxes_by_page.get(number)
+            if not entries:
+                continue
+            boxes = [b for b, _ in entries]
+            notes.extend(_redact_page(pdf, page, number, boxes))
+            drawn[number] = _draw_boxes(pdf, page, entries)
+        notes.extend(sanitize(pdf))
+        try:
+            pdf.save(out_path, compress_streams=True, deterministic_id=True,
+                     fix_metadata_version=False,
+                     object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        except pikepdf.PdfError as exc:
+            raise BadInputError(f"cannot write release copy: {exc}") from None
+    return notes, drawn
+
+
+def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box]) -> list[str]:
+    notes: list[str] = []
+    rewriter = ContentRewriter(pdf, boxes)
+    try:
+        new_content = rewriter.rewrite_page(page, Matrix())
+    except UnsupportedContentError:
+        raise
+    except (pikepdf.PdfError, RecursionError, ValueError) as exc:
+        raise UnsupportedContentError(f"page {number}: content cannot be rewritten safely ({exc})") from None
+    for placement in rewriter.stats.images:
+        redact_image(pdf, placement, boxes)
+    page.obj.Contents = pdf.make_stream(new_content)
+    if rewriter.stats.inline_images_removed:
+        notes.append(f"page {number}: {rewriter.stats.inline_images_removed} inline image(s) under a box removed")
+    if rewriter.stats.images:
+        notes.append(f"page {number}: pixels under boxes removed from {len(rewriter.stats.images)} image(s)")
+    notes.extend(_remove_annotations(pdf, page, number, boxes))
+    return notes
+
+
+def _remove_annotations(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box]) -> list[str]:
+    annots = page.obj.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return []
+    keep, removed = [], []
+    for annot in annots:
+        rect = annot.get("/Rect") if isinstance(annot, pikepdf.Dictionary) else None
+        hit = False
+        if isinstance(rect, pikepdf.Array) and len(rect) == 4:
+            x0, y0, x1, y1 = (float(v) for v in rect)
+            hit = any(intersects((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), b) for b in boxes)
+        (removed if hit else keep).append(annot)
+    if not removed:
+        return []
+    removed_ids = {a.objgen for a in removed if a.is_indirect}
+    # A popup belongs to its parent annotation: drop it with its parent.
+    keep = [a for a in keep if not (isinstance(a, pikepdf.Dictionary) and isinstance(a.get("/Parent"), pikepdf.Dictionary)
+                                    and a.Parent.is_indirect and a.Parent.objgen in removed_ids)]
+    page.obj.Annots = pikepdf.Array(keep)
+    acroform = pdf.Root.get("/AcroForm")
+    if isinstance(acroform, pikepdf.Dictionary) and isinstance(acroform.get("/Fields"), pikepdf.Array):
+        fields = [f for f in acroform.Fields if not (f.is_indirect and f.objgen in removed_ids)]
+        acroform.Fields = pikepdf.Array(fields)
+    return [f"page {number}: {len(removed)} annotation(s) or form field(s) under a box removed"]
+
+
+def _contained(box: Box, other: Box) -> bool:
+    return (other[0] - 0.5 <= box[0] and other[1] - 0.5 <= box[1]
+            and box[2] <= other[2] + 0.5 and box[3] <= other[3] + 0.5)
+
+
+def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, str]]) -> list[tuple[Box, str]]:
+    """Fill every box and print its exemption label in it. A box inside another box (a name
+    inside a withheld portion) gets no label of its own. Returns the labels drawn."""
+    drawn: list[tuple[Box, str]] = []
+    resources = page.obj.get("/Resources")
+    if not isinstance(resources, pikepdf.Dictionary):
+        resources = pikepdf.Dictionary()
+        page.obj.Resources = resources
+    fonts = resources.get("/Font")
+    if not isinstance(fonts, pikepdf.Dictionary):
+        fonts = pikepdf.Dictionary()
+        resources.Font = fonts
+    if LABEL_FONT not in fonts:
+        fonts[LABEL_FONT] = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding))
+    parts = [b"q 0 g 0 G"]
+    for (x0, y0, x1, y1) in (b for b, _ in entries):
+        parts.append(f"{x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re f".encode())
+    parts.append(b"Q")
+    for i, ((x0, y0, x1, y1), label) in enumerate(entries):
+        box = (x0, y0, x1, y1)
+        if any(j != i and _contained(box, other) and not (_contained(other, box) and j > i)
+               for j, (other, _) in enumerate(entries)):
+            continue
+        w, h = x1 - x0, y1 - y0
+        size = min(MAX_LABEL_SIZE, h * 0.8)
+        lw = label_width(label, 1.0)
+        if lw * size > w - 1:
+            size = (w - 1) / lw if lw else size
+        if size < MIN_LABEL_SIZE:
+            continue  # too small to read; the report still gives the exemption
+        tx = x0 + (w - lw * size) / 2
+        ty = y0 + (h - size * 0.7) / 2
+        text = pikepdf.String(label.encode("cp1252", errors="replace")).unparse()
+        parts.append(b"q BT 1 g " + LABEL_FONT.encode() + f" {size:.2f} Tf {tx:.3f} {ty:.3f} Td ".encode()
+                     + text + b" Tj ET Q")
+        drawn.append((box, label))
+    stream = pdf.make_stream(b"\n".join(parts) + b"\n")
+    page.obj.Contents = pikepdf.Array([page.obj.Contents, stream])
+    return drawn

@@ -1,0 +1,64 @@
+"""Document-level scrubbing applied to every PDF release copy, redacted or not.
+
+Metadata, scripts, attachments and other places that carry text outside the page content are
+removed or rewritten neutral. The file is then written whole by pikepdf (never an
+incremental update), so no earlier revision survives.
+"""
+
+from __future__ import annotations
+
+import pikepdf
+
+PRODUCER = "redactor"
+
+# Catalog entries that carry content outside the pages, or run code on open.
+_CATALOG_DROP = ("/Metadata", "/PieceInfo", "/OpenAction", "/AA", "/SpiderInfo", "/Perms",
+                 "/Threads", "/Legal", "/URI")
+_NAMES_DROP = ("/JavaScript", "/EmbeddedFiles", "/AlternatePresentations", "/Templates", "/Pages",
+               "/IDS", "/URLS")
+_PAGE_DROP = ("/Metadata", "/PieceInfo", "/Thumb", "/AA", "/B", "/ID", "/PZ", "/SeparationInfo")
+
+
+def sanitize(pdf: pikepdf.Pdf) -> list[str]:
+    """Scrub ``pdf`` in place; returns notes of what was removed, for the report."""
+    notes: list[str] = []
+    root = pdf.Root
+    # Document Info: replaced by a neutral dictionary (only the producer).
+    if "/Info" in pdf.trailer:
+        del pdf.trailer["/Info"]
+        notes.append("document information dictionary removed")
+    pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary(Producer=pikepdf.String(PRODUCER)))
+    for key in _CATALOG_DROP:
+        if key in root:
+            del root[key]
+            notes.append(f"catalog {key[1:]} removed")
+    names = root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary):
+        for key in _NAMES_DROP:
+            if key in names:
+                del names[key]
+                notes.append(f"names tree {key[1:]} removed")
+    acroform = root.get("/AcroForm")
+    if isinstance(acroform, pikepdf.Dictionary) and "/XFA" in acroform:
+        del acroform["/XFA"]
+        notes.append("XFA form data removed")
+    for page in pdf.pages:
+        for key in _PAGE_DROP:
+            if key in page.obj:
+                del page.obj[key]
+        _strip_metadata_streams(page.obj.get("/Resources"))
+    return sorted(set(notes))
+
+
+def _strip_metadata_streams(resources) -> None:
+    """XMP packets attached to images and forms carry author names and edit history."""
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    xobjects = resources.get("/XObject")
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return
+    for _, xobj in xobjects.items():
+        if isinstance(xobj, pikepdf.Stream):
+            for key in ("/Metadata", "/PieceInfo"):
+                if key in xobj:
+                    del xobj[key]

@@ -1,0 +1,58 @@
+"""Application: write a release copy from a plan, in the document's own format, and check it.
+
+Format-specific work sits behind two functions per format (write, verify); a new format
+touches this table, one writer module and its tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import Plan, Redaction
+from .verify import verify_pdf_output, verify_text_output
+
+
+def text_placeholder(label: str) -> str:
+    # Fixed width whatever the withheld length: the placeholder must not encode the value.
+    return f"[WITHHELD {label}]"
+
+
+def merged_spans(redactions: list[Redaction]) -> list[tuple[int, int, list[str]]]:
+    """Overlapping withheld spans of one page merged, with their exemption codes in order."""
+    spans: list[tuple[int, int, list[str]]] = []
+    for r in sorted(redactions, key=lambda r: (r.start, -r.end)):
+        if spans and r.start < spans[-1][1]:
+            s, e, codes = spans[-1]
+            spans[-1] = (s, max(e, r.end), codes + [c for c in r.decision.exemptions if c not in codes])
+        else:
+            spans.append((r.start, r.end, list(r.decision.exemptions)))
+    return spans
+
+
+def write_text(plan: Plan, out_path: Path) -> tuple[list[str], dict]:
+    page = plan.document.pages[0]
+    text = page.text
+    out = []
+    pos = 0
+    for s, e, codes in merged_spans(plan.redactions):
+        out.append(text[pos:s])
+        out.append(text_placeholder("; ".join(codes)))
+        pos = e
+    out.append(text[pos:])
+    with open(out_path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("".join(out))
+    return [], {}
+
+
+def write_release_copy(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str], dict]:
+    if plan.document.format == "pdf":
+        from .pdf_redact import write_pdf
+
+        return write_pdf(plan, out_path, password=password)
+    return write_text(plan, out_path)
+
+
+def verify_release_copy(plan: Plan, out_path: Path, drawn_labels: dict) -> list[str]:
+    if plan.document.format == "pdf":
+        return verify_pdf_output(out_path, plan, drawn_labels)
+    return verify_text_output(out_path, plan)

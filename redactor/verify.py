@@ -1,0 +1,237 @@
+"""Independent verification of a release copy before it is released.
+
+The text that detection read came from pdfminer; the checks here read the written file with
+other code: pdfium (a C++ PDF engine) for page text, character boxes and image pixels, and a
+walk of every object and decoded stream with pikepdf for metadata, annotations, outlines
+and anything else that can carry a string. Any problem fails the document.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from pathlib import Path
+
+import numpy as np
+import regex as re
+
+from .geometry import Box, Matrix, contains_point, intersects
+from .model import Plan
+from .plan import PORTION_ENTITIES, value_pattern
+
+log = logging.getLogger(__name__)
+
+MIN_VALUE_ALNUM = 4  # shorter withheld values are checked by position only
+MIN_PORTION_FRAGMENT = 24  # line fragments of withheld portions checked as text
+_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def withheld_values(plan: Plan) -> list[str]:
+    """The strings that must not be found anywhere in the release copy."""
+    values: set[str] = set()
+    for r in plan.redactions:
+        if r.decision.finding.entity in PORTION_ENTITIES:
+            for line in r.text.split("\n"):
+                line = " ".join(line.split())
+                if len(line) >= MIN_PORTION_FRAGMENT:
+                    values.add(line)
+        else:
+            v = " ".join(r.text.split())
+            if sum(ch.isalnum() for ch in v) >= MIN_VALUE_ALNUM:
+                values.add(v)
+    return sorted(values)
+
+
+def _alnum(s: str) -> str:
+    return _ALNUM.sub("", s.lower())
+
+
+def find_values(text: str, values: list[str]) -> list[str]:
+    """Withheld values present in ``text``: as words (any case, any whitespace), or, for values
+    of 6+ letters and digits, with punctuation and spacing ignored."""
+    hits = []
+    squeezed = _alnum(text)
+    for v in values:
+        pat = value_pattern(v)
+        if pat is not None and pat.search(text, timeout=10.0):
+            hits.append(v)
+            continue
+        key = _alnum(v)
+        if len(key) >= 6 and not key.isdigit() and key in squeezed:
+            hits.append(v)
+        elif len(key) >= 7 and key.isdigit() and re.search(rf"(?<!\d){key}(?!\d)", re.sub(r"[\s\-./()]", "", text)):
+            hits.append(v)
+    return hits
+
+
+def verify_text_output(out_path: Path, plan: Plan) -> list[str]:
+    text = out_path.read_text(encoding="utf-8")
+    return [f"withheld value still present in text: {_show(v)}" for v in find_values(text, withheld_values(plan))]
+
+
+def _show(v: str) -> str:
+    v = " ".join(v.split())
+    return repr(v if len(v) <= 40 else v[:37] + "...")
+
+
+def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[tuple[Box, str]]]) -> list[str]:
+    problems: list[str] = []
+    values = withheld_values(plan)
+    boxes_by_page: dict[int, list[Box]] = collections.defaultdict(list)
+    for r in plan.redactions:
+        boxes_by_page[r.page].extend(r.boxes)
+    problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
+    problems += _check_objects(out_path, values)
+    return problems
+
+
+def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[str]:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    problems = []
+    pdf = pdfium.PdfDocument(str(out_path))
+    try:
+        all_text = []
+        for index in range(len(pdf)):
+            number = index + 1
+            page = pdf[index]
+            textpage = page.get_textpage()
+            n = textpage.count_chars()
+            text = textpage.get_text_range(0, n) if n else ""
+            all_text.append(text)
+            boxes = boxes_by_page.get(number, [])
+            if boxes:
+                pool = collections.Counter()
+                for _, label in drawn_labels.get(number, []):
+                    pool.update(ch for ch in label if not ch.isspace())
+                leaked = []
+                for i in range(n):
+                    ch = textpage.get_text_range(i, 1)
+                    if not ch or ch.isspace() or ch == "\ufffe":
+                        continue
+                    try:
+                        l, b, r, t = textpage.get_charbox(i)
+                    except Exception:
+                        continue
+                    cx, cy = (l + r) / 2, (b + t) / 2
+                    if any(contains_point(bx, cx, cy, tol=-0.25) for bx in boxes):
+                        if pool[ch] > 0:
+                            pool[ch] -= 1
+                        else:
+                            leaked.append(ch)
+                if leaked:
+                    problems.append(f"page {number}: {len(leaked)} character(s) still inside redaction boxes "
+                                    f"({''.join(leaked[:12])!r})")
+                problems += _check_images(page, number, boxes, pdfium_c)
+            textpage.close()
+            page.close()
+        for v in find_values("\n".join(all_text), values):
+            problems.append(f"withheld value still extractable from page text: {_show(v)}")
+    finally:
+        pdf.close()
+    return problems
+
+
+def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
+    """Pixels of every image drawn under a box must be uniform there (content gone)."""
+    from .pdf_images import pixel_rect
+
+    problems = []
+    matrices: dict[int, Matrix] = {}
+    for obj in page.get_objects(filter=None, max_depth=15):
+        level = getattr(obj, "level", 0)
+        try:
+            m = Matrix.of(obj.get_matrix().get())
+        except Exception:
+            continue
+        parent = matrices.get(level - 1) if level > 0 else None
+        full = m @ parent if parent is not None else m
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            matrices[level] = full
+            continue
+        if obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            continue
+        placed = full.transform_box((0, 0, 1, 1))
+        hits = [b for b in boxes if intersects(placed, b)]
+        if not hits:
+            continue
+        try:
+            bitmap = obj.get_bitmap(render=False)
+            arr = np.asarray(bitmap.to_pil())
+        except Exception as exc:
+            problems.append(f"page {number}: an image under a box cannot be decoded for checking ({exc})")
+            continue
+        h, w = arr.shape[:2]
+        for b in hits:
+            rect = pixel_rect(full, b, w, h)
+            if rect is None:
+                continue
+            x0, y0, x1, y1 = rect
+            # Shrink by one pixel: resampling at the edge of the box is not content.
+            region = arr[y0 + 1:max(y0 + 1, y1 - 1), x0 + 1:max(x0 + 1, x1 - 1)]
+            if region.size and np.ptp(region.reshape(-1, *region.shape[2:]), axis=0).max() > 0:
+                problems.append(f"page {number}: image pixels under a redaction box are not removed")
+                break
+    return problems
+
+
+def _check_objects(out_path: Path, values: list[str]) -> list[str]:
+    """Search every string and every decoded non-image stream of the file."""
+    import pikepdf
+
+    problems = []
+    if not values:
+        return problems
+    with pikepdf.open(out_path) as pdf:
+        for obj in pdf.objects:
+            found = _search_object(obj, values)
+            if found:
+                problems.append(f"withheld value in PDF object {obj.objgen[0]}: {_show(found[0])}")
+                if len(problems) > 20:
+                    break
+    return problems
+
+
+def _search_object(obj, values: list[str], depth: int = 0) -> list[str]:
+    import pikepdf
+
+    if depth > 32:
+        return []
+    if isinstance(obj, pikepdf.String):
+        return find_values(_string_text(obj), values)
+    if isinstance(obj, pikepdf.Stream):
+        hits = []
+        if str(obj.get("/Subtype", "")) != "/Image":
+            try:
+                data = obj.read_bytes()
+            except Exception:
+                data = b""
+            if data:
+                hits = find_values(data.decode("latin-1"), values)
+                if not hits and b"\xfe\xff" in data[:4]:
+                    hits = find_values(data.decode("utf-16", errors="ignore"), values)
+        for _, v in obj.items():
+            if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                hits += _search_object(v, values, depth + 1)
+        return hits
+    if isinstance(obj, pikepdf.Dictionary):
+        hits = []
+        for _, v in obj.items():
+            if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                hits += _search_object(v, values, depth + 1)
+        return hits
+    if isinstance(obj, pikepdf.Array):
+        hits = []
+        for v in obj:
+            if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                hits += _search_object(v, values, depth + 1)
+        return hits
+    return []
+
+
+def _string_text(s) -> str:
+    try:
+        return str(s)
+    except Exception:
+        return bytes(s).decode("latin-1")
