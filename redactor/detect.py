@@ -112,6 +112,28 @@ def list_recognizers(settings: Settings) -> list[RecognizerInfo]:
     return out
 
 
+_ORG_WORDS = {"works", "department", "office", "division", "bureau", "agency", "police", "county",
+              "city", "council", "board", "committee", "services", "service", "administration",
+              "commission", "authority", "court", "hospital", "university", "school", "district",
+              "garage", "operations", "security", "intelligence", "analysis", "fleet", "resources"}
+_ORG_LEAD = ("department of ", "office of ", "division of ", "bureau of ", "board of ", "city of ",
+             "county of ", "state of ", "ministry of ", "secretary of ")
+
+
+def _not_a_person(f: Finding, document: Document) -> bool:
+    """Post-filter for NER PERSON hits that are organisations, codes or numbers."""
+    if f.entity != "PERSON":
+        return False
+    words = f.text.lower().split()
+    if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text:
+        return True
+    if any(w.strip(".,") in _ORG_WORDS for w in words):
+        return True
+    before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
+    before = " ".join(before.split()) + " "
+    return any(before.endswith(lead) for lead in _ORG_LEAD)
+
+
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
     from .recognizers.markings import find_markings
@@ -136,6 +158,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     text=page.text[r.start:r.end], entity=r.entity_type,
                                     score=round(float(r.score), 4), recognizer=recognizer,
                                     explanation=why or f"{recognizer} match"))
+    findings = [f for f in findings if not _not_a_person(f, document)]
     for mf in find_markings([p.text for p in document.pages]):
         text = document.pages[mf.page - 1].text
         findings.append(Finding(page=mf.page, start=mf.start, end=mf.end, text=text[mf.start:mf.end],

@@ -67,7 +67,7 @@ def read_pdf(path: Path, password: str = "") -> Document:
                     if not password else "encrypted: the password given does not open it"
                 ) from None
             rsrc = PDFResourceManager(caching=True)
-            device = PDFPageAggregator(rsrc, laparams=LAParams(all_texts=True))
+            device = PDFPageAggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
             interp = PDFPageInterpreter(rsrc, device)
             for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
                 interp.process_page(pdfpage)
