@@ -70,8 +70,16 @@ def read_pdf(path: Path, password: str = "") -> Document:
             device = PDFPageAggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
             interp = PDFPageInterpreter(rsrc, device)
             for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
+                # Lay the page out in the orientation its text runs in, so that layout analysis
+                # reads lines (a /Rotate'd page or sideways text would read one char a line).
+                pdfpage.rotate = 0
                 interp.process_page(pdfpage)
                 layout = device.get_result()
+                turn = _text_direction(layout)
+                if turn:
+                    pdfpage.rotate = turn
+                    interp.process_page(pdfpage)
+                    layout = device.get_result()
                 pages.append(_page_from_layout(number, pdfpage, layout))
     except BadInputError:
         raise
@@ -85,6 +93,28 @@ def read_pdf(path: Path, password: str = "") -> Document:
     if not pages:
         raise BadInputError("PDF has no pages")
     return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+
+
+def _text_direction(layout) -> int:
+    """The page rotation (0, 90, 180, 270) that makes most characters upright."""
+    import math
+
+    from pdfminer.layout import LTChar, LTContainer
+
+    votes = {0: 0, 90: 0, 180: 0, 270: 0}
+    stack = [layout]
+    seen = 0
+    while stack and seen < 2000:
+        node = stack.pop()
+        if isinstance(node, LTChar):
+            a, b = node.matrix[0], node.matrix[1]
+            angle = math.degrees(math.atan2(b, a)) % 360
+            votes[int(((angle + 45) % 360) // 90) * 90] += 1
+            seen += 1
+        elif isinstance(node, LTContainer):
+            stack.extend(node)
+    best = max(votes, key=votes.get)
+    return best if votes[best] > votes[0] else 0
 
 
 def _page_from_layout(number: int, pdfpage, layout) -> Page:
@@ -145,7 +175,7 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         char_boxes=boxes,
         width=abs(x1 - x0),
         height=abs(y1 - y0),
-        rotation=pdfpage.rotate,
+        rotation=int(pdfpage.attrs.get("Rotate", 0) or 0) % 360 if hasattr(pdfpage, "attrs") else 0,
         has_text_layer=chars_seen > 0,
         image_count=images,
     )

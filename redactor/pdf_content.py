@@ -88,11 +88,10 @@ class ContentRewriter:
         """Return the page's new content, wrapped in a balanced ``q ... Q`` so that what we
         draw afterwards (the boxes) is not displaced by a transformation left over."""
         instructions = pikepdf.parse_content_stream(page.obj)
-        resources = page.obj.get("/Resources")
-        if not isinstance(resources, pikepdf.Dictionary):
-            resources = pikepdf.Dictionary()
-            page.obj.Resources = resources
+        resources = _localize(page.obj.get("/Resources"))
+        page.obj.Resources = resources
         out, _ = self._process(instructions, resources, base, top_level=True)
+        _prune_xobjects(resources, out)
         return b"q\n" + pikepdf.unparse_content_stream(out) + b"\nQ\n"
 
     # -- internals ----------------------------------------------------------------------
@@ -313,6 +312,9 @@ class ContentRewriter:
         form_resources = xobj.get("/Resources")
         if not isinstance(form_resources, pikepdf.Dictionary):
             form_resources = resources
+        # Work on a private copy of the form's resources: redacted copies of nested objects are
+        # registered there, and the originals are dropped from it, never from a shared dict.
+        form_resources = _localize(form_resources)
         self._form_stack.append(key)
         try:
             instructions = pikepdf.parse_content_stream(xobj)
@@ -322,7 +324,9 @@ class ContentRewriter:
         if not changed:
             return None
         self.stats.forms_rewritten += 1
+        _prune_xobjects(form_resources, new_instr)
         copy = _clone_stream(self.pdf, xobj, data=pikepdf.unparse_content_stream(new_instr))
+        copy.Resources = form_resources
         new_name = self._unique_name(xobjects, str(name))
         xobjects[new_name] = copy
         return pikepdf.Name(new_name)
@@ -334,6 +338,31 @@ class ContentRewriter:
         while f"/{stem}_R{i}" in d:
             i += 1
         return f"/{stem}_R{i}"
+
+
+def _localize(resources) -> pikepdf.Dictionary:
+    """A shallow copy of a resource dictionary with its own /XObject dictionary."""
+    local = pikepdf.Dictionary()
+    if isinstance(resources, pikepdf.Dictionary):
+        for k, v in resources.items():
+            local[k] = v
+    xobjects = local.get("/XObject")
+    if isinstance(xobjects, pikepdf.Dictionary):
+        local.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
+    return local
+
+
+def _prune_xobjects(resources: pikepdf.Dictionary, instructions) -> None:
+    """Drop XObject names the (rewritten) content no longer draws: an original that was
+    replaced by a redacted copy must not stay reachable from this page."""
+    xobjects = resources.get("/XObject")
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return
+    used = {str(i.operands[0]) for i in instructions
+            if not isinstance(i, pikepdf.ContentStreamInlineImage) and str(i.operator) == "Do" and i.operands}
+    for name in list(xobjects.keys()):
+        if name not in used:
+            del xobjects[name]
 
 
 def _clone_stream(pdf: pikepdf.Pdf, stream: pikepdf.Stream, data: bytes | None = None) -> pikepdf.Stream:

@@ -1,0 +1,220 @@
+"""The removal engine: after redaction no extractor finds a withheld value, kept text is still
+real text at its place, nothing is left inside a box, metadata is scrubbed. Values are chosen
+by the tests (not by detection), so these tests exercise removal alone."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import pikepdf
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from redactor.extract import read_pdf
+from redactor.model import Action, Decision, Finding
+from redactor.pdf_redact import write_pdf
+from redactor.plan import build_plan
+from redactor.verify import verify_pdf_output
+
+from pdftools import (all_texts, chars_in_boxes_mupdf, make_text_pdf, qdf_bytes, squeeze, text_pdfium,
+                      xray_bad_redactions)
+
+
+def redact_values(src: Path, out: Path, values: list[str], exemption: str = "(b)(6)"):
+    """Withhold every occurrence of each value; return (plan, problems found by verify)."""
+    doc = read_pdf(src)
+    decisions = []
+    for page in doc.pages:
+        for v in values:
+            start = 0
+            while (i := page.text.find(v, start)) != -1:
+                f = Finding(page.number, i, i + len(v), v, "TEST", 1.0, "test")
+                decisions.append(Decision(f, Action.REDACT, "test-rule", [exemption], "test"))
+                start = i + len(v)
+    plan = build_plan(doc, decisions, "test")
+    _, drawn = write_pdf(plan, out)
+    return plan, verify_pdf_output(out, plan, drawn)
+
+
+def assert_removed(path: Path, withheld: list[str], kept: list[str], tmp_path: Path) -> None:
+    texts = all_texts(path)
+    for name, text in texts.items():
+        for v in withheld:
+            assert squeeze(v) not in squeeze(text), f"{name} still finds {v!r}"
+        for k in kept:
+            assert squeeze(k) in squeeze(text), f"{name} lost kept text {k!r}"
+    raw = qdf_bytes(path, tmp_path)
+    for v in withheld:
+        assert v.encode() not in raw, f"{v!r} in decompressed file bytes"
+
+
+def test_simple_line(tmp_path):
+    src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Applicant Jane Roe, SSN 512-43-7789, lives in Ohio."),
+                                              (72, 680, "The permit was approved on May 2, 2021.")],
+                        author="Jane Roe")
+    out = tmp_path / "out.pdf"
+    plan, problems = redact_values(src, out, ["Jane Roe", "512-43-7789"])
+    assert problems == []
+    assert len(plan.redactions) == 2
+    assert_removed(out, ["Jane Roe", "512-43-7789"], ["Applicant", "lives in Ohio", "approved on May 2, 2021"],
+                   tmp_path)
+    with pikepdf.open(out) as pdf:
+        assert "Jane" not in repr(dict(pdf.docinfo))
+        assert "/Metadata" not in pdf.Root
+    assert xray_bad_redactions(out) == {}
+    boxes = {1: [b for r in plan.redactions for b in r.boxes]}
+    assert chars_in_boxes_mupdf(out, boxes) == list("(b)(6)(b)(6)") or all(
+        c in "(b)6" for c in chars_in_boxes_mupdf(out, boxes))
+
+
+def test_kept_text_keeps_its_position(tmp_path):
+    src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Name: Jane Roe  Case 2021-0042 closed")])
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Jane Roe"])
+    assert problems == []
+    before = read_pdf(src).pages[0]
+    after = read_pdf(out).pages[0]
+    i, j = before.text.index("2021-0042"), after.text.index("2021-0042")
+    for k in range(len("2021-0042")):
+        b, a = before.char_boxes[i + k], after.char_boxes[j + k]
+        assert a == pytest.approx(b, abs=0.05)
+
+
+def test_kerned_text_with_char_spacing(tmp_path):
+    src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Phone 217-555-4821 after hours")],
+                        font="Times-Roman", size=12, char_space=0.7)
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["217-555-4821"])
+    assert problems == []
+    assert_removed(out, ["217-555-4821"], ["Phone", "after hours"], tmp_path)
+
+
+def _raw_pdf(tmp_path: Path, content: bytes, *, mediabox=(0, 0, 612, 792), rotate=0, extra_xobjects=None,
+             name="raw.pdf") -> Path:
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica,
+                                                Encoding=pikepdf.Name.WinAnsiEncoding))
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    if extra_xobjects:
+        resources.XObject = pikepdf.Dictionary({k: v(pdf, font) for k, v in extra_xobjects.items()})
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=list(mediabox), Resources=resources,
+                              Contents=pdf.make_stream(content))
+    if rotate:
+        page.Rotate = rotate
+    pdf.pages.append(pikepdf.Page(page))
+    path = tmp_path / name
+    pdf.save(path)
+    return path
+
+
+def test_rotated_page(tmp_path):
+    content = b"BT /F1 12 Tf 72 500 Td (Witness Robert Kowalski saw the truck.) Tj ET"
+    src = _raw_pdf(tmp_path, content, rotate=90)
+    out = tmp_path / "out.pdf"
+    plan, problems = redact_values(src, out, ["Robert Kowalski"])
+    assert problems == []
+    assert plan.redactions and plan.redactions[0].boxes
+    assert_removed(out, ["Robert Kowalski"], ["Witness", "saw the truck"], tmp_path)
+
+
+def test_offset_mediabox_and_scaled_ctm(tmp_path):
+    content = (b"q 1.5 0 0 1.5 -30 40 cm BT /F1 10 Tf 1 0 0 1 150 300 Tm "
+               b"(Complainant Patricia Nguyen reported) Tj ET Q")
+    src = _raw_pdf(tmp_path, content, mediabox=(100, 200, 712, 992))
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Patricia Nguyen"])
+    assert problems == []
+    assert_removed(out, ["Patricia Nguyen"], ["Complainant", "reported"], tmp_path)
+
+
+def test_text_in_shared_form_xobject(tmp_path):
+    """A form drawn on the page holds the value; it is redacted in a copy of the form."""
+
+    def form(pdf, font):
+        return pdf.make_indirect(pikepdf.Stream(pdf, b"BT /F1 11 Tf 0 0 Td (Badge 4471 Officer Dana Whitlock) Tj ET",
+                                                Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                                                BBox=[0, 0, 400, 20],
+                                                Resources=pikepdf.Dictionary(
+                                                    Font=pikepdf.Dictionary(F1=font))))
+
+    content = b"q 1 0 0 1 72 600 cm /Fm1 Do Q BT /F1 11 Tf 72 560 Td (Unrelated closing line) Tj ET"
+    src = _raw_pdf(tmp_path, content, extra_xobjects={"/Fm1": form})
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Dana Whitlock"])
+    assert problems == []
+    assert_removed(out, ["Dana Whitlock"], ["Badge 4471 Officer", "Unrelated closing line"], tmp_path)
+
+
+def test_invisible_ocr_text_and_image_pixels(tmp_path):
+    """A scan with a hidden OCR layer (render mode 3): the hidden glyphs go, and so do the
+    image pixels under the box."""
+    import numpy as np
+
+    w, h = 200, 50
+    pixels = np.full((h, w), 255, dtype=np.uint8)
+    pixels[10:40, 20:180] = np.random.default_rng(1).integers(0, 255, (30, 160), dtype=np.uint8)
+
+    def image(pdf, font):
+        return pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(pixels.tobytes()), Type=pikepdf.Name.XObject,
+                                                Subtype=pikepdf.Name.Image, Width=w, Height=h,
+                                                ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
+                                                Filter=pikepdf.Name.FlateDecode))
+
+    content = (b"q 400 0 0 100 72 600 cm /Im1 Do Q "
+               b"BT 3 Tr /F1 20 Tf 80 640 Td (SSN 512-43-7789 on file) Tj ET")
+    src = _raw_pdf(tmp_path, content, extra_xobjects={"/Im1": image})
+    out = tmp_path / "out.pdf"
+    plan, problems = redact_values(src, out, ["512-43-7789"])
+    assert problems == []
+    assert_removed(out, ["512-43-7789"], ["SSN", "on file"], tmp_path)
+    # The image data under the box is uniform now; outside it is unchanged.
+    with pikepdf.open(out) as pdf:
+        xobjs = pdf.pages[0].Resources.XObject
+        redacted = [x for k, x in xobjs.items() if k != "/Im1" and str(x.get("/Subtype")) == "/Image"]
+        assert len(redacted) == 1
+        data = np.frombuffer(redacted[0].read_bytes(), dtype=np.uint8).reshape(h, w)
+    box = plan.redactions[0].boxes[0]
+    from redactor.geometry import Matrix
+    from redactor.pdf_images import pixel_rect
+
+    x0, y0, x1, y1 = pixel_rect(Matrix(400, 0, 0, 100, 72, 600), box, w, h)
+    assert np.ptp(data[y0:y1, x0:x1]) == 0
+    assert (data[:, :x0] == pixels[:, :x0]).all()
+
+
+def test_verification_catches_a_box_over_live_text(tmp_path, monkeypatch):
+    """If removal is skipped, verification must fail: a box over live text never passes."""
+    import redactor.pdf_content as pc
+
+    src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Informant Carlos Mendez met the agent.")])
+    out = tmp_path / "out.pdf"
+    monkeypatch.setattr(pc.ContentRewriter, "_under_box", lambda self, x, y: False)
+    _, problems = redact_values(src, out, ["Carlos Mendez"])
+    assert problems, "verification passed a box drawn over live text"
+    assert any("inside redaction boxes" in p or "still extractable" in p for p in problems)
+    assert "Carlos Mendez" in text_pdfium(out)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    prefix=st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCDEFGH,.", min_size=0, max_size=30),
+    suffix=st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCDEFGH,.", min_size=0, max_size=30),
+    digits=st.tuples(st.integers(100, 665), st.integers(10, 99), st.integers(1000, 9999)),
+    font=st.sampled_from(["Helvetica", "Times-Roman", "Courier", "Helvetica-Bold"]),
+    size=st.floats(min_value=7, max_value=24),
+    char_space=st.sampled_from([0.0, 0.2, 0.5]),
+)
+def test_nothing_withheld_survives(tmp_path, prefix, suffix, digits, font, size, char_space):
+    value = f"{digits[0]}-{digits[1]}-{digits[2]}"
+    src = make_text_pdf(tmp_path / "p.pdf", [(40, 500, f"{prefix} {value} {suffix}")], font=font, size=size,
+                        char_space=char_space)
+    out = tmp_path / "o.pdf"
+    plan, problems = redact_values(src, out, [value])
+    assert plan.redactions, "the value was not found in the extracted text"
+    assert problems == []
+    for name, text in all_texts(out).items():
+        assert value.replace("-", "") not in squeeze(text), name
+    kept = squeeze(prefix + suffix)
+    assert kept in squeeze(text_pdfium(out)).replace("b6", "")
