@@ -13,7 +13,7 @@ from .geometry import Box, Matrix, intersects
 from .model import Plan
 from .pdf_content import ContentRewriter
 from .pdf_images import redact_image
-from .pdf_sanitize import sanitize
+from .pdf_sanitize import sanitize, scrub_strings
 
 LABEL_FONT = "/RedactorLabel"
 MIN_LABEL_SIZE = 3.0
@@ -73,6 +73,12 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str]
             notes.extend(_redact_page(pdf, page, number, boxes))
             drawn[number] = _draw_boxes(pdf, page, entries)
         notes.extend(sanitize(pdf))
+        from .verify import withheld_values
+
+        scrubbed = scrub_strings(pdf, withheld_values(plan))
+        if scrubbed:
+            notes.append(f"{scrubbed} string(s) outside page content (annotations, form fields, "
+                         "outlines) contained withheld values and were replaced")
         try:
             pdf.save(out_path, compress_streams=True, deterministic_id=True,
                      fix_metadata_version=False,

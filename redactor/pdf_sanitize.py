@@ -62,3 +62,38 @@ def _strip_metadata_streams(resources) -> None:
             for key in ("/Metadata", "/PieceInfo"):
                 if key in xobj:
                     del xobj[key]
+
+
+def scrub_strings(pdf: pikepdf.Pdf, values: list[str]) -> int:
+    """Replace withheld values inside every string object of the file outside page content
+    (annotation contents, form field names and values, outline titles, link targets...).
+    Returns how many strings were changed."""
+    if not values:
+        return 0
+    from .verify import find_values
+
+    changed = 0
+
+    def fix(container) -> None:
+        nonlocal changed
+        items = list(container.items()) if isinstance(container, pikepdf.Dictionary) else list(enumerate(container))
+        for key, value in items:
+            if isinstance(value, pikepdf.Object) and value.is_indirect:
+                continue
+            if isinstance(value, pikepdf.String):
+                try:
+                    text = str(value)
+                except Exception:
+                    text = bytes(value).decode("latin-1")
+                if find_values(text, values):
+                    container[key] = pikepdf.String("[withheld]")
+                    changed += 1
+            elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):
+                fix(value)
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream):
+            fix(obj.stream_dict)
+        elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
+            fix(obj)
+    return changed

@@ -20,15 +20,15 @@ PORTION_ENTITIES = {"CLASSIFIED_PORTION", "UNMARKED_PORTION", "PORTION"}
 
 
 def value_pattern(value: str) -> re.Pattern | None:
-    """A pattern for ``value`` that tolerates case, runs of whitespace and line breaks, and
-    does not match inside a longer word or number."""
-    words = value.split()
-    if not words:
+    """A pattern for ``value`` as whole words: any case, and any run of spaces, line breaks or
+    punctuation between its letters-and-digits tokens ("512-43-7789" also matches
+    "512 43\n7789"). verify.find_values uses the same notion of a match, so every occurrence
+    verification would flag is one propagation has withheld."""
+    tokens = re.findall(r"[0-9A-Za-z]+", value)
+    if not tokens:
         return None
-    body = r"\s+".join(re.escape(w) for w in words)
-    lead = r"(?<![\w])" if words[0][0].isalnum() else ""
-    tail = r"(?![\w])" if words[-1][-1].isalnum() else ""
-    return re.compile(lead + body + tail, re.IGNORECASE)
+    body = r"[^0-9A-Za-z]+".join(re.escape(t) for t in tokens)
+    return re.compile(r"(?<![0-9A-Za-z])" + body + r"(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:

@@ -17,7 +17,7 @@ import regex as re
 
 from .geometry import Box, Matrix, contains_point, intersects
 from .model import Plan
-from .plan import PORTION_ENTITIES, value_pattern
+from .plan import PORTION_ENTITIES
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +46,29 @@ def _alnum(s: str) -> str:
     return _ALNUM.sub("", s.lower())
 
 
+def _words(s: str) -> str:
+    """Lower case, every run of anything but letters and digits made one space."""
+    return " " + " ".join(re.split(r"[^0-9a-z]+", s.lower())).strip() + " "
+
+
 def find_values(text: str, values: list[str]) -> list[str]:
-    """Withheld values present in ``text``: as words (any case, any whitespace), or, for values
-    of 6+ letters and digits, with punctuation and spacing ignored."""
+    """Withheld values present in ``text`` as whole words, whatever the case, spacing, line
+    breaks and punctuation between them ("512-43-7789" is found as "512 43 7789"); numbers of
+    7+ digits are also found with their separators dropped ("512437789")."""
     hits = []
-    squeezed = _alnum(text)
+    words = _words(text)
+    digits_only = None
     for v in values:
-        pat = value_pattern(v)
-        if pat is not None and pat.search(text, timeout=10.0):
+        key = _words(v)
+        if key.strip() and key in words:
             hits.append(v)
             continue
-        key = _alnum(v)
-        if len(key) >= 6 and not key.isdigit() and key in squeezed:
-            hits.append(v)
-        elif len(key) >= 7 and key.isdigit() and re.search(rf"(?<!\d){key}(?!\d)", re.sub(r"[\s\-./()]", "", text)):
-            hits.append(v)
+        d = _alnum(v)
+        if len(d) >= 7 and d.isdigit():
+            if digits_only is None:
+                digits_only = re.sub(r"[\s\-./()]", "", text)
+            if re.search(rf"(?<!\d){d}(?!\d)", digits_only):
+                hits.append(v)
     return hits
 
 
@@ -177,20 +185,58 @@ def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
 
 
 def _check_objects(out_path: Path, values: list[str]) -> list[str]:
-    """Search every string and every decoded non-image stream of the file."""
+    """Search every string and every decoded stream of the file. Content streams are parsed:
+    the strings they show are the extractors' business (a word split across TJ pieces would
+    look like separate words here), every other string in them (marked-content properties
+    such as /ActualText) is searched."""
     import pikepdf
 
     problems = []
     if not values:
         return problems
     with pikepdf.open(out_path) as pdf:
+        content_ids = set()
+        for page in pdf.pages:
+            contents = page.obj.get("/Contents")
+            for c in (contents if isinstance(contents, pikepdf.Array) else [contents]):
+                if isinstance(c, pikepdf.Stream) and c.is_indirect:
+                    content_ids.add(c.objgen)
         for obj in pdf.objects:
-            found = _search_object(obj, values)
+            if isinstance(obj, pikepdf.Stream) and (obj.objgen in content_ids
+                                                     or str(obj.get("/Subtype", "")) == "/Form"):
+                found = _search_content_stream(obj, values)
+            else:
+                found = _search_object(obj, values)
             if found:
                 problems.append(f"withheld value in PDF object {obj.objgen[0]}: {_show(found[0])}")
                 if len(problems) > 20:
                     break
     return problems
+
+
+_SHOW_OPS = {"Tj", "TJ", "'", '"'}
+
+
+def _search_content_stream(stream, values: list[str]) -> list[str]:
+    import pikepdf
+
+    hits = []
+    for _, v in stream.stream_dict.items() if hasattr(stream, "stream_dict") else stream.items():
+        if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+            hits += _search_object(v, values, 1)
+    try:
+        instructions = pikepdf.parse_content_stream(stream)
+    except Exception:
+        return hits + find_values(stream.read_bytes().decode("latin-1"), values)
+    for inst in instructions:
+        if isinstance(inst, pikepdf.ContentStreamInlineImage) or str(inst.operator) in _SHOW_OPS:
+            continue
+        for operand in inst.operands:
+            hits += _search_object(operand, values, 1)
+    return hits
+
+
+_FONT_PROGRAM_SUBTYPES = {"/Type1C", "/CIDFontType0C", "/OpenType"}
 
 
 def _search_object(obj, values: list[str], depth: int = 0) -> list[str]:
@@ -202,14 +248,16 @@ def _search_object(obj, values: list[str], depth: int = 0) -> list[str]:
         return find_values(_string_text(obj), values)
     if isinstance(obj, pikepdf.Stream):
         hits = []
-        if str(obj.get("/Subtype", "")) != "/Image":
+        subtype = str(obj.get("/Subtype", ""))
+        is_font_program = "/Length1" in obj or subtype in _FONT_PROGRAM_SUBTYPES
+        if subtype != "/Image" and not is_font_program:
             try:
                 data = obj.read_bytes()
             except Exception:
                 data = b""
             if data:
                 hits = find_values(data.decode("latin-1"), values)
-                if not hits and b"\xfe\xff" in data[:4]:
+                if not hits and data[:2] in (b"\xfe\xff", b"\xff\xfe"):
                     hits = find_values(data.decode("utf-16", errors="ignore"), values)
         for _, v in obj.items():
             if not (isinstance(v, pikepdf.Object) and v.is_indirect):
