@@ -7,6 +7,7 @@ out of reading order read as a person reads them. Verification uses a different 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from pathlib import Path
@@ -48,6 +49,29 @@ def read_text(path: Path) -> Document:
 
 
 def read_pdf(path: Path, password: str = "") -> Document:
+    """Pages of ``path``. A file pdfminer cannot parse (broken xref chains, odd objects) is
+    repaired by qpdf (via pikepdf) in memory and read again; the removal engine opens the
+    original with qpdf too, so both see the same repaired document."""
+    try:
+        return _read_pdf(path, path, password)
+    except BadInputError as first:
+        if str(first).startswith("encrypted"):
+            raise
+        import io
+
+        import pikepdf
+
+        try:
+            with pikepdf.open(path, password=password) as pdf:
+                buf = io.BytesIO()
+                pdf.save(buf)
+        except Exception:
+            raise first from None
+        buf.seek(0)
+        return _read_pdf(buf, path, "")
+
+
+def _read_pdf(source, path: Path, password: str = "") -> Document:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect, PDFEncryptionError
@@ -57,7 +81,7 @@ def read_pdf(path: Path, password: str = "") -> Document:
 
     pages: list[Page] = []
     try:
-        with open(path, "rb") as fh:
+        with (open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source)) as fh:
             parser = PDFParser(fh)
             try:
                 doc = PDFDocument(parser, password=password)
