@@ -1,0 +1,82 @@
+"""Every file of the shared real-world corpus gets a clear outcome in one batch run."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from redactor.cli import app
+from redactor.report import report_schema
+
+from pdftools import xray_bad_redactions
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def corpus_run(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus-out")
+    folders = [corpus / name for name in ("records", "hostile", "scanned", "other")]
+    result = CliRunner().invoke(app, ["run", *map(str, folders), "--out", str(out), "--timeout", "180"])
+    return out, result, json.loads((out / "report.json").read_text())
+
+
+def test_every_file_has_an_outcome(corpus_run, corpus):
+    out, result, report = corpus_run
+    assert result.exit_code in (0, 1), result.output
+    jsonschema.validate(report, report_schema())
+    files = {p.name for p in corpus.rglob("*") if p.is_file() and p.name not in ("MANIFEST.tsv", "README.md")}
+    assert {d["source"].rsplit("/", 1)[-1] for d in report["documents"]} >= files
+    for d in report["documents"]:
+        assert d["status"] in ("redacted", "unchanged", "needs_review", "failed")
+        if d["status"] == "failed":
+            assert d["error"] and "internal error" not in d["error"], d
+            assert "\n" not in d["error"]
+
+
+def test_real_records_are_released(corpus_run):
+    _, _, report = corpus_run
+    records = [d for d in report["documents"] if "/records/" in d["source"]]
+    assert records
+    for d in records:
+        assert d["status"] in ("redacted", "unchanged", "needs_review"), d
+    assert sum(1 for d in records if d["status"] == "redacted") >= 8
+
+
+def test_expected_failures_say_why(corpus_run):
+    _, _, report = corpus_run
+    by = {d["source"].rsplit("/", 1)[-1]: d for d in report["documents"]}
+    assert by["password-example.pdf"]["error"].startswith("encrypted")
+    assert by["empty.pdf"]["status"] == "failed"
+    assert by["linn.pdf"]["status"] == "needs_review" and by["linn.pdf"]["output"] is None
+
+
+# Inputs that already carry bad redactions (boxes over live text, per x-ray's own tests).
+# Finding and removing the text under earlier boxes is issue #5; until then their copies keep
+# the earlier box over live text, and this is reported here as an expected failure.
+EARLIER_BAD_REDACTIONS = {"xray-rectangles-yes.pdf", "xray-rectangles-yes-2.pdf"}
+
+
+def test_release_copies_pass_xray(corpus_run):
+    """x-ray finds no bad redaction in a release copy, unless it already finds one in the
+    input (a form whose fill rectangle overlaps its text, an earlier bad redaction)."""
+    out, _, report = corpus_run
+    for d in report["documents"]:
+        name = d["source"].rsplit("/", 1)[-1]
+        if d["output"] and d["output"].endswith(".pdf") and name not in EARLIER_BAD_REDACTIONS:
+            found = xray_bad_redactions(out / d["output"])
+            if found:
+                before = xray_bad_redactions(d["source"])
+                texts = {x["text"] for v in found.values() for x in v}
+                assert texts <= {x["text"] for v in before.values() for x in v}, (d["output"], found)
+
+
+@pytest.mark.xfail(strict=True, reason="earlier boxes over live text are not yet detected (issue #5)")
+def test_earlier_bad_redactions_are_removed(corpus_run):
+    out, _, report = corpus_run
+    for d in report["documents"]:
+        if d["source"].rsplit("/", 1)[-1] in EARLIER_BAD_REDACTIONS and d["output"]:
+            assert xray_bad_redactions(out / d["output"]) == {}, d["output"]

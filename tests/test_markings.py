@@ -1,0 +1,108 @@
+"""The marking parser and portion finder (recognizers/markings.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from redactor.recognizers.markings import find_markings, parse_marking
+
+
+@pytest.mark.parametrize("text, level, sci, dissem, rel_to", [
+    ("TOP SECRET//SI//NOFORN", "TOP SECRET", ["SI"], ["NOFORN"], []),
+    ("(TS//SI//NF)", "TOP SECRET", ["SI"], ["NOFORN"], []),
+    ("TOP SECRET//SI-G/TK//ORCON/NOFORN", "TOP SECRET", ["SI-G", "TK"], ["ORCON", "NOFORN"], []),
+    ("(TS//SI-G/TK//OC/NF)", "TOP SECRET", ["SI-G", "TK"], ["ORCON", "NOFORN"], []),
+    ("SECRET//REL TO USA, AUS, CAN, GBR, NZL", "SECRET", [], ["REL TO"], ["USA", "AUS", "CAN", "GBR", "NZL"]),
+    ("(S//REL TO USA, FVEY)", "SECRET", [], ["REL TO"], ["USA", "FVEY"]),
+    ("CONFIDENTIAL//REL TO USA, GBR", "CONFIDENTIAL", [], ["REL TO"], ["USA", "GBR"]),
+    ("UNCLASSIFIED//FOR OFFICIAL USE ONLY", "UNCLASSIFIED", [], ["FOUO"], []),
+    ("(U//FOUO)", "UNCLASSIFIED", [], ["FOUO"], []),
+    ("(U)", "UNCLASSIFIED", [], [], []),
+])
+def test_us_markings_parse(text, level, sci, dissem, rel_to):
+    m = parse_marking(text)
+    assert m is not None and m.system == "US"
+    assert (m.level, m.sci, m.dissem, m.rel_to) == (level, sci, dissem, rel_to)
+    assert m.portion == text.startswith("(")
+    assert m.classified == (level in ("CONFIDENTIAL", "SECRET", "TOP SECRET"))
+
+
+@pytest.mark.parametrize("text, categories, dissem", [
+    ("CUI", [], []), ("CONTROLLED", [], []), ("CUI//SP-PRVCY//FED ONLY", ["SP-PRVCY"], ["FED ONLY"]),
+    ("CUI//SP-CTI/SP-EXPT/PRVCY//NOFORN", ["SP-CTI", "SP-EXPT", "PRVCY"], ["NOFORN"]),
+    ("(CUI)", [], []), ("(CUI//SP-PRVCY)", ["SP-PRVCY"], []),
+])
+def test_cui_markings_parse(text, categories, dissem):
+    m = parse_marking(text)
+    assert m is not None and m.system == "CUI" and not m.classified
+    assert m.cui_categories == categories and m.dissem == dissem
+
+
+@pytest.mark.parametrize("text, level, caveats", [
+    ("OFFICIAL", "OFFICIAL", []), ("OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE", []),
+    ("OFFICIAL\u2013SENSITIVE", "OFFICIAL-SENSITIVE", []),
+    ("OFFICIAL-SENSITIVE PERSONAL", "OFFICIAL-SENSITIVE", ["PERSONAL"]),
+    ("OFFICIAL-SENSITIVE COMMERCIAL", "OFFICIAL-SENSITIVE", ["COMMERCIAL"]),
+    ("UK EYES ONLY", None, ["UK EYES ONLY"]), ("RESTRICTED", "RESTRICTED", []), ("PROTECT", "PROTECT", []),
+])
+def test_uk_markings_parse(text, level, caveats):
+    m = parse_marking(text)
+    assert m is not None and m.system == "UK"
+    assert m.level == level and m.caveats == caveats and not m.classified
+
+
+@pytest.mark.parametrize("text", ["Secret Service", "top secret recipe", "Official Sensitive", "CUI Smith",
+                                  "(SECRET)", "TS", "(X)", "SECRET//BANANA"])
+def test_not_markings(text):
+    assert parse_marking(text) is None
+
+
+def _entities(pages):
+    return [(f.entity, pages[f.page - 1][f.start:f.end]) for f in find_markings(pages)]
+
+
+def test_portions_withheld_with_marks_kept():
+    page = ("SECRET//NOFORN\n\n(U) Routine opening paragraph.\n\n(S//NF) The source reported the plan.\n"
+            "It continues on this line.\n\n(U) Closing.\n\nClassified By: J. Doe, Director\n"
+            "Declassify On: 20441231\n\nSECRET//NOFORN\n")
+    found = _entities([page])
+    assert ("CLASSIFIED_PORTION", "The source reported the plan.\nIt continues on this line.") in found
+    assert ("PORTION", "Routine opening paragraph.") in found
+    assert ("PORTION_MARK", "(S//NF)") in found
+    assert found.count(("CLASSIFICATION_BANNER", "SECRET//NOFORN")) == 2
+    assert ("CLASSIFICATION_AUTHORITY", "Classified By: J. Doe, Director") in found
+
+
+def test_unmarked_text_after_classified_portion_across_pages():
+    pages = ["SECRET\n\n(S) Sensitive paragraph on page one.\n\nSECRET\n",
+             "SECRET\n\ncontinued sensitive text without a mark.\n\n(U) Public line.\n\nPage 2 of 2\n"]
+    found = _entities(pages)
+    assert ("UNMARKED_PORTION", "continued sensitive text without a mark.") in found
+    assert all(t != "Page 2 of 2" for _, t in found)
+
+
+def test_list_letters_and_copyright_are_not_portion_marks():
+    legal = "(A) first item\n(B) second item\n(C) third item\n"
+    assert not [e for e, _ in _entities([legal]) if e in ("PORTION_MARK", "CLASSIFIED_PORTION")]
+    assert not _entities(["(C) 2021 Acme Corporation. All rights reserved.\n"])
+    assert not _entities(["(S) is used for list item S without any banner.\n"])
+
+
+levels = st.sampled_from([("TOP SECRET", "TS"), ("SECRET", "S"), ("CONFIDENTIAL", "C"), ("UNCLASSIFIED", "U")])
+sci = st.lists(st.sampled_from(["SI", "TK", "HCS-P", "SI-G", "HCS-O"]), unique=True, max_size=3)
+dissem = st.lists(st.sampled_from([("NOFORN", "NF"), ("ORCON", "OC"), ("IMCON", "IMC"), ("PROPIN", "PR"),
+                                   ("RELIDO", "RELIDO")]), unique=True, max_size=3)
+
+
+@given(levels, sci, dissem)
+def test_generated_markings_round_trip(level, sci_values, dissem_values):
+    banner = "//".join([level[0]] + (["/".join(sci_values)] if sci_values else [])
+                       + (["/".join(d[0] for d in dissem_values)] if dissem_values else []))
+    portion = "(" + "//".join([level[1]] + (["/".join(sci_values)] if sci_values else [])
+                              + (["/".join(d[1] for d in dissem_values)] if dissem_values else [])) + ")"
+    b, p = parse_marking(banner), parse_marking(portion)
+    assert b is not None and p is not None
+    assert b.level == p.level == level[0]
+    assert b.sci == p.sci == sci_values
+    assert b.dissem == p.dissem == [d[0] for d in dissem_values]

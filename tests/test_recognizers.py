@@ -1,0 +1,67 @@
+"""Detection on short texts: our recognizers and the Presidio set as configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from redactor.detect import detect
+from redactor.model import Document, Page
+
+
+def found(text, settings):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    return [(f.entity, f.text) for f in detect(doc, settings)]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("She lives at 1418 Oak Ridge Drive, Springfield, IL 62704 with her son.", "1418 Oak Ridge Drive, Springfield, IL 62704"),
+    ("Send it to 77 Willow Creek Lane, Apt 4B please.", "77 Willow Creek Lane, Apt 4B"),
+    ("Mail: P.O. Box 4410 only.", "P.O. Box 4410"),
+])
+def test_us_addresses(text, value, settings):
+    assert ("US_STREET_ADDRESS", value) in found(text, settings)
+
+
+def test_address_negatives(settings):
+    hits = found("Section 4 Street lighting was discussed in 2021. Route planning continues.", settings)
+    assert not [h for h in hits if h[0] == "US_STREET_ADDRESS"]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("DOB: 11/23/1974", "11/23/1974"), ("Date of birth 1981-04-17.", "1981-04-17"),
+    ("He was born on March 3, 1985 in Ohio.", "March 3, 1985"),
+])
+def test_dates_of_birth(text, value, settings):
+    assert ("DATE_OF_BIRTH", value) in found(text, settings)
+
+
+def test_other_dates_are_not_dates_of_birth(settings):
+    hits = found("The meeting of March 3, 1985 approved the budget.", settings)
+    assert not [h for h in hits if h[0] == "DATE_OF_BIRTH"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Det. Sarah Okafor responded.", "Sarah Okafor"),
+    ("From: Marcus Delgado <marcus@example.org>", "Marcus Delgado"),
+    ("Complainant: NGUYEN, PATRICIA", "NGUYEN, PATRICIA"),
+])
+def test_person_names(text, name, settings):
+    assert ("PERSON", name) in found(text, settings)
+
+
+def test_agency_names_are_not_people(settings):
+    hits = found("Please contact the Department of Public Works about the claim.", settings)
+    assert not [h for h in hits if h[0] == "PERSON"]
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(area=st.integers(100, 665).filter(lambda a: a != 666), group=st.integers(1, 99),
+       serial=st.integers(1, 9999))
+def test_generated_ssns_in_context(area, group, serial, settings):
+    ssn = f"{area:03d}-{group:02d}-{serial:04d}"
+    if ssn in ("123-45-6789",):
+        return
+    assert ("US_SSN", ssn) in found(f"Employee SSN: {ssn} on file.", settings)
