@@ -14,6 +14,16 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 # hang a batch on a pathological input (the `regex` module supports timeouts).
 REGEX_TIMEOUT = 2.0
 
+
+def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float,
+            why: str) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=entity, start=start, end=end, score=score,
+        analysis_explanation=AnalysisExplanation(recognizer.name, score, textual_explanation=why),
+        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+                              RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id},
+    )
+
 _STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter"
     r"|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Plaza|Plz|Alley|Aly|Loop|Pike|Row|Run"
@@ -68,12 +78,7 @@ class UsAddressRecognizer(EntityRecognizer):
         return results
 
     def _result(self, start, end, score, why):
-        return RecognizerResult(
-            entity_type=self.ENTITY, start=start, end=end, score=score,
-            analysis_explanation=AnalysisExplanation(self.name, score, textual_explanation=why),
-            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
-        )
+        return _result(self, self.ENTITY, start, end, score, why)
 
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -104,13 +109,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
         out = []
         for m in DOB.finditer(text, timeout=REGEX_TIMEOUT):
             s, e = m.span("date")
-            out.append(RecognizerResult(
-                entity_type=self.ENTITY, start=s, end=e, score=0.95,
-                analysis_explanation=AnalysisExplanation(
-                    self.name, 0.95, textual_explanation=f"date after '{m.group(0)[:s - m.start()].strip()}'"),
-                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
-            ))
+            out.append(_result(self, self.ENTITY, s, e, 0.95,
+                               f"date after '{m.group(0)[:s - m.start()].strip()}'"))
         return out
 
 
@@ -185,12 +185,7 @@ class PersonNameRecognizer(EntityRecognizer):
         return all(w[0].isupper() for w in words) and len(name.replace(" ", "")) >= 3
 
     def _result(self, start, end, score, why):
-        return RecognizerResult(
-            entity_type=self.ENTITY, start=start, end=end, score=score,
-            analysis_explanation=AnalysisExplanation(self.name, score, textual_explanation=why),
-            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
-        )
+        return _result(self, self.ENTITY, start, end, score, why)
 
 
 def custom_recognizers() -> list[EntityRecognizer]:
