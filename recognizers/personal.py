@@ -129,7 +129,13 @@ DISPLAY_NAME = re.compile(
 _NOT_NAMES = {"Department", "Office", "Agency", "Bureau", "Division", "Section", "Unit", "Police",
               "County", "City", "State", "Federal", "National", "Service", "Services", "Team",
               "Committee", "Board", "Council", "Re", "Fwd", "RE", "FW", "Inc", "LLC", "Corp",
-              "Center", "Centre", "Group", "Program", "Project", "Report", "Memo", "Memorandum"}
+              "Center", "Centre", "Group", "Program", "Project", "Report", "Memo", "Memorandum",
+              # Job titles: "Deputy Director" is an office, not a person.
+              "Director", "Deputy", "Manager", "Coordinator", "Chief", "Officer", "Secretary",
+              "Commissioner", "Chair", "Chairman", "Chairwoman", "Assistant", "Supervisor", "President",
+              "Administrator", "Clerk", "Analyst", "Specialist", "Counsel", "Attorney", "Head", "Lead",
+              "Superintendent", "Commander", "Sheriff", "Mayor", "Governor", "Treasurer", "Auditor",
+              "Human", "Resources", "Operations", "Fleet", "Public", "Works"}
 
 
 class PersonNameRecognizer(EntityRecognizer):

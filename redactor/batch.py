@@ -1,28 +1,35 @@
-"""Run the pipeline over a batch: one document at a time per worker process, each bounded in
-time and memory, a failure in one never stopping the others.
+"""Run the pipeline over a release set, in two phases, each document in a worker process
+bounded in time and memory; a failure in one document never stops the others.
 
-Per document: read -> detect -> decide -> plan -> write to a temporary file inside OUTDIR ->
-verify -> move into place. Only a verified copy is ever moved into the release tree.
+Phase 1 (plan): read -> detect -> decide -> plan, per document. Plans are written to
+OUTDIR/.redactor-tmp/plans/ and only the values they withhold come back to the parent.
+Between phases the parent collects the values withheld anywhere in the set (so a name found
+in one record is withheld in all of them) and gives pseudonymised values their set-wide
+labels ("Person 3").
+Phase 2 (release): extend the plan with the set's values -> write the release copy to a
+temporary file inside OUTDIR -> verify -> move into place. Only a verified copy is ever
+moved into the release tree.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import shutil
-import tempfile
+import time
 import traceback
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import BadInputError, RedactorError, VerificationError
+from .errors import RedactorError, VerificationError
 from .extract import read_document, sha256_file
 from .ingest import InputFile
-from .model import Action, DocumentResult, Plan, Status
-from .plan import build_plan
-from .policy import Policy, decide
+from .model import Action, Decision, DocumentResult, Plan, Status
+from .plan import build_plan, extend_plan, normalize_value, set_values
+from .policy import Policy, decide, deny_findings
 from .redact import verify_release_copy, write_release_copy
 from .settings import Settings
 
@@ -33,38 +40,98 @@ TMP_DIR_NAME = ".redactor-tmp"
 class Job:
     input: InputFile
     outdir: Path
+    plan_file: Path | None = None
+    set_file: Path | None = None  # pickled (values withheld across the set, pseudonyms)
 
 
-def plan_document(path: Path, fmt: str, settings: Settings, policy: Policy) -> Plan:
+@dataclass
+class PlanSummary:
+    """What phase 1 hands back to the parent for one document."""
+
+    result: DocumentResult | None  # set when the document already has its outcome (failed...)
+    plan_file: Path | None = None
+    values: list[tuple[str, Decision]] = field(default_factory=list)
+
+
+def plan_document(path: Path, fmt: str, settings: Settings, policy: Policy, relpath: str = "") -> Plan:
     from .detect import detect
 
     document = read_document(path, fmt, password=settings.password)
     findings = detect(document, settings)
-    decisions = decide(findings, policy)
-    return build_plan(document, decisions, policy.name)
+    pages = [p.text for p in document.pages]
+    findings.extend(deny_findings(pages, policy))
+    decisions = decide(findings, policy, relpath=relpath, pages=pages)
+    return build_plan(document, decisions, policy.name, relpath=relpath)
 
 
-def process_document(job: Job, settings: Settings, policy: Policy) -> DocumentResult:
-    """The whole pipeline for one document. Never raises for a problem with the document."""
+def _failure(job: Job, exc: BaseException) -> DocumentResult:
     f = job.input
     result = DocumentResult(source=f.path, output=None, status=Status.FAILED, format=f.format or "")
+    if isinstance(exc, VerificationError):
+        result.error = str(exc)
+        result.notes.extend(exc.problems)
+    elif isinstance(exc, RedactorError):
+        result.error = str(exc)
+    elif isinstance(exc, MemoryError):
+        result.error = "out of memory (limit reached): the document is too large or a decompression bomb"
+    else:  # a bug or an unforeseen file: fail this document, keep the batch
+        result.error = f"internal error: {type(exc).__name__}: {exc}"
+        result.notes.append(traceback.format_exc(limit=8))
+    return result
+
+
+def plan_phase(job: Job, settings: Settings, policy: Policy) -> PlanSummary:
+    f = job.input
     if f.error or not f.format:
-        result.error = f.error or "unsupported format"
-        return result
-    tmpdir = job.outdir / TMP_DIR_NAME
-    tmp_path = tmpdir / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
+        return PlanSummary(DocumentResult(source=f.path, output=None, status=Status.FAILED,
+                                          format=f.format or "", error=f.error or "unsupported format"))
     try:
-        result.input_sha256 = sha256_file(f.path)
-        plan = plan_document(f.path, f.format, settings, policy)
+        plan = plan_document(f.path, f.format, settings, policy, relpath=f.relpath.as_posix())
+    except BaseException as exc:  # noqa: BLE001 - every failure is this document's outcome
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return PlanSummary(_failure(job, exc))
+    plans = job.outdir / TMP_DIR_NAME / "plans"
+    plans.mkdir(parents=True, exist_ok=True)
+    plan_file = plans / f"{uuid.uuid4().hex}.pickle"
+    with open(plan_file, "wb") as fh:
+        pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    values = [] if plan.withheld_document else set_values(plan)
+    return PlanSummary(None, plan_file, values)
+
+
+def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResult:
+    """Write, verify and release one planned document."""
+    f = job.input
+    result = DocumentResult(source=f.path, output=None, status=Status.FAILED, format=f.format or "")
+    tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
+    try:
+        with open(job.plan_file, "rb") as fh:
+            plan: Plan = pickle.load(fh)
+        values, pseudonyms = [], {}
+        if job.set_file is not None:
+            with open(job.set_file, "rb") as fh:
+                values, pseudonyms = pickle.load(fh)
+        plan = extend_plan(plan, values, pseudonyms)
+        result.input_sha256 = plan.document.sha256
         result.pages = plan.document.page_count
         result.redactions = plan.redactions
+        result.withheld_pages = sorted(plan.withheld_pages)
         result.notes.extend(plan.review_reasons)
+        if plan.withheld_document is not None:
+            d = plan.withheld_document
+            result.status = Status.WITHHELD
+            result.error = None
+            result.notes.append(f"withheld in full under {'; '.join(d.exemptions)} (rule {d.rule}): {d.reason}")
+            result.withheld_by = d
+            return result
         if plan.review_reasons:
             # Something in it could not be checked: never release it unreviewed.
             result.status = Status.NEEDS_REVIEW
             result.error = plan.review_reasons[0]
             return result
-        tmpdir.mkdir(parents=True, exist_ok=True)
+        if sha256_file(f.path) != plan.document.sha256:
+            raise RedactorError("the input changed between planning and release")
         notes, drawn = write_release_copy(plan, tmp_path, password=settings.password)
         result.notes.extend(notes)
         problems = verify_release_copy(plan, tmp_path, drawn)
@@ -75,35 +142,70 @@ def process_document(job: Job, settings: Settings, policy: Policy) -> DocumentRe
         os.replace(tmp_path, final)
         result.output = f.relpath
         result.output_sha256 = sha256_file(final)
-        if any(r.decision.needs_review for r in plan.redactions):
+        flagged = any(d.needs_review for d in plan.kept)
+        if flagged or any(r.decision.needs_review for r in plan.redactions):
             result.status = Status.NEEDS_REVIEW
-        elif plan.redactions:
+        elif plan.redactions or plan.withheld_pages:
             result.status = Status.REDACTED
         else:
             result.status = Status.UNCHANGED
-    except VerificationError as exc:
-        result.status = Status.FAILED
-        result.error = str(exc)
-        result.notes.extend(exc.problems)
-    except RedactorError as exc:
-        result.status = Status.FAILED
-        result.error = str(exc)
-    except MemoryError:
-        result.status = Status.FAILED
-        result.error = "out of memory (limit reached): the document is too large or a decompression bomb"
-    except Exception as exc:  # a bug or an unforeseen file: fail this document, keep the batch
-        result.status = Status.FAILED
-        result.error = f"internal error: {type(exc).__name__}: {exc}"
-        result.notes.append(traceback.format_exc(limit=8))
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        failed = _failure(job, exc)
+        failed.input_sha256, failed.pages = result.input_sha256, result.pages
+        result = failed
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
     return result
 
 
+def process_document(job: Job, settings: Settings, policy: Policy) -> DocumentResult:
+    """Both phases for one document on its own (no release set): for tests and tools."""
+    summary = plan_phase(job, settings, policy)
+    if summary.result is not None:
+        return summary.result
+    job.plan_file = summary.plan_file
+    job.set_file = _write_set_file(job.outdir, [], assign_pseudonyms([(job, summary)]))
+    try:
+        return release_phase(job, settings, policy)
+    finally:
+        summary.plan_file.unlink(missing_ok=True)
+        job.set_file.unlink(missing_ok=True)
+
+
+def _write_set_file(outdir: Path, values, pseudonyms) -> Path:
+    path = outdir / TMP_DIR_NAME / f"set-{uuid.uuid4().hex}.pickle"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        pickle.dump((values, pseudonyms), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def assign_pseudonyms(planned: list[tuple[Job, PlanSummary]]) -> dict[str, str]:
+    """One label per distinct pseudonymised value across the set, numbered in path order."""
+    labels: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for job, summary in sorted(planned, key=lambda js: js[0].input.relpath.as_posix()):
+        for value, d in summary.values:
+            if d.action is not Action.PSEUDONYMISE:
+                continue
+            key = normalize_value(value)
+            if key in labels:
+                continue
+            prefix = "Person" if d.finding.entity == "PERSON" else d.finding.entity.replace("_", " ").title()
+            counters[prefix] = counters.get(prefix, 0) + 1
+            labels[key] = f"{prefix} {counters[prefix]}"
+    return labels
+
+
 # ---------------------------------------------------------------------------------------
 # Worker processes: time and memory bounds per document
 # ---------------------------------------------------------------------------------------
+
+PHASES: dict[str, Callable] = {"plan": plan_phase, "release": release_phase}
+
 
 def _worker_main(conn, settings: Settings, policy: Policy) -> None:
     try:
@@ -115,12 +217,13 @@ def _worker_main(conn, settings: Settings, policy: Policy) -> None:
         pass
     while True:
         try:
-            job = conn.recv()
+            msg = conn.recv()
         except EOFError:
             return
-        if job is None:
+        if msg is None:
             return
-        conn.send(process_document(job, settings, policy))
+        phase, job = msg
+        conn.send(PHASES[phase](job, settings, policy))
 
 
 class _Worker:
@@ -130,6 +233,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.job: Job | None = None
+        self.started = 0.0
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -145,67 +249,85 @@ class _Worker:
             self.proc.join()
 
 
-def run_batch(jobs: list[Job], settings: Settings, policy: Policy, workers: int = 1,
-              on_start: Callable[[Job], None] | None = None) -> Iterator[DocumentResult]:
-    """Yield one result per job (in completion order). Each document runs in a worker
-    process; one that exceeds the time limit or dies is failed and its worker replaced."""
-    import time
-    from multiprocessing.connection import wait
+class WorkerPool:
+    """Worker processes that run one phase of one document at a time; a worker that exceeds
+    the time limit or dies is replaced and its document failed."""
 
-    if not jobs:
-        return
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    pending = list(jobs)
-    pool = [_Worker(ctx, settings, policy) for _ in range(max(1, min(workers, len(jobs))))]
-    started: dict[int, float] = {}
-    try:
-        while pending or any(w.job for w in pool):
-            for i, w in enumerate(pool):
+    def __init__(self, settings: Settings, policy: Policy, size: int):
+        self.settings, self.policy = settings, policy
+        self.ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        self.workers = [_Worker(self.ctx, settings, policy) for _ in range(max(1, size))]
+
+    def run(self, phase: str, jobs: list[Job], on_start: Callable[[Job], None] | None = None,
+            on_crash: Callable[[Job, str], object] | None = None) -> Iterator[tuple[Job, object]]:
+        from multiprocessing.connection import wait
+
+        pending = list(jobs)
+        while pending or any(w.job for w in self.workers):
+            for w in self.workers:
                 if w.job is None and pending:
                     w.job = pending.pop(0)
                     if on_start:
                         on_start(w.job)
-                    started[i] = time.monotonic()
-                    w.conn.send(w.job)
-            busy = [w for w in pool if w.job is not None]
+                    w.started = time.monotonic()
+                    w.conn.send((phase, w.job))
+            busy = [w for w in self.workers if w.job is not None]
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0)
             now = time.monotonic()
-            for i, w in enumerate(pool):
-                if w.job is None:
+            for i, w in enumerate(self.workers):
+                job = w.job
+                if job is None:
                     continue
                 if w.conn in ready:
                     try:
-                        result = w.conn.recv()
+                        out = w.conn.recv()
                     except (EOFError, OSError):
-                        result = None
-                    if result is not None:
+                        out = None
+                    if out is not None:
                         w.job = None
-                        yield result
+                        yield job, out
                         continue
-                dead = not w.proc.is_alive()
-                timed_out = now - started[i] > settings.document_timeout
-                if dead or timed_out or (w.conn in ready):
-                    job = w.job
+                timed_out = now - w.started > self.settings.document_timeout
+                if not w.proc.is_alive() or timed_out or w.conn in ready:
                     w.stop(kill=True)
-                    _cleanup_tmp(job.outdir)
-                    reason = (f"timed out after {settings.document_timeout:.0f} s (hostile or huge file?)"
+                    self.workers[i] = _Worker(self.ctx, self.settings, self.policy)
+                    reason = (f"timed out after {self.settings.document_timeout:.0f} s (hostile or huge file?)"
                               if timed_out else
                               "the worker process died (out of memory or a crash in a PDF library)")
-                    pool[i] = _Worker(ctx, settings, policy)
-                    yield DocumentResult(source=job.input.path, output=None, status=Status.FAILED,
-                                         format=job.input.format or "", error=reason)
-    finally:
-        for w in pool:
+                    yield job, DocumentResult(source=job.input.path, output=None, status=Status.FAILED,
+                                              format=job.input.format or "", error=reason)
+
+    def close(self) -> None:
+        for w in self.workers:
             w.stop(kill=w.job is not None)
-        for job in jobs[:1]:
-            _cleanup_tmp(job.outdir, remove_dir=True)
 
 
-def _cleanup_tmp(outdir: Path, remove_dir: bool = False) -> None:
-    tmp = outdir / TMP_DIR_NAME
-    if remove_dir:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-__all__ = ["Job", "process_document", "run_batch", "plan_document", "Action", "BadInputError",
-           "tempfile"]
+def run_batch(jobs: list[Job], settings: Settings, policy: Policy, workers: int = 1,
+              on_start: Callable[[Job], None] | None = None) -> Iterator[DocumentResult]:
+    """Yield one result per job. Phase 1 plans every document; phase 2 releases them with the
+    values withheld anywhere in the set."""
+    if not jobs:
+        return
+    outdir = jobs[0].outdir
+    pool = WorkerPool(settings, policy, min(workers, len(jobs)))
+    try:
+        planned: list[tuple[Job, PlanSummary]] = []
+        for job, out in pool.run("plan", jobs, on_start=on_start):
+            if isinstance(out, DocumentResult):
+                yield out
+            elif out.result is not None:
+                yield out.result
+            else:
+                job.plan_file = out.plan_file
+                planned.append((job, out))
+        values = [(v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values]
+        set_file = _write_set_file(outdir, values, assign_pseudonyms(planned))
+        release_jobs = []
+        for job, _ in planned:
+            job.set_file = set_file
+            release_jobs.append(job)
+        for job, out in pool.run("release", release_jobs, on_start=on_start):
+            yield out
+    finally:
+        pool.close()
+        shutil.rmtree(outdir / TMP_DIR_NAME, ignore_errors=True)

@@ -143,7 +143,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
     for page in document.pages:
         if not page.text.strip():
             continue
-        for r in engine.analyze(text=page.text, language="en"):
+        for r in engine.analyze(text=page.text, language="en", return_decision_process=True):
             if r.end <= r.start:
                 continue
             expl = r.analysis_explanation

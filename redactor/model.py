@@ -21,12 +21,22 @@ class Status(str, enum.Enum):
     UNCHANGED = "unchanged"
     FAILED = "failed"
     NEEDS_REVIEW = "needs_review"
+    WITHHELD = "withheld"  # withheld in full by policy: listed in the report, not written
 
 
 class Action(str, enum.Enum):
     REDACT = "redact"  # withhold the span
     WITHHOLD_PORTION = "withhold_portion"  # withhold the portion the finding governs
+    WITHHOLD_PAGE = "withhold_page"  # replace the page by a placeholder naming the exemption
+    WITHHOLD_DOCUMENT = "withhold_document"  # release nothing of the document
+    MASK = "mask"  # withhold all but the last few characters ("***-**-6789")
+    PSEUDONYMISE = "pseudonymise"  # withhold, labelled with a consistent pseudonym ("Person 3")
+    FLAG = "flag"  # release, but a reviewer must look at it
     KEEP = "keep"
+
+
+WITHHOLDING_ACTIONS = {Action.REDACT, Action.WITHHOLD_PORTION, Action.WITHHOLD_PAGE,
+                       Action.WITHHOLD_DOCUMENT, Action.MASK, Action.PSEUDONYMISE}
 
 
 @dataclass(slots=True)
@@ -86,6 +96,8 @@ class Decision:
     reason: str
     needs_review: bool = False
     propagated: bool = False  # found by propagating a value withheld elsewhere
+    keep_last: int = 0  # MASK: characters left visible at the end
+    pseudonym: str | None = None  # PSEUDONYMISE: the label shown instead of the value
 
 
 @dataclass(slots=True)
@@ -101,7 +113,8 @@ class Redaction:
 
     @property
     def label(self) -> str:
-        return "; ".join(self.decision.exemptions)
+        codes = "; ".join(self.decision.exemptions)
+        return f"{self.decision.pseudonym} {codes}" if self.decision.pseudonym else codes
 
 
 @dataclass(slots=True)
@@ -113,6 +126,9 @@ class Plan:
     kept: list[Decision]
     policy_name: str
     review_reasons: list[str] = field(default_factory=list)
+    withheld_pages: dict[int, Decision] = field(default_factory=dict)  # page -> why
+    withheld_document: Decision | None = None
+    relpath: str = ""  # the document's path in the release set
 
     @property
     def needs_review(self) -> bool:
@@ -131,3 +147,5 @@ class DocumentResult:
     redactions: list[Redaction] = field(default_factory=list)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    withheld_pages: list[int] = field(default_factory=list)
+    withheld_by: Decision | None = None  # the decision that withheld the whole document

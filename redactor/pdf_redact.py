@@ -56,6 +56,8 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str]
     drawn: dict[int, list[tuple[Box, str]]] = {}
     boxes_by_page: dict[int, list[tuple[Box, str]]] = defaultdict(list)
     for r in plan.redactions:
+        if r.page in plan.withheld_pages:
+            continue  # the whole page is replaced
         for box in r.boxes:
             boxes_by_page[r.page].append((box, r.label))
     with open_pdf(plan.document.source, password) as pdf:
@@ -66,6 +68,11 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str]
                     value = _inherited(page.obj, key)
                     if value is not None:
                         page.obj[key] = value
+            if number in plan.withheld_pages:
+                drawn[number] = [(_page_box(page), placeholder_text(plan.withheld_pages[number].exemptions))]
+                _placeholder_page(pdf, page, plan.withheld_pages[number].exemptions)
+                notes.append(f"page {number} withheld in full")
+                continue
             entries = boxes_by_page.get(number)
             if not entries:
                 continue
@@ -86,6 +93,41 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str]
         except pikepdf.PdfError as exc:
             raise BadInputError(f"cannot write release copy: {exc}") from None
     return notes, drawn
+
+
+def placeholder_text(exemptions: list[str]) -> str:
+    return f"Page withheld in full under {'; '.join(exemptions)}"
+
+
+def _page_box(page: pikepdf.Page) -> Box:
+    mb = [float(v) for v in page.obj.get("/MediaBox", [0, 0, 612, 792])]
+    return (min(mb[0], mb[2]), min(mb[1], mb[3]), max(mb[0], mb[2]), max(mb[1], mb[3]))
+
+
+def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str]) -> None:
+    """Replace everything on the page by one line naming the exemption; the page keeps its
+    size and place so page numbers in the release still match the record."""
+    x0, y0, x1, y1 = _page_box(page)
+    text = placeholder_text(exemptions)
+    size = 14.0
+    width = label_width(text, size)
+    if width > (x1 - x0) * 0.9:
+        size *= (x1 - x0) * 0.9 / width
+        width = label_width(text, size)
+    rotate = int(page.obj.get("/Rotate", 0)) % 360
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    # Draw the line upright as the page is displayed.
+    m = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}[rotate]
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding))
+    string = pikepdf.String(text.encode("cp1252", errors="replace")).unparse()
+    content = (f"q {m[0]} {m[1]} {m[2]} {m[3]} {cx:.3f} {cy:.3f} cm BT {LABEL_FONT} {size:.2f} Tf "
+               f"{-width / 2:.3f} {-size / 3:.3f} Td ").encode() + string + b" Tj ET Q\n"
+    page.obj.Contents = pdf.make_stream(content)
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary({LABEL_FONT: font}))
+    for key in ("/Annots", "/Group", "/StructParents", "/Tabs"):
+        if key in page.obj:
+            del page.obj[key]
 
 
 def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box]) -> list[str]:

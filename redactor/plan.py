@@ -56,39 +56,110 @@ def _boxes_for(document: Document, page: int, start: int, end: int) -> list[Box]
     return char_boxes_to_lines(chosen) if chosen else []
 
 
-def build_plan(document: Document, decisions: list[Decision], policy_name: str) -> Plan:
-    withheld = [d for d in decisions if d.action in (Action.REDACT, Action.WITHHOLD_PORTION)]
-    kept = [d for d in decisions if d.action is Action.KEEP]
-    withheld.extend(_propagate(document, withheld))
-    redactions = []
-    review: list[str] = []
-    for d in sorted(withheld, key=lambda d: (d.finding.page, d.finding.start, -d.finding.end)):
-        f = d.finding
-        boxes = _boxes_for(document, f.page, f.start, f.end)
-        if document.format == "pdf" and not boxes:
-            review.append(f"page {f.page}: {f.entity} at characters {f.start}-{f.end} has no position on the page")
-            continue
-        redactions.append(Redaction(page=f.page, start=f.start, end=f.end, text=f.text, boxes=boxes, decision=d))
+SPAN_ACTIONS = {Action.REDACT, Action.WITHHOLD_PORTION, Action.MASK, Action.PSEUDONYMISE}
+VALUE_ACTIONS = {Action.REDACT, Action.MASK, Action.PSEUDONYMISE}  # withheld values that propagate
+
+
+def masked_span(text: str, start: int, end: int, keep_last: int) -> tuple[int, int]:
+    """The part of text[start:end] to withhold so that its last ``keep_last`` letters or
+    digits stay visible ("512-43-7789" -> withhold "512-43-", keep "7789")."""
+    kept = 0
+    cut = end
+    while cut > start and kept < keep_last:
+        cut -= 1
+        if text[cut].isalnum():
+            kept += 1
+    return start, cut
+
+
+def build_plan(document: Document, decisions: list[Decision], policy_name: str, relpath: str = "") -> Plan:
+    """The plan for one document on its own (phase 1). ``extend_plan`` later adds what the
+    rest of the release set withholds (phase 2)."""
+    withheld = [d for d in decisions if d.action in SPAN_ACTIONS]
+    kept = [d for d in decisions if d.action in (Action.KEEP, Action.FLAG)]
+    withheld.extend(_propagate(document, withheld, withheld))
+    plan = Plan(document=document, redactions=[], kept=kept, policy_name=policy_name, relpath=relpath)
+    for d in decisions:
+        if d.action is Action.WITHHOLD_PAGE:
+            plan.withheld_pages.setdefault(d.finding.page, d)
+        elif d.action is Action.WITHHOLD_DOCUMENT and plan.withheld_document is None:
+            plan.withheld_document = d
+    _add_redactions(plan, withheld)
     for p in document.pages:
-        if not p.has_text_layer and p.image_count:
-            review.append(f"page {p.number} has no text layer (a scan?); OCR is not available yet, "
-                          "so nothing on it could be checked")
-    return Plan(document=document, redactions=redactions, kept=kept, policy_name=policy_name,
-                review_reasons=review)
+        if not p.has_text_layer and p.image_count and p.number not in plan.withheld_pages:
+            plan.review_reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
+                                       "yet, so nothing on it could be checked")
+    return plan
 
 
-def _propagate(document: Document, withheld: list[Decision]) -> list[Decision]:
+def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:
+    document = plan.document
+    for d in sorted(decisions, key=lambda d: (d.finding.page, d.finding.start, -d.finding.end)):
+        f = d.finding
+        start, end = f.start, f.end
+        if d.action is Action.MASK:
+            start, end = masked_span(document.pages[f.page - 1].text, start, end, d.keep_last)
+            if end <= start:
+                continue
+        boxes = _boxes_for(document, f.page, start, end)
+        if document.format == "pdf" and not boxes:
+            plan.review_reasons.append(f"page {f.page}: {f.entity} at characters {start}-{end} has no "
+                                       "position on the page")
+            continue
+        text = document.pages[f.page - 1].text[start:end]
+        plan.redactions.append(Redaction(page=f.page, start=start, end=end, text=text, boxes=boxes, decision=d))
+
+
+def set_values(plan: Plan) -> list[tuple[str, Decision]]:
+    """The values this document withholds that must be withheld across the release set."""
+    out = []
+    for r in plan.redactions:
+        d = r.decision
+        if d.action in VALUE_ACTIONS and not d.propagated and d.finding.entity not in PORTION_ENTITIES:
+            out.append((" ".join(d.finding.text.split()), d))
+    return out
+
+
+def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms: dict[str, str]) -> Plan:
+    """Phase 2: withhold here the values other documents of the release set withhold
+    (``values``: value, the document it came from, its decision), and give pseudonymised
+    values the label assigned for the whole set."""
+    own = {normalize_value(v) for v, _ in set_values(plan)}
+    foreign = [(v, src, d) for v, src, d in values if normalize_value(v) not in own and src != plan.relpath]
+    if foreign:
+        templates = []
+        for v, src, d in foreign:
+            f = dataclasses.replace(d.finding, page=0, start=0, end=0, text=v, recognizer="propagation",
+                                    explanation=f"same value as withheld in {src}")
+            templates.append(dataclasses.replace(d, finding=f))
+        current = [r.decision for r in plan.redactions]
+        extra = _propagate(plan.document, templates, current, cross_document=True)
+        _add_redactions(plan, extra)
+        plan.redactions.sort(key=lambda r: (r.page, r.start, -r.end))
+    for r in plan.redactions:
+        if r.decision.action is Action.PSEUDONYMISE:
+            r.decision = dataclasses.replace(
+                r.decision, pseudonym=pseudonyms.get(normalize_value(r.decision.finding.text)))
+    return plan
+
+
+def normalize_value(value: str) -> str:
+    return " ".join(re.findall(r"[0-9a-z]+", value.lower()))
+
+
+def _propagate(document: Document, sources: list[Decision], already: list[Decision],
+               cross_document: bool = False) -> list[Decision]:
     covered: dict[int, list[tuple[int, int]]] = {}
-    for d in withheld:
+    for d in already:
         covered.setdefault(d.finding.page, []).append((d.finding.start, d.finding.end))
     extra: list[Decision] = []
     seen_values: set[str] = set()
-    for d in withheld:
+    for d in sources:
         f = d.finding
-        if f.entity in PORTION_ENTITIES or d.action is not Action.REDACT:
+        if f.entity in PORTION_ENTITIES or d.action not in VALUE_ACTIONS:
             continue
         value = " ".join(f.text.split())
-        key = value.lower()
+        key = normalize_value(value)
         if key in seen_values or sum(ch.isalnum() for ch in value) < MIN_PROPAGATE_CHARS:
             continue
         seen_values.add(key)
@@ -101,8 +172,8 @@ def _propagate(document: Document, withheld: list[Decision]) -> list[Decision]:
                 if any(s <= m.start() and m.end() <= e for s, e in spans):
                     continue
                 spans.append((m.start(), m.end()))
+                why = f.explanation if cross_document else f"same value as withheld on page {f.page}"
                 finding = Finding(page=page.number, start=m.start(), end=m.end(), text=m.group(0),
-                                  entity=f.entity, score=f.score, recognizer="propagation",
-                                  explanation=f"same value as withheld on page {f.page}")
+                                  entity=f.entity, score=f.score, recognizer="propagation", explanation=why)
                 extra.append(dataclasses.replace(d, finding=finding, propagated=True))
     return extra

@@ -8,7 +8,10 @@ reason a requester could be shown.
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -40,6 +43,12 @@ def entity_label(entity: str) -> str:
     return ENTITY_LABELS.get(entity, entity.replace("_", " ").lower())
 
 
+def normalize(value: str) -> str:
+    """How allow, deny and requester lists compare: case, spacing, line breaks and
+    punctuation ignored ("DOE,  John" == "doe john")."""
+    return " ".join(re.findall(r"[0-9a-z]+", value.lower()))
+
+
 @dataclass
 class Rule:
     id: str
@@ -49,11 +58,16 @@ class Rule:
     min_score: float = 0.0
     classified: bool | None = None  # match on the parsed marking of a portion
     levels: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # glob patterns on the document's path
+    context: list[str] = field(default_factory=list)  # words that must appear just before
+    context_window: int = 40
     review: bool = False
+    review_below: float = 0.0
+    keep_last: int = 0
     reason: str | None = None
     line: int = 0
 
-    def matches(self, f: Finding) -> bool:
+    def matches(self, f: Finding, relpath: str = "", page_text: str = "") -> bool:
         if self.entities and f.entity not in self.entities:
             return False
         if f.score < self.min_score:
@@ -62,7 +76,36 @@ class Rule:
             return False
         if self.levels and f.attributes.get("level") not in self.levels:
             return False
+        if self.paths and not any(fnmatch.fnmatch(relpath, p) for p in self.paths):
+            return False
+        if self.context:
+            before = normalize(page_text[max(0, f.start - self.context_window):f.start])
+            if not any(re.search(rf"(?<![0-9a-z]){re.escape(normalize(w))}(?![0-9a-z])", before)
+                       for w in self.context):
+                return False
         return True
+
+
+@dataclass
+class ListEntry:
+    """One allow- or deny-list entry: normalised values, and for deny lists the exemptions."""
+
+    name: str
+    values: list[str]
+    exemptions: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
+    reason: str | None = None
+    domains: list[str] = field(default_factory=list)  # "@agency.gov" entries of allow lists
+
+
+@dataclass
+class Override:
+    """Exemption codes replaced for documents under some paths, e.g. personal privacy in law
+    enforcement records: (b)(6) -> (b)(7)(C)."""
+
+    paths: list[str]
+    replace: dict[str, str]
+    reason: str | None = None
 
 
 @dataclass
@@ -82,20 +125,32 @@ class Policy:
     default: Rule
     min_score: float
     exemptions: dict[str, Exemption]
+    allow: list[ListEntry] = field(default_factory=list)
+    deny: list[ListEntry] = field(default_factory=list)
+    requester: list[str] = field(default_factory=list)  # normalised names/values of the requester
+    overrides: list[Override] = field(default_factory=list)
 
-    def reason_for(self, rule: Rule, finding: Finding) -> str:
-        if rule.reason and rule.action is Action.KEEP:
+    def exemption(self, code: str) -> Exemption | None:
+        return self.exemptions.get(code) or self.exemptions.get(code.split(":")[0].strip())
+
+    def reason_for(self, rule: Rule, finding: Finding, codes: list[str] | None = None) -> str:
+        codes = rule.exemptions if codes is None else codes
+        if rule.reason and rule.action in (Action.KEEP, Action.FLAG):
             return rule.reason
         label = entity_label(finding.entity)
         label = label[0].upper() + label[1:]
         if rule.action is Action.KEEP:
             return f"{label} kept"
-        codes = "; ".join(rule.exemptions)
-        why = "; ".join(self.exemptions[c].reason for c in rule.exemptions if c in self.exemptions)
-        text = f"{label} withheld under {codes}" + (f": {why}" if why else "")
+        if rule.action is Action.FLAG:
+            return f"{label} released; flagged for review"
+        why = "; ".join(e.reason for c in codes if (e := self.exemption(c)))
+        text = f"{label} withheld under {'; '.join(codes)}" + (f": {why}" if why else "")
         if rule.reason:
             text += f" ({rule.reason})"
         return text
+
+    def with_requester(self, names: list[str]) -> "Policy":
+        return dataclasses.replace(self, requester=self.requester + [normalize(n) for n in names if normalize(n)])
 
 
 def _schema() -> dict:
@@ -212,6 +267,7 @@ def load_policy(path: Path | None = None, name: str = "us-foia", _depth: int = 0
         parent_doc, _ = _read_yaml(None, doc["extends"])
         _validate(parent_doc, doc["extends"])
         doc = _merge(parent_doc, doc)
+    base_dir = path.parent if path is not None else None
     exemptions: dict[str, Exemption] = {}
     catalogues = doc.get("catalogue", [])
     for cat in [catalogues] if isinstance(catalogues, str) else catalogues:
@@ -229,44 +285,169 @@ def load_policy(path: Path | None = None, name: str = "us-foia", _depth: int = 0
         seen.add(r["id"])
         rules.append(_rule(r, label, exemptions, f"rules.{i}"))
     default = _rule({"id": "default", **doc["default"]}, label, exemptions, "default")
+    allow = [_list_entry(e, label, exemptions, f"allow.{i}", base_dir, deny=False)
+             for i, e in enumerate(doc.get("allow", []))]
+    deny = [_list_entry(e, label, exemptions, f"deny.{i}", base_dir, deny=True)
+            for i, e in enumerate(doc.get("deny", []))]
+    req = doc.get("requester") or {}
+    requester = [normalize(v) for v in [*req.get("names", []), *req.get("values", [])] if normalize(v)]
+    overrides = []
+    for i, o in enumerate(doc.get("overrides", [])):
+        for old, new in o["replace"].items():
+            if old in ("__line__", "__lines__"):
+                continue
+            for code in (old, new):
+                if code.split(":")[0].strip() not in exemptions:
+                    raise PolicyError(f"{label}:{o.get('__line__', 0)}: overrides.{i}: exemption '{code}' "
+                                      f"is not in the catalogue")
+        overrides.append(Override(list(o["paths"]), {k: v for k, v in o["replace"].items()
+                                                     if k not in ("__line__", "__lines__")}, o.get("reason")))
     return Policy(name=doc["policy"], title=doc.get("title", doc["policy"]), source=label, rules=rules,
                   default=default, min_score=float(doc.get("detection", {}).get("min_score", 0.0)),
-                  exemptions=exemptions)
+                  exemptions=exemptions, allow=allow, deny=deny, requester=requester, overrides=overrides)
+
+
+def _check_codes(codes, exemptions, label, line, where) -> None:
+    for code in codes:
+        base = code.split(":")[0].strip()
+        if base not in exemptions:
+            raise PolicyError(f"{label}:{line}: {where}: exemption '{code}' is not in the catalogue; "
+                              f"known: {', '.join(exemptions)}")
+        if code == base and exemptions[base].code == "(b)(3)":
+            raise PolicyError(f"{label}:{line}: {where}: (b)(3) must name its statute, "
+                              "e.g. '(b)(3): 50 U.S.C. 3024(i)'")
 
 
 def _rule(r: dict, label: str, exemptions: dict[str, Exemption], where: str) -> Rule:
     action = Action(r["action"])
     codes = list(r.get("exemptions", []))
     line = r.get("__line__", 0)
-    if action is not Action.KEEP and not codes:
+    if action not in (Action.KEEP, Action.FLAG) and not codes:
         raise PolicyError(f"{label}:{line}: {where}: action '{action.value}' needs 'exemptions'")
-    for code in codes:
-        base = code.split(":")[0].strip()
-        if base not in exemptions:
-            raise PolicyError(f"{label}:{line}: {where}: exemption '{code}' is not in the catalogue; "
-                              f"known: {', '.join(exemptions)}")
+    _check_codes(codes, exemptions, label, line, where)
+    if action is Action.MASK and not r.get("keep_last"):
+        raise PolicyError(f"{label}:{line}: {where}: action 'mask' needs 'keep_last' (characters left visible)")
     return Rule(id=r["id"], action=action, entities=list(r.get("entities", [])), exemptions=codes,
                 min_score=float(r.get("min_score", 0.0)), classified=r.get("classified"),
-                levels=list(r.get("levels", [])), review=bool(r.get("review", False)),
-                reason=r.get("reason"), line=line)
+                levels=list(r.get("levels", [])), paths=list(r.get("paths", [])),
+                context=list(r.get("context", [])), context_window=int(r.get("context_window", 40)),
+                review=bool(r.get("review", False)), review_below=float(r.get("review_below", 0.0)),
+                keep_last=int(r.get("keep_last", 0)), reason=r.get("reason"), line=line)
 
 
-def decide(findings: list[Finding], policy: Policy) -> list[Decision]:
-    """One decision per finding scored at or above the policy's detection floor."""
+def _list_entry(e: dict, label: str, exemptions, where: str, base_dir: Path | None, deny: bool) -> ListEntry:
+    line = e.get("__line__", 0)
+    raw = list(e.get("values", []))
+    if "file" in e:
+        f = Path(e["file"])
+        if not f.is_absolute():
+            if base_dir is None:
+                raise PolicyError(f"{label}:{line}: {where}: a list file needs a policy file to be relative to")
+            f = base_dir / f
+        try:
+            raw += [ln.strip() for ln in f.read_text(encoding="utf-8").splitlines()
+                    if ln.strip() and not ln.lstrip().startswith("#")]
+        except OSError as exc:
+            raise PolicyError(f"{label}:{line}: {where}: cannot read list file {f}: {exc.strerror}") from None
+    codes = list(e.get("exemptions", []))
+    if deny and not codes:
+        raise PolicyError(f"{label}:{line}: {where}: a deny list needs 'exemptions'")
+    _check_codes(codes, exemptions, label, line, where)
+    domains = [v.lower() for v in raw if v.startswith("@")]
+    values = [normalize(v) for v in raw if not v.startswith("@") and normalize(v)]
+    return ListEntry(name=e.get("name", where), values=values, exemptions=codes,
+                     entities=list(e.get("entities", [])), reason=e.get("reason"), domains=domains)
+
+
+def deny_findings(pages: list[str], policy: Policy) -> list[Finding]:
+    """Every occurrence of a deny-listed term, whatever its case, spacing or line breaks."""
+    out = []
+    for entry in policy.deny:
+        for value in entry.values:
+            tokens = value.split()
+            pattern = re.compile(r"(?<![0-9A-Za-z])" + r"[^0-9A-Za-z]+".join(map(re.escape, tokens))
+                                 + r"(?![0-9A-Za-z])", re.IGNORECASE)
+            for pno, text in enumerate(pages, start=1):
+                for m in pattern.finditer(text):
+                    out.append(Finding(page=pno, start=m.start(), end=m.end(), text=m.group(0),
+                                       entity="DENY_TERM", score=1.0, recognizer="DenyList",
+                                       explanation=f"term on deny list '{entry.name}'",
+                                       attributes={"list": entry.name}))
+    return out
+
+
+def _allowed(f: Finding, entries: list[ListEntry]) -> ListEntry | None:
+    text = normalize(f.text)
+    for e in entries:
+        if e.entities and f.entity not in e.entities:
+            continue
+        if text in e.values:
+            return e
+        if e.domains and "@" in f.text and any(f.text.lower().rstrip(".").endswith(d) for d in e.domains):
+            return e
+    return None
+
+
+def _override(codes: list[str], relpath: str, policy: Policy) -> tuple[list[str], str | None]:
+    for o in policy.overrides:
+        if any(fnmatch.fnmatch(relpath, p) for p in o.paths):
+            new = [o.replace.get(c, c) for c in codes]
+            if new != codes:
+                return new, o.reason
+    return codes, None
+
+
+def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: list[str] | None = None) -> list[Decision]:
+    """One decision per finding scored at or above the policy's detection floor.
+
+    Precedence: deny list (always withheld) > the requester's own data (kept) > allow list
+    (kept) > rules, first match wins > the policy default."""
     decisions = []
+    pages = pages or []
     for f in findings:
         if f.score < policy.min_score:
             continue
-        rule = next((r for r in policy.rules if r.matches(f)), policy.default)
-        decisions.append(Decision(finding=f, action=rule.action, rule=rule.id,
-                                  exemptions=list(rule.exemptions) if rule.action is not Action.KEEP else [],
-                                  reason=policy.reason_for(rule, f), needs_review=rule.review))
+        page_text = pages[f.page - 1] if 0 < f.page <= len(pages) else ""
+        if f.entity == "DENY_TERM":
+            entry = next((e for e in policy.deny if e.name == f.attributes.get("list")), None)
+            codes = entry.exemptions if entry else policy.default.exemptions
+            codes, _ = _override(codes, relpath, policy)
+            rule = Rule(id=f"deny:{f.attributes.get('list')}", action=Action.REDACT, exemptions=codes,
+                        reason=entry.reason if entry else None)
+            decisions.append(Decision(f, Action.REDACT, rule.id, codes, policy.reason_for(rule, f, codes)))
+            continue
+        if policy.requester and normalize(f.text) in policy.requester:
+            decisions.append(Decision(f, Action.KEEP, "requester", [],
+                                      "the requester's own information is released to the requester"))
+            continue
+        entry = _allowed(f, policy.allow)
+        if entry is not None:
+            decisions.append(Decision(f, Action.KEEP, f"allow:{entry.name}", [],
+                                      entry.reason or "on the allow list"))
+            continue
+        rule = next((r for r in policy.rules if r.matches(f, relpath, page_text)), policy.default)
+        codes = list(rule.exemptions) if rule.action not in (Action.KEEP, Action.FLAG) else []
+        codes, why = _override(codes, relpath, policy)
+        reason = policy.reason_for(rule, f, codes) + (f" ({why})" if why else "")
+        review = rule.review or rule.action is Action.FLAG or (rule.review_below and f.score < rule.review_below)
+        decisions.append(Decision(finding=f, action=rule.action, rule=rule.id, exemptions=codes,
+                                  reason=reason, needs_review=bool(review), keep_last=rule.keep_last))
     return decisions
 
 
 def describe(policy: Policy) -> list[dict[str, Any]]:
     """The rule table as a person reads it (for `redactor policy show`)."""
     rows = []
+    for e in policy.deny:
+        rows.append({"rule": f"deny:{e.name}", "when": f"{len(e.values)} listed term(s)", "action": "redact",
+                     "exemptions": "; ".join(e.exemptions), "review": ""})
+    if policy.requester:
+        rows.append({"rule": "requester", "when": "the requester's own data", "action": "keep",
+                     "exemptions": "", "review": ""})
+    for e in policy.allow:
+        rows.append({"rule": f"allow:{e.name}", "when": f"{len(e.values) + len(e.domains)} listed value(s)"
+                     + (f" ({', '.join(e.entities)})" if e.entities else ""), "action": "keep",
+                     "exemptions": "", "review": ""})
     for r in [*policy.rules, policy.default]:
         when = []
         if r.entities:
@@ -277,6 +458,14 @@ def describe(policy: Policy) -> list[dict[str, Any]]:
             when.append("level " + "/".join(r.levels))
         if r.min_score:
             when.append(f"score >= {r.min_score}")
+        if r.paths:
+            when.append("path " + " or ".join(r.paths))
+        if r.context:
+            when.append("after " + "/".join(r.context))
+        review = "yes" if r.review else (f"below {r.review_below}" if r.review_below else "")
         rows.append({"rule": r.id, "when": "; ".join(when) or "anything", "action": r.action.value,
-                     "exemptions": "; ".join(r.exemptions), "review": "yes" if r.review else ""})
+                     "exemptions": "; ".join(r.exemptions), "review": review})
+    for o in policy.overrides:
+        rows.append({"rule": "override", "when": "path " + " or ".join(o.paths), "action": "replace codes",
+                     "exemptions": ", ".join(f"{k} -> {v}" for k, v in o.replace.items()), "review": ""})
     return rows

@@ -14,29 +14,46 @@ from .verify import verify_pdf_output, verify_text_output
 
 def text_placeholder(label: str) -> str:
     # Fixed width whatever the withheld length: the placeholder must not encode the value.
+    if label and not label.startswith("("):  # a pseudonym: "[Person 3 (b)(6)]"
+        return f"[{label}]"
     return f"[WITHHELD {label}]"
 
 
-def merged_spans(redactions: list[Redaction]) -> list[tuple[int, int, list[str]]]:
-    """Overlapping withheld spans of one page merged, with their exemption codes in order."""
-    spans: list[tuple[int, int, list[str]]] = []
+def merged_spans(redactions: list[Redaction]) -> list[tuple[int, int, str]]:
+    """Overlapping withheld spans of one page merged; the label lists their exemption codes
+    in order (a pseudonymised span keeps its pseudonym when nothing overlaps it)."""
+    spans: list[tuple[int, int, list[Redaction]]] = []
     for r in sorted(redactions, key=lambda r: (r.start, -r.end)):
         if spans and r.start < spans[-1][1]:
-            s, e, codes = spans[-1]
-            spans[-1] = (s, max(e, r.end), codes + [c for c in r.decision.exemptions if c not in codes])
+            s, e, rs = spans[-1]
+            spans[-1] = (s, max(e, r.end), rs + [r])
         else:
-            spans.append((r.start, r.end, list(r.decision.exemptions)))
-    return spans
+            spans.append((r.start, r.end, [r]))
+    out = []
+    for s, e, rs in spans:
+        if len(rs) == 1:
+            out.append((s, e, rs[0].label))
+            continue
+        codes: list[str] = []
+        for r in rs:
+            codes += [c for c in r.decision.exemptions if c not in codes]
+        out.append((s, e, "; ".join(codes)))
+    return out
 
 
 def write_text(plan: Plan, out_path: Path) -> tuple[list[str], dict]:
     page = plan.document.pages[0]
+    if page.number in plan.withheld_pages:
+        codes = "; ".join(plan.withheld_pages[page.number].exemptions)
+        with open(out_path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(f"[DOCUMENT TEXT WITHHELD IN FULL UNDER {codes}]\n")
+        return ["text withheld in full"], {}
     text = page.text
     out = []
     pos = 0
-    for s, e, codes in merged_spans(plan.redactions):
+    for s, e, label in merged_spans(plan.redactions):
         out.append(text[pos:s])
-        out.append(text_placeholder("; ".join(codes)))
+        out.append(text_placeholder(label))
         pos = e
     out.append(text[pos:])
     with open(out_path, "w", encoding="utf-8", newline="") as fh:

@@ -57,13 +57,15 @@ def document_json(res: DocumentResult) -> dict:
         "output_sha256": res.output_sha256 or None,
         "error": res.error,
         "notes": [n for n in res.notes if "Traceback" not in n],
+        "withheld_pages": list(res.withheld_pages),
         "redaction_count": len(res.redactions),
         "counts_by_exemption": dict(sorted(by_ex.items())),
         "redactions": [_redaction_json(i, r) for i, r in enumerate(res.redactions, start=1)],
     }
 
 
-def build_report(results: list[DocumentResult], policy: Policy, model: str, created: dt.datetime | None = None) -> dict:
+def build_report(results: list[DocumentResult], policy: Policy, model: str,
+                 created: dt.datetime | None = None) -> dict:
     docs = [document_json(r) for r in sorted(results, key=lambda r: str(r.source))]
     by_status = collections.Counter(d["status"] for d in docs)
     by_ex: collections.Counter = collections.Counter()

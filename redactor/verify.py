@@ -88,6 +88,9 @@ def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[t
     boxes_by_page: dict[int, list[Box]] = collections.defaultdict(list)
     for r in plan.redactions:
         boxes_by_page[r.page].extend(r.boxes)
+    for number in plan.withheld_pages:
+        # A page withheld in full: its one box is the whole page, its label the placeholder.
+        boxes_by_page[number] = [b for b, _ in drawn_labels.get(number, [])] or [(-1e9, -1e9, 1e9, 1e9)]
     problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
     problems += _check_objects(out_path, values)
     return problems
