@@ -26,6 +26,17 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+def _load(policy: Optional[Path]):
+    """A policy file, or the name of a shipped policy (us-foia, uk-foia, example-state)."""
+    from .policy import load_policy
+
+    if policy is None:
+        return load_policy()
+    if not policy.exists() and policy.suffix == "" and "/" not in str(policy):
+        return load_policy(name=str(policy))
+    return load_policy(policy)
+
+
 def _fail(exc: RedactorError) -> None:
     err.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(exc.exit_code)
@@ -35,24 +46,28 @@ def _fail(exc: RedactorError) -> None:
 def run(
     inputs: List[Path] = typer.Argument(..., help="Files or folders (recursed) to process."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for release copies and the report."),
-    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Disclosure policy YAML (default: US FOIA)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Disclosure policy YAML, or a shipped "
+                                          "policy's name: us-foia (default), uk-foia, example-state."),
     model: str = typer.Option(None, "--model", help=f"spaCy pipeline for names (default {DEFAULT_MODEL}, "
                                                      "or $REDACTOR_MODEL)."),
     password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Documents processed in parallel."),
     timeout: float = typer.Option(600.0, "--timeout", help="Seconds one document may take."),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+    requester: List[str] = typer.Option([], "--requester", help="First-party request: the requester's name "
+                                        "(repeatable); their own data is released to them."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .batch import Job, run_batch
     from .ingest import discover
-    from .policy import load_policy
     from .report import build_report, write_report
 
     settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
                         **({"model": model} if model else {}))
     try:
-        pol = load_policy(policy) if policy else load_policy()
+        pol = _load(policy)
+        if requester:
+            pol = pol.with_requester(requester)
         files = discover(inputs, out_dir)
     except RedactorError as exc:
         _fail(exc)
@@ -108,10 +123,9 @@ def _summary(report: dict) -> None:
 @policy_app.command("check")
 def policy_check(file: Path = typer.Argument(..., help="Policy YAML file.")) -> None:
     """Validate a policy file; print the first problem with its line number."""
-    from .policy import load_policy
 
     try:
-        pol = load_policy(file)
+        pol = _load(file)
     except RedactorError as exc:
         _fail(exc)
     out.print(f"{file}: OK ({len(pol.rules)} rules, policy '{pol.name}')")
@@ -120,10 +134,10 @@ def policy_check(file: Path = typer.Argument(..., help="Policy YAML file.")) -> 
 @policy_app.command("show")
 def policy_show(file: Optional[Path] = typer.Argument(None, help="Policy YAML (default: shipped US FOIA).")) -> None:
     """Show the rule table of a policy, in the order rules are tried."""
-    from .policy import describe, load_policy
+    from .policy import describe
 
     try:
-        pol = load_policy(file) if file else load_policy()
+        pol = _load(file)
     except RedactorError as exc:
         _fail(exc)
     t = Table(title=f"{pol.name}: {pol.title}")
@@ -142,10 +156,9 @@ def recognizers_list(
     """Each recognizer with its entities, kind, and what the policy does with them."""
     from .detect import list_recognizers
     from .model import Finding
-    from .policy import load_policy
 
     try:
-        pol = load_policy(policy) if policy else load_policy()
+        pol = _load(policy)
         infos = list_recognizers(Settings(**({"model": model} if model else {})))
     except RedactorError as exc:
         _fail(exc)

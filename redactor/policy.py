@@ -376,6 +376,19 @@ def deny_findings(pages: list[str], policy: Policy) -> list[Finding]:
     return out
 
 
+def _is_requester(f: Finding, requester: list[str]) -> bool:
+    """The requester's own data: a listed value, or a name all of whose words belong to the
+    requester's name ("Lindqvist" or "Gregory Lindqvist" for "Gregory Lindqvist", not
+    "Maria Lindqvist")."""
+    text = normalize(f.text)
+    if text in requester:
+        return True
+    if f.entity == "PERSON" and text:
+        words = set(text.split())
+        return any(words <= set(r.split()) for r in requester)
+    return False
+
+
 def _allowed(f: Finding, entries: list[ListEntry]) -> ListEntry | None:
     text = normalize(f.text)
     for e in entries:
@@ -408,7 +421,9 @@ def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: li
         if f.score < policy.min_score:
             continue
         page_text = pages[f.page - 1] if 0 < f.page <= len(pages) else ""
-        if f.entity == "DENY_TERM":
+        deny_rule = next((r for r in policy.rules if "DENY_TERM" in r.entities and r.matches(f, relpath, page_text)),
+                         None) if f.entity == "DENY_TERM" else None
+        if f.entity == "DENY_TERM" and deny_rule is None:
             entry = next((e for e in policy.deny if e.name == f.attributes.get("list")), None)
             codes = entry.exemptions if entry else policy.default.exemptions
             codes, _ = _override(codes, relpath, policy)
@@ -416,7 +431,7 @@ def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: li
                         reason=entry.reason if entry else None)
             decisions.append(Decision(f, Action.REDACT, rule.id, codes, policy.reason_for(rule, f, codes)))
             continue
-        if policy.requester and normalize(f.text) in policy.requester:
+        if policy.requester and _is_requester(f, policy.requester):
             decisions.append(Decision(f, Action.KEEP, "requester", [],
                                       "the requester's own information is released to the requester"))
             continue

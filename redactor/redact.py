@@ -12,14 +12,14 @@ from .model import Plan, Redaction
 from .verify import verify_pdf_output, verify_text_output
 
 
-def text_placeholder(label: str) -> str:
+def text_placeholder(codes: str, pseudonym: str | None = None) -> str:
     # Fixed width whatever the withheld length: the placeholder must not encode the value.
-    if label and not label.startswith("("):  # a pseudonym: "[Person 3 (b)(6)]"
-        return f"[{label}]"
-    return f"[WITHHELD {label}]"
+    if pseudonym:  # "[Person 3 (b)(6)]": the same person has the same label across the set
+        return f"[{pseudonym} {codes}]"
+    return f"[WITHHELD {codes}]"
 
 
-def merged_spans(redactions: list[Redaction]) -> list[tuple[int, int, str]]:
+def merged_spans(redactions: list[Redaction]) -> list[tuple[int, int, str, str | None]]:
     """Overlapping withheld spans of one page merged; the label lists their exemption codes
     in order (a pseudonymised span keeps its pseudonym when nothing overlaps it)."""
     spans: list[tuple[int, int, list[Redaction]]] = []
@@ -31,13 +31,11 @@ def merged_spans(redactions: list[Redaction]) -> list[tuple[int, int, str]]:
             spans.append((r.start, r.end, [r]))
     out = []
     for s, e, rs in spans:
-        if len(rs) == 1:
-            out.append((s, e, rs[0].label))
-            continue
         codes: list[str] = []
         for r in rs:
             codes += [c for c in r.decision.exemptions if c not in codes]
-        out.append((s, e, "; ".join(codes)))
+        pseudonym = rs[0].decision.pseudonym if len(rs) == 1 else None
+        out.append((s, e, "; ".join(codes), pseudonym))
     return out
 
 
@@ -51,9 +49,9 @@ def write_text(plan: Plan, out_path: Path) -> tuple[list[str], dict]:
     text = page.text
     out = []
     pos = 0
-    for s, e, label in merged_spans(plan.redactions):
+    for s, e, codes, pseudonym in merged_spans(plan.redactions):
         out.append(text[pos:s])
-        out.append(text_placeholder(label))
+        out.append(text_placeholder(codes, pseudonym))
         pos = e
     out.append(text[pos:])
     with open(out_path, "w", encoding="utf-8", newline="") as fh:
