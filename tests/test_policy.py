@@ -55,6 +55,31 @@ def test_malformed_policy_one_line_error_with_line(tmp_path, body, line, words):
     assert words in msg
 
 
+def test_every_docs_example_is_a_valid_policy(tmp_path):
+    blocks = re.findall(r"```yaml\n(.*?)```", DOCS.read_text(), re.S)
+    assert len(blocks) >= 2
+    for i, block in enumerate(blocks):
+        p = tmp_path / f"example{i}.yaml"
+        p.write_text(block)
+        assert load_policy(p).rules
+
+
+def test_docs_lists_example_behaves_as_documented(tmp_path):
+    block = re.findall(r"```yaml\n(.*?)```", DOCS.read_text(), re.S)[1]
+    p = tmp_path / "lists.yaml"
+    p.write_text(block)
+    pol = load_policy(p)
+    kept = decide([Finding(1, 0, 13, "ANGELA  BROOKS", "PERSON", 0.9, "t"),
+                   Finding(1, 0, 22, "ab@transport.example.gov", "EMAIL_ADDRESS", 1.0, "t"),
+                   Finding(1, 0, 3, "Doe", "PERSON", 0.9, "t")], pol)
+    assert [d.action for d in kept] == [Action.KEEP] * 3
+    assert [d.rule for d in kept] == ["allow:officials", "allow:officials", "requester"]
+    other = decide([Finding(1, 0, 8, "John Doe", "PERSON", 0.9, "t")], pol)[0]
+    assert other.action is Action.REDACT
+    police = decide([Finding(1, 0, 8, "John Roe", "PERSON", 0.9, "t")], pol, relpath="police/r1.pdf")[0]
+    assert police.exemptions == ["(b)(7)(C)"]
+
+
 def test_docs_example_is_a_valid_policy(tmp_path, policy):
     block = re.search(r"```yaml\n(.*?)```", DOCS.read_text(), re.S).group(1)
     p = tmp_path / "example.yaml"
