@@ -89,7 +89,7 @@ def run(
     for d in failed:
         err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
     for d in review:
-        why = d["error"] or "decisions below the review threshold"
+        why = d["error"] or "some decisions are flagged for review (see the report)"
         err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
     out.print(f"Release copies: {out_dir}")
     out.print(f"Report: {json_path} and {html_path}")

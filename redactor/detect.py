@@ -159,6 +159,12 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     score=round(float(r.score), 4), recognizer=recognizer,
                                     explanation=why or f"{recognizer} match"))
     findings = [f for f in findings if not _not_a_person(f, document)]
+    for page in document.pages:
+        for start, end in page.covered_spans:
+            findings.append(Finding(page=page.number, start=start, end=end, text=page.text[start:end],
+                                    entity="PRIOR_REDACTION", score=0.9, recognizer="PriorRedactionDetector",
+                                    explanation="text under an opaque box already in the input (an earlier "
+                                                "redaction that left the text in place)"))
     for mf in find_markings([p.text for p in document.pages]):
         text = document.pages[mf.page - 1].text
         findings.append(Finding(page=mf.page, start=mf.start, end=mf.end, text=text[mf.start:mf.end],

@@ -142,18 +142,21 @@ def _text_direction(layout) -> int:
 
 
 def _page_from_layout(number: int, pdfpage, layout) -> Page:
-    from pdfminer.layout import LTAnno, LTChar, LTFigure, LTImage, LTTextBox, LTTextLine
+    from pdfminer.layout import LTAnno, LTChar, LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
 
     mediabox = tuple(float(v) for v in pdfpage.mediabox)
     to_user = rotation_matrix(pdfpage.rotate, mediabox).inverse()
     text_parts: list[str] = []
     boxes: list[Box | None] = []
+    dark_text: list[bool] = []
+    dark_boxes: list[Box] = []
     images = 0
     chars_seen = 0
 
-    def emit(s: str, box: Box | None) -> None:
+    def emit(s: str, box: Box | None, dark: bool = False) -> None:
         text_parts.append(s)
         boxes.extend([box] * len(s))
+        dark_text.extend([dark] * len(s))
 
     def emit_line(line) -> None:
         nonlocal chars_seen
@@ -166,7 +169,7 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                 if (prev_char is not None and item.get_text() == prev_char.get_text()
                         and _overlap(box, to_user.transform_box(prev_char.bbox)) > 0.6):
                     continue
-                emit(item.get_text(), box)
+                emit(item.get_text(), box, _darkness(getattr(item.graphicstate, "ncolor", None)) > 0.6)
                 prev_char = item
             elif isinstance(item, LTAnno):
                 emit(item.get_text(), None)
@@ -186,12 +189,17 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                 walk(obj)
             elif isinstance(obj, LTImage):
                 images += 1
+            elif isinstance(obj, LTCurve) and obj.fill and _darkness(obj.non_stroking_color) > 0.75:
+                box = to_user.transform_box(obj.bbox)
+                if box[2] - box[0] > 2 and box[3] - box[1] > 4:
+                    dark_boxes.append(box)
             elif isinstance(obj, LTChar):  # stray chars outside any text box
                 emit_line([obj])
                 emit("\n", None)
 
     walk(layout)
     text = "".join(text_parts)
+    covered = _covered_spans(text, boxes, dark_text, dark_boxes)
     x0, y0, x1, y1 = mediabox
     return Page(
         number=number,
@@ -202,7 +210,54 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         rotation=int(pdfpage.attrs.get("Rotate", 0) or 0) % 360 if hasattr(pdfpage, "attrs") else 0,
         has_text_layer=chars_seen > 0,
         image_count=images,
+        covered_spans=covered,
+        dark_boxes=dark_boxes,
     )
+
+
+def _darkness(color) -> float:
+    """0 (white) .. 1 (black) for a pdfminer colour value (grey, RGB or CMYK); unknown: 1."""
+    if color is None:
+        return 1.0
+    if isinstance(color, (int, float)):
+        return 1.0 - float(color)
+    try:
+        values = [float(v) for v in color]
+    except (TypeError, ValueError):
+        return 1.0
+    if len(values) == 1:
+        return 1.0 - values[0]
+    if len(values) == 3:
+        return 1.0 - (0.299 * values[0] + 0.587 * values[1] + 0.114 * values[2])
+    if len(values) == 4:
+        c, m, y, k = values
+        return 1.0 - (1 - min(1, c + k)) * 0.299 - (1 - min(1, m + k)) * 0.587 - (1 - min(1, y + k)) * 0.114
+    return 1.0
+
+
+def _covered_spans(text, boxes, dark_text, dark_boxes) -> list[tuple[int, int]]:
+    """Runs of dark characters whose centre lies under an opaque dark box: text a reader
+    cannot see but any extractor can (the classic bad redaction)."""
+    if not dark_boxes:
+        return []
+    spans: list[tuple[int, int]] = []
+    start = None
+    last = None
+    for i, (ch, box, dark) in enumerate(zip(text, boxes, dark_text)):
+        hidden = False
+        if box is not None and dark and not ch.isspace():
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            hidden = any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in dark_boxes)
+        if hidden:
+            if start is None:
+                start = i
+            last = i
+        elif box is not None and not ch.isspace() and start is not None:
+            spans.append((start, last + 1))
+            start = None
+    if start is not None:
+        spans.append((start, last + 1))
+    return spans
 
 
 def _overlap(a: Box, b: Box) -> float:

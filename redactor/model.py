@@ -55,6 +55,10 @@ class Page:
     rotation: int = 0
     has_text_layer: bool = True
     image_count: int = 0
+    # Text offsets of characters drawn under an opaque dark box already in the input (an
+    # earlier "redaction" that left the text in place), and those boxes.
+    covered_spans: list[tuple[int, int]] = field(default_factory=list)
+    dark_boxes: list[Box] = field(default_factory=list)
 
 
 @dataclass(slots=True)

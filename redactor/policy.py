@@ -36,6 +36,7 @@ ENTITY_LABELS = {
     "ORGANIZATION": "organisation", "NRP": "nationality or group", "URL": "web address",
     "CRYPTO": "cryptocurrency wallet", "MEDICAL_LICENSE": "medical licence number",
     "UK_NHS": "NHS number", "UK_NINO": "National Insurance number",
+    "PRIOR_REDACTION": "text under an earlier redaction box", "DENY_TERM": "deny-listed term",
 }
 
 

@@ -55,8 +55,6 @@ def test_expected_failures_say_why(corpus_run):
 
 
 # Inputs that already carry bad redactions (boxes over live text, per x-ray's own tests).
-# Finding and removing the text under earlier boxes is issue #5; until then their copies keep
-# the earlier box over live text, and this is reported here as an expected failure.
 EARLIER_BAD_REDACTIONS = {"xray-rectangles-yes.pdf", "xray-rectangles-yes-2.pdf"}
 
 
@@ -74,9 +72,16 @@ def test_release_copies_pass_xray(corpus_run):
                 assert texts <= {x["text"] for v in before.values() for x in v}, (d["output"], found)
 
 
-@pytest.mark.xfail(strict=True, reason="earlier boxes over live text are not yet detected (issue #5)")
 def test_earlier_bad_redactions_are_removed(corpus_run):
+    """The text under an earlier box over live text is found, reported and removed."""
     out, _, report = corpus_run
+    seen = 0
     for d in report["documents"]:
-        if d["source"].rsplit("/", 1)[-1] in EARLIER_BAD_REDACTIONS and d["output"]:
+        if d["source"].rsplit("/", 1)[-1] in EARLIER_BAD_REDACTIONS:
+            seen += 1
+            assert d["output"], d
+            assert xray_bad_redactions(d["source"]), "x-ray no longer flags the input?"
             assert xray_bad_redactions(out / d["output"]) == {}, d["output"]
+            prior = [r for r in d["redactions"] if r["entity"] == "PRIOR_REDACTION"]
+            assert prior and all(r["needs_review"] for r in prior)
+    assert seen == 2
