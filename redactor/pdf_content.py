@@ -42,6 +42,7 @@ class RewriteStats:
     glyphs_removed: int = 0
     inline_images_removed: int = 0
     forms_rewritten: int = 0
+    paths_removed: int = 0
     images: list[ImagePlacement] = field(default_factory=list)
 
 
@@ -117,6 +118,9 @@ class ContentRewriter:
         tm = Matrix()
         tlm = Matrix()
         open_marked: list[int] = []  # indices in `out` of open BDC/BMC
+        path: list = []  # instructions of the path being built
+        path_points: list[tuple[float, float]] = []
+        path_is_clip = False
         tainted: set[int] = set()
         fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
@@ -185,6 +189,33 @@ class ContentRewriter:
                 out.append(inst)
                 continue
             operands, op = inst.operands, str(inst.operator)
+            if op in _PATH_BUILD:
+                path.append(inst)
+                path_points.extend(_path_points(op, operands, gs.ctm))
+                continue
+            if op in ("W", "W*"):
+                path.append(inst)
+                path_is_clip = True
+                continue
+            if op in _PATH_PAINT:
+                if (op != "n" and not path_is_clip and path_points
+                        and any(_inside(path_points, b) for b in self.boxes)):
+                    # A shape drawn wholly under a box (a signature stroke, an underline, an
+                    # earlier black box) goes with what the box withholds.
+                    self.stats.paths_removed += 1
+                    changed = True
+                else:
+                    out.extend(path)
+                    out.append(inst)
+                path.clear()
+                path_points.clear()
+                path_is_clip = False
+                continue
+            if path:  # a path left unpainted before another operator: keep it as it was
+                out.extend(path)
+                path.clear()
+                path_points.clear()
+                path_is_clip = False
             if op == "q":
                 stack.append(gs.copy())
             elif op == "Q":
@@ -260,6 +291,7 @@ class ContentRewriter:
                     continue
             out.append(inst)
 
+        out.extend(path)
         if top_level:
             out.extend(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")) for _ in stack)
         for idx in tainted:
@@ -338,6 +370,24 @@ class ContentRewriter:
         while f"/{stem}_R{i}" in d:
             i += 1
         return f"/{stem}_R{i}"
+
+
+_PATH_BUILD = {"m", "l", "c", "v", "y", "h", "re"}
+_PATH_PAINT = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"}
+
+
+def _path_points(op: str, operands, ctm: Matrix) -> list[tuple[float, float]]:
+    """User-space points of one path operator (control points included: a conservative
+    bounding box)."""
+    nums = [_f(v) for v in operands]
+    if op == "re" and len(nums) == 4:
+        x, y, w, h = nums
+        return [ctm.apply(x, y), ctm.apply(x + w, y), ctm.apply(x, y + h), ctm.apply(x + w, y + h)]
+    return [ctm.apply(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
+
+
+def _inside(points: list[tuple[float, float]], box: Box) -> bool:
+    return all(box[0] - 0.5 <= x <= box[2] + 0.5 and box[1] - 0.5 <= y <= box[3] + 0.5 for x, y in points)
 
 
 def _localize(resources) -> pikepdf.Dictionary:

@@ -144,6 +144,8 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
     page.obj.Contents = pdf.make_stream(new_content)
     if rewriter.stats.inline_images_removed:
         notes.append(f"page {number}: {rewriter.stats.inline_images_removed} inline image(s) under a box removed")
+    if rewriter.stats.paths_removed:
+        notes.append(f"page {number}: {rewriter.stats.paths_removed} vector shape(s) under boxes removed")
     if rewriter.stats.images:
         notes.append(f"page {number}: pixels under boxes removed from {len(rewriter.stats.images)} image(s)")
     notes.extend(_remove_annotations(pdf, page, number, boxes))

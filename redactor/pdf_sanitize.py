@@ -13,10 +13,10 @@ PRODUCER = "redactor"
 
 # Catalog entries that carry content outside the pages, or run code on open.
 _CATALOG_DROP = ("/Metadata", "/PieceInfo", "/OpenAction", "/AA", "/SpiderInfo", "/Perms",
-                 "/Threads", "/Legal", "/URI")
+                 "/Threads", "/Legal", "/URI", "/AF")
 _NAMES_DROP = ("/JavaScript", "/EmbeddedFiles", "/AlternatePresentations", "/Templates", "/Pages",
                "/IDS", "/URLS")
-_PAGE_DROP = ("/Metadata", "/PieceInfo", "/Thumb", "/AA", "/B", "/ID", "/PZ", "/SeparationInfo")
+_PAGE_DROP = ("/Metadata", "/PieceInfo", "/Thumb", "/AA", "/B", "/ID", "/PZ", "/SeparationInfo", "/AF")
 
 
 def sanitize(pdf: pikepdf.Pdf) -> list[str]:
@@ -42,6 +42,22 @@ def sanitize(pdf: pikepdf.Pdf) -> list[str]:
     if isinstance(acroform, pikepdf.Dictionary) and "/XFA" in acroform:
         del acroform["/XFA"]
         notes.append("XFA form data removed")
+    # Embedded files are reachable from more places than the names tree (file attachment
+    # annotations, associated files): strip the embedded data from every file specification.
+    stripped = 0
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and not isinstance(obj, pikepdf.Stream):
+            for key in ("/EF", "/RF"):
+                if key in obj:
+                    del obj[key]
+                    stripped += 1
+            if str(obj.get("/S", "")) in ("/JavaScript", "/Launch", "/ImportData", "/Rendition"):
+                for key in ("/JS", "/F", "/Win", "/Mac", "/Unix"):
+                    if key in obj:
+                        del obj[key]
+                        stripped += 1
+    if stripped:
+        notes.append("embedded files and scripts removed")
     for page in pdf.pages:
         for key in _PAGE_DROP:
             if key in page.obj:

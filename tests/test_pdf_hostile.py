@@ -1,0 +1,118 @@
+"""Crafted PDFs, one per removal path beyond page text: earlier bad redactions, vector shapes,
+annotations, links, outlines, metadata, scripts, attachments, encryption."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+from typer.testing import CliRunner
+
+from redactor.cli import app
+
+from conftest import CORPUS
+from pdftools import qdf_bytes, text_pdfium, xray_bad_redactions
+from test_pdf_removal import _raw_pdf, redact_values
+
+runner = CliRunner()
+
+
+def test_earlier_box_over_live_text_is_found_and_removed(tmp_path):
+    content = (b"BT /F1 12 Tf 72 700 Td (Informant: Carlos Mendez, met at the pier.) Tj ET "
+               b"0 g 128 695 83 16 re f")  # a black box drawn over "Carlos Mendez"
+    src = _raw_pdf(tmp_path, content)
+    assert xray_bad_redactions(src), "the crafted input should be a bad redaction"
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    doc = report["documents"][0]
+    assert doc["status"] == "needs_review"
+    prior = [r for r in doc["redactions"] if r["entity"] == "PRIOR_REDACTION"]
+    assert prior and prior[0]["needs_review"]
+    assert "Mendez" not in text_pdfium(out / src.name)
+    assert "met at the pier" in text_pdfium(out / src.name)
+    assert xray_bad_redactions(out / src.name) == {}
+
+
+def test_vector_shape_under_box_is_removed(tmp_path):
+    # An underline drawn under the name, and a table rule crossing the whole line.
+    content = (b"BT /F1 12 Tf 72 700 Td (Signed: Patricia Nguyen today) Tj ET "
+               b"0.5 w 120 698.5 m 200 698.5 l S "
+               b"0.5 w 60 690 m 500 690 l S")
+    src = _raw_pdf(tmp_path, content)
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Patricia Nguyen"])
+    assert problems == []
+    with pikepdf.open(out) as pdf:
+        ops = [str(i.operator) for i in pikepdf.parse_content_stream(pdf.pages[0])]
+    strokes = ops.count("S")
+    assert strokes == 1, "the underline under the box should go, the long rule should stay"
+
+
+def test_annotations_links_outlines_metadata_scripts_attachments(tmp_path):
+    content = b"BT /F1 12 Tf 72 700 Td (Complainant Robert Kowalski called.) Tj ET"
+    src = _raw_pdf(tmp_path, content, name="in.pdf")
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        note = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text,
+                                                    Rect=[150, 695, 170, 715],
+                                                    Contents=pikepdf.String("call Robert Kowalski back")))
+        link = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[400, 100, 500, 120],
+            A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/?q=Robert+Kowalski"))))
+        page.obj.Annots = pdf.make_indirect(pikepdf.Array([note, link]))
+        with pdf.open_outline() as outline:
+            outline.root.append(pikepdf.OutlineItem("Statement of Robert Kowalski", 0))
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["dc:creator"] = ["Robert Kowalski"]
+        pdf.docinfo["/Author"] = "Robert Kowalski"
+        pdf.Root.OpenAction = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
+                                                                   JS=pikepdf.String("app.alert('x')")))
+        pdf.attachments["statement.txt"] = pikepdf.AttachedFileSpec(pdf, b"Robert Kowalski statement",
+                                                                    mime_type="text/plain")
+        pdf.save(src)
+    out = tmp_path / "out.pdf"
+    plan, problems = redact_values(src, out, ["Robert Kowalski"])
+    assert problems == []
+    raw = qdf_bytes(out, tmp_path)
+    assert b"Kowalski" not in raw
+    with pikepdf.open(out) as pdf:
+        assert "/OpenAction" not in pdf.Root and "/Metadata" not in pdf.Root
+        assert len(pdf.attachments) == 0
+        annots = pdf.pages[0].obj.get("/Annots", [])
+        assert all(str(a.get("/Subtype")) != "/Text" for a in annots), "note under the box not removed"
+        with pdf.open_outline() as outline:
+            assert outline.root[0].title == "[withheld]"
+
+
+def test_page_with_unbalanced_restore_keeps_boxes_in_place(tmp_path):
+    content = b"Q Q 2 0 0 2 0 0 cm BT /F1 10 Tf 36 350 Td (Witness Dana Whitlock) Tj ET"
+    src = _raw_pdf(tmp_path, content)
+    out = tmp_path / "out.pdf"
+    plan, problems = redact_values(src, out, ["Dana Whitlock"])
+    assert problems == []
+    box = plan.redactions[0].boxes[0]
+    assert box[0] > 100  # the text is drawn at x >= 72 * 2 after the CTM scale
+
+
+@pytest.mark.parametrize("name, password", [("password-example.pdf", "test"),
+                                            ("qpdf-enc-aes256-user-view.pdf", "view")])
+def test_encrypted_inputs(tmp_path, name, password):
+    src = CORPUS / "hostile" / name
+    if not src.exists():
+        pytest.skip("shared corpus not available")
+    result = runner.invoke(app, ["run", str(src), "--out", str(tmp_path / "a")])
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert report["documents"][0]["status"] == "failed"
+    assert report["documents"][0]["error"].startswith("encrypted")
+    assert result.exit_code == 1
+    result = runner.invoke(app, ["run", str(src), "--out", str(tmp_path / "b"), "--password", password])
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    doc = report["documents"][0]
+    assert doc["status"] in ("redacted", "unchanged", "needs_review"), doc
+    if doc["output"]:
+        with pikepdf.open(tmp_path / "b" / doc["output"]) as pdf:
+            assert not pdf.is_encrypted  # the release copy opens for anyone
