@@ -34,8 +34,8 @@ _STATE = (r"(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEH
           r"|T[NX]|UT|V[AT]|W[AIVY]|PR|GU|VI)")
 _CITY_LINE = rf"(?:,?[ \t]*\n?[ \t]*[A-Z][A-Za-z.' -]{{1,30}},?[ \t]+{_STATE}\.?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)"
 US_ADDRESS = re.compile(
-    rf"\b\d{{1,6}}[A-Z]?(?:[ \t]+(?:[NSEW]|North|South|East|West|NE|NW|SE|SW)\.?)?"
-    rf"(?:[ \t]+[A-Z0-9][A-Za-z0-9'.-]*){{1,4}}[ \t]+{_STREET_SUFFIX}"
+    rf"(?<![\w.,-])\d{{1,6}}[A-Z]?(?:[ \t]+(?:[NSEW]|North|South|East|West|NE|NW|SE|SW)\.?)?"
+    rf"(?:[ \t]+(?:[A-Z][A-Za-z'-]*|\d{{1,3}}(?:st|nd|rd|th))){{1,4}}[ \t]+{_STREET_SUFFIX}(?![A-Za-z])"
     rf"(?:[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}?{_CITY_LINE}?",
 )
 PO_BOX = re.compile(
@@ -79,6 +79,30 @@ class UsAddressRecognizer(EntityRecognizer):
 
     def _result(self, start, end, score, why):
         return _result(self, self.ENTITY, start, end, score, why)
+
+
+_UK_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})"
+_UK_STREET = (r"(?:Road|Rd|Street|St|Lane|Avenue|Ave|Close|Drive|Way|Gardens|Crescent|Place|Terrace"
+              r"|Grove|Hill|Square|Court|Mews|Row|Walk|Park|Green|Rise|View|Parade)\.?")
+UK_ADDRESS = re.compile(
+    rf"\b(?:(?:Flat|Apartment)\s+\d+[A-Z]?,?\s+)?\d{{1,4}}[A-Z]?\s+(?:[A-Z][a-z']+\s+){{1,3}}{_UK_STREET}"
+    rf"(?:,?[ \t]*\n?[ \t]*[A-Z][A-Za-z' -]{{1,30}}){{0,3}},?[ \t]*\n?[ \t]*{_UK_POSTCODE}\b")
+
+
+class UkAddressRecognizer(EntityRecognizer):
+    """UK street addresses that end in a postcode (the postcode makes the address)."""
+
+    ENTITY = "UK_ADDRESS"
+
+    def __init__(self):
+        super().__init__(supported_entities=[self.ENTITY], name="UkAddressRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        return [_result(self, self.ENTITY, m.start(), m.end(), 0.85, "street and UK postcode")
+                for m in UK_ADDRESS.finditer(text, timeout=REGEX_TIMEOUT)]
 
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -195,4 +219,7 @@ class PersonNameRecognizer(EntityRecognizer):
 
 
 def custom_recognizers() -> list[EntityRecognizer]:
-    return [UsAddressRecognizer(), DateOfBirthRecognizer(), PersonNameRecognizer()]
+    from .declared import declared_recognizers
+
+    return [UsAddressRecognizer(), UkAddressRecognizer(), DateOfBirthRecognizer(), PersonNameRecognizer(),
+            *declared_recognizers()]

@@ -116,6 +116,9 @@ _ORG_WORDS = {"works", "department", "office", "division", "bureau", "agency", "
               "city", "council", "board", "committee", "services", "service", "administration",
               "commission", "authority", "court", "hospital", "university", "school", "district",
               "garage", "operations", "security", "intelligence", "analysis", "fleet", "resources"}
+_ROLE_WORDS = {"driver", "witness", "suspect", "victim", "complainant", "officer", "employee", "applicant",
+               "requester", "defendant", "plaintiff", "petitioner", "respondent", "director", "chair",
+               "secretary", "deputy", "inmate", "patient", "subject", "informant", "source", "member"}
 _ORG_LEAD = ("department of ", "office of ", "division of ", "bureau of ", "board of ", "city of ",
              "county of ", "state of ", "ministry of ", "secretary of ")
 
@@ -128,6 +131,8 @@ def _not_a_person(f: Finding, document: Document) -> bool:
     if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text:
         return True
     if any(w.strip(".,") in _ORG_WORDS for w in words):
+        return True
+    if len(words) == 1 and words[0].strip(".,:") in _ROLE_WORDS:
         return True
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "

@@ -75,7 +75,7 @@ def masked_span(text: str, start: int, end: int, keep_last: int) -> tuple[int, i
 def build_plan(document: Document, decisions: list[Decision], policy_name: str, relpath: str = "") -> Plan:
     """The plan for one document on its own (phase 1). ``extend_plan`` later adds what the
     rest of the release set withholds (phase 2)."""
-    withheld = [d for d in decisions if d.action in SPAN_ACTIONS]
+    withheld = _dedupe([d for d in decisions if d.action in SPAN_ACTIONS])
     kept = [d for d in decisions if d.action in (Action.KEEP, Action.FLAG)]
     withheld.extend(_propagate(document, withheld, withheld))
     plan = Plan(document=document, redactions=[], kept=kept, policy_name=policy_name, relpath=relpath)
@@ -90,6 +90,17 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
             plan.review_reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
                                        "yet, so nothing on it could be checked")
     return plan
+
+
+def _dedupe(decisions: list[Decision]) -> list[Decision]:
+    """Several recognizers often find the same span: keep one decision per span and action,
+    the most confident (the others add nothing to the release copy or the report)."""
+    best: dict[tuple, Decision] = {}
+    for d in decisions:
+        key = (d.finding.page, d.finding.start, d.finding.end, d.action)
+        if key not in best or d.finding.score > best[key].finding.score:
+            best[key] = d
+    return list(best.values())
 
 
 def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:

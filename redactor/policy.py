@@ -37,6 +37,11 @@ ENTITY_LABELS = {
     "CRYPTO": "cryptocurrency wallet", "MEDICAL_LICENSE": "medical licence number",
     "UK_NHS": "NHS number", "UK_NINO": "National Insurance number",
     "PRIOR_REDACTION": "text under an earlier redaction box", "DENY_TERM": "deny-listed term",
+    "UK_ADDRESS": "home or street address", "US_EIN": "employer identification number",
+    "US_BANK_ROUTING": "bank routing number", "VIN": "vehicle identification number",
+    "LICENSE_PLATE": "licence plate", "MEDICAL_RECORD_NUMBER": "medical record number",
+    "HEALTH_PLAN_NUMBER": "health plan number", "INMATE_NUMBER": "inmate number",
+    "EMPLOYEE_ID": "employee number", "BADGE_NUMBER": "badge number", "CASE_NUMBER": "case number",
 }
 
 

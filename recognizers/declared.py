@@ -1,0 +1,112 @@
+"""Recognizers declared as data (patterns.yaml): a pattern, context words, a validator.
+
+Every pattern is compiled with the `regex` module and run with a time limit, so a pattern a
+site adds cannot hang a batch on a hostile input; a pattern that times out is skipped for
+that text and the skip is logged."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import regex as re
+import yaml
+from presidio_analyzer import EntityRecognizer
+
+from .personal import REGEX_TIMEOUT, _result
+from .validators import VALIDATORS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Declaration:
+    name: str
+    entity: str
+    patterns: list[tuple[re.Pattern, float]]
+    context: list[str] = field(default_factory=list)
+    context_required: bool = False
+    context_score: float = 0.9
+    window: int = 30
+    validate: str | None = None
+    min_score: float = 0.0
+
+
+class DeclaredRecognizer(EntityRecognizer):
+    def __init__(self, decl: Declaration):
+        self.decl = decl
+        super().__init__(supported_entities=[decl.entity], name=decl.name, supported_language="en")
+        words = sorted(decl.context, key=len, reverse=True)
+        self._context = (re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(w) for w in words) + r")(?![A-Za-z])",
+                                    re.IGNORECASE) if words else None)
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        d = self.decl
+        out = []
+        seen: set[tuple[int, int]] = set()
+        validator = VALIDATORS.get(d.validate) if d.validate else None
+        for pattern, score in d.patterns:
+            try:
+                matches = list(pattern.finditer(text, timeout=REGEX_TIMEOUT))
+            except TimeoutError:
+                log.warning("pattern of %s timed out; skipped for this text", d.name)
+                continue
+            for m in matches:
+                span = (m.start(), m.end())
+                if span in seen or any(s <= span[0] and span[1] <= e for s, e in seen):
+                    continue
+                before = text[max(0, m.start() - d.window):m.start()]
+                # Context counts only within the same sentence or line: "MRN 00482913. Member
+                # ID XYZ123" must not make XYZ123 a medical record number.
+                before = _current_sentence(before)
+                word = self._context.search(before, timeout=REGEX_TIMEOUT) if self._context else None
+                if d.context_required and word is None:
+                    continue
+                if validator is not None and not validator(m.group(0)):
+                    continue
+                final = max(score, d.context_score) if word is not None else score
+                if final < d.min_score:
+                    continue
+                why = f"{d.name}: pattern" + (f", validated ({d.validate})" if validator else "") + (
+                    f", context word '{word.group(0)}'" if word is not None else "")
+                seen.add(span)
+                out.append(_result(self, d.entity, m.start(), m.end(), final, why))
+        return out
+
+
+_SENTENCE_END = re.compile(r"(?:\d|[A-Za-z]{4,})\.\s|[;\n]")
+
+
+def _current_sentence(before: str) -> str:
+    """The part of ``before`` after the last sentence or line end ("No." and "Lic." are not
+    sentence ends)."""
+    ends = list(_SENTENCE_END.finditer(before))
+    return before[ends[-1].end():] if ends else before
+
+
+def load_declarations(path: Path | None = None) -> list[Declaration]:
+    text = path.read_text(encoding="utf-8") if path else resources.files(__package__).joinpath(
+        "patterns.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    decls = []
+    for item in data.get("recognizers", []):
+        if item.get("validate") and item["validate"] not in VALIDATORS:
+            raise ValueError(f"recognizer {item['name']}: unknown validator {item['validate']!r}; "
+                             f"known: {', '.join(VALIDATORS)}")
+        pats = [(re.compile(p["regex"]), float(p.get("score", 0.5))) for p in item["patterns"]]
+        decls.append(Declaration(name=item["name"], entity=item["entity"], patterns=pats,
+                                 context=list(item.get("context", [])),
+                                 context_required=bool(item.get("context_required", False)),
+                                 context_score=float(item.get("context_score", 0.9)),
+                                 window=int(item.get("window", 30)), validate=item.get("validate"),
+                                 min_score=float(item.get("min_score", 0.0))))
+    return decls
+
+
+def declared_recognizers(path: Path | None = None) -> list[DeclaredRecognizer]:
+    return [DeclaredRecognizer(d) for d in load_declarations(path)]
