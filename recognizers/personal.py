@@ -145,7 +145,7 @@ _NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?|[A-Z]\.|[A-Z][A-Z]+(?:[-'][A-Z
 HONORIFIC_NAME = re.compile(
     rf"\b{_HONORIFIC}\.?[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})")
 HEADER_NAME = re.compile(
-    r"^(?:From|To|Cc|CC|Bcc|Sent by|Reply-To|Attn|Attention|Prepared by|Submitted by|Reporting Officer"
+    r"^(?i:From|To|Cc|CC|Bcc|Sent by|Reply-To|Attn|Attention|Prepared by|Submitted by|Reporting Officer"
     r"|Complainant|Victim|Witness|Suspect|Employee|Name|Applicant|Requester)[ \t]*:[ \t]*"
     r"(?P<names>[^\n]+)$", re.MULTILINE)
 DISPLAY_NAME = re.compile(
@@ -160,6 +160,12 @@ _NOT_NAMES = {"Department", "Office", "Agency", "Bureau", "Division", "Section",
               "Administrator", "Clerk", "Analyst", "Specialist", "Counsel", "Attorney", "Head", "Lead",
               "Superintendent", "Commander", "Sheriff", "Mayor", "Governor", "Treasurer", "Auditor",
               "Human", "Resources", "Operations", "Fleet", "Public", "Works"}
+
+
+SIGN_OFF = re.compile(
+    r"^[ \t]*(?:Sincerely|Respectfully(?: submitted)?|Regards|Best regards|Kind regards|Yours truly"
+    r"|Very truly yours|Cordially|Thank you|Thanks)[ \t]*,?[ \t]*\n(?:[ \t]*\n)?[ \t]*(?P<name>[^\n]{3,60})$",
+    re.MULTILINE | re.IGNORECASE)
 
 
 class PersonNameRecognizer(EntityRecognizer):
@@ -186,6 +192,12 @@ class PersonNameRecognizer(EntityRecognizer):
             s, e = m.span("name")
             if self._plausible(text[s:e]):
                 out.append(self._result(s, e, 0.85, "email display name"))
+        for m in SIGN_OFF.finditer(text, timeout=REGEX_TIMEOUT):
+            line = m.group("name")
+            name = re.split(r",|\s{2,}| - ", line)[0].strip()
+            if self._plausible(name) and len(name.split()) >= 2:
+                start = m.start("name") + line.find(name)
+                out.append(self._result(start, start + len(name), 0.75, "name in a signature block"))
         for m in HEADER_NAME.finditer(text, timeout=REGEX_TIMEOUT):
             base = m.start("names")
             for part in re.finditer(r"[^;\n]+", m.group("names")):

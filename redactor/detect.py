@@ -9,6 +9,7 @@ Presidio's email recognizer) is pinned to the public-suffix snapshot it ships.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
@@ -139,6 +140,33 @@ def _not_a_person(f: Finding, document: Document) -> bool:
     return any(before.endswith(lead) for lead in _ORG_LEAD)
 
 
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z'.-]+(?:[ \t]+[A-Z][A-Z'.-]*){1,3}\b")
+
+
+def _caps_names(engine, page) -> list[Finding]:
+    """Names written in capitals ("PATRICIA NGUYEN", email headers, police forms), which the
+    small spaCy model does not recognise: run NER once more on a copy of the page in which
+    runs of capitalised words are title-cased (same length, so offsets carry over)."""
+    runs = [m for m in _CAPS_RUN.finditer(page.text) if len(m.group(0).split()) <= 4]
+    if not runs:
+        return []
+    chars = list(page.text)
+    for m in runs:
+        chars[m.start():m.end()] = list(m.group(0).title())
+    titled = "".join(chars)
+    out = []
+    for r in engine.analyze(text=titled, language="en", entities=["PERSON"], return_decision_process=True):
+        if r.recognition_metadata.get("recognizer_name") != "SpacyRecognizer":
+            continue
+        span = page.text[r.start:r.end]
+        inside = any(m.start() <= r.start and r.end <= m.end() for m in runs)
+        if inside and len(span.split()) >= 2 and span.isupper():
+            out.append(Finding(page=page.number, start=r.start, end=r.end, text=span, entity="PERSON",
+                               score=round(float(r.score) * 0.9, 4), recognizer="CapsNameRecognizer",
+                               explanation="name in capitals, recognised by spaCy on a title-cased copy"))
+    return out
+
+
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
     from .recognizers.markings import find_markings
@@ -163,6 +191,8 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     text=page.text[r.start:r.end], entity=r.entity_type,
                                     score=round(float(r.score), 4), recognizer=recognizer,
                                     explanation=why or f"{recognizer} match"))
+    for page in document.pages:
+        findings.extend(_caps_names(engine, page))
     findings = [f for f in findings if not _not_a_person(f, document)]
     for page in document.pages:
         for start, end in page.covered_spans:
