@@ -33,5 +33,8 @@ test-fast: setup
 bench: setup
 	$(BIN)/python tests/bench.py
 
+eval: setup
+	$(BIN)/redactor eval --set fixtures/eval
+
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

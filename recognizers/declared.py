@@ -45,6 +45,28 @@ class DeclaredRecognizer(EntityRecognizer):
     def load(self) -> None:
         pass
 
+    def _column_header(self, text: str, start: int, end: int):
+        """Context from a table: a header line above, in the same block, with a context word
+        over the same columns ("Booking No." above "2023-091801")."""
+        line_start = text.rfind("\n", 0, start) + 1
+        col0, col1 = start - line_start, end - line_start
+        pos = line_start
+        for _ in range(40):
+            if pos <= 0:
+                return None
+            prev_start = text.rfind("\n", 0, pos - 1) + 1
+            line = text[prev_start:pos - 1]
+            if not line.strip():
+                return None
+            if len(re.findall(r"\S[ \t]{2,}\S", line)) < 2 or any(ch.isdigit() for ch in line):
+                pos = prev_start  # not a table header line (columns are set apart by spaces)
+                continue
+            for w in self._context.finditer(line, timeout=REGEX_TIMEOUT):
+                if w.start() <= col1 + 3 and col0 - 3 <= w.end():
+                    return w
+            pos = prev_start
+        return None
+
     def analyze(self, text, entities, nlp_artifacts=None):
         d = self.decl
         out = []
@@ -60,11 +82,12 @@ class DeclaredRecognizer(EntityRecognizer):
                 span = (m.start(), m.end())
                 if span in seen or any(s <= span[0] and span[1] <= e for s, e in seen):
                     continue
-                before = text[max(0, m.start() - d.window):m.start()]
-                # Context counts only within the same sentence or line: "MRN 00482913. Member
-                # ID XYZ123" must not make XYZ123 a medical record number.
-                before = _current_sentence(before)
+                before = _context_before(text, m.start(), d.window)
                 word = self._context.search(before, timeout=REGEX_TIMEOUT) if self._context else None
+                if word is None and self._context is not None:
+                    word = self._column_header(text, m.start(), m.end())
+                if not _whole_token(text, m.start(), m.end()):
+                    continue
                 if d.context_required and word is None:
                     continue
                 if validator is not None and not validator(m.group(0)):
@@ -79,7 +102,33 @@ class DeclaredRecognizer(EntityRecognizer):
         return out
 
 
-_SENTENCE_END = re.compile(r"(?:\d|[A-Za-z]{4,})\.\s|[;\n]")
+_SENTENCE_END = re.compile(r"(?:\d|[A-Za-z]{4,})\.\s|;|\n[ \t]*\n")
+
+
+def _whole_token(text: str, start: int, end: int) -> bool:
+    """A match must not be a piece of a longer number or code ("601" of "601-22-7834")."""
+    before = text[start - 1] if start > 0 else " "
+    before2 = text[start - 2] if start > 1 else " "
+    after = text[end] if end < len(text) else " "
+    after2 = text[end + 1] if end + 1 < len(text) else " "
+    if before.isalnum() or after.isalnum():
+        return False
+    if before in "-/." and before2.isalnum():
+        return False
+    if after in "-/" and after2.isalnum():
+        return False
+    return True
+
+
+def _context_before(text: str, start: int, window: int) -> str:
+    """Where context words count: the same sentence on the same line; or, for a value that
+    opens its line, the end of the line before ("routing number" wrapped before "071000013")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - window):start]
+    if len(text[line_start:start].strip(" \t:#.-")) <= 20:
+        prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+        before = text[max(prev_start, line_start - 1 - window):line_start - 1] + " " + before
+    return _current_sentence(before)
 
 
 def _current_sentence(before: str) -> str:

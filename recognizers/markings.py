@@ -240,6 +240,16 @@ class MarkingFinding:
     explanation: str
 
 
+# What may stand before a portion mark at the start of a paragraph: bullets, paragraph numbers
+# ("1.", "a.", "(2)"), and title labels ("SUBJECT:", "Title:").
+_LEAD_IN = re.compile(r"[ \t]*(?:[\u2022\u25cf\u25aa*\u00b7-][ \t]*|(?:\d{1,3}|[a-z])[.)][ \t]+|\(\d{1,3}\)[ \t]+"
+                      r"|(?:SUBJECT|Subject|SUBJ|Title|TITLE|RE|Re)[ \t]*:[ \t]*)*")
+
+
+def _lead_in(line: str) -> int:
+    return _LEAD_IN.match(line).end()
+
+
 def _lines(text: str):
     pos = 0
     for line in text.split("\n"):
@@ -273,8 +283,8 @@ def find_markings(pages: list[str]) -> list[MarkingFinding]:
                                               "CLASSIFICATION_BANNER", 0.95, m,
                                               f"banner line parsed as {m.system} {m.level or '/'.join(m.dissem)}"))
                 continue
-            stripped = line.lstrip(" \t\u2022\u25cf\u25aa-*\u00b7")
-            lead = len(line) - len(stripped)
+            lead = _lead_in(line)
+            stripped = line[lead:]
             pm = PORTION_MARK.match(stripped)
             if pm:
                 mk = parse_marking(pm.group(0))
@@ -334,7 +344,8 @@ def _portions(pages, marks, banners) -> list[MarkingFinding]:
         return out
     stops: dict[int, list[int]] = {}
     for pno, start, end, _ in marks:
-        stops.setdefault(pno, []).append(start)
+        # A portion ends where the next marked paragraph's line begins (its "2." included).
+        stops.setdefault(pno, []).append(pages[pno - 1].rfind("\n", 0, start) + 1)
     for b in banners:
         stops.setdefault(b.page, []).append(b.start)
     for pno, text in enumerate(pages, start=1):
@@ -395,7 +406,8 @@ def _unmarked(pno, text, start, end, stops, governing) -> list[MarkingFinding]:
             continue
         body = text[pstart:pend]
         lines = [ln for ln in body.split("\n") if ln.strip()]
-        if all(_is_banner(ln) or _PAGE_NUMBER.match(ln) or AUTHORITY.match(ln) for ln in lines):
+        if all(_is_banner(ln) or _PAGE_NUMBER.match(ln) or AUTHORITY.match(ln) or _lead_in(ln) == len(ln)
+               for ln in lines):
             continue
         if any(pstart <= s < pend for s in stops):
             continue

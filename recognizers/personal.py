@@ -36,7 +36,7 @@ _CITY_LINE = rf"(?:,?[ \t]*\n?[ \t]*[A-Z][A-Za-z.' -]{{1,30}},?[ \t]+{_STATE}\.?
 US_ADDRESS = re.compile(
     rf"(?<![\w.,-])\d{{1,6}}[A-Z]?(?:[ \t]+(?:[NSEW]|North|South|East|West|NE|NW|SE|SW)\.?)?"
     rf"(?:[ \t]+(?:[A-Z][A-Za-z'-]*|\d{{1,3}}(?:st|nd|rd|th))){{1,4}}[ \t]+{_STREET_SUFFIX}(?![A-Za-z])"
-    rf"(?:[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}?{_CITY_LINE}?",
+    rf"(?:[ \t]+(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)\b\.?)?{_UNIT}?{_CITY_LINE}?",
 )
 PO_BOX = re.compile(
     rf"\b(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box)\s+\d{{1,7}}{_CITY_LINE}?", re.IGNORECASE)
@@ -117,10 +117,13 @@ DOB = re.compile(
 
 
 class DateOfBirthRecognizer(EntityRecognizer):
-    """A date preceded by DOB / date of birth / born: a date of birth, unlike other dates,
-    which FOI releases keep."""
+    """A date preceded by DOB / date of birth / born, or standing in a DOB column: a date of
+    birth, unlike other dates, which FOI releases keep."""
 
     ENTITY = "DATE_OF_BIRTH"
+
+    def _table_column(self, text):
+        return _dob_column(self, text)
 
     def __init__(self):
         super().__init__(supported_entities=[self.ENTITY], name="DateOfBirthRecognizer",
@@ -130,7 +133,7 @@ class DateOfBirthRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        out = []
+        out = self._table_column(text)
         for m in DOB.finditer(text, timeout=REGEX_TIMEOUT):
             s, e = m.span("date")
             out.append(_result(self, self.ENTITY, s, e, 0.95,
@@ -139,15 +142,29 @@ class DateOfBirthRecognizer(EntityRecognizer):
 
 
 _HONORIFIC = (r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Det|Detective|Sgt|Sergeant|Lt|Lieutenant|Capt|Captain"
-              r"|Cpl|Corporal|Officer|Deputy|Agent|Inspector|Insp|Cmdr|Commander|Col|Colonel|Maj|Major"
-              r"|Gen|General|Rev|Hon|Judge|Justice|Senator|Sen|Rep|Trooper|Tpr|Chief|Constable|PC|DC|DS|DI)")
+              r"|Cpl|Corporal|Officer|Deputy|Agent|Special Agent|SA|Inspector|Insp|Cmdr|Commander|Col"
+              r"|Colonel|Maj|Major|Gen|General|Rev|Hon|Judge|Justice|Senator|Sen|Rep|Trooper|Tpr|Chief"
+              r"|Constable|PC|DC|DS|DI|Paramedic|EMT|Nurse|Firefighter|Warden|Counselor|Trustee|Trustees"
+              r"|Commissioner|Councillor|Alderman|Resident|Parent|Neighbor|Neighbour|Witness|Complainant"
+              r"|Victim|Suspect|Driver|Passenger|Employee|Traveler|Traveller|Applicant|Investigator"
+              r"|Correctional Officer|Social worker|social worker|housing officer|inspector|teacher|officer"
+              r"|Minister|Deputy Minister|Ambassador|Professor)")
 _NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?|[A-Z]\.|[A-Z][A-Z]+(?:[-'][A-Z]+)?)"
 HONORIFIC_NAME = re.compile(
     rf"\b{_HONORIFIC}\.?[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})")
 HEADER_NAME = re.compile(
     r"^(?i:From|To|Cc|CC|Bcc|Sent by|Reply-To|Attn|Attention|Prepared by|Submitted by|Reporting Officer"
-    r"|Complainant|Victim|Witness|Suspect|Employee|Name|Applicant|Requester)[ \t]*:[ \t]*"
+    r"|Complainant|Victim|Witness|Suspect|Employee|Name|Applicant|Requester|Arrestee|Defendant|Driver"
+    r"|Passenger|Patient|Patient name|Traveler|Traveller|Statement of|Service user|Owner|Parent|Guardian"
+    r"|Decedent|Offender|Inmate|Subject employee|Contact|Investigator|Signed|Interviewer|Interviewee"
+    r"|Tenant|Landlord|Claimant|Beneficiary|Account holder|Cardholder|Prepared for)[ \t]*:[ \t]*"
     r"(?P<names>[^\n]+)$", re.MULTILINE)
+_CAPS_NOT_NAMES = {"USA", "GBR", "AUS", "CAN", "NZL", "FVEY", "NATO", "CTI", "EXPT", "PRVCY", "MONDAY", "TUESDAY",
+                   "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY", "JANUARY", "FEBRUARY", "MARCH",
+                   "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER",
+                   "CHANGES", "PAY", "INC", "LLC", "REL", "TO", "AND", "OR", "THE", "OF", "CITY", "COUNTY",
+                   "STATE", "DEPARTMENT", "OFFICE", "REPORT", "MINUTES", "MEETING", "NOTICE", "DIVISION"}
+CAPS_LAST_FIRST = re.compile(r"\b[A-Z][A-Z'-]+, [A-Z][A-Z'-]+(?: [A-Z]\.?)?(?![\w'])")
 DISPLAY_NAME = re.compile(
     r"(?P<name>[A-Z][A-Za-z'.-]+(?:,?[ \t]+[A-Z][A-Za-z'.-]+){1,3})[ \t]*<[^<>@\s]+@[^<>\s]+>")
 _NOT_NAMES = {"Department", "Office", "Agency", "Bureau", "Division", "Section", "Unit", "Police",
@@ -159,13 +176,44 @@ _NOT_NAMES = {"Department", "Office", "Agency", "Bureau", "Division", "Section",
               "Commissioner", "Chair", "Chairman", "Chairwoman", "Assistant", "Supervisor", "President",
               "Administrator", "Clerk", "Analyst", "Specialist", "Counsel", "Attorney", "Head", "Lead",
               "Superintendent", "Commander", "Sheriff", "Mayor", "Governor", "Treasurer", "Auditor",
-              "Human", "Resources", "Operations", "Fleet", "Public", "Works"}
+              "Human", "Resources", "Operations", "Fleet", "Public", "Works", "Association", "Organization",
+              "Company", "Corporation", "Street", "Avenue", "Road", "Lane", "Drive", "Court", "Boulevard",
+              "Highway", "Route", "Minister", "Ambassador", "Embassy", "Ministry", "Hospital", "School",
+              "University", "College", "Village", "Town", "Clerk", "Administrative", "Commission",
+              "Systems", "Insurance", "Bank", "Church", "Union", "Trust", "Partners", "Consulting"}
 
 
 SIGN_OFF = re.compile(
     r"^[ \t]*(?:Sincerely|Respectfully(?: submitted)?|Regards|Best regards|Kind regards|Yours truly"
     r"|Very truly yours|Cordially|Thank you|Thanks)[ \t]*,?[ \t]*\n(?:[ \t]*\n)?[ \t]*(?P<name>[^\n]{3,60})$",
     re.MULTILINE | re.IGNORECASE)
+
+
+_DOB_HEADER = re.compile(r"\b(?:DOB|D\.O\.B\.|Date of Birth|Birth ?Date|Born)\b", re.IGNORECASE)
+_DATE_ONLY = re.compile(DATE)
+
+
+def _dob_column(self, text):
+    """Dates under a "DOB" column header in a table (rosters, logs), up to the next blank line."""
+    out = []
+    pos = 0
+    lines = text.split("\n")
+    header = None  # (col0, col1) of the header word
+    for line in lines:
+        if not line.strip():
+            header = None
+        elif header is None:
+            h = _DOB_HEADER.search(line)
+            # A header line names columns: it has two or more runs of spaces between fields.
+            if h and len(re.findall(r"\S\s{2,}\S", line)) >= 2 and not any(c.isdigit() for c in line):
+                header = (h.start(), h.end())
+        else:
+            for d in _DATE_ONLY.finditer(line, timeout=REGEX_TIMEOUT):
+                if d.start() <= header[1] + 4 and header[0] - 4 <= d.end():
+                    out.append(_result(self, self.ENTITY, pos + d.start(), pos + d.end(), 0.9,
+                                       "date in a 'DOB' column"))
+        pos += len(line) + 1
+    return out
 
 
 class PersonNameRecognizer(EntityRecognizer):
@@ -192,6 +240,15 @@ class PersonNameRecognizer(EntityRecognizer):
             s, e = m.span("name")
             if self._plausible(text[s:e]):
                 out.append(self._result(s, e, 0.85, "email display name"))
+        for m in CAPS_LAST_FIRST.finditer(text, timeout=REGEX_TIMEOUT):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line = text[line_start:text.find("\n", m.end()) if "\n" in text[m.end():] else len(text)]
+            tokens = re.findall(r"[A-Z'-]+", m.group(0))
+            if "//" in line or any(t in _CAPS_NOT_NAMES or len(t) < 2 or not re.search("[AEIOUY]", t)
+                                   for t in tokens[:2]):
+                continue
+            if self._plausible(m.group(0).title()):
+                out.append(self._result(m.start(), m.end(), 0.7, "LAST, FIRST name in capitals"))
         for m in SIGN_OFF.finditer(text, timeout=REGEX_TIMEOUT):
             line = m.group("name")
             name = re.split(r",|\s{2,}| - ", line)[0].strip()
@@ -211,6 +268,8 @@ class PersonNameRecognizer(EntityRecognizer):
                     piece_clean = re.sub(r"<[^>]*>|\S+@\S+|\([^)]*\)", "", piece).strip(" \t\"'")
                     if not piece_clean or not self._plausible(piece_clean):
                         continue
+                    if len(piece_clean.split()) < 2 and "," not in piece_clean:
+                        continue  # one word after "From:" is more often an office than a person
                     offset = chunk_start + ps + piece.find(piece_clean)
                     out.append(self._result(offset, offset + len(piece_clean), 0.75, "name in a header field"))
         return out

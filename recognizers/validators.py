@@ -49,4 +49,5 @@ VALIDATORS = {
     "uk_nino": uk_nino,
     "vin": vin,
     "has_digit": lambda v: any(c.isdigit() for c in v),
+    "licence_number": lambda v: len(_digits(v)) >= 6 and any(c.isdigit() for c in v),
 }

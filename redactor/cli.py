@@ -175,6 +175,49 @@ def recognizers_list(
     out.print(t)
 
 
+@app.command("eval")
+def evaluate(
+    folder: Path = typer.Option(Path("fixtures/eval"), "--set", help="Folder of labelled .txt records."),
+    model: str = typer.Option(None, "--model"),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Also score Presidio's defaults."),
+    show_errors: bool = typer.Option(False, "--errors", help="List missed spans and wrong predictions."),
+) -> None:
+    """Precision, recall and F2 per entity type on a labelled set, beside Presidio's defaults."""
+    from . import evaluate as ev
+
+    settings = Settings(**({"model": model} if model else {}))
+    examples = ev.load_set(folder)
+    if not examples:
+        err.print(f"[red]error:[/red] no labelled .txt records in {folder}")
+        raise typer.Exit(2)
+    predictions = ev.predict_ours(examples, settings)
+    ours = ev.score(examples, predictions)
+    if show_errors:
+        for line in ev.errors(examples, predictions):
+            out.print(line, markup=False)
+    base = ev.score(examples, ev.predict_presidio_default(examples, settings.model)) if baseline else None
+    t = Table(title=f"detection on {folder} ({len(examples)} records, {ours.overall.gold} labelled spans)")
+    for col in ("entity", "spans", "recall", "precision", "F2"):
+        t.add_column(col, justify="right" if col != "entity" else "left")
+    if base:
+        for col in ("Presidio recall", "Presidio precision", "Presidio F2"):
+            t.add_column(col, justify="right")
+
+    def fmt(x: float) -> str:
+        return "-" if x != x else f"{x:.3f}"
+
+    for name in sorted(t2 for t2, s in ours.by_type.items() if s.gold) + ["overall"]:
+        s = ours.overall if name == "overall" else ours.by_type[name]
+        row = [name, str(s.gold), fmt(s.recall), fmt(s.precision), fmt(s.f2)]
+        if base:
+            b = base.overall if name == "overall" else base.by_type.get(name, ev.Score(gold=s.gold))
+            row += [fmt(b.recall), fmt(b.precision), fmt(b.f2)]
+        t.add_row(*row)
+    out.print(t)
+    missed = ev.targets_met(ours)
+    out.print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

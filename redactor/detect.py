@@ -116,21 +116,89 @@ def list_recognizers(settings: Settings) -> list[RecognizerInfo]:
 _ORG_WORDS = {"works", "department", "office", "division", "bureau", "agency", "police", "county",
               "city", "council", "board", "committee", "services", "service", "administration",
               "commission", "authority", "court", "hospital", "university", "school", "district",
-              "garage", "operations", "security", "intelligence", "analysis", "fleet", "resources"}
+              "garage", "operations", "security", "intelligence", "analysis", "fleet", "resources",
+              "llc", "inc", "company", "corp", "corporation", "complaints", "housing", "village", "clerk",
+              "administrative", "janitorial", "officer", "ministry", "embassy"}
 _ROLE_WORDS = {"driver", "witness", "suspect", "victim", "complainant", "officer", "employee", "applicant",
                "requester", "defendant", "plaintiff", "petitioner", "respondent", "director", "chair",
-               "secretary", "deputy", "inmate", "patient", "subject", "informant", "source", "member"}
+               "secretary", "deputy", "inmate", "patient", "subject", "informant", "source", "member",
+               "traveler", "traveller", "minister", "general", "liaison", "det", "vin", "clerk", "trustee",
+               "resident", "parent", "manager", "coordinator", "president", "ambassador", "passenger",
+               "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax"}
 _ORG_LEAD = ("department of ", "office of ", "division of ", "bureau of ", "board of ", "city of ",
              "county of ", "state of ", "ministry of ", "secretary of ")
 
 
+# Identifiers found by a context-bound or validated recognizer are more specific than the
+# generic patterns that also match them (a bank account is not a phone number, an ITIN is not
+# an SSN).
+_GENERIC = {"PHONE_NUMBER", "US_SSN", "DATE_TIME", "US_BANK_NUMBER", "US_PASSPORT", "US_DRIVER_LICENSE",
+            "UK_NHS", "IP_ADDRESS"}
+_SPECIFIC_RECOGNIZERS = ("InContext", "Validated", "Luhn")
+
+
+def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    specific = [f for f in findings if f.recognizer.endswith(_SPECIFIC_RECOGNIZERS) and f.score >= 0.5]
+    out = []
+    for f in findings:
+        drop = False
+        if f.entity in _GENERIC:
+            for s in specific:
+                if s is f or s.page != f.page or s.entity == f.entity:
+                    continue
+                if s.start < f.end and f.start < s.end:
+                    drop = True
+                    break
+        if not drop:
+            out.append(f)
+    return out
+
+
+_ROLE_MAILBOXES = {"foia", "info", "records", "housing", "publicworks", "admin", "contact", "help", "support",
+                   "office", "clerk", "permits", "hr", "press", "media", "webmaster", "noreply", "no-reply",
+                   "complaints", "billing", "accounts", "sales", "service", "services", "reception", "mail"}
+_ORG_BEFORE = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Inn|Hotel|Hospital|University|College"
+                         r"|Department|Office|Center|Centre|Church|School|Bank|Systems|Services|Agency)\b\.?,?\s*$")
+
+
+_ORG_ON_LINE = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Inn|Hotel|Motel|Hospital|University"
+                          r"|College|Church|School|Bank)\b")
+
+
+def _lower_if_not_personal(f: Finding, document: Document) -> None:
+    """Office mailboxes and the addresses of businesses are not personal data: keep the
+    finding for the report but below the detection floor."""
+    if f.entity == "EMAIL_ADDRESS":
+        local = f.text.split("@")[0].lower()
+        if local in _ROLE_MAILBOXES:
+            f.score = min(f.score, 0.3)
+            f.explanation += "; a role mailbox, not a person's address"
+    elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS"):
+        text = document.pages[f.page - 1].text
+        line_start = text.rfind("\n", 0, f.start) + 1
+        before = text[max(line_start, f.start - 80):f.start]
+        sentence = re.split(r"[.!?]\s", before)[-1]
+        if _ORG_BEFORE.search(before) or _ORG_ON_LINE.search(sentence):
+            f.score = min(f.score, 0.3)
+            f.explanation += "; follows an organisation's name"
+
+
+_STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "court", "boulevard",
+                 "blvd", "highway", "route", "way", "place", "terrace", "parkway"}
+
+
 def _not_a_person(f: Finding, document: Document) -> bool:
-    """Post-filter for NER PERSON hits that are organisations, codes or numbers."""
+    """Post-filter for NER PERSON hits that are organisations, places, codes or numbers."""
     if f.entity != "PERSON":
         return False
+    _trim_trailing_role(f)
     words = f.text.lower().split()
-    if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text:
+    if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text or "/" in f.text:
         return True
+    if any(w.strip(".,") in _STREET_WORDS for w in words):
+        return True
+    if f.recognizer == "SpacyRecognizer" and len(words) == 1 and f.text.isupper():
+        return True  # single capitalised words: codes, acronyms, headings (names in caps: _caps_names)
     if any(w.strip(".,") in _ORG_WORDS for w in words):
         return True
     if len(words) == 1 and words[0].strip(".,:") in _ROLE_WORDS:
@@ -167,6 +235,16 @@ def _caps_names(engine, page) -> list[Finding]:
     return out
 
 
+def _trim_trailing_role(f: Finding) -> None:
+    """"Helen Cho   Employee" -> "Helen Cho"."""
+    parts = f.text.split()
+    while len(parts) > 1 and parts[-1].lower().strip(".,:") in _ROLE_WORDS:
+        cut = f.text.rstrip().rfind(parts[-1])
+        f.text = f.text[:cut].rstrip()
+        f.end = f.start + len(f.text)
+        parts = f.text.split()
+
+
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
     from .recognizers.markings import find_markings
@@ -194,6 +272,9 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
     findings = [f for f in findings if not _not_a_person(f, document)]
+    findings = _resolve_overlaps(findings)
+    for f in findings:
+        _lower_if_not_personal(f, document)
     for page in document.pages:
         for start, end in page.covered_spans:
             findings.append(Finding(page=page.number, start=start, end=end, text=page.text[start:end],
