@@ -17,6 +17,9 @@ from .model import Action, Decision, Document, Finding, Plan, Redaction
 
 MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too many words
 PORTION_ENTITIES = {"CLASSIFIED_PORTION", "UNMARKED_PORTION", "PORTION"}
+# Withheld by position only: text under an earlier box is whatever fragment happened to be
+# covered; it is neither propagated nor searched for as a value.
+POSITION_ONLY = PORTION_ENTITIES | {"PRIOR_REDACTION"}
 
 
 def value_pattern(value: str) -> re.Pattern | None:
@@ -122,12 +125,23 @@ def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:
 
 
 def set_values(plan: Plan) -> list[tuple[str, Decision]]:
-    """The values this document withholds that must be withheld across the release set."""
+    """The values this document withholds that must be withheld across the release set.
+
+    Stricter than within one document: a name must have two words or more (a lone "Type" or
+    "Grant" tagged as a name in one record must not blank that word in every other record),
+    other values six letters or digits or more."""
     out = []
     for r in plan.redactions:
         d = r.decision
-        if d.action in VALUE_ACTIONS and not d.propagated and d.finding.entity not in PORTION_ENTITIES:
-            out.append((" ".join(d.finding.text.split()), d))
+        if d.action not in VALUE_ACTIONS or d.propagated or d.finding.entity in POSITION_ONLY:
+            continue
+        value = " ".join(d.finding.text.split())
+        tokens = normalize_value(value).split()
+        if d.finding.entity == "PERSON" and len(tokens) < 2:
+            continue
+        if sum(len(t) for t in tokens) < 6:
+            continue
+        out.append((value, d))
     return out
 
 
@@ -167,7 +181,7 @@ def _propagate(document: Document, sources: list[Decision], already: list[Decisi
     seen_values: set[str] = set()
     for d in sources:
         f = d.finding
-        if f.entity in PORTION_ENTITIES or d.action not in VALUE_ACTIONS:
+        if f.entity in POSITION_ONLY or d.action not in VALUE_ACTIONS:
             continue
         value = " ".join(f.text.split())
         key = normalize_value(value)

@@ -17,7 +17,7 @@ import regex as re
 
 from .geometry import Box, Matrix, contains_point, intersects
 from .model import Plan
-from .plan import PORTION_ENTITIES
+from .plan import POSITION_ONLY, PORTION_ENTITIES
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ def withheld_values(plan: Plan) -> list[str]:
     """The strings that must not be found anywhere in the release copy."""
     values: set[str] = set()
     for r in plan.redactions:
+        if r.decision.finding.entity in POSITION_ONLY and r.decision.finding.entity not in PORTION_ENTITIES:
+            continue  # checked by position: no character may remain inside its boxes
         if r.decision.finding.entity in PORTION_ENTITIES:
             for line in r.text.split("\n"):
                 line = " ".join(line.split())
