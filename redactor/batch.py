@@ -132,7 +132,7 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
             return result
         if sha256_file(f.path) != plan.document.sha256:
             raise RedactorError("the input changed between planning and release")
-        notes, drawn = write_release_copy(plan, tmp_path, password=settings.password)
+        notes, drawn = write_release_copy(plan, tmp_path, password=settings.password, flatten=settings.flatten)
         result.notes.extend(notes)
         problems = verify_release_copy(plan, tmp_path, drawn)
         if problems:

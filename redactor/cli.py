@@ -54,6 +54,8 @@ def run(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Documents processed in parallel."),
     timeout: float = typer.Option(600.0, "--timeout", help="Seconds one document may take."),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+    flatten: bool = typer.Option(False, "--flatten", help="Rasterise pages that carry a redaction (boxes burned "
+                                 "into the pixels) with an invisible text layer of the kept text."),
     requester: List[str] = typer.Option([], "--requester", help="First-party request: the requester's name "
                                         "(repeatable); their own data is released to them."),
 ) -> None:
@@ -63,6 +65,7 @@ def run(
     from .report import build_report, write_report
 
     settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
+                        flatten=flatten,
                         **({"model": model} if model else {}))
     try:
         pol = _load(policy)

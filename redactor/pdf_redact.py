@@ -49,7 +49,8 @@ def _inherited(page_obj, key):
     return None
 
 
-def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str], dict[int, list[tuple[Box, str]]]]:
+def write_pdf(plan: Plan, out_path: Path, password: str = "",
+              flatten: bool = False) -> tuple[list[str], dict[int, list[tuple[Box, str]]]]:
     """Apply ``plan`` to its source PDF and write the release copy. Returns report notes and,
     per page, the labels drawn in boxes (verification must tell them from leaked text)."""
     notes: list[str] = []
@@ -78,7 +79,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str]
                 continue
             boxes = [b for b, _ in entries]
             notes.extend(_redact_page(pdf, page, number, boxes))
-            drawn[number] = _draw_boxes(pdf, page, entries)
+            drawn[number] = _draw_boxes(pdf, page, entries, labels=not flatten)
         notes.extend(sanitize(pdf))
         from .verify import withheld_values
 
@@ -86,12 +87,21 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "") -> tuple[list[str]
         if scrubbed:
             notes.append(f"{scrubbed} string(s) outside page content (annotations, form fields, "
                          "outlines) contained withheld values and were replaced")
+        target = out_path.with_suffix(".unflattened.pdf") if flatten else out_path
         try:
-            pdf.save(out_path, compress_streams=True, deterministic_id=True,
+            pdf.save(target, compress_streams=True, deterministic_id=True,
                      fix_metadata_version=False,
                      object_stream_mode=pikepdf.ObjectStreamMode.disable)
         except pikepdf.PdfError as exc:
             raise BadInputError(f"cannot write release copy: {exc}") from None
+    if flatten:
+        from .pdf_flatten import flatten_pages
+
+        touched = {n: drawn[n] for n in drawn if n not in plan.withheld_pages}
+        try:
+            notes.extend(flatten_pages(target, out_path, touched))
+        finally:
+            target.unlink(missing_ok=True)
     return notes, drawn
 
 
@@ -178,31 +188,10 @@ def _remove_annotations(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes
     return [f"page {number}: {len(removed)} annotation(s) or form field(s) under a box removed"]
 
 
-def _contained(box: Box, other: Box) -> bool:
-    return (other[0] - 0.5 <= box[0] and other[1] - 0.5 <= box[1]
-            and box[2] <= other[2] + 0.5 and box[3] <= other[3] + 0.5)
-
-
-def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, str]]) -> list[tuple[Box, str]]:
-    """Fill every box and print its exemption label in it. A box inside another box (a name
-    inside a withheld portion) gets no label of its own. Returns the labels drawn."""
+def label_ops(entries: list[tuple[Box, str]]) -> tuple[list[bytes], list[tuple[Box, str]]]:
+    """Content operators printing each box's label in white in the box (font LABEL_FONT)."""
+    parts: list[bytes] = []
     drawn: list[tuple[Box, str]] = []
-    resources = page.obj.get("/Resources")
-    if not isinstance(resources, pikepdf.Dictionary):
-        resources = pikepdf.Dictionary()
-        page.obj.Resources = resources
-    fonts = resources.get("/Font")
-    if not isinstance(fonts, pikepdf.Dictionary):
-        fonts = pikepdf.Dictionary()
-        resources.Font = fonts
-    if LABEL_FONT not in fonts:
-        fonts[LABEL_FONT] = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
-            Encoding=pikepdf.Name.WinAnsiEncoding))
-    parts = [b"q 0 g 0 G"]
-    for (x0, y0, x1, y1) in (b for b, _ in entries):
-        parts.append(f"{x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re f".encode())
-    parts.append(b"Q")
     for i, ((x0, y0, x1, y1), label) in enumerate(entries):
         box = (x0, y0, x1, y1)
         if any(j != i and _contained(box, other) and not (_contained(other, box) and j > i)
@@ -221,6 +210,38 @@ def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, s
         parts.append(b"q BT 1 g " + LABEL_FONT.encode() + f" {size:.2f} Tf {tx:.3f} {ty:.3f} Td ".encode()
                      + text + b" Tj ET Q")
         drawn.append((box, label))
+    return parts, drawn
+
+
+def _contained(box: Box, other: Box) -> bool:
+    return (other[0] - 0.5 <= box[0] and other[1] - 0.5 <= box[1]
+            and box[2] <= other[2] + 0.5 and box[3] <= other[3] + 0.5)
+
+
+def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, str]],
+                labels: bool = True) -> list[tuple[Box, str]]:
+    """Fill every box and print its exemption label in it. A box inside another box (a name
+    inside a withheld portion) gets no label of its own. Returns the labels drawn (or, with
+    ``labels=False``, the labels to draw later, over a flattened page)."""
+    resources = page.obj.get("/Resources")
+    if not isinstance(resources, pikepdf.Dictionary):
+        resources = pikepdf.Dictionary()
+        page.obj.Resources = resources
+    fonts = resources.get("/Font")
+    if not isinstance(fonts, pikepdf.Dictionary):
+        fonts = pikepdf.Dictionary()
+        resources.Font = fonts
+    if LABEL_FONT not in fonts:
+        fonts[LABEL_FONT] = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding))
+    parts = [b"q 0 g 0 G"]
+    for (x0, y0, x1, y1) in (b for b, _ in entries):
+        parts.append(f"{x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re f".encode())
+    parts.append(b"Q")
+    ops, drawn = label_ops(entries)
+    if labels:
+        parts += ops
     stream = pdf.make_stream(b"\n".join(parts) + b"\n")
     page.obj.Contents = pikepdf.Array([page.obj.Contents, stream])
     return drawn

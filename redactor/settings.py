@@ -16,6 +16,7 @@ class Settings:
     policy_path: Path | None = None  # None: the shipped US FOIA policy
     password: str = ""
     strict: bool = False
+    flatten: bool = False  # rasterise pages that carry a redaction (see pdf_flatten.py)
     # Seconds one document may take before it is failed (bounds hostile files).
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).

@@ -116,3 +116,29 @@ def test_encrypted_inputs(tmp_path, name, password):
     if doc["output"]:
         with pikepdf.open(tmp_path / "b" / doc["output"]) as pdf:
             assert not pdf.is_encrypted  # the release copy opens for anyone
+
+
+def test_flatten_leaves_no_original_fonts_or_glyph_positions(tmp_path):
+    from pdftools import make_text_pdf
+
+    src = tmp_path / "in"
+    src.mkdir()
+    make_text_pdf(src / "memo.pdf", [(72, 700, "Employee Gregory Lindqvist, SSN 384-21-9076, moved."),
+                                     (72, 680, "The North District Garage is open.")], font="Times-Roman")
+    make_text_pdf(src / "clean.pdf", [(72, 700, "The North District Garage is open.")], font="Times-Roman")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(src), "--out", str(out), "--flatten"])
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(out / "memo.pdf") as pdf:
+        page = pdf.pages[0]
+        fonts = {str(f.BaseFont) for f in page.Resources.Font.values()}
+        assert fonts == {"/Helvetica"}, "an original font survived flattening"
+        images = [x for x in page.Resources.XObject.values() if str(x.Subtype) == "/Image"]
+        assert len(images) == 1
+    text = text_pdfium(out / "memo.pdf")
+    assert "384-21-9076" not in text and "Lindqvist" not in text
+    assert "North District Garage" in text and "(b)(6)" in text
+    assert xray_bad_redactions(out / "memo.pdf") == {}
+    # A page without redactions is not flattened.
+    with pikepdf.open(out / "clean.pdf") as pdf:
+        assert "/Times-Roman" in {str(f.BaseFont) for f in pdf.pages[0].Resources.Font.values()}
