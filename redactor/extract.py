@@ -198,8 +198,14 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                 emit("\n", None)
 
     walk(layout)
+    covered = _covered_spans("".join(text_parts), boxes, dark_text, dark_boxes)
+    # Text that lives in annotations (form field values, comments) is not in the page's
+    # content but ships with the file: read it too, placed at the annotation's rectangle, so
+    # detection sees it and a redaction removes the annotation.
+    for value, rect in _annotation_texts(pdfpage):
+        emit(value, rect)
+        emit("\n\n", None)
     text = "".join(text_parts)
-    covered = _covered_spans(text, boxes, dark_text, dark_boxes)
     x0, y0, x1, y1 = mediabox
     return Page(
         number=number,
@@ -213,6 +219,53 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         covered_spans=covered,
         dark_boxes=dark_boxes,
     )
+
+
+def _annotation_texts(pdfpage) -> list[tuple[str, Box]]:
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
+
+    out = []
+    annots = resolve1(getattr(pdfpage, "annots", None))
+    if not isinstance(annots, list):
+        return out
+    for ref in annots[:500]:
+        a = resolve1(ref)
+        if not isinstance(a, dict):
+            continue
+        rect = resolve1(a.get("Rect"))
+        try:
+            x0, y0, x1, y1 = (float(resolve1(v)) for v in rect)
+        except (TypeError, ValueError):
+            continue
+        box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+            continue
+        values = []
+        node, depth = a, 0
+        while isinstance(node, dict) and depth < 10:  # a field's value may sit on its parent
+            v = resolve1(node.get("V"))
+            if v is not None:
+                values.append(v)
+                break
+            node, depth = resolve1(node.get("Parent")), depth + 1
+        values.append(resolve1(a.get("Contents")))
+        for v in values:
+            if isinstance(v, PSLiteral):
+                v = v.name
+            if isinstance(v, bytes):
+                v = _pdf_string(v)
+            if isinstance(v, str) and v.strip() and v.strip() not in ("Off", "Yes", "On"):
+                out.append((" ".join(v.split()), box))
+    return out
+
+
+def _pdf_string(raw: bytes) -> str:
+    if raw.startswith(b"\xfe\xff"):
+        return raw[2:].decode("utf-16-be", errors="replace")
+    from pdfminer.utils import decode_text
+
+    return decode_text(raw)
 
 
 def _darkness(color) -> float:

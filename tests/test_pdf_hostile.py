@@ -142,3 +142,28 @@ def test_flatten_leaves_no_original_fonts_or_glyph_positions(tmp_path):
     # A page without redactions is not flattened.
     with pikepdf.open(out / "clean.pdf") as pdf:
         assert "/Times-Roman" in {str(f.BaseFont) for f in pdf.pages[0].Resources.Font.values()}
+
+
+def test_form_field_values_and_comments_are_read_and_withheld(tmp_path):
+    content = b"BT /F1 12 Tf 72 700 Td (Applicant name:) Tj ET"
+    src = _raw_pdf(tmp_path, content, name="form.pdf")
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        field = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Tx,
+            T=pikepdf.String("applicant"), V=pikepdf.String("Complainant: Patricia Nguyen"),
+            Rect=[180, 695, 400, 715]))
+        note = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[420, 695, 440, 715],
+            Contents=pikepdf.String("SSN 384-21-9076 checked")))
+        pdf.pages[0].obj.Annots = pikepdf.Array([field, note])
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
+        pdf.save(src)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = qdf_bytes(out / "form.pdf", tmp_path)
+    assert b"Nguyen" not in raw and b"384-21-9076" not in raw
+    report = json.loads((out / "report.json").read_text())
+    entities = {r["entity"] for r in report["documents"][0]["redactions"]}
+    assert {"PERSON", "US_SSN"} <= entities
+    assert "Applicant name:" in text_pdfium(out / "form.pdf")
