@@ -238,6 +238,30 @@ class MarkingFinding:
     score: float
     marking: Marking | None
     explanation: str
+    fields: dict = field(default_factory=dict)  # parsed authority-block line
+
+
+_DECLASS = re.compile(r"(?P<date>\d{8})|(?P<exempt>(?:25|50|75)X[1-9](?:-[A-Z]+)?)|(?P<event>[A-Za-z].*)")
+
+
+def _authority_fields(key: str, line: str) -> dict:
+    """{"field": "reason", "reasons": ["1.4(c)"]}, {"field": "declassify on", "date": "20371231"} ..."""
+    value = line.split(":", 1)[1].strip() if ":" in line else ""
+    out: dict = {"field": key, "value": value}
+    if key == "reason":
+        out["reasons"] = [m.group(0).replace(" ", "") for m in re.finditer(r"1\.[45]\s*\(?[a-h]\)?", value)]
+        # "1.4(b), (d)": later letters continue the same section
+        for letter in re.findall(r",\s*\(([a-h])\)", value):
+            out["reasons"].append(out["reasons"][-1][:3] + f"({letter})" if out["reasons"] else f"({letter})")
+    elif key.startswith("declassify"):
+        m = _DECLASS.match(value)
+        if m and m.group("date"):
+            out["date"] = m.group("date")
+        elif m and m.group("exempt"):
+            out["exemption"] = m.group("exempt")
+        elif value:
+            out["event"] = value
+    return out
 
 
 # What may stand before a portion mark at the start of a paragraph: bullets, paragraph numbers
@@ -330,7 +354,9 @@ def _authority(pages: list[str]) -> list[MarkingFinding]:
                                                    "limited dissemination control", "poc")
                       else "CLASSIFICATION_AUTHORITY")
             start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-            out.append(MarkingFinding(pno, start, m.end(), entity, 0.9, None, f"'{m.group(1)}:' line"))
+            finding = MarkingFinding(pno, start, m.end(), entity, 0.9, None, f"'{m.group(1)}:' line")
+            finding.fields = _authority_fields(key, m.group(0))
+            out.append(finding)
     return out
 
 

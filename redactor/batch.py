@@ -116,6 +116,7 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
         result.input_sha256 = plan.document.sha256
         result.pages = plan.document.page_count
         result.redactions = plan.redactions
+        result.kept = plan.kept
         result.withheld_pages = sorted(plan.withheld_pages)
         result.notes.extend(plan.review_reasons)
         if plan.withheld_document is not None:

@@ -183,6 +183,31 @@ def _lower_if_not_personal(f: Finding, document: Document) -> None:
             f.explanation += "; follows an organisation's name"
 
 
+FREE_MAIL = {"gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "hotmail.com", "outlook.com", "live.com",
+             "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "protonmail.com", "proton.me",
+             "gmx.com", "gmx.net", "mail.com", "zoho.com", "yandex.com", "comcast.net", "att.net",
+             "verizon.net", "sbcglobal.net", "btinternet.com", "hotmail.co.uk", "yahoo.co.uk", "sky.com"}
+_PERSONAL_PHONE = re.compile(r"\b(?:cell|cellular|mobile|home|personal|private)\b", re.IGNORECASE)
+_WORK_PHONE = re.compile(r"\b(?:office|work|desk|main|fax|switchboard|extension|ext|department|my office)\b",
+                         re.IGNORECASE)
+
+
+def _personal_or_work(f: Finding, document: Document) -> None:
+    """Tell personal from work contact details (attribute ``kind``), so a policy can keep the
+    work email and phone of officials acting in office and withhold the rest."""
+    if f.entity == "EMAIL_ADDRESS":
+        domain = f.text.rsplit("@", 1)[-1].lower().rstrip(".")
+        f.attributes["kind"] = "personal" if domain in FREE_MAIL else "work"
+    elif f.entity == "PHONE_NUMBER":
+        before = document.pages[f.page - 1].text[max(0, f.start - 40):f.start]
+        if _PERSONAL_PHONE.search(before):
+            f.attributes["kind"] = "personal"
+        elif _WORK_PHONE.search(before):
+            f.attributes["kind"] = "work"
+        else:
+            f.attributes["kind"] = "unknown"
+
+
 _STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "court", "boulevard",
                  "blvd", "highway", "route", "way", "place", "terrace", "parkway"}
 
@@ -275,6 +300,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
     findings = _resolve_overlaps(findings)
     for f in findings:
         _lower_if_not_personal(f, document)
+        _personal_or_work(f, document)
     for page in document.pages:
         for start, end in page.covered_spans:
             findings.append(Finding(page=page.number, start=start, end=end, text=page.text[start:end],
@@ -286,6 +312,6 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         findings.append(Finding(page=mf.page, start=mf.start, end=mf.end, text=text[mf.start:mf.end],
                                 entity=mf.entity, score=mf.score, recognizer="MarkingParser",
                                 explanation=mf.explanation,
-                                attributes=mf.marking.as_dict() if mf.marking else {}))
+                                attributes=mf.marking.as_dict() if mf.marking else dict(mf.fields)))
     findings.sort(key=lambda f: (f.page, f.start, -f.end))
     return findings

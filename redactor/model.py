@@ -153,3 +153,4 @@ class DocumentResult:
     notes: list[str] = field(default_factory=list)
     withheld_pages: list[int] = field(default_factory=list)
     withheld_by: Decision | None = None  # the decision that withheld the whole document
+    kept: list[Decision] = field(default_factory=list)  # findings released, and why

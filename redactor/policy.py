@@ -64,6 +64,8 @@ class Rule:
     min_score: float = 0.0
     classified: bool | None = None  # match on the parsed marking of a portion
     levels: list[str] = field(default_factory=list)
+    controls: list[str] = field(default_factory=list)  # any of these marking controls (NOFORN, SI...)
+    attributes: dict[str, list] = field(default_factory=dict)  # e.g. {"kind": ["work"]}
     paths: list[str] = field(default_factory=list)  # glob patterns on the document's path
     context: list[str] = field(default_factory=list)  # words that must appear just before
     context_window: int = 40
@@ -82,6 +84,14 @@ class Rule:
             return False
         if self.levels and f.attributes.get("level") not in self.levels:
             return False
+        if self.controls:
+            present = {c for key in ("dissem", "sci", "sap", "aea") for c in f.attributes.get(key, [])}
+            present |= {c.split("-")[0] for c in present}
+            if not present & set(self.controls):
+                return False
+        for key, allowed in self.attributes.items():
+            if f.attributes.get(key) not in allowed:
+                return False
         if self.paths and not any(fnmatch.fnmatch(relpath, p) for p in self.paths):
             return False
         if self.context:
@@ -336,6 +346,9 @@ def _rule(r: dict, label: str, exemptions: dict[str, Exemption], where: str) -> 
     return Rule(id=r["id"], action=action, entities=list(r.get("entities", [])), exemptions=codes,
                 min_score=float(r.get("min_score", 0.0)), classified=r.get("classified"),
                 levels=list(r.get("levels", [])), paths=list(r.get("paths", [])),
+                controls=list(r.get("controls", [])),
+                attributes={k: (v if isinstance(v, list) else [v]) for k, v in (r.get("attributes") or {}).items()
+                            if k not in ("__line__", "__lines__")},
                 context=list(r.get("context", [])), context_window=int(r.get("context_window", 40)),
                 review=bool(r.get("review", False)), review_below=float(r.get("review_below", 0.0)),
                 keep_last=int(r.get("keep_last", 0)), reason=r.get("reason"), line=line)
@@ -477,6 +490,10 @@ def describe(policy: Policy) -> list[dict[str, Any]]:
             when.append("classified" if r.classified else "not classified")
         if r.levels:
             when.append("level " + "/".join(r.levels))
+        if r.controls:
+            when.append("control " + "/".join(r.controls))
+        for key, values in r.attributes.items():
+            when.append(f"{key} " + "/".join(map(str, values)))
         if r.min_score:
             when.append(f"score >= {r.min_score}")
         if r.paths:

@@ -45,6 +45,13 @@ def _redaction_json(i: int, r: Redaction) -> dict:
     }
 
 
+def _kept_json(d) -> dict:
+    f = d.finding
+    return {"page": f.page, "start": f.start, "end": f.end, "entity": f.entity, "recognizer": f.recognizer,
+            "rule": d.rule, "action": d.action.value, "score": round(f.score, 4), "reason": d.reason,
+            "needs_review": d.needs_review}
+
+
 def document_json(res: DocumentResult) -> dict:
     by_ex = collections.Counter(code for r in res.redactions for code in r.decision.exemptions)
     return {
@@ -61,6 +68,7 @@ def document_json(res: DocumentResult) -> dict:
         "redaction_count": len(res.redactions),
         "counts_by_exemption": dict(sorted(by_ex.items())),
         "redactions": [_redaction_json(i, r) for i, r in enumerate(res.redactions, start=1)],
+        "kept": [_kept_json(d) for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
     }
 
 
@@ -156,6 +164,15 @@ def render_html(report: dict) -> str:
                     f"<td>{e(r['label'])}</td><td>{e(r['rule'])}</td><td>{r['score']:.2f}</td>"
                     f"<td>{e(r['reason'])}{flag}</td><td class='small'>{e(found)}: {e(r['explanation'])}</td></tr>")
             out.append("</table>")
+        if d["kept"]:
+            by_rule = collections.Counter((k["rule"], k["reason"]) for k in d["kept"])
+            flagged = sum(1 for k in d["kept"] if k["needs_review"])
+            out.append(f"<details><summary>{len(d['kept'])} finding(s) released"
+                       + (f", {flagged} flagged for review" if flagged else "") + "</summary><table>"
+                       "<tr><th>Rule</th><th>Reason</th><th>Count</th></tr>"
+                       + "".join(f"<tr><td>{e(rule)}</td><td>{e(reason)}</td><td>{n}</td></tr>"
+                                 for (rule, reason), n in sorted(by_rule.items()))
+                       + "</table></details>")
         if d["notes"]:
             out.append("<ul class='small'>" + "".join(f"<li>{e(n)}</li>" for n in d["notes"]) + "</ul>")
     out.append("</body></html>\n")

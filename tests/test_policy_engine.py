@@ -234,3 +234,37 @@ def test_several_codes_print_together(tmp_path):
     report, out, _ = run(tmp_path, policy, {"m.txt": "SSN 384-21-9076.\n"})
     assert "[WITHHELD (b)(6); (b)(7)(C)]" in (out / "m.txt").read_text()
     assert report["documents"][0]["redactions"][0]["label"] == "(b)(6); (b)(7)(C)"
+
+
+def test_rule_paths_controls_attributes_and_flag(tmp_path):
+    policy = """\
+        policy: test
+        extends: us-foia
+        rules:
+          - id: hr-folder-names-flagged
+            entities: [PERSON]
+            paths: ["hr/*"]
+            action: flag
+          - id: work-email-kept
+            entities: [EMAIL_ADDRESS]
+            attributes: {kind: work}
+            action: keep
+          - id: noforn-portions-whole-page
+            entities: [CLASSIFIED_PORTION]
+            controls: [NOFORN]
+            action: withhold_portion
+            exemptions: ["(b)(1)", "(b)(3): 50 U.S.C. 3024(i)"]
+        """
+    hr_memo = "From: Dana Whitlock <hr.desk4@agency.example.gov>\n"
+    ops_memo = "From: Ray Ortiz <dwhitlock@agency.example.gov>\nCc: Lee Grant <lgrant77@gmail.com>\n"
+    cable = "SECRET//NOFORN\n\n(S//NF) The source reported the plan.\n\n(S) Another secret line.\n"
+    report, out, result = run(tmp_path, policy, {"hr/memo.txt": hr_memo, "ops/memo.txt": ops_memo,
+                                                 "ops/cable.txt": cable})
+    by = {d["source"].split("/in/")[-1]: d for d in report["documents"]}
+    hr, ops = (out / "hr/memo.txt").read_text(), (out / "ops/memo.txt").read_text()
+    assert "Dana Whitlock" in hr and by["hr/memo.txt"]["status"] == "needs_review"  # flagged, released
+    assert "Ray Ortiz" not in ops  # names outside hr/ are withheld
+    assert "dwhitlock@agency.example.gov" in ops and "lgrant77@gmail.com" not in ops
+    c = (out / "ops/cable.txt").read_text()
+    assert "[WITHHELD (b)(1); (b)(3): 50 U.S.C. 3024(i)]" in c  # the NOFORN portion
+    assert "(S) [WITHHELD (b)(1)]" in c  # the plain SECRET portion: the shipped rule
