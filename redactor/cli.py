@@ -44,8 +44,8 @@ def _fail(exc: RedactorError) -> None:
 
 @app.command()
 def run(
-    inputs: List[Path] = typer.Argument(..., help="Files or folders (recursed) to process."),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for release copies and the report."),
+    inputs: Optional[List[Path]] = typer.Argument(None, help="Files or folders (recursed) to process."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for release copies and the report."),
     policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Disclosure policy YAML, or a shipped "
                                           "policy's name: us-foia (default), uk-foia, example-state."),
     model: str = typer.Option(None, "--model", help=f"spaCy pipeline for names (default {DEFAULT_MODEL}, "
@@ -58,11 +58,33 @@ def run(
                                  "into the pixels) with an invisible text layer of the kept text."),
     requester: List[str] = typer.Option([], "--requester", help="First-party request: the requester's name "
                                         "(repeatable); their own data is released to them."),
+    job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
+                                       "options given on the command line win."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .batch import Job, run_batch
     from .ingest import discover
+    from .jobfile import load_job
     from .report import build_report, write_report
+
+    if job is not None:
+        try:
+            j = load_job(job)
+        except RedactorError as exc:
+            _fail(exc)
+        inputs = inputs or j.get("inputs")
+        out_dir = out_dir or j.get("out")
+        policy = policy or j.get("policy")
+        model = model or j.get("model")
+        password = password or j.get("password", "")
+        requester = list(requester) + j.get("requester", [])
+        strict = strict or j.get("strict", False)
+        flatten = flatten or j.get("flatten", False)
+        jobs = j.get("jobs", jobs) if jobs == 1 else jobs
+        timeout = j.get("timeout", timeout) if timeout == 600.0 else timeout
+    if not inputs or out_dir is None:
+        err.print("[red]error:[/red] give INPUT... and --out OUTDIR (or a --job file that has them)")
+        raise typer.Exit(2)
 
     settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
                         flatten=flatten,

@@ -268,3 +268,28 @@ def test_rule_paths_controls_attributes_and_flag(tmp_path):
     c = (out / "ops/cable.txt").read_text()
     assert "[WITHHELD (b)(1); (b)(3): 50 U.S.C. 3024(i)]" in c  # the NOFORN portion
     assert "(S) [WITHHELD (b)(1)]" in c  # the plain SECRET portion: the shipped rule
+
+
+def test_job_file_runs_unattended_with_requester_and_strict(tmp_path, monkeypatch):
+    src = tmp_path / "records"
+    src.mkdir()
+    (src / "memo.txt").write_text(MEMO)
+    (tmp_path / "nightly.yaml").write_text(textwrap.dedent("""\
+        inputs: [records]
+        out: release
+        policy: us-foia
+        requester: ["Gregory Lindqvist"]
+        strict: true
+        """))
+    result = runner.invoke(app, ["run", "--job", str(tmp_path / "nightly.yaml")])
+    released = (tmp_path / "release" / "memo.txt").read_text()
+    assert "Gregory Lindqvist" in released and "Angela Brooks" not in released
+    report = json.loads((tmp_path / "release" / "report.json").read_text())
+    review = any(d["status"] == "needs_review" for d in report["documents"])
+    assert result.exit_code == (4 if review else 0)
+
+
+def test_bad_job_file_is_refused(tmp_path):
+    (tmp_path / "bad.yaml").write_text("inputs: [x]\nout: y\npasword: oops\n")
+    result = runner.invoke(app, ["run", "--job", str(tmp_path / "bad.yaml")])
+    assert result.exit_code == 2 and "unknown key(s) pasword" in result.output
