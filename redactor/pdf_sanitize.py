@@ -38,6 +38,13 @@ def sanitize(pdf: pikepdf.Pdf) -> list[str]:
             if key in names:
                 del names[key]
                 notes.append(f"names tree {key[1:]} removed")
+    ocprops = root.get("/OCProperties")
+    if isinstance(ocprops, pikepdf.Dictionary):
+        default = ocprops.get("/D")
+        off = default.get("/OFF") if isinstance(default, pikepdf.Dictionary) else None
+        if isinstance(off, pikepdf.Array) and len(off):
+            notes.append(f"{len(off)} hidden layer(s): their content was read, checked and redacted like "
+                         "visible content; they stay hidden")
     acroform = root.get("/AcroForm")
     if isinstance(acroform, pikepdf.Dictionary) and "/XFA" in acroform:
         del acroform["/XFA"]

@@ -167,3 +167,86 @@ def test_form_field_values_and_comments_are_read_and_withheld(tmp_path):
     entities = {r["entity"] for r in report["documents"][0]["redactions"]}
     assert {"PERSON", "US_SSN"} <= entities
     assert "Applicant name:" in text_pdfium(out / "form.pdf")
+
+
+def _type3_pdf(tmp_path: Path) -> Path:
+    """Capital letters drawn by a Type3 font (each glyph a filled box), with a ToUnicode map."""
+    pdf = pikepdf.new()
+    procs = {}
+    for code in range(65, 91):
+        procs[f"/g{code}"] = pdf.make_stream(b"600 0 0 0 500 700 d1 50 0 400 700 re f")
+    diffs = pikepdf.Array([65] + [pikepdf.Name(f"/g{c}") for c in range(65, 91)])
+    tounicode = pdf.make_stream(b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+                                b"/CMapName /T3 def 1 begincodespacerange <00> <FF> endcodespacerange "
+                                b"1 beginbfrange <41> <5A> <0041> endbfrange "
+                                b"1 beginbfrange <20> <20> <0020> endbfrange endcmap "
+                                b"CMapName currentdict /CMap defineresource pop end end")
+    font = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type3, FontBBox=[0, 0, 600, 700],
+        FontMatrix=[0.001, 0, 0, 0.001, 0, 0], CharProcs=pikepdf.Dictionary(procs),
+        Encoding=pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=diffs),
+        FirstChar=32, LastChar=90, Widths=[600] * (90 - 32 + 1), ToUnicode=tounicode,
+        Resources=pikepdf.Dictionary()))
+    content = b"BT /T3 14 Tf 72 700 Td (WITNESS ROBERT KOWALSKI SAW IT) Tj ET"
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                              Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(T3=font)),
+                              Contents=pdf.make_stream(content))
+    pdf.pages.append(pikepdf.Page(page))
+    path = tmp_path / "type3.pdf"
+    pdf.save(path)
+    return path
+
+
+def test_type3_font_glyphs_are_removed(tmp_path):
+    src = _type3_pdf(tmp_path)
+    out = tmp_path / "out.pdf"
+    plan, problems = redact_values(src, out, ["ROBERT KOWALSKI"])
+    assert plan.redactions and problems == []
+    text = text_pdfium(out)
+    assert "KOWALSKI" not in text and "WITNESS" in text and "SAW IT" in text
+
+
+def test_user_unit_page(tmp_path):
+    content = b"BT /F1 10 Tf 36 300 Td (Caller Dana Whitlock phoned.) Tj ET"
+    src = _raw_pdf(tmp_path, content, mediabox=(0, 0, 306, 396))
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.UserUnit = 2.0
+        pdf.save(src)
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Dana Whitlock"])
+    assert problems == []
+    text = text_pdfium(out)
+    assert "Whitlock" not in text and "Caller" in text and "phoned" in text
+
+
+def test_structure_alt_text_named_destinations_thumbnails_piece_info_hidden_layers(tmp_path):
+    content = (b"/OC /Hidden BDC BT /F1 12 Tf 72 650 Td (Hidden note on Carlos Mendez) Tj ET EMC "
+               b"BT /F1 12 Tf 72 700 Td (Photo of Carlos Mendez at the pier.) Tj ET")
+    src = _raw_pdf(tmp_path, content, name="tagged.pdf")
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        ocg = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.OCG, Name=pikepdf.String("notes")))
+        page.obj.Resources.Properties = pikepdf.Dictionary(Hidden=ocg)
+        pdf.Root.OCProperties = pikepdf.Dictionary(OCGs=[ocg], D=pikepdf.Dictionary(OFF=[ocg]))
+        figure = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Figure,
+                                                      Alt=pikepdf.String("Carlos Mendez, informant"),
+                                                      P=pikepdf.Dictionary()))
+        pdf.Root.StructTreeRoot = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot,
+                                                                       K=[figure]))
+        dest = pikepdf.Array([page.obj, pikepdf.Name.Fit])
+        pdf.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(
+            Names=[pikepdf.String("Carlos Mendez statement"), dest]))
+        page.obj.Thumb = pdf.make_stream(b"\x00" * 12, Width=2, Height=2, ColorSpace=pikepdf.Name.DeviceRGB,
+                                         BitsPerComponent=8)
+        page.obj.PieceInfo = pikepdf.Dictionary(Editor=pikepdf.Dictionary(
+            Private=pikepdf.String("Carlos Mendez draft")))
+        pdf.save(src)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = qdf_bytes(out / "tagged.pdf", tmp_path)
+    assert b"Mendez" not in raw
+    with pikepdf.open(out / "tagged.pdf") as pdf:
+        assert "/Thumb" not in pdf.pages[0].obj and "/PieceInfo" not in pdf.pages[0].obj
+    notes = json.loads((out / "report.json").read_text())["documents"][0]["notes"]
+    assert any("hidden layer" in n for n in notes)
