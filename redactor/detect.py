@@ -99,8 +99,12 @@ def list_recognizers(settings: Settings) -> list[RecognizerInfo]:
     from presidio_analyzer import PatternRecognizer
 
     for rec in engine.registry.get_recognizers(language="en", all_fields=True):
+        decl = getattr(rec, "decl", None)
         if type(rec).__name__ == "SpacyRecognizer":
             kind = "NER"
+        elif decl is not None:
+            kind = ("validated" if decl.validate and decl.validate != "has_digit" else "pattern") + (
+                " + context" if decl.context_required else "")
         elif isinstance(rec, PatternRecognizer):
             overrides = type(rec).validate_result is not PatternRecognizer.validate_result
             kind = "validated" if overrides else "pattern"
@@ -110,6 +114,8 @@ def list_recognizers(settings: Settings) -> list[RecognizerInfo]:
     out.append(RecognizerInfo("MarkingParser", [
         "CLASSIFICATION_BANNER", "PORTION_MARK", "CLASSIFIED_PORTION", "PORTION", "UNMARKED_PORTION",
         "CLASSIFICATION_AUTHORITY", "CUI_DESIGNATION"], "marking parser"))
+    out.append(RecognizerInfo("CapsNameRecognizer", ["PERSON"], "NER"))
+    out.append(RecognizerInfo("PriorRedactionDetector", ["PRIOR_REDACTION"], "layout"))
     return out
 
 
