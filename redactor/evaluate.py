@@ -86,6 +86,20 @@ def _alnum_positions(text: str, start: int, end: int) -> set[int]:
     return {i for i in range(start, end) if text[i].isalnum()}
 
 
+def _is_found(ex: Example, gs: int, ge: int, gt: str, preds) -> bool:
+    need = _alnum_positions(ex.text, gs, ge)
+    covered: set[int] = set()
+    for ps, pe, pt in preds:
+        if pt == gt:
+            covered |= _alnum_positions(ex.text, max(gs, ps), min(ge, pe))
+    return bool(need) and len(covered & need) >= 0.9 * len(need)
+
+
+def _is_correct(ex: Example, ps: int, pe: int, pt: str) -> bool:
+    length = max(1, pe - ps)
+    return any(gt == pt and min(pe, ge) - max(ps, gs) >= 0.5 * length for gs, ge, gt in ex.gold)
+
+
 def score(examples: list[Example], predictions: list[list[tuple[int, int, str]]]) -> Result:
     res = Result()
     types = {t for ex in examples for *_, t in ex.gold}
@@ -94,19 +108,11 @@ def score(examples: list[Example], predictions: list[list[tuple[int, int, str]]]
         for gs, ge, gt in ex.gold:
             s = res.by_type.setdefault(gt, Score())
             s.gold += 1
-            need = _alnum_positions(ex.text, gs, ge)
-            covered = set()
-            for ps, pe, pt in preds:
-                if pt == gt:
-                    covered |= _alnum_positions(ex.text, max(gs, ps), min(ge, pe))
-            if need and len(covered & need) >= 0.9 * len(need):
-                s.found += 1
+            s.found += _is_found(ex, gs, ge, gt, preds)
         for ps, pe, pt in preds:
             s = res.by_type.setdefault(pt, Score())
             s.predicted += 1
-            length = max(1, pe - ps)
-            if any(gt == pt and min(pe, ge) - max(ps, gs) >= 0.5 * length for gs, ge, gt in ex.gold):
-                s.correct += 1
+            s.correct += _is_correct(ex, ps, pe, pt)
     for s in res.by_type.values():
         for k in ("gold", "found", "predicted", "correct"):
             setattr(res.overall, k, getattr(res.overall, k) + getattr(s, k))
@@ -186,19 +192,9 @@ def errors(examples: list[Example], predictions, types: set[str] | None = None) 
     for ex, preds in zip(examples, predictions):
         preds = [p for p in preds if p[2] in gold_types]
         for gs, ge, gt in ex.gold:
-            if types and gt not in types:
-                continue
-            need = _alnum_positions(ex.text, gs, ge)
-            covered = set()
-            for ps, pe, pt in preds:
-                if pt == gt:
-                    covered |= _alnum_positions(ex.text, max(gs, ps), min(ge, pe))
-            if not (need and len(covered & need) >= 0.9 * len(need)):
+            if not (types and gt not in types) and not _is_found(ex, gs, ge, gt, preds):
                 lines.append(f"MISSED {gt:22s} {ex.name}: {ex.text[gs:ge]!r}")
         for ps, pe, pt in preds:
-            if types and pt not in types:
-                continue
-            length = max(1, pe - ps)
-            if not any(gt == pt and min(pe, ge) - max(ps, gs) >= 0.5 * length for gs, ge, gt in ex.gold):
+            if not (types and pt not in types) and not _is_correct(ex, ps, pe, pt):
                 lines.append(f"WRONG  {pt:22s} {ex.name}: {ex.text[ps:pe]!r}")
     return lines
