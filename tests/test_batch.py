@@ -1,0 +1,71 @@
+"""The batch runner: a stuck or crashing document fails alone, parallel runs give the same
+result as serial ones, and nothing is left in OUTDIR but the release and the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import redactor.batch as batch
+from redactor.batch import Job, run_batch
+from redactor.ingest import discover
+from redactor.policy import load_policy
+from redactor.settings import Settings
+
+from conftest import RECORDS
+
+
+def _jobs(src: Path, out: Path) -> list[Job]:
+    out.mkdir(parents=True, exist_ok=True)
+    return [Job(f, out) for f in discover([src], out)]
+
+
+def test_stuck_and_crashing_documents_fail_alone(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "ok.txt").write_text("Patricia Nguyen called.\n")
+    (src / "slow.txt").write_text("slow\n")
+    (src / "crash.txt").write_text("crash\n")
+    real = batch.plan_document
+
+    def hostile(path, fmt, settings, policy, relpath=""):
+        if path.name == "slow.txt":
+            time.sleep(60)
+        if path.name == "crash.txt":
+            os._exit(9)  # a native library taking the process down
+        return real(path, fmt, settings, policy, relpath)
+
+    monkeypatch.setattr(batch, "plan_document", hostile)  # inherited by forked workers
+    out = tmp_path / "out"
+    started = time.monotonic()
+    results = {r.source.name: r for r in run_batch(_jobs(src, out), Settings(document_timeout=5), load_policy())}
+    assert time.monotonic() - started < 50
+    assert results["slow.txt"].status.value == "failed" and "timed out" in results["slow.txt"].error
+    assert results["crash.txt"].status.value == "failed" and "worker process died" in results["crash.txt"].error
+    assert results["ok.txt"].status.value == "redacted"
+    assert (out / "ok.txt").read_text() == "[WITHHELD (b)(6)] called.\n"
+    assert not (out / ".redactor-tmp").exists()
+
+
+def test_parallel_run_matches_serial_run(tmp_path):
+    src = tmp_path / "records"
+    shutil.copytree(RECORDS, src)
+    pol = load_policy()
+    reports = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        results = list(run_batch(_jobs(src, out), Settings(), pol, workers=workers))
+        reports.append({r.source.name: (r.status.value, [(x.page, x.start, x.end, x.label) for x in r.redactions])
+                        for r in results})
+        for f in sorted(p for p in out.rglob("*") if p.is_file()):
+            assert f.suffix in (".pdf", ".txt"), f
+    assert reports[0] == reports[1]
+    pairs = list(zip(sorted((tmp_path / "out1").rglob("*.*")), sorted((tmp_path / "out2").rglob("*.*"))))
+    assert len(pairs) == 10
+    for a, b in pairs:  # release copies are reproducible, byte for byte
+        assert a.read_bytes() == b.read_bytes(), a.name
