@@ -78,6 +78,12 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "",
             if not entries:
                 continue
             boxes = [b for b, _ in entries]
+            if _pattern_with_text(page):
+                # Pattern text is neither read by detection nor rewritten by removal, and a
+                # flattened page would show it as pixels: hold the document for a person.
+                raise UnsupportedContentError(
+                    f"page {number}: text drawn inside a tiling pattern can be neither checked nor "
+                    "removed; redact this document by hand")
             notes.extend(_redact_page(pdf, page, number, boxes))
             drawn[number] = _draw_boxes(pdf, page, entries, labels=not flatten)
         notes.extend(sanitize(pdf))
@@ -103,6 +109,24 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "",
         finally:
             target.unlink(missing_ok=True)
     return notes, drawn
+
+
+def _pattern_with_text(page: pikepdf.Page) -> bool:
+    """Does the page use a tiling pattern whose cell draws text?"""
+    resources = page.obj.get("/Resources")
+    patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(patterns, pikepdf.Dictionary):
+        return False
+    for _, pat in patterns.items():
+        if isinstance(pat, pikepdf.Stream) and int(pat.get("/PatternType", 0)) == 1:
+            try:
+                ops = {str(i.operator) for i in pikepdf.parse_content_stream(pat)
+                       if not isinstance(i, pikepdf.ContentStreamInlineImage)}
+            except pikepdf.PdfError:
+                return True
+            if ops & {"Tj", "TJ", "'", '"'}:
+                return True
+    return False
 
 
 def placeholder_text(exemptions: list[str]) -> str:

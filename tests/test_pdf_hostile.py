@@ -250,3 +250,26 @@ def test_structure_alt_text_named_destinations_thumbnails_piece_info_hidden_laye
         assert "/Thumb" not in pdf.pages[0].obj and "/PieceInfo" not in pdf.pages[0].obj
     notes = json.loads((out / "report.json").read_text())["documents"][0]["notes"]
     assert any("hidden layer" in n for n in notes)
+
+
+def test_text_inside_a_tiling_pattern_fails_closed(tmp_path):
+    def pattern(pdf, font):
+        return pdf.make_indirect(pikepdf.Stream(
+            pdf, b"BT /F1 8 Tf 0 2 Td (Carlos Mendez) Tj ET", Type=pikepdf.Name.Pattern, PatternType=1,
+            PaintType=1, TilingType=1, BBox=[0, 0, 200, 12], XStep=200, YStep=12,
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))))
+
+    content = (b"/Pattern cs /P1 scn 72 600 200 60 re f "
+               b"BT /F1 12 Tf 72 700 Td (Informant Carlos Mendez met the agent.) Tj ET")
+    src = _raw_pdf(tmp_path, content, name="pattern.pdf")
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        font = pdf.pages[0].Resources.Font.F1
+        pdf.pages[0].Resources.Pattern = pikepdf.Dictionary(P1=pattern(pdf, font))
+        pdf.save(src)
+    out = tmp_path / "out"
+    runner.invoke(app, ["run", str(src), "--out", str(out)])
+    doc = json.loads((out / "report.json").read_text())["documents"][0]
+    assert doc["status"] == "failed" and "tiling pattern" in doc["error"]
+    assert not (out / "pattern.pdf").exists()
+    runner.invoke(app, ["run", str(src), "--out", str(tmp_path / "flat"), "--flatten"])
+    assert not (tmp_path / "flat" / "pattern.pdf").exists()
