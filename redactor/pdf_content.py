@@ -43,6 +43,7 @@ class RewriteStats:
     inline_images_removed: int = 0
     forms_rewritten: int = 0
     paths_removed: int = 0
+    fonts_touched: dict = field(default_factory=dict)  # font objgen -> codes of the glyphs removed
     images: list[ImagePlacement] = field(default_factory=list)
 
 
@@ -147,6 +148,8 @@ class ContentRewriter:
                         if self._under_box(cx, cy):
                             removed_any = True
                             self.stats.glyphs_removed += 1
+                            if isinstance(gs.font, pikepdf.Object) and gs.font.is_indirect:
+                                self.stats.fonts_touched.setdefault(gs.font.objgen, set()).add(g.code)
                             if current:
                                 new_items.append(pikepdf.String(bytes(current)))
                                 current.clear()

@@ -55,6 +55,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "",
     per page, the labels drawn in boxes (verification must tell them from leaked text)."""
     notes: list[str] = []
     drawn: dict[int, list[tuple[Box, str]]] = {}
+    touched_fonts: dict = {}
     boxes_by_page: dict[int, list[tuple[Box, str]]] = defaultdict(list)
     for r in plan.redactions:
         if r.page in plan.withheld_pages:
@@ -84,8 +85,13 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "",
                 raise UnsupportedContentError(
                     f"page {number}: text drawn inside a tiling pattern can be neither checked nor "
                     "removed; redact this document by hand")
-            notes.extend(_redact_page(pdf, page, number, boxes))
+            notes.extend(_redact_page(pdf, page, number, boxes, touched_fonts))
             drawn[number] = _draw_boxes(pdf, page, entries, labels=not flatten)
+        from .pdf_fontprune import prune_fonts
+
+        forgotten = prune_fonts(pdf, touched_fonts)
+        if forgotten:
+            notes.append(f"{forgotten} glyph width(s) used only by removed text forgotten from font tables")
         notes.extend(sanitize(pdf))
         from .verify import withheld_values
 
@@ -164,7 +170,8 @@ def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str
             del page.obj[key]
 
 
-def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box]) -> list[str]:
+def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box],
+                 touched_fonts: dict) -> list[str]:
     notes: list[str] = []
     rewriter = ContentRewriter(pdf, boxes)
     try:
@@ -175,6 +182,8 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
         raise UnsupportedContentError(f"page {number}: content cannot be rewritten safely ({exc})") from None
     for placement in rewriter.stats.images:
         redact_image(pdf, placement, boxes)
+    for font, codes in rewriter.stats.fonts_touched.items():
+        touched_fonts.setdefault(font, set()).update(codes)
     page.obj.Contents = pdf.make_stream(new_content)
     if rewriter.stats.inline_images_removed:
         notes.append(f"page {number}: {rewriter.stats.inline_images_removed} inline image(s) under a box removed")

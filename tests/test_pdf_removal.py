@@ -218,3 +218,35 @@ def test_nothing_withheld_survives(tmp_path, prefix, suffix, digits, font, size,
         assert value.replace("-", "") not in squeeze(text), name
     kept = squeeze(prefix + suffix)
     assert kept in squeeze(text_pdfium(out)).replace("b6", "")
+
+
+def test_font_tables_forget_codes_used_only_by_removed_text(tmp_path):
+    """Widths and ToUnicode entries of letters that only the removed name used are dropped;
+    those of kept letters stay (glyph-position defence)."""
+    pdf = pikepdf.new()
+    widths = [500] * (126 - 32 + 1)
+    tounicode = pdf.make_stream(b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+                                b"1 begincodespacerange <00> <FF> endcodespacerange "
+                                b"1 beginbfrange <20> <7E> <0020> endbfrange endcmap "
+                                b"CMapName currentdict /CMap defineresource pop end end")
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica, FirstChar=32, LastChar=126,
+                                                Widths=widths, ToUnicode=tounicode))
+    content = b"BT /F1 12 Tf 72 700 Td (Tip from Quentin Zweig about the barn.) Tj ET"
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                              Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+                              Contents=pdf.make_stream(content))
+    pdf.pages.append(pikepdf.Page(page))
+    src = tmp_path / "in.pdf"
+    pdf.save(src)
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Quentin Zweig"])
+    assert problems == []
+    with pikepdf.open(out) as result:
+        f = result.pages[0].Resources.Font.F1
+        w = {32 + i: float(v) for i, v in enumerate(f.Widths)}
+        assert w[ord("Q")] == 0 and w[ord("Z")] == 0 and w[ord("w")] == 0  # only in the name
+        assert w[ord("T")] == 500 and w[ord("b")] == 500 and w[ord("e")] == 500  # kept letters
+        cmap = f.ToUnicode.read_bytes()
+        assert b"<51>" not in cmap and b"<5A>" not in cmap and b"<54>" in cmap
+    assert "Tip from" in text_pdfium(out) and "about the barn." in text_pdfium(out)
