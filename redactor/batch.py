@@ -60,7 +60,7 @@ def plan_document(path: Path, fmt: str, settings: Settings, policy: Policy, relp
     findings = detect(document, settings)
     pages = [p.text for p in document.pages]
     findings.extend(deny_findings(pages, policy))
-    decisions = decide(findings, policy, relpath=relpath, pages=pages)
+    decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)
     return build_plan(document, decisions, policy.name, relpath=relpath)
 
 

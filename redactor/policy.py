@@ -67,6 +67,7 @@ class Rule:
     controls: list[str] = field(default_factory=list)  # any of these marking controls (NOFORN, SI...)
     attributes: dict[str, list] = field(default_factory=dict)  # e.g. {"kind": ["work"]}
     paths: list[str] = field(default_factory=list)  # glob patterns on the document's path
+    formats: list[str] = field(default_factory=list)  # document formats: pdf, text
     context: list[str] = field(default_factory=list)  # words that must appear just before
     context_window: int = 40
     review: bool = False
@@ -75,7 +76,7 @@ class Rule:
     reason: str | None = None
     line: int = 0
 
-    def matches(self, f: Finding, relpath: str = "", page_text: str = "") -> bool:
+    def matches(self, f: Finding, relpath: str = "", page_text: str = "", fmt: str = "") -> bool:
         if self.entities and f.entity not in self.entities:
             return False
         if f.score < self.min_score:
@@ -93,6 +94,8 @@ class Rule:
             if f.attributes.get(key) not in allowed:
                 return False
         if self.paths and not any(fnmatch.fnmatch(relpath, p) for p in self.paths):
+            return False
+        if self.formats and fmt not in self.formats:
             return False
         if self.context:
             before = normalize(page_text[max(0, f.start - self.context_window):f.start])
@@ -346,7 +349,7 @@ def _rule(r: dict, label: str, exemptions: dict[str, Exemption], where: str) -> 
     return Rule(id=r["id"], action=action, entities=list(r.get("entities", [])), exemptions=codes,
                 min_score=float(r.get("min_score", 0.0)), classified=r.get("classified"),
                 levels=list(r.get("levels", [])), paths=list(r.get("paths", [])),
-                controls=list(r.get("controls", [])),
+                controls=list(r.get("controls", [])), formats=list(r.get("formats", [])),
                 attributes={k: (v if isinstance(v, list) else [v]) for k, v in (r.get("attributes") or {}).items()
                             if k not in ("__line__", "__lines__")},
                 context=list(r.get("context", [])), context_window=int(r.get("context_window", 40)),
@@ -429,7 +432,8 @@ def _override(codes: list[str], relpath: str, policy: Policy) -> tuple[list[str]
     return codes, None
 
 
-def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: list[str] | None = None) -> list[Decision]:
+def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: list[str] | None = None,
+           fmt: str = "") -> list[Decision]:
     """One decision per finding scored at or above the policy's detection floor.
 
     Precedence: deny list (always withheld) > the requester's own data (kept) > allow list
@@ -440,8 +444,8 @@ def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: li
         if f.score < policy.min_score:
             continue
         page_text = pages[f.page - 1] if 0 < f.page <= len(pages) else ""
-        deny_rule = next((r for r in policy.rules if "DENY_TERM" in r.entities and r.matches(f, relpath, page_text)),
-                         None) if f.entity == "DENY_TERM" else None
+        deny_rule = next((r for r in policy.rules if "DENY_TERM" in r.entities
+                          and r.matches(f, relpath, page_text, fmt)), None) if f.entity == "DENY_TERM" else None
         if f.entity == "DENY_TERM" and deny_rule is None:
             entry = next((e for e in policy.deny if e.name == f.attributes.get("list")), None)
             codes = entry.exemptions if entry else policy.default.exemptions
@@ -459,7 +463,7 @@ def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: li
             decisions.append(Decision(f, Action.KEEP, f"allow:{entry.name}", [],
                                       entry.reason or "on the allow list"))
             continue
-        rule = next((r for r in policy.rules if r.matches(f, relpath, page_text)), policy.default)
+        rule = next((r for r in policy.rules if r.matches(f, relpath, page_text, fmt)), policy.default)
         codes = list(rule.exemptions) if rule.action not in (Action.KEEP, Action.FLAG) else []
         codes, why = _override(codes, relpath, policy)
         reason = policy.reason_for(rule, f, codes) + (f" ({why})" if why else "")
@@ -498,6 +502,8 @@ def describe(policy: Policy) -> list[dict[str, Any]]:
             when.append(f"score >= {r.min_score}")
         if r.paths:
             when.append("path " + " or ".join(r.paths))
+        if r.formats:
+            when.append("format " + "/".join(r.formats))
         if r.context:
             when.append("after " + "/".join(r.context))
         review = "yes" if r.review else (f"below {r.review_below}" if r.review_below else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -85,3 +86,28 @@ def test_earlier_bad_redactions_are_removed(corpus_run):
             prior = [r for r in d["redactions"] if r["entity"] == "PRIOR_REDACTION"]
             assert prior and all(r["needs_review"] for r in prior)
     assert seen == 2
+
+
+def test_decompressed_release_copies_hold_no_withheld_value(corpus_run, corpus, tmp_path):
+    """`qpdf --qdf --object-streams=disable` of every redacted record: none of the values its
+    plan withholds (six letters or digits and more) appears in the bytes."""
+    from redactor.batch import plan_document
+    from redactor.policy import load_policy
+    from redactor.settings import Settings
+    from redactor.verify import withheld_values
+
+    from pdftools import qdf_bytes
+
+    out, _, report = corpus_run
+    policy, settings = load_policy(), Settings()
+    checked = 0
+    for d in report["documents"]:
+        if "/records/" not in d["source"] or d["status"] != "redacted" or not d["output"]:
+            continue
+        plan = plan_document(Path(d["source"]), "pdf", settings, policy, relpath=d["output"])
+        raw = qdf_bytes(out / d["output"], tmp_path).decode("latin-1").lower()
+        values = [v for v in withheld_values(plan) if sum(c.isalnum() for c in v) >= 6]
+        leaked = [v for v in values if v.lower() in raw]
+        assert leaked == [], (d["output"], leaked[:3])
+        checked += 1
+    assert checked >= 5

@@ -90,3 +90,17 @@ def test_docs_example_is_a_valid_policy(tmp_path, policy):
     ssn = decide([f("US_SSN")], pol)[0]
     assert ssn.exemptions == ["(c)(2)"] and "county personnel records" in ssn.reason
     assert decide([f("DATE_TIME")], pol)[0].action is Action.KEEP
+
+
+def test_formats_and_paths_restrict_rules(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("policy: x\nextends: us-foia\nrules:\n"
+                 "  - id: pdf-phones-kept\n    entities: [PHONE_NUMBER]\n    formats: [pdf]\n    action: keep\n"
+                 "  - id: archive-names-kept\n    entities: [PERSON]\n    paths: ['archive/*']\n    action: keep\n")
+    pol = load_policy(p)
+    phone = f("PHONE_NUMBER")
+    assert decide([phone], pol, fmt="pdf")[0].action is Action.KEEP
+    assert decide([phone], pol, fmt="text")[0].action is Action.REDACT
+    person = f("PERSON")
+    assert decide([person], pol, relpath="archive/1950/a.pdf")[0].rule == "archive-names-kept"
+    assert decide([person], pol, relpath="current/a.pdf")[0].action is Action.REDACT
