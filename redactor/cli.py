@@ -127,22 +127,17 @@ def run(
 
 def _summary(report: dict) -> None:
     s = report["summary"]
-    t = Table(title="redactor run")
-    t.add_column("documents", justify="right")
-    t.add_column("pages", justify="right")
-    t.add_column("redactions", justify="right")
-    for status in s["by_status"]:
-        t.add_column(status, justify="right")
-    t.add_row(str(s["documents"]), str(s["pages"]), str(s["redactions"]),
-              *[str(v) for v in s["by_status"].values()])
+    t = Table(title="redactor run", show_header=False)
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    t.add_row("documents", str(s["documents"]))
+    for status, n in s["by_status"].items():
+        t.add_row(f"  {status}", str(n))
+    t.add_row("pages", str(s["pages"]))
+    t.add_row("redactions", str(s["redactions"]))
+    for code, n in s["by_exemption"].items():
+        t.add_row(f"  under {code}", str(n))
     out.print(t)
-    if s["by_exemption"]:
-        ex = Table(title="redactions by exemption")
-        ex.add_column("exemption")
-        ex.add_column("count", justify="right")
-        for k, v in s["by_exemption"].items():
-            ex.add_row(k, str(v))
-        out.print(ex)
 
 
 @policy_app.command("check")
