@@ -3,13 +3,11 @@ result as serial ones, and nothing is left in OUTDIR but the release and the rep
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
 from pathlib import Path
 
-import pytest
 
 import redactor.batch as batch
 from redactor.batch import Job, run_batch
