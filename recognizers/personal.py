@@ -123,7 +123,26 @@ class DateOfBirthRecognizer(EntityRecognizer):
     ENTITY = "DATE_OF_BIRTH"
 
     def _table_column(self, text):
-        return _dob_column(self, text)
+        """Dates under a "DOB" column header in a table (rosters, logs), up to the next blank line."""
+        out = []
+        pos = 0
+        lines = text.split("\n")
+        header = None  # (col0, col1) of the header word
+        for line in lines:
+            if not line.strip():
+                header = None
+            elif header is None:
+                h = _DOB_HEADER.search(line)
+                # A header line names columns: it has two or more runs of spaces between fields.
+                if h and len(re.findall(r"\S\s{2,}\S", line)) >= 2 and not any(c.isdigit() for c in line):
+                    header = (h.start(), h.end())
+            else:
+                for d in _DATE_ONLY.finditer(line, timeout=REGEX_TIMEOUT):
+                    if d.start() <= header[1] + 4 and header[0] - 4 <= d.end():
+                        out.append(_result(self, self.ENTITY, pos + d.start(), pos + d.end(), 0.9,
+                                           "date in a 'DOB' column"))
+            pos += len(line) + 1
+        return out
 
     def __init__(self):
         super().__init__(supported_entities=[self.ENTITY], name="DateOfBirthRecognizer",
@@ -191,29 +210,6 @@ SIGN_OFF = re.compile(
 
 _DOB_HEADER = re.compile(r"\b(?:DOB|D\.O\.B\.|Date of Birth|Birth ?Date|Born)\b", re.IGNORECASE)
 _DATE_ONLY = re.compile(DATE)
-
-
-def _dob_column(self, text):
-    """Dates under a "DOB" column header in a table (rosters, logs), up to the next blank line."""
-    out = []
-    pos = 0
-    lines = text.split("\n")
-    header = None  # (col0, col1) of the header word
-    for line in lines:
-        if not line.strip():
-            header = None
-        elif header is None:
-            h = _DOB_HEADER.search(line)
-            # A header line names columns: it has two or more runs of spaces between fields.
-            if h and len(re.findall(r"\S\s{2,}\S", line)) >= 2 and not any(c.isdigit() for c in line):
-                header = (h.start(), h.end())
-        else:
-            for d in _DATE_ONLY.finditer(line, timeout=REGEX_TIMEOUT):
-                if d.start() <= header[1] + 4 and header[0] - 4 <= d.end():
-                    out.append(_result(self, self.ENTITY, pos + d.start(), pos + d.end(), 0.9,
-                                       "date in a 'DOB' column"))
-        pos += len(line) + 1
-    return out
 
 
 class PersonNameRecognizer(EntityRecognizer):

@@ -134,7 +134,7 @@ def predict_ours(examples: list[Example], settings, min_score: float | None = No
         found = [f for f in detect(doc, settings) if f.score >= floor]
         preds = [(f.start, f.end, OURS.get(f.entity, f.entity)) for f in found]
         for f in found:
-            if f.entity in MARKING_TYPES or f.entity in OURS.values() and f.entity == "CLASSIFIED_PORTION":
+            if f.entity in MARKING_TYPES:
                 continue
             if sum(ch.isalnum() for ch in f.text) < MIN_PROPAGATE_CHARS:
                 continue

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from .errors import BadInputError
-from .geometry import Box, Matrix, intersection_area, area, rotation_matrix
+from .geometry import Box, area, intersection_area, rotation_matrix
 from .model import Document, Page
 
 log = logging.getLogger(__name__)
@@ -326,4 +326,4 @@ def read_document(path: Path, fmt: str, password: str = "") -> Document:
     raise BadInputError(f"unsupported format: {fmt}")
 
 
-__all__ = ["read_document", "read_pdf", "read_text", "sha256_file", "Matrix"]
+__all__ = ["read_document", "read_pdf", "read_text", "sha256_file"]

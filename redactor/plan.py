@@ -14,6 +14,7 @@ import regex as re
 
 from .geometry import Box, union
 from .model import Action, Decision, Document, Finding, Plan, Redaction
+from .policy import normalize as normalize_value
 
 MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too many words
 PORTION_ENTITIES = {"CLASSIFIED_PORTION", "UNMARKED_PORTION", "PORTION"}
@@ -166,10 +167,6 @@ def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms:
             r.decision = dataclasses.replace(
                 r.decision, pseudonym=pseudonyms.get(normalize_value(r.decision.finding.text)))
     return plan
-
-
-def normalize_value(value: str) -> str:
-    return " ".join(re.findall(r"[0-9a-z]+", value.lower()))
 
 
 def _propagate(document: Document, sources: list[Decision], already: list[Decision],

@@ -18,6 +18,7 @@ import regex as re
 from .geometry import Box, Matrix, contains_point, intersects
 from .model import Plan
 from .plan import POSITION_ONLY, PORTION_ENTITIES
+from .policy import normalize
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,9 @@ def _alnum(s: str) -> str:
 
 
 def _words(s: str) -> str:
-    """Lower case, every run of anything but letters and digits made one space."""
-    return " " + " ".join(re.split(r"[^0-9a-z]+", s.lower())).strip() + " "
+    """Lower case, every run of anything but letters and digits made one space, padded so that
+    a search for " value " matches whole words only."""
+    return f" {normalize(s)} "
 
 
 def find_values(text: str, values: list[str]) -> list[str]:
