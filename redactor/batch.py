@@ -133,7 +133,8 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
             return result
         if sha256_file(f.path) != plan.document.sha256:
             raise RedactorError("the input changed between planning and release")
-        notes, drawn = write_release_copy(plan, tmp_path, password=settings.password, flatten=settings.flatten)
+        notes, drawn = write_release_copy(plan, tmp_path, password=settings.password, flatten=settings.flatten,
+                                         keep_positions=settings.keep_positions)
         result.notes.extend(notes)
         problems = verify_release_copy(plan, tmp_path, drawn)
         if problems:

@@ -56,6 +56,9 @@ def run(
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
     flatten: bool = typer.Option(False, "--flatten", help="Rasterise pages that carry a redaction (boxes burned "
                                  "into the pixels) with an invisible text layer of the kept text."),
+    keep_positions: bool = typer.Option(False, "--keep-positions", help="Keep kept text exactly where it "
+                                        "was and boxes at the removed text's width (turns off the "
+                                        "glyph-position defence; box widths then reveal lengths)."),
     requester: List[str] = typer.Option([], "--requester", help="First-party request: the requester's name "
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
@@ -80,6 +83,7 @@ def run(
         requester = list(requester) + j.get("requester", [])
         strict = strict or j.get("strict", False)
         flatten = flatten or j.get("flatten", False)
+        keep_positions = keep_positions or j.get("keep_positions", False)
         jobs = j.get("jobs", jobs) if jobs == 1 else jobs
         timeout = j.get("timeout", timeout) if timeout == 600.0 else timeout
     if not inputs or out_dir is None:
@@ -87,7 +91,7 @@ def run(
         raise typer.Exit(2)
 
     settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
-                        flatten=flatten,
+                        flatten=flatten, keep_positions=keep_positions,
                         **({"model": model} if model else {}))
     try:
         pol = _load(policy)

@@ -112,8 +112,15 @@ class Redaction:
     start: int
     end: int
     text: str
-    boxes: list[Box]
+    boxes: list[Box]  # where the withheld text is in the source
     decision: Decision
+    # Where the boxes are drawn in the release copy; they differ from ``boxes`` when the
+    # glyph-position defence gave a box a standard width and moved the text after it.
+    drawn: list[Box] | None = None
+
+    @property
+    def release_boxes(self) -> list[Box]:
+        return self.drawn if self.drawn is not None else self.boxes
 
     @property
     def label(self) -> str:

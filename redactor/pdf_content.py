@@ -5,11 +5,16 @@ A glyph is removed when the centre of its box (advance width by the font's ascen
 in user space) lies inside a redaction box. verify.py applies the same rule, with an
 independent extractor, to the written file.
 
-Removed glyphs are replaced by one TJ displacement per removed run, so the glyphs that stay
-keep their exact positions; the per-glyph adjustments inside the removed run are merged and
-lost. Text inside Form XObjects is handled recursively; a form that changes is copied, so
-other pages that share it are not affected. Invisible text (render mode 3, the usual OCR
-layer) is treated like any other text.
+A text-showing operator that loses glyphs is re-emitted as one TJ in which every glyph that
+stays is placed by an explicit displacement at its *target* position: where it was, or where
+the glyph-position defence (pdf_layout.py) moved it. The original per-glyph adjustments of the
+operator are not copied, so nothing of the removed run's kerning survives. The engine runs
+twice on a page when the defence is on: ``measure`` records every glyph, pdf_layout computes
+the new layout, and the second run rewrites.
+
+Text inside Form XObjects is handled recursively; a form that changes is copied, so other
+pages that share it are not affected. Invisible text (render mode 3, the usual OCR layer) is
+treated like any other text.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pikepdf
 from .errors import UnsupportedContentError
 from .geometry import Box, Matrix, contains_point, intersects
 from .pdf_fonts import FontMetrics
+from .pdf_layout import GlyphPlacement, Layout
 
 MAX_FORM_DEPTH = 16
 # Keys of marked-content property lists that carry replacement text for what they enclose.
@@ -48,7 +54,8 @@ class RewriteStats:
 
 
 class _State:
-    __slots__ = ("ctm", "font", "metrics", "size", "tc", "tw", "th", "tl", "ts")
+    __slots__ = ("ctm", "font", "metrics", "size", "tc", "tw", "th", "tl", "ts", "tr", "tc_src", "tw_src",
+                 "tco", "two")
 
     def __init__(self, ctm: Matrix):
         self.ctm = ctm
@@ -60,6 +67,13 @@ class _State:
         self.th = 1.0
         self.tl = 0.0
         self.ts = 0.0
+        self.tr = 0
+        self.tc_src: tuple | None = None  # key of the operator that set tc (None: default)
+        self.tw_src: tuple | None = None
+        # tc and tw are what the output draws with; tco and two what the input drew with
+        # (they differ where the defence set spacing to zero).
+        self.tco = 0.0
+        self.two = 0.0
 
     def copy(self) -> "_State":
         s = _State(self.ctm)
@@ -78,12 +92,26 @@ def _f(x) -> float:
 class ContentRewriter:
     """Rewrites one page (and the forms it draws) against a list of boxes."""
 
-    def __init__(self, pdf: pikepdf.Pdf, boxes: list[Box]):
+    def __init__(self, pdf: pikepdf.Pdf, boxes: list[Box], layout: Layout | None = None,
+                 measure: bool = False):
         self.pdf = pdf
         self.boxes = boxes
         self.stats = RewriteStats()
+        self.measure = measure  # record glyphs only; change nothing
+        self.placements: list[GlyphPlacement] = []
+        self.image_boxes: list[Box] = []
+        self.layout = layout or Layout()
+        self._enter = self.layout.enter
         self._metrics_cache: dict[tuple[int, int], FontMetrics] = {}
         self._form_stack: list[tuple[int, int]] = []
+
+    def measure_page(self, page: pikepdf.Page, base: Matrix) -> list[GlyphPlacement]:
+        """Record where every glyph of the page (and its forms) is drawn."""
+        resources = page.obj.get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary):
+            resources = pikepdf.Dictionary()
+        self._process(pikepdf.parse_content_stream(page.obj), resources, base, top_level=True)
+        return self.placements
 
     # -- public -------------------------------------------------------------------------
     def rewrite_page(self, page: pikepdf.Page, base: Matrix) -> bytes:
@@ -111,7 +139,8 @@ class ContentRewriter:
     def _hits_box(self, box: Box) -> bool:
         return any(intersects(box, b) for b in self.boxes)
 
-    def _process(self, instructions, resources, base: Matrix, top_level: bool = False):
+    def _process(self, instructions, resources, base: Matrix, top_level: bool = False,
+                 prefix: tuple = ()):
         out: list = []
         changed = False
         gs = _State(base)
@@ -125,66 +154,88 @@ class ContentRewriter:
         tainted: set[int] = set()
         fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        # Output text position minus original text position, in text space units along the
+        # text x axis, after an operator we re-emitted; reset by every positioning operator.
+        drift = 0.0
+        shifts = self.layout.shifts
+        zero = self.layout.zero_spacing
 
-        def show(strings_and_numbers, op_index_for_taint: bool = True):
-            """Process one text-showing array; return (new TJ array or None if unchanged)."""
-            nonlocal tm, changed
+        def show(strings_and_numbers, index: int):
+            """Process one text-showing array. Returns the new TJ array, or None when the
+            operator can stay as it was."""
+            nonlocal tm, changed, drift
             metrics = gs.metrics or self._metrics(None)
             if metrics.vertical and strings_and_numbers:
                 # Vertical writing is rare in records; refuse rather than guess positions.
                 raise UnsupportedContentError("vertical-writing text on a page with redactions")
             size, th = gs.size, gs.th
             trm_base = Matrix(size * th, 0, 0, size, 0, gs.ts)
+            unit = size * th  # text space units per 1000 of a TJ displacement, times 1000
+            start_tm = tm
+            sm = tm @ gs.ctm
+            sx = (sm.a ** 2 + sm.b ** 2) ** 0.5  # user space length of one text space unit
             new_items: list = []
-            pending_num = 0.0
             current = bytearray()
-            removed_any = False
+            pos = 0.0  # original pen, text units from the operator's start
+            pen = drift  # output pen, same units
+            modified = abs(drift) > 1e-6
+            k = -1
             for item in strings_and_numbers:
-                if isinstance(item, pikepdf.String):
-                    for g in metrics.glyphs(bytes(item)):
-                        m = trm_base @ tm @ gs.ctm
-                        cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
-                        tx = (g.width * size + gs.tc + (gs.tw if g.is_space else 0.0)) * th
-                        if self._under_box(cx, cy):
-                            removed_any = True
-                            self.stats.glyphs_removed += 1
-                            if isinstance(gs.font, pikepdf.Object) and gs.font.is_indirect:
-                                self.stats.fonts_touched.setdefault(gs.font.objgen, set()).add(g.code)
+                if not isinstance(item, pikepdf.String):
+                    pos -= _f(item) / 1000.0 * unit
+                    continue
+                for g in metrics.glyphs(bytes(item)):
+                    k += 1
+                    m = trm_base @ Matrix(1, 0, 0, 1, pos, 0) @ start_tm @ gs.ctm
+                    cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
+                    tx = (g.width * size + gs.tco + (gs.two if g.is_space else 0.0)) * th
+                    removed = self._under_box(cx, cy)
+                    key = prefix + (index, k)
+                    if self.measure:
+                        ox, oy = m.apply(0, 0)
+                        self.placements.append(GlyphPlacement(
+                            key=key, x=ox, y=oy, dx=sm.a / sx if sx else 1.0, dy=sm.b / sx if sx else 0.0,
+                            advance=abs(g.width * size * th) * sx,
+                            em=abs(size) * (sm.c ** 2 + sm.d ** 2) ** 0.5,
+                            cx=cx, cy=cy, removed=removed, space=g.is_space, invisible=gs.tr in (3, 7),
+                            spacing_ops=tuple(x for x in (gs.tc_src, gs.tw_src if g.is_space else None) if x)))
+                    elif removed:
+                        modified = True
+                        self.stats.glyphs_removed += 1
+                        if isinstance(gs.font, pikepdf.Object) and gs.font.is_indirect:
+                            self.stats.fonts_touched.setdefault(gs.font.objgen, set()).add(g.code)
+                    else:
+                        target = pos
+                        shift = shifts.get(key)
+                        if shift is not None and sx:
+                            target += (shift[0] * sm.a + shift[1] * sm.b) / (sx * sx)
+                        if abs(target - pen) > 1e-6:
+                            if unit == 0:
+                                raise UnsupportedContentError("zero-size text on a redacted line")
                             if current:
                                 new_items.append(pikepdf.String(bytes(current)))
                                 current.clear()
-                            if size * th == 0:
-                                if tx:
-                                    raise UnsupportedContentError("zero-size text under a box")
-                            else:
-                                pending_num += -tx * 1000.0 / (size * th)
-                        else:
-                            if pending_num:
-                                new_items.append(pending_num)
-                                pending_num = 0.0
-                            current.extend(g.code)
-                        tm = Matrix(1, 0, 0, 1, tx, 0) @ tm
-                else:
-                    n = _f(item)
-                    tm = Matrix(1, 0, 0, 1, -n / 1000.0 * size * th, 0) @ tm
-                    if current:
-                        new_items.append(pikepdf.String(bytes(current)))
-                        current.clear()
-                    pending_num += n
+                            new_items.append(-(target - pen) * 1000.0 / unit)
+                            modified = True
+                        current.extend(g.code)
+                        pen = target + (g.width * size + gs.tc + (gs.tw if g.is_space else 0.0)) * th
+                    pos += tx
             if current:
                 new_items.append(pikepdf.String(bytes(current)))
-            if pending_num:
-                new_items.append(pending_num)
-            if not removed_any:
+            tm = Matrix(1, 0, 0, 1, pos, 0) @ start_tm
+            if self.measure or not modified:
                 return None
+            drift = pen - pos
             changed = True
             tainted.update(open_marked)
             return pikepdf.Array([_round(x) for x in new_items])
 
-        for inst in instructions:
+        for index, inst in enumerate(instructions):
             if isinstance(inst, pikepdf.ContentStreamInlineImage):
                 bbox = gs.ctm.transform_box((0, 0, 1, 1))
-                if self._hits_box(bbox):
+                if self.measure:
+                    self.image_boxes.append(bbox)
+                elif self._hits_box(bbox):
                     # Inline images are small (logos, signatures): drop one that a box touches.
                     self.stats.inline_images_removed += 1
                     changed = True
@@ -231,16 +282,26 @@ class ContentRewriter:
             elif op == "BT":
                 tm = Matrix()
                 tlm = Matrix()
+                drift = 0.0
             elif op == "Tf" and len(operands) == 2:
                 gs.font = fonts.get(operands[0]) if isinstance(fonts, pikepdf.Dictionary) else None
                 gs.metrics = self._metrics(gs.font)
                 gs.size = _f(operands[1])
             elif op == "gs" and operands:
                 self._apply_extgstate(gs, resources, operands[0])
-            elif op == "Tc" and operands:
-                gs.tc = _f(operands[0])
-            elif op == "Tw" and operands:
-                gs.tw = _f(operands[0])
+            elif op in ("Tc", "Tw") and operands:
+                key = prefix + (index,)
+                orig = _f(operands[0])
+                if key in zero:
+                    operands = [0]
+                    inst = pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(op))
+                    changed = True
+                if op == "Tc":
+                    gs.tc, gs.tco, gs.tc_src = _f(operands[0]), orig, key
+                else:
+                    gs.tw, gs.two, gs.tw_src = _f(operands[0]), orig, key
+            elif op == "Tr" and operands:
+                gs.tr = int(_f(operands[0]))
             elif op == "Tz" and operands:
                 gs.th = _f(operands[0]) / 100.0
             elif op == "TL" and operands:
@@ -250,36 +311,52 @@ class ContentRewriter:
             elif op == "Td" and len(operands) == 2:
                 tlm = Matrix(1, 0, 0, 1, _f(operands[0]), _f(operands[1])) @ tlm
                 tm = tlm
+                drift = 0.0
             elif op == "TD" and len(operands) == 2:
                 gs.tl = -_f(operands[1])
                 tlm = Matrix(1, 0, 0, 1, _f(operands[0]), _f(operands[1])) @ tlm
                 tm = tlm
+                drift = 0.0
             elif op == "Tm" and len(operands) == 6:
                 tlm = Matrix.of(_f(v) for v in operands)
                 tm = tlm
+                drift = 0.0
             elif op == "T*":
                 tlm = Matrix(1, 0, 0, 1, 0, -gs.tl) @ tlm
                 tm = tlm
+                drift = 0.0
             elif op in ("Tj", "TJ", "'", '"'):
+                forced = False
                 if op == '"' and len(operands) == 3:
+                    key = prefix + (index,)
+                    gs.tw_src = gs.tc_src = key
+                    gs.two, gs.tco = _f(operands[0]), _f(operands[1])
+                    if key in zero:
+                        operands = [0, 0, operands[2]]
+                        forced = True
                     gs.tw, gs.tc = _f(operands[0]), _f(operands[1])
                 if op in ("'", '"'):
                     tlm = Matrix(1, 0, 0, 1, 0, -gs.tl) @ tlm
                     tm = tlm
+                    drift = 0.0
                 if op == "TJ":
                     arr = list(operands[0]) if operands and isinstance(operands[0], pikepdf.Array) else []
                 else:
                     arr = [operands[-1]] if operands and isinstance(operands[-1], pikepdf.String) else []
-                new = show(arr)
-                if new is None:
+                new = show(arr, index)
+                if new is None and not forced:
                     out.append(inst)
                 else:
+                    changed = True
+                    if new is None:
+                        new = pikepdf.Array(arr)
                     if op == '"':
                         out.append(pikepdf.ContentStreamInstruction([operands[0]], pikepdf.Operator("Tw")))
                         out.append(pikepdf.ContentStreamInstruction([operands[1]], pikepdf.Operator("Tc")))
                     if op in ("'", '"'):
                         out.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("T*")))
-                    out.append(pikepdf.ContentStreamInstruction([new], pikepdf.Operator("TJ")))
+                    if len(new):
+                        out.append(pikepdf.ContentStreamInstruction([new], pikepdf.Operator("TJ")))
                 continue
             elif op in ("BDC", "BMC"):
                 open_marked.append(len(out))
@@ -287,7 +364,7 @@ class ContentRewriter:
                 if open_marked:
                     open_marked.pop()
             elif op == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
-                replacement = self._do(operands[0], xobjects, gs.ctm, resources)
+                replacement = self._do(operands[0], xobjects, gs.ctm, resources, prefix + (index,))
                 if replacement is not None:
                     changed = True
                     out.append(pikepdf.ContentStreamInstruction([replacement], pikepdf.Operator("Do")))
@@ -317,7 +394,7 @@ class ContentRewriter:
                 gs.metrics = self._metrics(font[0])
                 gs.size = _f(font[1])
 
-    def _do(self, name, xobjects: pikepdf.Dictionary, ctm: Matrix, resources):
+    def _do(self, name, xobjects: pikepdf.Dictionary, ctm: Matrix, resources, path: tuple):
         """Handle ``Do``: recurse into forms, record images under boxes. Returns a new
         XObject name when the drawn object had to be replaced by a redacted copy."""
         xobj = xobjects.get(name)
@@ -325,6 +402,9 @@ class ContentRewriter:
             return None
         subtype = str(xobj.get("/Subtype", ""))
         if subtype == "/Image":
+            if self.measure:
+                self.image_boxes.append(ctm.transform_box((0, 0, 1, 1)))
+                return None
             if self._hits_box(ctm.transform_box((0, 0, 1, 1))):
                 new_name = self._unique_name(xobjects, str(name))
                 copy = _clone_stream(self.pdf, xobj)
@@ -341,7 +421,7 @@ class ContentRewriter:
         form_matrix = Matrix.of(_f(v) for v in fm) if isinstance(fm, pikepdf.Array) and len(fm) == 6 else Matrix()
         form_ctm = form_matrix @ ctm
         bbox = xobj.get("/BBox")
-        if isinstance(bbox, pikepdf.Array) and len(bbox) == 4:
+        if isinstance(bbox, pikepdf.Array) and len(bbox) == 4 and not self.measure and path not in self._enter:
             if not self._hits_box(form_ctm.transform_box(tuple(_f(v) for v in bbox))):
                 return None
         form_resources = xobj.get("/Resources")
@@ -349,14 +429,15 @@ class ContentRewriter:
             form_resources = resources
         # Work on a private copy of the form's resources: redacted copies of nested objects are
         # registered there, and the originals are dropped from it, never from a shared dict.
-        form_resources = _localize(form_resources)
+        if not self.measure:
+            form_resources = _localize(form_resources)
         self._form_stack.append(key)
         try:
             instructions = pikepdf.parse_content_stream(xobj)
-            new_instr, changed = self._process(instructions, form_resources, form_ctm)
+            new_instr, changed = self._process(instructions, form_resources, form_ctm, prefix=path)
         finally:
             self._form_stack.pop()
-        if not changed:
+        if not changed or self.measure:
             return None
         self.stats.forms_rewritten += 1
         _prune_xobjects(form_resources, new_instr)

@@ -10,8 +10,9 @@ import pikepdf
 
 from .errors import BadInputError, UnsupportedContentError
 from .geometry import Box, Matrix, intersects
-from .model import Plan
+from .model import Plan, Redaction
 from .pdf_content import ContentRewriter
+from .pdf_layout import defend
 from .pdf_images import redact_image
 from .pdf_sanitize import sanitize, scrub_strings
 
@@ -49,19 +50,25 @@ def _inherited(page_obj, key):
     return None
 
 
-def write_pdf(plan: Plan, out_path: Path, password: str = "",
-              flatten: bool = False) -> tuple[list[str], dict[int, list[tuple[Box, str]]]]:
+def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = False,
+              defend_positions: bool = True) -> tuple[list[str], dict[int, list[tuple[Box, str]]]]:
     """Apply ``plan`` to its source PDF and write the release copy. Returns report notes and,
-    per page, the labels drawn in boxes (verification must tell them from leaked text)."""
+    per page, the labels drawn in boxes (verification must tell them from leaked text).
+
+    With ``defend_positions`` (the default) every line that carries a box is laid out anew
+    (pdf_layout.py) and each redaction's ``drawn`` boxes say where its boxes ended up."""
     notes: list[str] = []
     drawn: dict[int, list[tuple[Box, str]]] = {}
     touched_fonts: dict = {}
     boxes_by_page: dict[int, list[tuple[Box, str]]] = defaultdict(list)
+    owners: dict[int, list[tuple[Redaction, int]]] = defaultdict(list)  # page -> (redaction, box index)
     for r in plan.redactions:
+        r.drawn = list(r.boxes)
         if r.page in plan.withheld_pages:
             continue  # the whole page is replaced
-        for box in r.boxes:
+        for k, box in enumerate(r.boxes):
             boxes_by_page[r.page].append((box, r.label))
+            owners[r.page].append((r, k))
     with open_pdf(plan.document.source, password) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
             # Make inherited attributes explicit before we touch the page.
@@ -85,7 +92,11 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "",
                 raise UnsupportedContentError(
                     f"page {number}: text drawn inside a tiling pattern can be neither checked nor "
                     "removed; redact this document by hand")
-            notes.extend(_redact_page(pdf, page, number, boxes, touched_fonts))
+            page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, defend_positions)
+            notes.extend(page_notes)
+            entries = [(b, label) for b, (_, label) in zip(new_boxes, entries)]
+            for b, (r, k) in zip(new_boxes, owners[number]):
+                r.drawn[k] = b
             drawn[number] = _draw_boxes(pdf, page, entries, labels=not flatten)
         from .pdf_fontprune import prune_fonts
 
@@ -171,10 +182,17 @@ def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str
 
 
 def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box],
-                 touched_fonts: dict) -> list[str]:
+                 touched_fonts: dict, defend_positions: bool) -> tuple[list[str], list[Box]]:
+    """Remove what is under ``boxes``; return notes and the boxes to draw."""
     notes: list[str] = []
-    rewriter = ContentRewriter(pdf, boxes)
     try:
+        layout = None
+        if defend_positions:
+            measurer = ContentRewriter(pdf, boxes, measure=True)
+            glyphs = measurer.measure_page(page, Matrix())
+            layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes)
+            notes.extend(f"page {number}: {n}" for n in layout.notes)
+        rewriter = ContentRewriter(pdf, boxes, layout)
         new_content = rewriter.rewrite_page(page, Matrix())
     except UnsupportedContentError:
         raise
@@ -192,7 +210,15 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
     if rewriter.stats.images:
         notes.append(f"page {number}: pixels under boxes removed from {len(rewriter.stats.images)} image(s)")
     notes.extend(_remove_annotations(pdf, page, number, boxes))
-    return notes
+    return notes, (layout.boxes if layout is not None else list(boxes))
+
+
+def _visible_box(page: pikepdf.Page) -> Box:
+    crop = page.obj.get("/CropBox")
+    if isinstance(crop, pikepdf.Array) and len(crop) == 4:
+        x0, y0, x1, y1 = (float(v) for v in crop)
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    return _page_box(page)
 
 
 def _remove_annotations(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box]) -> list[str]:

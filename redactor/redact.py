@@ -59,12 +59,13 @@ def write_text(plan: Plan, out_path: Path) -> tuple[list[str], dict]:
     return [], {}
 
 
-def write_release_copy(plan: Plan, out_path: Path, password: str = "",
-                       flatten: bool = False) -> tuple[list[str], dict]:
+def write_release_copy(plan: Plan, out_path: Path, password: str = "", flatten: bool = False,
+                       keep_positions: bool = False) -> tuple[list[str], dict]:
     if plan.document.format == "pdf":
         from .pdf_redact import write_pdf
 
-        return write_pdf(plan, out_path, password=password, flatten=flatten)
+        return write_pdf(plan, out_path, password=password, flatten=flatten,
+                         defend_positions=not keep_positions)
     return write_text(plan, out_path)
 
 

@@ -28,6 +28,7 @@ def _redaction_json(i: int, r: Redaction) -> dict:
         "id": f"r{i}",
         "page": r.page,
         "bbox": [[round(v, 2) for v in b] for b in r.boxes],
+        "release_bbox": [[round(v, 2) for v in b] for b in r.release_boxes],
         "start": r.start,
         "end": r.end,
         "length": r.end - r.start,

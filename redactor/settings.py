@@ -17,6 +17,9 @@ class Settings:
     password: str = ""
     strict: bool = False
     flatten: bool = False  # rasterise pages that carry a redaction (see pdf_flatten.py)
+    # Keep every kept glyph exactly where it was and boxes at the removed text's exact width,
+    # instead of the glyph-position defence (see pdf_layout.py).
+    keep_positions: bool = False
     # Seconds one document may take before it is failed (bounds hostile files).
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).

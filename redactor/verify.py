@@ -91,7 +91,7 @@ def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[t
     values = withheld_values(plan)
     boxes_by_page: dict[int, list[Box]] = collections.defaultdict(list)
     for r in plan.redactions:
-        boxes_by_page[r.page].extend(r.boxes)
+        boxes_by_page[r.page].extend(r.release_boxes)
     for number in plan.withheld_pages:
         # A page withheld in full: its one box is the whole page, its label the placeholder.
         boxes_by_page[number] = [b for b, _ in drawn_labels.get(number, [])] or [(-1e9, -1e9, 1e9, 1e9)]

@@ -21,7 +21,7 @@ from pdftools import (all_texts, chars_in_boxes_mupdf, make_text_pdf, qdf_bytes,
                       xray_bad_redactions)
 
 
-def redact_values(src: Path, out: Path, values: list[str], exemption: str = "(b)(6)"):
+def redact_values(src: Path, out: Path, values: list[str], exemption: str = "(b)(6)", defend: bool = True):
     """Withhold every occurrence of each value; return (plan, problems found by verify)."""
     doc = read_pdf(src)
     decisions = []
@@ -33,7 +33,7 @@ def redact_values(src: Path, out: Path, values: list[str], exemption: str = "(b)
                 decisions.append(Decision(f, Action.REDACT, "test-rule", [exemption], "test"))
                 start = i + len(v)
     plan = build_plan(doc, decisions, "test")
-    _, drawn = write_pdf(plan, out)
+    _, drawn = write_pdf(plan, out, defend_positions=defend)
     return plan, verify_pdf_output(out, plan, drawn)
 
 
@@ -63,22 +63,26 @@ def test_simple_line(tmp_path):
         assert "Jane" not in repr(dict(pdf.docinfo))
         assert "/Metadata" not in pdf.Root
     assert xray_bad_redactions(out) == {}
-    boxes = {1: [b for r in plan.redactions for b in r.boxes]}
+    boxes = {1: [b for r in plan.redactions for b in r.release_boxes]}
     assert chars_in_boxes_mupdf(out, boxes) == list("(b)(6)(b)(6)") or all(
         c in "(b)6" for c in chars_in_boxes_mupdf(out, boxes))
 
 
 def test_kept_text_keeps_its_position(tmp_path):
-    src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Name: Jane Roe  Case 2021-0042 closed")])
-    out = tmp_path / "out.pdf"
-    _, problems = redact_values(src, out, ["Jane Roe"])
-    assert problems == []
+    """Lines without a box keep every glyph in place; with --keep-positions so does the text
+    after a box on its own line."""
+    src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Name: Jane Roe  Case 2021-0042 closed"),
+                                              (72, 680, "Filed 2021-03-04 by the clerk")])
     before = read_pdf(src).pages[0]
-    after = read_pdf(out).pages[0]
-    i, j = before.text.index("2021-0042"), after.text.index("2021-0042")
-    for k in range(len("2021-0042")):
-        b, a = before.char_boxes[i + k], after.char_boxes[j + k]
-        assert a == pytest.approx(b, abs=0.05)
+    for defend, moved in ((True, "2021-03-04"), (False, "2021-0042")):
+        out = tmp_path / f"out-{defend}.pdf"
+        _, problems = redact_values(src, out, ["Jane Roe"], defend=defend)
+        assert problems == []
+        after = read_pdf(out).pages[0]
+        for value in {"2021-03-04", moved}:
+            i, j = before.text.index(value), after.text.index(value)
+            for k in range(len(value)):
+                assert after.char_boxes[j + k] == pytest.approx(before.char_boxes[i + k], abs=0.05)
 
 
 def test_kerned_text_with_char_spacing(tmp_path):
