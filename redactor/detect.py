@@ -222,7 +222,7 @@ def _not_a_person(f: Finding, document: Document) -> bool:
     """Post-filter for NER PERSON hits that are organisations, places, codes or numbers."""
     if f.entity != "PERSON":
         return False
-    _trim_trailing_role(f)
+    _trim_roles(f)
     words = f.text.lower().split()
     if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text or "/" in f.text:
         return True
@@ -266,13 +266,20 @@ def _caps_names(engine, page) -> list[Finding]:
     return out
 
 
-def _trim_trailing_role(f: Finding) -> None:
-    """"Helen Cho   Employee" -> "Helen Cho"."""
+def _trim_roles(f: Finding) -> None:
+    """"Helen Cho   Employee" -> "Helen Cho"; "Informant Carlos Mendez" -> "Carlos Mendez":
+    a role word next to a name is not part of it (and withholding it hides who the person was
+    in the record, which is not exempt)."""
     parts = f.text.split()
     while len(parts) > 1 and parts[-1].lower().strip(".,:") in _ROLE_WORDS:
         cut = f.text.rstrip().rfind(parts[-1])
         f.text = f.text[:cut].rstrip()
         f.end = f.start + len(f.text)
+        parts = f.text.split()
+    while len(parts) > 1 and parts[0].lower().strip(".,:") in _ROLE_WORDS:
+        cut = f.text.find(parts[1], len(parts[0]))
+        f.start += cut
+        f.text = f.text[cut:]
         parts = f.text.split()
 
 

@@ -104,7 +104,14 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
                     pdfpage.rotate = turn
                     interp.process_page(pdfpage)
                     layout = device.get_result()
-                pages.append(_page_from_layout(number, pdfpage, layout))
+                page = _page_from_layout(number, pdfpage, layout)
+                cell_text = _pattern_text(pdfpage, interp, device)
+                if cell_text:
+                    # Text inside tiling-pattern cells has no single place on the page: it is
+                    # read for detection, without positions (a finding there needs a person).
+                    page.text += "\n\n" + cell_text
+                    page.char_boxes.extend([None] * (len(cell_text) + 2))
+                pages.append(page)
     except BadInputError:
         raise
     except PDFEncryptionError as exc:
@@ -117,6 +124,51 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
     if not pages:
         raise BadInputError("PDF has no pages")
     return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+
+
+class _PatternCell:
+    """A tiling pattern's cell, shaped like a pdfminer page so the interpreter can read it."""
+
+    def __init__(self, stream, bbox):
+        from pdfminer.pdftypes import resolve1
+
+        self.pageid = id(stream)
+        self.attrs: dict = {}
+        res = resolve1(stream.attrs.get("Resources"))
+        self.resources = res if isinstance(res, dict) else {}
+        self.contents = [stream]
+        self.mediabox = self.cropbox = bbox
+        self.rotate = 0
+        self.annots = None
+        self.beads = None
+
+
+def _pattern_text(pdfpage, interp, device, limit: int = 32) -> str:
+    """The text drawn inside the cells of the page's tiling patterns."""
+    from pdfminer.layout import LTTextBox, LTTextLine
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    patterns = resolve1((pdfpage.resources or {}).get("Pattern"))
+    if not isinstance(patterns, dict):
+        return ""
+    texts = []
+    for ref in list(patterns.values())[:limit]:
+        pat = resolve1(ref)
+        if not isinstance(pat, PDFStream) or resolve1(pat.attrs.get("PatternType")) != 1:
+            continue
+        try:
+            bbox = tuple(float(resolve1(v)) for v in resolve1(pat.attrs.get("BBox")))
+            if len(bbox) != 4:
+                continue
+            interp.process_page(_PatternCell(pat, bbox))
+        except (TypeError, ValueError):
+            continue
+        for obj in device.get_result():
+            if isinstance(obj, (LTTextBox, LTTextLine)):
+                t = " ".join(obj.get_text().split())
+                if t:
+                    texts.append(t)
+    return "\n".join(texts)
 
 
 def _text_direction(layout) -> int:
@@ -274,6 +326,11 @@ def _darkness(color) -> float:
         return 1.0
     if isinstance(color, (int, float)):
         return 1.0 - float(color)
+    from pdfminer.psparser import PSLiteral
+
+    if isinstance(color, (str, PSLiteral)) or (isinstance(color, (list, tuple))
+                                               and any(isinstance(v, (str, PSLiteral)) for v in color)):
+        return 0.0  # a pattern (hatching, a watermark, a background), not an opaque box
     try:
         values = [float(v) for v in color]
     except (TypeError, ValueError):

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import pikepdf
 
 from .errors import UnsupportedContentError
@@ -49,6 +51,7 @@ class RewriteStats:
     inline_images_removed: int = 0
     forms_rewritten: int = 0
     paths_removed: int = 0
+    patterns_rewritten: int = 0
     fonts_touched: dict = field(default_factory=dict)  # font objgen -> codes of the glyphs removed
     images: list[ImagePlacement] = field(default_factory=list)
 
@@ -93,13 +96,17 @@ class ContentRewriter:
     """Rewrites one page (and the forms it draws) against a list of boxes."""
 
     def __init__(self, pdf: pikepdf.Pdf, boxes: list[Box], layout: Layout | None = None,
-                 measure: bool = False):
+                 measure: bool = False, period: tuple[float, float] | None = None):
         self.pdf = pdf
         self.boxes = boxes
+        # A tiling pattern's cell: boxes are in pattern space and the cell repeats every
+        # (XStep, YStep), so a glyph goes if any of its copies lands in a box.
+        self.period = period
         self.stats = RewriteStats()
         self.measure = measure  # record glyphs only; change nothing
         self.placements: list[GlyphPlacement] = []
         self.image_boxes: list[Box] = []
+        self.fill_boxes: list[Box] = []  # measure: filled shapes (a re-laid line must not run under one)
         self.layout = layout or Layout()
         self._enter = self.layout.enter
         self._metrics_cache: dict[tuple[int, int], FontMetrics] = {}
@@ -121,6 +128,7 @@ class ContentRewriter:
         resources = _localize(page.obj.get("/Resources"))
         page.obj.Resources = resources
         out, _ = self._process(instructions, resources, base, top_level=True)
+        self._rewrite_patterns(resources, base)
         _prune_xobjects(resources, out)
         return b"q\n" + pikepdf.unparse_content_stream(out) + b"\nQ\n"
 
@@ -134,10 +142,56 @@ class ContentRewriter:
         return m
 
     def _under_box(self, x: float, y: float) -> bool:
+        if self.period is not None:
+            px, py = self.period
+            return any(_periodic(x, x, b[0], b[2], px) and _periodic(y, y, b[1], b[3], py) for b in self.boxes)
         return any(contains_point(b, x, y) for b in self.boxes)
 
     def _hits_box(self, box: Box) -> bool:
+        if self.period is not None:
+            px, py = self.period
+            return any(_periodic(box[0], box[2], b[0], b[2], px) and _periodic(box[1], box[3], b[1], b[3], py)
+                       for b in self.boxes)
         return any(intersects(box, b) for b in self.boxes)
+
+    def _rewrite_patterns(self, resources, space: Matrix) -> bool:
+        """Remove the glyphs of tiling-pattern cells (in ``resources``) whose copies land under
+        a box; the pattern is replaced by a redacted copy in this (private) resource dict."""
+        patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
+        if self.measure or not isinstance(patterns, pikepdf.Dictionary):
+            return False
+        replaced: dict = {}
+        for name, pat in patterns.items():
+            if not (isinstance(pat, pikepdf.Stream) and int(_f(pat.get("/PatternType", 0))) == 1
+                    and draws_text(pat)):
+                continue
+            if self.period is not None:
+                raise UnsupportedContentError("text in a tiling pattern inside a tiling pattern")
+            pm = pat.get("/Matrix")
+            matrix = Matrix.of(_f(v) for v in pm) if isinstance(pm, pikepdf.Array) and len(pm) == 6 else Matrix()
+            to_pattern = (matrix @ space).inverse()
+            period = (abs(_f(pat.get("/XStep"))), abs(_f(pat.get("/YStep"))))
+            sub = ContentRewriter(self.pdf, [to_pattern.transform_box(b) for b in self.boxes], period=period)
+            sub._metrics_cache = self._metrics_cache
+            pres = pat.get("/Resources")
+            pres = _localize(pres if isinstance(pres, pikepdf.Dictionary) else pikepdf.Dictionary())
+            new_instr, changed = sub._process(pikepdf.parse_content_stream(pat), pres, Matrix())
+            if not changed:
+                continue
+            if sub.stats.images:
+                raise UnsupportedContentError("an image inside a tiling pattern lies under a box")
+            self.stats.glyphs_removed += sub.stats.glyphs_removed
+            self.stats.patterns_rewritten += 1
+            for font, codes in sub.stats.fonts_touched.items():
+                self.stats.fonts_touched.setdefault(font, set()).update(codes)
+            _prune_xobjects(pres, new_instr)
+            copy = _clone_stream(self.pdf, pat, data=pikepdf.unparse_content_stream(new_instr))
+            copy.Resources = pres
+            replaced[name] = copy
+        if not replaced:
+            return False
+        resources.Pattern = pikepdf.Dictionary({k: replaced.get(k, v) for k, v in patterns.items()})
+        return True
 
     def _process(self, instructions, resources, base: Matrix, top_level: bool = False,
                  prefix: tuple = ()):
@@ -252,6 +306,9 @@ class ContentRewriter:
                 path_is_clip = True
                 continue
             if op in _PATH_PAINT:
+                if self.measure and op not in ("S", "s", "n") and path_points:
+                    xs, ys = [p[0] for p in path_points], [p[1] for p in path_points]
+                    self.fill_boxes.append((min(xs), min(ys), max(xs), max(ys)))
                 if (op != "n" and not path_is_clip and path_points
                         and any(_inside(path_points, b) for b in self.boxes)):
                     # A shape drawn wholly under a box (a signature stroke, an underline, an
@@ -435,6 +492,7 @@ class ContentRewriter:
         try:
             instructions = pikepdf.parse_content_stream(xobj)
             new_instr, changed = self._process(instructions, form_resources, form_ctm, prefix=path)
+            changed = self._rewrite_patterns(form_resources, form_ctm) or changed
         finally:
             self._form_stack.pop()
         if not changed or self.measure:
@@ -454,6 +512,22 @@ class ContentRewriter:
         while f"/{stem}_R{i}" in d:
             i += 1
         return f"/{stem}_R{i}"
+
+
+def _periodic(lo: float, hi: float, blo: float, bhi: float, step: float) -> bool:
+    """Does [lo, hi], shifted by some whole number of ``step``, meet [blo, bhi]?"""
+    if step <= 1e-9:
+        return lo <= bhi and blo <= hi
+    return math.ceil((blo - hi) / step - 1e-9) <= math.floor((bhi - lo) / step + 1e-9)
+
+
+def draws_text(stream: pikepdf.Stream) -> bool:
+    """Does this content stream show text (directly; forms it draws are not opened)?"""
+    try:
+        return any(str(i.operator) in ("Tj", "TJ", "'", '"') for i in pikepdf.parse_content_stream(stream)
+                   if not isinstance(i, pikepdf.ContentStreamInlineImage))
+    except pikepdf.PdfError:
+        raise UnsupportedContentError("a tiling pattern's content cannot be parsed") from None
 
 
 _PATH_BUILD = {"m", "l", "c", "v", "y", "h", "re"}

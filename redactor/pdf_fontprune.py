@@ -4,7 +4,7 @@ A font's /Widths (or /W) and /ToUnicode tables list the codes of the document's 
 the only use of a code was inside a removed run ("Q" of "Quentin"), its width and Unicode
 entry still tell that the letter was in the document and how wide it was (Bland et al.,
 PETS 2023). For each font that lost glyphs, the codes still drawn anywhere in the file are
-collected (pages, forms, annotation appearances); the width of every other code is set to 0
+collected (pages, forms, tiling-pattern cells, annotation appearances); the width of every other code is set to 0
 and its ToUnicode entry dropped. Embedded glyph programs are not subset (see docs/design.md).
 """
 
@@ -38,6 +38,11 @@ def used_codes(pdf: pikepdf.Pdf) -> dict[tuple[int, int], set[bytes]]:
             return
         fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
+        if isinstance(patterns, pikepdf.Dictionary):  # tiling-pattern cells draw glyphs too
+            for _, pat in patterns.items():
+                if isinstance(pat, pikepdf.Stream) and pat.get("/PatternType") == 1:
+                    scan(pat, pat.get("/Resources", pikepdf.Dictionary()), depth + 1)
         font = None
         stack: list = []  # the font is part of the graphics state: q/Q save and restore it
         egs = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None

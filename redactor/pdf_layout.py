@@ -21,7 +21,8 @@ their text exactly where it was.
 A segment is left as it was, with a note in the report, when the new layout cannot be used
 safely: a box taller than a line (a withheld portion), text that is not horizontal or
 vertical, invisible (OCR) text or an image under the box (the pixels would show the old
-width), or no room before the next column or the page edge.
+width), or no room before the next column, a filled shape or picture further along the line
+(an earlier redaction's box, a table cell), or the page edge.
 """
 
 from __future__ import annotations
@@ -141,8 +142,14 @@ class _Element:
 
 
 def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
-           image_boxes: list[Box], quantum_em: float = QUANTUM_EM) -> Layout:
+           image_boxes: list[Box], quantum_em: float = QUANTUM_EM,
+           fill_boxes: list[Box] | None = None) -> Layout:
+    """``image_boxes`` and ``fill_boxes``: where the page draws pictures and filled shapes;
+    re-laid text never runs into one (an earlier redaction's box would hide it)."""
     layout = Layout(boxes=list(boxes))
+    # Shapes wholly inside a box go with it (the removal engine drops them); others stay.
+    obstacles = list(image_boxes) + [f for f in (fill_boxes or [])
+                                     if not any(_within(f, b) for b in boxes)]
     members: dict[int, list[GlyphPlacement]] = {}
     for i, b in enumerate(boxes):
         inside = [g for g in glyphs if g.removed and contains_point(b, g.cx, g.cy)]
@@ -197,9 +204,22 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
             continue
         elements = [_Element(_t(axis, g.x, g.y), _t(axis, g.x, g.y) + g.advance, glyph=g, width=g.advance)
                     for g in on_line if not g.removed]
-        for i in line:
+        # Boxes that overlap along the line (two findings on the same words) become one box.
+        groups: list[list[int]] = []
+        spans: list[list[float]] = []
+        for i in sorted(line, key=lambda i: _extent(axis, boxes[i], along=True)):
             t0, t1 = _extent(axis, boxes[i], along=True)
-            elements.append(_Element(t0, t1, box=i, width=natural_width(members[i], axis, single[i][1])))
+            if spans and t0 < spans[-1][1]:
+                groups[-1].append(i)
+                spans[-1][1] = max(spans[-1][1], t1)
+            else:
+                groups.append([i])
+                spans.append([t0, t1])
+        group_of: dict[int, list[int]] = {}
+        for grp, (t0, t1) in zip(groups, spans):
+            removed = list({g.key: g for i in grp for g in members[i]}.values())
+            elements.append(_Element(t0, t1, box=grp[0], width=natural_width(removed, axis, em)))
+            group_of[grp[0]] = grp
         elements.sort(key=lambda e: (e.start, e.box is None))
         segments: list[list[_Element]] = []
         reach = -math.inf
@@ -213,6 +233,14 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
             if all(e.box is None for e in seg):
                 continue
             limit = (segments[n + 1][0].start - em) if n + 1 < len(segments) else page_end - 0.25 * em
+            band = (u_line - 0.3 * em, u_line + 0.8 * em)
+            for o in obstacles:
+                o_t0, o_t1 = _extent(axis, o, along=True)
+                o_u0, o_u1 = _extent(axis, o, along=False)
+                if o_u0 < band[1] and band[0] < o_u1 and o_t1 > seg[0].start + 0.1 * em:
+                    if o_t0 <= seg[0].start + 0.1 * em:
+                        continue  # a background or cell the whole segment sits on
+                    limit = min(limit, o_t0 - 0.1 * em)
             for up in (True, False):
                 placed = _place(seg, em, quantum_em, up)
                 if placed[-1] <= limit:
@@ -228,8 +256,9 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
                     d = start - e.start
                     layout.shifts[e.glyph.key] = (d * axis[0], d * axis[1])
                 else:
-                    u0, u1 = _extent(axis, boxes[e.box], along=False)
-                    layout.boxes[e.box] = _box_from(axis, start, end, u0, u1)
+                    for i in group_of[e.box]:
+                        u0, u1 = _extent(axis, boxes[i], along=False)
+                        layout.boxes[i] = _box_from(axis, start, end, u0, u1)
 
     # Character and word spacing that only moved or removed glyphs used would still tell how
     # a justified line was spread: set it to zero.
@@ -277,6 +306,11 @@ def _place(seg: list[_Element], em: float, quantum_em: float, up: bool):
         prev_shift = start - e.start
         prev = e
     return out, cursor
+
+
+def _within(inner: Box, outer: Box) -> bool:
+    return (outer[0] - 0.5 <= inner[0] and outer[1] - 0.5 <= inner[1]
+            and inner[2] <= outer[2] + 0.5 and inner[3] <= outer[3] + 0.5)
 
 
 def _where(box: Box) -> str:

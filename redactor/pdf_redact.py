@@ -11,7 +11,7 @@ import pikepdf
 from .errors import BadInputError, UnsupportedContentError
 from .geometry import Box, Matrix, intersects
 from .model import Plan, Redaction
-from .pdf_content import ContentRewriter
+from .pdf_content import ContentRewriter, draws_text
 from .pdf_layout import defend
 from .pdf_images import redact_image
 from .pdf_sanitize import sanitize, scrub_strings
@@ -86,12 +86,6 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             if not entries:
                 continue
             boxes = [b for b, _ in entries]
-            if _pattern_with_text(page):
-                # Pattern text is neither read by detection nor rewritten by removal, and a
-                # flattened page would show it as pixels: hold the document for a person.
-                raise UnsupportedContentError(
-                    f"page {number}: text drawn inside a tiling pattern can be neither checked nor "
-                    "removed; redact this document by hand")
             page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, defend_positions)
             notes.extend(page_notes)
             entries = [(b, label) for b, (_, label) in zip(new_boxes, entries)]
@@ -134,16 +128,8 @@ def _pattern_with_text(page: pikepdf.Page) -> bool:
     patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
     if not isinstance(patterns, pikepdf.Dictionary):
         return False
-    for _, pat in patterns.items():
-        if isinstance(pat, pikepdf.Stream) and int(pat.get("/PatternType", 0)) == 1:
-            try:
-                ops = {str(i.operator) for i in pikepdf.parse_content_stream(pat)
-                       if not isinstance(i, pikepdf.ContentStreamInlineImage)}
-            except pikepdf.PdfError:
-                return True
-            if ops & {"Tj", "TJ", "'", '"'}:
-                return True
-    return False
+    return any(isinstance(pat, pikepdf.Stream) and int(pat.get("/PatternType", 0)) == 1 and draws_text(pat)
+               for _, pat in patterns.items())
 
 
 def placeholder_text(exemptions: list[str]) -> str:
@@ -187,10 +173,16 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
     notes: list[str] = []
     try:
         layout = None
+        if defend_positions and _pattern_with_text(page):
+            # Glyphs of pattern cells repeat across the page; the new layout cannot place them.
+            notes.append(f"page {number}: boxes keep their exact widths: the page draws text "
+                         "in a tiling pattern")
+            defend_positions = False
         if defend_positions:
             measurer = ContentRewriter(pdf, boxes, measure=True)
             glyphs = measurer.measure_page(page, Matrix())
-            layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes)
+            layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes,
+                            fill_boxes=measurer.fill_boxes)
             notes.extend(f"page {number}: {n}" for n in layout.notes)
         rewriter = ContentRewriter(pdf, boxes, layout)
         new_content = rewriter.rewrite_page(page, Matrix())
@@ -205,6 +197,9 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
     page.obj.Contents = pdf.make_stream(new_content)
     if rewriter.stats.inline_images_removed:
         notes.append(f"page {number}: {rewriter.stats.inline_images_removed} inline image(s) under a box removed")
+    if rewriter.stats.patterns_rewritten:
+        notes.append(f"page {number}: text under boxes removed from {rewriter.stats.patterns_rewritten} "
+                     "tiling pattern(s)")
     if rewriter.stats.paths_removed:
         notes.append(f"page {number}: {rewriter.stats.paths_removed} vector shape(s) under boxes removed")
     if rewriter.stats.images:

@@ -169,3 +169,20 @@ def test_no_room_keeps_positions_and_says_so(tmp_path):
     assert any("keeps its exact width: no room" in n for n in notes), notes
     assert plan.redactions[0].release_boxes == plan.redactions[0].boxes
     assert [c for c in pdfium_chars(out) if c[0] in "Column"] == [c for c in pdfium_chars(src) if c[0] in "Column"]
+
+
+def test_text_never_runs_under_an_earlier_box(tmp_path):
+    """The input already has an opaque box right after the line's text (a redaction done
+    properly elsewhere): a standard-width box would push the text under it, so the line keeps
+    its positions (x-ray would call hidden text a bad redaction, and a reader would lose it)."""
+    first = "Witness Li said the car was red"
+    end = MARGIN + natural(first)
+    content = (f"BT /F1 {SIZE} Tf {MARGIN} 700 Td ({first}) Tj ET "
+               f"0 g {end + 2:.2f} 697 150 12 re f").encode()
+    src = _raw_pdf(tmp_path, content)
+    out = tmp_path / "out.pdf"
+    plan, notes, problems = redact_name(src, out, "Li")
+    assert problems == []
+    assert any("no room" in n for n in notes), notes
+    assert xray_bad_redactions(out) == {}
+    assert [c for c in pdfium_chars(out) if c[0] in "red"] == [c for c in pdfium_chars(src) if c[0] in "red"]
