@@ -5,7 +5,7 @@ the only use of a code was inside a removed run ("Q" of "Quentin"), its width an
 entry still tell that the letter was in the document and how wide it was (Bland et al.,
 PETS 2023). For each font that lost glyphs, the codes still drawn anywhere in the file are
 collected (pages, forms, tiling-pattern cells, annotation appearances); the width of every other code is set to 0
-and its ToUnicode entry dropped. Embedded glyph programs are not subset (see docs/design.md).
+and its ToUnicode entry dropped, and its embedded glyph program emptied (pdf_fontprograms.py).
 """
 
 from __future__ import annotations
@@ -102,15 +102,19 @@ def used_codes(pdf: pikepdf.Pdf) -> dict[tuple[int, int], set[bytes]]:
     return used
 
 
-def prune_fonts(pdf: pikepdf.Pdf, touched: dict[tuple[int, int], set[bytes]]) -> int:
+def prune_fonts(pdf: pikepdf.Pdf, touched: dict[tuple[int, int], set[bytes]]) -> tuple[int, int, list[str]]:
     """For each font that lost glyphs (font -> codes removed), zero the widths and drop the
     ToUnicode entries of the removed codes that nothing draws any more. Only removed codes are
     candidates, so a drawing the scan might miss can only ever keep a code, not lose one that
-    was never removed. Returns how many codes were forgotten."""
+    was never removed. The embedded glyph programs of those codes are emptied too
+    (pdf_fontprograms.py). Returns (codes forgotten, glyph programs emptied, notes)."""
+    from .pdf_fontprograms import blank_glyphs
+
     if not touched:
-        return 0
+        return 0, 0, []
     used = used_codes(pdf)
-    forgotten = 0
+    forgotten = blanked = 0
+    notes: list[str] = []
     for objgen, removed in touched.items():
         try:
             font = pdf.get_object(objgen)
@@ -127,7 +131,11 @@ def prune_fonts(pdf: pikepdf.Pdf, touched: dict[tuple[int, int], set[bytes]]) ->
         elif subtype == "/Type0":
             forgotten += _prune_cid_widths(font, forget)
         _prune_tounicode(pdf, font, forget)
-    return forgotten
+        n, note = blank_glyphs(pdf, font, forget, used.get(objgen, set()))
+        blanked += n
+        if note:
+            notes.append(note)
+    return forgotten, blanked, notes
 
 
 def _prune_simple_widths(font, forget: set[bytes]) -> int:

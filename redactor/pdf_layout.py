@@ -143,10 +143,13 @@ class _Element:
 
 def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
            image_boxes: list[Box], quantum_em: float = QUANTUM_EM,
-           fill_boxes: list[Box] | None = None) -> Layout:
+           fill_boxes: list[Box] | None = None, owners: list[int] | None = None) -> Layout:
     """``image_boxes`` and ``fill_boxes``: where the page draws pictures and filled shapes;
-    re-laid text never runs into one (an earlier redaction's box would hide it)."""
+    re-laid text never runs into one (an earlier redaction's box would hide it).
+    ``owners[i]``: which redaction box ``i`` belongs to (its boxes on one line become one)."""
     layout = Layout(boxes=list(boxes))
+    owners = owners if owners is not None else list(range(len(boxes)))
+    segments_done: list[tuple[list[tuple], list[int]]] = []  # (glyph keys, box indices) per segment
     # Shapes wholly inside a box go with it (the removal engine drops them); others stay.
     obstacles = list(image_boxes) + [f for f in (fill_boxes or [])
                                      if not any(_within(f, b) for b in boxes)]
@@ -204,12 +207,13 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
             continue
         elements = [_Element(_t(axis, g.x, g.y), _t(axis, g.x, g.y) + g.advance, glyph=g, width=g.advance)
                     for g in on_line if not g.removed]
-        # Boxes that overlap along the line (two findings on the same words) become one box.
+        # Boxes that overlap or touch along the line (two findings on the same words), or
+        # belong to one redaction (a box per letter of vertical text), become one box.
         groups: list[list[int]] = []
         spans: list[list[float]] = []
         for i in sorted(line, key=lambda i: _extent(axis, boxes[i], along=True)):
             t0, t1 = _extent(axis, boxes[i], along=True)
-            if spans and t0 < spans[-1][1]:
+            if spans and (t0 < spans[-1][1] + 0.15 * em or owners[i] in {owners[j] for j in groups[-1]}):
                 groups[-1].append(i)
                 spans[-1][1] = max(spans[-1][1], t1)
             else:
@@ -249,6 +253,8 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
                 layout.notes.append(_where(boxes[seg_box(seg)]) + "keeps its exact width: no room "
                                     "on the line to make it a standard width")
                 continue
+            segments_done.append(([e.glyph.key for e in seg if e.glyph is not None],
+                                  [i for e in seg if e.box is not None for i in group_of[e.box]]))
             for e, (start, end) in zip(seg, placed[0]):
                 if e.glyph is not None:
                     # Every glyph of the segment is placed, even one that stays (the anchor):
@@ -260,6 +266,8 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
                         u0, u1 = _extent(axis, boxes[i], along=False)
                         layout.boxes[i] = _box_from(axis, start, end, u0, u1)
 
+    _undo_collisions(layout, glyphs, boxes, segments_done)
+
     # Character and word spacing that only moved or removed glyphs used would still tell how
     # a justified line was spread: set it to zero.
     needed: set[tuple] = set()
@@ -270,6 +278,34 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
             needed.update(g.spacing_ops)
     layout.zero_spacing = used - needed
     return layout
+
+
+def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[Box],
+                     segments: list[tuple[list[tuple], list[int]]]) -> None:
+    """A new box must not cover any kept glyph, whatever its line or direction (a table with
+    text in two directions, a stamp across a line). A segment whose box would is put back as
+    it was; undoing one can expose another, so repeat until nothing collides."""
+    kept = [g for g in glyphs if not g.removed]
+    for _ in range(len(segments) + 1):
+        def at(g):
+            dx, dy = layout.shifts.get(g.key, (0.0, 0.0))
+            return g.cx + dx, g.cy + dy
+
+        bad = []
+        for keys, idx in segments:
+            if any(layout.boxes[i] != boxes[i] and any(contains_point(layout.boxes[i], *at(g)) for g in kept)
+                   for i in idx):
+                bad.append((keys, idx))
+        if not bad:
+            return
+        for keys, idx in bad:
+            for k in keys:
+                layout.shifts.pop(k, None)
+            for i in idx:
+                layout.boxes[i] = boxes[i]
+            layout.notes.append(_where(boxes[idx[0]]) + "keeps its exact width: a standard width "
+                                "would cover other text")
+            segments.remove((keys, idx))
 
 
 def seg_box(seg: list[_Element]) -> int:

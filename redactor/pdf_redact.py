@@ -86,7 +86,8 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             if not entries:
                 continue
             boxes = [b for b, _ in entries]
-            page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, defend_positions)
+            page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, defend_positions,
+                                                 [id(r) for r, _ in owners[number]])
             notes.extend(page_notes)
             entries = [(b, label) for b, (_, label) in zip(new_boxes, entries)]
             for b, (r, k) in zip(new_boxes, owners[number]):
@@ -94,9 +95,12 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             drawn[number] = _draw_boxes(pdf, page, entries, labels=not flatten)
         from .pdf_fontprune import prune_fonts
 
-        forgotten = prune_fonts(pdf, touched_fonts)
+        forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
         if forgotten:
             notes.append(f"{forgotten} glyph width(s) used only by removed text forgotten from font tables")
+        if blanked:
+            notes.append(f"{blanked} embedded glyph outline(s) used only by removed text emptied")
+        notes.extend(font_notes)
         notes.extend(sanitize(pdf))
         from .verify import withheld_values
 
@@ -168,7 +172,8 @@ def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str
 
 
 def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box],
-                 touched_fonts: dict, defend_positions: bool) -> tuple[list[str], list[Box]]:
+                 touched_fonts: dict, defend_positions: bool,
+                 owners: list[int] | None = None) -> tuple[list[str], list[Box]]:
     """Remove what is under ``boxes``; return notes and the boxes to draw."""
     notes: list[str] = []
     try:
@@ -182,7 +187,7 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
             measurer = ContentRewriter(pdf, boxes, measure=True)
             glyphs = measurer.measure_page(page, Matrix())
             layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes,
-                            fill_boxes=measurer.fill_boxes)
+                            fill_boxes=measurer.fill_boxes, owners=owners)
             notes.extend(f"page {number}: {n}" for n in layout.notes)
         rewriter = ContentRewriter(pdf, boxes, layout)
         new_content = rewriter.rewrite_page(page, Matrix())

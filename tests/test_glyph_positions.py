@@ -186,3 +186,20 @@ def test_text_never_runs_under_an_earlier_box(tmp_path):
     assert any("no room" in n for n in notes), notes
     assert xray_bad_redactions(out) == {}
     assert [c for c in pdfium_chars(out) if c[0] in "red"] == [c for c in pdfium_chars(src) if c[0] in "red"]
+
+
+def test_a_standard_width_never_covers_text_of_another_direction(tmp_path):
+    """A rotated stamp or table heading crosses the line just after the name: growing the
+    box to a standard width would cover it, so the box keeps its exact width."""
+    first = "Witness Li said so"
+    li_end = MARGIN + natural("Witness Li")
+    # A vertical 'Z' whose centre sits half an em after the name, on the line.
+    x = li_end + 0.5 * SIZE + 0.35 * SIZE
+    content = (f"BT /F1 {SIZE} Tf {MARGIN} 700 Td ({first}) Tj ET "
+               f"BT /F1 {SIZE} Tf 0 1 -1 0 {x:.2f} 700 Tm (Z) Tj ET").encode()
+    src = _raw_pdf(tmp_path, content)
+    out = tmp_path / "out.pdf"
+    plan, notes, problems = redact_name(src, out, "Li")
+    assert problems == []
+    assert any("would cover other text" in n for n in notes), notes
+    assert plan.redactions[0].release_boxes == plan.redactions[0].boxes

@@ -1,0 +1,273 @@
+"""Empty the embedded glyph programs that only removed text drew.
+
+A subset font embedded in a PDF holds only the glyphs the document uses. After removal, the
+outline of a glyph that only the removed name used (the "Q" of "Quentin") still tells that
+the letter was there, even once its width and Unicode entries are gone (pdf_fontprune.py):
+render the glyph and you can read it. This module replaces each such glyph's program by an
+empty one, in place (glyph ids and every other glyph stay as they were, so nothing else in
+the file moves):
+
+- TrueType outlines (``/FontFile2``, and ``/FontFile3`` OpenType with ``glyf``): the glyph
+  becomes an empty glyph;
+- CFF charstrings (``/FontFile3`` ``/Type1C``, ``/CIDFontType0C`` and OpenType ``CFF ``):
+  the charstring becomes ``endchar``;
+- Type3 glyph procedures: the ``/CharProcs`` entry becomes an empty procedure.
+
+Which glyph a code draws follows PDF 2.0 section 9.6.5 / 9.7.4: for simple fonts through
+the (3,0), (1,0) and (3,1) cmaps and the encoding's glyph names, for CID fonts through the
+CMap and ``/CIDToGIDMap``. Every mapping a code may take is considered, and a glyph is
+emptied only if no code still drawn maps to it by any of them, so a kept letter never loses
+its shape. Type1 programs (``/FontFile``) are left as they are (noted in the report).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+
+from .pdf_fonts import FontMetrics
+
+
+def blank_glyphs(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, forget: set[bytes],
+                 kept: set[bytes]) -> tuple[int, str | None]:
+    """Empty the programs of glyphs only ``forget`` codes draw. Returns (glyphs emptied,
+    a note when the font's programs could not be handled)."""
+    subtype = str(font.get("/Subtype", ""))
+    if subtype == "/Type3":
+        return _blank_type3(pdf, font, forget, kept), None
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        cidfont = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else None
+        if not isinstance(cidfont, pikepdf.Dictionary):
+            return 0, None
+        descriptor = cidfont.get("/FontDescriptor")
+        to_glyphs = _cid_mapper(font, cidfont)
+    else:
+        descriptor = font.get("/FontDescriptor")
+        to_glyphs = None
+    if not isinstance(descriptor, pikepdf.Dictionary):
+        return 0, None  # not embedded: the reader's own font draws it, nothing to empty
+    for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+        stream = descriptor.get(key)
+        if isinstance(stream, pikepdf.Stream):
+            break
+    else:
+        return 0, None
+    if key == "/FontFile":
+        return 0, f"font {_name(font)}: Type1 glyph programs are not emptied"
+    try:
+        data = stream.read_bytes()
+        if key == "/FontFile3" and str(stream.get("/Subtype", "")) in ("/Type1C", "/CIDFontType0C"):
+            n, new = _blank_bare_cff(data, font, forget, kept, to_glyphs)
+        else:
+            n, new = _blank_sfnt(data, font, forget, kept, to_glyphs)
+    except Exception as exc:  # fontTools raises many types on damaged fonts
+        return 0, f"font {_name(font)}: glyph programs not emptied ({type(exc).__name__})"
+    if n:
+        stream.write(new)
+        if key == "/FontFile2":
+            stream.Length1 = len(new)
+    return n, None
+
+
+def _name(font) -> str:
+    return str(font.get("/BaseFont", "?")).lstrip("/")
+
+
+# -- code -> glyph -------------------------------------------------------------------------
+
+def _simple_names(font, code: int) -> set[str]:
+    """Glyph names the font's encoding gives a code (base encoding and /Differences)."""
+    from pdfminer.latin_enc import ENCODING
+
+    enc = font.get("/Encoding")
+    base, diffs = None, None
+    if isinstance(enc, pikepdf.Name):
+        base = str(enc)[1:]
+    elif isinstance(enc, pikepdf.Dictionary):
+        if isinstance(enc.get("/BaseEncoding"), pikepdf.Name):
+            base = str(enc.BaseEncoding)[1:]
+        diffs = enc.get("/Differences")
+    names: set[str] = set()
+    if isinstance(diffs, pikepdf.Array):
+        c = 0
+        for item in diffs:
+            if isinstance(item, pikepdf.Name):
+                if c == code:
+                    names.add(str(item)[1:])
+                c += 1
+            else:
+                c = int(item)
+    column = {"StandardEncoding": 1, "MacRomanEncoding": 2, "WinAnsiEncoding": 3, "PDFDocEncoding": 4}
+    cols = [column[base]] if base in column else [1, 3]
+    for row in ENCODING:
+        for col in cols:
+            if row[col] == code:
+                names.add(row[0])
+    return names
+
+
+def _simple_glyphs(tt, font, code: int) -> set[str]:
+    """Glyph names a simple TrueType/OpenType font may draw for ``code`` (every mapping)."""
+    from pdfminer.encodingdb import name2unicode
+
+    out: set[str] = set()
+    cmap = tt["cmap"] if "cmap" in tt else None
+    names = _simple_names(font, code)
+    order = set(tt.getGlyphOrder())
+    out.update(n for n in names if n in order)
+    if cmap is not None:
+        for table in cmap.tables:
+            key = (table.platformID, table.platEncID)
+            m = table.cmap
+            if key == (3, 0):
+                for c in (code, 0xF000 + code, 0xF100 + code, 0xF200 + code):
+                    if c in m:
+                        out.add(m[c])
+            elif key == (1, 0) and code in m:
+                out.add(m[code])
+            elif table.platformID in (0, 3) and key != (3, 0):
+                for n in names:
+                    try:
+                        u = ord(name2unicode(n))
+                    except (KeyError, ValueError, TypeError):
+                        continue
+                    if u in m:
+                        out.add(m[u])
+    return out
+
+
+def _cid_mapper(font, cidfont):
+    """code -> CID (the font's CMap) -> GID (/CIDToGIDMap)."""
+    metrics = FontMetrics(font)
+    gid_map = cidfont.get("/CIDToGIDMap")
+    table = gid_map.read_bytes() if isinstance(gid_map, pikepdf.Stream) else None
+
+    def cids(code: bytes) -> tuple[int, int | None]:
+        if metrics._cmap is None:
+            cid = int.from_bytes(code, "big") if len(code) == 2 else None
+        else:
+            node = metrics._cmap
+            for b in code:
+                node = node.get(b) if isinstance(node, dict) else None
+            cid = node if isinstance(node, int) else None
+        if cid is None:
+            return -1, None
+        if table is None:
+            return cid, cid
+        gid = int.from_bytes(table[2 * cid:2 * cid + 2], "big") if 2 * cid + 2 <= len(table) else None
+        return cid, gid
+
+    return cids
+
+
+# -- TrueType / OpenType -------------------------------------------------------------------
+
+def _blank_sfnt(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, bytes]:
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(io.BytesIO(data), lazy=False)
+    order = tt.getGlyphOrder()
+    cff_cid = "CFF " in tt and hasattr(tt["CFF "].cff.topDictIndex[0], "ROS")
+
+    def glyphs(code: bytes) -> set[str]:
+        if to_glyphs is not None:
+            cid, gid = to_glyphs(code)
+            if cff_cid:
+                return {f"cid{cid:05d}"} if cid >= 0 else set()
+            return {order[gid]} if gid is not None and 0 <= gid < len(order) else set()
+        return _simple_glyphs(tt, font, code[0]) if len(code) == 1 else set()
+
+    drop = set().union(*(glyphs(c) for c in forget)) - set().union(*(glyphs(c) for c in kept), {".notdef"})
+    if not drop:
+        return 0, data
+    n = 0
+    if "glyf" in tt:
+        from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+        glyf = tt["glyf"]
+        for name in drop:
+            if name in glyf.glyphs and glyf[name].numberOfContours != 0:
+                glyf[name] = Glyph()
+                n += 1
+    elif "CFF " in tt:
+        n = _blank_charstrings(tt["CFF "].cff, drop)
+    if not n:
+        return 0, data
+    out = io.BytesIO()
+    tt.save(out)
+    return n, out.getvalue()
+
+
+# -- bare CFF ------------------------------------------------------------------------------
+
+def _blank_bare_cff(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, bytes]:
+    from fontTools.cffLib import CFFFontSet
+
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(data), None)
+    top = cff.topDictIndex[0]
+    cid_keyed = hasattr(top, "ROS")
+    builtin = getattr(top, "Encoding", None)
+
+    def glyphs(code: bytes) -> set[str]:
+        if to_glyphs is not None:
+            cid, gid = to_glyphs(code)
+            if cid < 0:
+                return set()
+            if cid_keyed:
+                return {f"cid{cid:05d}"}
+            charset = top.charset
+            return {charset[gid]} if gid is not None and 0 <= gid < len(charset) else set()
+        if len(code) != 1:
+            return set()
+        names = _simple_names(font, code[0]) if "/Encoding" in font else set()
+        if isinstance(builtin, list) and code[0] < len(builtin) and builtin[code[0]] != ".notdef":
+            names.add(builtin[code[0]])
+        return names
+
+    drop = set().union(*(glyphs(c) for c in forget)) - set().union(*(glyphs(c) for c in kept), {".notdef"})
+    n = _blank_charstrings(cff, drop)
+    if not n:
+        return 0, data
+    out = io.BytesIO()
+    cff.compile(out, None)
+    return n, out.getvalue()
+
+
+def _blank_charstrings(cff, drop: set[str]) -> int:
+    top = cff.topDictIndex[0]
+    strings = top.CharStrings
+    n = 0
+    for name in drop:
+        if name in strings:
+            cs = strings[name]
+            cs.decompile()
+            if cs.program and cs.program != ["endchar"]:
+                cs.program = ["endchar"]
+                n += 1
+    return n
+
+
+# -- Type3 ---------------------------------------------------------------------------------
+
+def _blank_type3(pdf: pikepdf.Pdf, font, forget, kept) -> int:
+    procs = font.get("/CharProcs")
+    if not isinstance(procs, pikepdf.Dictionary):
+        return 0
+    drop: set[str] = set()
+    for c in forget:
+        if len(c) == 1:
+            drop |= _simple_names(font, c[0])
+    for c in kept:
+        if len(c) == 1:
+            drop -= _simple_names(font, c[0])
+    n = 0
+    for name in drop:
+        key = "/" + name
+        if key in procs:
+            # A new, empty procedure (the old stream may be shared with a kept glyph's name).
+            procs[key] = pdf.make_stream(b"0 0 d0\n")
+            n += 1
+    return n
