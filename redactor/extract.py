@@ -112,8 +112,8 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
                     page.text += "\n\n" + cell_text
                     page.char_boxes.extend([None] * (len(cell_text) + 2))
                 pages.append(page)
-    except BadInputError:
-        raise
+    except (BadInputError, MemoryError):
+        raise  # a memory error is the worker's limit at work: the batch reports it as such
     except PDFEncryptionError as exc:
         raise BadInputError(f"encrypted with an unsupported scheme: {exc}") from None
     except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError, IndexError,

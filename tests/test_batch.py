@@ -67,3 +67,42 @@ def test_parallel_run_matches_serial_run(tmp_path):
     assert len(pairs) == 10
     for a, b in pairs:  # release copies are reproducible, byte for byte
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def _bomb_pdf(path: Path, inflated: int) -> None:
+    """A one-page PDF whose content stream inflates to ``inflated`` bytes of spaces."""
+    import zlib
+
+    import pikepdf
+
+    comp = zlib.compressobj(9)
+    chunk = b" " * (1 << 24)
+    parts = [comp.compress(b"BT /F1 12 Tf 72 700 Td (Patricia Nguyen) Tj ET ")]
+    for _ in range(inflated // len(chunk)):
+        parts.append(comp.compress(chunk))
+    parts.append(comp.flush())
+    pdf = pikepdf.new()
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                              Contents=pdf.make_stream(b""))
+    pdf.pages.append(pikepdf.Page(page))
+    stream = pdf.pages[0].obj.Contents
+    stream.write(b"".join(parts), filter=pikepdf.Name.FlateDecode)
+    pdf.save(path)
+
+
+def test_decompression_bomb_is_bounded(tmp_path):
+    """A 3 MB file that inflates to 3 GB fails alone with a memory reason; the rest of the
+    batch is released."""
+    src = tmp_path / "in"
+    src.mkdir()
+    _bomb_pdf(src / "bomb.pdf", 3 << 30)
+    assert (src / "bomb.pdf").stat().st_size < 8 << 20
+    (src / "ok.txt").write_text("Patricia Nguyen called.\n")
+    # The cap is on address space: what this process already maps, plus 1.5 GB.
+    vm = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmSize:"))
+    settings = Settings(memory_limit=vm + (3 << 29), document_timeout=120)
+    results = {r.source.name: r for r in run_batch(_jobs(src, tmp_path / "out"), settings, load_policy())}
+    assert results["bomb.pdf"].status.value == "failed", results["bomb.pdf"]
+    assert results["bomb.pdf"].error.startswith("out of memory"), results["bomb.pdf"].error
+    assert results["ok.txt"].status.value == "redacted"
+    assert not (tmp_path / "out" / "bomb.pdf").exists()

@@ -303,3 +303,39 @@ def test_embedded_glyph_outlines_used_only_by_removed_text_are_emptied(tmp_path)
     band = slice(int(h - 2 * 615), int(h - 2 * 590))
     assert (render(src)[band] == render(out)[band]).all()
     assert render(src)[band].min() < 128  # the band does hold the line
+
+
+def test_image_shared_by_two_pages_is_redacted_once_where_the_box_is(tmp_path):
+    """One image XObject drawn on two pages (a letterhead, a scanned form): page 1 gets a
+    redacted copy, page 2 keeps the original pixels, and the original is not reachable
+    from page 1."""
+    import numpy as np
+
+    w, h = 200, 50
+    pixels = np.random.default_rng(7).integers(0, 255, (h, w), dtype=np.uint8)
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding))
+    image = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(pixels.tobytes()), Type=pikepdf.Name.XObject,
+                                             Subtype=pikepdf.Name.Image, Width=w, Height=h,
+                                             ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
+                                             Filter=pikepdf.Name.FlateDecode))
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font), XObject=pikepdf.Dictionary(Im1=image))
+    for text in (b"Witness Dana Whitlock signed", b"Witness statement continued"):
+        content = b"q 400 0 0 100 72 600 cm /Im1 Do Q BT /F1 20 Tf 80 640 Td (" + text + b") Tj ET"
+        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                                                         Resources=resources, Contents=pdf.make_stream(content))))
+    src = tmp_path / "shared.pdf"
+    pdf.save(src)
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Dana Whitlock"])
+    assert problems == []
+    with pikepdf.open(out) as result:
+        imgs = [list(p.Resources.XObject.values()) for p in result.pages]
+        assert len(imgs[0]) == 1 and len(imgs[1]) == 1
+        one = np.frombuffer(imgs[0][0].read_bytes(), dtype=np.uint8).reshape(h, w)
+        two = np.frombuffer(imgs[1][0].read_bytes(), dtype=np.uint8).reshape(h, w)
+        assert imgs[0][0].objgen != imgs[1][0].objgen
+    assert (two == pixels).all()  # page 2: untouched
+    changed = one != pixels
+    assert changed.any() and changed.mean() < 0.5  # page 1: only the part under the box
