@@ -7,8 +7,8 @@ render the glyph and you can read it. This module replaces each such glyph's pro
 empty one, in place (glyph ids and every other glyph stay as they were, so nothing else in
 the file moves):
 
-- TrueType outlines (``/FontFile2``, and ``/FontFile3`` OpenType with ``glyf``): the glyph
-  becomes an empty glyph;
+- TrueType outlines (``/FontFile2``, and ``/FontFile3`` OpenType with ``glyf``): the glyph's
+  record is zeroed in place (zero contours), byte for byte, nothing else rewritten;
 - CFF charstrings (``/FontFile3`` ``/Type1C``, ``/CIDFontType0C`` and OpenType ``CFF ``):
   the charstring becomes ``endchar``;
 - Type3 glyph procedures: the ``/CharProcs`` entry becomes an empty procedure.
@@ -167,7 +167,7 @@ def _cid_mapper(font, cidfont):
 def _blank_sfnt(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, bytes]:
     from fontTools.ttLib import TTFont
 
-    tt = TTFont(io.BytesIO(data), lazy=False)
+    tt = TTFont(io.BytesIO(data), lazy=True)
     order = tt.getGlyphOrder()
     cff_cid = "CFF " in tt and hasattr(tt["CFF "].cff.topDictIndex[0], "ROS")
 
@@ -184,13 +184,10 @@ def _blank_sfnt(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, bytes]
         return 0, data
     n = 0
     if "glyf" in tt:
-        from fontTools.ttLib.tables._g_l_y_f import Glyph
-
-        glyf = tt["glyf"]
-        for name in drop:
-            if name in glyf.glyphs and glyf[name].numberOfContours != 0:
-                glyf[name] = Glyph()
-                n += 1
+        # In place, byte for byte: the glyph's record is zeroed (zero contours, no
+        # instructions), so nothing else in the font changes and damaged tables elsewhere
+        # (common in subset fonts) do not matter.
+        return _zero_glyphs(data, sorted(tt.getGlyphID(name) for name in drop))
     elif "CFF " in tt:
         n = _blank_charstrings(tt["CFF "].cff, drop)
     if not n:
@@ -200,13 +197,42 @@ def _blank_sfnt(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, bytes]
     return n, out.getvalue()
 
 
+def _zero_glyphs(data: bytes, gids: list[int]) -> tuple[int, bytes]:
+    """Zero the ``glyf`` records of ``gids`` in an sfnt (TrueType) font program."""
+    import struct
+
+    num_tables = struct.unpack(">H", data[4:6])[0]
+    tables = {}
+    for i in range(num_tables):
+        tag, _, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
+        tables[tag] = (offset, length)
+    head, loca, glyf = tables[b"head"], tables[b"loca"], tables[b"glyf"]
+    long_offsets = struct.unpack(">h", data[head[0] + 50:head[0] + 52])[0] == 1
+    size = 4 if long_offsets else 2
+    out = bytearray(data)
+    n = 0
+    for gid in gids:
+        at = loca[0] + gid * size
+        if at + 2 * size > loca[0] + loca[1]:
+            continue
+        start, end = struct.unpack(">II" if long_offsets else ">HH", data[at:at + 2 * size])
+        if not long_offsets:
+            start, end = start * 2, end * 2
+        if end - start >= 10 and glyf[0] + end <= len(data) and any(data[glyf[0] + start:glyf[0] + end]):
+            out[glyf[0] + start:glyf[0] + end] = bytes(end - start)
+            n += 1
+    return n, bytes(out)
+
+
 # -- bare CFF ------------------------------------------------------------------------------
 
 def _blank_bare_cff(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, bytes]:
     from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
 
+    host = TTFont()  # cffLib wants an OpenType font around the CFF; an empty one will do
     cff = CFFFontSet()
-    cff.decompile(io.BytesIO(data), None)
+    cff.decompile(io.BytesIO(data), host, isCFF2=False)
     top = cff.topDictIndex[0]
     cid_keyed = hasattr(top, "ROS")
     builtin = getattr(top, "Encoding", None)
@@ -232,7 +258,7 @@ def _blank_bare_cff(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, by
     if not n:
         return 0, data
     out = io.BytesIO()
-    cff.compile(out, None)
+    cff.compile(out, host, isCFF2=False)
     return n, out.getvalue()
 
 

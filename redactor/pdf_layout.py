@@ -280,24 +280,57 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
     return layout
 
 
+def _glyph_box(g: GlyphPlacement, shift: tuple[float, float]) -> Box | None:
+    """The glyph's full box (advance by descent..ascent), where it is drawn after ``shift``."""
+    axis = _axis(g)
+    if axis is None:
+        return None
+    x, y = g.x + shift[0], g.y + shift[1]
+    t, u = _t(axis, x, y), _u(axis, x, y)
+    return _box_from(axis, t, t + g.advance, u - 0.2 * g.em, u + 0.75 * g.em)
+
+
+def _overlap(a: Box, b: Box, tol: float = 0.1) -> bool:
+    return a[0] + tol < b[2] and b[0] + tol < a[2] and a[1] + tol < b[3] and b[1] + tol < a[3]
+
+
 def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[Box],
                      segments: list[tuple[list[tuple], list[int]]]) -> None:
-    """A new box must not cover any kept glyph, whatever its line or direction (a table with
-    text in two directions, a stamp across a line). A segment whose box would is put back as
-    it was; undoing one can expose another, so repeat until nothing collides."""
+    """No drawn box may cover any part of a kept glyph it did not cover before, whatever the
+    glyph's line or direction (a second column on another baseline, a rotated heading, a
+    stamp): neither a box that grew or moved, nor a glyph that moved into any box. A segment
+    that would is put back as it was; undoing one can expose another, so repeat until
+    nothing collides."""
     kept = [g for g in glyphs if not g.removed]
+    original = {g.key: _glyph_box(g, (0.0, 0.0)) or (g.cx, g.cy, g.cx, g.cy) for g in kept}
     for _ in range(len(segments) + 1):
-        def at(g):
-            dx, dy = layout.shifts.get(g.key, (0.0, 0.0))
-            return g.cx + dx, g.cy + dy
+        where = {}
+        for g in kept:
+            shift = layout.shifts.get(g.key)
+            where[g.key] = original[g.key] if not shift or shift == (0.0, 0.0) else (
+                _glyph_box(g, shift) or original[g.key])
+        moved_glyphs = [k for k in where if where[k] is not original[k]]
+        drawn = layout.boxes
 
-        bad = []
-        for keys, idx in segments:
-            if any(layout.boxes[i] != boxes[i] and any(contains_point(layout.boxes[i], *at(g)) for g in kept)
-                   for i in idx):
-                bad.append((keys, idx))
-        if not bad:
+        def collides(keys, idx) -> bool:
+            for i in idx:
+                if drawn[i] != boxes[i]:
+                    for g in kept:
+                        if _overlap(drawn[i], where[g.key]) and not _overlap(boxes[i], original[g.key]):
+                            return True
+            for k in keys:
+                if where[k] is original[k]:
+                    continue
+                for b in drawn:
+                    if _overlap(b, where[k]):
+                        return True
+            return False
+
+        bad = [(keys, idx) for keys, idx in segments if collides(keys, idx)]
+        if not bad and not any(any(_overlap(b, where[k]) for b in drawn) for k in moved_glyphs):
             return
+        if not bad:  # a glyph of no recorded segment collides: put everything back
+            bad = list(segments)
         for keys, idx in bad:
             for k in keys:
                 layout.shifts.pop(k, None)
