@@ -123,3 +123,26 @@ def rotation_matrix(rotate: int, mediabox: Box) -> Matrix:
     if rotate == 270:
         return Matrix(0, 1, -1, 0, y1, -x0)
     return Matrix(1, 0, 0, 1, -x0, -y0)
+
+
+class BoxIndex:
+    """Boxes bucketed by horizontal bands of ``cell`` points, for "which boxes may touch
+    this one" queries on pages with thousands of glyphs and hundreds of boxes."""
+
+    def __init__(self, items: Iterable[tuple[Box, object]], cell: float = 24.0):
+        self.cell = cell
+        self.bands: dict[int, list[tuple[Box, object]]] = {}
+        for box, item in items:
+            for band in range(int(box[1] // cell), int(box[3] // cell) + 1):
+                self.bands.setdefault(band, []).append((box, item))
+
+    def near(self, box: Box) -> list[tuple[Box, object]]:
+        """Entries whose band range meets ``box``'s (a superset of those intersecting it)."""
+        lo, hi = int(box[1] // self.cell), int(box[3] // self.cell)
+        if lo == hi:
+            return self.bands.get(lo, [])
+        seen: dict[int, tuple[Box, object]] = {}
+        for band in range(lo, hi + 1):
+            for entry in self.bands.get(band, []):
+                seen[id(entry)] = entry
+        return list(seen.values())

@@ -26,7 +26,7 @@ import math
 import pikepdf
 
 from .errors import UnsupportedContentError
-from .geometry import Box, Matrix, contains_point, intersects
+from .geometry import Box, BoxIndex, Matrix, contains_point, intersects
 from .pdf_fonts import FontMetrics
 from .pdf_layout import GlyphPlacement, Layout
 
@@ -102,6 +102,7 @@ class ContentRewriter:
         # A tiling pattern's cell: boxes are in pattern space and the cell repeats every
         # (XStep, YStep), so a glyph goes if any of its copies lands in a box.
         self.period = period
+        self._index = BoxIndex((b, None) for b in boxes)
         self.stats = RewriteStats()
         self.measure = measure  # record glyphs only; change nothing
         self.placements: list[GlyphPlacement] = []
@@ -145,7 +146,7 @@ class ContentRewriter:
         if self.period is not None:
             px, py = self.period
             return any(_periodic(x, x, b[0], b[2], px) and _periodic(y, y, b[1], b[3], py) for b in self.boxes)
-        return any(contains_point(b, x, y) for b in self.boxes)
+        return any(contains_point(b, x, y) for b, _ in self._index.near((x, y, x, y)))
 
     def _hits_box(self, box: Box) -> bool:
         if self.period is not None:
@@ -223,7 +224,6 @@ class ContentRewriter:
                 # Vertical writing is rare in records; refuse rather than guess positions.
                 raise UnsupportedContentError("vertical-writing text on a page with redactions")
             size, th = gs.size, gs.th
-            trm_base = Matrix(size * th, 0, 0, size, 0, gs.ts)
             unit = size * th  # text space units per 1000 of a TJ displacement, times 1000
             start_tm = tm
             sm = tm @ gs.ctm
@@ -240,7 +240,7 @@ class ContentRewriter:
                     continue
                 for g in metrics.glyphs(bytes(item)):
                     k += 1
-                    m = trm_base @ Matrix(1, 0, 0, 1, pos, 0) @ start_tm @ gs.ctm
+                    m = Matrix(size * th, 0, 0, size, pos, gs.ts) @ sm  # trm_base, moved by pos
                     cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
                     tx = (g.width * size + gs.tco + (gs.two if g.is_space else 0.0)) * th
                     removed = self._under_box(cx, cy)

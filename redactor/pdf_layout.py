@@ -27,11 +27,12 @@ width), or no room before the next column, a filled shape or picture further alo
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from dataclasses import dataclass, field
 
-from .geometry import Box, contains_point, intersects
+from .geometry import Box, BoxIndex, contains_point, intersects
 
 QUANTUM_EM = 2.0  # box widths are multiples of this many font sizes
 WORD_GAP_EM = 0.25  # a gap between words that was drawn without a space glyph
@@ -154,8 +155,9 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
     obstacles = list(image_boxes) + [f for f in (fill_boxes or [])
                                      if not any(_within(f, b) for b in boxes)]
     members: dict[int, list[GlyphPlacement]] = {}
+    removed_at = BoxIndex(((g.cx, g.cy, g.cx, g.cy), g) for g in glyphs if g.removed)
     for i, b in enumerate(boxes):
-        inside = [g for g in glyphs if g.removed and contains_point(b, g.cx, g.cy)]
+        inside = [g for _, g in removed_at.near(b) if contains_point(b, g.cx, g.cy)]
         if inside:
             members[i] = inside
     single: dict[int, tuple] = {}  # box -> (axis, em, u of the baseline)
@@ -192,12 +194,23 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
         else:
             lines.append([i])
 
+    by_axis: dict[tuple, list[tuple[float, GlyphPlacement]]] = {}
+    for g in glyphs:
+        a = _axis(g)
+        if a is not None:
+            by_axis.setdefault(a, []).append((_u(a, g.x, g.y), g))
+    for a in by_axis:
+        by_axis[a].sort(key=lambda p: p[0])
     for line in lines:
         axis, _, u_line = single[line[0]]
         em = statistics.median(single[i][1] for i in line)
         if any(intersects(boxes[i], blk) for i in line for blk in blocks):
             continue  # inside a withheld portion: the portion's box hides the line anyway
-        on_line = [g for g in glyphs if _axis(g) == axis and abs(_u(axis, g.x, g.y) - u_line) < 0.5 * em]
+        column = by_axis.get(axis, [])
+        lo = bisect.bisect_left(column, u_line - 0.5 * em, key=lambda p: p[0])
+        hi = bisect.bisect_right(column, u_line + 0.5 * em, key=lambda p: p[0])
+        on_line = sorted((g for u, g in column[lo:hi] if abs(u - u_line) < 0.5 * em),
+                         key=lambda g: g.key)
         line_boxes = set(line)
         stray = [g for g in on_line if g.removed and not any(
             contains_point(boxes[i], g.cx, g.cy) for i in line_boxes)]
@@ -311,23 +324,25 @@ def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[B
                 _glyph_box(g, shift) or original[g.key])
         moved_glyphs = [k for k in where if where[k] is not original[k]]
         drawn = layout.boxes
+        glyph_index = BoxIndex((where[g.key], g.key) for g in kept)
+        box_index = BoxIndex((b, None) for b in drawn)
 
         def collides(keys, idx) -> bool:
             for i in idx:
                 if drawn[i] != boxes[i]:
-                    for g in kept:
-                        if _overlap(drawn[i], where[g.key]) and not _overlap(boxes[i], original[g.key]):
+                    for gbox, k in glyph_index.near(drawn[i]):
+                        if _overlap(drawn[i], gbox) and not _overlap(boxes[i], original[k]):
                             return True
             for k in keys:
                 if where[k] is original[k]:
                     continue
-                for b in drawn:
-                    if _overlap(b, where[k]):
-                        return True
+                if any(_overlap(b, where[k]) for b, _ in box_index.near(where[k])):
+                    return True
             return False
 
         bad = [(keys, idx) for keys, idx in segments if collides(keys, idx)]
-        if not bad and not any(any(_overlap(b, where[k]) for b in drawn) for k in moved_glyphs):
+        if not bad and not any(any(_overlap(b, where[k]) for b, _ in box_index.near(where[k]))
+                               for k in moved_glyphs):
             return
         if not bad:  # a glyph of no recorded segment collides: put everything back
             bad = list(segments)
