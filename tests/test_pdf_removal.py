@@ -339,3 +339,21 @@ def test_image_shared_by_two_pages_is_redacted_once_where_the_box_is(tmp_path):
     assert (two == pixels).all()  # page 2: untouched
     changed = one != pixels
     assert changed.any() and changed.mean() < 0.5  # page 1: only the part under the box
+
+
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_cropped_page(tmp_path, rotate):
+    """A /CropBox smaller than the /MediaBox (and rotated): boxes land on the glyphs, and a
+    standard-width box never runs past the visible edge of the page."""
+    content = b"BT /F1 12 Tf 120 500 Td (Witness Robert Kowalski saw it) Tj ET"
+    src = _raw_pdf(tmp_path, content, rotate=rotate)
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.CropBox = [100, 400, 330, 600]  # "it" ends near the right edge
+        pdf.save(src)
+    out = tmp_path / "out.pdf"
+    plan, problems = redact_values(src, out, ["Robert Kowalski"])
+    assert problems == []
+    assert_removed(out, ["Robert Kowalski"], ["Witness", "saw it"], tmp_path)
+    assert xray_bad_redactions(out) == {}
+    (box,) = plan.redactions[0].release_boxes
+    assert 100 <= box[0] and box[2] <= 330 and 400 <= box[1] and box[3] <= 600
