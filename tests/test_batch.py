@@ -106,3 +106,28 @@ def test_decompression_bomb_is_bounded(tmp_path):
     assert results["bomb.pdf"].error.startswith("out of memory"), results["bomb.pdf"].error
     assert results["ok.txt"].status.value == "redacted"
     assert not (tmp_path / "out" / "bomb.pdf").exists()
+
+
+def test_huge_page_count_is_bounded_by_the_time_limit(tmp_path):
+    """10,000 pages: the document fails with a clear reason when its time is up; the batch
+    goes on."""
+    import pikepdf
+
+    src = tmp_path / "in"
+    src.mkdir()
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    content = pdf.make_stream(b"BT /F1 12 Tf 72 700 Td (Patricia Nguyen, page of a very long file) Tj ET")
+    for _ in range(10_000):
+        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                                                         Resources=resources, Contents=content)))
+    pdf.save(src / "huge.pdf")
+    (src / "ok.txt").write_text("Patricia Nguyen called.\n")
+    started = time.monotonic()
+    results = {r.source.name: r for r in run_batch(_jobs(src, tmp_path / "out"), Settings(document_timeout=4),
+                                                   load_policy())}
+    assert time.monotonic() - started < 60
+    assert results["huge.pdf"].status.value == "failed" and "timed out" in results["huge.pdf"].error
+    assert results["ok.txt"].status.value == "redacted"
