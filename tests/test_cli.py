@@ -164,3 +164,20 @@ def test_golden_report_for_incident_report(tmp_path):
     if os.environ.get("REDACTOR_UPDATE_GOLDEN"):
         golden.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     assert report == json.loads(golden.read_text())
+
+
+def test_keep_positions_option_and_job_key(tmp_path):
+    """By default boxes on PDF lines get standard widths (release_bbox differs from bbox);
+    --keep-positions, or keep_positions in a job file, keeps every box exactly on its text."""
+    src = RECORDS / "hr" / "memo-personnel-action.pdf"
+    runner.invoke(app, ["run", str(src), "--out", str(tmp_path / "a")])
+    default = json.loads((tmp_path / "a" / "report.json").read_text())["documents"][0]["redactions"]
+    assert any(r["release_bbox"] != r["bbox"] for r in default)
+    job = tmp_path / "job.yaml"
+    job.write_text(yaml.safe_dump({"inputs": [str(src)], "out": str(tmp_path / "b"), "keep_positions": True}))
+    for args in (["run", str(src), "--out", str(tmp_path / "c"), "--keep-positions"], ["run", "--job", str(job)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    for out in ("b", "c"):
+        kept = json.loads((tmp_path / out / "report.json").read_text())["documents"][0]["redactions"]
+        assert kept and all(r["release_bbox"] == r["bbox"] for r in kept)
