@@ -144,10 +144,13 @@ class _Element:
 
 def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
            image_boxes: list[Box], quantum_em: float = QUANTUM_EM,
-           fill_boxes: list[Box] | None = None, owners: list[int] | None = None) -> Layout:
+           fill_boxes: list[Box] | None = None, owners: list[int] | None = None,
+           min_widths: list[float] | None = None) -> Layout:
     """``image_boxes`` and ``fill_boxes``: where the page draws pictures and filled shapes;
     re-laid text never runs into one (an earlier redaction's box would hide it).
-    ``owners[i]``: which redaction box ``i`` belongs to (its boxes on one line become one)."""
+    ``owners[i]``: which redaction box ``i`` belongs to (its boxes on one line become one).
+    ``min_widths[i]``: the width box ``i`` needs for its label to be legible (public, so a
+    box may be widened to it before quantising without telling anything)."""
     layout = Layout(boxes=list(boxes))
     owners = owners if owners is not None else list(range(len(boxes)))
     segments_done: list[tuple[list[tuple], list[int]]] = []  # (glyph keys, box indices) per segment
@@ -235,7 +238,8 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
         group_of: dict[int, list[int]] = {}
         for grp, (t0, t1) in zip(groups, spans):
             removed = list({g.key: g for i in grp for g in members[i]}.values())
-            elements.append(_Element(t0, t1, box=grp[0], width=natural_width(removed, axis, em)))
+            need = max((min_widths[i] for i in grp), default=0.0) if min_widths else 0.0
+            elements.append(_Element(t0, t1, box=grp[0], width=max(natural_width(removed, axis, em), need)))
             group_of[grp[0]] = grp
         elements.sort(key=lambda e: (e.start, e.box is None))
         segments: list[list[_Element]] = []

@@ -18,6 +18,7 @@ from .pdf_sanitize import sanitize, scrub_strings
 
 LABEL_FONT = "/RedactorLabel"
 MIN_LABEL_SIZE = 3.0
+LEGIBLE_LABEL_SIZE = 5.0  # boxes laid out anew are made at least wide enough for this size
 MAX_LABEL_SIZE = 9.0
 # Helvetica advance widths (per 1000) for the characters exemption labels use.
 _HELV = {"(": 333, ")": 333, ";": 278, " ": 278, ".": 278, "/": 278, ",": 278, "-": 333,
@@ -87,7 +88,8 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
                 continue
             boxes = [b for b, _ in entries]
             page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, defend_positions,
-                                                 [id(r) for r, _ in owners[number]])
+                                                 [id(r) for r, _ in owners[number]],
+                                                 [label_width(label, LEGIBLE_LABEL_SIZE) + 2 for _, label in entries])
             notes.extend(page_notes)
             entries = [(b, label) for b, (_, label) in zip(new_boxes, entries)]
             for b, (r, k) in zip(new_boxes, owners[number]):
@@ -173,7 +175,8 @@ def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str
 
 def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box],
                  touched_fonts: dict, defend_positions: bool,
-                 owners: list[int] | None = None) -> tuple[list[str], list[Box]]:
+                 owners: list[int] | None = None,
+                 min_widths: list[float] | None = None) -> tuple[list[str], list[Box]]:
     """Remove what is under ``boxes``; return notes and the boxes to draw."""
     notes: list[str] = []
     try:
@@ -187,7 +190,7 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
             measurer = ContentRewriter(pdf, boxes, measure=True)
             glyphs = measurer.measure_page(page, Matrix())
             layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes,
-                            fill_boxes=measurer.fill_boxes, owners=owners)
+                            fill_boxes=measurer.fill_boxes, owners=owners, min_widths=min_widths)
             notes.extend(f"page {number}: {n}" for n in layout.notes)
         rewriter = ContentRewriter(pdf, boxes, layout)
         new_content = rewriter.rewrite_page(page, Matrix())

@@ -70,7 +70,7 @@ def kept_layout(path: Path) -> list[tuple[str, tuple]]:
     return pdfium_chars(path)
 
 
-def redact_name(src: Path, out: Path, name: str):
+def redact_name(src: Path, out: Path, name: str, exemptions: tuple[str, ...] = ("(b)(6)",), drawn_out=None):
     """Withhold the name however the extractor spaced it; return (plan, notes, problems)."""
     import re
 
@@ -85,9 +85,11 @@ def redact_name(src: Path, out: Path, name: str):
     for page in doc.pages:
         for m in re.finditer(r"\s+".join(map(re.escape, name.split())), page.text):
             decisions.append(Decision(Finding(page.number, m.start(), m.end(), m.group(), "PERSON", 1.0, "test"),
-                                      Action.REDACT, "test-rule", ["(b)(6)"], "test"))
+                                      Action.REDACT, "test-rule", list(exemptions), "test"))
     plan = build_plan(doc, decisions, "test")
     notes, drawn = write_pdf(plan, out)
+    if drawn_out is not None:
+        drawn_out.update(drawn)
     return plan, notes, verify_pdf_output(out, plan, drawn)
 
 
@@ -203,3 +205,17 @@ def test_a_standard_width_never_covers_text_of_another_direction(tmp_path):
     assert problems == []
     assert any("would cover other text" in n for n in notes), notes
     assert plan.redactions[0].release_boxes == plan.redactions[0].boxes
+
+
+def test_a_short_name_still_gets_a_legible_label(tmp_path):
+    """The label is public: a box may be widened to fit it (then quantised) without telling
+    anything, so even "Li" withheld under two exemptions shows both in its box."""
+    src = _raw_pdf(tmp_path, f"BT /F1 {SIZE} Tf {MARGIN} 700 Td (Witness Li said the car was red) Tj ET".encode())
+    drawn: dict = {}
+    plan, _, problems = redact_name(src, tmp_path / "out.pdf", "Li", ("(b)(6)", "(b)(7)(C)"), drawn)
+    assert problems == []
+    (box,) = plan.redactions[0].release_boxes
+    assert drawn[1] == [(box, "(b)(6); (b)(7)(C)")]
+    from redactor.pdf_redact import LEGIBLE_LABEL_SIZE, label_width
+    assert box[2] - box[0] >= label_width("(b)(6); (b)(7)(C)", LEGIBLE_LABEL_SIZE)
+    assert "b)(7)(C" in "".join(ch for ch, _ in pdfium_chars(tmp_path / "out.pdf"))
