@@ -157,37 +157,27 @@ def test_positions_depend_only_on_the_bucket(tmp_path, first, last):
     assert kept_layout(out_n) == kept_layout(out_r)
 
 
-def test_no_room_keeps_positions_and_says_so(tmp_path):
-    """A short name right before a second column: a standard-width box would run into the
-    column, so the line keeps its positions and the report says the box shows the width."""
-    first = "Witness Li said"
+@pytest.mark.parametrize("first, after, watched", [
+    # A second column starts 1.6 em after the line: a standard-width box would run into it.
+    ("Witness Li said", "BT /F1 {size} Tf {x16:.2f} 700 Td (Column two) Tj ET", "Column"),
+    # An opaque box already in the input (a redaction done properly elsewhere) right after
+    # the text: the text would run under it (x-ray calls hidden text a bad redaction).
+    ("Witness Li said the car was red", "0 g {x02:.2f} 697 150 12 re f", "red"),
+])
+def test_no_room_keeps_positions_and_says_so(tmp_path, first, after, watched):
+    """When a standard-width box does not fit, the line keeps its positions and the report
+    says the box shows the width."""
     end = MARGIN + natural(first)
     content = (f"BT /F1 {SIZE} Tf {MARGIN} 700 Td ({first}) Tj ET "
-               f"BT /F1 {SIZE} Tf {end + 1.6 * SIZE:.2f} 700 Td (Column two) Tj ET").encode()
+               + after.format(size=SIZE, x16=end + 1.6 * SIZE, x02=end + 2)).encode()
     src = _raw_pdf(tmp_path, content)
     out = tmp_path / "out.pdf"
     plan, notes, problems = redact_name(src, out, "Li")
     assert problems == []
     assert any("keeps its exact width: no room" in n for n in notes), notes
     assert plan.redactions[0].release_boxes == plan.redactions[0].boxes
-    assert [c for c in pdfium_chars(out) if c[0] in "Column"] == [c for c in pdfium_chars(src) if c[0] in "Column"]
-
-
-def test_text_never_runs_under_an_earlier_box(tmp_path):
-    """The input already has an opaque box right after the line's text (a redaction done
-    properly elsewhere): a standard-width box would push the text under it, so the line keeps
-    its positions (x-ray would call hidden text a bad redaction, and a reader would lose it)."""
-    first = "Witness Li said the car was red"
-    end = MARGIN + natural(first)
-    content = (f"BT /F1 {SIZE} Tf {MARGIN} 700 Td ({first}) Tj ET "
-               f"0 g {end + 2:.2f} 697 150 12 re f").encode()
-    src = _raw_pdf(tmp_path, content)
-    out = tmp_path / "out.pdf"
-    plan, notes, problems = redact_name(src, out, "Li")
-    assert problems == []
-    assert any("no room" in n for n in notes), notes
     assert xray_bad_redactions(out) == {}
-    assert [c for c in pdfium_chars(out) if c[0] in "red"] == [c for c in pdfium_chars(src) if c[0] in "red"]
+    assert [c for c in pdfium_chars(out) if c[0] in watched] == [c for c in pdfium_chars(src) if c[0] in watched]
 
 
 def test_a_standard_width_never_covers_text_of_another_direction(tmp_path):
