@@ -76,9 +76,10 @@ class Layout:
     def enter(self) -> set[tuple]:
         """Form paths the rewrite must enter even if no box touches the form."""
         out: set[tuple] = set()
-        for key in list(self.shifts) + list(self.zero_spacing):
-            for j in range(1, len(key) - 1):
-                out.add(key[:j])
+        for key in self.shifts:  # (form path..., instruction, glyph)
+            out.update(key[:j] for j in range(1, len(key) - 1))
+        for key in self.zero_spacing:  # (form path..., instruction)
+            out.update(key[:j] for j in range(1, len(key)))
         return out
 
 
