@@ -11,13 +11,16 @@ the file moves):
   record is zeroed in place (zero contours), byte for byte, nothing else rewritten;
 - CFF charstrings (``/FontFile3`` ``/Type1C``, ``/CIDFontType0C`` and OpenType ``CFF ``):
   the charstring becomes ``endchar``;
+- Type1 programs (``/FontFile``): in the decrypted eexec part, the charstring becomes
+  ``hsbw endchar`` padded to its old length, re-encrypted, so no offset or length changes;
 - Type3 glyph procedures: the ``/CharProcs`` entry becomes an empty procedure.
 
 Which glyph a code draws follows PDF 2.0 section 9.6.5 / 9.7.4: for simple fonts through
 the (3,0), (1,0) and (3,1) cmaps and the encoding's glyph names, for CID fonts through the
 CMap and ``/CIDToGIDMap``. Every mapping a code may take is considered, and a glyph is
 emptied only if no code still drawn maps to it by any of them, so a kept letter never loses
-its shape. Type1 programs (``/FontFile``) are left as they are (noted in the report).
+its shape. A program that cannot be read (hex eexec, a damaged font) is left as it is, with a
+note in the report.
 """
 
 from __future__ import annotations
@@ -54,9 +57,12 @@ def blank_glyphs(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, forget: set[bytes],
             break
     else:
         return 0, None
-    if key == "/FontFile":
-        return 0, f"font {_name(font)}: Type1 glyph programs are not emptied"
     try:
+        if key == "/FontFile":
+            n, new = _blank_type1(stream, font, forget, kept)
+            if n:
+                stream.write(new)
+            return n, None
         data = stream.read_bytes()
         if key == "/FontFile3" and str(stream.get("/Subtype", "")) in ("/Type1C", "/CIDFontType0C"):
             n, new = _blank_bare_cff(data, font, forget, kept, to_glyphs)
@@ -222,6 +228,72 @@ def _zero_glyphs(data: bytes, gids: list[int]) -> tuple[int, bytes]:
             out[glyf[0] + start:glyf[0] + end] = bytes(end - start)
             n += 1
     return n, bytes(out)
+
+
+# -- Type1 ---------------------------------------------------------------------------------
+
+def _blank_type1(stream, font, forget, kept) -> tuple[int, bytes]:
+    """Type1 (/FontFile): in the eexec-encrypted part, each dropped glyph's charstring is
+    replaced by ``sbx wx hsbw endchar`` padded to its old length, so every offset and length
+    in the file stays as it was."""
+    import re
+
+    from fontTools.misc.eexec import decrypt, encrypt
+    from fontTools.misc.psCharStrings import T1CharString
+
+    data = stream.read_bytes()
+    clear_len = int(stream.get("/Length1", 0))
+    enc_len = int(stream.get("/Length2", 0))
+    if not (0 < clear_len < len(data)) or enc_len <= 4:
+        raise ValueError("no eexec section")
+    clear, cipher = data[:clear_len], data[clear_len:clear_len + enc_len]
+    if all(c in b"0123456789abcdefABCDEF \r\n\t" for c in cipher[:16]):
+        raise ValueError("hex eexec section")
+    plain, _ = decrypt(cipher, 55665)
+    plain = bytearray(plain)
+    m = re.search(rb"/lenIV\s+(\d+)", plain)
+    len_iv = int(m.group(1)) if m else 4
+
+    builtin = {int(c): n.decode("latin-1") for c, n in re.findall(rb"dup\s+(\d+)\s*/(\S+)\s+put", clear)}
+
+    def names(code: bytes) -> set[str]:
+        if len(code) != 1:
+            return set()
+        out = _simple_names(font, code[0]) if "/Encoding" in font else set()
+        if code[0] in builtin:
+            out.add(builtin[code[0]])
+        return out
+
+    drop = set().union(*(names(c) for c in forget)) - set().union(*(names(c) for c in kept), {".notdef"})
+    start = plain.find(b"/CharStrings")
+    if not drop or start < 0:
+        return 0, data
+    entry = re.compile(rb"/([^\s/\[\]{}()<>%]+)\s+(\d+)\s+(?:RD|-\|)\s")
+    pos, n = start + len(b"/CharStrings"), 0
+    while True:
+        m = entry.search(plain, pos)
+        if m is None:
+            break
+        name, length = m.group(1).decode("latin-1"), int(m.group(2))
+        body_at = m.end()
+        if name in drop and length > len_iv:
+            body, _ = decrypt(bytes(plain[body_at:body_at + length]), 4330)
+            cs = T1CharString(bytecode=body[len_iv:])
+            cs.decompile()
+            prog = cs.program
+            if len(prog) >= 3 and prog[2] == "hsbw":
+                empty = T1CharString(program=[prog[0], prog[1], "hsbw", "endchar"])
+                empty.compile()
+                code = empty.bytecode
+                if len(code) <= length - len_iv:
+                    new_body = body[:len_iv] + code + bytes(length - len_iv - len(code))
+                    plain[body_at:body_at + length], _ = encrypt(new_body, 4330)
+                    n += 1
+        pos = body_at + length
+    if not n:
+        return 0, data
+    new_cipher, _ = encrypt(bytes(plain), 55665)
+    return n, clear + new_cipher + data[clear_len + enc_len:]
 
 
 # -- bare CFF ------------------------------------------------------------------------------

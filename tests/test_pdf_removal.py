@@ -357,3 +357,58 @@ def test_cropped_page(tmp_path, rotate):
     assert xray_bad_redactions(out) == {}
     (box,) = plan.redactions[0].release_boxes
     assert 100 <= box[0] and box[2] <= 330 and 400 <= box[1] and box[3] <= 600
+
+
+def test_type1_glyph_programs_used_only_by_removed_text_are_emptied(tmp_path):
+    """An embedded Type1 font (/FontFile): the charstrings of letters only the removed name
+    used become empty (advance kept), every other glyph is untouched and renders as before."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    import reportlab
+    from fontTools.t1Lib import T1Font
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    fonts = Path(reportlab.__file__).parent / "fonts"
+    face = pdfmetrics.EmbeddedType1Face(str(fonts / "_a______.afm"), str(fonts / "_a______.pfb"))
+    pdfmetrics.registerTypeFace(face)
+    pdfmetrics.registerFont(pdfmetrics.Font("T1Test", face.name, "WinAnsiEncoding"))
+    src = tmp_path / "in.pdf"
+    c = canvas.Canvas(str(src), invariant=1)
+    c.setFont("T1Test", 12)
+    c.drawString(72, 700, "Tip from Quentin Zweig about the barn.")
+    c.drawString(72, 600, "The barn report is final.")
+    c.showPage()
+    c.save()
+
+    def charstrings(path: Path) -> dict:
+        with pikepdf.open(path) as pdf:
+            font = [f for f in pdf.pages[0].Resources.Font.values() if "/FontDescriptor" in f][0]
+            (tmp_path / "font.bin").write_bytes(font.FontDescriptor.FontFile.read_bytes())
+        t1 = T1Font(str(tmp_path / "font.bin"), kind="OTHER")
+        t1.parse()
+        out = {}
+        for name in ("Q", "Z", "w", "g", "T", "b", "e"):
+            cs = t1.font["CharStrings"][name]
+            cs.decompile()
+            out[name] = [x for x in cs.program if x != "endchar"]
+        return out
+
+    def render(path: Path):
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            return np.asarray(doc[0].render(scale=2).to_pil().convert("L"))
+        finally:
+            doc.close()
+
+    out = tmp_path / "out.pdf"
+    _, problems = redact_values(src, out, ["Quentin Zweig"])
+    assert problems == []
+    before, after = charstrings(src), charstrings(out)
+    for name in "QZwg":  # only in the name: nothing but the advance is left
+        assert len(before[name]) > 3 and after[name] == before[name][:3] and after[name][2] == "hsbw"
+    for name in "Tbe":
+        assert after[name] == before[name]
+    h = render(src).shape[0]
+    band = slice(int(h - 2 * 615), int(h - 2 * 590))
+    assert (render(src)[band] == render(out)[band]).all() and render(src)[band].min() < 128
