@@ -234,9 +234,36 @@ def _not_a_person(f: Finding, document: Document) -> bool:
         return True
     if len(words) == 1 and words[0].strip(".,:") in _ROLE_WORDS:
         return True
+    # A word the same record also uses in lower case is a common word, not a name: "Copy and
+    # send" (sentence start), "ENROLL IMMEDIATELY" (a heading in capitals). Only for a single
+    # word found by NER, and for names read from capitals, whose every word is used so.
+    common = _lowercase_words(document)
+    bare = [w.strip(".,:;'’") for w in words]
+    if bare and all(len(w) > 1 and w in common for w in bare) and (
+            (f.recognizer == "SpacyRecognizer" and len(bare) == 1)
+            or f.recognizer == "CapsNameRecognizer"
+            or f.explanation.startswith("LAST, FIRST name in capitals")):
+        return True
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "
     return any(before.endswith(lead) for lead in _ORG_LEAD)
+
+
+_LOWER_WORD = re.compile(r"[a-z]{2,}")
+_EDGE_PUNCT = "\"'()[]{}.,;:!?‘’“”"
+_lowercase_cache: dict[int, tuple[Document, set[str]]] = {}
+
+
+def _lowercase_words(document: Document) -> set[str]:
+    """Words the document writes in lower case somewhere (cached per document)."""
+    hit = _lowercase_cache.get(id(document))
+    if hit is None or hit[0] is not document:
+        _lowercase_cache.clear()
+        # Whole running-text words only: "delgado" in marcus.delgado78@gmail.com says nothing.
+        words = {t for p in document.pages for t in (tok.strip(_EDGE_PUNCT) for tok in p.text.split())
+                 if _LOWER_WORD.fullmatch(t)}
+        hit = _lowercase_cache[id(document)] = (document, words)
+    return hit[1]
 
 
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z'.-]+(?:[ \t]+[A-Z][A-Z'.-]*){1,3}\b")

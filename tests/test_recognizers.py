@@ -65,3 +65,22 @@ def test_generated_ssns_in_context(area, group, serial, settings):
     if ssn in ("123-45-6789",):
         return
     assert ("US_SSN", ssn) in found(f"Employee SSN: {ssn} on file.", settings)
+
+
+@pytest.mark.parametrize("text, word, recognizer, dropped", [
+    # The record also uses the word in lower case: a common word, not a name.
+    ("Copy and send the form.\nI received a copy of the rules.", "Copy", "SpacyRecognizer", True),
+    ("ENROLL IMMEDIATELY\nMembers must enroll immediately.", "ENROLL IMMEDIATELY", "CapsNameRecognizer", True),
+    # Lower case only inside an e-mail address says nothing: still a name.
+    ("Mr. Delgado,\nwrite to marcus.delgado78@gmail.com", "Delgado", "SpacyRecognizer", False),
+    # A name of two words found by NER is never dropped this way.
+    ("Rose Hill called.\nThe rose on the hill.", "Rose Hill", "SpacyRecognizer", False),
+])
+def test_words_the_record_writes_in_lower_case_are_not_names(text, word, recognizer, dropped):
+    from redactor.detect import _not_a_person
+    from redactor.model import Finding
+
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    i = text.index(word)
+    f = Finding(1, i, i + len(word), word, "PERSON", 0.85, recognizer)
+    assert _not_a_person(f, doc) is dropped
