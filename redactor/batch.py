@@ -54,14 +54,16 @@ class PlanSummary:
 
 
 def plan_document(path: Path, fmt: str, settings: Settings, policy: Policy, relpath: str = "") -> Plan:
-    from .detect import detect
+    from .detect import detect, language_warnings
 
     document = read_document(path, fmt, password=settings.password)
     findings = detect(document, settings)
     pages = [p.text for p in document.pages]
     findings.extend(deny_findings(pages, policy))
     decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)
-    return build_plan(document, decisions, policy.name, relpath=relpath)
+    plan = build_plan(document, decisions, policy.name, relpath=relpath)
+    plan.review_reasons.extend(language_warnings(document, settings))
+    return plan
 
 
 def _failure(job: Job, exc: BaseException) -> DocumentResult:

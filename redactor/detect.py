@@ -249,7 +249,6 @@ def _not_a_person(f: Finding, document: Document) -> bool:
     return any(before.endswith(lead) for lead in _ORG_LEAD)
 
 
-_LOWER_WORD = re.compile(r"[a-z]{2,}")
 _EDGE_PUNCT = "\"'()[]{}.,;:!?‘’“”"
 _lowercase_cache: dict[int, tuple[Document, set[str]]] = {}
 
@@ -261,11 +260,18 @@ def _lowercase_words(document: Document) -> set[str]:
         _lowercase_cache.clear()
         # Whole running-text words only: "delgado" in marcus.delgado78@gmail.com says nothing.
         words = {t for p in document.pages for t in (tok.strip(_EDGE_PUNCT) for tok in p.text.split())
-                 if _LOWER_WORD.fullmatch(t)}
+                 if len(t) > 1 and t.isalpha() and t.islower()}
         hit = _lowercase_cache[id(document)] = (document, words)
     return hit[1]
 
 
+def _function_words(tokens, start: int, end: int) -> bool:
+    """Does the span hold a verb, adverb or function word (by spaCy's tagger)? Names do not."""
+    span = tokens.char_span(start, end, alignment_mode="expand")
+    return span is not None and any(t.pos_ in _NOT_IN_NAMES for t in span if not t.is_space)
+
+
+_NOT_IN_NAMES = {"VERB", "AUX", "ADV", "ADP", "DET", "PRON", "SCONJ", "CCONJ", "PART", "NUM"}
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z'.-]+(?:[ \t]+[A-Z][A-Z'.-]*){1,3}\b")
 
 
@@ -280,12 +286,19 @@ def _caps_names(engine, page) -> list[Finding]:
     for m in runs:
         chars[m.start():m.end()] = list(m.group(0).title())
     titled = "".join(chars)
+    artifacts = engine.nlp_engine.process_text(titled, "en")
+    tokens = getattr(artifacts, "tokens", None)
     out = []
-    for r in engine.analyze(text=titled, language="en", entities=["PERSON"], return_decision_process=True):
+    for r in engine.analyze(text=titled, language="en", entities=["PERSON"], return_decision_process=True,
+                            nlp_artifacts=artifacts):
         if r.recognition_metadata.get("recognizer_name") != "SpacyRecognizer":
             continue
         span = page.text[r.start:r.end]
         inside = any(m.start() <= r.start and r.end <= m.end() for m in runs)
+        # A title-cased heading is often tagged as a name; its verbs and function words give
+        # it away ("Enroll Immediately", "Must Be Apart").
+        if tokens is not None and _function_words(tokens, r.start, r.end):
+            continue
         if inside and len(span.split()) >= 2 and span.isupper():
             out.append(Finding(page=page.number, start=r.start, end=r.end, text=span, entity="PERSON",
                                score=round(float(r.score) * 0.9, 4), recognizer="CapsNameRecognizer",
@@ -310,6 +323,39 @@ def _trim_roles(f: Finding) -> None:
         parts = f.text.split()
 
 
+# Function words of the languages most often met in records beside English. A page where they
+# outnumber English function words is not English prose (tables and lists have neither).
+_FOREIGN_FUNCTION_WORDS = {
+    "de", "la", "le", "les", "des", "du", "et", "pour", "avec", "une", "est", "dans", "au", "aux",
+    "qui", "que", "sur", "par", "ce", "cette", "sont", "nous", "vous", "il", "elle",  # French
+    "el", "los", "las", "del", "y", "por", "con", "para", "una", "es", "como", "pero", "su",
+    "al", "lo", "se", "sus", "muy", "este", "esta",  # Spanish
+    "der", "die", "das", "und", "mit", "für", "nicht", "ist", "von", "zu", "den", "dem", "ein",
+    "eine",  # German
+}
+
+
+def language_warnings(document: Document, settings: Settings) -> list[str]:
+    """Pages that are not in English while the name model is: names there are not reliably
+    found (an English model tags ordinary French or Spanish words as people), so a person
+    must review the document, or a site runs it with a pipeline for that language."""
+    if not settings.model.lower().startswith("en"):
+        return []
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    out = []
+    for page in document.pages:
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", page.text)]
+        if len(words) < 40:
+            continue
+        foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in words)
+        english = sum(w in STOP_WORDS and w not in _FOREIGN_FUNCTION_WORDS for w in words)
+        if foreign >= 0.12 * len(words) and foreign > 2 * english:
+            out.append(f"page {page.number} does not read as English, the language of the name model "
+                       f"({settings.model}): names on it were not reliably detected")
+    return out
+
+
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
     from .recognizers.markings import find_markings
@@ -319,8 +365,15 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
     for page in document.pages:
         if not page.text.strip():
             continue
-        for r in engine.analyze(text=page.text, language="en", return_decision_process=True):
+        artifacts = engine.nlp_engine.process_text(page.text, "en")
+        tokens = getattr(artifacts, "tokens", None)
+        for r in engine.analyze(text=page.text, language="en", return_decision_process=True,
+                                nlp_artifacts=artifacts):
             if r.end <= r.start:
+                continue
+            if (r.entity_type == "PERSON" and tokens is not None
+                    and (r.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer"
+                    and _function_words(tokens, r.start, r.end)):
                 continue
             expl = r.analysis_explanation
             recognizer = (r.recognition_metadata or {}).get("recognizer_name") or (

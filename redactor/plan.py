@@ -28,11 +28,11 @@ def value_pattern(value: str) -> re.Pattern | None:
     punctuation between its letters-and-digits tokens ("512-43-7789" also matches
     "512 43\n7789"). verify.find_values uses the same notion of a match, so every occurrence
     verification would flag is one propagation has withheld."""
-    tokens = re.findall(r"[0-9A-Za-z]+", value)
+    tokens = re.findall(r"[^\W_]+", value)  # letters (any script) and digits
     if not tokens:
         return None
-    body = r"[^0-9A-Za-z]+".join(re.escape(t) for t in tokens)
-    return re.compile(r"(?<![0-9A-Za-z])" + body + r"(?![0-9A-Za-z])", re.IGNORECASE)
+    body = r"[\W_]+".join(re.escape(t) for t in tokens)
+    return re.compile(r"(?<![^\W_])" + body + r"(?![^\W_])", re.IGNORECASE)
 
 
 def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:

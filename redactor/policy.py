@@ -52,7 +52,7 @@ def entity_label(entity: str) -> str:
 def normalize(value: str) -> str:
     """How allow, deny and requester lists compare: case, spacing, line breaks and
     punctuation ignored ("DOE,  John" == "doe john")."""
-    return " ".join(re.findall(r"[0-9a-z]+", value.lower()))
+    return " ".join(re.findall(r"[^\W_]+", value.lower()))  # letters and digits of any script
 
 
 @dataclass
@@ -99,7 +99,7 @@ class Rule:
             return False
         if self.context:
             before = normalize(page_text[max(0, f.start - self.context_window):f.start])
-            if not any(re.search(rf"(?<![0-9a-z]){re.escape(normalize(w))}(?![0-9a-z])", before)
+            if not any(re.search(rf"(?<![^\W_]){re.escape(normalize(w))}(?![^\W_])", before)
                        for w in self.context):
                 return False
         return True
@@ -387,8 +387,8 @@ def deny_findings(pages: list[str], policy: Policy) -> list[Finding]:
     for entry in policy.deny:
         for value in entry.values:
             tokens = value.split()
-            pattern = re.compile(r"(?<![0-9A-Za-z])" + r"[^0-9A-Za-z]+".join(map(re.escape, tokens))
-                                 + r"(?![0-9A-Za-z])", re.IGNORECASE)
+            pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, tokens))
+                                 + r"(?![^\W_])", re.IGNORECASE)
             for pno, text in enumerate(pages, start=1):
                 for m in pattern.finditer(text):
                     out.append(Finding(page=pno, start=m.start(), end=m.end(), text=m.group(0),

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 MIN_VALUE_ALNUM = 4  # shorter withheld values are checked by position only
 MIN_PORTION_FRAGMENT = 24  # line fragments of withheld portions checked as text
-_ALNUM = re.compile(r"[^0-9a-z]+")
+_ALNUM = re.compile(r"[\W_]+")
 
 
 def withheld_values(plan: Plan) -> list[str]:

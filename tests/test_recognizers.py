@@ -84,3 +84,24 @@ def test_words_the_record_writes_in_lower_case_are_not_names(text, word, recogni
     i = text.index(word)
     f = Finding(1, i, i + len(word), word, "PERSON", 0.85, recognizer)
     assert _not_a_person(f, doc) is dropped
+
+
+def test_pages_not_in_the_models_language_go_to_review(settings):
+    """An English name model on French prose tags ordinary words as people: the page is
+    flagged for a person instead (English prose and tables of names are not)."""
+    from redactor.detect import language_warnings
+
+    french = ("La municipalité de Chelsea veut améliorer la sécurité des cyclistes et des piétons. "
+              "Pour la santé de tous, les citoyens sont invités à donner leur avis sur le plan. "
+              "Le conseil a adopté une résolution pour que les travaux commencent dans les "
+              "prochaines semaines, avec le soutien des partenaires de la région et du comité. ") * 2
+    english = ("The board met on Monday to review the road safety plan for cyclists and walkers. "
+               "Members asked the staff to report on the cost of the works and on the schedule. ") * 3
+    table = "\n".join(f"DHAS{n:05d} 03/0{n % 9 + 1}/2019 CITIBANK TRAVEL CBA CARD 1,425.00" for n in range(30))
+
+    def warnings(text):
+        return language_warnings(Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64),
+                                 settings)
+
+    assert warnings(french) and "does not read as English" in warnings(french)[0]
+    assert warnings(english) == [] and warnings(table) == []
