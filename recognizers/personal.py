@@ -169,6 +169,9 @@ _HONORIFIC = (r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Det|Detective|Sgt|Sergeant|Lt|Lieut
               r"|Correctional Officer|Social worker|social worker|housing officer|inspector|teacher|officer"
               r"|Minister|Deputy Minister|Ambassador|Professor)")
 _NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?|[A-Z]\.|[A-Z][A-Z]+(?:[-'][A-Z]+)?)"
+# English function words never part of a name ("de", "van", "la" are: they stay out of this).
+_FUNCTION_WORDS = {"to", "and", "or", "the", "of", "for", "in", "on", "at", "by", "from", "with", "an",
+                   "into", "via", "per", "than", "then", "is", "was", "are", "were", "has", "had"}
 HONORIFIC_NAME = re.compile(
     rf"\b{_HONORIFIC}\.?[ \t]+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})")
 HEADER_NAME = re.compile(
@@ -275,8 +278,8 @@ class PersonNameRecognizer(EntityRecognizer):
         words = re.findall(r"[A-Za-z][A-Za-z'.-]*", name)
         if not words or len(words) > 5:
             return False
-        if any(w.strip(".") in _NOT_NAMES for w in words):
-            return False
+        if any(w.strip(".") in _NOT_NAMES or w.lower() in _FUNCTION_WORDS for w in words):
+            return False  # "DC TO SPRINGFIELD AND RETURN" is a route, not Detective Constable To
         if any(ch.isdigit() for ch in name):
             return False
         return all(w[0].isupper() for w in words) and len(name.replace(" ", "")) >= 3

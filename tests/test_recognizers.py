@@ -105,3 +105,11 @@ def test_pages_not_in_the_models_language_go_to_review(settings):
 
     assert warnings(french) and "does not read as English" in warnings(french)[0]
     assert warnings(english) == [] and warnings(table) == []
+
+
+def test_function_words_are_not_part_of_names(settings):
+    """"DC" is an honorific in UK police records, and also Washington DC: the words after it
+    in "WASHINGTON DC TO SPRINGFIELD AND RETURN" are a route, not a name."""
+    hits = found("AIRFARE FOR STAFF WASHINGTON DC TO SPRINGFIELD AND RETURN\n", settings)
+    assert not [h for h in hits if h[0] == "PERSON"], hits
+    assert ("PERSON", "Sarah Moss") in found("Interviewed by DC Sarah Moss at the station.", settings)
