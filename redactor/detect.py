@@ -218,8 +218,9 @@ _STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "d
                  "blvd", "highway", "route", "way", "place", "terrace", "parkway"}
 
 
-def _not_a_person(f: Finding, document: Document) -> bool:
-    """Post-filter for NER PERSON hits that are organisations, places, codes or numbers."""
+def _not_a_person(f: Finding, document: Document, common: set[str] | None = None) -> bool:
+    """Post-filter for NER PERSON hits that are organisations, places, codes or numbers.
+    ``common``: the document's lower-case words (_lowercase_words), computed once by the caller."""
     if f.entity != "PERSON":
         return False
     _trim_roles(f)
@@ -237,7 +238,8 @@ def _not_a_person(f: Finding, document: Document) -> bool:
     # A word the same record also uses in lower case is a common word, not a name: "Copy and
     # send" (sentence start), "ENROLL IMMEDIATELY" (a heading in capitals). Only for a single
     # word found by NER, and for names read from capitals, whose every word is used so.
-    common = _lowercase_words(document)
+    if common is None:
+        common = _lowercase_words(document)
     bare = [w.strip(".,:;'’") for w in words]
     if bare and all(len(w) > 1 and w in common for w in bare) and (
             (f.recognizer == "SpacyRecognizer" and len(bare) == 1)
@@ -250,19 +252,11 @@ def _not_a_person(f: Finding, document: Document) -> bool:
 
 
 _EDGE_PUNCT = "\"'()[]{}.,;:!?‘’“”"
-_lowercase_cache: dict[int, tuple[Document, set[str]]] = {}
-
-
 def _lowercase_words(document: Document) -> set[str]:
-    """Words the document writes in lower case somewhere (cached per document)."""
-    hit = _lowercase_cache.get(id(document))
-    if hit is None or hit[0] is not document:
-        _lowercase_cache.clear()
-        # Whole running-text words only: "delgado" in marcus.delgado78@gmail.com says nothing.
-        words = {t for p in document.pages for t in (tok.strip(_EDGE_PUNCT) for tok in p.text.split())
-                 if len(t) > 1 and t.isalpha() and t.islower()}
-        hit = _lowercase_cache[id(document)] = (document, words)
-    return hit[1]
+    """Words the document writes in lower case somewhere. Whole running-text words only:
+    "delgado" in marcus.delgado78@gmail.com says nothing."""
+    return {t for p in document.pages for t in (tok.strip(_EDGE_PUNCT) for tok in p.text.split())
+            if len(t) > 1 and t.isalpha() and t.islower()}
 
 
 def _function_words(tokens, start: int, end: int) -> bool:
@@ -389,7 +383,8 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     explanation=why or f"{recognizer} match"))
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
-    findings = [f for f in findings if not _not_a_person(f, document)]
+    common = _lowercase_words(document)
+    findings = [f for f in findings if not _not_a_person(f, document, common)]
     findings = _resolve_overlaps(findings)
     for f in findings:
         _lower_if_not_personal(f, document)

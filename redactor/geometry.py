@@ -78,8 +78,15 @@ def contains_point(box: Box, x: float, y: float, tol: float = 0.0) -> bool:
     return box[0] - tol <= x <= box[2] + tol and box[1] - tol <= y <= box[3] + tol
 
 
-def intersects(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def intersects(a: Box, b: Box, tol: float = 0.0) -> bool:
+    """Do the boxes share area (more than ``tol`` deep on both axes)?"""
+    return a[0] + tol < b[2] and b[0] + tol < a[2] and a[1] + tol < b[3] and b[1] + tol < a[3]
+
+
+def contained(inner: Box, outer: Box, tol: float = 0.5) -> bool:
+    """Is ``inner`` inside ``outer``, give or take ``tol``?"""
+    return (outer[0] - tol <= inner[0] and outer[1] - tol <= inner[1]
+            and inner[2] <= outer[2] + tol and inner[3] <= outer[3] + tol)
 
 
 def intersection_area(a: Box, b: Box) -> float:

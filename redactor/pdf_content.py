@@ -310,7 +310,7 @@ class ContentRewriter:
                     xs, ys = [p[0] for p in path_points], [p[1] for p in path_points]
                     self.fill_boxes.append((min(xs), min(ys), max(xs), max(ys)))
                 if (op != "n" and not path_is_clip and path_points
-                        and any(_inside(path_points, b) for b in self.boxes)):
+                        and any(all(contains_point(b, x, y, tol=0.5) for x, y in path_points) for b in self.boxes)):
                     # A shape drawn wholly under a box (a signature stroke, an underline, an
                     # earlier black box) goes with what the box withholds.
                     self.stats.paths_removed += 1
@@ -542,10 +542,6 @@ def _path_points(op: str, operands, ctm: Matrix) -> list[tuple[float, float]]:
         x, y, w, h = nums
         return [ctm.apply(x, y), ctm.apply(x + w, y), ctm.apply(x, y + h), ctm.apply(x + w, y + h)]
     return [ctm.apply(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
-
-
-def _inside(points: list[tuple[float, float]], box: Box) -> bool:
-    return all(box[0] - 0.5 <= x <= box[2] + 0.5 and box[1] - 0.5 <= y <= box[3] + 0.5 for x, y in points)
 
 
 def _localize(resources) -> pikepdf.Dictionary:

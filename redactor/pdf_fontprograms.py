@@ -29,7 +29,7 @@ import io
 
 import pikepdf
 
-from .pdf_fonts import FontMetrics
+from .pdf_fonts import FontMetrics, encoding_of
 
 
 def blank_glyphs(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, forget: set[bytes],
@@ -87,24 +87,8 @@ def _simple_names(font, code: int) -> set[str]:
     """Glyph names the font's encoding gives a code (base encoding and /Differences)."""
     from pdfminer.latin_enc import ENCODING
 
-    enc = font.get("/Encoding")
-    base, diffs = None, None
-    if isinstance(enc, pikepdf.Name):
-        base = str(enc)[1:]
-    elif isinstance(enc, pikepdf.Dictionary):
-        if isinstance(enc.get("/BaseEncoding"), pikepdf.Name):
-            base = str(enc.BaseEncoding)[1:]
-        diffs = enc.get("/Differences")
-    names: set[str] = set()
-    if isinstance(diffs, pikepdf.Array):
-        c = 0
-        for item in diffs:
-            if isinstance(item, pikepdf.Name):
-                if c == code:
-                    names.add(str(item)[1:])
-                c += 1
-            else:
-                c = int(item)
+    base, differences = encoding_of(font)
+    names = {differences[code]} if code in differences else set()
     column = {"StandardEncoding": 1, "MacRomanEncoding": 2, "WinAnsiEncoding": 3, "PDFDocEncoding": 4}
     cols = [column[base]] if base in column else [1, 3]
     for row in ENCODING:
@@ -188,14 +172,12 @@ def _blank_sfnt(data: bytes, font, forget, kept, to_glyphs) -> tuple[int, bytes]
     drop = set().union(*(glyphs(c) for c in forget)) - set().union(*(glyphs(c) for c in kept), {".notdef"})
     if not drop:
         return 0, data
-    n = 0
     if "glyf" in tt:
         # In place, byte for byte: the glyph's record is zeroed (zero contours, no
         # instructions), so nothing else in the font changes and damaged tables elsewhere
         # (common in subset fonts) do not matter.
         return _zero_glyphs(data, sorted(tt.getGlyphID(name) for name in drop))
-    elif "CFF " in tt:
-        n = _blank_charstrings(tt["CFF "].cff, drop)
+    n = _blank_charstrings(tt["CFF "].cff, drop) if "CFF " in tt else 0
     if not n:
         return 0, data
     out = io.BytesIO()

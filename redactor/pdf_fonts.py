@@ -207,33 +207,39 @@ class FontMetrics:
         return out
 
 
-def _simple_encoding(font, base: str) -> dict[int, str]:
-    """Code -> character for a simple font without /Widths (standard 14)."""
-    from pdfminer.encodingdb import EncodingDB, name2unicode
-
+def encoding_of(font) -> tuple[str | None, dict[int, str]]:
+    """A simple font's /Encoding: the name of its base encoding (None when the font does not
+    say) and its /Differences as code -> glyph name."""
     enc = font.get("/Encoding")
-    base_name = "StandardEncoding"
-    if base in ("Symbol", "ZapfDingbats"):
-        # Their built-in encodings map codes to glyphs whose AFM widths are keyed by name,
-        # not by Unicode; use the ASCII fallback width table instead of guessing.
-        base_name = "StandardEncoding"
-    diffs = None
+    base, differences = None, {}
     if isinstance(enc, pikepdf.Name):
-        base_name = str(enc)[1:]
+        base = str(enc)[1:]
     elif isinstance(enc, pikepdf.Dictionary):
         if isinstance(enc.get("/BaseEncoding"), pikepdf.Name):
-            base_name = str(enc.get("/BaseEncoding"))[1:]
+            base = str(enc.get("/BaseEncoding"))[1:]
         diffs = enc.get("/Differences")
-    table = dict(EncodingDB.encodings.get(base_name, EncodingDB.std2unicode))
-    if isinstance(diffs, pikepdf.Array):
-        code = 0
-        for item in diffs:
-            if isinstance(item, pikepdf.Name):
-                try:
-                    table[code] = name2unicode(str(item)[1:])
-                except (KeyError, ValueError):
-                    pass
-                code += 1
-            else:
-                code = int(_num(item))
+        if isinstance(diffs, pikepdf.Array):
+            code = 0
+            for item in diffs:
+                if isinstance(item, pikepdf.Name):
+                    differences[code] = str(item)[1:]
+                    code += 1
+                else:
+                    code = int(_num(item))
+    return base, differences
+
+
+def _simple_encoding(font, base: str) -> dict[int, str]:
+    """Code -> character for a simple font without /Widths (standard 14). Symbol and
+    ZapfDingbats fall back to StandardEncoding: their built-in encodings map codes to glyphs
+    whose AFM widths are keyed by name, not by Unicode."""
+    from pdfminer.encodingdb import EncodingDB, name2unicode
+
+    base_name, differences = encoding_of(font)
+    table = dict(EncodingDB.encodings.get(base_name or "StandardEncoding", EncodingDB.std2unicode))
+    for code, name in differences.items():
+        try:
+            table[code] = name2unicode(name)
+        except (KeyError, ValueError):
+            pass
     return table

@@ -32,7 +32,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from .geometry import Box, BoxIndex, contains_point, intersects
+from .geometry import Box, BoxIndex, contained, contains_point, intersects
 
 QUANTUM_EM = 2.0  # box widths are multiples of this many font sizes
 WORD_GAP_EM = 0.25  # a gap between words that was drawn without a space glyph
@@ -157,7 +157,7 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
     segments_done: list[tuple[list[tuple], list[int]]] = []  # (glyph keys, box indices) per segment
     # Shapes wholly inside a box go with it (the removal engine drops them); others stay.
     obstacles = list(image_boxes) + [f for f in (fill_boxes or [])
-                                     if not any(_within(f, b) for b in boxes)]
+                                     if not any(contained(f, b) for b in boxes)]
     members: dict[int, list[GlyphPlacement]] = {}
     removed_at = BoxIndex(((g.cx, g.cy, g.cx, g.cy), g) for g in glyphs if g.removed)
     for i, b in enumerate(boxes):
@@ -308,8 +308,8 @@ def _glyph_box(g: GlyphPlacement, shift: tuple[float, float]) -> Box | None:
     return _box_from(axis, t, t + g.advance, u - 0.2 * g.em, u + 0.75 * g.em)
 
 
-def _overlap(a: Box, b: Box, tol: float = 0.1) -> bool:
-    return a[0] + tol < b[2] and b[0] + tol < a[2] and a[1] + tol < b[3] and b[1] + tol < a[3]
+def _touches(a: Box, b: Box) -> bool:
+    return intersects(a, b, tol=0.1)
 
 
 def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[Box],
@@ -336,17 +336,17 @@ def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[B
             for i in idx:
                 if drawn[i] != boxes[i]:
                     for gbox, k in glyph_index.near(drawn[i]):
-                        if _overlap(drawn[i], gbox) and not _overlap(boxes[i], original[k]):
+                        if _touches(drawn[i], gbox) and not _touches(boxes[i], original[k]):
                             return True
             for k in keys:
                 if where[k] is original[k]:
                     continue
-                if any(_overlap(b, where[k]) for b, _ in box_index.near(where[k])):
+                if any(_touches(b, where[k]) for b, _ in box_index.near(where[k])):
                     return True
             return False
 
         bad = [(keys, idx) for keys, idx in segments if collides(keys, idx)]
-        if not bad and not any(any(_overlap(b, where[k]) for b, _ in box_index.near(where[k]))
+        if not bad and not any(any(_touches(b, where[k]) for b, _ in box_index.near(where[k]))
                                for k in moved_glyphs):
             return
         if not bad:  # a glyph of no recorded segment collides: put everything back
@@ -395,11 +395,6 @@ def _place(seg: list[_Element], em: float, quantum_em: float, up: bool):
         prev_shift = start - e.start
         prev = e
     return out, cursor
-
-
-def _within(inner: Box, outer: Box) -> bool:
-    return (outer[0] - 0.5 <= inner[0] and outer[1] - 0.5 <= inner[1]
-            and inner[2] <= outer[2] + 0.5 and inner[3] <= outer[3] + 0.5)
 
 
 def _where(box: Box) -> str:

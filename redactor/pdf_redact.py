@@ -9,7 +9,7 @@ from pathlib import Path
 import pikepdf
 
 from .errors import BadInputError, UnsupportedContentError
-from .geometry import Box, Matrix, intersects
+from .geometry import Box, Matrix, contained, intersects
 from .model import Plan, Redaction
 from .pdf_content import ContentRewriter, draws_text
 from .pdf_layout import defend
@@ -256,7 +256,7 @@ def label_ops(entries: list[tuple[Box, str]]) -> tuple[list[bytes], list[tuple[B
     drawn: list[tuple[Box, str]] = []
     for i, ((x0, y0, x1, y1), label) in enumerate(entries):
         box = (x0, y0, x1, y1)
-        if any(j != i and _contained(box, other) and not (_contained(other, box) and j > i)
+        if any(j != i and contained(box, other) and not (contained(other, box) and j > i)
                for j, (other, _) in enumerate(entries)):
             continue
         w, h = x1 - x0, y1 - y0
@@ -273,11 +273,6 @@ def label_ops(entries: list[tuple[Box, str]]) -> tuple[list[bytes], list[tuple[B
                      + text + b" Tj ET Q")
         drawn.append((box, label))
     return parts, drawn
-
-
-def _contained(box: Box, other: Box) -> bool:
-    return (other[0] - 0.5 <= box[0] and other[1] - 0.5 <= box[1]
-            and box[2] <= other[2] + 0.5 and box[3] <= other[3] + 0.5)
 
 
 def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, str]],
