@@ -59,6 +59,9 @@ class Page:
     # earlier "redaction" that left the text in place), and those boxes.
     covered_spans: list[tuple[int, int]] = field(default_factory=list)
     dark_boxes: list[Box] = field(default_factory=list)
+    # Where this text lives, in a reviewer's words, for formats whose units are not pages
+    # ("body", "header 1", "comments", "From/To/Cc headers"); empty for PDF pages.
+    label: str = ""
 
 
 @dataclass(slots=True)
@@ -68,6 +71,10 @@ class Document:
     pages: list[Page]
     sha256: str
     metadata_values: list[str] = field(default_factory=list)  # Info/XMP strings, for detection
+    # Documents inside this one (email attachments, nested messages, embedded files), each
+    # read by its own format and treated as a document of its own by every stage.
+    attachments: list["Document"] = field(default_factory=list)
+    name: str = ""  # an attachment's (sanitised) name inside its parent
 
     @property
     def page_count(self) -> int:
@@ -140,6 +147,7 @@ class Plan:
     withheld_pages: dict[int, Decision] = field(default_factory=dict)  # page -> why
     withheld_document: Decision | None = None
     relpath: str = ""  # the document's path in the release set
+    attachments: list["Plan"] = field(default_factory=list)  # plans of document.attachments, in order
 
     @property
     def needs_review(self) -> bool:
