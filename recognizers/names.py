@@ -112,8 +112,8 @@ ROLE_CODE_NAME = re.compile(
     _ROLE_CODE + rf"[ \t]+(?:-[ \t]+)?(?P<name>{CAPS_WORD},[ \t]*{_WORD}(?:[ \t]+(?:{INITIAL}|{_WORD}))?"
     rf"|{_WORD}(?:[ \t]+(?:{INITIAL}|{_WORD})){{0,2}})")
 LAST_FIRST = re.compile(
-    rf"(?<![\w,])(?P<last>{CAPS_WORD}|{TITLE_WORD}),[ \t]+(?P<first>{TITLE_WORD}|{CAPS_WORD})"
-    rf"(?P<middle>[ \t]+(?:{INITIAL}|\p{{Lu}}(?![\w])))?(?![\w'’-])")
+    rf"(?<![\w,])(?P<last>{CAPS_WORD}|{TITLE_WORD}),[ \t]+(?P<first>{TITLE_WORD})"
+    rf"(?P<middle>[ \t]+(?:{INITIAL}|\p{{Lu}}(?![\w])))?(?![\w'’-])(?![ \t]*\d)")
 TOKEN = re.compile(rf"(?<![\w'’-])(?:{_WORD}|{INITIAL})(?![\w'’-])")
 GREETING = re.compile(
     rf"(?m)^[ \t]*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t]+"
@@ -236,7 +236,7 @@ class NameStructureRecognizer(EntityRecognizer):
                     and not re.search(r"[.!?:]\s*$", text[max(0, toks[k - 1][0] - 1):toks[k - 1][1]])) \
                     or (k + 1 < len(toks) and _joined(text, [toks[k], toks[k + 1]], newline=False)):
                 continue  # part of a longer capitalised run: an organisation, a place, or handled above
-            if not _all_propn(propn, [(s, e)]):
+            if not _all_propn(propn, [(s, e)]) or _in_address(text, s, e):
                 continue
             if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}):
                 continue
@@ -272,6 +272,8 @@ class NameStructureRecognizer(EntityRecognizer):
         after = text[end:end + 30]
         if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
             return False  # "Douglas Brooks Associates", "Jackson Lewis LLP"
+        if _in_address(text, start, end):
+            return False
         lexicon = is_given(first) and is_surname(last) and _bare(first) not in AMBIGUOUS_GIVEN
         foreign = (not first.isupper() and any(_non_ascii(t) for t in tokens)
                    and all(_bare(t) not in lower for t in tokens)
@@ -305,6 +307,16 @@ _ORG_AFTER = ["inc", "llc", "llp", "ltd", "corp", "corporation", "company", "co"
               "county", "city", "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive",
               "lane", "park", "memorial", "library", "institute", "building", "hall", "bridge", "elementary",
               "middle", "high", "law", "act", "award", "prize", "fund", "trust", "bank", "motors"]
+
+
+_ADDRESS_AFTER = re.compile(r"[ \t]*(?:,[ \t]*)?(?:Suite|Ste|Apt|Apartment|Unit|Fl|Floor|Room|Rm|#)\.?[ \t]*#?\w")
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] the street name of an address: a house number right before it
+    ("6403 Nancy Lodge"), or a unit right after it ("Nancy Lodge Suite 022")?"""
+    return bool(re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, start - 12):start])
+                or _ADDRESS_AFTER.match(text, end))
 
 
 def _trim_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -409,20 +421,27 @@ PLATFORMS = {"facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok"
 
 def not_a_name(f, document) -> str | None:
     """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name:
-    an abbreviation written with its period where codes, reporters and states are cited
-    ("Ed. Code", "Cal."), or a platform's name standing alone."""
+    the street name of an address (a house number before it, a unit after it), an
+    abbreviation written with its period where codes, reporters and states are cited ("Ed.
+    Code", "Cal."), a platform's name or a job title standing alone."""
     if f.entity != "PERSON":
         return None
+    text = document.pages[f.page - 1].text
+    if _in_address(text, f.start, f.end) and not re.search(r"\d", f.text):
+        return "the street name of an address"
     words = f.text.split()
     if len(words) != 1:
         return None
     word = _bare(words[0])
-    text = document.pages[f.page - 1].text
     after = text[f.end:f.end + 20]
     if word in LEGAL_ABBREVIATIONS and after.startswith("."):
         return "an abbreviation in a legal citation or a state's name"
     if word in PLATFORMS:
         return "the name of a platform or company"
+    from .officials import TITLE_WORDS
+
+    if word in TITLE_WORDS and word not in given_names():
+        return "a job title"
     return None
 
 

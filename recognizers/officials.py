@@ -206,9 +206,13 @@ def mark_officials(findings, document):
     def official_for(key: str) -> str | None:
         if key in official and key not in private:
             return official[key]
-        words = set(key.split())
-        hits = [k for k in full if words and words <= set(k.split())]
-        if len(hits) == 1 and not any(words <= set(p.split()) for p in private):
+        words = key.split()
+        if len(words) != 1:
+            return None
+        # a surname alone ("Ms. Adkins", "Dr. Raghunathan"), not a given name alone: one
+        # official of the record has it, and no private person does
+        hits = [k for k in full if k.split()[-1] == words[0]]
+        if len(hits) == 1 and not any(words[0] in p.split() for p in private):
             return full[hits[0]]
         return None
 
@@ -221,7 +225,10 @@ def mark_officials(findings, document):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
                                         explanation=f"{f.explanation}; official acting in role: {why}")
                 text = pages.get(f.page, "")
-                official_lines.setdefault(f.page, []).append(_line_bounds(text, f.start, f.end))
+                ls, le = _line_bounds(text, f.start, f.end)
+                if len(_key(f.text).split()) >= 2 and not text[ls:f.start].strip(" \t>-:|"):
+                    # a full name at the start of its line: a signature block or a roster row
+                    official_lines.setdefault(f.page, []).append((ls, le))
         out.append(f)
     result = []
     for f in out:
