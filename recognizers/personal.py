@@ -290,6 +290,7 @@ class PersonNameRecognizer(EntityRecognizer):
 
 def custom_recognizers() -> list[EntityRecognizer]:
     from .declared import declared_recognizers
+    from .names import NameStructureRecognizer
 
     return [UsAddressRecognizer(), UkAddressRecognizer(), DateOfBirthRecognizer(), PersonNameRecognizer(),
-            *declared_recognizers()]
+            NameStructureRecognizer(), *declared_recognizers()]
