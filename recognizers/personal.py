@@ -12,7 +12,9 @@ from presidio_analyzer import EntityRecognizer
 
 from .common import REGEX_TIMEOUT
 from .common import result as _result
+from .addresses import AddressRecognizer
 from .declared import declared_recognizers
+from .medical import MedicalConditionRecognizer
 
 _STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter"
@@ -280,4 +282,4 @@ class PersonNameRecognizer(EntityRecognizer):
 
 def custom_recognizers() -> list[EntityRecognizer]:
     return [UsAddressRecognizer(), UkAddressRecognizer(), DateOfBirthRecognizer(), PersonNameRecognizer(),
-            *declared_recognizers()]
+            AddressRecognizer(), MedicalConditionRecognizer(), *declared_recognizers()]
