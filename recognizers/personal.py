@@ -281,5 +281,7 @@ class PersonNameRecognizer(EntityRecognizer):
 
 
 def custom_recognizers() -> list[EntityRecognizer]:
+    from .names import NameStructureRecognizer
+
     return [UsAddressRecognizer(), UkAddressRecognizer(), DateOfBirthRecognizer(), PersonNameRecognizer(),
-            AddressRecognizer(), MedicalConditionRecognizer(), *declared_recognizers()]
+            NameStructureRecognizer(), AddressRecognizer(), MedicalConditionRecognizer(), *declared_recognizers()]

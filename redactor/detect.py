@@ -130,7 +130,9 @@ _ROLE_WORDS = {"driver", "witness", "suspect", "victim", "complainant", "officer
                "secretary", "deputy", "inmate", "patient", "subject", "informant", "source", "member",
                "traveler", "traveller", "minister", "general", "liaison", "det", "vin", "clerk", "trustee",
                "resident", "parent", "manager", "coordinator", "president", "ambassador", "passenger",
-               "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax"}
+               "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax", "dear", "hello", "hi"}
+# Role codes of police narratives before a name ("V1", "W2", "RP"): not part of the name.
+_ROLE_CODE = re.compile(r"(?:[VWSCPDOR]\d{1,2}|RP|R/P|CW\d{0,2})")
 _ORG_LEAD = ("department of ", "office of ", "division of ", "bureau of ", "board of ", "city of ",
              "county of ", "state of ", "ministry of ", "secretary of ")
 
@@ -318,7 +320,7 @@ def _trim_roles(f: Finding) -> None:
         f.text = f.text[:cut].rstrip()
         f.end = f.start + len(f.text)
         parts = f.text.split()
-    while len(parts) > 1 and parts[0].lower().strip(".,:") in _ROLE_WORDS:
+    while len(parts) > 1 and (parts[0].lower().strip(".,:") in _ROLE_WORDS or _ROLE_CODE.fullmatch(parts[0])):
         cut = f.text.find(parts[1], len(parts[0]))
         f.start += cut
         f.text = f.text[cut:]
@@ -402,11 +404,21 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         findings.extend(_caps_names(engine, page))
         findings.extend(_field_findings(page))
     common = _lowercase_words(document)
-    findings = [f for f in findings if not _not_a_person(f, document, common)]
+    from .recognizers.names import not_a_name, tidy
+
+    findings = [tidy(f) for f in findings]
+    findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
     findings = _resolve_overlaps(findings)
     for f in findings:
         _lower_if_not_personal(f, document)
         _personal_or_work(f, document)
+    # Names: the surname of a withheld name where the record uses it alone; then officials
+    # acting in role, their work contacts and the agency's own (recognizers/officials.py).
+    from .recognizers.names import propagate_surnames
+    from .recognizers.officials import mark_officials
+
+    findings.extend(propagate_surnames(findings, document))
+    findings = mark_officials(findings, document)
     for page in document.pages:
         for start, end in page.covered_spans:
             findings.append(Finding(page=page.number, start=start, end=end, text=page.text[start:end],
