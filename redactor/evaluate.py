@@ -18,7 +18,7 @@ from .model import Document, Page
 MARKUP = re.compile(r"\[\[([A-Z_]+)\|(.*?)\]\]", re.S)
 
 # Our entity types -> the labelled set's types.
-OURS = {"US_STREET_ADDRESS": "ADDRESS", "UK_ADDRESS": "ADDRESS", "UNMARKED_PORTION": "CLASSIFIED_PORTION"}
+OURS = {"US_STREET_ADDRESS": "ADDRESS", "UK_ADDRESS": "ADDRESS", "STREET_ADDRESS": "ADDRESS", "UNMARKED_PORTION": "CLASSIFIED_PORTION"}
 # Presidio's default types -> the labelled set's types (DATE_TIME stands for DATE_OF_BIRTH and
 # LOCATION for ADDRESS: Presidio has neither, and a user of its defaults would use these).
 PRESIDIO = {"DATE_TIME": "DATE_OF_BIRTH", "LOCATION": "ADDRESS", "US_BANK_NUMBER": "US_BANK_NUMBER",
