@@ -64,18 +64,21 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
     withheld = _dedupe([d for d in decisions if d.action in SPAN_ACTIONS])
     kept = [d for d in decisions if d.action in (Action.KEEP, Action.FLAG)]
     withheld.extend(_propagate(document, withheld, withheld))
-    plan = Plan(document=document, redactions=[], kept=kept, policy_name=policy_name, relpath=relpath)
+    withheld_pages: dict[int, Decision] = {}
+    withheld_document = None
     for d in decisions:
         if d.action is Action.WITHHOLD_PAGE:
-            plan.withheld_pages.setdefault(d.finding.page, d)
-        elif d.action is Action.WITHHOLD_DOCUMENT and plan.withheld_document is None:
-            plan.withheld_document = d
-    _add_redactions(plan, withheld)
+            withheld_pages.setdefault(d.finding.page, d)
+        elif d.action is Action.WITHHOLD_DOCUMENT and withheld_document is None:
+            withheld_document = d
+    redactions, reasons = _redactions(document, withheld)
     for p in document.pages:
-        if not p.has_text_layer and p.image_count and p.number not in plan.withheld_pages:
-            plan.review_reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
-                                       "yet, so nothing on it could be checked")
-    return plan
+        if not p.has_text_layer and p.image_count and p.number not in withheld_pages:
+            reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
+                           "yet, so nothing on it could be checked")
+    return Plan(document=document, redactions=redactions, kept=kept, policy_name=policy_name,
+                review_reasons=reasons, withheld_pages=withheld_pages, withheld_document=withheld_document,
+                relpath=relpath)
 
 
 def _dedupe(decisions: list[Decision]) -> list[Decision]:
@@ -89,8 +92,10 @@ def _dedupe(decisions: list[Decision]) -> list[Decision]:
     return list(best.values())
 
 
-def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:
-    document = plan.document
+def _redactions(document: Document, decisions: list[Decision]) -> tuple[list[Redaction], list[str]]:
+    """The redactions of ``decisions``, and why any of them cannot be placed (review)."""
+    redactions: list[Redaction] = []
+    reasons: list[str] = []
     for d in sorted(decisions, key=lambda d: (d.finding.page, d.finding.start, -d.finding.end)):
         f = d.finding
         start, end = f.start, f.end
@@ -100,11 +105,12 @@ def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:
                 continue
         boxes = _boxes_for(document, f.page, start, end)
         if document.pages[f.page - 1].char_boxes is not None and not boxes:
-            plan.review_reasons.append(f"page {f.page}: {f.entity} at characters {start}-{end} has no "
-                                       "position on the page")
+            reasons.append(f"page {f.page}: {f.entity} at characters {start}-{end} has no "
+                           "position on the page")
             continue
         text = document.pages[f.page - 1].text[start:end]
-        plan.redactions.append(Redaction(page=f.page, start=start, end=end, text=text, boxes=boxes, decision=d))
+        redactions.append(Redaction(page=f.page, start=start, end=end, text=text, boxes=boxes, decision=d))
+    return redactions, reasons
 
 
 def set_values(plan: Plan) -> list[tuple[str, Decision]]:
@@ -129,26 +135,26 @@ def set_values(plan: Plan) -> list[tuple[str, Decision]]:
 
 
 def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms: dict[str, str]) -> Plan:
-    """Phase 2: withhold here the values other documents of the release set withhold
-    (``values``: value, the document it came from, its decision), and give pseudonymised
-    values the label assigned for the whole set."""
+    """Phase 2: a new plan that also withholds here the values other documents of the release
+    set withhold (``values``: value, the document it came from, its decision), and gives
+    pseudonymised values the label assigned for the whole set."""
     own = {normalize_value(v) for v, _ in set_values(plan)}
     foreign = [(v, src, d) for v, src, d in values if normalize_value(v) not in own and src != plan.relpath]
+    redactions, reasons = list(plan.redactions), list(plan.review_reasons)
     if foreign:
         templates = []
         for v, src, d in foreign:
             f = dataclasses.replace(d.finding, page=0, start=0, end=0, text=v, recognizer="propagation",
-                                    explanation=f"same value as withheld in {src}")
+                                    explanation=f"same value as withheld in {src}", analysis=None)
             templates.append(dataclasses.replace(d, finding=f))
         current = [r.decision for r in plan.redactions]
-        extra = _propagate(plan.document, templates, current, cross_document=True)
-        _add_redactions(plan, extra)
-        plan.redactions.sort(key=lambda r: (r.page, r.start, -r.end))
-    for r in plan.redactions:
-        if r.decision.action is Action.PSEUDONYMISE:
-            r.decision = dataclasses.replace(
-                r.decision, pseudonym=pseudonyms.get(normalize_value(r.decision.finding.text)))
-    return plan
+        extra, why = _redactions(plan.document, _propagate(plan.document, templates, current, cross_document=True))
+        redactions = sorted(redactions + extra, key=lambda r: (r.page, r.start, -r.end))
+        reasons += why
+    redactions = [dataclasses.replace(r, decision=dataclasses.replace(
+                      r.decision, pseudonym=pseudonyms.get(normalize_value(r.decision.finding.text))))
+                  if r.decision.action is Action.PSEUDONYMISE else r for r in redactions]
+    return dataclasses.replace(plan, redactions=redactions, review_reasons=reasons)
 
 
 def _propagate(document: Document, sources: list[Decision], already: list[Decision],

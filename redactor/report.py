@@ -36,6 +36,7 @@ def _redaction_json(i: int, r: Redaction) -> dict:
         "entity": f.entity,
         "recognizer": f.recognizer,
         "explanation": f.explanation,
+        **({"analysis": f.analysis.as_dict()} if f.analysis is not None else {}),
         "rule": d.rule,
         "action": d.action.value,
         "exemptions": list(d.exemptions),

@@ -39,9 +39,9 @@ def main() -> None:
             t2 = time.perf_counter()
             plan = build_plan(doc, decide(findings, policy), policy.name)
             out = Path(tmp) / f.name
-            _, drawn = write_pdf(plan, out)
+            written = write_pdf(plan, out)
             t3 = time.perf_counter()
-            verify_pdf_output(out, plan, drawn)
+            verify_pdf_output(out, written.plan, written.drawn)
             t4 = time.perf_counter()
             for k, v in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 totals[k] += v

@@ -87,10 +87,10 @@ def redact_name(src: Path, out: Path, name: str, exemptions: tuple[str, ...] = (
             decisions.append(Decision(Finding(page.number, m.start(), m.end(), m.group(), "PERSON", 1.0, "test"),
                                       Action.REDACT, "test-rule", list(exemptions), "test"))
     plan = build_plan(doc, decisions, "test")
-    notes, drawn = write_pdf(plan, out)
+    written = write_pdf(plan, out)
     if drawn_out is not None:
-        drawn_out.update(drawn)
-    return plan, notes, verify_pdf_output(out, plan, drawn)
+        drawn_out.update(written.drawn)
+    return written.plan, list(written.notes), verify_pdf_output(out, written.plan, written.drawn)
 
 
 def redact(tmp_path: Path, name: str, tag: str):

@@ -12,8 +12,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 from redactor.detect import detect
 from redactor.evaluate import load_set, predict_ours, score, targets_met
 from redactor.model import Document, Page
-from redactor.recognizers.declared import load_declarations
-from redactor.recognizers.validators import VALIDATORS, _VIN_VALUES, _VIN_WEIGHTS
+from recognizers.declared import load_declarations
+from recognizers.validators import VALIDATORS, _VIN_VALUES, _VIN_WEIGHTS
 
 EVAL = Path(__file__).resolve().parent.parent / "fixtures" / "eval"
 
