@@ -73,3 +73,15 @@ def test_generated_us_addresses(number, name, suffix, city, state, zipcode, unit
     address = f"{street},{chr(10) if wrap else ' '}{city}, {state} {zipcode:05d}"
     text = f"The complainant gave {address} as the place of the incident."
     assert covered(text, address)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("My name is Jodi and I live at 0113 Charles Mountain\nChristianhaven, MP 71327 since 2019.",
+     "0113 Charles Mountain\nChristianhaven, MP 71327"),
+    ("Adresse: 33, avenue de Provence\n75001 Paris", "33, avenue de Provence\n75001 Paris"),
+    ("Calle de Alcalá, 23, 28014 Madrid", "Calle de Alcalá, 23, 28014 Madrid"),
+    ("Woon op Kerkstraat 12, 1017 GB Amsterdam", "Kerkstraat 12, 1017 GB Amsterdam"),
+    ("ul. Długa 12, 00-238 Warszawa", "ul. Długa 12, 00-238 Warszawa"),
+])
+def test_addresses_over_lines_and_european_postcodes(text, value):
+    assert covered(text, value)
