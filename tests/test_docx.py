@@ -111,7 +111,7 @@ def test_every_story_is_a_labelled_page(tmp_path, settings):
     assert labels == ["body", "header 1", "footer 1", "footnotes", "comments", "tracked deletions",
                       "field codes and link targets", "alt text and object names", "document properties"]
     body_text = _label(doc, "body").text
-    assert "cell one\ncell two" in body_text and "kept inserted" in body_text
+    assert "cell one\tcell two" in body_text and "kept inserted" in body_text  # a row is one line
     assert "deleted" not in body_text and "HYPERLINK" not in body_text  # neither seen by a reader
     assert _label(doc, "tracked deletions").text == "deleted words"
     fields = _label(doc, "field codes and link targets").text.split("\n")
@@ -122,6 +122,28 @@ def test_every_story_is_a_labelled_page(tmp_path, settings):
     props = _label(doc, "document properties").text
     assert "title: Title words" in props and "Case: Custom words" in props
     assert "Author Name" not in props  # cleared in every copy, not read as content
+
+
+def test_table_rows_read_as_tab_separated_lines(tmp_path, settings):
+    def cell(*paras):
+        return "<w:tc>" + "".join(paras) + "</w:tc>"
+
+    body = ("<w:tbl><w:tblPr><w:tblCaption w:val=\"Persons table\"/></w:tblPr>"
+            "<w:tr>" + cell(para(run("Name"))) + cell(para(run("DOB"))) + cell(para(run("Address"))) + "</w:tr>"
+            "<w:tr>" + cell(para(run("Ann "), run("Lee"))) + cell(para()) +
+            cell(para(run("12 High St")), para(run("Springfield"))) + "</w:tr>"
+            '<w:tr><w:trPr><w:del w:id="1" w:author="x"/></w:trPr>' + cell(para(run("Row gone"))) + "</w:tr>"
+            "</w:tbl>")
+    src = make_docx(tmp_path / "table.docx", body)
+    doc = FMT.read(src, settings)
+    assert _label(doc, "body").text == "Name\tDOB\tAddress\nAnn Lee\t\t12 High St Springfield"
+    assert _label(doc, "tracked deletions").text == "Row gone"
+    assert _label(doc, "alt text and object names").text == "Persons table"
+    plan = _plan(doc, ["Ann Lee"])
+    out = tmp_path / "out.docx"
+    assert FMT.verify(plan, out, FMT.write(plan, out, settings)) == []
+    assert parts_holding(out, "Ann Lee") == [] and parts_holding(out, "Row gone") == []
+    assert "12 High St" in _xml(out, "word/document.xml")
 
 
 def test_images_hold_the_document_for_review(tmp_path, settings):

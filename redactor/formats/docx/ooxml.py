@@ -100,6 +100,8 @@ TEXT_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "helpText": ("val",),
     "statusText": ("val",),
     "listEntry": ("val",),
+    "tblCaption": ("val",),
+    "tblDescription": ("val",),
 }
 
 # Elements whose text is binary data or a machine value, never prose.

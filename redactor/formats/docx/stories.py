@@ -165,7 +165,7 @@ class _Story:
     """Segments collected from one XML part, by where they go."""
 
     def __init__(self) -> None:
-        self.paragraphs: list[list[Slot]] = []
+        self.paragraphs: list[list[Piece]] = []
         self.deleted: list[list[Slot]] = []
         self.fields: list[list[Slot]] = []
         self.attrs: list[list[Slot]] = []
@@ -231,6 +231,9 @@ def _walk(el, para: _Para | None, in_del: bool, story: _Story) -> None:
             _walk(child, p, in_del, story)
             story.add(p, in_del)
             continue
+        if k == "w:tbl":
+            _table(child, in_del, story)
+            continue
         deleted = in_del or k in ("w:del", "w:moveFrom") or (k == "w:tr" and _row_deleted(child))
         _harvest(child, k, story)
         slot = _slot(child, k)
@@ -246,6 +249,48 @@ def _walk(el, para: _Para | None, in_del: bool, story: _Story) -> None:
         elif k == "w:fldChar" and para is not None:
             para.close_field()
         _walk(child, para, deleted, story)
+
+
+def _table(tbl, in_del: bool, story: _Story) -> None:
+    """A table row is one line, its cells set apart by tabs and a cell's paragraphs by
+    spaces, as a tab-separated text table reads: the row's values stay beside their column
+    labels for detection, and an empty cell still counts as a column."""
+    for el in tbl:
+        if key(el.tag) == "w:tblPr":
+            for sub in el.iter():
+                if key(sub.tag):
+                    _harvest(sub, key(sub.tag), story)
+    for tr in _within(tbl, "w:tr"):
+        deleted = in_del or _row_deleted(tr)
+        segment: list[Piece] = []
+        for i, tc in enumerate(_within(tr, "w:tc")):
+            sub = _Story()
+            _walk(tc, None, deleted, sub)
+            story.deleted += sub.deleted
+            story.fields += sub.fields
+            story.attrs += sub.attrs
+            if i:
+                segment.append("\t")
+            for j, paragraph in enumerate(sub.paragraphs):
+                if j:
+                    segment.append(" ")
+                for piece in paragraph:
+                    if isinstance(piece, Slot) and piece.text == "\t":
+                        piece.text = " "  # a tab inside a cell is not a column
+                    segment.append(piece)
+        if any(isinstance(piece, Slot) for piece in segment):
+            story.paragraphs.append(segment)
+
+
+def _within(el, wanted: str):
+    """Descendants ``wanted`` of ``el`` that belong to it, not to a table nested inside
+    (rows may sit in content controls or custom XML wrappers)."""
+    for child in el:
+        k = key(child.tag)
+        if k == wanted:
+            yield child
+        elif k and k != "w:tbl":
+            yield from _within(child, wanted)
 
 
 def _property_segments(root) -> list[list[Piece]]:
