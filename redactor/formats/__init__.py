@@ -15,6 +15,7 @@ from .base import DocumentFormat, WriteResult
 REGISTRY: tuple[str, ...] = (
     "redactor.formats.pdf:PdfFormat",
     "redactor.formats.text:TextFormat",
+    "redactor.formats.docx:DocxFormat",
 )
 
 
