@@ -7,6 +7,8 @@ namespace was not recognised would be released unredacted.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 NAMESPACES: dict[str, str] = {
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main": "w",
     "http://purl.oclc.org/ooxml/wordprocessingml/main": "w",
@@ -41,6 +43,11 @@ def key(tag) -> str:
     """ "w:p" for {wordprocessingml}p; "?:local" for an unknown namespace; "" for comments/PIs."""
     if not isinstance(tag, str):
         return ""
+    return _key(tag)
+
+
+@lru_cache(maxsize=4096)
+def _key(tag: str) -> str:
     if tag.startswith("{"):
         ns, _, local = tag[1:].partition("}")
         return f"{NAMESPACES.get(ns, '?')}:{local}"
@@ -102,6 +109,7 @@ TEXT_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "listEntry": ("val",),
     "tblCaption": ("val",),
     "tblDescription": ("val",),
+    "attr": ("val",),  # smart tag and custom XML properties
 }
 
 # Elements whose text is binary data or a machine value, never prose.

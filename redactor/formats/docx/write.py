@@ -17,6 +17,7 @@ Steps, on the original package read again:
 
 from __future__ import annotations
 
+import bisect
 import copy
 import urllib.parse
 import zipfile
@@ -126,9 +127,12 @@ def _plan_edits(units: list[Unit], plan: Plan) -> dict[Slot, _Edit]:
         if number in plan.withheld_pages:
             d = plan.withheld_pages[number]
             wanted = [(0, len(text), "; ".join(d.exemptions) or "withheld", None)]
+        ends = [pe for _, pe, _ in spans]  # slots are in text order, so ends ascend
         for s, e, codes, pseudonym in wanted:
             first = True
-            for ps, pe, slot in spans:
+            for ps, pe, slot in spans[bisect.bisect_right(ends, s):]:
+                if ps >= e:
+                    break
                 a, b = max(s, ps) - ps, min(e, pe) - ps
                 if a >= b:
                     continue
@@ -244,66 +248,56 @@ def _scrub(pkg: Package, lay) -> list[str]:
     for name in pkg.names:
         if name not in lay.kept_parts or not pkg.is_xml(name):
             continue
-        root = pkg.xml(name)
-        _drop_comments_and_pis(root)
-        ids = dropped_ids.get(name, set())
-        for el in list(root.iter()):
-            if not _attached(el, root):
-                continue  # already removed with an ancestor
-            k = key(el.tag)
-            if not k:
-                continue
-            if el.tail and el.tail.strip():
-                el.tail = None  # text between elements is not OOXML content
-            if k == "w:tr" and _row_deleted(el):
-                _remove(el)
-                counts["deleted table rows"] = counts.get("deleted table rows", 0) + 1
-            elif k in _REMOVE_WITH_CONTENT:
-                _remove(el)
-                counts["tracked deletions"] = counts.get("tracked deletions", 0) + 1
-            elif k in _UNWRAP:
-                _unwrap(el)
-            elif k in _REMOVE_MARKS:
-                _remove(el)
-            elif k == "w:object":
-                _replace_object(el)
-                counts["embedded objects"] = counts.get("embedded objects", 0) + 1
-            elif k in CLEARED_PROPERTIES and el.text:
-                el.text = None
-                counts["personal document properties cleared"] = 1
-            elif ids and any(key(a).startswith("r:") and v in ids for a, v in el.attrib.items()):
-                _remove(el)
-            else:
-                for a in [a for a in el.attrib if local(a) in ("author", "initials")]:
-                    del el.attrib[a]
-        # runs left empty (a comment reference's run, say) go too
-        for el in list(root.iter()):
-            if key(el.tag) == "w:r" and el.getparent() is not None and all(key(c.tag) == "w:rPr" for c in el):
-                _remove(el)
+        _scrub_tree(pkg.xml(name), dropped_ids.get(name, set()), counts)
     notes += [f"{what} removed: {n}" if what != "personal document properties cleared" else what
               for what, n in counts.items()]
     notes += _drop_unreachable(pkg, lay)
     return notes
 
 
-def _attached(el, root) -> bool:
-    while el is not None:
-        if el is root:
-            return True
-        el = el.getparent()
-    return False
+def _count(counts: dict[str, int], what: str) -> None:
+    counts[what] = counts.get(what, 0) + 1
+
+
+def _scrub_tree(el, ids: set[str], counts: dict[str, int]) -> None:
+    """Scrub the children of ``el``, depth first (an unwrapped insertion's runs are scrubbed
+    before they move up)."""
+    for child in list(el):
+        k = key(child.tag)
+        if not k:  # an XML comment or processing instruction
+            _remove(child)
+            continue
+        if child.tail and child.tail.strip():
+            child.tail = None  # text between elements is not OOXML content
+        if k == "w:tr" and _row_deleted(child):
+            _remove(child)
+            _count(counts, "deleted table rows")
+        elif k in _REMOVE_WITH_CONTENT:
+            if len(child):  # not an empty paragraph-mark or row marker
+                _count(counts, "tracked deletions")
+            _remove(child)
+        elif k in _REMOVE_MARKS:
+            _remove(child)
+        elif k == "w:object":
+            _replace_object(child)
+            _count(counts, "embedded objects")
+        elif ids and any(key(a).startswith("r:") and v in ids for a, v in child.attrib.items()):
+            _remove(child)
+        else:
+            if k in CLEARED_PROPERTIES and child.text:
+                child.text = None
+                counts["personal document properties cleared"] = 1
+            for a in [a for a in child.attrib if local(a) in ("author", "initials")]:
+                del child.attrib[a]
+            _scrub_tree(child, ids, counts)
+            if k in _UNWRAP:
+                _unwrap(child)
+            elif k == "w:r" and all(key(c.tag) == "w:rPr" for c in child):
+                _remove(child)  # a run left empty (a comment reference's, say)
 
 
 def _row_deleted(tr) -> bool:
     return any(key(c.tag) == "w:trPr" and any(key(g.tag) == "w:del" for g in c) for c in tr)
-
-
-def _drop_comments_and_pis(root) -> None:
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str):
-            parent = el.getparent()
-            if parent is not None:
-                _remove(el)
 
 
 def _remove(el) -> None:
