@@ -139,8 +139,8 @@ def open_package(path: Path) -> Package:
                             "and .doc are not supported; save it as an unprotected .docx")
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise BadInputError(f"not a valid DOCX (zip) file: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any way a zip directory can be broken
+        raise BadInputError(f"not a valid DOCX (zip) file: {_one_line(exc)}") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -172,8 +172,8 @@ def open_package(path: Path) -> Package:
                     # zipfile stops at the declared size and checks the CRC, so a member that
                     # lies about its size fails here instead of filling memory.
                     blob = fh.read(MAX_PART_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
-                raise BadInputError(f"DOCX part {_safe(info.filename)} cannot be read: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - bad CRC, bad deflate data, unknown method...
+                raise BadInputError(f"DOCX part {_safe(info.filename)} cannot be read: {_one_line(exc)}") from None
             if len(blob) > MAX_PART_BYTES:
                 raise BadInputError(f"DOCX part {_safe(info.filename)} is too large")
             names.append(info.filename)
@@ -181,6 +181,10 @@ def open_package(path: Path) -> Package:
     if "[Content_Types].xml" not in data:
         raise BadInputError("not a valid DOCX: no [Content_Types].xml")
     return Package(path=path, names=names, data=data)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
 
 
 def _safe(name: str) -> str:
@@ -213,7 +217,7 @@ def parse_xml(blob: bytes, name: str):
     try:
         root = etree.fromstring(blob, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise BadInputError(f"DOCX part {_safe(name)} is not well-formed XML: {str(exc)[:120]}") from None
+        raise BadInputError(f"DOCX part {_safe(name)} is not well-formed XML: {_one_line(exc)}") from None
     if root is None:
         raise BadInputError(f"DOCX part {_safe(name)} is empty")
     if root.getroottree().docinfo.doctype:
