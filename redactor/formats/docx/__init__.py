@@ -69,11 +69,11 @@ class DocxFormat(DocumentFormat):
         for number, unit in enumerate(units, start=1):
             if unit.image:
                 ocr = image_text(pkg.data[unit.image], settings)
-                pages.append(Page(number=number, text=ocr or "", char_boxes=[None] * len(ocr or ""),
+                pages.append(Page(number=number, text=ocr or "", char_boxes=None,
                                   has_text_layer=ocr is not None, image_count=1, label=unit.label))
                 continue
             text, _ = unit.text_and_map()
-            pages.append(Page(number=number, text=text, char_boxes=[None] * len(text), label=unit.label))
+            pages.append(Page(number=number, text=text, char_boxes=None, label=unit.label))
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         return Document(source=path, format=self.name, pages=pages, sha256=digest)
 
