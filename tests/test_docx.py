@@ -374,6 +374,31 @@ def test_embedded_objects_thumbnails_and_macros_are_removed(tmp_path, settings):
     assert any("embedded object" in n for n in written.notes)
 
 
+def test_external_references_other_than_hyperlinks_are_cut(tmp_path, settings):
+    body = para('<w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1"/><a:graphic><a:graphicData>'
+                '<pic:pic><pic:blipFill><a:blip r:link="rIdRemote"/></pic:blipFill></pic:pic></a:graphicData>'
+                '</a:graphic></wp:inline></w:drawing></w:r>') + para('<w:hyperlink r:id="rIdL">' + run("site") +
+                                                                    "</w:hyperlink>")
+    src = make_docx(tmp_path / "remote.docx", body, links={"rIdL": "https://example.org/"})
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["word/_rels/document.xml.rels"] = members["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdRemote" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/image" Target="https://tracker.example.net/pixel.png" TargetMode="External"/>'
+        b"</Relationships>")
+    _zip(src, members)
+    doc = FMT.read(src, settings)
+    plan = build_plan(doc, [], "test")
+    assert not plan.review_reasons  # a linked picture is not an embedded one
+    out = tmp_path / "out.docx"
+    written = FMT.write(plan, out, settings)
+    assert FMT.verify(plan, out, written) == []
+    rels = _xml(out, "word/_rels/document.xml.rels")
+    assert "tracker.example.net" not in rels and "https://example.org/" in rels
+    assert 'r:link="rIdRemote"' not in _xml(out, "word/document.xml")
+    assert "external references removed" in written.notes
+
+
 def test_release_is_reproducible(tmp_path, settings):
     src = make_docx(tmp_path / "r.docx", para(run(f"Dear {NAME},")), headers=(para(run(NAME)),))
     doc = FMT.read(src, settings)

@@ -106,8 +106,10 @@ def layout(pkg: Package) -> Layout:
         source = queue.pop(0)
         for rel in pkg.relationships(source):
             if rel.external:
-                if rel.type_name in DROPPED_RELATIONSHIPS:
-                    dropped.append((rel, DROPPED_RELATIONSHIPS[rel.type_name]))
+                # Only hyperlinks stay: anything else external (a linked image, template,
+                # frame, subdocument or data source) is fetched when the copy is opened.
+                if rel.type_name != "hyperlink":
+                    dropped.append((rel, DROPPED_RELATIONSHIPS.get(rel.type_name, "external references removed")))
                 continue
             if rel.type_name in DROPPED_RELATIONSHIPS:
                 dropped.append((rel, DROPPED_RELATIONSHIPS[rel.type_name]))
@@ -342,7 +344,7 @@ def read_units(pkg: Package) -> tuple[list[Unit], Layout]:
         attrs += story.attrs
     for source in [""] + [n for n in pkg.names if n in lay.kept_parts]:
         for rel in pkg.relationships(source):
-            if rel.external and rel.type_name not in DROPPED_RELATIONSHIPS and rel.target.strip():
+            if rel.external and rel.type_name == "hyperlink" and rel.target.strip():
                 fields.append([Slot(rel.elem, "url", urllib.parse.unquote(rel.target), "Target")])
     if deleted:
         units.append(Unit("tracked deletions", deleted, removed=True))
