@@ -399,6 +399,16 @@ def test_external_references_other_than_hyperlinks_are_cut(tmp_path, settings):
     assert "external references removed" in written.notes
 
 
+def test_drawing_paths_are_not_revision_marks(tmp_path, settings):
+    """DrawingML's a:moveTo (a path operator) is not WordprocessingML's w:moveTo (a move)."""
+    shape = ('<w:r><w:drawing><wp:anchor><wp:docPr id="2" name="Arrow"/><a:graphic><a:graphicData><a:custGeom>'
+             '<a:pathLst><a:path w="10" h="10"><a:moveTo><a:pt x="0" y="0"/></a:moveTo><a:lnTo><a:pt x="10" y="10"/>'
+             "</a:lnTo></a:path></a:pathLst></a:custGeom></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>")
+    src = make_docx(tmp_path / "shape.docx", para(run(f"See {NAME}"), shape))
+    *_, out, _, problems = _release(tmp_path, src, [NAME], settings)
+    assert problems == [] and "<a:moveTo>" in _xml(out, "word/document.xml")
+
+
 def test_release_is_reproducible(tmp_path, settings):
     src = make_docx(tmp_path / "r.docx", para(run(f"Dear {NAME},")), headers=(para(run(NAME)),))
     doc = FMT.read(src, settings)

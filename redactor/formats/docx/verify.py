@@ -24,6 +24,10 @@ _BREAKS = {"p", "tc", "tr", "br", "cr", "tab"}
 _REVISION_MARKS = {"del", "delText", "delInstrText", "moveFrom", "ins", "moveTo", "rPrChange", "pPrChange"}
 _COMMENT_MARKS = {"commentReference", "commentRangeStart", "commentRangeEnd"}
 _REMOVED_PARTS = ("comments", "commentsextended", "commentsids", "commentsextensible", "people")
+# WordprocessingML (Transitional and Strict): revision and comment marks are looked for only
+# there (DrawingML has a moveTo of its own, a path operator).
+_W = {"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+      "http://purl.oclc.org/ooxml/wordprocessingml/main"}
 
 
 def verify_docx(plan: Plan, out_path: Path) -> list[str]:
@@ -87,18 +91,18 @@ class _Collector:
         self.authors = 0
 
     def start(self, name, attrs):
-        local = name.rsplit(":", 1)[-1]
+        ns, _, local = name.rpartition(" ")
         if local in _BREAKS:
             self.text.append("\n")
-        if local in _REVISION_MARKS or local in _COMMENT_MARKS:
+        if ns in _W and (local in _REVISION_MARKS or local in _COMMENT_MARKS):
             self.marks.add(local)
         for a, v in attrs.items():
-            if a.rsplit(":", 1)[-1] == "author":
+            if a.rpartition(" ")[2] == "author":
                 self.authors += 1
             self.attrs.append(v)
 
     def end(self, name):
-        if name.rsplit(":", 1)[-1] in _BREAKS:
+        if name.rpartition(" ")[2] in _BREAKS:
             self.text.append("\n")
 
     def data(self, s):
@@ -114,7 +118,7 @@ def _refuse_dtd(*_args):
 
 def _check_xml(name: str, blob: bytes, values: list[str], where: dict[str, str]) -> list[str]:
     c = _Collector()
-    p = expat.ParserCreate()
+    p = expat.ParserCreate(namespace_separator=" ")
     p.StartElementHandler = c.start
     p.EndElementHandler = c.end
     p.CharacterDataHandler = c.data
