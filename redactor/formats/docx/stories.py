@@ -25,6 +25,7 @@ from ...errors import BadInputError
 from .ooxml import BINARY_TEXT, DROPPED_RELATIONSHIPS, STORY_RELATIONSHIPS, TEXT_ATTRIBUTES, key, local
 from .package import Package, Relationship
 
+PARAGRAPH_BREAK = "\n\n"
 PROPERTY_RELATIONSHIPS = ("core-properties", "extended-properties", "custom-properties")
 IMAGE_RELATIONSHIPS = {"image", "hdphoto", "media", "video", "audio"}
 # Properties that name people (the author, the last editor, the manager): cleared in every
@@ -59,6 +60,10 @@ class Unit:
     segments: list[list[Piece]] = field(default_factory=list)
     removed: bool = False  # absent from the release copy whatever the plan says (comments...)
     image: str | None = None  # the part name of an embedded image: no text layer
+    # Between segments: paragraphs of a story are set apart by a blank line, as in a text
+    # record (a portion mark governs its paragraph up to the blank line); lists of fields,
+    # link targets or properties by a line break.
+    sep: str = "\n"
 
     def text_and_map(self) -> tuple[str, list[tuple[int, int, Slot]]]:
         """The unit's text (segments one per line) and the span of every slot in it."""
@@ -67,8 +72,8 @@ class Unit:
         pos = 0
         for i, seg in enumerate(self.segments):
             if i:
-                out.append("\n")
-                pos += 1
+                out.append(self.sep)
+                pos += len(self.sep)
             for piece in seg:
                 text = piece.text if isinstance(piece, Slot) else piece
                 if isinstance(piece, Slot):
@@ -254,14 +259,15 @@ def _walk(el, para: _Para | None, in_del: bool, story: _Story) -> None:
 
 
 def _table(tbl, in_del: bool, story: _Story) -> None:
-    """A table row is one line, its cells set apart by tabs and a cell's paragraphs by
-    spaces, as a tab-separated text table reads: the row's values stay beside their column
-    labels for detection, and an empty cell still counts as a column."""
+    """A table is one block, a row one line of it, its cells set apart by tabs and a cell's
+    paragraphs by spaces, as a tab-separated text table reads: the row's values stay beside
+    their column labels for detection, and an empty cell still counts as a column."""
     for el in tbl:
         if key(el.tag) == "w:tblPr":
             for sub in el.iter():
                 if key(sub.tag):
                     _harvest(sub, key(sub.tag), story)
+    table: list[Piece] = []
     for tr in _within(tbl, "w:tr"):
         deleted = in_del or _row_deleted(tr)
         segment: list[Piece] = []
@@ -281,7 +287,9 @@ def _table(tbl, in_del: bool, story: _Story) -> None:
                         piece.text = " "  # a tab inside a cell is not a column
                     segment.append(piece)
         if any(isinstance(piece, Slot) for piece in segment):
-            story.paragraphs.append(segment)
+            table += (["\n"] if table else []) + segment
+    if table:
+        story.paragraphs.append(table)
 
 
 def _within(el, wanted: str):
@@ -323,7 +331,7 @@ def read_units(pkg: Package) -> tuple[list[Unit], Layout]:
     comments: Unit | None = None
     for part, label in lay.stories:
         story = walk(pkg.xml(part))
-        unit = Unit(label, list(story.paragraphs), removed=(label == "comments"))
+        unit = Unit(label, list(story.paragraphs), removed=(label == "comments"), sep=PARAGRAPH_BREAK)
         if label == "comments":
             comments = unit
         elif label == "body" or unit.segments:
@@ -338,7 +346,7 @@ def read_units(pkg: Package) -> tuple[list[Unit], Layout]:
     for part in lay.generic:
         story = walk(pkg.xml(part))
         if story.paragraphs:
-            generic_units.append(Unit(f"part {part}", list(story.paragraphs)))
+            generic_units.append(Unit(f"part {part}", list(story.paragraphs), sep=PARAGRAPH_BREAK))
         deleted += story.deleted
         fields += story.fields
         attrs += story.attrs
