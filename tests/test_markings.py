@@ -76,7 +76,7 @@ def test_portions_withheld_with_marks_kept():
 
 def test_authority_block_as_a_table_ends_the_portion():
     """A DOCX (or tab-separated) authority block: label and value in two cells of a row."""
-    page = ("(S) The source reported the plan.\n\nClassified By\tJ. Doe, Director\n"
+    page = ("SECRET\n\n(S) The source reported the plan.\n\nClassified By\tJ. Doe, Director\n"
             "Declassify On\t20441231\n")
     found = find_markings([page])
     assert ("CLASSIFIED_PORTION", "The source reported the plan.") in _entities([page])
