@@ -17,7 +17,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from ...model import Plan
-from ...verify import find_values, withheld_values
+from ...values import find_values, withheld_values
 
 MIN_PAGE_FRAGMENT = 24  # lines of a page withheld in full, checked as text
 _BREAKS = {"p", "tc", "tr", "br", "cr", "tab"}
