@@ -552,3 +552,70 @@ def test_python_docx_document_round_trip(tmp_path, settings):
     assert released.paragraphs[-1].text == "Statement taken from (b)(6) on 3 May 2024."
     assert released.tables[0].cell(0, 1).text == "(b)(6)"
     assert released.core_properties.author == ""
+
+
+# ---------------------------------------------------------------------------------------
+# PDF rendering (LibreOffice headless; skipped where it is not installed)
+# ---------------------------------------------------------------------------------------
+
+def test_pdf_rendering_of_a_release_copy(tmp_path, settings):
+    from redactor.formats.docx.render import render_pdf, soffice, verify_pdf_rendering
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    src = make_docx(tmp_path / "r.docx", para(run("Statement of "), run("Marg", bold=True), run("aret Okafor today.")),
+                    headers=(para(run(f"Re: {NAME}")),), core=f"<dc:title>File of {NAME}</dc:title>")
+    *_, out, _, problems = _release(tmp_path, src, [NAME], settings)
+    assert problems == []
+    doc = FMT.read(src, settings)
+    plan = _plan(doc, [NAME])
+    pdf = tmp_path / "r.pdf"
+    render_pdf(out, pdf)
+    assert verify_pdf_rendering(plan, pdf) == []
+    import pypdfium2 as pdfium
+
+    text = pdfium.PdfDocument(str(pdf))[0].get_textpage().get_text_range()
+    assert "Statement of (b)(6) today." in text and "Okafor" not in text
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("render-")) == []  # no leftovers
+
+
+# ---------------------------------------------------------------------------------------
+# End to end: `redactor run` with real detection
+# ---------------------------------------------------------------------------------------
+
+def test_run_end_to_end_done_when(tmp_path):
+    """Issue #11's DOCX case through the command line: the name is found by detection in
+    the body and withheld in every other place it occurs; the report says where."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from redactor.cli import app
+
+    body = (para(run("The complainant, "), '<w:commentRangeStart w:id="0"/>', run("Marg", bold=True),
+                 run("aret Okafor"), '<w:commentRangeEnd w:id="0"/>', '<w:r><w:commentReference w:id="0"/></w:r>',
+                 run(", reported the theft on 3 May 2024."))
+            + para(run("Interviewed: "), f'<w:del w:id="5" w:author="Clerk"><w:r><w:delText>{NAME}</w:delText></w:r>'
+                   '</w:del>', '<w:ins w:id="6" w:author="Clerk">' + run("the witness") + "</w:ins>"))
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    src = make_docx(inputs / "complaint.docx", body, headers=(para(run(f"Case file: {NAME}")),),
+                    comments=f'<w:comment w:id="0" w:author="Clerk">{para(run(f"Call {NAME} back"))}</w:comment>',
+                    core=f"<dc:title>Complaint of {NAME}</dc:title><dc:creator>{NAME}</dc:creator>",
+                    custom='<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Party">'
+                           f"<vt:lpwstr>{NAME}</vt:lpwstr></property>")
+    before = src.read_bytes()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(inputs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert src.read_bytes() == before
+    copy = out / "complaint.docx"
+    assert parts_holding(copy, NAME) == [] and parts_holding(copy, "Okafor") == []
+    assert "(b)(6)</w:t>" in _xml(copy, "word/document.xml") and "(b)(6)</w:t>" in _xml(copy, "word/header1.xml")
+    report = json.loads((out / "report.json").read_text())
+    (doc,) = report["documents"]
+    assert doc["status"] == "redacted" and doc["format"] == "docx"
+    assert {r["page"] for r in doc["redactions"]} >= {1, 2}  # body and header at least
+    assert all(r["exemptions"] == ["(b)(6)"] for r in doc["redactions"])
+    assert "comments removed" in doc["notes"]
+    assert NAME not in (out / "report.json").read_text()
