@@ -23,7 +23,7 @@ import dataclasses
 
 import regex as re
 
-from .personal import REGEX_TIMEOUT
+from .common import REGEX_TIMEOUT
 
 # Words that make a phrase an official title (lower case). A title is a short run of
 # capitalised words containing one of them ("Chief Procurement Officer", "Director of Public
@@ -277,7 +277,7 @@ def _agency_contacts(findings, document, official_lines):
         head_end += len(line) + 1
     out = []
     for f in findings:
-        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS") and "role" not in f.attributes:
+        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") and "role" not in f.attributes:
             text = pages.get(f.page, "")
             ls, _ = _line_bounds(text, f.start, f.end)
             if f.entity == "PHONE_NUMBER" and any(s <= f.start < e for s, e in blocks.get(f.page, [])):

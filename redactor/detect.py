@@ -181,7 +181,7 @@ def _lower_if_not_personal(f: Finding, document: Document) -> None:
         if local in _ROLE_MAILBOXES:
             f.score = min(f.score, 0.3)
             f.explanation += "; a role mailbox, not a person's address"
-    elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS"):
+    elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS"):
         text = document.pages[f.page - 1].text
         line_start = text.rfind("\n", 0, f.start) + 1
         before = text[max(line_start, f.start - 80):f.start]
@@ -237,6 +237,8 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
         return True
     if len(words) == 1 and words[0].strip(".,:") in _ROLE_WORDS:
         return True
+    if _is_field_label(f.text):
+        return True  # a form's or a table's label ("Name", "Witness", "Owner phone")
     # A word the same record also uses in lower case is a common word, not a name: "Copy and
     # send" (sentence start), "ENROLL IMMEDIATELY" (a heading in capitals). Only for a single
     # word found by NER, and for names read from capitals, whose every word is used so.
@@ -251,6 +253,12 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "
     return any(before.endswith(lead) for lead in _ORG_LEAD)
+
+
+def _is_field_label(text: str) -> bool:
+    from .recognizers.fields import lexicon
+
+    return lexicon().is_label(text)
 
 
 _EDGE_PUNCT = "\"'()[]{}.,;:!?‘’“”"
@@ -352,6 +360,15 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
     return out
 
 
+def _field_findings(page) -> list[Finding]:
+    """Values of table columns and form fields, by their header or label (recognizers/tables.py)."""
+    from .recognizers.tables import find
+
+    return [Finding(page=page.number, start=s, end=e, text=page.text[s:e], entity=h.entity, score=h.score,
+                    recognizer=h.recognizer, explanation=h.explanation)
+            for h in find(page.text, page.char_boxes) for s, e in h.spans]
+
+
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
     from .recognizers.markings import find_markings
@@ -385,6 +402,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     explanation=why or f"{recognizer} match"))
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
+        findings.extend(_field_findings(page))
     common = _lowercase_words(document)
     from .recognizers.names import address_part, not_a_name, tidy
 
