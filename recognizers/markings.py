@@ -339,7 +339,8 @@ def find_markings(pages: list[str], boxes: list | None = None) -> list[MarkingFi
     for pno, start, end, mk in kept_marks:
         found.append(MarkingFinding(pno, start, end, "PORTION_MARK", 0.95, mk,
                                     f"portion mark parsed as {mk.system} {mk.level or mk.text}"))
-    authority = _authority(pages) + _authority_form(pages, boxes)
+    authority = _authority(pages)
+    authority += _authority_form(pages, boxes, {(a.page, a.start) for a in authority})
     found.extend(authority)
     found.extend(_portions(pages, kept_marks, banners, authority))
     return found
@@ -349,7 +350,7 @@ _AUTHORITY_LABEL = re.compile(r"(Classified\s+By|Derived\s+From|Declassify\s+On|
                               r"|Reason)\s*:?", re.IGNORECASE)
 
 
-def _authority_form(pages: list[str], boxes: list | None) -> list[MarkingFinding]:
+def _authority_form(pages: list[str], boxes: list | None, known: set) -> list[MarkingFinding]:
     """An authority block laid out as a form: "Classified By" in one cell, the value in the
     next cell of the same row, no colon. In a PDF the extractor reads the label column before
     the value column, so the lines are found by position (layout.py), not in text order."""
@@ -363,8 +364,8 @@ def _authority_form(pages: list[str], boxes: list | None) -> list[MarkingFinding
         for row in grid(text, page_boxes).rows:
             for label, value in zip(row.cells, row.cells[1:]):
                 m = _AUTHORITY_LABEL.fullmatch(label.text.strip())
-                if m is None or ":" in label.text or AUTHORITY.match(value.text):
-                    continue
+                if m is None or ":" in label.text or AUTHORITY.match(value.text) or (pno, label.start) in known:
+                    continue  # not a label, or an authority line read already
                 key = re.sub(r"\s+", " ", m.group(1)).lower()
                 if key == "reason" and not _REASON_VALUE.search(value.text):
                     continue
