@@ -433,9 +433,9 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         findings.extend(_caps_names(engine, page))
         findings.extend(_field_findings(page))
     common = _lowercase_words(document)
-    from recognizers.names import not_a_name, tidy
+    from recognizers.names import address_part, not_a_name, tidy
 
-    findings = [_trim_roles(tidy(f)) for f in findings]
+    findings = [_trim_roles(address_part(f, document) or tidy(f)) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
     findings = _resolve_overlaps(findings)
     findings = [_personal_or_work(_lower_if_not_personal(f, document), document) for f in findings]
@@ -452,7 +452,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     entity="PRIOR_REDACTION", score=0.9, recognizer="PriorRedactionDetector",
                                     explanation="text under an opaque box already in the input (an earlier "
                                                 "redaction that left the text in place)"))
-    for mf in find_markings([p.text for p in document.pages]):
+    for mf in find_markings([p.text for p in document.pages], [p.char_boxes for p in document.pages]):
         text = document.pages[mf.page - 1].text
         findings.append(Finding(page=mf.page, start=mf.start, end=mf.end, text=text[mf.start:mf.end],
                                 entity=mf.entity, score=mf.score, recognizer="MarkingParser",

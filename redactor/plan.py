@@ -74,7 +74,8 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
     redactions, reasons = _redactions(document, withheld)
     for p in document.pages:
         if not p.has_text_layer and p.image_count and p.number not in withheld_pages:
-            reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
+            where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
+            reasons.append(f"{where} has no text layer (a scan?); OCR is not available "
                            "yet, so nothing on it could be checked")
     return Plan(document=document, redactions=redactions, kept=kept, policy_name=policy_name,
                 review_reasons=reasons, withheld_pages=withheld_pages, withheld_document=withheld_document,
