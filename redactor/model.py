@@ -170,3 +170,6 @@ class DocumentResult:
     withheld_pages: list[int] = field(default_factory=list)
     withheld_by: Decision | None = None  # the decision that withheld the whole document
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
+    # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
+    # units are not pages; empty strings (or no entry) for PDF pages.
+    page_labels: list[str] = field(default_factory=list)
