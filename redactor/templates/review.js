@@ -23,14 +23,14 @@
     for (const k of kids) if (k !== null && k !== undefined) e.append(k);
     return e;
   }
-  const colour = (it) => it.kind === "kept" ? D.kept_colour : (D.colours[it.exemptions[0]] || "#d62728");
+  const colour = (it) => !isWithheld(it) && it.kind === "kept" ? D.kept_colour : (D.colours[it.exemptions[0]] || "#d62728");
   const alpha = (hex, a) => {
     const n = parseInt(hex.slice(1), 16);
     return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
   };
   const withToken = (src) => R ? src + (src.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(R.token) : src;
   const statusOf = (it) => it.status || (it.kind === "kept" ? "kept" : "proposed");
-  const isWithheld = (it) => it.kind === "redaction" && statusOf(it) !== "rejected";
+  const isWithheld = (it) => (it.kind === "redaction" && statusOf(it) !== "rejected") || statusOf(it) === "withhold";
 
   for (const d of D.documents) for (const it of d.items) {
     it.doc = d; it.key = d.id + ":" + it.id;
@@ -134,7 +134,9 @@
   }
 
   function sheet(d, p, which) {
-    const src = p[which], px = p[which + "_px"];
+    // Before apply there is no release copy: preview it as the original under opaque boxes.
+    const preview = which === "red" && !p.red && D.preview && p.orig;
+    const src = preview ? p.orig : p[which], px = preview ? p.orig_px : p[which + "_px"];
     const box = el("div", {class: "sheet"});
     const ratio = px ? px[0] / px[1] : (p.orig_px ? p.orig_px[0] / p.orig_px[1] : 0.7727);
     box.style.aspectRatio = String(ratio);
@@ -144,9 +146,14 @@
       "no release copy (" + d.status + ")") : "original not rendered"}));
     const pageItems = d.items.filter(it => it.page === p.n);
     for (const it of pageItems) {
-      const boxes = which === "orig" ? (it.boxes || []) : (it.kind === "redaction" ? (it.rboxes || []) : []);
-      for (const b of boxes) box.append(boxEl(it, b, which === "red"));
+      const boxes = which === "orig" ? (it.boxes || []) : (isWithheld(it) ? ((preview ? it.boxes : it.rboxes) || []) : []);
+      for (const b of boxes) {
+        const e = boxEl(it, b, which === "red");
+        if (preview) { e.style.background = "#000"; e.classList.add("preview"); }
+        box.append(e);
+      }
     }
+    if (preview) box.append(el("div", {class: "cap previewcap", text: "preview: boxes are placed exactly when the plan is applied"}));
     return box;
   }
 
@@ -212,7 +219,7 @@
       const row = el("div", {class: "row " + statusOf(it), "data-key": it.key, role: "button", tabindex: "-1"},
         el("span", {class: "chip", style: it.kind === "kept" ? "border:2px dashed " + D.kept_colour : "background:" + colour(it)}),
         el("span", {class: "where", text: it.doc.id + " p" + it.page}),
-        el("span", {class: "what", text: (it.exemptions.join("; ") || "kept") + " " + it.entity_label}),
+        el("span", {class: "what", text: (isWithheld(it) ? it.exemptions.join("; ") : "kept") + " " + it.entity_label}),
         it.needs_review ? el("span", {class: "flag", title: "needs review", text: "!"}) : null);
       row.addEventListener("click", () => select(it.key, true));
       frag.append(row);
@@ -253,13 +260,13 @@
     const row = (k, v) => { if (v !== "" && v !== null && v !== undefined) dl.append(el("dt", {text: k}), el("dd", {text: String(v)})); };
     row("document", it.doc.source); row("page", it.page + (it.doc.pages[it.page - 1] && it.doc.pages[it.page - 1].label ? " (" + it.doc.pages[it.page - 1].label + ")" : ""));
     row("status", statusOf(it)); row("entity", it.entity + " (" + it.entity_label + ")");
-    row("exemption", it.exemptions.join("; ") || "none (released)"); row("rule", it.rule); row("action", it.action);
+    row("exemption", isWithheld(it) ? it.exemptions.join("; ") : "none (released)"); row("rule", it.rule); row("action", it.action);
     row("confidence", Number(it.score).toFixed(2)); row("reason", it.reason);
     row("found by", it.recognizer + (it.explanation ? ": " + it.explanation : ""));
     row("propagated", it.propagated ? "yes" : ""); row("review", it.needs_review ? "flagged for review" : "");
     row("pseudonym", it.pseudonym); row("decided by", it.decided_by ? it.decided_by + " at " + it.decided_at : "");
-    const kids = [el("h2", {text: it.kind === "kept" ? "Kept finding " + it.id : "Redaction " + it.id}),
-      el("div", {class: "cap hint", text: it.kind === "kept" ? "text (released)" : "withheld text"}),
+    const kids = [el("h2", {text: (it.kind === "kept" ? "Kept finding " : "Redaction ") + it.id}),
+      el("div", {class: "cap hint", text: isWithheld(it) ? "withheld text" : "text (released)"}),
       el("div", {class: "value", id: "value", text: it.value}), dl];
     if (R) kids.push(actions(it));
     detail.replaceChildren(...kids, R ? addForm() : el("p", {class: "keys", text: "j / k: next / previous finding"}));
@@ -283,7 +290,7 @@
 
   function actions(it) {
     const box = el("div", {class: "actions"});
-    if (it.kind === "redaction") {
+    if (isWithheld(it)) {
       const acc = el("button", {id: "btn-accept", text: "Accept (a)"}), rej = el("button", {id: "btn-reject", text: "Reject (x)"});
       acc.addEventListener("click", () => decide(it, "accept"));
       rej.addEventListener("click", () => decide(it, "reject"));
@@ -291,7 +298,7 @@
         ...(R.exemptions || exCodes).map(c => el("option", {value: c, text: c, selected: it.exemptions[0] === c})));
       sel.addEventListener("change", () => decide(it, "exemption", [sel.value]));
       box.append(acc, rej, el("label", null, "exemption (e) ", sel));
-    } else {
+    } else if (it.kind === "kept") {
       const w = el("button", {id: "btn-withhold", text: "Withhold this instead"});
       const sel = el("select", {id: "ex-select", "aria-label": "exemption"}, ...(R.exemptions || exCodes).map(c => el("option", {value: c, text: c})));
       w.addEventListener("click", () => decide(it, "withhold", [sel.value]));
@@ -303,11 +310,15 @@
   async function decide(it, action, exemptions) {
     try {
       const data = await post("/api/decide", {doc: it.doc.id, id: it.id, action: action, exemptions: exemptions || null});
-      Object.assign(it, data.item, {doc: it.doc, key: it.key});
+      for (const ch of data.changed || []) {
+        const other = byKey.get(ch.doc + ":" + ch.item.id);
+        if (other) Object.assign(other, ch.item, {doc: other.doc, key: other.key});
+      }
       const keep = it.key;
       refresh();
       select(keep, false);
-      say(action + ": saved to the plan");
+      const n = (data.changed || []).length;
+      say(action + ": saved to the plan" + (n > 1 ? ` (${n} items with the same text)` : ""));
     } catch (e) { say(e.message, true); }
   }
 
@@ -355,8 +366,8 @@
     const it = current >= 0 ? visible[current] : null;
     if (ev.key === "j") { step(1); ev.preventDefault(); }
     else if (ev.key === "k") { step(-1); ev.preventDefault(); }
-    else if (R && it && it.kind === "redaction" && ev.key === "a") { decide(it, "accept"); ev.preventDefault(); }
-    else if (R && it && it.kind === "redaction" && ev.key === "x") { decide(it, "reject"); ev.preventDefault(); }
+    else if (R && it && isWithheld(it) && ev.key === "a") { decide(it, "accept"); ev.preventDefault(); }
+    else if (R && it && isWithheld(it) && ev.key === "x") { decide(it, "reject"); ev.preventDefault(); }
     else if (R && ev.key === "e") { const s = document.getElementById("ex-select"); if (s) { s.focus(); ev.preventDefault(); } }
     else if (R && ev.key === "/") {
       if (!document.getElementById("add-query")) detail.replaceChildren(addForm());
