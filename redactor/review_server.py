@@ -91,6 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._host_ok():
             return self._deny(why="wrong host")
         url = urlsplit(self.path)
+        if url.path == "/favicon.ico":  # browsers ask for it without the token
+            return self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         token = (parse_qs(url.query).get("token") or [None])[0]
         if not self._token_ok(token):
             return self._deny(why="missing or wrong session token: use the URL printed by `redactor review`")

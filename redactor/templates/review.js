@@ -88,12 +88,21 @@
 
   const exCodes = Object.keys(D.colours).sort();
   const entities = [...new Set(items.map(i => i.entity))].sort();
-  const statuses = [...new Set(items.map(statusOf))].sort();
-  const exBoxes = exCodes.map(c => {
+  const statuses = R ? ["proposed", "accepted", "rejected", "added", "kept", "withhold"] : [...new Set(items.map(statusOf))].sort();
+  const PALETTE = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39", "#7b4173"];
+  const exBoxes = [];
+  function ensureCode(c) {  // a code first used by a reviewer gets a colour and a filter
+    if (exBoxes.find(b => b.dataset.code === c)) return;
+    if (!D.colours[c]) D.colours[c] = PALETTE[Object.keys(D.colours).length % PALETTE.length];
     const cb = el("input", {type: "checkbox", checked: true, "data-code": c, class: "f-ex"});
-    filters.append(el("label", null, cb, el("span", {class: "chip", style: "background:" + D.colours[c]}), c));
-    return cb;
-  });
+    cb.addEventListener("change", () => renderList());
+    const label = el("label", null, cb, el("span", {class: "chip", style: "background:" + D.colours[c]}), c);
+    const kept = filters.querySelector("#f-kept");
+    if (kept) filters.insertBefore(label, kept.parentNode); else filters.append(label);
+    exBoxes.push(cb);
+  }
+  exCodes.forEach(ensureCode);
   const keptBox = el("input", {type: "checkbox", checked: true, id: "f-kept"});
   filters.append(el("label", null, keptBox, el("span", {class: "chip", style: "border:2px dashed " + D.kept_colour}), "kept"));
   const entSel = el("select", {id: "f-entity"}, el("option", {value: "", text: "all entities"}),
@@ -211,6 +220,11 @@
   }
 
   // ---------------------------------------------------------------- list, selection, detail
+  function shortName(d) {
+    const base = (d.relpath || d.source).split(/[\\/]/).pop();
+    return base.length > 16 ? base.slice(0, 7) + "\u2026" + base.slice(-8) : base;
+  }
+
   function renderList() {
     const keep = current >= 0 && visible[current] ? visible[current].key : null;
     visible = items.filter(passes);
@@ -218,7 +232,7 @@
     for (const it of visible) {
       const row = el("div", {class: "row " + statusOf(it), "data-key": it.key, role: "button", tabindex: "-1"},
         el("span", {class: "chip", style: it.kind === "kept" ? "border:2px dashed " + D.kept_colour : "background:" + colour(it)}),
-        el("span", {class: "where", text: it.doc.id + " p" + it.page}),
+        el("span", {class: "where", title: it.doc.source, text: shortName(it.doc) + " p" + it.page}),
         el("span", {class: "what", text: (isWithheld(it) ? it.exemptions.join("; ") : "kept") + " " + it.entity_label}),
         it.needs_review ? el("span", {class: "flag", title: "needs review", text: "!"}) : null);
       row.addEventListener("click", () => select(it.key, true));
@@ -283,10 +297,12 @@
     if (!res.ok || data.error) throw new Error(data.error || ("HTTP " + res.status));
     return data;
   }
-  function reviewer() {
-    const i = document.getElementById("reviewer");
-    return (i && i.value) || R.reviewer || "";
+  let reviewerName = R ? (storage("redactor-reviewer") || R.reviewer || "") : "";
+  function storage(k, v) {
+    try { if (v === undefined) return localStorage.getItem(k); localStorage.setItem(k, v); } catch (e) { /* private mode */ }
+    return null;
   }
+  function reviewer() { return reviewerName.trim(); }
 
   function actions(it) {
     const box = el("div", {class: "actions"});
@@ -310,6 +326,7 @@
   async function decide(it, action, exemptions) {
     try {
       const data = await post("/api/decide", {doc: it.doc.id, id: it.id, action: action, exemptions: exemptions || null});
+      (exemptions || []).forEach(ensureCode);
       for (const ch of data.changed || []) {
         const other = byKey.get(ch.doc + ":" + ch.item.id);
         if (other) Object.assign(other, ch.item, {doc: other.doc, key: other.key});
@@ -327,16 +344,15 @@
     const sel = el("select", {id: "add-exemption"}, ...(R.exemptions || exCodes).map(c => el("option", {value: c, text: c})));
     const reason = el("input", {type: "text", id: "add-reason", placeholder: "reason (optional)"});
     const btn = el("button", {id: "btn-add", text: "Withhold every occurrence"});
-    const rv = el("input", {type: "text", id: "reviewer", value: localStorage.getItem("redactor-reviewer") || R.reviewer || "",
-      placeholder: "your name"});
-    rv.addEventListener("change", () => localStorage.setItem("redactor-reviewer", rv.value));
+    const rv = el("input", {type: "text", id: "reviewer", value: reviewerName, placeholder: "your name"});
+    rv.addEventListener("input", () => { reviewerName = rv.value; storage("redactor-reviewer", rv.value); });
     const go = async () => {
       if (!q.value.trim()) { say("type the text to withhold", true); return; }
       try {
         const data = await post("/api/add", {query: q.value, exemptions: [sel.value], reason: reason.value});
         for (const [docId, newItems] of Object.entries(data.added || {})) {
           const d = D.documents.find(x => x.id === docId);
-          for (const ni of newItems) { d.items.push(ni); ni.doc = d; ni.key = d.id + ":" + ni.id; items.push(ni);
+          for (const ni of newItems) { ni.exemptions.forEach(ensureCode); d.items.push(ni); ni.doc = d; ni.key = d.id + ":" + ni.id; items.push(ni);
             byKey.set(ni.key, ni); nodes.set(ni.key, []); }
         }
         refresh();
@@ -374,7 +390,7 @@
       document.getElementById("add-query").focus(); ev.preventDefault();
     }
   });
-  for (const c of [...exBoxes, keptBox, entSel, stSel, nrBox]) c.addEventListener("change", renderList);
+  for (const c of [keptBox, entSel, stSel, nrBox]) c.addEventListener("change", renderList);
 
   refresh();
   if (R) detail.replaceChildren(addForm());
