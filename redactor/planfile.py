@@ -409,9 +409,32 @@ def review_documents(data: dict) -> list[dict]:
     return docs
 
 
+def inconsistent_rejections(data: dict) -> list[str]:
+    """Items released (rejected) while the same text is still withheld elsewhere in the set
+    (possible after editing plan.json by hand): such a copy would fail verification, and the
+    value would be public anyway. Says where, never what."""
+    withheld: dict[str, list[str]] = {}
+    for e in data["documents"]:
+        for it in withheld_items(e):
+            key = normalize(" ".join(it["value"].split()))
+            if key:
+                withheld.setdefault(key, []).append(f"{e['id']}:{it['id']}")
+    out = []
+    for e in data["documents"]:
+        for it in e["redactions"]:
+            if it["status"] != "rejected":
+                continue
+            others = withheld.get(normalize(" ".join(it["value"].split())), [])
+            if others:
+                more = f" (+{len(others) - 3} more)" if len(others) > 3 else ""
+                out.append(f"{e['id']}:{it['id']} ({e['relpath']} page {it['page']}) is rejected but the same text is "
+                           f"still withheld at {', '.join(others[:3])}{more}: reject all of them or none")
+    return out
+
+
 def changed_inputs(data: dict) -> list[str]:
     """Documents whose input is missing or differs from the scan (by SHA-256)."""
-    from .extract import sha256_file
+    from .formats import sha256_file
 
     out = []
     for e in data["documents"]:

@@ -24,6 +24,7 @@ from .ingest import InputFile, discover
 from .model import DocumentResult, Status
 from .plan import _boxes_for, extend_plan
 from .planfile import (PLAN_NAME, PlanFileError, changed_inputs, document_json, failed_document_json,
+                       inconsistent_rejections,
                        load_plan, new_plan_file, plan_from_json, review_documents, save_plan)
 from .policy import Policy, normalize
 from .review_report import attach_renders, render_pages, review_model, text_views, write_review, write_review_log
@@ -51,11 +52,11 @@ def export_phase(job: Job, settings: Settings, policy: Policy):
 
 def apply_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResult:
     """Rebuild the reviewed plan of one document and release it exactly as `run` does."""
-    from .extract import read_document
+    from .formats import by_name
 
     try:
         entry = json.loads(job.plan_file.read_text(encoding="utf-8"))
-        document = read_document(job.input.path, entry["format"], password=settings.password)
+        document = by_name(entry["format"]).read(job.input.path, settings)
         plan = plan_from_json(entry, document, _boxes_for)
         plan.policy_name = policy.name
         work = job.outdir / TMP_DIR_NAME
@@ -175,6 +176,9 @@ def write_scan_review(data: dict, workdir: Path, workers: int = 1, password: str
 def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy, workers: int = 1,
           on_start: Callable[[Job], None] | None = None) -> tuple[dict, list[DocumentResult]]:
     data = load_plan(workdir)
+    mixed = inconsistent_rejections(data)
+    if mixed:
+        raise PlanFileError(mixed[0] + (f" (+{len(mixed) - 1} more)" if len(mixed) > 1 else ""))
     changed = changed_inputs(data)
     if changed:
         more = f" (+{len(changed) - 3} more)" if len(changed) > 3 else ""

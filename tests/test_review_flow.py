@@ -181,10 +181,34 @@ def test_hand_edited_plan_is_checked(scanned, tmp_path):
     (work / "plan.json").write_text(json.dumps(data))
     r = runner.invoke(app, ["apply", str(work), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "status" in r.output
-    # A rejection made by editing the file works like one made in the page.
-    data["documents"][0]["redactions"][0]["status"] = "rejected"
+    # A rejection made by editing the file works like one made in the page...
+    from redactor.values import normalize
+
+    def key(it):
+        return normalize(" ".join(it["value"].split()))
+
+    data["documents"][0]["redactions"][0]["status"] = "proposed"
+    target = next(it for d in data["documents"] for it in d["redactions"] if it["entity"] == "PHONE_NUMBER")
+    same = [(d, it) for d in data["documents"] for it in d["redactions"] if key(it) == key(target)]
+    assert len(same) >= 2  # the pdf and the txt
+    for _, it in same:
+        it["status"] = "rejected"
     (work / "plan.json").write_text(json.dumps(data))
-    assert runner.invoke(app, ["apply", str(work), "--out", str(tmp_path / "o")]).exit_code == 0
+    r = runner.invoke(app, ["apply", str(work), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    for doc, _ in same:
+        copy = tmp_path / "o" / doc["relpath"]
+        text = " ".join((all_texts(copy)["pdftotext"] if copy.suffix == ".pdf" else copy.read_text()).split())
+        assert " ".join(target["value"].split()) in text
+    # ...but releasing one occurrence of a text still withheld elsewhere is refused, saying where.
+    for _, it in same:
+        it["status"] = "proposed"
+    doc, dup = same[0]
+    dup["status"] = "rejected"
+    (work / "plan.json").write_text(json.dumps(data))
+    r = runner.invoke(app, ["apply", str(work), "--out", str(tmp_path / "o2")])
+    assert r.exit_code == 2 and "still withheld" in r.output and f"{doc['id']}:{dup['id']}" in r.output
+    assert dup["value"] not in r.output
 
 
 def test_item_offsets_must_match_the_text(scanned, tmp_path):
