@@ -241,13 +241,14 @@ def evaluate(
     out.print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
 
 
-def _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester):
+def _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs):
+    from .pipeline import load_run_policy
+
     settings = Settings(policy_path=policy, password=password, document_timeout=timeout, flatten=flatten,
-                        keep_positions=keep_positions, **({"model": model} if model else {}))
+                        keep_positions=keep_positions, requester=tuple(requester), jobs=jobs,
+                        **({"model": model} if model else {}))
     try:
-        pol = _load(policy)
-        if requester:
-            pol = pol.with_requester(requester)
+        pol = load_run_policy(settings)
     except RedactorError as exc:
         _fail(exc)
     return settings, pol
@@ -270,12 +271,12 @@ def scan(
     """Propose redactions: write DIR/plan.json and DIR/report.html (no release copies)."""
     from .review_flow import scan as do_scan
 
-    settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester)
+    settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as progress:
             task = progress.add_task("scanning", total=None)
-            data = do_scan(inputs, out_dir, settings, pol, workers=jobs,
+            data = do_scan(inputs, out_dir, settings, pol,
                            on_start=lambda j: progress.update(task, description=f"scanning {j.input.relpath}"))
     except RedactorError as exc:
         _fail(exc)
@@ -334,25 +335,25 @@ def apply_cmd(
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
 ) -> None:
     """Write release copies exactly from the reviewed plan; refuse if any input changed."""
+    import dataclasses
+
+    from .pipeline import report as pipeline_report
     from .planfile import load_plan
-    from .report import build_report, write_report
     from .review_flow import apply as do_apply, policy_for
-    from .withholding_log import withholding_rows, write_withholding_log
 
     try:
         data = load_plan(workdir)
         pol = policy_for(data, policy)
         st = data["settings"]
-        settings = Settings(password=password, document_timeout=timeout, strict=strict,
+        settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
                             flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
                             **({"model": st["model"]} if st.get("model") else {}))
-        data, results = do_apply(workdir, out_dir, settings, pol, workers=jobs)
+        data, results = do_apply(workdir, out_dir, settings, pol)
     except RedactorError as exc:
         _fail(exc)
-    report = build_report(results, pol, settings.model)
-    json_path, html_path = write_report(report, out_dir)
-    log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir), out_dir, report,
-                                              report["summary"].get("release"))
+    outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
+    report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
+    log_csv, log_html = outcome.withholding_log
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]
     review_docs = [d for d in report["documents"] if d["status"] == "needs_review"]

@@ -17,22 +17,23 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from . import batch
-from .batch import Job, PlanSummary, TMP_DIR_NAME, WorkerPool, assign_pseudonyms, _write_set_file
 from .errors import UsageError
 from .ingest import InputFile, discover
 from .model import DocumentResult, Status
+from .pipeline import (TMP_DIR_NAME, Job, PlanSummary, ReleaseSet, apply_plan, failure, plan_phase,
+                       release_set)
 from .plan import _boxes_for, extend_plan
 from .planfile import (PLAN_NAME, PlanFileError, changed_inputs, document_json, failed_document_json,
-                       inconsistent_rejections,
-                       load_plan, new_plan_file, plan_from_json, review_documents, save_plan)
-from .policy import Policy, normalize
+                       inconsistent_rejections, load_plan, new_plan_file, plan_from_json, review_documents,
+                       save_plan)
+from .policy import Policy
 from .review_report import attach_renders, render_pages, review_model, text_views, write_review, write_review_log
 from .settings import Settings
+from .values import normalize
 
 
 # ---------------------------------------------------------------------------------------
-# Worker-side phases (registered with the batch's worker pool)
+# The phases, as jobs the pipeline's executors run (plain functions, picklable arguments)
 # ---------------------------------------------------------------------------------------
 
 def export_phase(job: Job, settings: Settings, policy: Policy):
@@ -40,85 +41,85 @@ def export_phase(job: Job, settings: Settings, policy: Policy):
     try:
         with open(job.plan_file, "rb") as fh:
             plan = pickle.load(fh)
-        values, pseudonyms = [], {}
+        rs = ReleaseSet()
         if job.set_file is not None:
             with open(job.set_file, "rb") as fh:
-                values, pseudonyms = pickle.load(fh)
-        plan = extend_plan(plan, values, pseudonyms)
+                rs = pickle.load(fh)
+        plan = extend_plan(plan, list(rs.values), rs.pseudonyms)
         return document_json(plan, "", job.input.path, job.input.relpath.as_posix(), _boxes_for)
     except Exception as exc:  # noqa: BLE001 -- this document fails, the scan goes on
-        return batch._failure(job, exc)
+        return failure(job.input, exc)
 
 
-def apply_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResult:
-    """Rebuild the reviewed plan of one document and release it exactly as `run` does."""
+def reviewed_apply_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResult:
+    """Rebuild the reviewed plan of one document and release it through the pipeline's own
+    write-verify-release step (``pipeline.apply_plan``), as `run` does."""
     from .formats import by_name
 
+    f = job.input
+    tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
     try:
         entry = json.loads(job.plan_file.read_text(encoding="utf-8"))
-        document = by_name(entry["format"]).read(job.input.path, settings)
+        document = by_name(entry["format"]).read(f.path, settings)
         plan = plan_from_json(entry, document, _boxes_for)
         plan.policy_name = policy.name
-        work = job.outdir / TMP_DIR_NAME
-        pfile = work / f"{uuid.uuid4().hex}.pickle"
-        with open(pfile, "wb") as fh:
-            pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
         pseudonyms = {normalize(r.decision.finding.text): r.decision.pseudonym for r in plan.redactions
                       if r.decision.pseudonym}
-        set_file = work / f"set-{uuid.uuid4().hex}.pickle"
-        with open(set_file, "wb") as fh:
-            pickle.dump(([], pseudonyms), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        release_job = Job(job.input, job.outdir, plan_file=pfile, set_file=set_file)
-        return batch.release_phase(release_job, settings, policy)
+        return apply_plan(plan, ReleaseSet((), pseudonyms), settings, tmp_path, job.outdir / f.relpath,
+                          output=f.relpath)
     except Exception as exc:  # noqa: BLE001
-        return batch._failure(job, exc)
+        return failure(f, exc)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
 
 
-batch.PHASES.setdefault("export", export_phase)
-batch.PHASES.setdefault("apply", apply_phase)
+def _executor(settings: Settings, policy: Policy, n: int):
+    from .batch import WorkerPool
+
+    return WorkerPool(settings, policy, max(1, min(settings.jobs, n)))
 
 
 # ---------------------------------------------------------------------------------------
 # scan
 # ---------------------------------------------------------------------------------------
 
-def scan(inputs: list[Path], workdir: Path, settings: Settings, policy: Policy, workers: int = 1,
-         on_start: Callable[[Job], None] | None = None, on_done: Callable[[], None] | None = None) -> dict:
+def scan(inputs: list[Path], workdir: Path, settings: Settings, policy: Policy,
+         on_start: Callable[[Job], None] | None = None) -> dict:
     files = discover(inputs, workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     jobs = [Job(f, workdir) for f in files]
     entries: dict[str, dict] = {}
-    pool = WorkerPool(settings, policy, min(workers, max(1, len(jobs))))
+
+    def failed(job: Job, result: DocumentResult) -> None:
+        key = job.input.relpath.as_posix()
+        entries[key] = failed_document_json("", job.input.path, key, job.input.format or "", "failed",
+                                            result.error, result.input_sha256, result.pages)
+
+    executor = _executor(settings, policy, len(jobs)) if jobs else None
     try:
         planned: list[tuple[Job, PlanSummary]] = []
-        for job, out in pool.run("plan", jobs, on_start=on_start):
+        for job, out in (executor.run(plan_phase, jobs, on_start=on_start) if executor else []):
             result = out if isinstance(out, DocumentResult) else out.result
             if result is not None:
-                entries[job.input.relpath.as_posix()] = failed_document_json(
-                    "", job.input.path, job.input.relpath.as_posix(), job.input.format or "", "failed",
-                    result.error, result.input_sha256, result.pages)
-                if on_done:
-                    on_done()
+                failed(job, result)
             else:
                 job.plan_file = out.plan_file
                 planned.append((job, out))
-        values = [(v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values]
-        set_file = _write_set_file(workdir, values, assign_pseudonyms(planned))
-        export_jobs = []
+        set_file = workdir / TMP_DIR_NAME / f"set-{uuid.uuid4().hex}.pickle"
+        set_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(set_file, "wb") as fh:
+            pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
         for job, _ in planned:
             job.set_file = set_file
-            export_jobs.append(job)
-        for job, out in pool.run("export", export_jobs, on_start=on_start):
-            key = job.input.relpath.as_posix()
+        for job, out in (executor.run(export_phase, [j for j, _ in planned], on_start=on_start) if planned else []):
             if isinstance(out, DocumentResult):
-                entries[key] = failed_document_json("", job.input.path, key, job.input.format or "", "failed",
-                                                    out.error, out.input_sha256, out.pages)
+                failed(job, out)
             else:
-                entries[key] = out
-            if on_done:
-                on_done()
+                entries[job.input.relpath.as_posix()] = out
     finally:
-        pool.close()
+        if executor:
+            executor.close()
         shutil.rmtree(workdir / TMP_DIR_NAME, ignore_errors=True)
     documents = []
     for i, key in enumerate(sorted(entries), start=1):
@@ -132,7 +133,7 @@ def scan(inputs: list[Path], workdir: Path, settings: Settings, policy: Policy, 
         "This folder CONTAINS WITHHELD INFORMATION (plan.json, report.html, pages/): the text proposed\n"
         "for withholding, for reviewers. Do not release it. Review with `redactor review DIR`, then\n"
         "write the release copies with `redactor apply DIR --out RELEASE`.\n", encoding="utf-8")
-    write_scan_review(data, workdir, workers=workers, password=settings.password,
+    write_scan_review(data, workdir, workers=settings.jobs, password=settings.password,
                       memory_limit=settings.memory_limit)
     return data
 
@@ -173,7 +174,7 @@ def write_scan_review(data: dict, workdir: Path, workers: int = 1, password: str
 # apply
 # ---------------------------------------------------------------------------------------
 
-def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy, workers: int = 1,
+def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy,
           on_start: Callable[[Job], None] | None = None) -> tuple[dict, list[DocumentResult]]:
     data = load_plan(workdir)
     mixed = inconsistent_rejections(data)
@@ -206,12 +207,12 @@ def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy, work
             entry_file.write_text(json.dumps(e, ensure_ascii=False), encoding="utf-8")
             jobs.append(Job(f, out_dir, plan_file=entry_file))
         if jobs:
-            pool = WorkerPool(settings, policy, min(workers, len(jobs)))
+            executor = _executor(settings, policy, len(jobs))
             try:
-                for job, res in pool.run("apply", jobs, on_start=on_start):
+                for job, res in executor.run(reviewed_apply_phase, jobs, on_start=on_start):
                     results.append(res)
             finally:
-                pool.close()
+                executor.close()
     finally:
         shutil.rmtree(out_dir / TMP_DIR_NAME, ignore_errors=True)
     write_review_log(review_documents(data), workdir / "review-log.csv")

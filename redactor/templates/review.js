@@ -153,7 +153,7 @@
       " page " + p.n, width: px[0], height: px[1], decoding: "async"}));
     else box.append(el("div", {class: "missing", text: which === "red" ? (d.output ? "release copy not rendered" :
       "no release copy (" + d.status + ")") : "original not rendered"}));
-    const pageItems = d.items.filter(it => it.page === p.n);
+    const pageItems = itemsOn(d, p.n);
     for (const it of pageItems) {
       const boxes = which === "orig" ? (it.boxes || []) : (isWithheld(it) ? ((preview ? it.boxes : it.rboxes) || []) : []);
       for (const b of boxes) {
@@ -168,7 +168,7 @@
 
   function textPane(d, p) {
     const t = p.text || "";
-    const pageItems = d.items.filter(it => it.page === p.n && it.end > it.start);
+    const pageItems = itemsOn(d, p.n).filter(it => it.end > it.start);
     const cuts = new Set([0, t.length]);
     for (const it of pageItems) { cuts.add(Math.min(it.start, t.length)); cuts.add(Math.min(it.end, t.length)); }
     const pts = [...cuts].sort((a, b) => a - b);
@@ -188,7 +188,19 @@
     return pre;
   }
 
+  let pageIndex = new Map();  // doc id -> page number -> items (built once per render)
+  function itemsOn(d, n) {
+    let byPage = pageIndex.get(d.id);
+    if (!byPage) {
+      byPage = new Map();
+      for (const it of d.items) { if (!byPage.has(it.page)) byPage.set(it.page, []); byPage.get(it.page).push(it); }
+      pageIndex.set(d.id, byPage);
+    }
+    return byPage.get(n) || [];
+  }
+
   function renderDocs() {
+    pageIndex = new Map();
     for (const k of nodes.keys()) nodes.set(k, []);
     const frag = document.createDocumentFragment();
     for (const d of D.documents) {
