@@ -73,7 +73,8 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
     _add_redactions(plan, withheld)
     for p in document.pages:
         if not p.has_text_layer and p.image_count and p.number not in plan.withheld_pages:
-            plan.review_reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
+            where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
+            plan.review_reasons.append(f"{where} has no text layer (a scan?); OCR is not available "
                                        "yet, so nothing on it could be checked")
     return plan
 

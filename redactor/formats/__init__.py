@@ -19,6 +19,7 @@ from .base import DocumentFormat, WriteResult, sha256_file
 REGISTRY: tuple[str, ...] = (
     "redactor.formats.pdf:PdfFormat",
     "redactor.formats.text:TextFormat",
+    "redactor.formats.docx:DocxFormat",
 )
 
 HEAD_BYTES = 8192  # how much of a file sniffing reads
