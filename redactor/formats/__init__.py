@@ -14,6 +14,8 @@ from .base import DocumentFormat, WriteResult
 
 REGISTRY: tuple[str, ...] = (
     "redactor.formats.pdf:PdfFormat",
+    "redactor.formats.email:EmailFormat",
+    "redactor.formats.email:MboxFormat",
     "redactor.formats.text:TextFormat",
 )
 

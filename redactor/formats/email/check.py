@@ -1,0 +1,148 @@
+"""Independent verification of a released message.
+
+Different code from the reader: the standard library's parser with the ``compat32`` policy
+(the reader uses ``default``), transfer encodings decoded here with ``base64``/``quopri``,
+headers decoded with ``email.header.decode_header``, HTML read with a regular expression
+instead of ``html.parser``. Every header, every part (decoded and raw), the raw bytes of the
+whole file, and each attachment through its own format's ``verify``. Problems say where (the
+part, the redaction's entity), never the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.header
+import email.policy
+import html
+import quopri
+import tempfile
+from pathlib import Path
+
+import regex as re
+
+from ...model import Plan
+from ..base import WriteResult
+from ._shared import find_values, withheld_values
+
+_TAG = re.compile(r"<[^>]*>", re.DOTALL)
+_ACTIVE = re.compile(r"<\s*(script|iframe|frame|object|embed|applet|form|input|button|link|meta|base)\b"
+                     r"|\son[a-z]+\s*=|javascript:|url\s*\(|@import|\ssrc\s*=|\sbackground\s*=",
+                     re.IGNORECASE)
+
+
+def all_values(plan: Plan) -> dict[str, str]:
+    """Withheld value -> its entity, for this plan and every attachment's, recursively: a value
+    withheld anywhere in the message must be nowhere in its release copy."""
+    out: dict[str, str] = {}
+    entity = {" ".join(r.text.split()): r.decision.finding.entity for r in plan.redactions}
+    for v in withheld_values(plan):
+        out.setdefault(v, entity.get(v, "value"))
+    for ap in plan.attachments:
+        for v, e in all_values(ap).items():
+            out.setdefault(v, e)
+    return out
+
+
+def _where(found: list[str], values: dict[str, str], place: str) -> list[str]:
+    entities = sorted({values[v] for v in found})
+    return [f"{place}: a withheld value is still present ({', '.join(entities)})"] if found else []
+
+
+def decode_transfer(part) -> bytes:
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return b""
+    raw = payload.encode("utf-8", "surrogateescape")
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if cte == "base64":
+        try:
+            return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", raw) + b"==", validate=False)
+        except (binascii.Error, ValueError):
+            return raw
+    if cte == "quoted-printable":
+        return quopri.decodestring(raw)
+    return raw
+
+
+def header_text(value: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except Exception:  # noqa: BLE001 - undecodable: the raw value is checked
+        return value
+
+
+def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
+                   values: dict[str, str] | None = None) -> list[str]:
+    from .. import by_name
+
+    values = all_values(plan) if values is None else values
+    keys = list(values)
+    problems: list[str] = []
+    problems += _where(find_values(data.decode("latin-1"), keys), values, "raw message")
+    problems += _where(find_values(data.decode("utf-8", "replace"), keys), values, "raw message (UTF-8)")
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    for name, value in msg.items():
+        problems += _where(find_values(f"{name}: {header_text(str(value))}", keys), values, f"header {name}")
+    released = list((written.drawn or {}).get("attachments", []))
+    plans = {p.document.name: p for p in plan.attachments}
+    results = iter(released)
+    count = 0
+    for n, part in enumerate(_walk(msg), start=1):
+        ctype = part.get_content_type()
+        where = f"MIME part {n} ({ctype})"
+        for name, value in part.items():
+            problems += _where(find_values(f"{name}: {header_text(str(value))}", keys), values, f"{where}, header {name}")
+        is_attachment = ctype == "message/rfc822" or "attachment" in str(part.get("Content-Disposition", "")).lower()
+        if is_attachment:
+            count += 1
+            try:
+                plan_name, _released_name, att_written = next(results)
+            except StopIteration:
+                problems.append(f"{where}: an attachment the writer did not release")
+                continue
+            if ctype == "message/rfc822":
+                inner = part.get_payload()
+                blob = inner[0].as_bytes() if isinstance(inner, list) and inner else decode_transfer(part)
+            else:
+                blob = decode_transfer(part)
+            ap = plans[plan_name]
+            fmt = by_name(ap.document.format)
+            suffix = Path(plan_name).suffix if len(Path(plan_name).suffix) <= 10 else ""
+            with tempfile.TemporaryDirectory(dir=workdir, prefix=".verify-") as td:
+                p = Path(td) / f"copy{suffix}"
+                p.write_bytes(blob)
+                problems += [f"attachment {count} ({where}): {x}" for x in fmt.verify(ap, p, att_written)]
+            continue
+        if part.is_multipart():
+            continue
+        body = decode_transfer(part)
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            text = body.decode(charset, errors="replace")
+        except LookupError:
+            text = body.decode("utf-8", errors="replace")
+        problems += _where(find_values(text, keys), values, where)
+        problems += _where(find_values(body.decode("latin-1"), keys), values, f"{where} (bytes)")
+        if ctype == "text/html":
+            visible = html.unescape(_TAG.sub(" ", text))
+            problems += _where(find_values(visible, keys), values, f"{where} (rendered text)")
+            if _ACTIVE.search(text):
+                problems.append(f"{where}: active content or a remote reference remains")
+    leftover = list(results)
+    if leftover:
+        problems.append(f"{len(leftover)} released attachment(s) missing from the release copy")
+    return problems
+
+
+def _walk(msg):
+    """Parts in order, without descending into attached messages (their own check does)."""
+    yield msg
+    if msg.get_content_type() == "message/rfc822":
+        return
+    if msg.is_multipart():
+        for sub in msg.get_payload():
+            if msg.get_content_type() == "message/rfc822":
+                continue
+            yield from _walk(sub)
