@@ -76,7 +76,7 @@ def read_attachments(parent: Path, attachments, settings: "Settings") -> tuple[l
                 continue
             except BadInputError as exc:
                 reason = f"cannot be read: {exc}"
-        unchecked.append(Page(number=0, text="", char_boxes=[], has_text_layer=False, image_count=1,
+        unchecked.append(Page(number=0, text="", char_boxes=None, has_text_layer=False, image_count=1,
                               label=f"attachment {att.number} ({att.content_type}, {reason})"))
     return docs, unchecked
 
@@ -192,9 +192,9 @@ class MboxFormat(DocumentFormat):
                     doc = email_format.read(p, settings)
                 docs.append(dataclasses.replace(doc, source=path / "messages" / name, name=name))
             except BadInputError as exc:
-                unchecked.append(Page(number=0, text="", char_boxes=[], has_text_layer=False, image_count=1,
+                unchecked.append(Page(number=0, text="", char_boxes=None, has_text_layer=False, image_count=1,
                                       label=f"message {i} (cannot be read: {exc})"))
-        pages = [Page(number=1, text="", char_boxes=[], label="mailbox")]
+        pages = [Page(number=1, text="", char_boxes=None, label="mailbox")]
         for p in unchecked:
             pages.append(dataclasses.replace(p, number=len(pages) + 1))
         return Document(source=path, format=self.name, pages=pages, sha256=hashlib.sha256(raw).hexdigest(),

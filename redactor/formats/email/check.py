@@ -33,15 +33,20 @@ _ACTIVE = re.compile(r"<\s*(script|iframe|frame|object|embed|applet|form|input|b
 
 
 def all_values(plan: Plan) -> dict[str, str]:
-    """Withheld value -> its entity, for this plan and every attachment's, recursively: a value
-    withheld anywhere in the message must be nowhere in its release copy."""
+    """Withheld value -> its entity: what this plan withholds, and what every attachment
+    withholds that propagates across the message (see ``redactor.attachments``): those must
+    be nowhere in the message's own headers and parts. Each attachment's own copy is checked
+    by its format against its own plan."""
+    from ...attachments import nodes, propagating_values
+
     out: dict[str, str] = {}
     entity = {" ".join(r.text.split()): r.decision.finding.entity for r in plan.redactions}
     for v in withheld_values(plan):
         out.setdefault(v, entity.get(v, "value"))
-    for ap in plan.attachments:
-        for v, e in all_values(ap).items():
-            out.setdefault(v, e)
+    for sub in plan.attachments:
+        for node in nodes(sub):
+            for v, d in propagating_values(node):
+                out.setdefault(v, d.finding.entity)
     return out
 
 
