@@ -78,7 +78,19 @@ class _Tokenizer(HTMLParser):
     def handle_data(self, data):
         self.tokens.append(("data", data, []))
 
-    # comments, declarations and processing instructions are not kept: nothing to do
+    # Comments, declarations and processing instructions are never released; they are kept as
+    # tokens only so that text on either side of one reads as two words.
+    def handle_comment(self, data):
+        self.tokens.append(("other", "", []))
+
+    def handle_decl(self, decl):
+        self.tokens.append(("other", "", []))
+
+    def handle_pi(self, data):
+        self.tokens.append(("other", "", []))
+
+    def unknown_decl(self, data):
+        self.tokens.append(("other", "", []))
 
 
 @dataclass
@@ -135,7 +147,10 @@ def layout(source: str) -> HtmlLayout:
         parts.append(s)
         pos += len(s)
 
+    tag_since = False
     for i, (kind, value, attrs) in enumerate(tokens):
+        if kind != "data":
+            tag_since = True
         if kind in ("start", "startend"):
             tag = value
             if skip:
@@ -173,6 +188,11 @@ def layout(source: str) -> HtmlLayout:
                 if safe_css(value):
                     style_blocks.add(i)
                 continue
+            if tag_since and parts and not parts[-1][-1:].isspace() and not value[:1].isspace():
+                # Text on either side of a tag reads as two words (as a tag-stripping reader
+                # sees it: "<span>Blake</span><b>white" is "Blake white"); nothing is written.
+                add(" ", None)
+            tag_since = False
             add(value, ("data", i))
     if attr_values:
         add("\n\n", None)
