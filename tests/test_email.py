@@ -156,6 +156,27 @@ def test_received_lines_and_unlisted_headers(tmp_path, settings):
     assert any("X-Originating-Email" in n for n in written.notes)
 
 
+@pytest.mark.parametrize("name, value", [
+    ("Message-ID", "<jordan.blake.1234@example.com>"),
+    ("In-Reply-To", "<jordan.blake.99@example.com>"),
+    ("References", "<a1@agency.gov> <jordan.blake.99@example.com>"),
+    ("Date", "Tue, 01 Oct 2024 10:00:00 +0000 (Jordan Blake)"),
+    ("Sender", "Jordan Blake <jb@example.com>"),
+    ("Return-Path", "<jordan.blake@example.com>"),
+    ("Delivered-To", "jordan.blake@example.com"),
+    ("Resent-To", "Jordan Blake <jb@example.com>"),
+    ("Organization", "Household of Jordan Blake"),
+    ("Bcc", "undisclosed: Jordan Blake <jb@example.com>;"),
+])
+def test_every_released_header_kind_stays_readable(tmp_path, settings, name, value):
+    raw = f"From: records@agency.gov\nTo: clerk@agency.gov\nSubject: s\n{name}: {value}\n\nbody\n".encode()
+    doc, out, problems, written = release(tmp_path, raw, ["Jordan Blake"], settings)
+    if name != "Date":  # the date parser drops comments: neither read nor released
+        assert "Jordan Blake".lower() in doc.pages[0].text.lower().replace(".", " ")
+    assert problems == []
+    assert_gone(out, "Jordan Blake")  # decoded_parts parses every header with the modern policy
+
+
 def test_html_active_content_stripped_hidden_text_read(tmp_path, settings):
     body = """<html><head><style>p {color: red}</style><style>body {background: url(http://t.example/x.png)}</style>
 <script>alert('Jordan Blake')</script><link rel=stylesheet href="http://t.example/s.css"></head>

@@ -87,6 +87,7 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
     problems: list[str] = []
     problems += _where(find_values(data.decode("latin-1"), keys), values, "raw message")
     problems += _where(find_values(data.decode("utf-8", "replace"), keys), values, "raw message (UTF-8)")
+    problems += _readable(data)
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
     for name, value in msg.items():
         problems += _where(find_values(f"{name}: {header_text(str(value))}", keys), values, f"header {name}")
@@ -138,6 +139,20 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
     leftover = list(results)
     if leftover:
         problems.append(f"{len(leftover)} released attachment(s) missing from the release copy")
+    return problems
+
+
+def _readable(data: bytes) -> list[str]:
+    """A mail reader must be able to open the copy: every header parses (the modern policy's
+    structured parsers are stricter than the compat32 reading above)."""
+    problems = []
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    for part in _walk(msg):
+        for name in part.keys():
+            try:
+                str(part[name])
+            except Exception:  # noqa: BLE001 - any parser failure is a problem with the copy
+                problems.append(f"header {name}: a mail reader cannot parse it")
     return problems
 
 

@@ -456,11 +456,20 @@ def _address(display: str, addr: str, display_changed: bool, addr_changed: bool)
     return addr
 
 
-def header_lines(mail: Mail, replaced: dict[tuple, str]) -> list[str]:
+# Fields whose value is an identifier: one that held withheld text is not released at all
+# (a placeholder is not a valid message id, and mail readers trip on it).
+ID_HEADERS = {"Message-ID", "In-Reply-To", "References", "Resent-Message-Id"}
+
+
+def header_lines(mail: Mail, replaced: dict[tuple, str], notes: list[str] | None = None) -> list[str]:
     out = []
     for fi, f in enumerate(mail.fields):
         if f.kind == "text":
             value = replaced.get(("hdr", fi, "text"), f.text)
+            if f.name in ID_HEADERS and ("hdr", fi, "text") in replaced:
+                if notes is not None:
+                    notes.append(f"{f.name} not released: it held withheld text")
+                continue
             out.append(_fold(f.name, value))
             continue
         items = []

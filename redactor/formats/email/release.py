@@ -118,6 +118,6 @@ def write_message(plan: Plan, raw: bytes, settings: "Settings", workdir: Path) -
         return None  # dropped (signatures)
 
     root = emit(mail.root) or text_part("plain", "")
-    headers = header_lines(mail, repl.get(1, {})) + ["MIME-Version: 1.0"] + root.headers
+    headers = header_lines(mail, repl.get(1, {}), notes) + ["MIME-Version: 1.0"] + root.headers
     data = ("\n".join(headers) + "\n\n").encode("utf-8") + root.body
     return data, notes, {"attachments": released}
