@@ -4,9 +4,8 @@ withheld anywhere in the tree are withheld everywhere in it.
 
 The parent and its attachments are one record: a value withheld in an email's body is
 withheld in its attachments, and a value withheld in an attachment is withheld in the body
-and headers, with the same within-document rule as propagation inside one document (any value
-of four letters or digits or more). The release set's stricter rule (``plan.set_values``)
-then applies between records as for any document.
+and headers, with the release set's rule (``plan.set_values``: names of two words or more,
+other values of six letters or digits or more), as between any two documents of the set.
 
 Attachments are named in plans by number (``msg.eml/attachments/2``): their file names can
 hold a withheld value, and plan paths end up in explanations and notes. The report shows
@@ -20,12 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .model import Decision, DocumentResult, Plan, Status
-from .plan import MIN_PROPAGATE_CHARS, VALUE_ACTIONS, extend_plan
-
-try:
-    from .values import POSITION_ONLY
-except ImportError:  # pragma: no cover - before the values module
-    from .plan import POSITION_ONLY
+from .plan import extend_plan, set_values
 
 MAX_ATTACHMENT_DEPTH = 10
 
@@ -73,18 +67,10 @@ def tree_review_reasons(plan: Plan, prefix: str = "") -> list[str]:
 
 
 def propagating_values(plan: Plan) -> list[tuple[str, Decision]]:
-    """The values ``plan`` withholds that propagate within a record (the same sources as
-    propagation inside one document)."""
-    out = []
-    for r in plan.redactions:
-        d = r.decision
-        if d.action not in VALUE_ACTIONS or d.propagated or d.finding.entity in POSITION_ONLY:
-            continue
-        value = " ".join(d.finding.text.split())
-        if sum(ch.isalnum() for ch in value) < MIN_PROPAGATE_CHARS:
-            continue
-        out.append((value, d))
-    return out
+    """The values ``plan`` withholds that every other document of its record (and of the
+    release set) withholds too: the set-wide rule (``plan.set_values``), so a lone word a
+    recognizer took for a name in an attachment does not blank that word in the message."""
+    return set_values(plan)
 
 
 def tree_values(plan: Plan, values: Callable[[Plan], list[tuple[str, Decision]]]) -> list[tuple[str, str, Decision]]:

@@ -398,6 +398,18 @@ def test_unreadable_attachment_is_a_page_that_cannot_be_checked(tmp_path, settin
     assert_gone(out, "Jordan Blake")
 
 
+def test_withheld_word_that_is_also_mime_syntax(tmp_path, settings):
+    # A recognizer's stray single-word finding ("Name", "Type") must not fail the copy because
+    # MIME syntax (name="...", Content-Type) holds the same word.
+    msg = simple_message()
+    msg.set_content("Name: Jordan Blake\nType: complaint")
+    msg.add_attachment(b"\x00\x01", maintype="application", subtype="octet-stream", filename="data.bin")
+    doc, out, problems, _ = release(tmp_path, msg.as_bytes(), ["Name", "Type"], settings)
+    assert problems == []
+    body = email.message_from_bytes(out, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert body.startswith(f"{PLACEHOLDER}: Jordan Blake\n{PLACEHOLDER}: complaint")
+
+
 # ---------------------------------------------------------------------------------------
 # Mailboxes
 # ---------------------------------------------------------------------------------------
