@@ -9,6 +9,7 @@ tests at the bottom run the whole pipeline through the CLI.
 from __future__ import annotations
 
 import base64
+import json
 import email
 import email.policy
 import html as html_lib
@@ -550,3 +551,185 @@ def test_real_samples(tmp_path, settings, path):
     assert problems == []
     assert_gone(out, sender)
     assert path.read_bytes() == raw  # the input is never modified
+
+
+# ---------------------------------------------------------------------------------------
+# End to end: `redactor run` on messages (the whole pipeline, attachments recursively)
+# ---------------------------------------------------------------------------------------
+
+NAME = "Jordan Blakemore"
+
+
+def _pdf_with(text_lines: list[str]) -> bytes:
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    y = 720
+    for line in text_lines:
+        c.drawString(72, y, line)
+        y -= 18
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return "\n".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def _run(tmp_path: Path, *inputs: Path) -> tuple[Path, dict, object]:
+    import json
+
+    from typer.testing import CliRunner
+
+    from redactor.cli import app
+
+    out = tmp_path / "release"
+    result = CliRunner().invoke(app, ["run", *map(str, inputs), "--out", str(out)])
+    report = json.loads((out / "report.json").read_text())
+    return out, report, result
+
+
+@pytest.fixture(scope="module")
+def done_when(tmp_path_factory):
+    """The issue's "done when": a withheld name in a header, the HTML body and a PDF
+    attachment."""
+    tmp = tmp_path_factory.mktemp("done")
+    msg = EmailMessage()
+    msg["From"] = "Permits Office <permits@riverton.gov>"
+    msg["To"] = f"{NAME} <jordan.blakemore@example.com>"
+    msg["Subject"] = "Your fence variance application"
+    msg["Date"] = "Tue, 01 Oct 2024 10:00:00 +0000"
+    msg.set_content(f"Dear {NAME},\n\nYour application was received. The hearing is on 12 November 2024.\n")
+    msg.add_alternative(f"<html><body><p>Dear <b>{NAME}</b>,</p><p>Your application was received. The "
+                        f"hearing is on 12 November 2024.</p><img src='http://tracker.example/p.gif'>"
+                        f"<script>track()</script></body></html>", subtype="html")
+    msg.add_attachment(_pdf_with(["Variance application summary", f"Applicant: {NAME}",
+                                  "Parcel: 14-220-031", "Hearing: 12 November 2024"]),
+                       maintype="application", subtype="pdf", filename="application summary.pdf")
+    src = tmp / "in"
+    src.mkdir()
+    (src / "variance.eml").write_bytes(msg.as_bytes())
+    out, report, result = _run(tmp, src / "variance.eml")
+    return src, out, report, result
+
+
+def test_done_when_value_gone_from_every_part(done_when):
+    src, out, report, result = done_when
+    released = (out / "variance.eml").read_bytes()
+    assert_gone(released, NAME)
+    assert_gone(released, "Blakemore")
+    msg = email.message_from_bytes(released, policy=email.policy.default)
+    pdfs = [p for p in msg.walk() if p.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 1 and pdfs[0].get_filename() == "application summary.pdf"
+    pdf_text = _pdf_text(pdfs[0].get_payload(decode=True))
+    assert "Blakemore" not in pdf_text and "Variance application summary" in pdf_text
+
+
+def test_done_when_exemption_visible_where_removed(done_when):
+    _, out, _, _ = done_when
+    msg = email.message_from_bytes((out / "variance.eml").read_bytes(), policy=email.policy.default)
+    assert "(b)(6)" in str(msg["To"])
+    html_body = msg.get_body(("html",)).get_content()
+    assert f"<b>{PLACEHOLDER}</b>" in html_body or PLACEHOLDER in html_body
+    assert "<script" not in html_body and "tracker.example" not in html_body
+    pdf = [p for p in msg.walk() if p.get_content_type() == "application/pdf"][0]
+    assert "(b)(6)" in _pdf_text(pdf.get_payload(decode=True))  # the label drawn on the box
+
+
+def test_done_when_report_lists_the_attachment(done_when):
+    import jsonschema
+
+    from redactor.report import report_schema
+
+    src, out, report, result = done_when
+    jsonschema.validate(report, report_schema())
+    by_source = {Path(d["source"]).relative_to(src).as_posix(): d for d in report["documents"]}
+    assert set(by_source) == {"variance.eml", "variance.eml/attachments/application summary.pdf"}
+    parent, pdf = by_source["variance.eml"], by_source["variance.eml/attachments/application summary.pdf"]
+    assert parent["status"] == "redacted" and parent["format"] == "email"
+    assert pdf["status"] == "redacted" and pdf["format"] == "pdf" and pdf["redaction_count"] >= 1
+    assert all(r["exemptions"] == ["(b)(6)"] for r in pdf["redactions"])
+    assert "Blakemore" not in json.dumps(report)
+    assert result.exit_code == 0, result.output
+
+
+def test_attachment_needing_review_holds_the_message(tmp_path):
+    msg = simple_message(To=f"{NAME} <jb@example.com>")
+    msg.set_content(f"Dear {NAME}, the archive is attached.")
+    msg.add_attachment(b"PK\x03\x04 not really", maintype="application", subtype="zip", filename="files.zip")
+    (tmp_path / "m.eml").write_bytes(msg.as_bytes())
+    out, report, result = _run(tmp_path, tmp_path / "m.eml")
+    doc = report["documents"][0]
+    assert doc["status"] == "needs_review" and "application/zip" in doc["error"]
+    assert not (out / "m.eml").exists()  # never released with an unchecked attachment
+
+
+def test_hostile_attachment_names_write_nothing_outside_out(tmp_path):
+    msg = simple_message()
+    msg.set_content(f"Attached, {NAME}.")
+    for name in ["../../../../tmp/escape.txt", "/etc/cron.d/x.txt", "..\\..\\win.txt", "CON.txt",
+                 "a\x00b\x1b[31m.txt", "z" * 400 + ".txt"]:
+        msg.add_attachment(f"Notes for {NAME}.\n".encode(), maintype="text", subtype="plain", filename=name)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "m.eml").write_bytes(msg.as_bytes())
+    before = {p for p in tmp_path.parent.rglob("*")}
+    out, report, result = _run(tmp_path, src / "m.eml")
+    created = {p for p in tmp_path.parent.rglob("*")} - before
+    assert created and all(p == out or out in p.parents for p in created)
+    assert sorted(p.name for p in out.iterdir()) == ["m.eml", "report.html", "report.json"]
+    released = email.message_from_bytes((out / "m.eml").read_bytes(), policy=email.policy.default)
+    names = [p.get_filename() for p in released.walk() if p.get_filename()]
+    assert len(names) == 6
+    for n in names:
+        assert n == safe_name(n) and "/" not in n and "\\" not in n
+    assert_gone((out / "m.eml").read_bytes(), "Blakemore")
+
+
+def test_mbox_end_to_end(tmp_path):
+    box = mailbox.mbox(str(tmp_path / "export.mbox"))
+    for body in [f"From {NAME}: please call.", "Routine notice.", f"Reply to {NAME}."]:
+        m = simple_message()
+        m.set_content(body)
+        box.add(mailbox.mboxMessage(m.as_bytes()))
+    box.flush()
+    box.close()
+    out, report, result = _run(tmp_path, tmp_path / "export.mbox")
+    sources = sorted(Path(d["source"]).name for d in report["documents"])
+    assert sources == ["export.mbox", "message-0001.eml", "message-0002.eml", "message-0003.eml"]
+    released = mailbox.mbox(str(out / "export.mbox"), create=False)
+    try:
+        assert len(released) == 3
+    finally:
+        released.close()
+    assert "blakemore" not in (out / "export.mbox").read_text().lower()
+
+
+def test_outlook_msg_is_a_clear_one_line_error(tmp_path):
+    p = tmp_path / "note.msg"
+    p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    out, report, result = _run(tmp_path, p)
+    doc = report["documents"][0]
+    assert doc["status"] == "failed" and "Outlook" in doc["error"] and "\n" not in doc["error"]
+
+
+@pytest.mark.slow
+def test_eval_emails_release_with_attachments(tmp_path):
+    from conftest import CORPUS
+
+    docs = CORPUS.parent / "eval" / "dev" / "docs"
+    emails = sorted(docs.glob("*.eml"))[:3] if docs.is_dir() else []
+    if not emails:
+        pytest.skip("eval set absent")
+    out, report, result = _run(tmp_path, *emails)
+    for d in report["documents"]:
+        assert d["status"] != "failed", d["error"]
