@@ -63,6 +63,9 @@ def run(
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
                                        "options given on the command line win."),
+    review_report: bool = typer.Option(True, "--review-report/--no-review-report",
+                                       help="Also write the reviewer's report (with the withheld text, page "
+                                       "images) to OUTDIR/NOT-FOR-RELEASE/."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .batch import Job, run_batch
@@ -112,6 +115,16 @@ def run(
             progress.advance(task)
     report = build_report(results, pol, settings.model)
     json_path, html_path = write_report(report, out_dir)
+    from .withholding_log import withholding_rows, write_withholding_log
+
+    log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir), out_dir, report,
+                                              report["summary"].get("release"))
+    review_path = None
+    if review_report:
+        from .review_report import write_run_review
+
+        review_path = write_run_review(results, out_dir, report["policy"], workers=jobs, password=password,
+                                       memory_limit=settings.memory_limit)
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]
     review = [d for d in report["documents"] if d["status"] == "needs_review"]
@@ -122,6 +135,9 @@ def run(
         err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
     out.print(f"Release copies: {out_dir}")
     out.print(f"Report: {json_path} and {html_path}")
+    out.print(f"Withholding log (for the requester): {log_csv} and {log_html}")
+    if review_path:
+        out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {review_path}")
     if failed:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
     if strict and review:
@@ -141,6 +157,10 @@ def _summary(report: dict) -> None:
     t.add_row("redactions", str(s["redactions"]))
     for code, n in s["by_exemption"].items():
         t.add_row(f"  under {code}", str(n))
+    rel = s.get("release")
+    if rel:
+        for key, n in rel["pages"].items():
+            t.add_row(f"pages {key.replace('_', ' ')}", str(n))
     out.print(t)
 
 
@@ -240,6 +260,27 @@ def evaluate(
     out.print(t)
     missed = ev.targets_met(ours)
     out.print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
+
+
+@app.command()
+def diff(
+    old: Path = typer.Argument(..., help="The earlier run's output folder (or its report.json)."),
+    new: Path = typer.Argument(..., help="The later run's output folder (or its report.json)."),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="Also write the differences as an HTML page."),
+) -> None:
+    """What changed between two runs: redactions added, removed or under another exemption."""
+    from . import diff as df
+
+    try:
+        d = df.diff_reports(df.load_run(old), df.load_run(new))
+    except RedactorError as exc:
+        _fail(exc)
+    if d.changes:
+        out.print(df.rich_table(d))
+    out.print(df.summary_line(d))
+    if html_out is not None:
+        html_out.write_text(df.render_html(d), encoding="utf-8")
+        out.print(f"HTML: {html_out}")
 
 
 @app.command()

@@ -13,7 +13,9 @@ TEXT_SUFFIXES = {".txt", ".text", ".md"}
 PLANNED = {".docx": "DOCX", ".doc": "Word", ".eml": "email", ".msg": "Outlook email",
            ".tif": "TIFF image", ".tiff": "TIFF image", ".png": "image", ".jpg": "image",
            ".jpeg": "image"}
-RESERVED_OUTPUTS = {Path("report.json"), Path("report.html")}
+RESERVED_OUTPUTS = {Path("report.json"), Path("report.html"), Path("withholding-log.csv"),
+                    Path("withholding-log.html")}
+RESERVED_FOLDER = "NOT-FOR-RELEASE"  # the reviewers' folder (review_report.REVIEW_DIR_NAME)
 
 
 @dataclass
@@ -87,6 +89,8 @@ def discover(inputs: list[Path], outdir: Path) -> list[InputFile]:
     for f in found:
         if f.relpath in RESERVED_OUTPUTS:
             f.format, f.error = None, f"its release copy would overwrite the run's {f.relpath}"
+        elif f.relpath.parts and f.relpath.parts[0].lower() == RESERVED_FOLDER.lower():
+            f.format, f.error = None, f"its release copy would go into the reviewers' folder {RESERVED_FOLDER}/"
         elif f.relpath in seen and f.error is None:
             f.format, f.error = None, f"release copy name {f.relpath} collides with {seen[f.relpath]}"
         else:
