@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import RedactorError, VerificationError
-from .extract import read_document, sha256_file
+from .formats import by_name, sha256_file
 from .ingest import InputFile
 from .model import Action, Decision, DocumentResult, Plan, Status
-from .plan import build_plan, extend_plan, normalize_value, set_values
+from .plan import build_plan, extend_plan, set_values
+from .values import normalize as normalize_value
 from .policy import Policy, decide, deny_findings
-from .redact import verify_release_copy, write_release_copy
 from .settings import Settings
 
 TMP_DIR_NAME = ".redactor-tmp"
@@ -56,7 +56,7 @@ class PlanSummary:
 def plan_document(path: Path, fmt: str, settings: Settings, policy: Policy, relpath: str = "") -> Plan:
     from .detect import detect, language_warnings
 
-    document = read_document(path, fmt, password=settings.password)
+    document = by_name(fmt).read(path, settings)
     findings = detect(document, settings)
     pages = [p.text for p in document.pages]
     findings.extend(deny_findings(pages, policy))
@@ -135,10 +135,10 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
             return result
         if sha256_file(f.path) != plan.document.sha256:
             raise RedactorError("the input changed between planning and release")
-        notes, drawn = write_release_copy(plan, tmp_path, password=settings.password, flatten=settings.flatten,
-                                         keep_positions=settings.keep_positions)
-        result.notes.extend(notes)
-        problems = verify_release_copy(plan, tmp_path, drawn)
+        fmt = by_name(plan.document.format)
+        written = fmt.write(plan, tmp_path, settings)
+        result.notes.extend(written.notes)
+        problems = fmt.verify(plan, tmp_path, written)
         if problems:
             raise VerificationError(problems)
         final = job.outdir / f.relpath

@@ -160,7 +160,7 @@ def render_pages(jobs: list[tuple[Path, Path, str]], *, workers: int = 1, timeou
 def released_text(text: str, spans: list[tuple[int, int, list[str], str | None]]) -> str:
     """What a text-like release copy shows for ``text`` with withheld ``spans`` (start, end,
     exemption codes, pseudonym): the writer's own placeholders."""
-    from .redact import text_placeholder
+    from .formats.text import text_placeholder
 
     merged: list[list] = []
     for s, e, codes, pseudonym in sorted(spans, key=lambda x: (x[0], -x[1])):
@@ -361,7 +361,7 @@ def write_review_log(docs: list[dict], path: Path) -> Path:
 def write_run_review(results: list[DocumentResult], outdir: Path, policy: dict, *, workers: int = 1,
                      password: str = "", memory_limit: int = 0, timeout: float = RENDER_TIMEOUT) -> Path:
     """OUTDIR/NOT-FOR-RELEASE/report.html (+ pages/, review-log.csv) for a finished run."""
-    from .extract import read_text
+    from .formats.text import read_text
 
     import shutil
 

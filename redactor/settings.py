@@ -16,9 +16,9 @@ class Settings:
     policy_path: Path | None = None  # None: the shipped US FOIA policy
     password: str = ""
     strict: bool = False
-    flatten: bool = False  # rasterise pages that carry a redaction (see pdf_flatten.py)
+    flatten: bool = False  # rasterise pages that carry a redaction (see formats/pdf/flatten.py)
     # Keep every kept glyph exactly where it was and boxes at the removed text's exact width,
-    # instead of the glyph-position defence (see pdf_layout.py).
+    # instead of the glyph-position defence (see formats/pdf/layout.py).
     keep_positions: bool = False
     # Seconds one document may take before it is failed (bounds hostile files).
     document_timeout: float = 600.0

@@ -41,11 +41,11 @@ def test_stuck_and_crashing_documents_fail_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(batch, "plan_document", hostile)  # inherited by forked workers
     out = tmp_path / "out"
     started = time.monotonic()
-    results = {r.source.name: r for r in run_batch(_jobs(src, out), Settings(document_timeout=5), load_policy())}
+    results = {r.source.name: r for r in run_batch(_jobs(src, out), Settings(document_timeout=15), load_policy())}
     assert time.monotonic() - started < 50
     assert results["slow.txt"].status.value == "failed" and "timed out" in results["slow.txt"].error
     assert results["crash.txt"].status.value == "failed" and "worker process died" in results["crash.txt"].error
-    assert results["ok.txt"].status.value == "redacted"
+    assert results["ok.txt"].status.value == "redacted", results["ok.txt"].error
     assert (out / "ok.txt").read_text() == "[WITHHELD (b)(6)] called.\n"
     assert not (out / ".redactor-tmp").exists()
 
@@ -104,7 +104,7 @@ def test_decompression_bomb_is_bounded(tmp_path):
     results = {r.source.name: r for r in run_batch(_jobs(src, tmp_path / "out"), settings, load_policy())}
     assert results["bomb.pdf"].status.value == "failed", results["bomb.pdf"]
     assert results["bomb.pdf"].error.startswith("out of memory"), results["bomb.pdf"].error
-    assert results["ok.txt"].status.value == "redacted"
+    assert results["ok.txt"].status.value == "redacted", results["ok.txt"].error
     assert not (tmp_path / "out" / "bomb.pdf").exists()
 
 
@@ -126,8 +126,8 @@ def test_huge_page_count_is_bounded_by_the_time_limit(tmp_path):
     pdf.save(src / "huge.pdf")
     (src / "ok.txt").write_text("Patricia Nguyen called.\n")
     started = time.monotonic()
-    results = {r.source.name: r for r in run_batch(_jobs(src, tmp_path / "out"), Settings(document_timeout=4),
+    results = {r.source.name: r for r in run_batch(_jobs(src, tmp_path / "out"), Settings(document_timeout=10),
                                                    load_policy())}
     assert time.monotonic() - started < 60
     assert results["huge.pdf"].status.value == "failed" and "timed out" in results["huge.pdf"].error
-    assert results["ok.txt"].status.value == "redacted"
+    assert results["ok.txt"].status.value == "redacted", results["ok.txt"].error

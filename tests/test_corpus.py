@@ -95,7 +95,7 @@ def test_decompressed_release_copies_hold_no_withheld_value(corpus_run, corpus, 
     from redactor.batch import plan_document
     from redactor.policy import load_policy
     from redactor.settings import Settings
-    from redactor.verify import withheld_values
+    from redactor.values import withheld_values
 
     from pdftools import qdf_bytes
 

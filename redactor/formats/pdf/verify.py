@@ -13,73 +13,12 @@ import logging
 from pathlib import Path
 
 import numpy as np
-import regex as re
 
-from .geometry import Box, Matrix, contains_point, intersects
-from .model import Plan
-from .plan import POSITION_ONLY, PORTION_ENTITIES
-from .policy import normalize
+from ...geometry import Box, Matrix, contains_point, intersects, pixel_rect
+from ...model import Plan
+from ...values import find_values, withheld_values
 
 log = logging.getLogger(__name__)
-
-MIN_VALUE_ALNUM = 4  # shorter withheld values are checked by position only
-MIN_PORTION_FRAGMENT = 24  # line fragments of withheld portions checked as text
-_ALNUM = re.compile(r"[\W_]+")
-
-
-def withheld_values(plan: Plan) -> list[str]:
-    """The strings that must not be found anywhere in the release copy."""
-    values: set[str] = set()
-    for r in plan.redactions:
-        if r.decision.finding.entity in POSITION_ONLY and r.decision.finding.entity not in PORTION_ENTITIES:
-            continue  # checked by position: no character may remain inside its boxes
-        if r.decision.finding.entity in PORTION_ENTITIES:
-            for line in r.text.split("\n"):
-                line = " ".join(line.split())
-                if len(line) >= MIN_PORTION_FRAGMENT:
-                    values.add(line)
-        else:
-            v = " ".join(r.text.split())
-            if sum(ch.isalnum() for ch in v) >= MIN_VALUE_ALNUM:
-                values.add(v)
-    return sorted(values)
-
-
-def _alnum(s: str) -> str:
-    return _ALNUM.sub("", s.lower())
-
-
-def _words(s: str) -> str:
-    """Lower case, every run of anything but letters and digits made one space, padded so that
-    a search for " value " matches whole words only."""
-    return f" {normalize(s)} "
-
-
-def find_values(text: str, values: list[str]) -> list[str]:
-    """Withheld values present in ``text`` as whole words, whatever the case, spacing, line
-    breaks and punctuation between them ("512-43-7789" is found as "512 43 7789"); numbers of
-    7+ digits are also found with their separators dropped ("512437789")."""
-    hits = []
-    words = _words(text)
-    digits_only = None
-    for v in values:
-        key = _words(v)
-        if key.strip() and key in words:
-            hits.append(v)
-            continue
-        d = _alnum(v)
-        if len(d) >= 7 and d.isdigit():
-            if digits_only is None:
-                digits_only = re.sub(r"[\s\-./()]", "", text)
-            if re.search(rf"(?<!\d){d}(?!\d)", digits_only):
-                hits.append(v)
-    return hits
-
-
-def verify_text_output(out_path: Path, plan: Plan) -> list[str]:
-    text = out_path.read_text(encoding="utf-8")
-    return [f"withheld value still present in text: {_show(v)}" for v in find_values(text, withheld_values(plan))]
-
 
 def _show(v: str) -> str:
     v = " ".join(v.split())
@@ -150,8 +89,6 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
 
 def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
     """Pixels of every image drawn under a box must be uniform there (content gone)."""
-    from .pdf_images import pixel_rect
-
     problems = []
     matrices: dict[int, Matrix] = {}
     for obj in page.get_objects(filter=None, max_depth=15):

@@ -93,7 +93,7 @@ def scrub_strings(pdf: pikepdf.Pdf, values: list[str]) -> int:
     Returns how many strings were changed."""
     if not values:
         return 0
-    from .verify import find_values
+    from ...values import find_values
 
     changed = 0
 
