@@ -113,10 +113,12 @@ def status_of(plan: Plan) -> Status:
 
 
 def attachment_results(plan: Plan, parent_source: Path, released: bool, written_drawn: dict | None,
-                       parent_error: str | None = None) -> list[DocumentResult]:
+                       parent_error: str | None = None, output: Path | None = None,
+                       output_sha256: str = "") -> list[DocumentResult]:
     """One result per attachment (recursively), for the report: each listed as a document of
     its own under its released name, with its own status. ``released``: the parent's copy
-    was written and verified (so each attachment in it was too)."""
+    was written and verified (so each attachment in it was too); ``output``: that copy, which
+    is where each attachment's release copy is."""
     names = {}
     drawn = {}
     for entry in (written_drawn or {}).get("attachments", []):
@@ -128,7 +130,8 @@ def attachment_results(plan: Plan, parent_source: Path, released: bool, written_
         doc = sub.document
         shown = names.get(doc.name) or f"attachment-{k}{Path(doc.name).suffix}"
         source = parent_source / "attachments" / shown
-        res = DocumentResult(source=source, output=None, status=status_of(sub), format=doc.format,
+        res = DocumentResult(source=source, output=output if released else None, status=status_of(sub),
+                             format=doc.format, output_sha256=output_sha256 if released else "",
                              pages=doc.page_count, input_sha256=doc.sha256,
                              redactions=list(sub.redactions), kept=list(sub.kept),
                              withheld_pages=sorted(sub.withheld_pages))
@@ -144,5 +147,6 @@ def attachment_results(plan: Plan, parent_source: Path, released: bool, written_
         else:
             res.notes.append(f"released inside {parent_source.name}")
         out.append(res)
-        out.extend(attachment_results(sub, source, released, drawn.get(doc.name), parent_error))
+        out.extend(attachment_results(sub, source, released, drawn.get(doc.name), parent_error, output,
+                                      output_sha256))
     return out

@@ -13,6 +13,7 @@ moved into the release tree.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import os
 import pickle
@@ -27,8 +28,9 @@ from typing import Callable, Iterator
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
 from .ingest import InputFile
-from .model import Action, Decision, DocumentResult, Plan, Status
-from .plan import build_plan, extend_plan, set_values
+from .attachments import attachment_results, extend_tree, plan_tree, status_of, tree_values
+from .model import Action, Decision, Document, DocumentResult, Plan, Status
+from .plan import build_plan, set_values
 from .values import normalize as normalize_value
 from .policy import Policy, decide, deny_findings
 from .settings import Settings
@@ -50,13 +52,23 @@ class PlanSummary:
 
     result: DocumentResult | None  # set when the document already has its outcome (failed...)
     plan_file: Path | None = None
-    values: list[tuple[str, Decision]] = field(default_factory=list)
+    # (value, the plan path it comes from: the document's, or an attachment's, decision)
+    values: list[tuple[str, str, Decision]] = field(default_factory=list)
 
 
 def plan_document(path: Path, fmt: str, settings: Settings, policy: Policy, relpath: str = "") -> Plan:
+    """Read and plan one document; its attachments (documents inside it) are planned each as a
+    document of its own, recursively (see attachments.py)."""
+    document = by_name(fmt).read(path, settings)
+    plan = plan_read_document(document, settings, policy, relpath)
+    if document.attachments:
+        plan = plan_tree(plan, lambda doc, rel: plan_read_document(doc, settings, policy, rel))
+    return plan
+
+
+def plan_read_document(document: Document, settings: Settings, policy: Policy, relpath: str = "") -> Plan:
     from .detect import detect, language_warnings
 
-    document = by_name(fmt).read(path, settings)
     findings = detect(document, settings)
     pages = [p.text for p in document.pages]
     findings.extend(deny_findings(pages, policy))
@@ -88,6 +100,9 @@ def plan_phase(job: Job, settings: Settings, policy: Policy) -> PlanSummary:
         return PlanSummary(DocumentResult(source=f.path, output=None, status=Status.FAILED,
                                           format=f.format or "", error=f.error or "unsupported format"))
     try:
+        # Formats that unpack documents (email attachments) put their temporary files in OUTDIR.
+        settings = dataclasses.replace(settings, work_dir=job.outdir / TMP_DIR_NAME)
+        (job.outdir / TMP_DIR_NAME).mkdir(parents=True, exist_ok=True)
         plan = plan_document(f.path, f.format, settings, policy, relpath=f.relpath.as_posix())
     except BaseException as exc:  # noqa: BLE001 - every failure is this document's outcome
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -98,7 +113,7 @@ def plan_phase(job: Job, settings: Settings, policy: Policy) -> PlanSummary:
     plan_file = plans / f"{uuid.uuid4().hex}.pickle"
     with open(plan_file, "wb") as fh:
         pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    values = [] if plan.withheld_document else set_values(plan)
+    values = [] if plan.withheld_document else tree_values(plan, set_values)
     return PlanSummary(None, plan_file, values)
 
 
@@ -107,6 +122,7 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
     f = job.input
     result = DocumentResult(source=f.path, output=None, status=Status.FAILED, format=f.format or "")
     tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
+    plan = None
     try:
         with open(job.plan_file, "rb") as fh:
             plan: Plan = pickle.load(fh)
@@ -114,7 +130,7 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
         if job.set_file is not None:
             with open(job.set_file, "rb") as fh:
                 values, pseudonyms = pickle.load(fh)
-        plan = extend_plan(plan, values, pseudonyms)
+        plan = extend_tree(plan, values, pseudonyms)
         result.input_sha256 = plan.document.sha256
         result.pages = plan.document.page_count
         result.redactions = plan.redactions
@@ -132,10 +148,12 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
             # Something in it could not be checked: never release it unreviewed.
             result.status = Status.NEEDS_REVIEW
             result.error = plan.review_reasons[0]
+            result.attachments = attachment_results(plan, f.path, released=False, written_drawn=None)
             return result
         if sha256_file(f.path) != plan.document.sha256:
             raise RedactorError("the input changed between planning and release")
         fmt = by_name(plan.document.format)
+        settings = dataclasses.replace(settings, work_dir=job.outdir / TMP_DIR_NAME)
         written = fmt.write(plan, tmp_path, settings)
         result.notes.extend(written.notes)
         problems = fmt.verify(plan, tmp_path, written)
@@ -146,18 +164,17 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
         os.replace(tmp_path, final)
         result.output = f.relpath
         result.output_sha256 = sha256_file(final)
-        flagged = any(d.needs_review for d in plan.kept)
-        if flagged or any(r.decision.needs_review for r in plan.redactions):
-            result.status = Status.NEEDS_REVIEW
-        elif plan.redactions or plan.withheld_pages:
-            result.status = Status.REDACTED
-        else:
-            result.status = Status.UNCHANGED
+        result.status = status_of(plan)  # the document's and every attachment's decisions
+        result.attachments = attachment_results(plan, f.path, released=True, written_drawn=written.drawn,
+                                                output=f.relpath, output_sha256=result.output_sha256)
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         failed = _failure(job, exc)
         failed.input_sha256, failed.pages = result.input_sha256, result.pages
+        if plan is not None:
+            failed.attachments = attachment_results(plan, f.path, released=False, written_drawn=None,
+                                                    parent_error="the message holding it failed")
         result = failed
     finally:
         if tmp_path.exists():
@@ -192,7 +209,7 @@ def assign_pseudonyms(planned: list[tuple[Job, PlanSummary]]) -> dict[str, str]:
     labels: dict[str, str] = {}
     counters: dict[str, int] = {}
     for job, summary in sorted(planned, key=lambda js: js[0].input.relpath.as_posix()):
-        for value, d in summary.values:
+        for value, _, d in summary.values:
             if d.action is not Action.PSEUDONYMISE:
                 continue
             key = normalize_value(value)
@@ -324,7 +341,7 @@ def run_batch(jobs: list[Job], settings: Settings, policy: Policy, workers: int 
             else:
                 job.plan_file = out.plan_file
                 planned.append((job, out))
-        values = [(v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values]
+        values = [value for _, s in planned for value in s.values]
         set_file = _write_set_file(outdir, values, assign_pseudonyms(planned))
         release_jobs = []
         for job, _ in planned:

@@ -112,6 +112,7 @@ def run(
         for res in run_batch(job_list, settings, pol, workers=jobs,
                              on_start=lambda j: progress.update(task, description=f"redacting {j.input.relpath}")):
             results.append(res)
+            results.extend(res.attachments)  # listed in the report as documents of their own
             progress.advance(task)
     report = build_report(results, pol, settings.model)
     json_path, html_path = write_report(report, out_dir)

@@ -73,8 +73,11 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
     _add_redactions(plan, withheld)
     for p in document.pages:
         if not p.has_text_layer and p.image_count and p.number not in plan.withheld_pages:
-            plan.review_reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
-                                       "yet, so nothing on it could be checked")
+            if p.label:  # a part of a format that is not a page (an attachment no format reads)
+                plan.review_reasons.append(f"{p.label}: nothing in it could be checked")
+            else:
+                plan.review_reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
+                                           "yet, so nothing on it could be checked")
     return plan
 
 

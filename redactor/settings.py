@@ -24,3 +24,6 @@ class Settings:
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).
     memory_limit: int = 6 * 1024 ** 3
+    # Where formats that unpack documents (email attachments) put temporary files: the run sets
+    # it to a folder inside OUTDIR, so nothing is written outside it. None: the system's.
+    work_dir: Path | None = None
