@@ -26,7 +26,8 @@ from pathlib import Path
 import regex as re
 from presidio_analyzer import EntityRecognizer
 
-from .personal import REGEX_TIMEOUT, _result
+from .common import REGEX_TIMEOUT
+from .common import result as _result
 
 DATA = Path(__file__).parent / "data"
 

@@ -23,7 +23,7 @@ import dataclasses
 
 import regex as re
 
-from .personal import REGEX_TIMEOUT
+from .common import REGEX_TIMEOUT
 
 # Words that make a phrase an official title (lower case). A title is a short run of
 # capitalised words containing one of them ("Chief Procurement Officer", "Director of Public

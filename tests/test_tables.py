@@ -195,7 +195,7 @@ def _pdf_persons_table(path, col_width: float = 48):
 
 
 def test_pdf_table_with_wrapped_cells(tmp_path):
-    from redactor.extract import read_pdf
+    from redactor.formats.pdf.read import read_pdf
 
     path = tmp_path / "persons.pdf"
     _pdf_persons_table(path)
