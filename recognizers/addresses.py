@@ -43,7 +43,7 @@ _STATES = (r"(?:A[LKZRSAEP]|C[AOT]|D[EC]|F[LM]|G[AU]|HI|I[ADLN]|K[SY]|LA|M[ADEHI
            r"|P[ARW]|RI|S[CD]|T[NX]|UT|V[AIT]|W[AIVY])")
 _PROVINCES = r"(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)"
 _CITY = r"[A-ZÀ-Ý][\w.'’-]*(?:[ \t]+[A-ZÀ-Ý][\w.'’-]*){0,3}"
-TAIL = (rf"(?:,{_W}{_CITY},?{_W}(?:{_STATES}\.?{_W}\d{{5}}(?:-\d{{4}})?"
+TAIL = (rf"(?:(?:,{_W}|[ \t]*\n[ \t]*){_CITY},?{_W}(?:{_STATES}\.?{_W}\d{{5}}(?:-\d{{4}})?"
         rf"|{_PROVINCES}\.?{_W}[A-Z]\d[A-Z][ ]?\d[A-Z]\d)(?![\w-]))")
 _UNIT = rf"(?:,?{_W}(?:Apt|Apartment|Unit|Suite|Ste|Room|Rm|Bldg|Building|Fl|Floor|No|#)\.?[ \t]*#?[ \t]*[A-Z0-9-]{{1,6}})"
 _NUMBER = r"(?<![\w$.,/:-])\d{1,6}[A-Z]?(?:-\d{1,4})?"
@@ -57,7 +57,9 @@ WITH_SUFFIX = re.compile(
     rf"{_NUMBER}(?:[ \t]+{_DIR})?(?:[ \t]+(?:[A-Z][\w'’-]*|\d{{1,3}}(?:st|nd|rd|th))){{1,4}}[ \t]+{SUFFIX}"
     rf"(?![\w-])(?:[ \t]+{_DIR}(?![\w-]))?{_UNIT}?")
 
-_POSTCODE_CITY = r"(?:,?[ \t]+(?:[A-Z]{1,2}-)?(?!(?:19|20)\d\d\b)\d{4,5}[ \t]+[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){0,2})"
+# European postcodes: 75001, 1000, 1017 GB, 00-238, 1000-001, D-10115 (not a year: "March 12, 2024 Council")
+_POSTCODE = r"(?:[A-Z]{1,2}-)?(?:\d{4}[ ]?[A-Z]{2}(?![\w])|\d{2}-\d{3}|\d{4}-\d{3}|(?!(?:19|20)\d\d\b)\d{4,5})"
+_POSTCODE_CITY = rf"(?:(?:,?[ \t]+|,?[ \t]*\n[ \t]*){_POSTCODE}[ \t]+[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){{0,2}})"
 _FR_TYPES = (r"(?i:rue|avenue|av\.|boulevard|bd|chemin|place|allée|allee|impasse|quai|route|cours|passage"
              r"|square|rond-point|voie|sentier|faubourg|promenade)")
 _LINK = r"(?:(?i:de la|de l'|de|du|des|d'|la|le|les|l')[ \t]*)"
@@ -65,7 +67,7 @@ _LINK = r"(?:(?i:de la|de l'|de|du|des|d'|la|le|les|l')[ \t]*)"
 NUMBER_FIRST = re.compile(
     rf"(?<![\w$.,/:-])\d{{1,4}}(?:[ \t]?(?:bis|ter|[A-Za-z]))?,?[ \t]+{_FR_TYPES}[ \t]+{_LINK}?[A-ZÀ-Ý][\w'’-]+"
     rf"(?:[ \t-]+{_LINK}?[A-ZÀ-Ý][\w'’-]+){{0,3}}(?:{TAIL}|{_POSTCODE_CITY})?")
-_LATIN_TYPES = (r"(?:Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Calle|Avenida|Avda\.|Carrer|Rua|Travessa"
+_LATIN_TYPES = (r"(?:C/|Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Calle|Avenida|Avda\.|Carrer|Rua|Travessa"
                 r"|Praça|Plaza|Paseo|Camino|Ronda|Ulica|ul\.|Strada|Rruga|Calea|Bulevardul|Aleja|al\.)")
 # Via Garibaldi 27[, 20121 Milano]
 TYPE_FIRST = re.compile(
@@ -82,8 +84,8 @@ _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augu
            "exhibit", "attachment", "annex", "appendix", "rule", "step", "phase", "grade", "level", "no", "number"}
 # Parmova 109, 1000 Ljubljana  (a street, a number, a postcode and a town)
 STREET_NUMBER_POSTCODE = re.compile(
-    rf"\b(?P<street>[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+[\wÀ-ÿ'’.-]+){{0,3}})[ \t]+\d{{1,4}}[a-zA-Z]?,[ \t]*"
-    rf"(?:[A-Z]{{1,2}}-)?(?!(?:19|20)\d\d\b)\d{{4,5}}[ \t]+[A-ZÀ-Ý][\w'’-]+")
+    rf"\b(?P<street>[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+[\wÀ-ÿ'’.-]+){{0,3}})[ \t]+\d{{1,4}}[a-zA-Z]?(?:,[ \t]*|[ \t]*\n[ \t]*)"
+    rf"{_POSTCODE}[ \t]+[A-ZÀ-Ý][\w'’-]+")
 PO_BOX = re.compile(
     rf"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Post[ \t]+Office[ \t]+Box|Postfach|Apartado(?:[ \t]+de[ \t]+Correos)?"
     rf"|Bo[iî]te[ \t]+postale|Casilla)[ \t]+\d{{1,7}}(?:{TAIL}|{_POSTCODE_CITY}|,{_W}{_CITY})?", re.IGNORECASE)

@@ -95,10 +95,11 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
         return None
     names = [c.text for c in header.cells]
     lefts = [c.u0 for c in header.cells]
+    bounds = _bounds(g, header.cells)
     j = i + 1
     # A header cell wrapped over two lines ("Addres" / "s", "Date of" / "Birth").
     while j < len(rows) and not header.delimited and _continues(g, rows[j]):
-        cols = [_column(g, lefts, c) for c in rows[j].cells]
+        cols = [_column(bounds, c) for c in rows[j].cells]
         if None in cols or any(ch.isdigit() for c in rows[j].cells for ch in c.text):
             break
         merged = list(names)
@@ -122,7 +123,7 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
     while j < len(rows):
         row = rows[j]
         if g.geometric:  # a cell whose text runs up to the next column's: cut where that column starts
-            cells = tuple(p for c in row.cells for p in split_at(text, c, lefts[1:], 0.2 * row.height))
+            cells = tuple(p for c in row.cells for p in split_at(text, c, lefts[1:] + bounds[1:], 0.2 * row.height))
             row = Row(cells, row.v0, row.v1, row.gap, row.delimited, row.height)
         if header.delimited:
             if row.delimited != header.delimited or _header_fields(row, lex) is not None:
@@ -136,7 +137,7 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             new_row = not _continues(g, row)
             if big or (new_row and len(row.cells) < 2):
                 break
-            cols = [_column(g, lefts, c) for c in row.cells]
+            cols = [_column(bounds, c) for c in row.cells]
             if None in cols or _crosses(g, lefts, row.cells, cols):
                 break
             if not g.geometric and not new_row and 0 in cols:
@@ -171,12 +172,22 @@ def _continues(g: Grid, row: Row) -> bool:
     return row.gap <= 0.5 if g.geometric else row.gap == 0
 
 
-def _column(g: Grid, lefts: list[float], cell: Cell) -> int | None:
-    if cell.u0 < lefts[0] - g.tol:
+def _bounds(g: Grid, header: Sequence[Cell]) -> list[float]:
+    """Where each column starts: before its header's text, and at the latest half-way between
+    the header texts either side (a centred header stands right of its cells' left edge)."""
+    first = header[0]
+    out = [first.u0 - max(g.tol, first.u1 - first.u0)]
+    for prev, cur in zip(header, header[1:]):
+        out.append(min(cur.u0 - g.tol, (prev.u1 + cur.u0) / 2))
+    return out
+
+
+def _column(bounds: list[float], cell: Cell) -> int | None:
+    if cell.u0 < bounds[0]:
         return None
     k = 0
-    for idx, left in enumerate(lefts):
-        if cell.u0 >= left - g.tol:
+    for idx, b in enumerate(bounds):
+        if cell.u0 >= b:
             k = idx
     return k
 

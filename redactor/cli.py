@@ -28,13 +28,9 @@ err = Console(stderr=True, highlight=False)
 
 def _load(policy: Optional[Path]):
     """A policy file, or the name of a shipped policy (us-foia, uk-foia, example-state)."""
-    from .policy import load_policy
+    from .pipeline import load_run_policy
 
-    if policy is None:
-        return load_policy()
-    if not policy.exists() and policy.suffix == "" and "/" not in str(policy):
-        return load_policy(name=str(policy))
-    return load_policy(policy)
+    return load_run_policy(Settings(policy_path=policy))
 
 
 def _fail(exc: RedactorError) -> None:
@@ -42,8 +38,15 @@ def _fail(exc: RedactorError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+# Command-line parameters of `run` -> the Settings field each one sets.
+_RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
+                 "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
+                 "timeout": "document_timeout", "review_report": "review_report"}
+
+
 @app.command()
 def run(
+    ctx: typer.Context,
     inputs: Optional[List[Path]] = typer.Argument(None, help="Files or folders (recursed) to process."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for release copies and the report."),
     policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Disclosure policy YAML, or a shipped "
@@ -68,80 +71,55 @@ def run(
                                        "images) to OUTDIR/NOT-FOR-RELEASE/."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
-    from .batch import Job, run_batch
-    from .ingest import discover
     from .jobfile import load_job
-    from .report import build_report, write_report
+    from .pipeline import run as run_pipeline
 
+    # Defaults, then the job file, then every option given on the command line (also when
+    # it equals the default).
+    settings, given = Settings(), {}
     if job is not None:
         try:
-            j = load_job(job)
+            given = load_job(job)
         except RedactorError as exc:
             _fail(exc)
-        inputs = inputs or j.get("inputs")
-        out_dir = out_dir or j.get("out")
-        policy = policy or j.get("policy")
-        model = model or j.get("model")
-        password = password or j.get("password", "")
-        requester = list(requester) + j.get("requester", [])
-        strict = strict or j.get("strict", False)
-        flatten = flatten or j.get("flatten", False)
-        keep_positions = keep_positions or j.get("keep_positions", False)
-        jobs = j.get("jobs", jobs) if jobs == 1 else jobs
-        timeout = j.get("timeout", timeout) if timeout == 600.0 else timeout
+        settings = settings.merged(given)
+    cli = {}
+    for param, name in _RUN_SETTINGS.items():
+        source = ctx.get_parameter_source(param)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            cli[name] = ctx.params[param]
+    settings = settings.merged(cli)
+    inputs = inputs or given.get("inputs")
+    out_dir = out_dir or given.get("out")
     if not inputs or out_dir is None:
         err.print("[red]error:[/red] give INPUT... and --out OUTDIR (or a --job file that has them)")
         raise typer.Exit(2)
-
-    settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
-                        flatten=flatten, keep_positions=keep_positions,
-                        **({"model": model} if model else {}))
     try:
-        pol = _load(policy)
-        if requester:
-            pol = pol.with_requester(requester)
-        files = discover(inputs, out_dir)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("redacting")
+
+            def started(j) -> None:
+                progress.update(task, description=f"redacting {j.input.relpath}")
+
+            outcome = run_pipeline(inputs, out_dir, settings, on_start=started,
+                                   on_result=lambda _: progress.advance(task))
     except RedactorError as exc:
         _fail(exc)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    job_list = [Job(f, out_dir) for f in files]
-    results = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
-        task = progress.add_task("redacting", total=len(job_list))
-        for res in run_batch(job_list, settings, pol, workers=jobs,
-                             on_start=lambda j: progress.update(task, description=f"redacting {j.input.relpath}")):
-            results.append(res)
-            results.extend(res.attachments)  # listed in the report as documents of their own
-            progress.advance(task)
-    report = build_report(results, pol, settings.model)
-    json_path, html_path = write_report(report, out_dir)
-    from .withholding_log import withholding_rows, write_withholding_log
-
-    log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir), out_dir, report,
-                                              report["summary"].get("release"))
-    review_path = None
-    if review_report:
-        from .review_report import write_run_review
-
-        review_path = write_run_review(results, out_dir, report["policy"], workers=jobs, password=password,
-                                       memory_limit=settings.memory_limit)
-    _summary(report)
-    failed = [d for d in report["documents"] if d["status"] == "failed"]
-    review = [d for d in report["documents"] if d["status"] == "needs_review"]
-    for d in failed:
+    _summary(outcome.report)
+    for d in outcome.failed:
         err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
-    for d in review:
+    for d in outcome.needs_review:
         why = d["error"] or "some decisions are flagged for review (see the report)"
         err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
     out.print(f"Release copies: {out_dir}")
-    out.print(f"Report: {json_path} and {html_path}")
-    out.print(f"Withholding log (for the requester): {log_csv} and {log_html}")
-    if review_path:
-        out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {review_path}")
-    if failed:
+    out.print(f"Report: {outcome.report_json} and {outcome.report_html}")
+    out.print(f"Withholding log (for the requester): {outcome.withholding_log[0]} and {outcome.withholding_log[1]}")
+    if outcome.review_report:
+        out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {outcome.review_report}")
+    if outcome.failed:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
-    if strict and review:
+    if settings.strict and outcome.needs_review:
         raise typer.Exit(EXIT_NEEDS_REVIEW)
     raise typer.Exit(EXIT_OK)
 

@@ -151,7 +151,7 @@ def test_generated_delimited_tables(rows, sep, blank):
 
 # ------------------------------------------------------------------------------ text-layer PDFs
 
-def _pdf_persons_table(path, col_width: float = 48):
+def _pdf_persons_table(path, col_width: float = 48, centred: bool = False):
     """A persons table drawn the way report generators draw one: narrow cells that wrap their
     text mid-word, ruled grid, a form above it and a narrative below."""
     from reportlab.lib.pagesizes import letter
@@ -187,18 +187,22 @@ def _pdf_persons_table(path, col_width: float = 48):
             x = 60 + k * col_width
             c.rect(x, y - height + 8, col_width, height)
             for n, line in enumerate(lines):
-                c.drawString(x + 3, y - 10 * n, line.strip())
+                if centred and row is header:  # word processors centre header text over its column
+                    c.drawCentredString(x + col_width / 2, y - 10 * n, line.strip())
+                else:
+                    c.drawString(x + 3, y - 10 * n, line.strip())
         y -= height + 2
     y -= 20
     c.drawString(60, y, "On 08/09/2024 officers responded to a report of theft from a motor vehicle.")
     c.save()
 
 
-def test_pdf_table_with_wrapped_cells(tmp_path):
+@pytest.mark.parametrize("centred", [False, True])
+def test_pdf_table_with_wrapped_cells(tmp_path, centred):
     from redactor.formats.pdf.read import read_pdf
 
     path = tmp_path / "persons.pdf"
-    _pdf_persons_table(path)
+    _pdf_persons_table(path, centred=centred)
     page = read_pdf(path).pages[0]
     hits = find(page.text, page.char_boxes)
 

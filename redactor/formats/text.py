@@ -103,9 +103,4 @@ def write_text(plan: Plan, out_path: Path) -> list[str]:
 
 def verify_text_output(out_path: Path, plan: Plan) -> list[str]:
     text = out_path.read_text(encoding="utf-8")
-    return [f"withheld value still present in text: {_show(v)}" for v in find_values(text, withheld_values(plan))]
-
-
-def _show(v: str) -> str:
-    v = " ".join(v.split())
-    return repr(v if len(v) <= 40 else v[:37] + "...")
+    return [f"withheld value still present in text: {v.where}" for v in find_values(text, withheld_values(plan))]

@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-from ...values import find_values, withheld_values  # noqa: F401
+from ...values import Withheld, find_values, reveal, withheld_values  # noqa: F401
 from ..text import merged_spans, text_placeholder  # noqa: F401

@@ -25,7 +25,7 @@ import regex as re
 
 from ...model import Plan
 from ..base import WriteResult
-from ._shared import find_values, withheld_values
+from ._shared import Withheld, find_values, withheld_values
 
 _TAG = re.compile(r"<[^>]*>", re.DOTALL)
 _ACTIVE = re.compile(r"<\s*(script|iframe|frame|object|embed|applet|form|input|button|link|meta|base)\b"
@@ -33,27 +33,27 @@ _ACTIVE = re.compile(r"<\s*(script|iframe|frame|object|embed|applet|form|input|b
                      re.IGNORECASE)
 
 
-def all_values(plan: Plan) -> dict[str, str]:
-    """Withheld value -> its entity: what this plan withholds, and what every attachment
-    withholds that propagates across the message (see ``redactor.attachments``): those must
-    be nowhere in the message's own headers and parts. Each attachment's own copy is checked
-    by its format against its own plan."""
+def all_values(plan: Plan) -> list[Withheld]:
+    """What this plan withholds, and what every attachment withholds that propagates across
+    the message (see ``redactor.attachments``): those must be nowhere in the message's own
+    headers and parts. Each attachment's own copy is checked by its format against its own
+    plan."""
     from ...attachments import nodes, propagating_values
 
-    out: dict[str, str] = {}
-    entity = {" ".join(r.text.split()): r.decision.finding.entity for r in plan.redactions}
-    for v in withheld_values(plan):
-        out.setdefault(v, entity.get(v, "value"))
-    for sub in plan.attachments:
+    out = list(withheld_values(plan))
+    seen = {w.reveal() for w in out}
+    for k, sub in enumerate(plan.attachments, start=1):
         for node in nodes(sub):
             for v, d in propagating_values(node):
-                out.setdefault(v, d.finding.entity)
+                if v not in seen:
+                    seen.add(v)
+                    out.append(Withheld(v, f"attachment {k} ({d.finding.entity})"))
     return out
 
 
-def _where(found: list[str], values: dict[str, str], place: str) -> list[str]:
-    entities = sorted({values[v] for v in found})
-    return [f"{place}: a withheld value is still present ({', '.join(entities)})"] if found else []
+def _where(found: list, place: str) -> list[str]:
+    return [f"{place}: withheld value still present ({w.where if isinstance(w, Withheld) else 'a value'})"
+            for w in found]
 
 
 def decode_transfer(part) -> bytes:
@@ -80,17 +80,16 @@ def header_text(value: str) -> str:
 
 
 def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
-                   values: dict[str, str] | None = None) -> list[str]:
+                   values: list | None = None) -> list[str]:
     from .. import by_name
 
-    values = all_values(plan) if values is None else values
-    keys = list(values)
+    keys = all_values(plan) if values is None else values
     problems: list[str] = []
     problems += _readable(data)
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
     raw = _without_structure(data, msg)
-    problems += _where(find_values(raw.decode("latin-1"), keys), values, "raw message")
-    problems += _where(find_values(raw.decode("utf-8", "replace"), keys), values, "raw message (UTF-8)")
+    problems += _where(find_values(raw.decode("latin-1"), keys), "raw message")
+    problems += _where(find_values(raw.decode("utf-8", "replace"), keys), "raw message (UTF-8)")
     released = list((written.drawn or {}).get("attachments", []))
     plans = {p.document.name: p for p in plan.attachments}
     results = iter(released)
@@ -101,11 +100,11 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
         for name, value in part.items():
             if name.lower().startswith("content-") or name.lower() == "mime-version":
                 continue  # MIME structure: its words are syntax; the names in it are checked below
-            problems += _where(find_values(header_text(str(value)), keys), values, f"{where}, header {name}")
+            problems += _where(find_values(header_text(str(value)), keys), f"{where}, header {name}")
         for label, param in (("file name", part.get_filename()), ("name", part.get_param("name"))):
             if param:
                 text = email.utils.collapse_rfc2231_value(param) if isinstance(param, tuple) else str(param)
-                problems += _where(find_values(header_text(text), keys), values, f"{where}, {label}")
+                problems += _where(find_values(header_text(text), keys), f"{where}, {label}")
         is_attachment = ctype == "message/rfc822" or "attachment" in str(part.get("Content-Disposition", "")).lower()
         if is_attachment:
             count += 1
@@ -135,11 +134,11 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
             text = body.decode(charset, errors="replace")
         except LookupError:
             text = body.decode("utf-8", errors="replace")
-        problems += _where(find_values(text, keys), values, where)
-        problems += _where(find_values(body.decode("latin-1"), keys), values, f"{where} (bytes)")
+        problems += _where(find_values(text, keys), where)
+        problems += _where(find_values(body.decode("latin-1"), keys), f"{where} (bytes)")
         if ctype == "text/html":
             visible = html.unescape(_TAG.sub(" ", text))
-            problems += _where(find_values(visible, keys), values, f"{where} (rendered text)")
+            problems += _where(find_values(visible, keys), f"{where} (rendered text)")
             if _ACTIVE.search(text):
                 problems.append(f"{where}: active content or a remote reference remains")
     leftover = list(results)

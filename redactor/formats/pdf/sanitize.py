@@ -108,7 +108,7 @@ def scrub_strings(pdf: pikepdf.Pdf, values: list[str]) -> int:
                     text = str(value)
                 except Exception:
                     text = bytes(value).decode("latin-1")
-                if find_values(text, values):
+                if find_values(text, values, strict=True):
                     container[key] = pikepdf.String("[withheld]")
                     changed += 1
             elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):

@@ -3,7 +3,8 @@
 The text that detection read came from pdfminer; the checks here read the written file with
 other code: pdfium (a C++ PDF engine) for page text, character boxes and image pixels, and a
 walk of every object and decoded stream with pikepdf for metadata, annotations, outlines
-and anything else that can carry a string. Any problem fails the document.
+and anything else that can carry a string. Any problem fails the document. A problem says
+where (page, redaction id, entity), never what: withheld values are ``values.Withheld``.
 """
 
 from __future__ import annotations
@@ -20,20 +21,17 @@ from ...values import find_values, withheld_values
 
 log = logging.getLogger(__name__)
 
-def _show(v: str) -> str:
-    v = " ".join(v.split())
-    return repr(v if len(v) <= 40 else v[:37] + "...")
-
 
 def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[tuple[Box, str]]]) -> list[str]:
     problems: list[str] = []
     values = withheld_values(plan)
-    boxes_by_page: dict[int, list[Box]] = collections.defaultdict(list)
-    for r in plan.redactions:
-        boxes_by_page[r.page].extend(r.release_boxes)
+    boxes_by_page: dict[int, list[tuple[Box, str]]] = collections.defaultdict(list)  # (box, redaction id)
+    for i, r in enumerate(plan.redactions, start=1):
+        boxes_by_page[r.page].extend((b, f"r{i}") for b in r.release_boxes)
     for number in plan.withheld_pages:
         # A page withheld in full: its one box is the whole page, its label the placeholder.
-        boxes_by_page[number] = [b for b, _ in drawn_labels.get(number, [])] or [(-1e9, -1e9, 1e9, 1e9)]
+        boxes_by_page[number] = [(b, "page withheld in full") for b, _ in drawn_labels.get(number, [])] or [
+            ((-1e9, -1e9, 1e9, 1e9), "page withheld in full")]
     problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
     problems += _check_objects(out_path, values)
     return problems
@@ -54,12 +52,14 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
             n = textpage.count_chars()
             text = textpage.get_text_range(0, n) if n else ""
             all_text.append(text)
-            boxes = boxes_by_page.get(number, [])
+            owned = boxes_by_page.get(number, [])
+            boxes = [b for b, _ in owned]
             if boxes:
                 pool = collections.Counter()
                 for _, label in drawn_labels.get(number, []):
                     pool.update(ch for ch in label if not ch.isspace())
-                leaked = []
+                leaked = 0
+                where: list[str] = []
                 for i in range(n):
                     ch = textpage.get_text_range(i, 1)
                     if not ch or ch.isspace() or ch == "\ufffe":
@@ -69,19 +69,22 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
                     except Exception:
                         continue
                     cx, cy = (l + r) / 2, (b + t) / 2
-                    if any(contains_point(bx, cx, cy, tol=-0.25) for bx in boxes):
+                    owner = next((rid for bx, rid in owned if contains_point(bx, cx, cy, tol=-0.25)), None)
+                    if owner is not None:
                         if pool[ch] > 0:
                             pool[ch] -= 1
                         else:
-                            leaked.append(ch)
+                            leaked += 1
+                            if owner not in where:
+                                where.append(owner)
                 if leaked:
-                    problems.append(f"page {number}: {len(leaked)} character(s) still inside redaction boxes "
-                                    f"({''.join(leaked[:12])!r})")
+                    problems.append(f"page {number}: {leaked} character(s) still inside redaction boxes "
+                                    f"({', '.join(where[:8])}{' ...' if len(where) > 8 else ''})")
                 problems += _check_images(page, number, boxes, pdfium_c)
             textpage.close()
             page.close()
         for v in find_values("\n".join(all_text), values):
-            problems.append(f"withheld value still extractable from page text: {_show(v)}")
+            problems.append(f"withheld value still extractable from page text: {v.where}")
     finally:
         pdf.close()
     return problems
@@ -152,7 +155,7 @@ def _check_objects(out_path: Path, values: list[str]) -> list[str]:
             else:
                 found = _search_object(obj, values)
             if found:
-                problems.append(f"withheld value in PDF object {obj.objgen[0]}: {_show(found[0])}")
+                problems.append(f"withheld value in PDF object {obj.objgen[0]}: {found[0].where}")
                 if len(problems) > 20:
                     break
     return problems
