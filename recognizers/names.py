@@ -79,7 +79,8 @@ NOT_NAME_WORDS = {
     "general", "commander", "captain", "lieutenant", "sheriff", "superintendent", "governor", "senator",
     "minister", "ambassador", "the", "and", "of", "for", "to", "in", "on", "at", "by", "with", "from",
     "facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok", "google", "microsoft", "amazon",
-    "apple", "ford", "toyota", "honda", "chevrolet", "nissan", "tesla", "visa", "mastercard",
+    "apple", "ford", "toyota", "honda", "chevrolet", "nissan", "tesla", "visa", "mastercard", "inn", "hotel",
+    "motel", "suites", "resort",
 }
 
 # Given names that are also ordinary English words or places, too often capitalised for other
@@ -131,6 +132,9 @@ CAPTION_PARTY = re.compile(
     rf"{_PARTY}\b")
 CAPTION_V = re.compile(
     rf"(?<![\w'’-])(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}}),?[ \t]+v(?:s)?\.[ \t]+(?=\p{{Lu}})")
+NAME_IS = re.compile(
+    rf"(?i:\bmy name is|\bmy name's|\bI am called|\bnamed|\bcalled|\bknown as|\bsigned by|\bthis is)[ \t]+"
+    rf"(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,2}})")
 IN_RE = re.compile(rf"\bIn re:?[ \t]+(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}})")
 
 
@@ -140,7 +144,7 @@ def _bare(word: str) -> str:
 
 def _parts(word: str) -> list[str]:
     """"Duval-Arsenault" -> ["duval", "arsenault", "duval-arsenault"]."""
-    w = _bare(word).replace("’", "'")
+    w = re.sub(r"'s$", "", _bare(word).replace("’", "'"))  # "Jodi's" -> "jodi"
     return [p for p in {w, *w.split("-")} if p]
 
 
@@ -177,7 +181,7 @@ class NameStructureRecognizer(EntityRecognizer):
 
         def add(start, end, score, why):  # one result per span
             span = text[start:end]
-            stripped = span.rstrip(" \t\n,.;:")
+            stripped = re.sub(r"['’]s$", "", span.rstrip(" \t\n,.;:"))
             end = start + len(stripped)
             if end > start and (start, end) not in seen:
                 seen.add((start, end))
@@ -209,6 +213,9 @@ class NameStructureRecognizer(EntityRecognizer):
             caps_last = last.isupper() and not first.isupper()
             if not (is_given(first) and (is_surname(last) or caps_last)):
                 continue
+            if not caps_last and (re.search(r"\p{Lu}[\p{L}'’.-]*[ \t]+$", text[max(0, m.start() - 30):m.start()])
+                                  or re.match(r"[ \t]+\p{Lu}\p{Ll}", text[m.end():m.end() + 3])):
+                continue  # "Robert Hale, Mia Thornton": a list of names, not "Hale, Mia"
             if _overlaps(ents, m.start(), m.end(), {"GPE", "LOC", "ORG", "FAC"}) and not caps_last:
                 continue
             add(m.start(), m.end(), 0.8 if caps_last else 0.7, "LAST, First name (surname and given name lexicon)")
@@ -237,7 +244,7 @@ class NameStructureRecognizer(EntityRecognizer):
                     and not re.search(r"[.!?:]\s*$", text[max(0, toks[k - 1][0] - 1):toks[k - 1][1]])) \
                     or (k + 1 < len(toks) and _joined(text, [toks[k], toks[k + 1]], newline=False)):
                 continue  # part of a longer capitalised run: an organisation, a place, or handled above
-            if not _all_propn(propn, [(s, e)]) or _in_address(text, s, e):
+            if not _all_propn(propn, [(s, e)]):
                 continue
             if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}):
                 continue
@@ -246,7 +253,8 @@ class NameStructureRecognizer(EntityRecognizer):
         for pattern, why, score in ((GREETING, "name in a greeting", 0.75), (SIGN_OFF, "name after a sign-off", 0.75),
                                     (CAPTION_PARTY, "party named in a case caption", 0.8),
                                     (CAPTION_V, "party named in a case citation or caption ('v.')", 0.7),
-                                    (IN_RE, "party named in an 'In re' caption", 0.75)):
+                                    (IN_RE, "party named in an 'In re' caption", 0.75),
+                                    (NAME_IS, "name introduced as one ('my name is', 'named')", 0.7)):
             for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
                 s, e = m.span("name")
                 words = _trim_words(text, s, e)
@@ -256,6 +264,9 @@ class NameStructureRecognizer(EntityRecognizer):
                 if any(_bare(t) in NOT_NAME_WORDS for t in tokens):
                     continue
                 if any(_bare(t) in lower and not (is_given(t) or is_surname(t)) for t in tokens):
+                    continue
+                if pattern is NAME_IS and not (any(is_given(t) or is_surname(t) for t in tokens)
+                                               or _all_propn(propn, words)):
                     continue
                 if pattern is CAPTION_V and len(tokens) > 1 and not (is_given(tokens[0]) or is_surname(tokens[-1])):
                     tokens, words = tokens[-1:], words[-1:]  # "See also Okonkwo v." -> "Okonkwo"
@@ -273,8 +284,6 @@ class NameStructureRecognizer(EntityRecognizer):
         after = text[end:end + 30]
         if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
             return False  # "Douglas Brooks Associates", "Jackson Lewis LLP"
-        if _in_address(text, start, end):
-            return False
         lexicon = is_given(first) and is_surname(last) and _bare(first) not in AMBIGUOUS_GIVEN
         foreign = (not first.isupper() and any(_non_ascii(t) for t in tokens)
                    and all(_bare(t) not in lower for t in tokens)
@@ -303,7 +312,11 @@ def _joined(text: str, run, newline: bool = True) -> bool:
     return True
 
 
-_ORG_AFTER = ["inc", "llc", "llp", "ltd", "corp", "corporation", "company", "co", "associates", "group",
+_ORG_AFTER = ["inn", "hotel", "motel", "suites", "resort", "restaurant", "cafe", "store", "stores", "shop", "market",
+              "farm", "farms", "ranch", "garage", "services", "solutions", "consulting", "systems", "industries",
+              "enterprises", "holdings", "labs", "studio", "studios", "construction", "plumbing", "electric",
+              "landscaping", "removal", "realty", "properties", "auto", "insurance", "clinic", "pharmacy",
+              "inc", "llc", "llp", "ltd", "corp", "corporation", "company", "co", "associates", "group",
               "partners", "foundation", "university", "college", "school", "hospital", "center", "centre",
               "county", "city", "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive",
               "lane", "park", "memorial", "library", "institute", "building", "hall", "bridge", "elementary",
@@ -421,15 +434,12 @@ PLATFORMS = {"facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok"
 
 
 def not_a_name(f, document) -> str | None:
-    """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name:
-    the street name of an address (a house number before it, a unit after it), an
+    """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: an
     abbreviation written with its period where codes, reporters and states are cited ("Ed.
     Code", "Cal."), a platform's name or a job title standing alone."""
     if f.entity != "PERSON":
         return None
     text = document.pages[f.page - 1].text
-    if _in_address(text, f.start, f.end) and not re.search(r"\d", f.text):
-        return "the street name of an address"
     words = f.text.split()
     if len(words) != 1:
         return None
@@ -454,9 +464,52 @@ def tidy(f):
     import dataclasses
 
     text = f.text
+    # a line of office words read into the name ("William Garcia\nCity Clerk")
+    from .officials import TITLE_WORDS
+
+    lines = text.split("\n")
+    while len(lines) > 1 and all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in lines[-1].split()):
+        lines.pop()
+    while len(lines) > 1 and all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in lines[0].split()):
+        cut = len(lines.pop(0)) + 1
+        f = dataclasses.replace(f, start=f.start + cut, text=text[cut:])
+        text = f.text
+    text = "\n".join(lines)
     lead = len(text) - len(text.lstrip(" \t\n|,;:"))
     body = text.strip(" \t\n|,;:")
-    if not body or (lead == 0 and len(body) == len(text)):
+    if not body or (lead == 0 and len(body) == len(f.text)):
         return f
     start = f.start + lead
     return dataclasses.replace(f, start=start, end=start + len(body), text=body)
+
+
+_TOWN_STATE_ZIP = re.compile(r",[ \t]*(?:[A-Z]{2}|[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+\d{5}(?:-\d{4})?\b")
+_STREET_REST = re.compile(rf"(?:[ \t]+(?:{TITLE_WORD}|[NSEW]\.?))*\.?(?:{_ADDRESS_AFTER.pattern}[\w-]*)?")
+
+
+def address_part(f, document):
+    """A PERSON finding that is part of an address, as an address finding, or None: the
+    street name after a house number ("6403 Nancy Lodge Suite 022"), or a town before a state
+    and ZIP code ("Waukegan, IL 60085"). Withheld as what it is, never propagated as a name
+    (a street called "Nancy Lodge" must not withhold an official called Nancy elsewhere)."""
+    if f.entity != "PERSON" or re.search(r"\d", f.text):
+        return None
+    import dataclasses
+
+    text = document.pages[f.page - 1].text
+    house = re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, f.start - 12):f.start])
+    if house or _ADDRESS_AFTER.match(text, f.end):
+        start = f.start - (len(house.group(0)) if house else 0)
+        rest = _STREET_REST.match(text, f.end)
+        end = rest.end() if rest else f.end
+        why = "street name of an address (house number or unit next to it)"
+    else:
+        town = _TOWN_STATE_ZIP.match(text, f.end)
+        if not town:
+            return None
+        start, end = f.start, town.end()
+        why = "town of an address (state and ZIP code follow)"
+    value = text[start:end].rstrip(" \t,.")
+    return dataclasses.replace(f, start=start, end=start + len(value), text=value, entity="US_STREET_ADDRESS",
+                               recognizer="AddressPartOfName", explanation=f"{why}; first read as a name by "
+                               f"{f.recognizer}", attributes={})

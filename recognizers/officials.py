@@ -59,7 +59,7 @@ COUNSEL = re.compile(r"(?i)^[^\n]{0,200}?\b(?:on behalf of|for|counsel for|attor
                      r"|the state|the people|the united states|the government|the city|the county|the board"
                      r"|the district|the agency|the department|amicus)\b")
 JUDGE_AFTER = re.compile(r"^,?[ \t]*(?:C\.[ \t]?J\.|P\.[ \t]?J\.|JJ?\.|J\.[ \t]?P\.T\.)(?![A-Za-z])")
-ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|signed by|reviewed by the[^\n,]{0,40},"
+ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|reviewed by the[^\n,]{0,40},"
                          r"|motion by|moved by|seconded by|presiding|before|judge|justice|hon\.|honorable"
                          r"|commissioner|councillor|councilmember|council member|trustee|mayor|sheriff|chief"
                          r"|director|superintendent|secretary|chair|chairman|chairwoman|clerk)[ \t:]*"

@@ -404,9 +404,9 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         findings.extend(_caps_names(engine, page))
         findings.extend(_field_findings(page))
     common = _lowercase_words(document)
-    from .recognizers.names import not_a_name, tidy
+    from .recognizers.names import address_part, not_a_name, tidy
 
-    findings = [tidy(f) for f in findings]
+    findings = [address_part(f, document) or tidy(f) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
     findings = _resolve_overlaps(findings)
     for f in findings:

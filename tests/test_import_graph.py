@@ -168,6 +168,27 @@ PIPELINE = {"redactor.pipeline", "redactor.batch", "redactor.ingest", "redactor.
             "redactor.settings"}
 
 
+def test_docx_verifier_reads_the_copy_with_its_own_code():
+    """The DOCX verifier (zipfile + expat) imports none of the reader's or writer's modules
+    (lxml package reading, stories, writer), and the writer does not import the verifier."""
+    graph = import_graph()
+    verifier = {"redactor.formats.docx.verify"}
+    writer = {f"redactor.formats.docx.{m}" for m in ("write", "stories", "package", "ooxml")}
+    assert verifier <= set(graph) and writer <= set(graph)
+
+    def reach(start: set[str]) -> set[str]:
+        seen, todo = set(), list(start)
+        while todo:
+            for d in graph.get(todo.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    assert not reach(verifier) & writer, "the DOCX verifier depends on reader or writer modules"
+    assert not reach(writer) & verifier, "the DOCX writer depends on the verifier"
+
+
 def test_pipeline_never_branches_on_a_format():
     """No stage of the pipeline compares a format name: it asks the format registry."""
     offenders = []

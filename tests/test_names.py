@@ -118,3 +118,25 @@ def test_names_of_any_script_after_a_role_code(settings, code, first, last):
 def test_lexicon_names_in_sentences(settings, first, last, lead):
     text = f"{lead} {first} {last} on the second floor."
     assert covered(text, f"{first} {last}", settings)
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Board members present: Scott McFarland, Anita Deshmukh, Robert Hale, Mia Thornton", "Hale, Mia"),
+    ("Lodging: Hilton Garden Inn Ames, 1325 Dickinson Avenue, Ames, IA 50014", "Hilton Garden"),
+])
+def test_lists_and_businesses_are_not_names(text, word, settings):
+    found = persons(text, settings)
+    assert not any(f.text == word for f in found)
+
+
+@pytest.mark.parametrize("text, part", [
+    ("Ship to 1408 Grand Avenue, Waukegan, IL 60085 by Friday.", "Waukegan"),
+    ("Paul Floyd (49949 Cook Summit, East Mark, FL 34666) supported the project.", "Cook Summit"),
+    ("Laura Rocha, residing at 6403 Nancy Lodge Suite 022, Shermanport, WI 35010, spoke.", "Nancy Lodge"),
+])
+def test_parts_of_addresses_are_withheld_as_addresses_not_names(text, part, settings):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    found = detect(doc, settings)
+    at = text.index(part)
+    assert not any(f.entity == "PERSON" and f.start <= at < f.end for f in found)
+    assert any(f.entity in ("US_STREET_ADDRESS", "ADDRESS") and f.start <= at < f.end for f in found)

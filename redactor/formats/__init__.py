@@ -21,6 +21,7 @@ REGISTRY: tuple[str, ...] = (
     "redactor.formats.email:EmailFormat",
     "redactor.formats.email:MboxFormat",
     "redactor.formats.text:TextFormat",
+    "redactor.formats.docx:DocxFormat",
 )
 
 HEAD_BYTES = 8192  # how much of a file sniffing reads

@@ -61,24 +61,29 @@ def read_attachments(parent: Path, attachments, settings: "Settings") -> tuple[l
     docs: list[Document] = []
     unchecked: list[Page] = []
     for att in attachments:
-        fmt = EmailFormat() if att.nested else find_format(att.data[:4096], att.name)
         reason = ""
-        if fmt is None:
-            reason = "not a format redactor reads"
-        else:
-            suffix = Path(att.name).suffix if len(Path(att.name).suffix) <= 10 else ""
-            try:
-                with tempfile.TemporaryDirectory(prefix="redactor-attachment-", dir=_work_dir(settings)) as td:
-                    p = Path(td) / f"attachment{suffix}"
-                    p.write_bytes(att.data)
+        suffix = Path(att.name).suffix if len(Path(att.name).suffix) <= 10 else ""
+        try:
+            with tempfile.TemporaryDirectory(prefix="redactor-attachment-", dir=_work_dir(settings)) as td:
+                p = Path(td) / f"attachment{suffix}"
+                p.write_bytes(att.data)
+                fmt = EmailFormat() if att.nested else find_format(att.data[:8192], p)
+                if fmt is None:
+                    reason = "not a format redactor reads"
+                else:
                     doc = fmt.read(p, settings)
-                docs.append(dataclasses.replace(doc, source=parent / "attachments" / att.name, name=att.name))
-                continue
-            except BadInputError as exc:
-                reason = f"cannot be read: {exc}"
-        unchecked.append(Page(number=0, text="", char_boxes=None, has_text_layer=False, image_count=1,
-                              label=f"attachment {att.number} ({att.content_type}, {reason})"))
+                    docs.append(dataclasses.replace(doc, source=parent / "attachments" / att.name, name=att.name))
+                    continue
+        except BadInputError as exc:
+            reason = f"cannot be read: {exc}"
+        unchecked.append(unreadable_page(f"attachment {att.number}, {att.content_type}: {reason}"))
     return docs, unchecked
+
+
+def unreadable_page(label: str) -> Page:
+    """A part no format could read: no text, so nothing in it was checked, and the plan sends
+    the document to review (``plan.build_plan``)."""
+    return Page(number=0, text="", char_boxes=None, has_text_layer=False, image_count=0, label=label)
 
 
 class EmailFormat(DocumentFormat):
@@ -192,8 +197,7 @@ class MboxFormat(DocumentFormat):
                     doc = email_format.read(p, settings)
                 docs.append(dataclasses.replace(doc, source=path / "messages" / name, name=name))
             except BadInputError as exc:
-                unchecked.append(Page(number=0, text="", char_boxes=None, has_text_layer=False, image_count=1,
-                                      label=f"message {i} (cannot be read: {exc})"))
+                unchecked.append(unreadable_page(f"message {i}: cannot be read: {exc}"))
         pages = [Page(number=1, text="", char_boxes=None, label="mailbox")]
         for p in unchecked:
             pages.append(dataclasses.replace(p, number=len(pages) + 1))
