@@ -73,10 +73,13 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
             withheld_document = d
     redactions, reasons = _redactions(document, withheld)
     for p in document.pages:
-        if not p.has_text_layer and p.image_count and p.number not in withheld_pages:
+        if not p.has_text_layer and (p.image_count or p.label) and p.number not in withheld_pages:
             where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
-            reasons.append(f"{where} has no text layer (a scan?); OCR is not available "
-                           "yet, so nothing on it could be checked")
+            if p.image_count:
+                reasons.append(f"{where} has no text layer (a scan?); OCR is not available "
+                               "yet, so nothing on it could be checked")
+            elif p.label:  # a part no format could read (an email attachment)
+                reasons.append(f"{where}: nothing in it could be checked")
     return Plan(document=document, redactions=redactions, kept=kept, policy_name=policy_name,
                 review_reasons=reasons, withheld_pages=withheld_pages, withheld_document=withheld_document,
                 relpath=relpath)
