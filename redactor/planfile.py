@@ -31,7 +31,7 @@ from typing import Any
 
 from . import __version__
 from .errors import RedactorError, UsageError
-from .model import Action, Decision, Document, Finding, Plan, Redaction
+from .model import Action, Decision, Document, Explanation, Finding, Plan, Redaction
 from .policy import Policy, entity_label, normalize
 
 PLAN_VERSION = 1
@@ -61,7 +61,8 @@ def plan_schema() -> dict:
 def _finding_json(f: Finding) -> dict:
     return {"page": f.page, "start": f.start, "end": f.end, "text": f.text, "entity": f.entity, "score": f.score,
             "recognizer": f.recognizer, "explanation": f.explanation,
-            "attributes": json.loads(json.dumps(f.attributes, default=str))}
+            "attributes": json.loads(json.dumps(f.attributes, default=str)),
+            **({"analysis": f.analysis.as_dict()} if f.analysis is not None else {})}
 
 
 def _decision_fields(d: Decision) -> dict:
@@ -140,7 +141,13 @@ def new_plan_file(policy: Policy, settings: dict, documents: list[dict]) -> dict
 def _finding(fj: dict) -> Finding:
     return Finding(page=fj["page"], start=fj["start"], end=fj["end"], text=fj["text"], entity=fj["entity"],
                    score=fj["score"], recognizer=fj["recognizer"], explanation=fj.get("explanation", ""),
-                   attributes=dict(fj.get("attributes") or {}))
+                   attributes=dict(fj.get("attributes") or {}), analysis=_analysis(fj.get("analysis")))
+
+
+def _analysis(aj: dict | None) -> Explanation | None:
+    if not aj:
+        return None
+    return Explanation(**{**aj, "context_words": tuple(aj.get("context_words") or ())})
 
 
 def _decision(item: dict, finding: Finding) -> Decision:

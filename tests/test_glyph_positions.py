@@ -138,6 +138,7 @@ def test_same_bucket_same_page(tmp_path):
            lambda c: st.text(alphabet="aeilmnorstuvwy", min_size=2, max_size=7).map(lambda t: c + t)),
        last=st.text(alphabet="ABCDEFGHJKLMNOPRSTW", min_size=1, max_size=1).flatmap(
            lambda c: st.text(alphabet="aeilmnorstuvwy", min_size=2, max_size=9).map(lambda t: c + t)))
+@pytest.mark.slow
 def test_positions_depend_only_on_the_bucket(tmp_path, first, last):
     """Property: for any name, every kept glyph on the line lands where the reference name of
     the same bucket puts it; only the number of quanta can differ between names."""

@@ -108,6 +108,7 @@ def test_generated_routing_numbers(digits, settings):
     assert ("US_BANK_ROUTING", bad) not in found(f"Routing number {bad} on the form.", settings)
 
 
+@pytest.mark.slow
 @hsettings(max_examples=40, deadline=None)
 @given(text=st.text(min_size=0, max_size=2000))
 def test_declared_patterns_never_hang_or_crash(text, settings):
@@ -120,6 +121,7 @@ def test_every_declaration_has_a_known_validator():
         assert d.patterns, d.name
 
 
+@pytest.mark.slow
 def test_labelled_set_meets_targets(settings):
     """The issue's targets on fixtures/eval: recall >= 0.99 for markings and checksum
     identifiers, >= 0.95 for names and addresses, precision >= 0.92 overall."""

@@ -209,3 +209,12 @@ def test_readme_layout_lists_every_module():
     missing = [str(p.relative_to(ROOT)) for root in PACKAGES.values() for p in sorted(root.rglob("*.py"))
                if p.name != "__init__.py" and f" {p.name} " not in layout.replace("\n", " \n ")]
     assert not missing, f"README's layout does not list: {missing}"
+
+
+def test_every_module_imports():
+    """The fast tier loads every module of both packages (a module no test imports would
+    otherwise only fail in a run)."""
+    import importlib
+
+    for module in sorted(_modules()):
+        importlib.import_module(module)
