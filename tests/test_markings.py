@@ -106,3 +106,22 @@ def test_generated_markings_round_trip(level, sci_values, dissem_values):
     assert b.level == p.level == level[0]
     assert b.sci == p.sci == sci_values
     assert b.dissem == p.dissem == [d[0] for d in dissem_values]
+
+
+def test_authority_block_laid_out_as_a_form_is_not_an_unmarked_portion():
+    """Text-layer PDFs lay the authority block out as a form: the label alone on its line and
+    its value under it, or a column of labels beside a column of values. Neither is text
+    after a classified portion."""
+    for block in ("Classified By\n\nLori Walter, Chief, Maritime Threats\nDivision\n\nDerived From\n\n"
+                  "SECURITY SCG 4.2, dated 20211114\n\nDeclassify On\n\n20461214\n",
+                  "Classified By\n\nDerived From\n\nDeclassify On\n\nKyle Chen, Senior Intelligence Officer\n\n"
+                  "INTELLIGENCE SCG 4.9, dated 20211210\n\n20451215\n"):
+        page = "SECRET//NOFORN\n\n1. (S//NF) Collection indicates transfers at sea.\n\n" + block + "\nSECRET//NOFORN\n"
+        found = find_markings([page])
+        assert not [f for f in found if f.entity == "UNMARKED_PORTION"]
+        authority = [f for f in found if f.entity == "CLASSIFICATION_AUTHORITY"]
+        assert {f.fields["field"] for f in authority} == {"classified by", "derived from", "declassify on"}
+        classifier = next(f for f in authority if f.fields["field"] == "classified by")
+        assert classifier.fields["value"].startswith(("Lori Walter, Chief", "Kyle Chen, Senior"))
+        declass = next(f for f in authority if f.fields["field"] == "declassify on")
+        assert declass.fields.get("date") in ("20461214", "20451215")
