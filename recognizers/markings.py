@@ -222,20 +222,8 @@ PORTION_MARK = re.compile(
     r"\((?:TS|S|C|U|R|CUI|//[A-Z]{3,4} [A-Z ]+)(?://?[A-Z0-9][A-Z0-9 ,\-]*)*\)")
 AUTHORITY = re.compile(
     r"^[ \t]*(Classified\s+By|Derived\s+From|Declassify\s+On|Reason|Declassified\s+On|Downgrade\s+To"
-    r"|Controlled\s+By|CUI\s+Categor(?:y|ies)|Limited\s+Dissemination\s+Control|POC)\s*:.*$",
+    r"|Controlled\s+By|CUI\s+Categor(?:y|ies)|Limited\s+Dissemination\s+Control|POC)(?:\s*:|[ ]*\t).*$",
     re.IGNORECASE | re.MULTILINE)
-# The same labels laid out as a form (text-layer PDFs): the label alone on its line, its value
-# on the next non-blank line, possibly wrapped once ("Classified By\n\nLori Walter, Chief,
-# Maritime Threats\nDivision").
-_BLOCK_LABEL = r"(?:Classified\s+By|Derived\s+From|Declassify\s+On|Declassified\s+On|Downgrade\s+To|Reason)"
-AUTHORITY_BLOCK = re.compile(
-    rf"^[ \t]*(Classified[ \t]+By|Derived[ \t]+From|Declassify[ \t]+On|Declassified[ \t]+On|Downgrade[ \t]+To)"
-    rf"[ \t]*\n(?:[ \t]*\n)?[ \t]*(?P<value>(?!{_BLOCK_LABEL}\b)[^\s/][^\n/]*"
-    rf"(?:\n[ \t]*(?!{_BLOCK_LABEL}\b)(?-i:(?![A-Z0-9 ]+$))[^\s/][^\n/]{{0,40}}(?=\n[ \t]*\n|\Z))?)$",
-    re.IGNORECASE | re.MULTILINE)
-# Labels laid out as one column and their values as the next: "Classified By\n\nDerived
-# From\n\nDeclassify On\n\n<value 1>\n\n<value 2>\n\n<value 3>".
-_LABEL_LINE = re.compile(rf"^[ \t]*(?P<label>{_BLOCK_LABEL})[ \t]*:?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _REASON_VALUE = re.compile(r"1\.[45]\s*\(?[a-h]\)?", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d+(\s+of\s+\d+)?\s*$|^\s*-\s*\d+\s*-\s*$", re.IGNORECASE)
 
@@ -258,7 +246,9 @@ _DECLASS = re.compile(r"(?P<date>\d{8})|(?P<exempt>(?:25|50|75)X[1-9](?:-[A-Z]+)
 
 def _authority_fields(key: str, line: str) -> dict:
     """{"field": "reason", "reasons": ["1.4(c)"]}, {"field": "declassify on", "date": "20371231"} ..."""
-    value = line.split(":", 1)[1].strip() if ":" in line else ""
+    # "Classified By: ..." on a line, or "Classified By<TAB>..." in a two-column table row
+    sep = re.search(r"\s*:|[ ]*\t", line)
+    value = line[sep.end():].strip() if sep else ""
     out: dict = {"field": key, "value": value}
     if key == "reason":
         out["reasons"] = [m.group(0).replace(" ", "") for m in re.finditer(r"1\.[45]\s*\(?[a-h]\)?", value)]
@@ -303,8 +293,9 @@ def _is_banner(line: str) -> Marking | None:
     return m
 
 
-def find_markings(pages: list[str]) -> list[MarkingFinding]:
-    """Markings and portions over all pages of one document (pages are 1-based)."""
+def find_markings(pages: list[str], boxes: list | None = None) -> list[MarkingFinding]:
+    """Markings and portions over all pages of one document (pages are 1-based). ``boxes``:
+    each page's character boxes (or None), to read an authority block laid out as a form."""
     found: list[MarkingFinding] = []
     # Pass 1: banners and candidate portion marks at the start of a line.
     banners: list[MarkingFinding] = []
@@ -348,9 +339,42 @@ def find_markings(pages: list[str]) -> list[MarkingFinding]:
     for pno, start, end, mk in kept_marks:
         found.append(MarkingFinding(pno, start, end, "PORTION_MARK", 0.95, mk,
                                     f"portion mark parsed as {mk.system} {mk.level or mk.text}"))
-    found.extend(_authority(pages))
-    found.extend(_portions(pages, kept_marks, banners))
+    authority = _authority(pages)
+    authority += _authority_form(pages, boxes, {(a.page, a.start) for a in authority})
+    found.extend(authority)
+    found.extend(_portions(pages, kept_marks, banners, authority))
     return found
+
+
+_AUTHORITY_LABEL = re.compile(r"(Classified\s+By|Derived\s+From|Declassify\s+On|Declassified\s+On|Downgrade\s+To"
+                              r"|Reason)\s*:?", re.IGNORECASE)
+
+
+def _authority_form(pages: list[str], boxes: list | None, known: set) -> list[MarkingFinding]:
+    """An authority block laid out as a form: "Classified By" in one cell, the value in the
+    next cell of the same row, no colon. In a PDF the extractor reads the label column before
+    the value column, so the lines are found by position (layout.py), not in text order."""
+    from .layout import grid
+
+    out = []
+    for pno, text in enumerate(pages, start=1):
+        page_boxes = boxes[pno - 1] if boxes and pno - 1 < len(boxes) else None
+        if not _AUTHORITY_LABEL.search(text):
+            continue
+        for row in grid(text, page_boxes).rows:
+            for label, value in zip(row.cells, row.cells[1:]):
+                m = _AUTHORITY_LABEL.fullmatch(label.text.strip())
+                if m is None or ":" in label.text or AUTHORITY.match(value.text) or (pno, label.start) in known:
+                    continue  # not a label, or an authority line read already
+                key = re.sub(r"\s+", " ", m.group(1)).lower()
+                if key == "reason" and not _REASON_VALUE.search(value.text):
+                    continue
+                for cell in (label, value):
+                    f = MarkingFinding(pno, cell.start, cell.end, "CLASSIFICATION_AUTHORITY", 0.9, None,
+                                       f"'{m.group(1)}' in an authority block laid out as a form")
+                    f.fields = _authority_fields(key, f"{m.group(1)}: {value.text}")
+                    out.append(f)
+    return out
 
 
 def _authority(pages: list[str]) -> list[MarkingFinding]:
@@ -369,64 +393,10 @@ def _authority(pages: list[str]) -> list[MarkingFinding]:
             finding = MarkingFinding(pno, start, m.end(), entity, 0.9, None, f"'{m.group(1)}:' line")
             finding.fields = _authority_fields(key, m.group(0))
             out.append(finding)
-        columns = _label_columns(text)
-        for label, value in columns:
-            key = re.sub(r"\s+", " ", text[label[0]:label[1]]).lower()
-            for a, b in (label, value):
-                finding = MarkingFinding(pno, a, b, "CLASSIFICATION_AUTHORITY", 0.9, None,
-                                         f"'{text[label[0]:label[1]]}' label and its value laid out in columns")
-                finding.fields = _authority_fields(key, f"{key}: {' '.join(text[value[0]:value[1]].split())}")
-                out.append(finding)
-        for m in AUTHORITY_BLOCK.finditer(text):
-            if any(label[0] <= m.start() < value[1] for label, value in columns):
-                continue
-            key = re.sub(r"\s+", " ", m.group(1)).lower()
-            start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-            finding = MarkingFinding(pno, start, m.end(), "CLASSIFICATION_AUTHORITY", 0.9, None,
-                                     f"'{' '.join(m.group(1).split())}' label with its value on the next line")
-            finding.fields = _authority_fields(key, f"{m.group(1)}: {' '.join(m.group('value').split())}")
-            out.append(finding)
     return out
 
 
-def _label_columns(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """(label span, value span) pairs of authority labels laid out as a column of two or more
-    labels followed by a column of as many values (one paragraph each)."""
-    out = []
-    labels = list(_LABEL_LINE.finditer(text))
-    i = 0
-    while i < len(labels):
-        run = [labels[i]]
-        while i + len(run) < len(labels) and not text[run[-1].end():labels[i + len(run)].start()].strip():
-            run.append(labels[i + len(run)])
-        i += len(run)
-        if len(run) < 2:
-            continue
-        pos = run[-1].end()
-        values = []
-        for _ in run:
-            m = re.compile(r"\s*(\S[^\n]*(?:\n[ \t]*\S[^\n]*)?)").match(text, pos)
-            if not m or "//" in m.group(1) or _LABEL_LINE.match(m.group(1)):
-                break
-            values.append(m.span(1))
-            pos = m.end()
-            nxt = text.find("\n\n", m.start(1))
-            if nxt != -1 and nxt < pos:  # the value is one paragraph: stop at its blank line
-                values[-1] = (m.start(1), nxt)
-                pos = nxt
-        if len(values) == len(run):
-            out.extend(((lab.start("label"), lab.end("label")), val) for lab, val in zip(run, values))
-    return out
-
-
-def _authority_spans(text: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in AUTHORITY.finditer(text)] + [m.span() for m in AUTHORITY_BLOCK.finditer(text)]
-    for label, value in _label_columns(text):
-        spans += [label, value]
-    return spans
-
-
-def _portions(pages, marks, banners) -> list[MarkingFinding]:
+def _portions(pages, marks, banners, authority=()) -> list[MarkingFinding]:
     """Each portion runs from its mark to the next mark, banner, authority line or paragraph
     break. Unmarked paragraphs that follow a classified portion (also across a page break)
     become UNMARKED_PORTION findings governed by that portion's marking, for the policy to
@@ -441,8 +411,10 @@ def _portions(pages, marks, banners) -> list[MarkingFinding]:
     for b in banners:
         stops.setdefault(b.page, []).append(b.start)
     for pno, text in enumerate(pages, start=1):
-        for a, _ in _authority_spans(text):
-            stops.setdefault(pno, []).append(a)
+        for m in AUTHORITY.finditer(text):
+            stops.setdefault(pno, []).append(m.start())
+    for a in authority:  # authority lines (and values) found otherwise end a portion too
+        stops.setdefault(a.page, []).append(a.start)
     for v in stops.values():
         v.sort()
     governing: Marking | None = None
@@ -491,7 +463,6 @@ def _unmarked(pno, text, start, end, stops, governing) -> list[MarkingFinding]:
     """Unmarked paragraphs in text[start:end], skipping banners, authority lines and page numbers."""
     out = []
     pos = start
-    authority = _authority_spans(text)
     for para in re.split(r"(\n\s*\n)", text[start:end]):
         pstart, pend = _trim(text, pos, pos + len(para))
         pos += len(para)
@@ -502,7 +473,7 @@ def _unmarked(pno, text, start, end, stops, governing) -> list[MarkingFinding]:
         if all(_is_banner(ln) or _PAGE_NUMBER.match(ln) or AUTHORITY.match(ln) or _lead_in(ln) == len(ln)
                for ln in lines):
             continue
-        if any(pstart <= s < pend for s in stops) or any(a <= pstart and pend <= b for a, b in authority):
+        if any(pstart <= s < pend for s in stops):
             continue
         out.append(MarkingFinding(pno, pstart, pend, "UNMARKED_PORTION", 0.6, governing,
                                   f"unmarked text after a portion marked {governing.text}"))

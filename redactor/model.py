@@ -169,4 +169,7 @@ class DocumentResult:
     notes: list[str] = field(default_factory=list)
     withheld_pages: list[int] = field(default_factory=list)
     withheld_by: Decision | None = None  # the decision that withheld the whole document
+    # Results of the documents inside this one (email attachments...), all levels, in order;
+    # the report lists each as a document of its own.
+    attachments: list["DocumentResult"] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)  # findings released, and why

@@ -22,6 +22,7 @@ any object with the same ``run(fn, jobs, on_start)`` method will do):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import shutil
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
 from .ingest import InputFile
-from .model import Action, Decision, DocumentResult, Plan, Status
+from .model import Action, Decision, Document, DocumentResult, Plan, Status
 from .settings import Settings
 from .values import normalize
 
@@ -82,6 +83,7 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
     results = []
     for result in process(files, out, settings, policy, executor, on_start):  # extract .. verify
         results.append(result)
+        results.extend(result.attachments)  # documents inside it, each listed on its own
         if on_result:
             on_result(result)
     return report(results, out, settings, policy)                       # report
@@ -131,15 +133,26 @@ def report(results: list[DocumentResult], out: Path, settings: Settings, policy:
 # ---------------------------------------------------------------------------------------
 
 def plan_document(file: InputFile, settings: Settings, policy: "Policy") -> Plan:
-    """extract -> detect -> decide -> plan, for one document on its own."""
+    """extract -> detect -> decide -> plan, for one document on its own; the documents inside
+    it (email attachments) are each planned the same way, as documents of their own, and
+    withhold each other's values (attachments.py)."""
+    from .attachments import plan_tree
+
+    document = by_name(file.format).read(file.path, settings)                  # extract
+    plan = plan_read_document(document, settings, policy, file.relpath.as_posix())
+    if document.attachments:
+        plan = plan_tree(plan, lambda doc, rel: plan_read_document(doc, settings, policy, rel))
+    return plan
+
+
+def plan_read_document(document: Document, settings: Settings, policy: "Policy", relpath: str) -> Plan:
+    """detect -> decide -> plan, for a document already read."""
     from .detect import detect, language_warnings
     from .plan import build_plan
     from .policy import decide, deny_findings
 
-    document = by_name(file.format).read(file.path, settings)                  # extract
     pages = [p.text for p in document.pages]
     findings = detect(document, settings) + deny_findings(pages, policy)        # detect
-    relpath = file.relpath.as_posix()
     decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
     plan = build_plan(document, decisions, policy.name, relpath=relpath)       # plan
     plan.review_reasons.extend(language_warnings(document, settings))
@@ -159,10 +172,10 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
                final_path: Path, output: Path | None = None) -> DocumentResult:
     """write -> verify -> release, for one planned document. Raises on failure (the caller
     turns the exception into the document's outcome)."""
-    from .plan import extend_plan
+    from .attachments import attachment_results, extend_tree, status_of
 
     source = plan.document.source
-    plan = extend_plan(plan, list(release_set.values), release_set.pseudonyms)
+    plan = extend_tree(plan, list(release_set.values), release_set.pseudonyms)
     result = DocumentResult(source=source, output=None, status=Status.FAILED, format=plan.document.format,
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
@@ -177,6 +190,7 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
         # Something in it could not be checked: never release it unreviewed.
         result.status = Status.NEEDS_REVIEW
         result.error = plan.review_reasons[0]
+        result.attachments = attachment_results(plan, source, released=False, written_drawn=None)
         return result
     if sha256_file(source) != plan.document.sha256:
         raise RedactorError("the input changed between planning and release")
@@ -190,12 +204,9 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     os.replace(tmp_path, final_path)
     result.output = output if output is not None else final_path
     result.output_sha256 = sha256_file(final_path)
-    if any(d.needs_review for d in plan.kept) or any(r.decision.needs_review for r in plan.redactions):
-        result.status = Status.NEEDS_REVIEW
-    elif plan.redactions or plan.withheld_pages:
-        result.status = Status.REDACTED
-    else:
-        result.status = Status.UNCHANGED
+    result.status = status_of(plan)  # its own decisions and every attachment's
+    result.attachments = attachment_results(plan, source, released=True, written_drawn=dict(written.drawn),
+                                            output=result.output, output_sha256=result.output_sha256)
     return result
 
 
@@ -217,7 +228,8 @@ class PlanSummary:
 
     result: DocumentResult | None  # set when the document already has its outcome (failed...)
     plan_file: Path | None = None
-    values: list[tuple[str, Decision]] = field(default_factory=list)
+    # (value, the plan path it comes from: the document's or an attachment's, decision)
+    values: list[tuple[str, str, Decision]] = field(default_factory=list)
 
 
 class Executor(Protocol):
@@ -246,6 +258,7 @@ def failure(f: InputFile, exc: BaseException) -> DocumentResult:
 
 
 def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
+    from .attachments import tree_values
     from .plan import set_values
 
     f = job.input
@@ -253,6 +266,7 @@ def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
         return PlanSummary(DocumentResult(source=f.path, output=None, status=Status.FAILED,
                                           format=f.format or "", error=f.error or "unsupported format"))
     try:
+        settings = _with_work_dir(settings, job.outdir)
         plan = plan_document(f, settings, policy)
     except BaseException as exc:  # noqa: BLE001 - every failure is this document's outcome
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -263,8 +277,15 @@ def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
     plan_file = plans / f"{uuid.uuid4().hex}.pickle"
     with open(plan_file, "wb") as fh:
         pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    values = [] if plan.withheld_document else set_values(plan)
+    values = [] if plan.withheld_document else tree_values(plan, set_values)
     return PlanSummary(None, plan_file, values)
+
+
+def _with_work_dir(settings: Settings, outdir: Path) -> Settings:
+    """Formats that unpack documents put their temporary files inside OUTDIR."""
+    work = outdir / TMP_DIR_NAME
+    work.mkdir(parents=True, exist_ok=True)
+    return dataclasses.replace(settings, work_dir=work)
 
 
 def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult:
@@ -279,13 +300,18 @@ def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResul
         if job.set_file is not None:
             with open(job.set_file, "rb") as fh:
                 release_set = pickle.load(fh)
-        return apply_plan(plan, release_set, settings, tmp_path, job.outdir / f.relpath, output=f.relpath)
+        return apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path,
+                          job.outdir / f.relpath, output=f.relpath)
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         failed = failure(f, exc)
         if plan is not None:
+            from .attachments import attachment_results
+
             failed.input_sha256, failed.pages = plan.document.sha256, plan.document.page_count
+            failed.attachments = attachment_results(plan, f.path, released=False, written_drawn=None,
+                                                    parent_error="the document holding it failed")
         return failed
     finally:
         if tmp_path.exists():
@@ -295,11 +321,11 @@ def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResul
 def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
     """The values withheld anywhere in the set, and one label per distinct pseudonymised value
     across the set, numbered in path order."""
-    values = tuple((v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values)
+    values = tuple(value for _, s in planned for value in s.values)
     labels: dict[str, str] = {}
     counters: dict[str, int] = {}
     for job, summary in sorted(planned, key=lambda js: js[0].input.relpath.as_posix()):
-        for value, d in summary.values:
+        for value, _, d in summary.values:
             if d.action is not Action.PSEUDONYMISE:
                 continue
             key = normalize(value)

@@ -72,9 +72,13 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
             plan.withheld_document = d
     _add_redactions(plan, withheld)
     for p in document.pages:
-        if not p.has_text_layer and p.image_count and p.number not in plan.withheld_pages:
-            plan.review_reasons.append(f"page {p.number} has no text layer (a scan?); OCR is not available "
-                                       "yet, so nothing on it could be checked")
+        if not p.has_text_layer and (p.image_count or p.label) and p.number not in plan.withheld_pages:
+            where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
+            if p.image_count:
+                plan.review_reasons.append(f"{where} has no text layer (a scan?); OCR is not available "
+                                           "yet, so nothing on it could be checked")
+            elif p.label:  # a part no format could read (an email attachment)
+                plan.review_reasons.append(f"{where}: nothing in it could be checked")
     return plan
 
 

@@ -35,6 +35,9 @@ class Settings:
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).
     memory_limit: int = 6 * 1024 ** 3
+    # Where formats that unpack documents (email attachments) put temporary files. Not an
+    # option: the run sets it to a folder inside OUTDIR, so nothing is written outside it.
+    work_dir: Path | None = None
 
     def merged(self, values: Mapping[str, Any]) -> "Settings":
         """These settings with ``values`` (field name -> value) laid over them; keys that are

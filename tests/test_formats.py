@@ -46,7 +46,7 @@ def test_pdf_is_told_by_its_bytes_not_its_name(tmp_path):
     ("empty.pdf", b"", "not a PDF: the file is empty"),
     ("notes.pdf", b"just some text\n", "not a PDF: no %PDF header"),
     ("blob.txt", b"abc\x00\x01\x02", "not text: binary content"),
-    ("data.xyz", b"whatever", "unsupported format: '.xyz' (supported: PDF, plain text)"),
+    ("data.xyz", b"whatever", "unsupported format: '.xyz' (supported: PDF, plain text, Word document (DOCX))"),
 ])
 def test_unsupported_files_get_one_line_naming_what_they_look_like(tmp_path, name, content, expected):
     p = tmp_path / name
@@ -57,13 +57,23 @@ def test_unsupported_files_get_one_line_naming_what_they_look_like(tmp_path, nam
 
 
 def test_office_zip_is_named_by_its_parts(tmp_path):
+    p = tmp_path / "sheet.bin"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    assert _reason(p) == "unsupported format: looks like an Excel workbook (XLSX)"
+    misnamed = tmp_path / "sheet.pdf"
+    misnamed.write_bytes(p.read_bytes())
+    assert _reason(misnamed) == "not a PDF: looks like an Excel workbook (XLSX)"
+
+
+def test_word_document_is_told_by_its_parts_not_its_name(tmp_path):
     p = tmp_path / "memo.bin"
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("word/document.xml", "<w:document/>")
-    assert _reason(p) == "unsupported format: looks like a Word document (DOCX)"
+    assert for_file(p).name == "docx"
     misnamed = tmp_path / "memo.pdf"
     misnamed.write_bytes(p.read_bytes())
-    assert _reason(misnamed) == "not a PDF: looks like a Word document (DOCX)"
+    assert for_file(misnamed).name == "docx"
 
 
 def test_email_by_its_headers(tmp_path):

@@ -156,12 +156,37 @@ def test_writer_and_verifier_never_import_each_other():
 
     assert not reach(VERIFIER) & WRITER, "the PDF verifier depends on writer modules"
     assert not reach(WRITER) & VERIFIER, "the PDF writer depends on the verifier"
+    email_reader_writer = {f"redactor.formats.email.{m}" for m in ("message", "release", "html")}
+    assert "redactor.formats.email.check" in graph
+    assert not reach({"redactor.formats.email.check"}) & email_reader_writer, \
+        "the email verifier depends on the email reader or writer"
 
 
 # The pipeline's stages: only the formats know formats.
 PIPELINE = {"redactor.pipeline", "redactor.batch", "redactor.ingest", "redactor.detect", "redactor.policy",
             "redactor.plan", "redactor.values", "redactor.model", "redactor.report", "redactor.cli",
             "redactor.settings"}
+
+
+def test_docx_verifier_reads_the_copy_with_its_own_code():
+    """The DOCX verifier (zipfile + expat) imports none of the reader's or writer's modules
+    (lxml package reading, stories, writer), and the writer does not import the verifier."""
+    graph = import_graph()
+    verifier = {"redactor.formats.docx.verify"}
+    writer = {f"redactor.formats.docx.{m}" for m in ("write", "stories", "package", "ooxml")}
+    assert verifier <= set(graph) and writer <= set(graph)
+
+    def reach(start: set[str]) -> set[str]:
+        seen, todo = set(), list(start)
+        while todo:
+            for d in graph.get(todo.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    assert not reach(verifier) & writer, "the DOCX verifier depends on reader or writer modules"
+    assert not reach(writer) & verifier, "the DOCX writer depends on the verifier"
 
 
 def test_pipeline_never_branches_on_a_format():

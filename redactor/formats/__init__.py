@@ -18,7 +18,10 @@ from .base import DocumentFormat, WriteResult, sha256_file
 
 REGISTRY: tuple[str, ...] = (
     "redactor.formats.pdf:PdfFormat",
+    "redactor.formats.email:EmailFormat",
+    "redactor.formats.email:MboxFormat",
     "redactor.formats.text:TextFormat",
+    "redactor.formats.docx:DocxFormat",
 )
 
 HEAD_BYTES = 8192  # how much of a file sniffing reads
