@@ -23,7 +23,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(recognizers_app, name="recognizers")
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def _load(policy: Optional[Path]):
