@@ -21,6 +21,8 @@ policy_app = typer.Typer(no_args_is_help=True, help="Check or show a disclosure 
 recognizers_app = typer.Typer(no_args_is_help=True, help="Inspect the recognizers.")
 app.add_typer(policy_app, name="policy")
 app.add_typer(recognizers_app, name="recognizers")
+audit_app = typer.Typer(no_args_is_help=True, help="Check the audit trail of an output folder.")
+app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -197,6 +199,28 @@ def recognizers_list(
             what = rule.action.value + (f" {'; '.join(rule.exemptions)}" if rule.exemptions else "")
             t.add_row(info.name, entity, info.kind, f"{what} ({rule.id})")
     out.print(t)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    outdir: Path = typer.Argument(..., help="The --out folder of earlier runs."),
+    head: Optional[str] = typer.Option(None, "--head", help="SEQ:HASH printed by a run and kept elsewhere; "
+                                       "checked instead of OUTDIR/.audit-head."),
+) -> None:
+    """Check OUTDIR/audit.jsonl: every entry unedited, none removed, none reordered."""
+    from .audit import Head, verify
+
+    try:
+        expected = Head.parse(head) if head else None
+    except ValueError:
+        err.print("[red]error:[/red] --head is SEQ:HASH, as a run prints it")
+        raise typer.Exit(2)
+    problems, n = verify(outdir, expected)
+    for p in problems:
+        out.print(f"TAMPERED {p}", markup=False)
+    if problems:
+        raise typer.Exit(EXIT_DOCUMENT_FAILED)
+    out.print(f"{outdir / 'audit.jsonl'}: OK, {n} entries, chain intact")
 
 
 @app.command("eval")
