@@ -32,6 +32,8 @@ from .plan import build_plan, extend_plan, normalize_value, set_values
 from .policy import Policy, decide, deny_findings
 from .redact import verify_release_copy, write_release_copy
 from .settings import Settings
+from .incremental import Previous, RunState
+from .manifest import plan_digest
 
 TMP_DIR_NAME = ".redactor-tmp"
 
@@ -42,6 +44,23 @@ class Job:
     outdir: Path
     plan_file: Path | None = None
     set_file: Path | None = None  # pickled (values withheld across the set, pseudonyms)
+    key: str = ""  # manifest document key (incremental.py)
+    previous: Previous | None = None  # an earlier release of the same input under the same key
+    # Leave the verified copy in OUTDIR/.redactor-tmp for the parent to publish (with a
+    # RunState: manifest, audit) instead of moving it into place here.
+    hand_back: bool = False
+
+
+@dataclass
+class Released:
+    """What phase 2 hands back when the parent publishes: the result, the verified copy
+    waiting in OUTDIR/.redactor-tmp (None: nothing to release), the final plan's digest, and
+    whether an earlier identical release was kept instead."""
+
+    result: DocumentResult
+    tmp: Path | None
+    plan_sha256: str | None
+    kept_since: str | None = None
 
 
 @dataclass
@@ -102,9 +121,11 @@ def plan_phase(job: Job, settings: Settings, policy: Policy) -> PlanSummary:
     return PlanSummary(None, plan_file, values)
 
 
-def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResult:
-    """Write, verify and release one planned document."""
+def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResult | Released:
+    """Write, verify and release one planned document (with ``job.hand_back``: write and
+    verify it, and hand the verified copy back to the parent to release)."""
     f = job.input
+    digest = None
     result = DocumentResult(source=f.path, output=None, status=Status.FAILED, format=f.format or "")
     tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
     try:
@@ -115,6 +136,7 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
             with open(job.set_file, "rb") as fh:
                 values, pseudonyms = pickle.load(fh)
         plan = extend_plan(plan, values, pseudonyms)
+        digest = plan_digest(plan) if job.hand_back else None
         result.input_sha256 = plan.document.sha256
         result.pages = plan.document.page_count
         result.redactions = plan.redactions
@@ -127,12 +149,25 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
             result.error = None
             result.notes.append(f"withheld in full under {'; '.join(d.exemptions)} (rule {d.rule}): {d.reason}")
             result.withheld_by = d
-            return result
+            return Released(result, None, digest) if job.hand_back else result
         if plan.review_reasons:
             # Something in it could not be checked: never release it unreviewed.
             result.status = Status.NEEDS_REVIEW
             result.error = plan.review_reasons[0]
-            return result
+            return Released(result, None, digest) if job.hand_back else result
+        flagged = any(d.needs_review for d in plan.kept)
+        if flagged or any(r.decision.needs_review for r in plan.redactions):
+            status = Status.NEEDS_REVIEW
+        elif plan.redactions or plan.withheld_pages:
+            status = Status.REDACTED
+        else:
+            status = Status.UNCHANGED
+        prev = job.previous
+        if prev is not None and digest is not None and prev.plan_sha256 == digest and prev.output:
+            # The same input, policy, settings and final plan as a release already in place:
+            # the copy would be byte for byte the same, keep it.
+            result.status, result.output, result.output_sha256 = status, f.relpath, prev.output_sha256
+            return Released(result, None, digest, kept_since=prev.time)
         if sha256_file(f.path) != plan.document.sha256:
             raise RedactorError("the input changed between planning and release")
         notes, drawn = write_release_copy(plan, tmp_path, password=settings.password, flatten=settings.flatten,
@@ -141,18 +176,16 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
         problems = verify_release_copy(plan, tmp_path, drawn)
         if problems:
             raise VerificationError(problems)
+        result.status = status
+        result.output = f.relpath
+        if job.hand_back:
+            handed = tmp_path.with_name(tmp_path.name + ".verified")
+            os.replace(tmp_path, handed)
+            return Released(result, handed, digest)
         final = job.outdir / f.relpath
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp_path, final)
-        result.output = f.relpath
         result.output_sha256 = sha256_file(final)
-        flagged = any(d.needs_review for d in plan.kept)
-        if flagged or any(r.decision.needs_review for r in plan.redactions):
-            result.status = Status.NEEDS_REVIEW
-        elif plan.redactions or plan.withheld_pages:
-            result.status = Status.REDACTED
-        else:
-            result.status = Status.UNCHANGED
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -179,11 +212,15 @@ def process_document(job: Job, settings: Settings, policy: Policy) -> DocumentRe
         job.set_file.unlink(missing_ok=True)
 
 
-def _write_set_file(outdir: Path, values, pseudonyms) -> Path:
-    path = outdir / TMP_DIR_NAME / f"set-{uuid.uuid4().hex}.pickle"
+def _write_set_file(outdir: Path, values, pseudonyms, path: Path | None = None) -> Path:
+    path = path or outdir / TMP_DIR_NAME / f"set-{uuid.uuid4().hex}.pickle"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
         pickle.dump((values, pseudonyms), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)  # complete or absent: a re-run after a crash may reuse it
     return path
 
 
@@ -211,7 +248,23 @@ def assign_pseudonyms(planned: list[tuple[Job, PlanSummary]]) -> dict[str, str]:
 PHASES: dict[str, Callable] = {"plan": plan_phase, "release": release_phase}
 
 
-def _worker_main(conn, settings: Settings, policy: Policy) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its parent: a killed run's workers would go on writing in
+    OUTDIR/.redactor-tmp and hold the inherited OUTDIR lock. Linux: PR_SET_PDEATHSIG."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _worker_main(conn, settings: Settings, policy: Policy, parent: int = 0) -> None:
+    if parent:
+        _die_with_parent(parent)
     try:
         import resource
 
@@ -233,7 +286,7 @@ def _worker_main(conn, settings: Settings, policy: Policy) -> None:
 class _Worker:
     def __init__(self, ctx, settings: Settings, policy: Policy):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, settings, policy), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, policy, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
         self.job: Job | None = None
@@ -307,31 +360,127 @@ class WorkerPool:
 
 
 def run_batch(jobs: list[Job], settings: Settings, policy: Policy, workers: int = 1,
-              on_start: Callable[[Job], None] | None = None) -> Iterator[DocumentResult]:
+              on_start: Callable[[Job], None] | None = None, state: RunState | None = None
+              ) -> Iterator[DocumentResult]:
     """Yield one result per job. Phase 1 plans every document; phase 2 releases them with the
-    values withheld anywhere in the set."""
+    values withheld anywhere in the set. With a ``state`` (manifest and audit trail of OUTDIR)
+    documents already released under the same keys are skipped, and the parent publishes
+    each verified copy exactly once."""
     if not jobs:
         return
     outdir = jobs[0].outdir
+    tmp_dir = outdir / TMP_DIR_NAME
+    set_path = None
+    skipped: list[Job] = []
+    if state is not None:
+        todo = []
+        for job, res in _skip_unchanged(jobs, state):
+            if res is not None:
+                skipped.append(job)
+                yield res
+            else:
+                todo.append(job)
+        jobs = todo
+        if not jobs:
+            state.notes.append("nothing changed since the last run")
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            return
+        # The set's withheld values, kept from a run of this very set that was killed after
+        # planning: the documents it released need not be planned again.
+        set_path = tmp_dir / f"set-{state.set_key}.pickle"
     pool = WorkerPool(settings, policy, min(workers, len(jobs)))
     try:
+        release_jobs: list[Job] = []
+        if set_path is not None and set_path.exists():
+            to_plan, reuse = jobs, set_path
+        else:
+            # Documents skipped still withhold values in the others: plan them (not release).
+            to_plan, reuse = skipped + jobs, None
+        plan_only = {id(j) for j in skipped}
         planned: list[tuple[Job, PlanSummary]] = []
-        for job, out in pool.run("plan", jobs, on_start=on_start):
+        for job, out in pool.run("plan", to_plan, on_start=on_start):
+            if id(job) in plan_only:
+                if not isinstance(out, DocumentResult) and out.result is None:
+                    planned.append((job, out))
+                continue
             if isinstance(out, DocumentResult):
-                yield out
+                yield _settle(job, out, state)
             elif out.result is not None:
-                yield out.result
+                yield _settle(job, out.result, state)
             else:
                 job.plan_file = out.plan_file
                 planned.append((job, out))
-        values = [(v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values]
-        set_file = _write_set_file(outdir, values, assign_pseudonyms(planned))
-        release_jobs = []
+        if reuse is not None:
+            set_file = reuse
+        else:
+            values = [(v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values]
+            set_file = _write_set_file(outdir, values, assign_pseudonyms(planned), path=set_path)
         for job, _ in planned:
+            if id(job) in plan_only:
+                continue
             job.set_file = set_file
+            job.hand_back = state is not None
             release_jobs.append(job)
         for job, out in pool.run("release", release_jobs, on_start=on_start):
-            yield out
+            yield _settle(job, out, state)
     finally:
         pool.close()
-        shutil.rmtree(outdir / TMP_DIR_NAME, ignore_errors=True)
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _skip_unchanged(jobs: list[Job], state: RunState) -> Iterator[tuple[Job, DocumentResult | None]]:
+    """Key every job; yield (job, result) for documents already released in this very set
+    (nothing to do), (job, None) for the rest, each with its earlier release if any."""
+    digests = {}
+    for job in jobs:
+        if job.input.format and not job.input.error:
+            try:
+                digests[job.input.relpath.as_posix()] = sha256_file(job.input.path)
+            except OSError:
+                pass
+    keys = state.keys(sorted(digests.items()))
+    for job in jobs:
+        rel = job.input.relpath.as_posix()
+        job.key = keys.get(rel, "")
+        rec = state.skippable(rel, job.key) if job.key else None
+        if rec is None:
+            job.previous = state.previous(rel, job.key) if job.key else None
+            yield job, None
+            continue
+        f = job.input
+        res = DocumentResult(source=f.path, output=Path(rec["output"]) if rec.get("output") else None,
+                             status=Status(rec["status"]), format=f.format or "", input_sha256=digests[rel],
+                             output_sha256=rec.get("output_sha256") or "")
+        res.unchanged_since = rec.get("time") or "an earlier run"
+        yield job, res
+
+
+def _settle(job: Job, out: DocumentResult | Released, state: RunState | None) -> DocumentResult:
+    """Record one document's outcome: publish its release copy, or note it kept or failed."""
+    if state is None:
+        return out.result if isinstance(out, Released) else out
+    rel = job.input.relpath.as_posix()
+    if not isinstance(out, Released):  # failed (in a worker, or the worker died)
+        state.failed(rel, job.key or None, out.input_sha256 or None, out.error or "")
+        return out
+    res = out.result
+    counts: dict[str, int] = {}
+    for r in res.redactions:
+        for code in r.decision.exemptions:
+            counts[code] = counts.get(code, 0) + 1
+    if out.kept_since is not None:
+        state.unchanged(rel, job.key, job.previous)
+        res.unchanged_since = out.kept_since
+        return res
+    try:
+        sha = state.publish(rel, job.key, status=res.status.value, input_sha256=res.input_sha256,
+                            tmp=out.tmp, plan_sha256=out.plan_sha256, counts=dict(sorted(counts.items())))
+    except OSError as exc:
+        failed = DocumentResult(source=res.source, output=None, status=Status.FAILED, format=res.format,
+                                pages=res.pages, input_sha256=res.input_sha256,
+                                error=f"could not release the verified copy: {exc.strerror}")
+        state.failed(rel, job.key or None, res.input_sha256 or None, failed.error)
+        return failed
+    if sha:
+        res.output_sha256 = sha
+    return res

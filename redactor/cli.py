@@ -65,12 +65,16 @@ def run(
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
                                        "options given on the command line win."),
+    force: bool = typer.Option(False, "--force", help="Process every document again, even those released "
+                               "unchanged by an earlier run into OUTDIR (see OUTDIR/manifest.jsonl)."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .batch import Job, run_batch
+    from .incremental import RunState
     from .ingest import discover
     from .jobfile import load_job
-    from .report import build_report, write_report
+    from .outdir import OutdirLock
+    from .report import build_report, previous_documents, write_report
 
     if job is not None:
         try:
@@ -86,6 +90,7 @@ def run(
         strict = strict or j.get("strict", False)
         flatten = flatten or j.get("flatten", False)
         keep_positions = keep_positions or j.get("keep_positions", False)
+        force = force or j.get("force", False)
         jobs = j.get("jobs", jobs) if jobs == 1 else jobs
         timeout = j.get("timeout", timeout) if timeout == 600.0 else timeout
     if not inputs or out_dir is None:
@@ -103,17 +108,28 @@ def run(
     except RedactorError as exc:
         _fail(exc)
     out_dir.mkdir(parents=True, exist_ok=True)
-    job_list = [Job(f, out_dir) for f in files]
-    results = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
-        task = progress.add_task("redacting", total=len(job_list))
-        for res in run_batch(job_list, settings, pol, workers=jobs,
-                             on_start=lambda j: progress.update(task, description=f"redacting {j.input.relpath}")):
-            results.append(res)
-            progress.advance(task)
-    report = build_report(results, pol, settings.model)
-    json_path, html_path = write_report(report, out_dir)
+    try:
+        lock = OutdirLock(out_dir).acquire()
+    except RedactorError as exc:
+        _fail(exc)
+    try:
+        state = RunState.open(out_dir, pol, settings, force=force)
+        previous = previous_documents(out_dir)
+        job_list = [Job(f, out_dir) for f in files]
+        results = []
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("redacting", total=len(job_list))
+            for res in run_batch(job_list, settings, pol, workers=jobs, state=state,
+                                 on_start=lambda j: progress.update(task, description=f"redacting {j.input.relpath}")):
+                results.append(res)
+                progress.advance(task)
+        report = build_report(results, pol, settings.model, previous=previous)
+        head = state.finish(report["summary"])
+        report["audit_head"] = head
+        json_path, html_path = write_report(report, out_dir)
+    finally:
+        lock.release()
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]
     review = [d for d in report["documents"] if d["status"] == "needs_review"]
@@ -124,6 +140,8 @@ def run(
         err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
     out.print(f"Release copies: {out_dir}")
     out.print(f"Report: {json_path} and {html_path}")
+    out.print(f"Audit trail: {out_dir / 'audit.jsonl'} (head {head}; keep it to check the log later)",
+              soft_wrap=True)
     if failed:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
     if strict and review:
@@ -217,10 +235,10 @@ def audit_verify(
         raise typer.Exit(2)
     problems, n = verify(outdir, expected)
     for p in problems:
-        out.print(f"TAMPERED {p}", markup=False)
+        out.print(f"TAMPERED {p}", markup=False, soft_wrap=True)
     if problems:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
-    out.print(f"{outdir / 'audit.jsonl'}: OK, {n} entries, chain intact")
+    out.print(f"{outdir / 'audit.jsonl'}: OK, {n} entries, chain intact", soft_wrap=True)
 
 
 @app.command("eval")

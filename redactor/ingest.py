@@ -13,7 +13,7 @@ TEXT_SUFFIXES = {".txt", ".text", ".md"}
 PLANNED = {".docx": "DOCX", ".doc": "Word", ".eml": "email", ".msg": "Outlook email",
            ".tif": "TIFF image", ".tiff": "TIFF image", ".png": "image", ".jpg": "image",
            ".jpeg": "image"}
-RESERVED_OUTPUTS = {Path("report.json"), Path("report.html")}
+RESERVED_OUTPUTS = {Path("report.json"), Path("report.html"), Path("manifest.jsonl"), Path("audit.jsonl")}
 
 
 @dataclass

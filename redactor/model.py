@@ -169,3 +169,6 @@ class DocumentResult:
     withheld_pages: list[int] = field(default_factory=list)
     withheld_by: Decision | None = None  # the decision that withheld the whole document
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
+    # Set when an earlier run's release of the same input, policy, settings and plan is kept
+    # instead of written again: when that release was made.
+    unchanged_since: str | None = None

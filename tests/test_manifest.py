@@ -120,3 +120,114 @@ def test_lock_refuses_a_second_job_and_dies_with_its_holder(tmp_path):
         holder.wait()
     with OutdirLock(tmp_path):  # a killed holder leaves no stale lock
         pass
+
+
+# --- whole runs killed with SIGKILL --------------------------------------------------------
+
+REDACTOR = [str(Path(sys.executable).parent / "redactor")]
+
+
+def _run(args: list[str], env_extra: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(REDACTOR + ["run", *args], capture_output=True, text=True, env=env, **kw)
+
+
+def _text_set(tmp_path: Path) -> Path:
+    """The sample records' text versions: a small set that runs in seconds."""
+    from conftest import RECORDS
+
+    src = tmp_path / "in"
+    for txt in sorted(RECORDS.rglob("*.txt")):
+        dst = src / txt.relative_to(RECORDS)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(txt.read_bytes())
+    return src
+
+
+def _check_outdir(out: Path, inputs: Path) -> None:
+    """Every document released exactly once and whole; report, manifest and audit agree."""
+    import jsonschema
+
+    from redactor.report import report_schema
+
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, report_schema())
+    docs = sorted(p.relative_to(inputs).as_posix() for p in inputs.rglob("*") if p.is_file())
+    assert sorted(d["output"] for d in report["documents"]) == docs
+    problems, _ = audit.verify(out)
+    assert problems == []
+    entries = [json.loads(l) for l in (out / audit.LOG_NAME).read_text().splitlines()]
+    releases = [e for e in entries if e["event"] == "release"]
+    assert sorted(e["document"] for e in releases) == docs, "each document released exactly once"
+    manifest = Manifest(out)
+    for d in report["documents"]:
+        final = out / d["output"]
+        sha = file_sha256(final)
+        assert sha == d["output_sha256"] == manifest.get(d["output"])["output_sha256"]
+        assert [e["output_sha256"] for e in releases if e["document"] == d["output"]] == [sha]
+        assert manifest.get(d["output"])["state"] == "done"
+    stray = [p for p in out.rglob("*") if p.is_file() and (".tmp" in p.name or ".redactor-tmp" in p.parts)]
+    assert stray == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["pending", "renamed", "audited"])
+def test_run_killed_inside_a_release_is_completed_by_the_next(tmp_path, step):
+    inputs = _text_set(tmp_path)
+    out = tmp_path / "out"
+    killed = _run([str(inputs), "--out", str(out)], {"REDACTOR_TEST_CRASH": f"{step}:2"})
+    assert killed.returncode == -9
+    first = Manifest(out)
+    assert first.pending() or step == "audited"
+    done = _run([str(inputs), "--out", str(out)])
+    assert done.returncode == 0, done.stderr
+    _check_outdir(out, inputs)
+    again = _run([str(inputs), "--out", str(out)])  # nothing left to do, nothing released again
+    assert again.returncode == 0
+    _check_outdir(out, inputs)
+
+
+@pytest.mark.slow
+def test_batch_killed_at_random_moments_ends_released_exactly_once(tmp_path):
+    """SIGKILL at random moments (start-up, planning, releasing), then a run to the end."""
+    import random
+    import shutil
+    import time
+
+    from conftest import RECORDS
+
+    rng = random.Random(int(os.environ.get("REDACTOR_KILL_SEED", "14")))
+    inputs = _text_set(tmp_path)
+    for pdf in sorted(RECORDS.rglob("*.pdf"))[:2]:
+        dst = inputs / pdf.relative_to(RECORDS)
+        shutil.copy(pdf, dst)
+    out = tmp_path / "out"
+    args = [str(inputs), "--out", str(out), "--jobs", "2"]
+    for attempt in range(3):
+        proc = subprocess.Popen(REDACTOR + ["run", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        released_before = len(Manifest(out).records) if out.exists() else 0
+        if attempt == 1:  # while releasing: once a new document has been recorded
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None:
+                if out.exists() and len(Manifest(out).records) > released_before:
+                    time.sleep(rng.uniform(0, 0.5))
+                    break
+                time.sleep(0.05)
+        else:
+            time.sleep(rng.uniform(0.5, 6.0))
+        if proc.poll() is None:
+            os.kill(proc.pid, 9)
+        proc.wait()
+    final = _run(args)
+    assert final.returncode == 0, final.stderr
+    _check_outdir(out, inputs)
+
+
+def test_second_job_on_the_same_outdir_exits_2(tmp_path):
+    holder = OutdirLock(tmp_path / "out").acquire()
+    try:
+        r = _run([str(_text_set(tmp_path)), "--out", str(tmp_path / "out")])
+    finally:
+        holder.release()
+    assert r.returncode == EXIT_USAGE
+    assert "another redactor job" in r.stderr
