@@ -30,13 +30,9 @@ err = Console(stderr=True, highlight=False)
 
 def _load(policy: Optional[Path]):
     """A policy file, or the name of a shipped policy (us-foia, uk-foia, example-state)."""
-    from .policy import load_policy
+    from .pipeline import load_run_policy
 
-    if policy is None:
-        return load_policy()
-    if not policy.exists() and policy.suffix == "" and "/" not in str(policy):
-        return load_policy(name=str(policy))
-    return load_policy(policy)
+    return load_run_policy(Settings(policy_path=policy))
 
 
 def _fail(exc: RedactorError) -> None:
@@ -44,8 +40,15 @@ def _fail(exc: RedactorError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+# Command-line parameters of `run` -> the Settings field each one sets.
+_RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
+                 "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
+                 "timeout": "document_timeout", "review_report": "review_report", "force": "force"}
+
+
 @app.command()
 def run(
+    ctx: typer.Context,
     inputs: Optional[List[Path]] = typer.Argument(None, help="Files or folders (recursed) to process."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for release copies and the report."),
     policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Disclosure policy YAML, or a shipped "
@@ -65,86 +68,65 @@ def run(
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
                                        "options given on the command line win."),
-    force: bool = typer.Option(False, "--force", help="Process every document again, even those released "
-                               "unchanged by an earlier run into OUTDIR (see OUTDIR/manifest.jsonl)."),
+    review_report: bool = typer.Option(True, "--review-report/--no-review-report",
+                                       help="Also write the reviewer's report (with the withheld text, page "
+                                       "images) to OUTDIR/NOT-FOR-RELEASE/."),
+    force: bool = typer.Option(False, "--force", help="Process every document again, even those an earlier "
+                               "run released unchanged into OUTDIR (see OUTDIR/manifest.jsonl)."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
-    from .batch import Job, run_batch
-    from .incremental import RunState
-    from .ingest import discover
     from .jobfile import load_job
-    from .outdir import OutdirLock
-    from .report import build_report, previous_documents, write_report
+    from .pipeline import run as run_pipeline
 
+    # Defaults, then the job file, then every option given on the command line (also when
+    # it equals the default).
+    settings, given = Settings(), {}
     if job is not None:
         try:
-            j = load_job(job)
+            given = load_job(job)
         except RedactorError as exc:
             _fail(exc)
-        inputs = inputs or j.get("inputs")
-        out_dir = out_dir or j.get("out")
-        policy = policy or j.get("policy")
-        model = model or j.get("model")
-        password = password or j.get("password", "")
-        requester = list(requester) + j.get("requester", [])
-        strict = strict or j.get("strict", False)
-        flatten = flatten or j.get("flatten", False)
-        keep_positions = keep_positions or j.get("keep_positions", False)
-        force = force or j.get("force", False)
-        jobs = j.get("jobs", jobs) if jobs == 1 else jobs
-        timeout = j.get("timeout", timeout) if timeout == 600.0 else timeout
+        settings = settings.merged(given)
+    cli = {}
+    for param, name in _RUN_SETTINGS.items():
+        source = ctx.get_parameter_source(param)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            cli[name] = ctx.params[param]
+    settings = settings.merged(cli)
+    inputs = inputs or given.get("inputs")
+    out_dir = out_dir or given.get("out")
     if not inputs or out_dir is None:
         err.print("[red]error:[/red] give INPUT... and --out OUTDIR (or a --job file that has them)")
         raise typer.Exit(2)
-
-    settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
-                        flatten=flatten, keep_positions=keep_positions,
-                        **({"model": model} if model else {}))
     try:
-        pol = _load(policy)
-        if requester:
-            pol = pol.with_requester(requester)
-        files = discover(inputs, out_dir)
-    except RedactorError as exc:
-        _fail(exc)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        lock = OutdirLock(out_dir).acquire()
-    except RedactorError as exc:
-        _fail(exc)
-    try:
-        state = RunState.open(out_dir, pol, settings, force=force)
-        previous = previous_documents(out_dir)
-        job_list = [Job(f, out_dir) for f in files]
-        results = []
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as progress:
-            task = progress.add_task("redacting", total=len(job_list))
-            for res in run_batch(job_list, settings, pol, workers=jobs, state=state,
-                                 on_start=lambda j: progress.update(task, description=f"redacting {j.input.relpath}")):
-                results.append(res)
-                progress.advance(task)
-        report = build_report(results, pol, settings.model, previous=previous)
-        head = state.finish(report["summary"])
-        report["audit_head"] = head
-        json_path, html_path = write_report(report, out_dir)
-    finally:
-        lock.release()
-    _summary(report)
-    failed = [d for d in report["documents"] if d["status"] == "failed"]
-    review = [d for d in report["documents"] if d["status"] == "needs_review"]
-    for d in failed:
+            task = progress.add_task("redacting")
+
+            def started(j) -> None:
+                progress.update(task, description=f"redacting {j.input.relpath}")
+
+            outcome = run_pipeline(inputs, out_dir, settings, on_start=started,
+                                   on_result=lambda _: progress.advance(task))
+    except RedactorError as exc:
+        _fail(exc)
+    _summary(outcome.report)
+    for d in outcome.failed:
         err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
-    for d in review:
+    for d in outcome.needs_review:
         why = d["error"] or "some decisions are flagged for review (see the report)"
         err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
     out.print(f"Release copies: {out_dir}")
-    out.print(f"Report: {json_path} and {html_path}")
-    out.print(f"Audit trail: {out_dir / 'audit.jsonl'} (head {head}; keep it to check the log later)",
-              soft_wrap=True)
-    if failed:
+    out.print(f"Report: {outcome.report_json} and {outcome.report_html}")
+    out.print(f"Withholding log (for the requester): {outcome.withholding_log[0]} and {outcome.withholding_log[1]}")
+    if outcome.review_report:
+        out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {outcome.review_report}")
+    if outcome.report.get("audit_head"):
+        out.print(f"Audit trail: {Path(out_dir) / 'audit.jsonl'} (head {outcome.report['audit_head']}; keep it "
+                  "elsewhere to check the log later with redactor audit verify --head)", soft_wrap=True)
+    if outcome.failed:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
-    if strict and review:
+    if settings.strict and outcome.needs_review:
         raise typer.Exit(EXIT_NEEDS_REVIEW)
     raise typer.Exit(EXIT_OK)
 
@@ -161,6 +143,10 @@ def _summary(report: dict) -> None:
     t.add_row("redactions", str(s["redactions"]))
     for code, n in s["by_exemption"].items():
         t.add_row(f"  under {code}", str(n))
+    rel = s.get("release")
+    if rel:
+        for key, n in rel["pages"].items():
+            t.add_row(f"pages {key.replace('_', ' ')}", str(n))
     out.print(t)
 
 
@@ -282,6 +268,158 @@ def evaluate(
     out.print(t)
     missed = ev.targets_met(ours)
     out.print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
+
+
+def _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs):
+    from .pipeline import load_run_policy
+
+    settings = Settings(policy_path=policy, password=password, document_timeout=timeout, flatten=flatten,
+                        keep_positions=keep_positions, requester=tuple(requester), jobs=jobs,
+                        **({"model": model} if model else {}))
+    try:
+        pol = load_run_policy(settings)
+    except RedactorError as exc:
+        _fail(exc)
+    return settings, pol
+
+
+@app.command()
+def scan(
+    inputs: List[Path] = typer.Argument(..., help="Files or folders (recursed) to scan."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Work folder for the plan and the review page "
+                                 "(it will hold withheld values: keep it private)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Policy file or shipped policy's name."),
+    model: str = typer.Option(None, "--model", help="spaCy pipeline for names."),
+    password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1),
+    timeout: float = typer.Option(600.0, "--timeout"),
+    flatten: bool = typer.Option(False, "--flatten", help="Recorded in the plan for apply (see run)."),
+    keep_positions: bool = typer.Option(False, "--keep-positions", help="Recorded in the plan for apply (see run)."),
+    requester: List[str] = typer.Option([], "--requester"),
+) -> None:
+    """Propose redactions: write DIR/plan.json and DIR/report.html (no release copies)."""
+    from .review_flow import scan as do_scan
+
+    settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("scanning", total=None)
+            data = do_scan(inputs, out_dir, settings, pol,
+                           on_start=lambda j: progress.update(task, description=f"scanning {j.input.relpath}"))
+    except RedactorError as exc:
+        _fail(exc)
+    docs = data["documents"]
+    n_red = sum(len(d["redactions"]) for d in docs)
+    out.print(f"Scanned {len(docs)} document(s): {n_red} proposed redaction(s), "
+              f"{sum(len(d['kept']) for d in docs)} kept finding(s), "
+              f"{sum(1 for d in docs if d['status'] == 'failed')} failed.")
+    for d in docs:
+        if d["status"] == "failed":
+            err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
+    out.print(f"Plan (CONTAINS WITHHELD INFORMATION): {out_dir / 'plan.json'}")
+    out.print(f"Review page: {out_dir / 'report.html'}  (or: redactor review {out_dir})")
+    out.print(f"Then: redactor apply {out_dir} --out RELEASE")
+    raise typer.Exit(EXIT_DOCUMENT_FAILED if any(d["status"] == "failed" for d in docs) else EXIT_OK)
+
+
+@app.command()
+def review(
+    workdir: Path = typer.Argument(..., help="The folder `redactor scan` wrote."),
+    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (default: a free one)."),
+    reviewer: str = typer.Option("", "--reviewer", help="Your name, recorded with each decision "
+                                 "(default: the login name)."),
+) -> None:
+    """Serve the review page on 127.0.0.1 with a session token; decisions go to DIR/plan.json."""
+    import getpass
+
+    from .review_server import serve
+
+    try:
+        name = reviewer or getpass.getuser()
+    except Exception:  # noqa: BLE001
+        name = reviewer
+
+    def ready(server):
+        out.print(f"Review {workdir} at {server.url}", soft_wrap=True)
+        out.print("Only this machine can reach it; the token in the URL is this session's key. Ctrl-C to stop.")
+
+    try:
+        serve(workdir, port=port, reviewer=name, ready=ready)
+    except RedactorError as exc:
+        _fail(exc)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot listen on 127.0.0.1:{port}: {exc.strerror}")
+        raise typer.Exit(2)
+
+
+@app.command("apply")
+def apply_cmd(
+    workdir: Path = typer.Argument(..., help="The folder `redactor scan` wrote (with the reviewed plan)."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for release copies and the report."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="The scan's policy file, if it moved."),
+    password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1),
+    timeout: float = typer.Option(600.0, "--timeout"),
+    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+) -> None:
+    """Write release copies exactly from the reviewed plan; refuse if any input changed."""
+    import dataclasses
+
+    from .pipeline import report as pipeline_report
+    from .planfile import load_plan
+    from .review_flow import apply as do_apply, policy_for
+
+    try:
+        data = load_plan(workdir)
+        pol = policy_for(data, policy)
+        st = data["settings"]
+        settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
+                            flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
+                            **({"model": st["model"]} if st.get("model") else {}))
+        data, results = do_apply(workdir, out_dir, settings, pol)
+    except RedactorError as exc:
+        _fail(exc)
+    outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
+    report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
+    log_csv, log_html = outcome.withholding_log
+    _summary(report)
+    failed = [d for d in report["documents"] if d["status"] == "failed"]
+    review_docs = [d for d in report["documents"] if d["status"] == "needs_review"]
+    for d in failed:
+        err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
+    for d in review_docs:
+        err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {d['error'] or 'decisions still flagged for review'}")
+    decided = len(data["history"])
+    out.print(f"Applied the plan ({decided} reviewer decision(s)). Release copies: {out_dir}")
+    out.print(f"Report: {json_path} and {html_path}")
+    out.print(f"Withholding log (for the requester): {log_csv} and {log_html}")
+    if failed:
+        raise typer.Exit(EXIT_DOCUMENT_FAILED)
+    if strict and review_docs:
+        raise typer.Exit(EXIT_NEEDS_REVIEW)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def diff(
+    old: Path = typer.Argument(..., help="The earlier run's output folder (or its report.json)."),
+    new: Path = typer.Argument(..., help="The later run's output folder (or its report.json)."),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="Also write the differences as an HTML page."),
+) -> None:
+    """What changed between two runs: redactions added, removed or under another exemption."""
+    from . import diff as df
+
+    try:
+        d = df.diff_reports(df.load_run(old), df.load_run(new))
+    except RedactorError as exc:
+        _fail(exc)
+    if d.changes:
+        out.print(df.rich_table(d))
+    out.print(df.summary_line(d))
+    if html_out is not None:
+        html_out.write_text(df.render_html(d), encoding="utf-8")
+        out.print(f"HTML: {html_out}")
 
 
 @app.command()

@@ -120,9 +120,8 @@ class RunState:
         self.manifest.record({**rec, "state": "done"})
         return out_sha
 
-    def unchanged(self, relpath: str, key: str, rec: dict | Previous) -> None:
-        """A document skipped because nothing changed: recorded under this run's set key."""
-        get = rec.get if isinstance(rec, dict) else (lambda k, d=None: getattr(rec, k, d))
+    def unchanged(self, relpath: str, key: str, previous: Previous | None) -> None:
+        """A document whose copy in place is kept: recorded under this run's set key."""
         old = self.manifest.get(relpath) or {}
         if old.get("set_key") != self.set_key:
             self.manifest.record({**old, "set_key": self.set_key, "key": key, "state": "done"})
@@ -144,4 +143,67 @@ class RunState:
         return str(self.audit.head)
 
 
-__all__ = ["RunState", "Previous", "RUN_FILES", "plan_digest"]
+
+
+def skip_unchanged(jobs: list, state: RunState):
+    """Key every job; yield (job, result) for documents already released in this very set
+    (nothing to do), (job, None) for the rest, each given its earlier release if any."""
+    from .formats import sha256_file
+    from .model import DocumentResult, Status
+
+    digests = {}
+    for job in jobs:
+        if job.input.format and not job.input.error:
+            try:
+                digests[job.input.relpath.as_posix()] = sha256_file(job.input.path)
+            except OSError:
+                pass
+    keys = state.keys(sorted(digests.items()))
+    for job in jobs:
+        rel = job.input.relpath.as_posix()
+        job.key = keys.get(rel, "")
+        rec = state.skippable(rel, job.key) if job.key else None
+        if rec is None:
+            job.previous = state.previous(rel, job.key) if job.key else None
+            yield job, None
+            continue
+        f = job.input
+        yield job, DocumentResult(source=f.path, output=Path(rec["output"]) if rec.get("output") else None,
+                                  status=Status(rec["status"]), format=f.format or "",
+                                  input_sha256=digests[rel], output_sha256=rec.get("output_sha256") or "",
+                                  unchanged_since=rec.get("time") or "an earlier run")
+
+
+def settle(job, outcome, state: RunState):
+    """Record one document's outcome: publish its verified copy (pending -> rename -> audit
+    -> done), or note it kept, withheld, held for review, or failed."""
+    from .model import DocumentResult, Status
+
+    rel = job.input.relpath.as_posix()
+    if isinstance(outcome, DocumentResult):  # failed (in a worker, or the worker died)
+        state.failed(rel, job.key or None, outcome.input_sha256 or None, outcome.error or "")
+        return outcome
+    res = outcome.result
+    if res.unchanged_since is not None:
+        state.unchanged(rel, job.key, job.previous)
+        return res
+    counts: dict[str, int] = {}
+    for r in res.redactions:
+        for code in r.decision.exemptions:
+            counts[code] = counts.get(code, 0) + 1
+    try:
+        sha = state.publish(rel, job.key, status=res.status.value, input_sha256=res.input_sha256,
+                            tmp=outcome.tmp, plan_sha256=res.plan_sha256 or None,
+                            counts=dict(sorted(counts.items())))
+    except OSError as exc:
+        failed = DocumentResult(source=res.source, output=None, status=Status.FAILED, format=res.format,
+                                pages=res.pages, input_sha256=res.input_sha256,
+                                error=f"could not release the verified copy: {exc.strerror}")
+        state.failed(rel, job.key or None, res.input_sha256 or None, failed.error or "")
+        return failed
+    if sha:
+        res.output_sha256 = sha
+    return res
+
+
+__all__ = ["RunState", "Previous", "RUN_FILES", "plan_digest", "skip_unchanged", "settle"]

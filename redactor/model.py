@@ -44,12 +44,13 @@ class Page:
     """One page of extracted text.
 
     ``char_boxes[i]`` is the box of ``text[i]`` in PDF default user space, or ``None`` for
-    characters the extractor inserted (line breaks, spaces between words) and for text formats.
+    characters the extractor inserted (line breaks, spaces between words). ``char_boxes`` is
+    ``None`` for formats without positions (text, DOCX, email): their redactions have no boxes.
     """
 
     number: int  # 1-based
     text: str
-    char_boxes: list[Box | None] = field(default_factory=list)
+    char_boxes: list[Box | None] | None = None
     width: float = 0.0
     height: float = 0.0
     rotation: int = 0
@@ -67,7 +68,7 @@ class Page:
 @dataclass(slots=True)
 class Document:
     source: Path
-    format: str  # "pdf" or "text"
+    format: str  # the name of its format in redactor.formats ("pdf", "text", ...)
     pages: list[Page]
     sha256: str
     metadata_values: list[str] = field(default_factory=list)  # Info/XMP strings, for detection
@@ -168,7 +169,12 @@ class DocumentResult:
     notes: list[str] = field(default_factory=list)
     withheld_pages: list[int] = field(default_factory=list)
     withheld_by: Decision | None = None  # the decision that withheld the whole document
+    # Results of the documents inside this one (email attachments...), all levels, in order;
+    # the report lists each as a document of its own.
+    attachments: list["DocumentResult"] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
     # Set when an earlier run's release of the same input, policy, settings and plan is kept
     # instead of written again: when that release was made.
     unchanged_since: str | None = None
+    # The final plan's digest (manifest.plan_digest), when the run keeps a manifest.
+    plan_sha256: str = ""

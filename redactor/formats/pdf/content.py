@@ -1,0 +1,592 @@
+"""The removal engine's core: rewrite a content stream so no glyph drawn under a redaction box
+remains, and find every image drawn under one.
+
+A glyph is removed when the centre of its box (advance width by the font's ascent/descent,
+in user space) lies inside a redaction box. verify.py applies the same rule, with an
+independent extractor, to the written file.
+
+A text-showing operator that loses glyphs is re-emitted as one TJ in which every glyph that
+stays is placed by an explicit displacement at its *target* position: where it was, or where
+the glyph-position defence (layout.py) moved it. The original per-glyph adjustments of the
+operator are not copied, so nothing of the removed run's kerning survives. The engine runs
+twice on a page when the defence is on: ``measure`` records every glyph, layout.py computes
+the new layout, and the second run rewrites.
+
+Text inside Form XObjects is handled recursively; a form that changes is copied, so other
+pages that share it are not affected. Invisible text (render mode 3, the usual OCR layer) is
+treated like any other text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import math
+
+import pikepdf
+
+from ...errors import UnsupportedContentError
+from ...geometry import Box, BoxIndex, Matrix, contains_point, intersects
+from .fonts import FontMetrics
+from .layout import GlyphPlacement, Layout
+
+MAX_FORM_DEPTH = 16
+# Keys of marked-content property lists that carry replacement text for what they enclose.
+_TEXT_KEYS = ("/ActualText", "/Alt", "/E")
+
+
+@dataclass
+class ImagePlacement:
+    """An image XObject drawn under at least one box."""
+
+    name: str
+    xobject: pikepdf.Stream
+    ctm: Matrix
+    resources: pikepdf.Dictionary
+
+
+@dataclass
+class RewriteStats:
+    glyphs_removed: int = 0
+    inline_images_removed: int = 0
+    forms_rewritten: int = 0
+    paths_removed: int = 0
+    patterns_rewritten: int = 0
+    fonts_touched: dict = field(default_factory=dict)  # font objgen -> codes of the glyphs removed
+    images: list[ImagePlacement] = field(default_factory=list)
+
+
+class _State:
+    __slots__ = ("ctm", "font", "metrics", "size", "tc", "tw", "th", "tl", "ts", "tr", "tc_src", "tw_src",
+                 "tco", "two")
+
+    def __init__(self, ctm: Matrix):
+        self.ctm = ctm
+        self.font = None
+        self.metrics: FontMetrics | None = None
+        self.size = 0.0
+        self.tc = 0.0
+        self.tw = 0.0
+        self.th = 1.0
+        self.tl = 0.0
+        self.ts = 0.0
+        self.tr = 0
+        self.tc_src: tuple | None = None  # key of the operator that set tc (None: default)
+        self.tw_src: tuple | None = None
+        # tc and tw are what the output draws with; tco and two what the input drew with
+        # (they differ where the defence set spacing to zero).
+        self.tco = 0.0
+        self.two = 0.0
+
+    def copy(self) -> "_State":
+        s = _State(self.ctm)
+        for k in self.__slots__:
+            setattr(s, k, getattr(self, k))
+        return s
+
+
+def _f(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class ContentRewriter:
+    """Rewrites one page (and the forms it draws) against a list of boxes."""
+
+    def __init__(self, pdf: pikepdf.Pdf, boxes: list[Box], layout: Layout | None = None,
+                 measure: bool = False, period: tuple[float, float] | None = None):
+        self.pdf = pdf
+        self.boxes = boxes
+        # A tiling pattern's cell: boxes are in pattern space and the cell repeats every
+        # (XStep, YStep), so a glyph goes if any of its copies lands in a box.
+        self.period = period
+        self._index = BoxIndex((b, None) for b in boxes)
+        self.stats = RewriteStats()
+        self.measure = measure  # record glyphs only; change nothing
+        self.placements: list[GlyphPlacement] = []
+        self.image_boxes: list[Box] = []
+        self.fill_boxes: list[Box] = []  # measure: filled shapes (a re-laid line must not run under one)
+        self.layout = layout or Layout()
+        self._enter = self.layout.enter
+        self._metrics_cache: dict[tuple[int, int], FontMetrics] = {}
+        self._form_stack: list[tuple[int, int]] = []
+
+    def measure_page(self, page: pikepdf.Page, base: Matrix) -> list[GlyphPlacement]:
+        """Record where every glyph of the page (and its forms) is drawn."""
+        resources = page.obj.get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary):
+            resources = pikepdf.Dictionary()
+        self._process(pikepdf.parse_content_stream(page.obj), resources, base, top_level=True)
+        return self.placements
+
+    # -- public -------------------------------------------------------------------------
+    def rewrite_page(self, page: pikepdf.Page, base: Matrix) -> bytes:
+        """Return the page's new content, wrapped in a balanced ``q ... Q`` so that what we
+        draw afterwards (the boxes) is not displaced by a transformation left over."""
+        instructions = pikepdf.parse_content_stream(page.obj)
+        resources = _localize(page.obj.get("/Resources"))
+        page.obj.Resources = resources
+        out, _ = self._process(instructions, resources, base, top_level=True)
+        self._rewrite_patterns(resources, base)
+        _prune_xobjects(resources, out)
+        return b"q\n" + pikepdf.unparse_content_stream(out) + b"\nQ\n"
+
+    # -- internals ----------------------------------------------------------------------
+    def _metrics(self, font) -> FontMetrics:
+        key = font.objgen if isinstance(font, pikepdf.Object) and font.is_indirect else (id(font), 0)
+        m = self._metrics_cache.get(key)
+        if m is None:
+            m = FontMetrics(font if isinstance(font, pikepdf.Dictionary) else None)
+            self._metrics_cache[key] = m
+        return m
+
+    def _under_box(self, x: float, y: float) -> bool:
+        if self.period is not None:
+            px, py = self.period
+            return any(_periodic(x, x, b[0], b[2], px) and _periodic(y, y, b[1], b[3], py) for b in self.boxes)
+        return any(contains_point(b, x, y) for b, _ in self._index.near((x, y, x, y)))
+
+    def _hits_box(self, box: Box) -> bool:
+        if self.period is not None:
+            px, py = self.period
+            return any(_periodic(box[0], box[2], b[0], b[2], px) and _periodic(box[1], box[3], b[1], b[3], py)
+                       for b in self.boxes)
+        return any(intersects(box, b) for b in self.boxes)
+
+    def _rewrite_patterns(self, resources, space: Matrix) -> bool:
+        """Remove the glyphs of tiling-pattern cells (in ``resources``) whose copies land under
+        a box; the pattern is replaced by a redacted copy in this (private) resource dict."""
+        patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
+        if self.measure or not isinstance(patterns, pikepdf.Dictionary):
+            return False
+        replaced: dict = {}
+        for name, pat in patterns.items():
+            if not (isinstance(pat, pikepdf.Stream) and int(_f(pat.get("/PatternType", 0))) == 1
+                    and draws_text(pat)):
+                continue
+            if self.period is not None:
+                raise UnsupportedContentError("text in a tiling pattern inside a tiling pattern")
+            pm = pat.get("/Matrix")
+            matrix = Matrix.of(_f(v) for v in pm) if isinstance(pm, pikepdf.Array) and len(pm) == 6 else Matrix()
+            to_pattern = (matrix @ space).inverse()
+            period = (abs(_f(pat.get("/XStep"))), abs(_f(pat.get("/YStep"))))
+            sub = ContentRewriter(self.pdf, [to_pattern.transform_box(b) for b in self.boxes], period=period)
+            sub._metrics_cache = self._metrics_cache
+            pres = pat.get("/Resources")
+            pres = _localize(pres if isinstance(pres, pikepdf.Dictionary) else pikepdf.Dictionary())
+            new_instr, changed = sub._process(pikepdf.parse_content_stream(pat), pres, Matrix())
+            if not changed:
+                continue
+            if sub.stats.images:
+                raise UnsupportedContentError("an image inside a tiling pattern lies under a box")
+            self.stats.glyphs_removed += sub.stats.glyphs_removed
+            self.stats.patterns_rewritten += 1
+            for font, codes in sub.stats.fonts_touched.items():
+                self.stats.fonts_touched.setdefault(font, set()).update(codes)
+            _prune_xobjects(pres, new_instr)
+            copy = _clone_stream(self.pdf, pat, data=pikepdf.unparse_content_stream(new_instr))
+            copy.Resources = pres
+            replaced[name] = copy
+        if not replaced:
+            return False
+        resources.Pattern = pikepdf.Dictionary({k: replaced.get(k, v) for k, v in patterns.items()})
+        return True
+
+    def _process(self, instructions, resources, base: Matrix, top_level: bool = False,
+                 prefix: tuple = ()):
+        out: list = []
+        changed = False
+        gs = _State(base)
+        stack: list[_State] = []
+        tm = Matrix()
+        tlm = Matrix()
+        open_marked: list[int] = []  # indices in `out` of open BDC/BMC
+        path: list = []  # instructions of the path being built
+        path_points: list[tuple[float, float]] = []
+        path_is_clip = False
+        tainted: set[int] = set()
+        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        # Output text position minus original text position, in text space units along the
+        # text x axis, after an operator we re-emitted; reset by every positioning operator.
+        drift = 0.0
+        shifts = self.layout.shifts
+        zero = self.layout.zero_spacing
+
+        def show(strings_and_numbers, index: int):
+            """Process one text-showing array. Returns the new TJ array, or None when the
+            operator can stay as it was."""
+            nonlocal tm, changed, drift
+            metrics = gs.metrics or self._metrics(None)
+            if metrics.vertical and strings_and_numbers:
+                # Vertical writing is rare in records; refuse rather than guess positions.
+                raise UnsupportedContentError("vertical-writing text on a page with redactions")
+            size, th = gs.size, gs.th
+            unit = size * th  # text space units per 1000 of a TJ displacement, times 1000
+            start_tm = tm
+            sm = tm @ gs.ctm
+            sx = (sm.a ** 2 + sm.b ** 2) ** 0.5  # user space length of one text space unit
+            new_items: list = []
+            current = bytearray()
+            pos = 0.0  # original pen, text units from the operator's start
+            pen = drift  # output pen, same units
+            modified = abs(drift) > 1e-6
+            k = -1
+            for item in strings_and_numbers:
+                if not isinstance(item, pikepdf.String):
+                    pos -= _f(item) / 1000.0 * unit
+                    continue
+                for g in metrics.glyphs(bytes(item)):
+                    k += 1
+                    m = Matrix(size * th, 0, 0, size, pos, gs.ts) @ sm  # trm_base, moved by pos
+                    cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
+                    tx = (g.width * size + gs.tco + (gs.two if g.is_space else 0.0)) * th
+                    removed = self._under_box(cx, cy)
+                    key = prefix + (index, k)
+                    if self.measure:
+                        ox, oy = m.apply(0, 0)
+                        self.placements.append(GlyphPlacement(
+                            key=key, x=ox, y=oy, dx=sm.a / sx if sx else 1.0, dy=sm.b / sx if sx else 0.0,
+                            advance=abs(g.width * size * th) * sx,
+                            em=abs(size) * (sm.c ** 2 + sm.d ** 2) ** 0.5,
+                            cx=cx, cy=cy, removed=removed, space=g.is_space, invisible=gs.tr in (3, 7),
+                            spacing_ops=tuple(x for x in (gs.tc_src, gs.tw_src if g.is_space else None) if x)))
+                    elif removed:
+                        modified = True
+                        self.stats.glyphs_removed += 1
+                        if isinstance(gs.font, pikepdf.Object) and gs.font.is_indirect:
+                            self.stats.fonts_touched.setdefault(gs.font.objgen, set()).add(g.code)
+                    else:
+                        target = pos
+                        shift = shifts.get(key)
+                        if shift is not None and sx:
+                            target += (shift[0] * sm.a + shift[1] * sm.b) / (sx * sx)
+                        if abs(target - pen) > 1e-6:
+                            if unit == 0:
+                                raise UnsupportedContentError("zero-size text on a redacted line")
+                            if current:
+                                new_items.append(pikepdf.String(bytes(current)))
+                                current.clear()
+                            new_items.append(-(target - pen) * 1000.0 / unit)
+                            modified = True
+                        current.extend(g.code)
+                        pen = target + (g.width * size + gs.tc + (gs.tw if g.is_space else 0.0)) * th
+                    pos += tx
+            if current:
+                new_items.append(pikepdf.String(bytes(current)))
+            tm = Matrix(1, 0, 0, 1, pos, 0) @ start_tm
+            if self.measure or not modified:
+                return None
+            drift = pen - pos
+            changed = True
+            tainted.update(open_marked)
+            return pikepdf.Array([_round(x) for x in new_items])
+
+        for index, inst in enumerate(instructions):
+            if isinstance(inst, pikepdf.ContentStreamInlineImage):
+                bbox = gs.ctm.transform_box((0, 0, 1, 1))
+                if self.measure:
+                    self.image_boxes.append(bbox)
+                elif self._hits_box(bbox):
+                    # Inline images are small (logos, signatures): drop one that a box touches.
+                    self.stats.inline_images_removed += 1
+                    changed = True
+                    continue
+                out.append(inst)
+                continue
+            operands, op = inst.operands, str(inst.operator)
+            if op in _PATH_BUILD:
+                path.append(inst)
+                path_points.extend(_path_points(op, operands, gs.ctm))
+                continue
+            if op in ("W", "W*"):
+                path.append(inst)
+                path_is_clip = True
+                continue
+            if op in _PATH_PAINT:
+                if self.measure and op not in ("S", "s", "n") and path_points:
+                    xs, ys = [p[0] for p in path_points], [p[1] for p in path_points]
+                    self.fill_boxes.append((min(xs), min(ys), max(xs), max(ys)))
+                if (op != "n" and not path_is_clip and path_points
+                        and any(all(contains_point(b, x, y, tol=0.5) for x, y in path_points) for b in self.boxes)):
+                    # A shape drawn wholly under a box (a signature stroke, an underline, an
+                    # earlier black box) goes with what the box withholds.
+                    self.stats.paths_removed += 1
+                    changed = True
+                else:
+                    out.extend(path)
+                    out.append(inst)
+                path.clear()
+                path_points.clear()
+                path_is_clip = False
+                continue
+            if path:  # a path left unpainted before another operator: keep it as it was
+                out.extend(path)
+                path.clear()
+                path_points.clear()
+                path_is_clip = False
+            if op == "q":
+                stack.append(gs.copy())
+            elif op == "Q":
+                if stack:
+                    gs = stack.pop()
+                elif top_level:
+                    continue  # an unmatched Q would pop the q we wrap the page in: drop it
+            elif op == "cm" and len(operands) == 6:
+                gs.ctm = Matrix.of(_f(v) for v in operands) @ gs.ctm
+            elif op == "BT":
+                tm = Matrix()
+                tlm = Matrix()
+                drift = 0.0
+            elif op == "Tf" and len(operands) == 2:
+                gs.font = fonts.get(operands[0]) if isinstance(fonts, pikepdf.Dictionary) else None
+                gs.metrics = self._metrics(gs.font)
+                gs.size = _f(operands[1])
+            elif op == "gs" and operands:
+                self._apply_extgstate(gs, resources, operands[0])
+            elif op in ("Tc", "Tw") and operands:
+                key = prefix + (index,)
+                orig = _f(operands[0])
+                if key in zero:
+                    operands = [0]
+                    inst = pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(op))
+                    changed = True
+                if op == "Tc":
+                    gs.tc, gs.tco, gs.tc_src = _f(operands[0]), orig, key
+                else:
+                    gs.tw, gs.two, gs.tw_src = _f(operands[0]), orig, key
+            elif op == "Tr" and operands:
+                gs.tr = int(_f(operands[0]))
+            elif op == "Tz" and operands:
+                gs.th = _f(operands[0]) / 100.0
+            elif op == "TL" and operands:
+                gs.tl = _f(operands[0])
+            elif op == "Ts" and operands:
+                gs.ts = _f(operands[0])
+            elif op == "Td" and len(operands) == 2:
+                tlm = Matrix(1, 0, 0, 1, _f(operands[0]), _f(operands[1])) @ tlm
+                tm = tlm
+                drift = 0.0
+            elif op == "TD" and len(operands) == 2:
+                gs.tl = -_f(operands[1])
+                tlm = Matrix(1, 0, 0, 1, _f(operands[0]), _f(operands[1])) @ tlm
+                tm = tlm
+                drift = 0.0
+            elif op == "Tm" and len(operands) == 6:
+                tlm = Matrix.of(_f(v) for v in operands)
+                tm = tlm
+                drift = 0.0
+            elif op == "T*":
+                tlm = Matrix(1, 0, 0, 1, 0, -gs.tl) @ tlm
+                tm = tlm
+                drift = 0.0
+            elif op in ("Tj", "TJ", "'", '"'):
+                forced = False
+                if op == '"' and len(operands) == 3:
+                    key = prefix + (index,)
+                    gs.tw_src = gs.tc_src = key
+                    gs.two, gs.tco = _f(operands[0]), _f(operands[1])
+                    if key in zero:
+                        operands = [0, 0, operands[2]]
+                        forced = True
+                    gs.tw, gs.tc = _f(operands[0]), _f(operands[1])
+                if op in ("'", '"'):
+                    tlm = Matrix(1, 0, 0, 1, 0, -gs.tl) @ tlm
+                    tm = tlm
+                    drift = 0.0
+                if op == "TJ":
+                    arr = list(operands[0]) if operands and isinstance(operands[0], pikepdf.Array) else []
+                else:
+                    arr = [operands[-1]] if operands and isinstance(operands[-1], pikepdf.String) else []
+                new = show(arr, index)
+                if new is None and not forced:
+                    out.append(inst)
+                else:
+                    changed = True
+                    if new is None:
+                        new = pikepdf.Array(arr)
+                    if op == '"':
+                        out.append(pikepdf.ContentStreamInstruction([operands[0]], pikepdf.Operator("Tw")))
+                        out.append(pikepdf.ContentStreamInstruction([operands[1]], pikepdf.Operator("Tc")))
+                    if op in ("'", '"'):
+                        out.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("T*")))
+                    if len(new):
+                        out.append(pikepdf.ContentStreamInstruction([new], pikepdf.Operator("TJ")))
+                continue
+            elif op in ("BDC", "BMC"):
+                open_marked.append(len(out))
+            elif op == "EMC":
+                if open_marked:
+                    open_marked.pop()
+            elif op == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
+                replacement = self._do(operands[0], xobjects, gs.ctm, resources, prefix + (index,))
+                if replacement is not None:
+                    changed = True
+                    out.append(pikepdf.ContentStreamInstruction([replacement], pikepdf.Operator("Do")))
+                    continue
+            out.append(inst)
+
+        out.extend(path)
+        if top_level:
+            out.extend(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")) for _ in stack)
+        for idx in tainted:
+            inst = out[idx]
+            if str(inst.operator) == "BDC" and len(inst.operands) == 2 and isinstance(
+                    inst.operands[1], pikepdf.Dictionary):
+                props = pikepdf.Dictionary({k: v for k, v in inst.operands[1].items()
+                                            if k not in _TEXT_KEYS})
+                out[idx] = pikepdf.ContentStreamInstruction([inst.operands[0], props],
+                                                            pikepdf.Operator("BDC"))
+        return out, changed
+
+    def _apply_extgstate(self, gs: _State, resources, name) -> None:
+        egs_dict = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None
+        egs = egs_dict.get(name) if isinstance(egs_dict, pikepdf.Dictionary) else None
+        if isinstance(egs, pikepdf.Dictionary):
+            font = egs.get("/Font")
+            if isinstance(font, pikepdf.Array) and len(font) == 2:
+                gs.font = font[0]
+                gs.metrics = self._metrics(font[0])
+                gs.size = _f(font[1])
+
+    def _do(self, name, xobjects: pikepdf.Dictionary, ctm: Matrix, resources, path: tuple):
+        """Handle ``Do``: recurse into forms, record images under boxes. Returns a new
+        XObject name when the drawn object had to be replaced by a redacted copy."""
+        xobj = xobjects.get(name)
+        if not isinstance(xobj, pikepdf.Stream):
+            return None
+        subtype = str(xobj.get("/Subtype", ""))
+        if subtype == "/Image":
+            if self.measure:
+                self.image_boxes.append(ctm.transform_box((0, 0, 1, 1)))
+                return None
+            if self._hits_box(ctm.transform_box((0, 0, 1, 1))):
+                new_name = self._unique_name(xobjects, str(name))
+                copy = _clone_stream(self.pdf, xobj)
+                xobjects[new_name] = copy
+                self.stats.images.append(ImagePlacement(new_name, copy, ctm, resources))
+                return pikepdf.Name(new_name)
+            return None
+        if subtype != "/Form":
+            return None
+        key = xobj.objgen if xobj.is_indirect else (id(xobj), 0)
+        if key in self._form_stack or len(self._form_stack) >= MAX_FORM_DEPTH:
+            raise UnsupportedContentError("Form XObjects nest too deep or draw themselves")
+        fm = xobj.get("/Matrix")
+        form_matrix = Matrix.of(_f(v) for v in fm) if isinstance(fm, pikepdf.Array) and len(fm) == 6 else Matrix()
+        form_ctm = form_matrix @ ctm
+        bbox = xobj.get("/BBox")
+        if isinstance(bbox, pikepdf.Array) and len(bbox) == 4 and not self.measure and path not in self._enter:
+            if not self._hits_box(form_ctm.transform_box(tuple(_f(v) for v in bbox))):
+                return None
+        form_resources = xobj.get("/Resources")
+        if not isinstance(form_resources, pikepdf.Dictionary):
+            form_resources = resources
+        # Work on a private copy of the form's resources: redacted copies of nested objects are
+        # registered there, and the originals are dropped from it, never from a shared dict.
+        if not self.measure:
+            form_resources = _localize(form_resources)
+        self._form_stack.append(key)
+        try:
+            instructions = pikepdf.parse_content_stream(xobj)
+            new_instr, changed = self._process(instructions, form_resources, form_ctm, prefix=path)
+            changed = self._rewrite_patterns(form_resources, form_ctm) or changed
+        finally:
+            self._form_stack.pop()
+        if not changed or self.measure:
+            return None
+        self.stats.forms_rewritten += 1
+        _prune_xobjects(form_resources, new_instr)
+        copy = _clone_stream(self.pdf, xobj, data=pikepdf.unparse_content_stream(new_instr))
+        copy.Resources = form_resources
+        new_name = self._unique_name(xobjects, str(name))
+        xobjects[new_name] = copy
+        return pikepdf.Name(new_name)
+
+    @staticmethod
+    def _unique_name(d: pikepdf.Dictionary, base: str) -> str:
+        stem = base.lstrip("/")
+        i = 1
+        while f"/{stem}_R{i}" in d:
+            i += 1
+        return f"/{stem}_R{i}"
+
+
+def _periodic(lo: float, hi: float, blo: float, bhi: float, step: float) -> bool:
+    """Does [lo, hi], shifted by some whole number of ``step``, meet [blo, bhi]?"""
+    if step <= 1e-9:
+        return lo <= bhi and blo <= hi
+    return math.ceil((blo - hi) / step - 1e-9) <= math.floor((bhi - lo) / step + 1e-9)
+
+
+def draws_text(stream: pikepdf.Stream) -> bool:
+    """Does this content stream show text (directly; forms it draws are not opened)?"""
+    try:
+        return any(str(i.operator) in ("Tj", "TJ", "'", '"') for i in pikepdf.parse_content_stream(stream)
+                   if not isinstance(i, pikepdf.ContentStreamInlineImage))
+    except pikepdf.PdfError:
+        raise UnsupportedContentError("a tiling pattern's content cannot be parsed") from None
+
+
+_PATH_BUILD = {"m", "l", "c", "v", "y", "h", "re"}
+_PATH_PAINT = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"}
+
+
+def _path_points(op: str, operands, ctm: Matrix) -> list[tuple[float, float]]:
+    """User-space points of one path operator (control points included: a conservative
+    bounding box)."""
+    nums = [_f(v) for v in operands]
+    if op == "re" and len(nums) == 4:
+        x, y, w, h = nums
+        return [ctm.apply(x, y), ctm.apply(x + w, y), ctm.apply(x, y + h), ctm.apply(x + w, y + h)]
+    return [ctm.apply(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
+
+
+def _localize(resources) -> pikepdf.Dictionary:
+    """A shallow copy of a resource dictionary with its own /XObject dictionary."""
+    local = pikepdf.Dictionary()
+    if isinstance(resources, pikepdf.Dictionary):
+        for k, v in resources.items():
+            local[k] = v
+    xobjects = local.get("/XObject")
+    if isinstance(xobjects, pikepdf.Dictionary):
+        local.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
+    return local
+
+
+def _prune_xobjects(resources: pikepdf.Dictionary, instructions) -> None:
+    """Drop XObject names the (rewritten) content no longer draws: an original that was
+    replaced by a redacted copy must not stay reachable from this page."""
+    xobjects = resources.get("/XObject")
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return
+    used = {str(i.operands[0]) for i in instructions
+            if not isinstance(i, pikepdf.ContentStreamInlineImage) and str(i.operator) == "Do" and i.operands}
+    for name in list(xobjects.keys()):
+        if name not in used:
+            del xobjects[name]
+
+
+def _clone_stream(pdf: pikepdf.Pdf, stream: pikepdf.Stream, data: bytes | None = None) -> pikepdf.Stream:
+    """A new indirect stream with the same dictionary (less encoding keys) and given data."""
+    if data is None:
+        new = pikepdf.Stream(pdf, b"")
+        for k, v in stream.items():
+            if k not in ("/Length", "/Filter", "/DecodeParms"):
+                new[k] = v
+        new.write(stream.read_raw_bytes(), filter=stream.get("/Filter"),
+                  decode_parms=stream.get("/DecodeParms"))
+    else:
+        new = pikepdf.Stream(pdf, data)
+        for k, v in stream.items():
+            if k not in ("/Length", "/Filter", "/DecodeParms"):
+                new[k] = v
+    return pdf.make_indirect(new)
+
+
+def _round(x):
+    if isinstance(x, float):
+        return round(x, 3)
+    return x

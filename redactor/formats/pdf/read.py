@@ -1,0 +1,351 @@
+"""Read a PDF into pages of text with character boxes.
+
+PDF text comes from pdfminer.six with layout analysis, so multi-column pages and glyphs stored
+out of reading order read as a person reads them. Verification uses a different extractor
+(pdfium) on purpose: see verify.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+from ...errors import BadInputError
+from ...geometry import Box, area, intersection_area, rotation_matrix
+from ...model import Document, Page
+from ..base import sha256_file
+
+log = logging.getLogger(__name__)
+
+# pdfminer logs every oddity of every hostile file at WARNING; keep our output readable.
+for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfminer.converter",
+              "pdfminer.psparser", "pdfminer.pdfdocument", "pdfminer.cmapdb", "pdfminer.pdffont"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+def read_pdf(path: Path, password: str = "") -> Document:
+    """Pages of ``path``. A file pdfminer cannot parse (broken xref chains, odd objects) is
+    repaired by qpdf (via pikepdf) in memory and read again; the removal engine opens the
+    original with qpdf too, so both see the same repaired document."""
+    try:
+        return _read_pdf(path, path, password)
+    except BadInputError as first:
+        if str(first).startswith("encrypted"):
+            raise
+        import io
+
+        import pikepdf
+
+        try:
+            with pikepdf.open(path, password=password) as pdf:
+                buf = io.BytesIO()
+                pdf.save(buf)
+        except Exception:
+            raise first from None
+        buf.seek(0)
+        return _read_pdf(buf, path, "")
+
+
+def _read_pdf(source, path: Path, password: str = "") -> Document:
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect, PDFEncryptionError
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+
+    pages: list[Page] = []
+    try:
+        with (open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source)) as fh:
+            parser = PDFParser(fh)
+            try:
+                doc = PDFDocument(parser, password=password)
+            except PDFPasswordIncorrect:
+                raise BadInputError(
+                    "encrypted: a password is needed to open it (use --password)"
+                    if not password else "encrypted: the password given does not open it"
+                ) from None
+            rsrc = PDFResourceManager(caching=True)
+            device = PDFPageAggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
+            interp = PDFPageInterpreter(rsrc, device)
+            for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
+                # Lay the page out in the orientation its text runs in, so that layout analysis
+                # reads lines (a /Rotate'd page or sideways text would read one char a line).
+                pdfpage.rotate = 0
+                interp.process_page(pdfpage)
+                layout = device.get_result()
+                turn = _text_direction(layout)
+                if turn:
+                    pdfpage.rotate = turn
+                    interp.process_page(pdfpage)
+                    layout = device.get_result()
+                page = _page_from_layout(number, pdfpage, layout)
+                cell_text = _pattern_text(pdfpage, interp, device)
+                if cell_text:
+                    # Text inside tiling-pattern cells has no single place on the page: it is
+                    # read for detection, without positions (a finding there needs a person).
+                    page.text += "\n\n" + cell_text
+                    page.char_boxes.extend([None] * (len(cell_text) + 2))
+                pages.append(page)
+    except (BadInputError, MemoryError):
+        raise  # a memory error is the worker's limit at work: the batch reports it as such
+    except PDFEncryptionError as exc:
+        raise BadInputError(f"encrypted with an unsupported scheme: {exc}") from None
+    except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+            AssertionError, RecursionError, OSError) as exc:
+        raise BadInputError(f"unreadable PDF: {type(exc).__name__}: {exc}".strip()) from None
+    except Exception as exc:  # pdfminer raises many private exception types on bad files
+        raise BadInputError(f"unreadable PDF: {type(exc).__name__}: {exc}".strip()) from None
+    if not pages:
+        raise BadInputError("PDF has no pages")
+    return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+
+
+class _PatternCell:
+    """A tiling pattern's cell, shaped like a pdfminer page so the interpreter can read it."""
+
+    def __init__(self, stream, bbox):
+        from pdfminer.pdftypes import resolve1
+
+        self.pageid = id(stream)
+        self.attrs: dict = {}
+        res = resolve1(stream.attrs.get("Resources"))
+        self.resources = res if isinstance(res, dict) else {}
+        self.contents = [stream]
+        self.mediabox = self.cropbox = bbox
+        self.rotate = 0
+        self.annots = None
+        self.beads = None
+
+
+def _pattern_text(pdfpage, interp, device, limit: int = 32) -> str:
+    """The text drawn inside the cells of the page's tiling patterns."""
+    from pdfminer.layout import LTTextBox, LTTextLine
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    patterns = resolve1((pdfpage.resources or {}).get("Pattern"))
+    if not isinstance(patterns, dict):
+        return ""
+    texts = []
+    for ref in list(patterns.values())[:limit]:
+        pat = resolve1(ref)
+        if not isinstance(pat, PDFStream) or resolve1(pat.attrs.get("PatternType")) != 1:
+            continue
+        try:
+            bbox = tuple(float(resolve1(v)) for v in resolve1(pat.attrs.get("BBox")))
+            if len(bbox) != 4:
+                continue
+            interp.process_page(_PatternCell(pat, bbox))
+        except (TypeError, ValueError):
+            continue
+        for obj in device.get_result():
+            if isinstance(obj, (LTTextBox, LTTextLine)):
+                t = " ".join(obj.get_text().split())
+                if t:
+                    texts.append(t)
+    return "\n".join(texts)
+
+
+def _text_direction(layout) -> int:
+    """The page rotation (0, 90, 180, 270) that makes most characters upright."""
+    import math
+
+    from pdfminer.layout import LTChar, LTContainer
+
+    votes = {0: 0, 90: 0, 180: 0, 270: 0}
+    stack = [layout]
+    seen = 0
+    while stack and seen < 2000:
+        node = stack.pop()
+        if isinstance(node, LTChar):
+            a, b = node.matrix[0], node.matrix[1]
+            angle = math.degrees(math.atan2(b, a)) % 360
+            votes[int(((angle + 45) % 360) // 90) * 90] += 1
+            seen += 1
+        elif isinstance(node, LTContainer):
+            stack.extend(node)
+    best = max(votes, key=votes.get)
+    return best if votes[best] > votes[0] else 0
+
+
+def _page_from_layout(number: int, pdfpage, layout) -> Page:
+    from pdfminer.layout import LTAnno, LTChar, LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
+
+    mediabox = tuple(float(v) for v in pdfpage.mediabox)
+    to_user = rotation_matrix(pdfpage.rotate, mediabox).inverse()
+    text_parts: list[str] = []
+    boxes: list[Box | None] = []
+    dark_text: list[bool] = []
+    dark_boxes: list[Box] = []
+    images = 0
+    chars_seen = 0
+
+    def emit(s: str, box: Box | None, dark: bool = False) -> None:
+        text_parts.append(s)
+        boxes.extend([box] * len(s))
+        dark_text.extend([dark] * len(s))
+
+    def emit_line(line) -> None:
+        nonlocal chars_seen
+        prev_char: LTChar | None = None
+        for item in line:
+            if isinstance(item, LTChar):
+                chars_seen += 1
+                box = to_user.transform_box(item.bbox)
+                # Fake bold draws each glyph twice at nearly the same place: read it once.
+                if (prev_char is not None and item.get_text() == prev_char.get_text()
+                        and _overlap(box, to_user.transform_box(prev_char.bbox)) > 0.6):
+                    continue
+                emit(item.get_text(), box, _darkness(getattr(item.graphicstate, "ncolor", None)) > 0.6)
+                prev_char = item
+            elif isinstance(item, LTAnno):
+                emit(item.get_text(), None)
+
+    def walk(container) -> None:
+        nonlocal images
+        for obj in container:
+            if isinstance(obj, LTTextBox):
+                for line in obj:
+                    if isinstance(line, LTTextLine):
+                        emit_line(line)
+                emit("\n", None)  # a blank line between text boxes: a paragraph break
+            elif isinstance(obj, LTTextLine):
+                emit_line(obj)
+                emit("\n", None)
+            elif isinstance(obj, LTFigure):
+                walk(obj)
+            elif isinstance(obj, LTImage):
+                images += 1
+            elif isinstance(obj, LTCurve) and obj.fill and _darkness(obj.non_stroking_color) > 0.75:
+                box = to_user.transform_box(obj.bbox)
+                if box[2] - box[0] > 2 and box[3] - box[1] > 4:
+                    dark_boxes.append(box)
+            elif isinstance(obj, LTChar):  # stray chars outside any text box
+                emit_line([obj])
+                emit("\n", None)
+
+    walk(layout)
+    covered = _covered_spans("".join(text_parts), boxes, dark_text, dark_boxes)
+    # Text that lives in annotations (form field values, comments) is not in the page's
+    # content but ships with the file: read it too, placed at the annotation's rectangle, so
+    # detection sees it and a redaction removes the annotation.
+    for value, rect in _annotation_texts(pdfpage):
+        emit(value, rect)
+        emit("\n\n", None)
+    text = "".join(text_parts)
+    x0, y0, x1, y1 = mediabox
+    return Page(
+        number=number,
+        text=text,
+        char_boxes=boxes,
+        width=abs(x1 - x0),
+        height=abs(y1 - y0),
+        rotation=int(pdfpage.attrs.get("Rotate", 0) or 0) % 360 if hasattr(pdfpage, "attrs") else 0,
+        has_text_layer=chars_seen > 0,
+        image_count=images,
+        covered_spans=covered,
+        dark_boxes=dark_boxes,
+    )
+
+
+def _annotation_texts(pdfpage) -> list[tuple[str, Box]]:
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
+
+    out = []
+    annots = resolve1(getattr(pdfpage, "annots", None))
+    if not isinstance(annots, list):
+        return out
+    for ref in annots[:500]:
+        a = resolve1(ref)
+        if not isinstance(a, dict):
+            continue
+        rect = resolve1(a.get("Rect"))
+        try:
+            x0, y0, x1, y1 = (float(resolve1(v)) for v in rect)
+        except (TypeError, ValueError):
+            continue
+        box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+            continue
+        values = []
+        node, depth = a, 0
+        while isinstance(node, dict) and depth < 10:  # a field's value may sit on its parent
+            v = resolve1(node.get("V"))
+            if v is not None:
+                values.append(v)
+                break
+            node, depth = resolve1(node.get("Parent")), depth + 1
+        values.append(resolve1(a.get("Contents")))
+        for v in values:
+            if isinstance(v, PSLiteral):
+                v = v.name
+            if isinstance(v, bytes):
+                v = _pdf_string(v)
+            if isinstance(v, str) and v.strip() and v.strip() not in ("Off", "Yes", "On"):
+                out.append((" ".join(v.split()), box))
+    return out
+
+
+def _pdf_string(raw: bytes) -> str:
+    if raw.startswith(b"\xfe\xff"):
+        return raw[2:].decode("utf-16-be", errors="replace")
+    from pdfminer.utils import decode_text
+
+    return decode_text(raw)
+
+
+def _darkness(color) -> float:
+    """0 (white) .. 1 (black) for a pdfminer colour value (grey, RGB or CMYK); unknown: 1."""
+    if color is None:
+        return 1.0
+    if isinstance(color, (int, float)):
+        return 1.0 - float(color)
+    from pdfminer.psparser import PSLiteral
+
+    if isinstance(color, (str, PSLiteral)) or (isinstance(color, (list, tuple))
+                                               and any(isinstance(v, (str, PSLiteral)) for v in color)):
+        return 0.0  # a pattern (hatching, a watermark, a background), not an opaque box
+    try:
+        values = [float(v) for v in color]
+    except (TypeError, ValueError):
+        return 1.0
+    if len(values) == 1:
+        return 1.0 - values[0]
+    if len(values) == 3:
+        return 1.0 - (0.299 * values[0] + 0.587 * values[1] + 0.114 * values[2])
+    if len(values) == 4:
+        c, m, y, k = values
+        return 1.0 - (1 - min(1, c + k)) * 0.299 - (1 - min(1, m + k)) * 0.587 - (1 - min(1, y + k)) * 0.114
+    return 1.0
+
+
+def _covered_spans(text, boxes, dark_text, dark_boxes) -> list[tuple[int, int]]:
+    """Runs of dark characters whose centre lies under an opaque dark box: text a reader
+    cannot see but any extractor can (the classic bad redaction)."""
+    if not dark_boxes:
+        return []
+    spans: list[tuple[int, int]] = []
+    start = None
+    last = None
+    for i, (ch, box, dark) in enumerate(zip(text, boxes, dark_text)):
+        hidden = False
+        if box is not None and dark and not ch.isspace():
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            hidden = any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in dark_boxes)
+        if hidden:
+            if start is None:
+                start = i
+            last = i
+        elif box is not None and not ch.isspace() and start is not None:
+            spans.append((start, last + 1))
+            start = None
+    if start is not None:
+        spans.append((start, last + 1))
+    return spans
+
+
+def _overlap(a: Box, b: Box) -> float:
+    smaller = min(area(a), area(b)) or 1.0
+    return intersection_area(a, b) / smaller

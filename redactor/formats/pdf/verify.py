@@ -1,0 +1,232 @@
+"""Independent verification of a release copy before it is released.
+
+The text that detection read came from pdfminer; the checks here read the written file with
+other code: pdfium (a C++ PDF engine) for page text, character boxes and image pixels, and a
+walk of every object and decoded stream with pikepdf for metadata, annotations, outlines
+and anything else that can carry a string. Any problem fails the document. A problem says
+where (page, redaction id, entity), never what: withheld values are ``values.Withheld``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ...geometry import Box, Matrix, contains_point, intersects, pixel_rect
+from ...model import Plan
+from ...values import find_values, withheld_values
+
+log = logging.getLogger(__name__)
+
+
+def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[tuple[Box, str]]]) -> list[str]:
+    problems: list[str] = []
+    values = withheld_values(plan)
+    boxes_by_page: dict[int, list[tuple[Box, str]]] = collections.defaultdict(list)  # (box, redaction id)
+    for i, r in enumerate(plan.redactions, start=1):
+        boxes_by_page[r.page].extend((b, f"r{i}") for b in r.release_boxes)
+    for number in plan.withheld_pages:
+        # A page withheld in full: its one box is the whole page, its label the placeholder.
+        boxes_by_page[number] = [(b, "page withheld in full") for b, _ in drawn_labels.get(number, [])] or [
+            ((-1e9, -1e9, 1e9, 1e9), "page withheld in full")]
+    problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
+    problems += _check_objects(out_path, values)
+    return problems
+
+
+def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[str]:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    problems = []
+    pdf = pdfium.PdfDocument(str(out_path))
+    try:
+        all_text = []
+        for index in range(len(pdf)):
+            number = index + 1
+            page = pdf[index]
+            textpage = page.get_textpage()
+            n = textpage.count_chars()
+            text = textpage.get_text_range(0, n) if n else ""
+            all_text.append(text)
+            owned = boxes_by_page.get(number, [])
+            boxes = [b for b, _ in owned]
+            if boxes:
+                pool = collections.Counter()
+                for _, label in drawn_labels.get(number, []):
+                    pool.update(ch for ch in label if not ch.isspace())
+                leaked = 0
+                where: list[str] = []
+                for i in range(n):
+                    ch = textpage.get_text_range(i, 1)
+                    if not ch or ch.isspace() or ch == "\ufffe":
+                        continue
+                    try:
+                        l, b, r, t = textpage.get_charbox(i)
+                    except Exception:
+                        continue
+                    cx, cy = (l + r) / 2, (b + t) / 2
+                    owner = next((rid for bx, rid in owned if contains_point(bx, cx, cy, tol=-0.25)), None)
+                    if owner is not None:
+                        if pool[ch] > 0:
+                            pool[ch] -= 1
+                        else:
+                            leaked += 1
+                            if owner not in where:
+                                where.append(owner)
+                if leaked:
+                    problems.append(f"page {number}: {leaked} character(s) still inside redaction boxes "
+                                    f"({', '.join(where[:8])}{' ...' if len(where) > 8 else ''})")
+                problems += _check_images(page, number, boxes, pdfium_c)
+            textpage.close()
+            page.close()
+        for v in find_values("\n".join(all_text), values):
+            problems.append(f"withheld value still extractable from page text: {v.where}")
+    finally:
+        pdf.close()
+    return problems
+
+
+def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
+    """Pixels of every image drawn under a box must be uniform there (content gone)."""
+    problems = []
+    matrices: dict[int, Matrix] = {}
+    for obj in page.get_objects(filter=None, max_depth=15):
+        level = getattr(obj, "level", 0)
+        try:
+            m = Matrix.of(obj.get_matrix().get())
+        except Exception:
+            continue
+        parent = matrices.get(level - 1) if level > 0 else None
+        full = m @ parent if parent is not None else m
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            matrices[level] = full
+            continue
+        if obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            continue
+        placed = full.transform_box((0, 0, 1, 1))
+        hits = [b for b in boxes if intersects(placed, b)]
+        if not hits:
+            continue
+        try:
+            bitmap = obj.get_bitmap(render=False)
+            arr = np.asarray(bitmap.to_pil())
+        except Exception as exc:
+            problems.append(f"page {number}: an image under a box cannot be decoded for checking ({exc})")
+            continue
+        h, w = arr.shape[:2]
+        for b in hits:
+            rect = pixel_rect(full, b, w, h)
+            if rect is None:
+                continue
+            x0, y0, x1, y1 = rect
+            # Shrink by one pixel: resampling at the edge of the box is not content.
+            region = arr[y0 + 1:max(y0 + 1, y1 - 1), x0 + 1:max(x0 + 1, x1 - 1)]
+            if region.size and np.ptp(region.reshape(-1, *region.shape[2:]), axis=0).max() > 0:
+                problems.append(f"page {number}: image pixels under a redaction box are not removed")
+                break
+    return problems
+
+
+def _check_objects(out_path: Path, values: list[str]) -> list[str]:
+    """Search every string and every decoded stream of the file. Content streams are parsed:
+    the strings they show are the extractors' business (a word split across TJ pieces would
+    look like separate words here), every other string in them (marked-content properties
+    such as /ActualText) is searched."""
+    import pikepdf
+
+    problems = []
+    if not values:
+        return problems
+    with pikepdf.open(out_path) as pdf:
+        content_ids = set()
+        for page in pdf.pages:
+            contents = page.obj.get("/Contents")
+            for c in (contents if isinstance(contents, pikepdf.Array) else [contents]):
+                if isinstance(c, pikepdf.Stream) and c.is_indirect:
+                    content_ids.add(c.objgen)
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream) and (obj.objgen in content_ids
+                                                     or str(obj.get("/Subtype", "")) == "/Form"):
+                found = _search_content_stream(obj, values)
+            else:
+                found = _search_object(obj, values)
+            if found:
+                problems.append(f"withheld value in PDF object {obj.objgen[0]}: {found[0].where}")
+                if len(problems) > 20:
+                    break
+    return problems
+
+
+_SHOW_OPS = {"Tj", "TJ", "'", '"'}
+
+
+def _search_content_stream(stream, values: list[str]) -> list[str]:
+    import pikepdf
+
+    hits = []
+    for _, v in stream.stream_dict.items() if hasattr(stream, "stream_dict") else stream.items():
+        if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+            hits += _search_object(v, values, 1)
+    try:
+        instructions = pikepdf.parse_content_stream(stream)
+    except Exception:
+        return hits + find_values(stream.read_bytes().decode("latin-1"), values)
+    for inst in instructions:
+        if isinstance(inst, pikepdf.ContentStreamInlineImage) or str(inst.operator) in _SHOW_OPS:
+            continue
+        for operand in inst.operands:
+            hits += _search_object(operand, values, 1)
+    return hits
+
+
+_FONT_PROGRAM_SUBTYPES = {"/Type1C", "/CIDFontType0C", "/OpenType"}
+
+
+def _search_object(obj, values: list[str], depth: int = 0) -> list[str]:
+    import pikepdf
+
+    if depth > 32:
+        return []
+    if isinstance(obj, pikepdf.String):
+        return find_values(_string_text(obj), values)
+    if isinstance(obj, pikepdf.Stream):
+        hits = []
+        subtype = str(obj.get("/Subtype", ""))
+        is_font_program = "/Length1" in obj or subtype in _FONT_PROGRAM_SUBTYPES
+        if subtype != "/Image" and not is_font_program:
+            try:
+                data = obj.read_bytes()
+            except Exception:
+                data = b""
+            if data:
+                hits = find_values(data.decode("latin-1"), values)
+                if not hits and data[:2] in (b"\xfe\xff", b"\xff\xfe"):
+                    hits = find_values(data.decode("utf-16", errors="ignore"), values)
+        for _, v in obj.items():
+            if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                hits += _search_object(v, values, depth + 1)
+        return hits
+    if isinstance(obj, pikepdf.Dictionary):
+        hits = []
+        for _, v in obj.items():
+            if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                hits += _search_object(v, values, depth + 1)
+        return hits
+    if isinstance(obj, pikepdf.Array):
+        hits = []
+        for v in obj:
+            if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                hits += _search_object(v, values, depth + 1)
+        return hits
+    return []
+
+
+def _string_text(s) -> str:
+    try:
+        return str(s)
+    except Exception:
+        return bytes(s).decode("latin-1")

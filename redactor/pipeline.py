@@ -1,0 +1,480 @@
+"""The pipeline, as a library: ingest -> extract -> detect -> decide -> plan -> write -> verify
+-> report.
+
+``run`` is `redactor run` without the command line::
+
+    from redactor import Settings, run
+    outcome = run(["records/"], "release/", Settings(policy_path=Path("us-foia"), jobs=2))
+    print(outcome.report["summary"], outcome.failed)
+
+A release set is processed in two phases, each a plain function of picklable arguments that an
+executor runs per document (``batch.WorkerPool``: worker processes bounded in time and memory;
+any object with the same ``run(fn, jobs, on_start)`` method will do):
+
+- ``plan_phase``: extract -> detect -> decide -> plan for one document (``plan_document``).
+  The plan is stored in OUTDIR/.redactor-tmp/plans/; only the values it withholds come back.
+- between the phases the parent collects the values withheld anywhere in the set
+  (``release_set``), so a name found in one record is withheld in all of them, and gives
+  pseudonymised values their set-wide labels ("Person 3").
+- ``apply_phase``: extend the plan with the set's values -> write -> verify -> move into
+  place (``apply_plan``). Only a verified copy ever reaches the release tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import shutil
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+
+from .errors import RedactorError, VerificationError
+from .formats import by_name, sha256_file
+from .ingest import InputFile
+from .model import Action, Decision, Document, DocumentResult, Plan, Status
+from .settings import Settings
+from .values import normalize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .incremental import Previous, RunState
+    from .policy import Policy
+
+TMP_DIR_NAME = ".redactor-tmp"
+
+
+# ---------------------------------------------------------------------------------------
+# The whole run
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class RunOutcome:
+    results: list[DocumentResult]
+    report: dict
+    report_json: Path
+    report_html: Path
+    withholding_log: tuple[Path, Path]  # CSV and HTML, for the requester
+    review_report: Path | None = None  # NOT-FOR-RELEASE/report.html: holds withheld text
+
+    @property
+    def failed(self) -> list[dict]:
+        return [d for d in self.report["documents"] if d["status"] == "failed"]
+
+    @property
+    def needs_review(self) -> list[dict]:
+        return [d for d in self.report["documents"] if d["status"] == "needs_review"]
+
+
+def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None = None,
+        policy: "Policy | None" = None, executor: "Executor | None" = None,
+        on_start: Callable[["Job"], None] | None = None,
+        on_result: Callable[[DocumentResult], None] | None = None) -> RunOutcome:
+    """Redact ``inputs`` (files or folders) into ``out``; write out/report.json and
+    out/report.html. A failure in one document is that document's outcome, never the run's;
+    a bad policy or bad arguments raise ``RedactorError``. ``on_start`` hears of each job as
+    it starts, ``on_result`` of each document's outcome (progress displays)."""
+    from .incremental import RunState
+    from .outdir import OutdirLock
+    from .report import previous_documents
+
+    settings = settings or Settings()
+    policy = policy or load_run_policy(settings)
+    out = Path(out)
+    files = ingest([Path(p) for p in inputs], out)                      # ingest
+    out.mkdir(parents=True, exist_ok=True)
+    # One job at a time per OUTDIR; what earlier runs released there (manifest.jsonl) is
+    # skipped, and every release is logged in the audit trail (audit.jsonl).
+    with OutdirLock(out):
+        state = RunState.open(out, policy, settings, force=settings.force)
+        previous = previous_documents(out)
+        results = []
+        for result in process(files, out, settings, policy, executor, on_start, state=state):  # extract .. verify
+            results.append(result)
+            results.extend(result.attachments)  # documents inside it, each listed on its own
+            if on_result:
+                on_result(result)
+        return report(results, out, settings, policy, state=state, previous=previous)  # report
+
+
+def load_run_policy(settings: Settings) -> "Policy":
+    """The settings' policy (a file, or the name of a shipped policy), with the requester's
+    own data released to them."""
+    from .policy import load_policy
+
+    spec = settings.policy_path
+    if spec is None:
+        policy = load_policy()
+    elif not Path(spec).exists() and Path(spec).suffix == "" and "/" not in str(spec):
+        policy = load_policy(name=str(spec))
+    else:
+        policy = load_policy(Path(spec))
+    return policy.with_requester(list(settings.requester)) if settings.requester else policy
+
+
+def ingest(inputs: list[Path], out: Path) -> list[InputFile]:
+    from .ingest import discover
+
+    return discover(inputs, out)
+
+
+def report(results: list[DocumentResult], out: Path, settings: Settings, policy: "Policy",
+           state: "RunState | None" = None, previous: dict | None = None) -> RunOutcome:
+    """report.json and report.html, the withholding log for the requester, and (unless
+    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/. With a ``state``, the
+    run's end goes into the manifest and the audit trail, whose head the report records."""
+    from .report import build_report, write_report
+    from .withholding_log import withholding_rows, write_withholding_log
+
+    rep = build_report(results, policy, settings.model, previous=previous)
+    if state is not None:
+        rep["audit_head"] = state.finish(rep["summary"])
+    json_path, html_path = write_report(rep, out)
+    log = write_withholding_log(withholding_rows(rep, policy, out), out, rep, rep["summary"].get("release"))
+    review_path = None
+    if settings.review_report:
+        from .review_report import write_run_review
+
+        review_path = write_run_review(results, out, rep["policy"], workers=settings.jobs,
+                                       password=settings.password, memory_limit=settings.memory_limit)
+    return RunOutcome(results, rep, json_path, html_path, tuple(log), review_path)
+
+
+# ---------------------------------------------------------------------------------------
+# One document: the stages
+# ---------------------------------------------------------------------------------------
+
+def plan_document(file: InputFile, settings: Settings, policy: "Policy") -> Plan:
+    """extract -> detect -> decide -> plan, for one document on its own; the documents inside
+    it (email attachments) are each planned the same way, as documents of their own, and
+    withhold each other's values (attachments.py)."""
+    from .attachments import plan_tree
+
+    document = by_name(file.format).read(file.path, settings)                  # extract
+    plan = plan_read_document(document, settings, policy, file.relpath.as_posix())
+    if document.attachments:
+        plan = plan_tree(plan, lambda doc, rel: plan_read_document(doc, settings, policy, rel))
+    return plan
+
+
+def plan_read_document(document: Document, settings: Settings, policy: "Policy", relpath: str) -> Plan:
+    """detect -> decide -> plan, for a document already read."""
+    from .detect import detect, language_warnings
+    from .plan import build_plan
+    from .policy import decide, deny_findings
+
+    pages = [p.text for p in document.pages]
+    findings = detect(document, settings) + deny_findings(pages, policy)        # detect
+    decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
+    plan = build_plan(document, decisions, policy.name, relpath=relpath)       # plan
+    plan.review_reasons.extend(language_warnings(document, settings))
+    return plan
+
+
+@dataclass(frozen=True)
+class ReleaseSet:
+    """What the rest of the release set withholds: (value, document it came from, decision),
+    and the set-wide labels of pseudonymised values (normalised value -> "Person 3")."""
+
+    values: tuple[tuple[str, str, Decision], ...] = ()
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+
+
+def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
+               final_path: Path | None, output: Path | None = None,
+               previous: "Previous | None" = None) -> DocumentResult:
+    """write -> verify -> release, for one planned document. Raises on failure (the caller
+    turns the exception into the document's outcome). With ``final_path`` None the verified
+    copy stays at ``tmp_path`` for the caller to release (pipeline.process with a manifest);
+    with a ``previous`` release of the same final plan, nothing is written: that copy stays."""
+    from .attachments import attachment_results, extend_tree, status_of
+    from .manifest import plan_digest
+
+    source = plan.document.source
+    plan = extend_tree(plan, list(release_set.values), release_set.pseudonyms)
+    result = DocumentResult(source=source, output=None, status=Status.FAILED, format=plan.document.format,
+                            pages=plan.document.page_count, input_sha256=plan.document.sha256,
+                            redactions=plan.redactions, kept=plan.kept,
+                            withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
+                            plan_sha256=plan_digest(plan) if final_path is None else "")
+    if plan.withheld_document is not None:
+        d = plan.withheld_document
+        result.status = Status.WITHHELD
+        result.notes.append(f"withheld in full under {'; '.join(d.exemptions)} (rule {d.rule}): {d.reason}")
+        result.withheld_by = d
+        return result
+    if plan.review_reasons:
+        # Something in it could not be checked: never release it unreviewed.
+        result.status = Status.NEEDS_REVIEW
+        result.error = plan.review_reasons[0]
+        result.attachments = attachment_results(plan, source, released=False, written_drawn=None)
+        return result
+    if (previous is not None and previous.output and previous.plan_sha256 == result.plan_sha256
+            and previous.key):
+        # The same input, policy, settings and final plan as the release already in place:
+        # its copy would be the same byte for byte; keep it.
+        result.output = output
+        result.output_sha256 = previous.output_sha256 or ""
+        result.status = status_of(plan)
+        result.unchanged_since = previous.time or "an earlier run"
+        result.attachments = attachment_results(plan, source, released=True, written_drawn=None,
+                                                output=result.output, output_sha256=result.output_sha256)
+        return result
+    if sha256_file(source) != plan.document.sha256:
+        raise RedactorError("the input changed between planning and release")
+    fmt = by_name(plan.document.format)
+    written = fmt.write(plan, tmp_path, settings)                               # write
+    result.notes.extend(written.notes)
+    problems = fmt.verify(plan, tmp_path, written)                              # verify
+    if problems:
+        raise VerificationError(problems)
+    if final_path is None:  # the caller releases it
+        result.output = output
+        result.output_sha256 = sha256_file(tmp_path)
+    else:
+        final_path.parent.mkdir(parents=True, exist_ok=True)                    # release
+        os.replace(tmp_path, final_path)
+        result.output = output if output is not None else final_path
+        result.output_sha256 = sha256_file(final_path)
+    result.status = status_of(plan)  # its own decisions and every attachment's
+    result.attachments = attachment_results(plan, source, released=True, written_drawn=dict(written.drawn),
+                                            output=result.output, output_sha256=result.output_sha256)
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# The two phases as jobs an executor runs (plain functions, picklable arguments)
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    input: InputFile
+    outdir: Path
+    plan_file: Path | None = None
+    set_file: Path | None = None  # the pickled ReleaseSet
+    key: str = ""  # manifest document key (manifest.py)
+    previous: "Previous | None" = None  # an earlier release of the same input under the same key
+    # Leave the verified copy in OUTDIR/.redactor-tmp for the parent to release (manifest,
+    # audit trail: incremental.py) instead of moving it into place in the worker.
+    hand_back: bool = False
+
+
+@dataclass
+class Released:
+    """What the apply phase hands back with ``job.hand_back``: the result and the verified
+    copy waiting in OUTDIR/.redactor-tmp (None: nothing to release, or the copy in place
+    is kept)."""
+
+    result: DocumentResult
+    tmp: Path | None
+
+
+@dataclass
+class PlanSummary:
+    """What the plan phase hands back to the parent for one document."""
+
+    result: DocumentResult | None  # set when the document already has its outcome (failed...)
+    plan_file: Path | None = None
+    # (value, the plan path it comes from: the document's or an attachment's, decision)
+    values: list[tuple[str, str, Decision]] = field(default_factory=list)
+
+
+class Executor(Protocol):
+    def run(self, fn: Callable, jobs: list[Job], on_start: Callable[[Job], None] | None = None
+            ) -> Iterator[tuple[Job, object]]:
+        """Run ``fn(job, settings, policy)`` for every job; yield (job, its return value), or
+        (job, a failed DocumentResult) when the job could not finish (time, memory, crash)."""
+
+    def close(self) -> None: ...
+
+
+def failure(f: InputFile, exc: BaseException) -> DocumentResult:
+    """A document's outcome when one of its stages raised."""
+    result = DocumentResult(source=f.path, output=None, status=Status.FAILED, format=f.format or "")
+    if isinstance(exc, VerificationError):
+        result.error = str(exc)
+        result.notes.extend(exc.problems)
+    elif isinstance(exc, RedactorError):
+        result.error = str(exc)
+    elif isinstance(exc, MemoryError):
+        result.error = "out of memory (limit reached): the document is too large or a decompression bomb"
+    else:  # a bug or an unforeseen file: fail this document, keep the batch
+        result.error = f"internal error: {type(exc).__name__}: {exc}"
+        result.notes.append(traceback.format_exc(limit=8))
+    return result
+
+
+def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
+    from .attachments import tree_values
+    from .plan import set_values
+
+    f = job.input
+    if f.error or not f.format:
+        return PlanSummary(DocumentResult(source=f.path, output=None, status=Status.FAILED,
+                                          format=f.format or "", error=f.error or "unsupported format"))
+    try:
+        settings = _with_work_dir(settings, job.outdir)
+        plan = plan_document(f, settings, policy)
+    except BaseException as exc:  # noqa: BLE001 - every failure is this document's outcome
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return PlanSummary(failure(f, exc))
+    plans = job.outdir / TMP_DIR_NAME / "plans"
+    plans.mkdir(parents=True, exist_ok=True)
+    plan_file = plans / f"{uuid.uuid4().hex}.pickle"
+    with open(plan_file, "wb") as fh:
+        pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    values = [] if plan.withheld_document else tree_values(plan, set_values)
+    return PlanSummary(None, plan_file, values)
+
+
+def _with_work_dir(settings: Settings, outdir: Path) -> Settings:
+    """Formats that unpack documents put their temporary files inside OUTDIR."""
+    work = outdir / TMP_DIR_NAME
+    work.mkdir(parents=True, exist_ok=True)
+    return dataclasses.replace(settings, work_dir=work)
+
+
+def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult | Released:
+    """Write, verify and release one planned document (with ``job.hand_back``: write and
+    verify it, and hand the verified copy back to the parent to release)."""
+    f = job.input
+    tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
+    plan = None
+    try:
+        with open(job.plan_file, "rb") as fh:
+            plan = pickle.load(fh)
+        release_set = ReleaseSet()
+        if job.set_file is not None:
+            with open(job.set_file, "rb") as fh:
+                release_set = pickle.load(fh)
+        if not job.hand_back:
+            return apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path,
+                              job.outdir / f.relpath, output=f.relpath)
+        result = apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path, None,
+                            output=f.relpath, previous=job.previous)
+        if result.output is None or result.unchanged_since or not tmp_path.exists():
+            return Released(result, None)
+        handed = tmp_path.with_name(tmp_path.name + ".verified")  # out of the finally's reach
+        os.replace(tmp_path, handed)
+        return Released(result, handed)
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        failed = failure(f, exc)
+        if plan is not None:
+            from .attachments import attachment_results
+
+            failed.input_sha256, failed.pages = plan.document.sha256, plan.document.page_count
+            failed.attachments = attachment_results(plan, f.path, released=False, written_drawn=None,
+                                                    parent_error="the document holding it failed")
+        return failed
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
+    """The values withheld anywhere in the set, and one label per distinct pseudonymised value
+    across the set, numbered in path order."""
+    values = tuple(value for _, s in planned for value in s.values)
+    labels: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for job, summary in sorted(planned, key=lambda js: js[0].input.relpath.as_posix()):
+        for value, _, d in summary.values:
+            if d.action is not Action.PSEUDONYMISE:
+                continue
+            key = normalize(value)
+            if key in labels:
+                continue
+            prefix = "Person" if d.finding.entity == "PERSON" else d.finding.entity.replace("_", " ").title()
+            counters[prefix] = counters.get(prefix, 0) + 1
+            labels[key] = f"{prefix} {counters[prefix]}"
+    return ReleaseSet(values, labels)
+
+
+def process(files: list[InputFile], out: Path, settings: Settings, policy: "Policy",
+            executor: "Executor | None" = None, on_start: Callable[[Job], None] | None = None,
+            state: "RunState | None" = None) -> Iterator[DocumentResult]:
+    """Yield one result per input file: every document planned (phase 1), then every planned
+    document applied with the values withheld anywhere in the set (phase 2).
+
+    With a ``state`` (OUTDIR's manifest and audit trail, incremental.py): documents released
+    by an earlier run of this very set are skipped; the others are released by this process,
+    each exactly once; after a run killed between the phases, the set's values it kept are
+    used again and only the documents not yet released are planned."""
+    jobs = [Job(f, out) for f in files]
+    if not jobs:
+        return
+    tmp_dir = out / TMP_DIR_NAME
+    skipped: list[Job] = []
+    set_file = None
+    if state is not None:
+        from .incremental import skip_unchanged
+
+        todo = []
+        for job, done in skip_unchanged(jobs, state):
+            if done is not None:
+                skipped.append(job)
+                yield done
+            else:
+                todo.append(job)
+        jobs = todo
+        if not jobs:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            return
+        set_file = tmp_dir / f"set-{state.set_key}.pickle"
+    reuse = set_file is not None and set_file.exists()
+    # Documents skipped still withhold values in the others: plan them too (not release).
+    to_plan = jobs if reuse else skipped + jobs
+    plan_only = {id(j) for j in skipped}
+    own_executor = executor is None
+    if executor is None:
+        from .batch import WorkerPool
+
+        executor = WorkerPool(settings, policy, min(settings.jobs, len(to_plan)))
+    try:
+        planned: list[tuple[Job, PlanSummary]] = []
+        for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):
+            if id(job) in plan_only:
+                if not isinstance(outcome, DocumentResult) and outcome.result is None:
+                    planned.append((job, outcome))
+            elif isinstance(outcome, DocumentResult):
+                yield _settle(job, outcome, state)
+            elif outcome.result is not None:
+                yield _settle(job, outcome.result, state)
+            else:
+                job.plan_file = outcome.plan_file
+                planned.append((job, outcome))
+        if not reuse:
+            set_file = set_file or tmp_dir / f"set-{uuid.uuid4().hex}.pickle"
+            set_file.parent.mkdir(parents=True, exist_ok=True)
+            part = set_file.with_name(set_file.name + ".part")
+            with open(part, "wb") as fh:
+                pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(part, set_file)  # whole or absent: a run after a crash may use it
+        to_apply = [job for job, _ in planned if id(job) not in plan_only]
+        for job in to_apply:
+            job.set_file = set_file
+            job.hand_back = state is not None
+        for job, outcome in executor.run(apply_phase, to_apply, on_start=on_start):
+            yield _settle(job, outcome, state)
+    finally:
+        if own_executor:
+            executor.close()
+    # Kept after an interruption (the set's values, for the next run); removed when done.
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _settle(job: Job, outcome: "DocumentResult | Released", state: "RunState | None") -> DocumentResult:
+    """Record one document's outcome in OUTDIR's manifest and audit trail: release its
+    verified copy, or note it kept or failed."""
+    if state is None:
+        return outcome.result if isinstance(outcome, Released) else outcome
+    from .incremental import settle
+
+    return settle(job, outcome, state)
