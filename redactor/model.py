@@ -178,3 +178,6 @@ class DocumentResult:
     unchanged_since: str | None = None
     # The final plan's digest (manifest.plan_digest), when the run keeps a manifest.
     plan_sha256: str = ""
+    # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
+    # units are not pages; empty strings (or no entry) for PDF pages.
+    page_labels: list[str] = field(default_factory=list)

@@ -198,6 +198,7 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
                             withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
+                            page_labels=[p.label for p in plan.document.pages],
                             plan_sha256=plan_digest(plan) if final_path is None else "")
     if plan.withheld_document is not None:
         d = plan.withheld_document
