@@ -120,6 +120,8 @@ def release_phase(job: Job, settings: Settings, policy: Policy) -> DocumentResul
         result.redactions = plan.redactions
         result.kept = plan.kept
         result.withheld_pages = sorted(plan.withheld_pages)
+        result.ocr_pages = [{"page": p.number, "kind": p.ocr.kind, "dpi": p.ocr.dpi, "orientation": p.ocr.orientation,
+                             "confidence": p.ocr.confidence} for p in plan.document.pages if p.ocr is not None]
         result.notes.extend(plan.review_reasons)
         if plan.withheld_document is not None:
             d = plan.withheld_document

@@ -39,6 +39,19 @@ WITHHOLDING_ACTIONS = {Action.REDACT, Action.WITHHOLD_PORTION, Action.WITHHOLD_P
                        Action.WITHHOLD_DOCUMENT, Action.MASK, Action.PSEUDONYMISE}
 
 
+@dataclass(frozen=True, slots=True)
+class OcrInfo:
+    """How a page's text was read by OCR (see ocr.py)."""
+
+    kind: str  # why: "no text layer", "OCR text layer" (replaced), "images" (pictures of text)
+    dpi: float
+    orientation: int  # degrees the text was turned in the picture (Tesseract OSD)
+    confidence: float  # mean word confidence, 0-100
+    char_confidence: tuple[float | None, ...]  # per character of Page.text (None: not OCR text)
+    regions: tuple[Box, ...] = ()  # the image regions read, for kind "images"
+    layer_removed: bool = False  # the page had an invisible OCR layer of its own
+
+
 @dataclass(slots=True)
 class Page:
     """One page of extracted text.
@@ -62,6 +75,7 @@ class Page:
     # Where this text lives, in a reviewer's words, for formats whose units are not pages
     # ("body", "header 1", "comments", "From/To/Cc headers"); empty for PDF pages.
     label: str = ""
+    ocr: OcrInfo | None = None  # set when (part of) the text was read by OCR
 
 
 @dataclass(slots=True)
@@ -169,3 +183,4 @@ class DocumentResult:
     withheld_pages: list[int] = field(default_factory=list)
     withheld_by: Decision | None = None  # the decision that withheld the whole document
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
+    ocr_pages: list[dict] = field(default_factory=list)  # per OCR'd page: kind, dpi, confidence

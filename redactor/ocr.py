@@ -416,13 +416,26 @@ class _Job:
 
 
 def _read(job: _Job) -> OcrPage:
-    hocr = tesseract_hocr(job.image, job.dpi)
-    words = to_user(parse_hocr(hocr), job.matrix)
+    page = _read_image(job.number, job.dpi, job.image, job.matrix, job.region, 0)
+    chars = sum(len(w.text) for w in page.words)
+    if page.confidence < LOW_CONFIDENCE and chars >= 20:
+        # OSD needs a fair amount of text to see that a page is upside down: a short page
+        # read badly is read again turned round, and the better reading kept.
+        w, h = job.image.size
+        turned = _read_image(job.number, job.dpi, job.image.rotate(180),
+                             Matrix(-1, 0, 0, -1, w, h) @ job.matrix, job.region, 180)
+        if turned.confidence > page.confidence + 10:
+            return turned
+    return page
+
+
+def _read_image(number: int, dpi: float, image, matrix: Matrix, region: Box | None, turned: int) -> OcrPage:
+    words = to_user(parse_hocr(tesseract_hocr(image, dpi)), matrix)
     angles: dict[int, int] = {}
     for w in words:
         angles[w.angle] = angles.get(w.angle, 0) + len(w.text)
-    orientation = max(angles, key=angles.get) if angles else 0
-    return OcrPage(job.number, job.dpi, tuple(words), orientation, job.region)
+    orientation = (max(angles, key=angles.get) if angles else 0) + turned
+    return OcrPage(number, dpi, tuple(words), orientation % 360, region)
 
 
 def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = "",
@@ -531,3 +544,101 @@ def span_confidence(confidence: list[float | None], start: int, end: int) -> flo
     """The lowest word confidence over text[start:end] (None if no OCR character is in it)."""
     values = [c for c in confidence[start:end] if c is not None]
     return min(values) if values else None
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def read_document(document, path: Path, password: str = ""):
+    """``document`` (read from its text layer) with OCR text where the text layer is missing,
+    is only an OCR layer, or leaves pictures of text unread. Pages needing OCR are read once
+    here; the text travels in the plan, so release and review never OCR again. Without
+    tesseract the document comes back as it was (planning sends such pages to review)."""
+    import dataclasses
+
+    from .geometry import BoxIndex
+    from .model import OcrInfo
+
+    surveys = {s.number: s for s in survey(path, password)}
+    need = {n: s for n, s in surveys.items() if s.kind and n <= len(document.pages)}
+    if not need or not available():
+        return document
+    regions = {n: [i.box for i in s.text_images()] for n, s in need.items() if s.kind == "images"}
+    read = ocr_pages(path, sorted(need), password, regions=regions)
+    pages = list(document.pages)
+    for n, s in need.items():
+        results = read.get(n, [])
+        old = pages[n - 1]
+        if s.kind == "images":
+            index = BoxIndex((b, None) for b in old.char_boxes if b is not None)
+
+            def new_text(w: OcrWord, index=index) -> bool:
+                # A word the text layer already has (text drawn over the picture) is not read twice.
+                return not any(intersection_area(w.box, b) > 0.3 * area(w.box) for b, _ in index.near(w.box))
+
+            words = [w for r in results for w in r.words]
+            extra = page_text(words, keep=new_text)
+            if not extra.text.strip():
+                continue
+            text = old.text + "\n\n" + extra.text
+            boxes = list(old.char_boxes) + [None, None] + extra.char_boxes
+            conf = [None] * (len(old.text) + 2) + extra.confidence
+            covered, dark = old.covered_spans, old.dark_boxes
+        else:
+            words = [w for r in results for w in r.words]
+            extra = page_text(words)
+            text, boxes, conf = extra.text, extra.char_boxes, extra.confidence
+            covered, dark = [], old.dark_boxes  # spans of the old text mean nothing now
+        mean = OcrPage(n, 0, tuple(words)).confidence
+        info = OcrInfo(kind=s.kind, dpi=round(results[0].dpi, 1) if results else 0.0,
+                       orientation=results[0].orientation if results else 0, confidence=round(mean, 1),
+                       char_confidence=tuple(conf), regions=tuple(r.region for r in results if r.region),
+                       layer_removed=s.kind == "OCR text layer")
+        pages[n - 1] = dataclasses.replace(old, text=text, char_boxes=boxes, covered_spans=covered,
+                                           dark_boxes=dark, ocr=info)
+    return dataclasses.replace(document, pages=pages)
+
+
+def uncertain_regions(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, int, Box, float]]:
+    """Runs of words on one line read with less than ``threshold`` confidence that could hold
+    personal data (a capitalised word or one with digits: a name, a number; handwriting and
+    stamps read this way): (start, end, box, lowest confidence)."""
+    if page.ocr is None:
+        return []
+    conf = page.ocr.char_confidence
+    text = page.text
+    out: list[tuple[int, int, Box, float]] = []
+    i, n = 0, len(text)
+    run: list[tuple[int, int, float]] = []
+
+    def flush() -> None:
+        if run:
+            s, e = run[0][0], run[-1][1]
+            boxes = [b for b in page.char_boxes[s:e] if b is not None]
+            if boxes:
+                from .geometry import union
+
+                out.append((s, e, union(boxes), min(c for _, _, c in run)))
+        run.clear()
+
+    while i < n:
+        if i >= len(conf) or conf[i] is None or text[i].isspace():
+            if text[i] == "\n":
+                flush()
+            i += 1
+            continue
+        j = i
+        while j < n and j < len(conf) and conf[j] is not None and not text[j].isspace():
+            j += 1
+        word = text[i:j]
+        c = conf[i]
+        letters = sum(ch.isalpha() for ch in word)
+        looks = any(ch.isdigit() for ch in word) and sum(ch.isdigit() for ch in word) >= 2 \
+            or (letters >= 3 and word[:1].isupper())
+        if c < threshold and looks:
+            run.append((i, j, c))
+        elif c >= threshold:
+            flush()
+        i = j
+    flush()
+    return out

@@ -13,6 +13,7 @@ from .geometry import Box, Matrix, contained, intersects
 from .model import Plan, Redaction
 from .pdf_content import ContentRewriter, draws_text
 from .pdf_layout import defend
+from .pdf_ocr_layer import add_text_layer, runs, strip_invisible_text
 from .pdf_images import redact_image
 from .pdf_sanitize import sanitize, scrub_strings
 
@@ -70,6 +71,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
         for k, box in enumerate(r.boxes):
             boxes_by_page[r.page].append((box, r.label))
             owners[r.page].append((r, k))
+    stripped: dict[int, int] = {}  # OCR'd page -> text operators of its old OCR layer removed
     with open_pdf(plan.document.source, password) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
             # Make inherited attributes explicit before we touch the page.
@@ -83,6 +85,11 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
                 _placeholder_page(pdf, page, plan.withheld_pages[number].exemptions)
                 notes.append(f"page {number} withheld in full")
                 continue
+            ocr_page = plan.document.pages[number - 1].ocr if number <= len(plan.document.pages) else None
+            if ocr_page is not None and ocr_page.kind != "images":
+                # The input's own OCR layer goes before anything is measured or removed: the
+                # page is a picture, and its new text layer is drawn from redactor's OCR.
+                stripped[number] = strip_invisible_text(pdf, page)
             entries = boxes_by_page.get(number)
             if not entries:
                 continue
@@ -95,6 +102,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             for b, (r, k) in zip(new_boxes, owners[number]):
                 r.drawn[k] = b
             drawn[number] = _draw_boxes(pdf, page, entries, labels=not flatten)
+        notes.extend(_ocr_layers(pdf, plan, stripped))
         from .pdf_fontprune import prune_fonts
 
         forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
@@ -126,6 +134,24 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
         finally:
             target.unlink(missing_ok=True)
     return notes, drawn
+
+
+def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int]) -> list[str]:
+    """Scanned pages (their own invisible OCR layer already stripped): a new text layer holding
+    only the kept OCR text is drawn, so the release copy stays searchable."""
+    notes = []
+    for p in plan.document.pages:
+        if p.ocr is None or p.ocr.kind == "images" or p.number in plan.withheld_pages:
+            continue
+        page = pdf.pages[p.number - 1]
+        removed = stripped.get(p.number, 0)
+        withheld = [(r.start, r.end) for r in plan.redactions if r.page == p.number]
+        items = runs(p.text, p.char_boxes, withheld)
+        add_text_layer(pdf, page, items)
+        notes.append(f"page {p.number}: read by OCR ({p.ocr.kind}, {p.ocr.dpi:.0f} dpi, confidence "
+                     f"{p.ocr.confidence:.0f}%)" + ("; its own OCR text layer removed" if removed else "")
+                     + f"; text layer of {len(items)} kept word(s) added")
+    return notes
 
 
 def _pattern_with_text(page: pikepdf.Page) -> bool:
@@ -269,7 +295,7 @@ def label_ops(entries: list[tuple[Box, str]]) -> tuple[list[bytes], list[tuple[B
         tx = x0 + (w - lw * size) / 2
         ty = y0 + (h - size * 0.7) / 2
         text = pikepdf.String(label.encode("cp1252", errors="replace")).unparse()
-        parts.append(b"q BT 1 g " + LABEL_FONT.encode() + f" {size:.2f} Tf {tx:.3f} {ty:.3f} Td ".encode()
+        parts.append(b"q BT 0 Tr 1 g " + LABEL_FONT.encode() + f" {size:.2f} Tf {tx:.3f} {ty:.3f} Td ".encode()
                      + text + b" Tj ET Q")
         drawn.append((box, label))
     return parts, drawn

@@ -43,14 +43,21 @@ def _redaction_json(i: int, r: Redaction) -> dict:
         "reason": d.reason,
         "needs_review": d.needs_review,
         "propagated": d.propagated,
+        **_ocr_json(f),
     }
+
+
+def _ocr_json(f) -> dict:
+    c = f.attributes.get("ocr_confidence") if isinstance(f.attributes, dict) else None
+    return {"ocr_confidence": round(float(c), 1)} if c is not None else {}
 
 
 def _kept_json(d) -> dict:
     f = d.finding
     return {"page": f.page, "start": f.start, "end": f.end, "entity": f.entity, "recognizer": f.recognizer,
             "rule": d.rule, "action": d.action.value, "score": round(f.score, 4), "reason": d.reason,
-            "needs_review": d.needs_review}
+            "needs_review": d.needs_review, **_ocr_json(f),
+            **({"bbox": [[round(v, 2) for v in f.attributes["bbox"]]]} if "bbox" in f.attributes else {})}
 
 
 def document_json(res: DocumentResult) -> dict:
@@ -70,6 +77,7 @@ def document_json(res: DocumentResult) -> dict:
         "counts_by_exemption": dict(sorted(by_ex.items())),
         "redactions": [_redaction_json(i, r) for i, r in enumerate(res.redactions, start=1)],
         "kept": [_kept_json(d) for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
+        **({"ocr_pages": res.ocr_pages} if res.ocr_pages else {}),
     }
 
 

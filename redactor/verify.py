@@ -97,7 +97,58 @@ def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[t
         boxes_by_page[number] = [b for b, _ in drawn_labels.get(number, [])] or [(-1e9, -1e9, 1e9, 1e9)]
     problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
     problems += _check_objects(out_path, values)
+    problems += check_ocr(out_path, plan, values)
     return problems
+
+
+MIN_KEPT_FOUND = 0.5  # of the kept words OCR read confidently, the share OCR must find again
+
+
+def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
+    """Scanned pages that carry a box are rendered from the release copy and read again by
+    Tesseract: no withheld value may be read there, and most kept words must still be.
+
+    Pages read by OCR that carry no box are not read again: their pixels are those of the
+    input, which OCR already read for planning, and any withheld value read there was
+    withheld (propagation uses the same notion of a match as this check)."""
+    from . import ocr
+
+    boxed = {r.page for r in plan.redactions} - set(plan.withheld_pages)
+    pages = {p.number: p for p in plan.document.pages if p.ocr is not None and p.number in boxed}
+    if not pages:
+        return []
+    regions = {n: list(p.ocr.regions) for n, p in pages.items() if p.ocr.kind == "images" and p.ocr.regions}
+    dpi = max(p.ocr.dpi for p in pages.values())
+    try:
+        read = ocr.ocr_pages(out_path, sorted(pages), dpi=dpi, regions=regions)
+    except ocr.OcrUnavailable as exc:
+        return [f"scanned pages cannot be checked by OCR: {exc}"]
+    problems = []
+    for n, p in sorted(pages.items()):
+        text = ocr.page_text([w for r in read.get(n, []) for w in r.words]).text
+        for v in find_values(text, values):
+            problems.append(f"page {n}: OCR of the rendered release page reads a withheld value: {_show(v)}")
+        withheld = [(r.start, r.end) for r in plan.redactions if r.page == n]
+        kept = _confident_kept_words(p, withheld)
+        if len(kept) >= 20:
+            found = set(normalize(text).split())
+            share = sum(1 for w in kept if w in found) / len(kept)
+            if share < MIN_KEPT_FOUND:
+                problems.append(f"page {n}: OCR of the rendered release page finds only {share:.0%} of the kept "
+                                "words (the page picture was damaged)")
+    return problems
+
+
+def _confident_kept_words(page, withheld: list[tuple[int, int]]) -> list[str]:
+    conf = page.ocr.char_confidence
+    out = []
+    for m in re.finditer(r"[^\W_]{4,}", page.text):
+        s, e = m.span()
+        c = conf[s] if s < len(conf) else None
+        if c is None or c < 85 or any(a < e and s < b for a, b in withheld):
+            continue
+        out.append(normalize(m.group(0)))
+    return out
 
 
 def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[str]:
