@@ -419,18 +419,45 @@ def _read(job: _Job) -> OcrPage:
     page = _read_image(job.number, job.dpi, job.image, job.matrix, job.region, 0)
     chars = sum(len(w.text) for w in page.words)
     if page.confidence < LOW_CONFIDENCE and chars >= 20:
-        # OSD needs a fair amount of text to see that a page is upside down: a short page
-        # read badly is read again turned round, and the better reading kept.
-        w, h = job.image.size
-        turned = _read_image(job.number, job.dpi, job.image.rotate(180),
-                             Matrix(-1, 0, 0, -1, w, h) @ job.matrix, job.region, 180)
-        if turned.confidence > page.confidence + 10:
-            return turned
+        # OSD inside --psm 1 turns a page only when it is sure; a short page read badly is
+        # asked again (--psm 0, whatever its confidence), read turned that way (or upside
+        # down if OSD has no opinion), and the better reading kept.
+        turn = osd_turn(job.image, job.dpi) or 180
+        image, matrix = _turned(job.image, job.matrix, turn)
+        again = _read_image(job.number, job.dpi, image, matrix, job.region, turn, psm=3)
+        if again.confidence > page.confidence + 10:
+            return again
     return page
 
 
-def _read_image(number: int, dpi: float, image, matrix: Matrix, region: Box | None, turned: int) -> OcrPage:
-    words = to_user(parse_hocr(tesseract_hocr(image, dpi)), matrix)
+def osd_turn(image, dpi: float) -> int:
+    """Degrees (0, 90, 180, 270) to turn the picture counter-clockwise to stand its text
+    upright, by Tesseract's orientation detection; 0 when it cannot tell."""
+    _, langs = tesseract_info()
+    if "osd" not in langs:
+        return 0
+    buf = io.BytesIO()
+    (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(buf, format="PPM")
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "0", "--dpi", str(int(round(dpi)))],
+                              input=buf.getvalue(), capture_output=True, timeout=TIMEOUT, env=_env())
+    except subprocess.TimeoutExpired:
+        return 0
+    m = re.search(rb"Rotate: (\d+)", done.stdout)
+    return (360 - int(m.group(1))) % 360 if m else 0
+
+
+def _turned(image, matrix: Matrix, turn: int):
+    """``image`` turned ``turn`` degrees counter-clockwise, and the matrix from its pixels to
+    user space."""
+    w, h = image.size
+    back = {90: Matrix(0, 1, -1, 0, w, 0), 180: Matrix(-1, 0, 0, -1, w, h), 270: Matrix(0, -1, 1, 0, 0, h)}[turn]
+    return image.rotate(turn, expand=True), back @ matrix
+
+
+def _read_image(number: int, dpi: float, image, matrix: Matrix, region: Box | None, turned: int,
+                psm: int = 1) -> OcrPage:
+    words = to_user(parse_hocr(tesseract_hocr(image, dpi, psm=psm)), matrix)
     angles: dict[int, int] = {}
     for w in words:
         angles[w.angle] = angles.get(w.angle, 0) + len(w.text)

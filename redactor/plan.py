@@ -36,8 +36,8 @@ def value_pattern(value: str) -> re.Pattern | None:
 
 
 def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
-    """Group character boxes into lines (same baseline band, left to right) and return one
-    box per line."""
+    """Group character boxes into lines (same baseline band, left to right; or same column,
+    for text running up or down) and return one box per line."""
     lines: list[list[Box]] = []
     for b in boxes:
         if lines:
@@ -45,6 +45,13 @@ def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
             h = max(last[3] - last[1], b[3] - b[1], 1e-6)
             same_band = abs((b[1] + b[3]) / 2 - (last[1] + last[3]) / 2) < 0.5 * h
             if same_band and b[0] >= last[0] - 0.5 * h:
+                lines[-1].append(b)
+                continue
+            # A line running up or down the page (a sideways scan, rotated text): the next
+            # character sits in the same column, a character's advance away.
+            w = max(last[2] - last[0], b[2] - b[0], 1e-6)
+            same_column = abs((b[0] + b[2]) / 2 - (last[0] + last[2]) / 2) < 0.25 * w
+            if same_column and abs((b[1] + b[3]) / 2 - (last[1] + last[3]) / 2) < 1.5 * h:
                 lines[-1].append(b)
                 continue
         lines.append([b])

@@ -101,3 +101,19 @@ def box_distance(a: Box, b: Box) -> float:
 
 
 __all__ = ["ScanWord", "make_scan", "centre_inside", "box_distance"]
+
+
+def make_scanned_record(path: Path, pages: list[tuple[list[str], dict]]) -> list[list[ScanWord]]:
+    """A multi-page scan: one (lines, make_scan options) per page."""
+    import pikepdf
+
+    truth = []
+    out = pikepdf.new()
+    for i, (lines, kw) in enumerate(pages):
+        part = path.with_name(f"{path.stem}.part{i}.pdf")
+        truth.append(make_scan(part, lines, **kw))
+        with pikepdf.open(part) as src:
+            out.pages.extend(src.pages)
+        part.unlink()
+    out.save(path)
+    return truth
