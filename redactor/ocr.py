@@ -35,9 +35,10 @@ from .geometry import Box, Matrix, intersection_area, area
 
 MIN_DPI = 300  # Tesseract reads best at 300 dpi and more; lower scans are upsampled to it
 MAX_DPI = 400
-MAX_PIXELS = 60_000_000  # a huge page is rendered at less than MIN_DPI rather than exhaust memory
+MAX_PIXELS = 36_000_000  # a huge page is rendered at less than MIN_DPI rather than exhaust memory
 TIMEOUT = 300.0  # seconds one page may take in tesseract
 LOW_CONFIDENCE = 60.0  # a word read with less than this (0-100) is uncertain
+IMAGE_WORD_CONFIDENCE = 50.0  # words in pictures on text pages read with less are dropped
 # An image drawn on a text-layer page is read when it is at least this big (points): a
 # pasted screenshot or a scanned attachment, not a logo or a rule.
 MIN_IMAGE_SIDE = 72.0
@@ -344,7 +345,9 @@ def survey_page(page, number: int) -> PageSurvey:
             side_w, side_h = math.hypot(full.a, full.b), math.hypot(full.c, full.d)
             dpi = min(pw / side_w, ph / side_h) * 72.0 if side_w and side_h else 0.0
             images.append(PageImage(full.transform_box((0, 0, 1, 1)), (pw, ph), dpi))
-    chars, invisible = _count_chars(page)
+    # Which characters are invisible matters only under a picture: skip the per-character
+    # look-up on pages without one.
+    chars, invisible = _count_chars(page) if images else (1, 0)
     crop = page.get_cropbox()
     return PageSurvey(number, chars, invisible, tuple(images), tuple(float(v) for v in crop))  # type: ignore[arg-type]
 
@@ -586,7 +589,10 @@ def read_document(document, path: Path, password: str = ""):
     from .geometry import BoxIndex
     from .model import OcrInfo
 
-    surveys = {s.number: s for s in survey(path, password)}
+    try:
+        surveys = {s.number: s for s in survey(path, password)}
+    except Exception:  # noqa: BLE001 - pdfium cannot open what pdfminer read: no OCR, pages stay as read
+        return document
     need = {n: s for n, s in surveys.items() if s.kind and n <= len(document.pages)}
     if not need or not available():
         return document
@@ -600,7 +606,11 @@ def read_document(document, path: Path, password: str = ""):
             index = BoxIndex((b, None) for b in old.char_boxes if b is not None)
 
             def new_text(w: OcrWord, index=index) -> bool:
-                # A word the text layer already has (text drawn over the picture) is not read twice.
+                # A word the text layer already has (text drawn over the picture) is not read
+                # twice; a word read with little confidence in a picture is mostly a photo's
+                # texture, not text.
+                if w.confidence < IMAGE_WORD_CONFIDENCE:
+                    return False
                 return not any(intersection_area(w.box, b) > 0.3 * area(w.box) for b, _ in index.near(w.box))
 
             words = [w for r in results for w in r.words]
@@ -630,8 +640,8 @@ def uncertain_regions(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int
     """Runs of words on one line read with less than ``threshold`` confidence that could hold
     personal data (a capitalised word or one with digits: a name, a number; handwriting and
     stamps read this way): (start, end, box, lowest confidence)."""
-    if page.ocr is None:
-        return []
+    if page.ocr is None or page.ocr.kind == "images":
+        return []  # pictures on text pages keep only words read with confidence
     conf = page.ocr.char_confidence
     text = page.text
     out: list[tuple[int, int, Box, float]] = []

@@ -165,3 +165,38 @@ def test_every_corpus_scan_gets_an_outcome(corpus, tmp_path):
         assert doc["output"], (doc["source"], doc["error"])
         assert doc["ocr_pages"], doc["source"]
     assert result.exit_code in (0, 4), result.output
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_picture_of_text_on_a_text_page_is_read_and_redacted(tmp_path):
+    """A pasted screenshot on a text-layer page: its words are read, the SSN in it is
+    withheld by removing its pixels, the text layer stays as it was."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    shot = tmp_path / "shot.pdf"
+    make_scanned_record(shot, [(["Attached statement of witness Margaret Okonkwo", "SSN 512-43-7789 on file"],
+                                dict(dpi=200, size=13.0, page=(400.0, 100.0)))])
+    doc = pdfium.PdfDocument(str(shot))
+    picture = doc[0].render(scale=200 / 72).to_pil().convert("L")
+    doc.close()
+    src = tmp_path / "in"
+    src.mkdir()
+    c = canvas.Canvas(str(src / "memo.pdf"), pagesize=(612, 792))
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 720, "Memorandum for the Springfield Police Department records unit")
+    c.drawImage(ImageReader(picture), 72, 500, width=400, height=100)
+    c.save()
+    out = tmp_path / "out"
+    CliRunner().invoke(app, ["run", str(src), "--out", str(out)])
+    report = json.loads((out / "report.json").read_text())
+    (d,) = report["documents"]
+    assert d["output"], d["error"]
+    assert [p["kind"] for p in d["ocr_pages"]] == ["images"]
+    assert any(r["entity"] == "US_SSN" and "ocr_confidence" in r for r in d["redactions"])
+    seen = squeeze(_tesseract_text(out / "memo.pdf", tmp_path))
+    assert "512437789" not in seen and "okonkwo" not in seen
+    assert "springfieldpolicedepartment" in seen and "attachedstatement" in seen
+    assert "Memorandum for the Springfield" in all_texts(out / "memo.pdf")["pdfium"]
