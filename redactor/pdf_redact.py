@@ -146,7 +146,8 @@ def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int]) -> list[
         page = pdf.pages[p.number - 1]
         removed = stripped.get(p.number, 0)
         withheld = [(r.start, r.end) for r in plan.redactions if r.page == p.number]
-        items = runs(p.text, p.char_boxes, withheld)
+        covered = [b for r in plan.redactions if r.page == p.number for b in r.release_boxes]
+        items = runs(p.text, p.char_boxes, withheld, covered)
         add_text_layer(pdf, page, items)
         notes.append(f"page {p.number}: read by OCR ({p.ocr.kind}, {p.ocr.dpi:.0f} dpi, confidence "
                      f"{p.ocr.confidence:.0f}%)" + ("; its own OCR text layer removed" if removed else "")
