@@ -4,9 +4,11 @@ Pages are rendered with pdfium (so every image encoding pdfium reads -- CCITT, J
 JPX, CMYK, masks -- is handled the same way, at the place and orientation the page draws it)
 and read by the ``tesseract`` program (Debian ``tesseract-ocr``, ``tesseract-ocr-eng``,
 ``tesseract-ocr-osd``), called directly with hOCR output: one process per page, no Python
-binding. ``--psm 1`` runs orientation and script detection (OSD) with the layout analysis, so
-a page scanned sideways or upside down is read the right way up; its boxes still come back in
-the picture's own pixels, and each line says which way its text runs (``textangle``).
+binding, ``--psm 3`` (automatic layout, which also reads lines running up or down a page
+scanned sideways). A page read with low confidence (upside down, or sideways with little
+text) is asked again with orientation detection (OSD, ``--psm 0``) and read turned the way it
+says. Boxes come back in the picture's own pixels, and each line says which way its text runs
+(``textangle``).
 
 The pixel -> user space matrix comes from pdfium itself (``FPDF_DeviceToPage`` on the corners
 of the rendered bitmap), so dpi, ``/Rotate``, the crop box and the image's own placement
@@ -113,7 +115,7 @@ def _env() -> dict[str, str]:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
-def tesseract_hocr(image, dpi: float, psm: int = 1, timeout: float = TIMEOUT) -> str:
+def tesseract_hocr(image, dpi: float, psm: int = 3, timeout: float = TIMEOUT) -> str:
     """Run tesseract on a PIL image; the hOCR it writes."""
     _, langs = tesseract_info()
     if psm in (0, 1) and "osd" not in langs:
@@ -181,7 +183,11 @@ def parse_hocr(hocr: str) -> list[PixelWord]:
                     a = int(round(float(t.get("textangle", "0")))) % 360
                 except ValueError:
                     a = 0
+                first = len(words)
                 walk(child, a)
+                lb = _bbox(t.get("bbox", ""))
+                if "textangle" not in t and lb and lb[3] - lb[1] > 2 * (lb[2] - lb[0]):
+                    vertical.append((first, len(words)))
             elif cls == "ocrx_word":
                 t = _title(child)
                 box = _bbox(t.get("bbox", ""))
@@ -212,7 +218,30 @@ def parse_hocr(hocr: str) -> list[PixelWord]:
     for el in root.iter():  # drop the XHTML namespace from tags
         el.tag = ns.sub("", el.tag)
     body = root.find("body")
+    vertical: list[tuple[int, int]] = []  # lines running up or down that hOCR gave no angle
     walk(body if body is not None else root, 0)
+    return _vertical_angles(words, vertical)
+
+
+def _vertical_angles(words: list[PixelWord], lines: list[tuple[int, int]]) -> list[PixelWord]:
+    """``--psm 3`` reads a sideways line without saying so: a line much taller than wide runs
+    down (270) or up (90) the picture, as its words go; a one-word line as most such lines do."""
+    import dataclasses
+
+    votes = {90: 0, 270: 0}
+    angle_of: dict[tuple[int, int], int | None] = {}
+    for s, e in lines:
+        ws = words[s:e]
+        if len(ws) >= 2 and ws[0].box[1] != ws[-1].box[1]:
+            a = 270 if ws[-1].box[1] > ws[0].box[1] else 90
+            votes[a] += 1
+            angle_of[(s, e)] = a
+        else:
+            angle_of[(s, e)] = None
+    default = 90 if votes[90] > votes[270] else 270
+    for (s, e), a in angle_of.items():
+        for i in range(s, e):
+            words[i] = dataclasses.replace(words[i], angle=default if a is None else a)
     return words
 
 
@@ -422,9 +451,9 @@ def _read(job: _Job) -> OcrPage:
     page = _read_image(job.number, job.dpi, job.image, job.matrix, job.region, 0)
     chars = sum(len(w.text) for w in page.words)
     if page.confidence < LOW_CONFIDENCE and chars >= 20:
-        # OSD inside --psm 1 turns a page only when it is sure; a short page read badly is
-        # asked again (--psm 0, whatever its confidence), read turned that way (or upside
-        # down if OSD has no opinion), and the better reading kept.
+        # Read badly: maybe upside down, or sideways with too little text for the layout
+        # analysis to see it. OSD (--psm 0) is asked, whatever its confidence, the page read
+        # turned that way (or upside down if OSD has no opinion), and the better reading kept.
         turn = osd_turn(job.image, job.dpi) or 180
         image, matrix = _turned(job.image, job.matrix, turn)
         again = _read_image(job.number, job.dpi, image, matrix, job.region, turn, psm=3)
@@ -459,7 +488,7 @@ def _turned(image, matrix: Matrix, turn: int):
 
 
 def _read_image(number: int, dpi: float, image, matrix: Matrix, region: Box | None, turned: int,
-                psm: int = 1) -> OcrPage:
+                psm: int = 3) -> OcrPage:
     words = to_user(parse_hocr(tesseract_hocr(image, dpi, psm=psm)), matrix)
     angles: dict[int, int] = {}
     for w in words:
@@ -679,3 +708,52 @@ def uncertain_regions(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int
         i = j
     flush()
     return out
+
+
+def text_runs_along_x(page) -> bool:
+    """Does the page's OCR text run along x in user space (False: up or down the page)?"""
+    along_x = along_y = 0
+    boxes = page.char_boxes
+    for i in range(1, min(len(boxes), len(page.text))):
+        a, b = boxes[i - 1], boxes[i]
+        if a is None or b is None:
+            continue
+        dx, dy = abs((b[0] + b[2]) - (a[0] + a[2])), abs((b[1] + b[3]) - (a[1] + a[3]))
+        if dx > dy:
+            along_x += 1
+        elif dy > dx:
+            along_y += 1
+    return along_x >= along_y
+
+
+def bands(page, boxes: list[Box], lines: float = 1.0) -> list[Box]:
+    """Bands right across the page's text round each box, reaching ``lines`` text lines
+    beyond it on either side, merged where they meet: what a second reading of a page whose
+    only change is these boxes needs to read."""
+    chars = [b for b in page.char_boxes if b is not None]
+    if not chars or not boxes:
+        return []
+    x0, y0, x1, y1 = (min(b[0] for b in chars) - 12, min(b[1] for b in chars) - 12,
+                      max(b[2] for b in chars) + 12, max(b[3] for b in chars) + 12)
+    horizontal = text_runs_along_x(page)
+    extents = sorted(((c[1], c[3]) if horizontal else (c[0], c[2])) for c in chars)
+    spans = []
+    for b in boxes:
+        lo, hi = (b[1], b[3]) if horizontal else (b[0], b[2])
+        line = min(max(hi - lo, 8.0), 30.0)  # a box over a whole portion is not one line
+        lo, hi = lo - lines * line, hi + lines * line
+        # Never cut through a line of text: take in every character the band touches.
+        for clo, chi in extents:
+            if clo < hi and lo < chi:
+                lo, hi = min(lo, clo), max(hi, chi)
+        spans.append((lo - 0.3 * line, hi + 0.3 * line))
+    spans.sort()
+    merged: list[list[float]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1] + 6:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    if horizontal:
+        return [(x0, max(lo, y0), x1, min(hi, y1)) for lo, hi in merged if min(hi, y1) > max(lo, y0)]
+    return [(max(lo, x0), y0, min(hi, x1), y1) for lo, hi in merged if min(hi, x1) > max(lo, x0)]

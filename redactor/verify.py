@@ -106,18 +106,27 @@ MIN_KEPT_FOUND = 0.5  # of the kept words OCR read confidently, the share OCR mu
 
 def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
     """Scanned pages that carry a box are rendered from the release copy and read again by
-    Tesseract: no withheld value may be read there, and most kept words must still be.
+    Tesseract round each box (bands right across the text, a line beyond the box on either
+    side): no withheld value may be read there, and most kept words there must still be.
 
-    Pages read by OCR that carry no box are not read again: their pixels are those of the
-    input, which OCR already read for planning, and any withheld value read there was
-    withheld (propagation uses the same notion of a match as this check)."""
+    The rest of the page is not read again: its pixels are those of the input, which OCR
+    already read for planning, and any withheld value read there was withheld (propagation
+    uses the same notion of a match as this check)."""
     from . import ocr
 
-    boxed = {r.page for r in plan.redactions} - set(plan.withheld_pages)
-    pages = {p.number: p for p in plan.document.pages if p.ocr is not None and p.number in boxed}
+    boxes: dict[int, list[Box]] = collections.defaultdict(list)
+    for r in plan.redactions:
+        if r.page not in plan.withheld_pages:
+            boxes[r.page].extend(r.release_boxes)
+    pages = {p.number: p for p in plan.document.pages if p.ocr is not None and p.number in boxes}
     if not pages:
         return []
-    regions = {n: list(p.ocr.regions) for n, p in pages.items() if p.ocr.kind == "images" and p.ocr.regions}
+    regions: dict[int, list[Box]] = {}
+    for n, p in pages.items():
+        if p.ocr.kind == "images":
+            regions[n] = [g for g in p.ocr.regions if any(intersects(g, b) for b in boxes[n])]
+        else:
+            regions[n] = ocr.bands(p, boxes[n])
     dpi = max(p.ocr.dpi for p in pages.values())
     try:
         read = ocr.ocr_pages(out_path, sorted(pages), dpi=dpi, regions=regions)
@@ -129,23 +138,27 @@ def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
         for v in find_values(text, values):
             problems.append(f"page {n}: OCR of the rendered release page reads a withheld value: {_show(v)}")
         withheld = [(r.start, r.end) for r in plan.redactions if r.page == n]
-        kept = _confident_kept_words(p, withheld)
-        if len(kept) >= 20:
+        kept = _confident_kept_words(p, withheld, regions[n])
+        if len(kept) >= 10:
             found = set(normalize(text).split())
             share = sum(1 for w in kept if w in found) / len(kept)
             if share < MIN_KEPT_FOUND:
                 problems.append(f"page {n}: OCR of the rendered release page finds only {share:.0%} of the kept "
-                                "words (the page picture was damaged)")
+                                "words round the boxes (the page picture was damaged)")
     return problems
 
 
-def _confident_kept_words(page, withheld: list[tuple[int, int]]) -> list[str]:
+def _confident_kept_words(page, withheld: list[tuple[int, int]], regions: list[Box]) -> list[str]:
+    """Kept words of four letters or more that OCR read with confidence inside ``regions``."""
     conf = page.ocr.char_confidence
     out = []
     for m in re.finditer(r"[^\W_]{4,}", page.text):
         s, e = m.span()
         c = conf[s] if s < len(conf) else None
         if c is None or c < 85 or any(a < e and s < b for a, b in withheld):
+            continue
+        box = page.char_boxes[s]
+        if box is None or not any(contains_point(g, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2) for g in regions):
             continue
         out.append(normalize(m.group(0)))
     return out
