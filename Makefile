@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
+# The project's scorer and its evaluation set, beside the checkout (see `make eval`).
+SHARED  ?= ../shared
+EVAL_PY ?= $(SHARED)/../.eval-venv/bin/python
 
 .PHONY: setup demo test test-fast bench bench-ocr eval clean
 
@@ -37,8 +40,17 @@ bench: setup
 bench-ocr: setup
 	$(BIN)/python tests/bench_ocr.py
 
+# Detection on the labelled set (detector spans), then, when the shared evaluation set and its
+# scorer are there, the release quality the scorer measures from the release copies (text-layer
+# PDF and text; officials left out of the headline retention, as the README's figures).
 eval: setup
 	$(BIN)/redactor eval --set fixtures/eval
+	@if [ -d "$(SHARED)/eval/dev" ] && [ -x "$(EVAL_PY)" ]; then \
+	  $(EVAL_PY) $(SHARED)/eval/score.py --set $(SHARED)/eval/dev --kinds pdf,txt --no-xray \
+	    --exclude-keep official_name,official_email --cmd "$(abspath $(BIN))/redactor run {inputs} --out {out}"; \
+	else \
+	  echo "release-copy figures skipped: no $(SHARED)/eval/dev or no scorer Python at $(EVAL_PY)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

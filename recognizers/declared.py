@@ -15,7 +15,8 @@ import regex as re
 import yaml
 from presidio_analyzer import EntityRecognizer
 
-from .personal import REGEX_TIMEOUT, _result
+from .common import REGEX_TIMEOUT
+from .common import result as _result
 from .validators import VALIDATORS
 
 log = logging.getLogger(__name__)

@@ -222,7 +222,7 @@ PORTION_MARK = re.compile(
     r"\((?:TS|S|C|U|R|CUI|//[A-Z]{3,4} [A-Z ]+)(?://?[A-Z0-9][A-Z0-9 ,\-]*)*\)")
 AUTHORITY = re.compile(
     r"^[ \t]*(Classified\s+By|Derived\s+From|Declassify\s+On|Reason|Declassified\s+On|Downgrade\s+To"
-    r"|Controlled\s+By|CUI\s+Categor(?:y|ies)|Limited\s+Dissemination\s+Control|POC)\s*:.*$",
+    r"|Controlled\s+By|CUI\s+Categor(?:y|ies)|Limited\s+Dissemination\s+Control|POC)(?:\s*:|[ ]*\t).*$",
     re.IGNORECASE | re.MULTILINE)
 _REASON_VALUE = re.compile(r"1\.[45]\s*\(?[a-h]\)?", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d+(\s+of\s+\d+)?\s*$|^\s*-\s*\d+\s*-\s*$", re.IGNORECASE)
@@ -246,7 +246,9 @@ _DECLASS = re.compile(r"(?P<date>\d{8})|(?P<exempt>(?:25|50|75)X[1-9](?:-[A-Z]+)
 
 def _authority_fields(key: str, line: str) -> dict:
     """{"field": "reason", "reasons": ["1.4(c)"]}, {"field": "declassify on", "date": "20371231"} ..."""
-    value = line.split(":", 1)[1].strip() if ":" in line else ""
+    # "Classified By: ..." on a line, or "Classified By<TAB>..." in a two-column table row
+    sep = re.search(r"\s*:|[ ]*\t", line)
+    value = line[sep.end():].strip() if sep else ""
     out: dict = {"field": key, "value": value}
     if key == "reason":
         out["reasons"] = [m.group(0).replace(" ", "") for m in re.finditer(r"1\.[45]\s*\(?[a-h]\)?", value)]

@@ -8,21 +8,13 @@ type and explanations, as Presidio's predefined recognizers.
 from __future__ import annotations
 
 import regex as re
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer
 
-# A time bound for every regular expression we run on document text, so that no pattern can
-# hang a batch on a pathological input (the `regex` module supports timeouts).
-REGEX_TIMEOUT = 2.0
-
-
-def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float,
-            why: str) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=entity, start=start, end=end, score=score,
-        analysis_explanation=AnalysisExplanation(recognizer.name, score, textual_explanation=why),
-        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
-                              RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id},
-    )
+from .common import REGEX_TIMEOUT
+from .common import result as _result
+from .addresses import AddressRecognizer
+from .declared import declared_recognizers
+from .medical import MedicalConditionRecognizer
 
 _STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter"
@@ -289,7 +281,7 @@ class PersonNameRecognizer(EntityRecognizer):
 
 
 def custom_recognizers() -> list[EntityRecognizer]:
-    from .declared import declared_recognizers
+    from .names import NameStructureRecognizer
 
     return [UsAddressRecognizer(), UkAddressRecognizer(), DateOfBirthRecognizer(), PersonNameRecognizer(),
-            *declared_recognizers()]
+            NameStructureRecognizer(), AddressRecognizer(), MedicalConditionRecognizer(), *declared_recognizers()]

@@ -28,13 +28,9 @@ err = Console(stderr=True, highlight=False)
 
 def _load(policy: Optional[Path]):
     """A policy file, or the name of a shipped policy (us-foia, uk-foia, example-state)."""
-    from .policy import load_policy
+    from .pipeline import load_run_policy
 
-    if policy is None:
-        return load_policy()
-    if not policy.exists() and policy.suffix == "" and "/" not in str(policy):
-        return load_policy(name=str(policy))
-    return load_policy(policy)
+    return load_run_policy(Settings(policy_path=policy))
 
 
 def _fail(exc: RedactorError) -> None:
@@ -42,8 +38,15 @@ def _fail(exc: RedactorError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+# Command-line parameters of `run` -> the Settings field each one sets.
+_RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
+                 "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
+                 "timeout": "document_timeout", "review_report": "review_report"}
+
+
 @app.command()
 def run(
+    ctx: typer.Context,
     inputs: Optional[List[Path]] = typer.Argument(None, help="Files or folders (recursed) to process."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for release copies and the report."),
     policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Disclosure policy YAML, or a shipped "
@@ -63,68 +66,60 @@ def run(
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
                                        "options given on the command line win."),
+    review_report: bool = typer.Option(True, "--review-report/--no-review-report",
+                                       help="Also write the reviewer's report (with the withheld text, page "
+                                       "images) to OUTDIR/NOT-FOR-RELEASE/."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
-    from .batch import Job, run_batch
-    from .ingest import discover
     from .jobfile import load_job
-    from .report import build_report, write_report
+    from .pipeline import run as run_pipeline
 
+    # Defaults, then the job file, then every option given on the command line (also when
+    # it equals the default).
+    settings, given = Settings(), {}
     if job is not None:
         try:
-            j = load_job(job)
+            given = load_job(job)
         except RedactorError as exc:
             _fail(exc)
-        inputs = inputs or j.get("inputs")
-        out_dir = out_dir or j.get("out")
-        policy = policy or j.get("policy")
-        model = model or j.get("model")
-        password = password or j.get("password", "")
-        requester = list(requester) + j.get("requester", [])
-        strict = strict or j.get("strict", False)
-        flatten = flatten or j.get("flatten", False)
-        keep_positions = keep_positions or j.get("keep_positions", False)
-        jobs = j.get("jobs", jobs) if jobs == 1 else jobs
-        timeout = j.get("timeout", timeout) if timeout == 600.0 else timeout
+        settings = settings.merged(given)
+    cli = {}
+    for param, name in _RUN_SETTINGS.items():
+        source = ctx.get_parameter_source(param)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            cli[name] = ctx.params[param]
+    settings = settings.merged(cli)
+    inputs = inputs or given.get("inputs")
+    out_dir = out_dir or given.get("out")
     if not inputs or out_dir is None:
         err.print("[red]error:[/red] give INPUT... and --out OUTDIR (or a --job file that has them)")
         raise typer.Exit(2)
-
-    settings = Settings(policy_path=policy, password=password, strict=strict, document_timeout=timeout,
-                        flatten=flatten, keep_positions=keep_positions,
-                        **({"model": model} if model else {}))
     try:
-        pol = _load(policy)
-        if requester:
-            pol = pol.with_requester(requester)
-        files = discover(inputs, out_dir)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("redacting")
+
+            def started(j) -> None:
+                progress.update(task, description=f"redacting {j.input.relpath}")
+
+            outcome = run_pipeline(inputs, out_dir, settings, on_start=started,
+                                   on_result=lambda _: progress.advance(task))
     except RedactorError as exc:
         _fail(exc)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    job_list = [Job(f, out_dir) for f in files]
-    results = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as progress:
-        task = progress.add_task("redacting", total=len(job_list))
-        for res in run_batch(job_list, settings, pol, workers=jobs,
-                             on_start=lambda j: progress.update(task, description=f"redacting {j.input.relpath}")):
-            results.append(res)
-            progress.advance(task)
-    report = build_report(results, pol, settings.model)
-    json_path, html_path = write_report(report, out_dir)
-    _summary(report)
-    failed = [d for d in report["documents"] if d["status"] == "failed"]
-    review = [d for d in report["documents"] if d["status"] == "needs_review"]
-    for d in failed:
+    _summary(outcome.report)
+    for d in outcome.failed:
         err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
-    for d in review:
+    for d in outcome.needs_review:
         why = d["error"] or "some decisions are flagged for review (see the report)"
         err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
     out.print(f"Release copies: {out_dir}")
-    out.print(f"Report: {json_path} and {html_path}")
-    if failed:
+    out.print(f"Report: {outcome.report_json} and {outcome.report_html}")
+    out.print(f"Withholding log (for the requester): {outcome.withholding_log[0]} and {outcome.withholding_log[1]}")
+    if outcome.review_report:
+        out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {outcome.review_report}")
+    if outcome.failed:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
-    if strict and review:
+    if settings.strict and outcome.needs_review:
         raise typer.Exit(EXIT_NEEDS_REVIEW)
     raise typer.Exit(EXIT_OK)
 
@@ -141,6 +136,10 @@ def _summary(report: dict) -> None:
     t.add_row("redactions", str(s["redactions"]))
     for code, n in s["by_exemption"].items():
         t.add_row(f"  under {code}", str(n))
+    rel = s.get("release")
+    if rel:
+        for key, n in rel["pages"].items():
+            t.add_row(f"pages {key.replace('_', ' ')}", str(n))
     out.print(t)
 
 
@@ -240,6 +239,27 @@ def evaluate(
     out.print(t)
     missed = ev.targets_met(ours)
     out.print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
+
+
+@app.command()
+def diff(
+    old: Path = typer.Argument(..., help="The earlier run's output folder (or its report.json)."),
+    new: Path = typer.Argument(..., help="The later run's output folder (or its report.json)."),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="Also write the differences as an HTML page."),
+) -> None:
+    """What changed between two runs: redactions added, removed or under another exemption."""
+    from . import diff as df
+
+    try:
+        d = df.diff_reports(df.load_run(old), df.load_run(new))
+    except RedactorError as exc:
+        _fail(exc)
+    if d.changes:
+        out.print(df.rich_table(d))
+    out.print(df.summary_line(d))
+    if html_out is not None:
+        html_out.write_text(df.render_html(d), encoding="utf-8")
+        out.print(f"HTML: {html_out}")
 
 
 @app.command()

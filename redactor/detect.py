@@ -130,7 +130,9 @@ _ROLE_WORDS = {"driver", "witness", "suspect", "victim", "complainant", "officer
                "secretary", "deputy", "inmate", "patient", "subject", "informant", "source", "member",
                "traveler", "traveller", "minister", "general", "liaison", "det", "vin", "clerk", "trustee",
                "resident", "parent", "manager", "coordinator", "president", "ambassador", "passenger",
-               "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax"}
+               "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax", "dear", "hello", "hi"}
+# Role codes of police narratives before a name ("V1", "W2", "RP"): not part of the name.
+_ROLE_CODE = re.compile(r"(?:[VWSCPDOR]\d{1,2}|RP|R/P|CW\d{0,2})")
 _ORG_LEAD = ("department of ", "office of ", "division of ", "bureau of ", "board of ", "city of ",
              "county of ", "state of ", "ministry of ", "secretary of ")
 
@@ -179,7 +181,7 @@ def _lower_if_not_personal(f: Finding, document: Document) -> None:
         if local in _ROLE_MAILBOXES:
             f.score = min(f.score, 0.3)
             f.explanation += "; a role mailbox, not a person's address"
-    elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS"):
+    elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS"):
         text = document.pages[f.page - 1].text
         line_start = text.rfind("\n", 0, f.start) + 1
         before = text[max(line_start, f.start - 80):f.start]
@@ -235,6 +237,8 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
         return True
     if len(words) == 1 and words[0].strip(".,:") in _ROLE_WORDS:
         return True
+    if _is_field_label(f.text):
+        return True  # a form's or a table's label ("Name", "Witness", "Owner phone")
     # A word the same record also uses in lower case is a common word, not a name: "Copy and
     # send" (sentence start), "ENROLL IMMEDIATELY" (a heading in capitals). Only for a single
     # word found by NER, and for names read from capitals, whose every word is used so.
@@ -249,6 +253,12 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "
     return any(before.endswith(lead) for lead in _ORG_LEAD)
+
+
+def _is_field_label(text: str) -> bool:
+    from .recognizers.fields import lexicon
+
+    return lexicon().is_label(text)
 
 
 _EDGE_PUNCT = "\"'()[]{}.,;:!?‘’“”"
@@ -310,7 +320,7 @@ def _trim_roles(f: Finding) -> None:
         f.text = f.text[:cut].rstrip()
         f.end = f.start + len(f.text)
         parts = f.text.split()
-    while len(parts) > 1 and parts[0].lower().strip(".,:") in _ROLE_WORDS:
+    while len(parts) > 1 and (parts[0].lower().strip(".,:") in _ROLE_WORDS or _ROLE_CODE.fullmatch(parts[0])):
         cut = f.text.find(parts[1], len(parts[0]))
         f.start += cut
         f.text = f.text[cut:]
@@ -350,6 +360,15 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
     return out
 
 
+def _field_findings(page) -> list[Finding]:
+    """Values of table columns and form fields, by their header or label (recognizers/tables.py)."""
+    from .recognizers.tables import find
+
+    return [Finding(page=page.number, start=s, end=e, text=page.text[s:e], entity=h.entity, score=h.score,
+                    recognizer=h.recognizer, explanation=h.explanation)
+            for h in find(page.text, page.char_boxes) for s, e in h.spans]
+
+
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
     from .recognizers.markings import find_markings
@@ -383,12 +402,23 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     explanation=why or f"{recognizer} match"))
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
+        findings.extend(_field_findings(page))
     common = _lowercase_words(document)
-    findings = [f for f in findings if not _not_a_person(f, document, common)]
+    from .recognizers.names import address_part, not_a_name, tidy
+
+    findings = [address_part(f, document) or tidy(f) for f in findings]
+    findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
     findings = _resolve_overlaps(findings)
     for f in findings:
         _lower_if_not_personal(f, document)
         _personal_or_work(f, document)
+    # Names: the surname of a withheld name where the record uses it alone; then officials
+    # acting in role, their work contacts and the agency's own (recognizers/officials.py).
+    from .recognizers.names import propagate_surnames
+    from .recognizers.officials import mark_officials
+
+    findings.extend(propagate_surnames(findings, document))
+    findings = mark_officials(findings, document)
     for page in document.pages:
         for start, end in page.covered_spans:
             findings.append(Finding(page=page.number, start=start, end=end, text=page.text[start:end],

@@ -18,7 +18,7 @@ from .model import Document, Page
 MARKUP = re.compile(r"\[\[([A-Z_]+)\|(.*?)\]\]", re.S)
 
 # Our entity types -> the labelled set's types.
-OURS = {"US_STREET_ADDRESS": "ADDRESS", "UK_ADDRESS": "ADDRESS", "UNMARKED_PORTION": "CLASSIFIED_PORTION"}
+OURS = {"US_STREET_ADDRESS": "ADDRESS", "UK_ADDRESS": "ADDRESS", "STREET_ADDRESS": "ADDRESS", "UNMARKED_PORTION": "CLASSIFIED_PORTION"}
 # Presidio's default types -> the labelled set's types (DATE_TIME stands for DATE_OF_BIRTH and
 # LOCATION for ADDRESS: Presidio has neither, and a user of its defaults would use these).
 PRESIDIO = {"DATE_TIME": "DATE_OF_BIRTH", "LOCATION": "ADDRESS", "US_BANK_NUMBER": "US_BANK_NUMBER",
@@ -124,13 +124,14 @@ def predict_ours(examples: list[Example], settings, min_score: float | None = No
     detection floor, and the other occurrences of each value found (in-document propagation,
     as plan.py does)."""
     from .detect import detect
-    from .plan import MIN_PROPAGATE_CHARS, value_pattern
+    from .plan import MIN_PROPAGATE_CHARS
+    from .values import value_pattern
     from .policy import load_policy
 
     floor = load_policy().min_score if min_score is None else min_score
     out = []
     for ex in examples:
-        doc = Document(Path(ex.name), "text", [Page(1, ex.text, [None] * len(ex.text))], "0" * 64)
+        doc = Document(Path(ex.name), "text", [Page(1, ex.text, None)], "0" * 64)
         found = [f for f in detect(doc, settings) if f.score >= floor]
         preds = [(f.start, f.end, OURS.get(f.entity, f.entity)) for f in found]
         for f in found:

@@ -8,6 +8,7 @@ removal engine works in, so report boxes can be fed back to it unchanged.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -153,3 +154,21 @@ class BoxIndex:
             for entry in self.bands.get(band, []):
                 seen[id(entry)] = entry
         return list(seen.values())
+
+
+def pixel_rect(placement_ctm, box: Box, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The pixel rectangle (x0, y0, x1, y1; row 0 at the top) of ``box`` in an image drawn
+    with ``placement_ctm``, or None if the box misses the image."""
+    inv = placement_ctm.inverse()
+    u0, v0, u1, v1 = inv.transform_box(box)
+    u0, u1 = max(0.0, u0), min(1.0, u1)
+    v0, v1 = max(0.0, v0), min(1.0, v1)
+    if u0 >= u1 or v0 >= v1:
+        return None
+    x0 = max(0, math.floor(u0 * width))
+    x1 = min(width, math.ceil(u1 * width))
+    y0 = max(0, math.floor((1.0 - v1) * height))
+    y1 = min(height, math.ceil((1.0 - v0) * height))
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return (x0, y0, x1, y1)

@@ -9,42 +9,28 @@ from pathlib import Path
 
 from .errors import UsageError
 
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
-PLANNED = {".docx": "DOCX", ".doc": "Word", ".eml": "email", ".msg": "Outlook email",
-           ".tif": "TIFF image", ".tiff": "TIFF image", ".png": "image", ".jpg": "image",
-           ".jpeg": "image"}
-RESERVED_OUTPUTS = {Path("report.json"), Path("report.html")}
+RESERVED_OUTPUTS = {Path("report.json"), Path("report.html"), Path("withholding-log.csv"),
+                    Path("withholding-log.html")}
+RESERVED_FOLDER = "NOT-FOR-RELEASE"  # the reviewers' folder (review_report.REVIEW_DIR_NAME)
 
 
 @dataclass
 class InputFile:
     path: Path  # as found (absolute)
     relpath: Path  # where its release copy goes, relative to OUTDIR
-    format: str | None  # "pdf", "text", or None when it cannot be processed
+    format: str | None  # a format name of redactor.formats, or None when it cannot be processed
     error: str | None = None
 
 
 def sniff(path: Path) -> tuple[str | None, str | None]:
-    """(format, error) from the file's first bytes and name."""
+    """(format name, error) from the file's first bytes (its name only as a hint)."""
+    from .errors import BadInputError
+    from .formats import for_file
+
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(1024)
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror}"
-    suffix = path.suffix.lower()
-    if b"%PDF-" in head:
-        return "pdf", None
-    if suffix == ".pdf":
-        if not head:
-            return None, "not a PDF: the file is empty"
-        return None, "not a PDF: no %PDF header"
-    if suffix in TEXT_SUFFIXES:
-        if b"\x00" in head:
-            return None, "not text: binary content"
-        return "text", None
-    if suffix in PLANNED:
-        return None, f"unsupported format: {PLANNED[suffix]} input is not supported yet"
-    return None, f"unsupported format: '{suffix or path.name}' (supported: PDF, plain text)"
+        return for_file(path).name, None
+    except BadInputError as exc:
+        return None, str(exc)
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -87,6 +73,8 @@ def discover(inputs: list[Path], outdir: Path) -> list[InputFile]:
     for f in found:
         if f.relpath in RESERVED_OUTPUTS:
             f.format, f.error = None, f"its release copy would overwrite the run's {f.relpath}"
+        elif f.relpath.parts and f.relpath.parts[0].lower() == RESERVED_FOLDER.lower():
+            f.format, f.error = None, f"its release copy would go into the reviewers' folder {RESERVED_FOLDER}/"
         elif f.relpath in seen and f.error is None:
             f.format, f.error = None, f"release copy name {f.relpath} collides with {seen[f.relpath]}"
         else:

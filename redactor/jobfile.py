@@ -15,6 +15,8 @@ KEYS = {"inputs", "out", "policy", "requester", "strict", "flatten", "keep_posit
 
 
 def load_job(path: Path) -> dict:
+    """The job file's values, keyed by ``Settings`` field name (``policy_path``,
+    ``document_timeout``, ``password``...) plus ``inputs`` and ``out``."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
@@ -36,7 +38,7 @@ def load_job(path: Path) -> dict:
         job["out"] = base / str(data["out"])
     if "policy" in data:
         p = Path(str(data["policy"]))
-        job["policy"] = p if (p.suffix == "" and "/" not in str(p)) else base / p
+        job["policy_path"] = p if (p.suffix == "" and "/" not in str(p)) else base / p
     if "requester" in data:
         r = data["requester"]
         job["requester"] = [str(x) for x in (r if isinstance(r, list) else [r])]
@@ -46,7 +48,7 @@ def load_job(path: Path) -> dict:
     if "jobs" in data:
         job["jobs"] = int(data["jobs"])
     if "timeout" in data:
-        job["timeout"] = float(data["timeout"])
+        job["document_timeout"] = float(data["timeout"])
     if "model" in data:
         job["model"] = str(data["model"])
     if "password_env" in data:

@@ -57,12 +57,13 @@ class Page:
     """One page of extracted text.
 
     ``char_boxes[i]`` is the box of ``text[i]`` in PDF default user space, or ``None`` for
-    characters the extractor inserted (line breaks, spaces between words) and for text formats.
+    characters the extractor inserted (line breaks, spaces between words). ``char_boxes`` is
+    ``None`` for formats without positions (text, DOCX, email): their redactions have no boxes.
     """
 
     number: int  # 1-based
     text: str
-    char_boxes: list[Box | None] = field(default_factory=list)
+    char_boxes: list[Box | None] | None = None
     width: float = 0.0
     height: float = 0.0
     rotation: int = 0
@@ -81,7 +82,7 @@ class Page:
 @dataclass(slots=True)
 class Document:
     source: Path
-    format: str  # "pdf" or "text"
+    format: str  # the name of its format in redactor.formats ("pdf", "text", ...)
     pages: list[Page]
     sha256: str
     metadata_values: list[str] = field(default_factory=list)  # Info/XMP strings, for detection

@@ -10,29 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import regex as re
-
 from .geometry import Box, union
 from .model import Action, Decision, Document, Finding, Plan, Redaction
-from .policy import normalize as normalize_value
+from .values import POSITION_ONLY, normalize as normalize_value, value_pattern
 
 MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too many words
-PORTION_ENTITIES = {"CLASSIFIED_PORTION", "UNMARKED_PORTION", "PORTION"}
-# Withheld by position only: text under an earlier box is whatever fragment happened to be
-# covered; it is neither propagated nor searched for as a value.
-POSITION_ONLY = PORTION_ENTITIES | {"PRIOR_REDACTION"}
-
-
-def value_pattern(value: str) -> re.Pattern | None:
-    """A pattern for ``value`` as whole words: any case, and any run of spaces, line breaks or
-    punctuation between its letters-and-digits tokens ("512-43-7789" also matches
-    "512 43\n7789"). verify.find_values uses the same notion of a match, so every occurrence
-    verification would flag is one propagation has withheld."""
-    tokens = re.findall(r"[^\W_]+", value)  # letters (any script) and digits
-    if not tokens:
-        return None
-    body = r"[\W_]+".join(re.escape(t) for t in tokens)
-    return re.compile(r"(?<![^\W_])" + body + r"(?![^\W_])", re.IGNORECASE)
 
 
 def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
@@ -60,7 +42,7 @@ def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
 
 def _boxes_for(document: Document, page: int, start: int, end: int) -> list[Box]:
     p = document.pages[page - 1]
-    if document.format != "pdf":
+    if p.char_boxes is None:  # a format without positions
         return []
     chosen = [p.char_boxes[i] for i in range(start, min(end, len(p.char_boxes)))
               if p.char_boxes[i] is not None and not p.text[i].isspace()]
@@ -102,7 +84,8 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
         if p.number in plan.withheld_pages:
             continue
         if not p.has_text_layer and p.image_count and p.ocr is None:
-            plan.review_reasons.append(f"page {p.number} has no text layer (a scan?) and OCR is not available "
+            where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
+            plan.review_reasons.append(f"{where} has no text layer (a scan?) and OCR is not available "
                                        "(tesseract is not installed), so nothing on it could be checked")
         plan.kept.extend(_uncertain(plan, p))
     return plan
@@ -168,7 +151,7 @@ def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:
             if end <= start:
                 continue
         boxes = _boxes_for(document, f.page, start, end)
-        if document.format == "pdf" and not boxes:
+        if document.pages[f.page - 1].char_boxes is not None and not boxes:
             plan.review_reasons.append(f"page {f.page}: {f.entity} at characters {start}-{end} has no "
                                        "position on the page")
             continue

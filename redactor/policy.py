@@ -21,6 +21,7 @@ import yaml
 
 from .errors import PolicyError
 from .model import Action, Decision, Finding
+from .values import normalize, value_pattern
 
 ENTITY_LABELS = {
     "US_SSN": "US Social Security number", "US_ITIN": "US taxpayer identification number",
@@ -41,18 +42,14 @@ ENTITY_LABELS = {
     "US_BANK_ROUTING": "bank routing number", "VIN": "vehicle identification number",
     "LICENSE_PLATE": "licence plate", "MEDICAL_RECORD_NUMBER": "medical record number",
     "HEALTH_PLAN_NUMBER": "health plan number", "INMATE_NUMBER": "inmate number",
-    "EMPLOYEE_ID": "employee number", "BADGE_NUMBER": "badge number", "CASE_NUMBER": "case number",
+    "EMPLOYEE_ID": "employee number", "STREET_ADDRESS": "home or street address",
+    "MEDICAL_CONDITION": "medical condition or treatment", "BADGE_NUMBER": "badge number",
+    "CASE_NUMBER": "case number",
 }
 
 
 def entity_label(entity: str) -> str:
     return ENTITY_LABELS.get(entity, entity.replace("_", " ").lower())
-
-
-def normalize(value: str) -> str:
-    """How allow, deny and requester lists compare: case, spacing, line breaks and
-    punctuation ignored ("DOE,  John" == "doe john")."""
-    return " ".join(re.findall(r"[^\W_]+", value.lower()))  # letters and digits of any script
 
 
 @dataclass
@@ -386,9 +383,9 @@ def deny_findings(pages: list[str], policy: Policy) -> list[Finding]:
     out = []
     for entry in policy.deny:
         for value in entry.values:
-            tokens = value.split()
-            pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, tokens))
-                                 + r"(?![^\W_])", re.IGNORECASE)
+            pattern = value_pattern(value)
+            if pattern is None:
+                continue
             for pno, text in enumerate(pages, start=1):
                 for m in pattern.finditer(text):
                     out.append(Finding(page=pno, start=m.start(), end=m.end(), text=m.group(0),

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import __version__
 from .model import DocumentResult, Redaction, Status
 from .policy import Policy, entity_label
+from .release_summary import release_summary
 
 REPORT_VERSION = 1
 
@@ -78,7 +79,8 @@ def document_json(res: DocumentResult) -> dict:
         "redactions": [_redaction_json(i, r) for i, r in enumerate(res.redactions, start=1)],
         "kept": [_kept_json(d) for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
         **({"ocr_pages": res.ocr_pages} if res.ocr_pages else {}),
-    }
+    } | ({"withheld_in_full": {"exemptions": list(res.withheld_by.exemptions), "rule": res.withheld_by.rule,
+                               "reason": res.withheld_by.reason}} if res.withheld_by else {})
 
 
 def build_report(results: list[DocumentResult], policy: Policy, model: str,
@@ -101,6 +103,7 @@ def build_report(results: list[DocumentResult], policy: Policy, model: str,
             "redactions": sum(d["redaction_count"] for d in docs),
             "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
             "by_exemption": dict(sorted(by_ex.items())),
+            "release": release_summary(docs),
         },
         "documents": docs,
     }
@@ -148,9 +151,21 @@ def render_html(report: dict) -> str:
         f"<td>{s['documents']}</td><td>{s['pages']}</td><td>{s['redactions']}</td>"
         + "".join(f"<td>{v}</td>" for v in s["by_status"].values()) + "</tr></table>",
     ]
+    rel = s.get("release")
+    if rel:
+        pg, dc = rel["pages"], rel["documents"]
+        out.append("<h2>Release summary</h2><table><tr><th>Pages released in full</th><th>released in part</th>"
+                   "<th>withheld in full</th><th>not released (failed or waiting for review)</th></tr>"
+                   f"<tr><td>{pg['released_in_full']}</td><td>{pg['released_in_part']}</td>"
+                   f"<td>{pg['withheld_in_full']}</td><td>{pg['not_released']}</td></tr></table>")
+        out.append("<table><tr><th>Documents released</th><th>withheld in full</th><th>failed</th>"
+                   f"<th>needing review</th></tr><tr><td>{dc['released']}</td><td>{dc['withheld_in_full']}</td>"
+                   f"<td>{dc['failed']}</td><td>{dc['needs_review']}</td></tr></table>")
     if s["by_exemption"]:
-        out.append("<table><tr><th>Exemption</th><th>Redactions</th></tr>")
-        out += [f"<tr><td>{e(k)}</td><td>{v}</td></tr>" for k, v in s["by_exemption"].items()]
+        by = (rel or {}).get("by_exemption", {})
+        out.append("<table><tr><th>Exemption</th><th>Redactions</th><th>Pages</th><th>Documents</th></tr>")
+        out += [f"<tr><td>{e(k)}</td><td>{v}</td><td>{by.get(k, {}).get('pages', '')}</td>"
+                f"<td>{by.get(k, {}).get('documents', '')}</td></tr>" for k, v in s["by_exemption"].items()]
         out.append("</table>")
     for d in report["documents"]:
         out.append(f"<h2>{e(d['source'])}</h2>")

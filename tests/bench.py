@@ -14,12 +14,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CORPUS, RECORDS  # noqa: E402
 
 from redactor.detect import analyzer, detect  # noqa: E402
-from redactor.extract import read_pdf  # noqa: E402
-from redactor.pdf_redact import write_pdf  # noqa: E402
+from redactor.formats.pdf.read import read_pdf  # noqa: E402
+from redactor.formats.pdf.write import write_pdf  # noqa: E402
 from redactor.plan import build_plan  # noqa: E402
 from redactor.policy import decide, load_policy  # noqa: E402
 from redactor.settings import Settings  # noqa: E402
-from redactor.verify import verify_pdf_output  # noqa: E402
+from redactor.formats.pdf.verify import verify_pdf_output  # noqa: E402
 
 
 def main() -> None:

@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 
-import redactor.batch as batch
-from redactor.batch import Job, run_batch
+import redactor.pipeline as pipeline
 from redactor.ingest import discover
 from redactor.policy import load_policy
 from redactor.settings import Settings
@@ -18,9 +17,9 @@ from redactor.settings import Settings
 from conftest import RECORDS
 
 
-def _jobs(src: Path, out: Path) -> list[Job]:
+def _run(src: Path, out: Path, settings: Settings, policy=None) -> list:
     out.mkdir(parents=True, exist_ok=True)
-    return [Job(f, out) for f in discover([src], out)]
+    return list(pipeline.process(discover([src], out), out, settings, policy or load_policy()))
 
 
 def test_stuck_and_crashing_documents_fail_alone(tmp_path, monkeypatch):
@@ -29,23 +28,23 @@ def test_stuck_and_crashing_documents_fail_alone(tmp_path, monkeypatch):
     (src / "ok.txt").write_text("Patricia Nguyen called.\n")
     (src / "slow.txt").write_text("slow\n")
     (src / "crash.txt").write_text("crash\n")
-    real = batch.plan_document
+    real = pipeline.plan_document
 
-    def hostile(path, fmt, settings, policy, relpath=""):
-        if path.name == "slow.txt":
+    def hostile(file, settings, policy):
+        if file.path.name == "slow.txt":
             time.sleep(60)
-        if path.name == "crash.txt":
+        if file.path.name == "crash.txt":
             os._exit(9)  # a native library taking the process down
-        return real(path, fmt, settings, policy, relpath)
+        return real(file, settings, policy)
 
-    monkeypatch.setattr(batch, "plan_document", hostile)  # inherited by forked workers
+    monkeypatch.setattr(pipeline, "plan_document", hostile)  # inherited by forked workers
     out = tmp_path / "out"
     started = time.monotonic()
-    results = {r.source.name: r for r in run_batch(_jobs(src, out), Settings(document_timeout=5), load_policy())}
+    results = {r.source.name: r for r in _run(src, out, Settings(document_timeout=15))}
     assert time.monotonic() - started < 50
     assert results["slow.txt"].status.value == "failed" and "timed out" in results["slow.txt"].error
     assert results["crash.txt"].status.value == "failed" and "worker process died" in results["crash.txt"].error
-    assert results["ok.txt"].status.value == "redacted"
+    assert results["ok.txt"].status.value == "redacted", results["ok.txt"].error
     assert (out / "ok.txt").read_text() == "[WITHHELD (b)(6)] called.\n"
     assert not (out / ".redactor-tmp").exists()
 
@@ -57,7 +56,7 @@ def test_parallel_run_matches_serial_run(tmp_path):
     reports = []
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
-        results = list(run_batch(_jobs(src, out), Settings(), pol, workers=workers))
+        results = _run(src, out, Settings(jobs=workers), pol)
         reports.append({r.source.name: (r.status.value, [(x.page, x.start, x.end, x.label) for x in r.redactions])
                         for r in results})
         for f in sorted(p for p in out.rglob("*") if p.is_file()):
@@ -101,10 +100,10 @@ def test_decompression_bomb_is_bounded(tmp_path):
     # The cap is on address space: what this process already maps, plus 1.5 GB.
     vm = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmSize:"))
     settings = Settings(memory_limit=vm + (3 << 29), document_timeout=120)
-    results = {r.source.name: r for r in run_batch(_jobs(src, tmp_path / "out"), settings, load_policy())}
+    results = {r.source.name: r for r in _run(src, tmp_path / "out", settings)}
     assert results["bomb.pdf"].status.value == "failed", results["bomb.pdf"]
     assert results["bomb.pdf"].error.startswith("out of memory"), results["bomb.pdf"].error
-    assert results["ok.txt"].status.value == "redacted"
+    assert results["ok.txt"].status.value == "redacted", results["ok.txt"].error
     assert not (tmp_path / "out" / "bomb.pdf").exists()
 
 
@@ -126,8 +125,7 @@ def test_huge_page_count_is_bounded_by_the_time_limit(tmp_path):
     pdf.save(src / "huge.pdf")
     (src / "ok.txt").write_text("Patricia Nguyen called.\n")
     started = time.monotonic()
-    results = {r.source.name: r for r in run_batch(_jobs(src, tmp_path / "out"), Settings(document_timeout=4),
-                                                   load_policy())}
+    results = {r.source.name: r for r in _run(src, tmp_path / "out", Settings(document_timeout=10))}
     assert time.monotonic() - started < 60
     assert results["huge.pdf"].status.value == "failed" and "timed out" in results["huge.pdf"].error
-    assert results["ok.txt"].status.value == "redacted"
+    assert results["ok.txt"].status.value == "redacted", results["ok.txt"].error

@@ -136,7 +136,10 @@ def test_single_file_goes_to_outdir_by_name(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "incident-report-2023-0417.txt").is_file()
     written = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
-    assert written == {Path("incident-report-2023-0417.txt"), Path("report.json"), Path("report.html")}
+    assert {p for p in written if p.parts[0] != "NOT-FOR-RELEASE"} == {
+        Path("incident-report-2023-0417.txt"), Path("report.json"), Path("report.html"),
+        Path("withholding-log.csv"), Path("withholding-log.html")}
+    assert Path("NOT-FOR-RELEASE/report.html") in written
 
 
 def test_bad_policy_stops_before_running(tmp_path):

@@ -92,10 +92,11 @@ def test_earlier_bad_redactions_are_removed(corpus_run):
 def test_decompressed_release_copies_hold_no_withheld_value(corpus_run, corpus, tmp_path):
     """`qpdf --qdf --object-streams=disable` of every redacted record: none of the values its
     plan withholds (six letters or digits and more) appears in the bytes."""
-    from redactor.batch import plan_document
+    from redactor.ingest import InputFile
+    from redactor.pipeline import plan_document
     from redactor.policy import load_policy
     from redactor.settings import Settings
-    from redactor.verify import withheld_values
+    from redactor.values import withheld_values
 
     from pdftools import qdf_bytes
 
@@ -105,7 +106,7 @@ def test_decompressed_release_copies_hold_no_withheld_value(corpus_run, corpus, 
     for d in report["documents"]:
         if "/records/" not in d["source"] or d["status"] != "redacted" or not d["output"]:
             continue
-        plan = plan_document(Path(d["source"]), "pdf", settings, policy, relpath=d["output"])
+        plan = plan_document(InputFile(Path(d["source"]), Path(d["output"]), "pdf"), settings, policy)
         raw = qdf_bytes(out / d["output"], tmp_path).decode("latin-1").lower()
         values = [v for v in withheld_values(plan) if sum(c.isalnum() for c in v) >= 6]
         # Whole words, as the product defines a value ("Directive" is not in "Directives").

@@ -14,8 +14,8 @@ import pypdfium2 as pdfium
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from redactor.pdf_fonts import FontMetrics
-from redactor.pdf_layout import QUANTUM_EM, quantise
+from redactor.formats.pdf.fonts import FontMetrics
+from redactor.formats.pdf.layout import QUANTUM_EM, quantise
 
 from test_pdf_removal import _raw_pdf, assert_removed
 from pdftools import xray_bad_redactions
@@ -74,11 +74,11 @@ def redact_name(src: Path, out: Path, name: str, exemptions: tuple[str, ...] = (
     """Withhold the name however the extractor spaced it; return (plan, notes, problems)."""
     import re
 
-    from redactor.extract import read_pdf
+    from redactor.formats.pdf.read import read_pdf
     from redactor.model import Action, Decision, Finding
-    from redactor.pdf_redact import write_pdf
+    from redactor.formats.pdf.write import write_pdf
     from redactor.plan import build_plan
-    from redactor.verify import verify_pdf_output
+    from redactor.formats.pdf.verify import verify_pdf_output
 
     doc = read_pdf(src)
     decisions = []
@@ -206,6 +206,6 @@ def test_a_short_name_still_gets_a_legible_label(tmp_path):
     assert problems == []
     (box,) = plan.redactions[0].release_boxes
     assert drawn[1] == [(box, "(b)(6); (b)(7)(C)")]
-    from redactor.pdf_redact import LEGIBLE_LABEL_SIZE, label_width
+    from redactor.formats.pdf.labels import LEGIBLE_LABEL_SIZE, label_width
     assert box[2] - box[0] >= label_width("(b)(6); (b)(7)(C)", LEGIBLE_LABEL_SIZE)
     assert "b)(7)(C" in "".join(ch for ch, _ in pdfium_chars(tmp_path / "out.pdf"))

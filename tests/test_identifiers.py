@@ -19,7 +19,7 @@ EVAL = Path(__file__).resolve().parent.parent / "fixtures" / "eval"
 
 
 def found(text, settings):
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    doc = Document(Path("t.txt"), "text", [Page(1, text, None)], "0" * 64)
     return {(f.entity, f.text) for f in detect(doc, settings) if f.score >= 0.4}
 
 

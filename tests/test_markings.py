@@ -74,6 +74,18 @@ def test_portions_withheld_with_marks_kept():
     assert ("CLASSIFICATION_AUTHORITY", "Classified By: J. Doe, Director") in found
 
 
+def test_authority_block_as_a_table_ends_the_portion():
+    """A DOCX (or tab-separated) authority block: label and value in two cells of a row."""
+    page = ("SECRET\n\n(S) The source reported the plan.\n\nClassified By\tJ. Doe, Director\n"
+            "Declassify On\t20441231\n")
+    found = find_markings([page])
+    assert ("CLASSIFIED_PORTION", "The source reported the plan.") in _entities([page])
+    authority = [f for f in found if f.entity == "CLASSIFICATION_AUTHORITY"]
+    assert [f.fields["value"] for f in authority] == ["J. Doe, Director", "20441231"]
+    assert authority[1].fields["date"] == "20441231"
+    assert not [f for f in found if f.entity == "UNMARKED_PORTION"]
+
+
 def test_unmarked_text_after_classified_portion_across_pages():
     pages = ["SECRET\n\n(S) Sensitive paragraph on page one.\n\nSECRET\n",
              "SECRET\n\ncontinued sensitive text without a mark.\n\n(U) Public line.\n\nPage 2 of 2\n"]

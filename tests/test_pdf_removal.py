@@ -11,11 +11,11 @@ import pikepdf
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from redactor.extract import read_pdf
+from redactor.formats.pdf.read import read_pdf
 from redactor.model import Action, Decision, Finding
-from redactor.pdf_redact import write_pdf
+from redactor.formats.pdf.write import write_pdf
 from redactor.plan import build_plan
-from redactor.verify import verify_pdf_output
+from redactor.formats.pdf.verify import verify_pdf_output
 
 from pdftools import (all_texts, chars_in_boxes_mupdf, make_text_pdf, qdf_bytes, squeeze, text_pdfium,
                       xray_bad_redactions)
@@ -181,7 +181,7 @@ def test_invisible_ocr_text_and_image_pixels(tmp_path):
         data = np.frombuffer(redacted[0].read_bytes(), dtype=np.uint8).reshape(h, w)
     box = plan.redactions[0].boxes[0]
     from redactor.geometry import Matrix
-    from redactor.pdf_images import pixel_rect
+    from redactor.geometry import pixel_rect
 
     x0, y0, x1, y1 = pixel_rect(Matrix(400, 0, 0, 100, 72, 600), box, w, h)
     assert np.ptp(data[y0:y1, x0:x1]) == 0
@@ -190,7 +190,7 @@ def test_invisible_ocr_text_and_image_pixels(tmp_path):
 
 def test_verification_catches_a_box_over_live_text(tmp_path, monkeypatch):
     """If removal is skipped, verification must fail: a box over live text never passes."""
-    import redactor.pdf_content as pc
+    import redactor.formats.pdf.content as pc
 
     src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Informant Carlos Mendez met the agent.")])
     out = tmp_path / "out.pdf"

@@ -12,7 +12,7 @@ from redactor.model import Document, Page
 
 
 def found(text, settings):
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    doc = Document(Path("t.txt"), "text", [Page(1, text, None)], "0" * 64)
     return [(f.entity, f.text) for f in detect(doc, settings)]
 
 
@@ -80,7 +80,7 @@ def test_words_the_record_writes_in_lower_case_are_not_names(text, word, recogni
     from redactor.detect import _not_a_person
     from redactor.model import Finding
 
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    doc = Document(Path("t.txt"), "text", [Page(1, text, None)], "0" * 64)
     i = text.index(word)
     f = Finding(1, i, i + len(word), word, "PERSON", 0.85, recognizer)
     assert _not_a_person(f, doc) is dropped
@@ -100,7 +100,7 @@ def test_pages_not_in_the_models_language_go_to_review(settings):
     table = "\n".join(f"DHAS{n:05d} 03/0{n % 9 + 1}/2019 CITIBANK TRAVEL CBA CARD 1,425.00" for n in range(30))
 
     def warnings(text):
-        return language_warnings(Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64),
+        return language_warnings(Document(Path("t.txt"), "text", [Page(1, text, None)], "0" * 64),
                                  settings)
 
     assert warnings(french) and "does not read as English" in warnings(french)[0]

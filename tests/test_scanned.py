@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from redactor import ocr
 from redactor.cli import app
-from redactor.pdf_ocr_layer import add_text_layer, runs, strip_invisible_text
+from redactor.formats.pdf.ocr_layer import add_text_layer, runs, strip_invisible_text
 from redactor.report import report_schema
 from pdftools import all_texts, squeeze
 from scans import make_scanned_record

@@ -24,6 +24,7 @@ Heavy libraries are imported inside the operations, so sniffing a file stays che
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,14 @@ class DocumentFormat(ABC):
     def sniff(cls, head: bytes, path: Path) -> bool:
         """True if the file whose first bytes are ``head`` is in this format."""
 
+    @classmethod
+    def mismatch(cls, head: bytes, path: Path) -> str | None:
+        """Why a file named like this format (by its suffix) is not in it, or None when the
+        name does not claim this format. Only asked after every format's ``sniff`` said no."""
+        if path.suffix.lower() in cls.suffixes:
+            return f"not {cls.description}: its content does not match its name"
+        return None
+
     @abstractmethod
     def read(self, path: Path, settings: "Settings") -> "Document":
         """Read ``path`` into a Document. Raise ``errors.BadInputError`` with a one-line
@@ -68,3 +77,11 @@ class DocumentFormat(ABC):
     @abstractmethod
     def verify(self, plan: "Plan", out_path: Path, written: WriteResult) -> list[str]:
         """Problems found by re-reading ``out_path`` independently; empty if it is clean."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -14,7 +14,7 @@ layout from public facts only:
 - each box's width is the removed run's *natural* width rounded up to a multiple of
   ``quantum_em`` font sizes (the quantum), so a box tells only its bucket.
 
-The removal engine (pdf_content.py) then draws every kept glyph of the segment at its new
+The removal engine (content.py) then draws every kept glyph of the segment at its new
 place and the page's boxes are drawn where this layout put them. Lines without a box keep
 their text exactly where it was.
 
@@ -32,7 +32,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from .geometry import Box, BoxIndex, contained, contains_point, intersects
+from ...geometry import Box, BoxIndex, contained, contains_point, intersects
 
 QUANTUM_EM = 2.0  # box widths are multiples of this many font sizes
 WORD_GAP_EM = 0.25  # a gap between words that was drawn without a space glyph

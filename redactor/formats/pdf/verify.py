@@ -3,7 +3,8 @@
 The text that detection read came from pdfminer; the checks here read the written file with
 other code: pdfium (a C++ PDF engine) for page text, character boxes and image pixels, and a
 walk of every object and decoded stream with pikepdf for metadata, annotations, outlines
-and anything else that can carry a string. Any problem fails the document.
+and anything else that can carry a string. Any problem fails the document. A problem says
+where (page, redaction id, entity), never what: withheld values are ``values.Withheld``.
 """
 
 from __future__ import annotations
@@ -15,86 +16,23 @@ from pathlib import Path
 import numpy as np
 import regex as re
 
-from .geometry import Box, Matrix, contains_point, intersects
-from .model import Plan
-from .plan import POSITION_ONLY, PORTION_ENTITIES
-from .policy import normalize
+from ...geometry import Box, Matrix, contains_point, intersects, pixel_rect
+from ...model import Plan
+from ...values import find_values, normalize, withheld_values
 
 log = logging.getLogger(__name__)
-
-MIN_VALUE_ALNUM = 4  # shorter withheld values are checked by position only
-MIN_PORTION_FRAGMENT = 24  # line fragments of withheld portions checked as text
-_ALNUM = re.compile(r"[\W_]+")
-
-
-def withheld_values(plan: Plan) -> list[str]:
-    """The strings that must not be found anywhere in the release copy."""
-    values: set[str] = set()
-    for r in plan.redactions:
-        if r.decision.finding.entity in POSITION_ONLY and r.decision.finding.entity not in PORTION_ENTITIES:
-            continue  # checked by position: no character may remain inside its boxes
-        if r.decision.finding.entity in PORTION_ENTITIES:
-            for line in r.text.split("\n"):
-                line = " ".join(line.split())
-                if len(line) >= MIN_PORTION_FRAGMENT:
-                    values.add(line)
-        else:
-            v = " ".join(r.text.split())
-            if sum(ch.isalnum() for ch in v) >= MIN_VALUE_ALNUM:
-                values.add(v)
-    return sorted(values)
-
-
-def _alnum(s: str) -> str:
-    return _ALNUM.sub("", s.lower())
-
-
-def _words(s: str) -> str:
-    """Lower case, every run of anything but letters and digits made one space, padded so that
-    a search for " value " matches whole words only."""
-    return f" {normalize(s)} "
-
-
-def find_values(text: str, values: list[str]) -> list[str]:
-    """Withheld values present in ``text`` as whole words, whatever the case, spacing, line
-    breaks and punctuation between them ("512-43-7789" is found as "512 43 7789"); numbers of
-    7+ digits are also found with their separators dropped ("512437789")."""
-    hits = []
-    words = _words(text)
-    digits_only = None
-    for v in values:
-        key = _words(v)
-        if key.strip() and key in words:
-            hits.append(v)
-            continue
-        d = _alnum(v)
-        if len(d) >= 7 and d.isdigit():
-            if digits_only is None:
-                digits_only = re.sub(r"[\s\-./()]", "", text)
-            if re.search(rf"(?<!\d){d}(?!\d)", digits_only):
-                hits.append(v)
-    return hits
-
-
-def verify_text_output(out_path: Path, plan: Plan) -> list[str]:
-    text = out_path.read_text(encoding="utf-8")
-    return [f"withheld value still present in text: {_show(v)}" for v in find_values(text, withheld_values(plan))]
-
-
-def _show(v: str) -> str:
-    v = " ".join(v.split())
-    return repr(v if len(v) <= 40 else v[:37] + "...")
 
 
 def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[tuple[Box, str]]]) -> list[str]:
     problems: list[str] = []
     values = withheld_values(plan)
-    boxes_by_page: dict[int, list[Box]] = collections.defaultdict(list)
-    for r in plan.redactions:
-        boxes_by_page[r.page].extend(r.release_boxes)
+    boxes_by_page: dict[int, list[tuple[Box, str]]] = collections.defaultdict(list)  # (box, redaction id)
+    for i, r in enumerate(plan.redactions, start=1):
+        boxes_by_page[r.page].extend((b, f"r{i}") for b in r.release_boxes)
     for number in plan.withheld_pages:
         # A page withheld in full: its one box is the whole page, its label the placeholder.
-        boxes_by_page[number] = [b for b, _ in drawn_labels.get(number, [])] or [(-1e9, -1e9, 1e9, 1e9)]
+        boxes_by_page[number] = [(b, "page withheld in full") for b, _ in drawn_labels.get(number, [])] or [
+            ((-1e9, -1e9, 1e9, 1e9), "page withheld in full")]
     problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
     problems += _check_objects(out_path, values)
     problems += check_ocr(out_path, plan, values)
@@ -112,7 +50,7 @@ def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
     The rest of the page is not read again: its pixels are those of the input, which OCR
     already read for planning, and any withheld value read there was withheld (propagation
     uses the same notion of a match as this check)."""
-    from . import ocr
+    from ... import ocr
 
     boxes: dict[int, list[Box]] = collections.defaultdict(list)
     for r in plan.redactions:
@@ -136,7 +74,7 @@ def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
     for n, p in sorted(pages.items()):
         text = ocr.page_text([w for r in read.get(n, []) for w in r.words]).text
         for v in find_values(text, values):
-            problems.append(f"page {n}: OCR of the rendered release page reads a withheld value: {_show(v)}")
+            problems.append(f"page {n}: OCR of the rendered release page reads a withheld value: {v.where}")
         withheld = [(r.start, r.end) for r in plan.redactions if r.page == n]
         kept = _confident_kept_words(p, withheld, regions[n])
         if len(kept) >= 10:
@@ -179,12 +117,14 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
             n = textpage.count_chars()
             text = textpage.get_text_range(0, n) if n else ""
             all_text.append(text)
-            boxes = boxes_by_page.get(number, [])
+            owned = boxes_by_page.get(number, [])
+            boxes = [b for b, _ in owned]
             if boxes:
                 pool = collections.Counter()
                 for _, label in drawn_labels.get(number, []):
                     pool.update(ch for ch in label if not ch.isspace())
-                leaked = []
+                leaked = 0
+                where: list[str] = []
                 for i in range(n):
                     ch = textpage.get_text_range(i, 1)
                     if not ch or ch.isspace() or ch == "\ufffe":
@@ -194,19 +134,22 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
                     except Exception:
                         continue
                     cx, cy = (l + r) / 2, (b + t) / 2
-                    if any(contains_point(bx, cx, cy, tol=-0.25) for bx in boxes):
+                    owner = next((rid for bx, rid in owned if contains_point(bx, cx, cy, tol=-0.25)), None)
+                    if owner is not None:
                         if pool[ch] > 0:
                             pool[ch] -= 1
                         else:
-                            leaked.append(ch)
+                            leaked += 1
+                            if owner not in where:
+                                where.append(owner)
                 if leaked:
-                    problems.append(f"page {number}: {len(leaked)} character(s) still inside redaction boxes "
-                                    f"({''.join(leaked[:12])!r})")
+                    problems.append(f"page {number}: {leaked} character(s) still inside redaction boxes "
+                                    f"({', '.join(where[:8])}{' ...' if len(where) > 8 else ''})")
                 problems += _check_images(page, number, boxes, pdfium_c)
             textpage.close()
             page.close()
         for v in find_values("\n".join(all_text), values):
-            problems.append(f"withheld value still extractable from page text: {_show(v)}")
+            problems.append(f"withheld value still extractable from page text: {v.where}")
     finally:
         pdf.close()
     return problems
@@ -214,8 +157,6 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
 
 def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
     """Pixels of every image drawn under a box must be uniform there (content gone)."""
-    from .pdf_images import pixel_rect
-
     problems = []
     matrices: dict[int, Matrix] = {}
     for obj in page.get_objects(filter=None, max_depth=15):
@@ -279,7 +220,7 @@ def _check_objects(out_path: Path, values: list[str]) -> list[str]:
             else:
                 found = _search_object(obj, values)
             if found:
-                problems.append(f"withheld value in PDF object {obj.objgen[0]}: {_show(found[0])}")
+                problems.append(f"withheld value in PDF object {obj.objgen[0]}: {found[0].where}")
                 if len(problems) > 20:
                     break
     return problems

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 
-from .geometry import Box, Matrix, rotation_matrix, union
-from .pdf_redact import LABEL_FONT, label_ops
+from ...geometry import Box, Matrix, rotation_matrix, union
+from .labels import LABEL_FONT, encode, label_font, label_ops, text_width
 
 DEFAULT_DPI = 200
 
@@ -28,7 +28,7 @@ def flatten_pages(src: Path, dst: Path, pages: dict[int, list[tuple[Box, str]]],
     ``src`` into ``dst``; the labels are printed over the picture as text."""
     import pypdfium2 as pdfium
 
-    from .extract import read_pdf
+    from .read import read_pdf
 
     if not pages:
         src.replace(dst)
@@ -52,9 +52,7 @@ def flatten_pages(src: Path, dst: Path, pages: dict[int, list[tuple[Box, str]]],
     finally:
         doc.close()
     with pikepdf.open(src) as pdf:
-        font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                    BaseFont=pikepdf.Name.Helvetica,
-                                                    Encoding=pikepdf.Name.WinAnsiEncoding))
+        font = label_font(pdf)
         for number in sorted(pages):
             page = pdf.pages[number - 1]
             data, w, h, cs = rendered[number]
@@ -82,13 +80,6 @@ def flatten_pages(src: Path, dst: Path, pages: dict[int, list[tuple[Box, str]]],
     return [f"page {n} flattened to an image at {dpi} dpi with a text layer of the kept text" for n in sorted(pages)]
 
 
-def _helvetica_width(text: str) -> float:
-    from pdfminer.fontmetrics import FONT_METRICS
-
-    widths = FONT_METRICS["Helvetica"][1]
-    return sum(widths.get(ch, 556) for ch in text) / 1000.0
-
-
 def _text_layer(page) -> list[bytes]:
     """One invisible Tj per line of kept text, scaled horizontally to the line's width."""
     out = []
@@ -104,9 +95,9 @@ def _text_layer(page) -> list[bytes]:
             return
         lx0, ly0, lx1, ly1 = union(boxes)
         size = max(1.0, ly1 - ly0)
-        natural = _helvetica_width(text) * size  # Tz stretches it to the segment's width
+        natural = text_width(text, size)  # Tz stretches it to the segment's width
         scale = 100.0 * (lx1 - lx0) / natural if natural else 100.0
-        s = pikepdf.String(text.encode("cp1252", errors="replace")).unparse()
+        s = encode(text)
         out.append(f"BT 3 Tr /Hidden {size:.2f} Tf {scale:.2f} Tz {lx0:.3f} {ly0 + 0.2 * size:.3f} Td ".encode()
                    + s + b" Tj ET")
 

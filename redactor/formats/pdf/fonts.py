@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from .errors import UnsupportedContentError
+from ...errors import UnsupportedContentError
 
 _STD14_ALIASES = {
     "Arial": "Helvetica",

@@ -15,7 +15,7 @@ import math
 
 import pikepdf
 
-from .geometry import Box
+from ...geometry import Box
 
 HIDDEN_FONT = "/RedactorOcrText"
 INVISIBLE = 3

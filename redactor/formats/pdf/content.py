@@ -7,9 +7,9 @@ independent extractor, to the written file.
 
 A text-showing operator that loses glyphs is re-emitted as one TJ in which every glyph that
 stays is placed by an explicit displacement at its *target* position: where it was, or where
-the glyph-position defence (pdf_layout.py) moved it. The original per-glyph adjustments of the
+the glyph-position defence (layout.py) moved it. The original per-glyph adjustments of the
 operator are not copied, so nothing of the removed run's kerning survives. The engine runs
-twice on a page when the defence is on: ``measure`` records every glyph, pdf_layout computes
+twice on a page when the defence is on: ``measure`` records every glyph, layout.py computes
 the new layout, and the second run rewrites.
 
 Text inside Form XObjects is handled recursively; a form that changes is copied, so other
@@ -25,10 +25,10 @@ import math
 
 import pikepdf
 
-from .errors import UnsupportedContentError
-from .geometry import Box, BoxIndex, Matrix, contains_point, intersects
-from .pdf_fonts import FontMetrics
-from .pdf_layout import GlyphPlacement, Layout
+from ...errors import UnsupportedContentError
+from ...geometry import Box, BoxIndex, Matrix, contains_point, intersects
+from .fonts import FontMetrics
+from .layout import GlyphPlacement, Layout
 
 MAX_FORM_DEPTH = 16
 # Keys of marked-content property lists that carry replacement text for what they enclose.

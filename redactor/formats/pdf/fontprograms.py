@@ -2,7 +2,7 @@
 
 A subset font embedded in a PDF holds only the glyphs the document uses. After removal, the
 outline of a glyph that only the removed name used (the "Q" of "Quentin") still tells that
-the letter was there, even once its width and Unicode entries are gone (pdf_fontprune.py):
+the letter was there, even once its width and Unicode entries are gone (fontprune.py):
 render the glyph and you can read it. This module replaces each such glyph's program by an
 empty one, in place (glyph ids and every other glyph stay as they were, so nothing else in
 the file moves):
@@ -29,7 +29,7 @@ import io
 
 import pikepdf
 
-from .pdf_fonts import FontMetrics, encoding_of
+from .fonts import FontMetrics, encoding_of
 
 
 def blank_glyphs(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, forget: set[bytes],

@@ -1,4 +1,4 @@
-"""Read a document into pages of text with character boxes.
+"""Read a PDF into pages of text with character boxes.
 
 PDF text comes from pdfminer.six with layout analysis, so multi-column pages and glyphs stored
 out of reading order read as a person reads them. Verification uses a different extractor
@@ -8,13 +8,13 @@ out of reading order read as a person reads them. Verification uses a different 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from pathlib import Path
 
-from .errors import BadInputError
-from .geometry import Box, area, intersection_area, rotation_matrix
-from .model import Document, Page
+from ...errors import BadInputError
+from ...geometry import Box, area, intersection_area, rotation_matrix
+from ...model import Document, Page
+from ..base import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -24,30 +24,6 @@ for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfminer.co
     logging.getLogger(_name).setLevel(logging.ERROR)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def read_text(path: Path) -> Document:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise BadInputError("binary file, not text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    return Document(
-        source=path,
-        format="text",
-        pages=[Page(number=1, text=text, char_boxes=[None] * len(text))],
-        sha256=hashlib.sha256(raw).hexdigest(),
-    )
-
-
 def read_pdf(path: Path, password: str = "", ocr: bool = True) -> Document:
     """Pages of ``path``. A file pdfminer cannot parse (broken xref chains, odd objects) is
     repaired by qpdf (via pikepdf) in memory and read again; the removal engine opens the
@@ -55,7 +31,7 @@ def read_pdf(path: Path, password: str = "", ocr: bool = True) -> Document:
     text layer are read by OCR (ocr.py) unless ``ocr`` is False."""
     document = _read_pdf_text(path, password)
     if ocr:
-        from .ocr import read_document
+        from ...ocr import read_document
 
         document = read_document(document, path, password)
     return document
@@ -383,14 +359,3 @@ def _covered_spans(text, boxes, dark_text, dark_boxes) -> list[tuple[int, int]]:
 def _overlap(a: Box, b: Box) -> float:
     smaller = min(area(a), area(b)) or 1.0
     return intersection_area(a, b) / smaller
-
-
-def read_document(path: Path, fmt: str, password: str = "") -> Document:
-    if fmt == "pdf":
-        return read_pdf(path, password=password)
-    if fmt == "text":
-        return read_text(path)
-    raise BadInputError(f"unsupported format: {fmt}")
-
-
-__all__ = ["read_document", "read_pdf", "read_text", "sha256_file"]

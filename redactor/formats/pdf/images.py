@@ -2,7 +2,7 @@
 
 The image is decoded to raw samples, the covered samples are set to a uniform value (0 for
 colour and grey images, "paint nothing" for stencil masks), and the image is written back
-Flate-compressed. The redacted image is a copy made for this placement (see pdf_content.py),
+Flate-compressed. The redacted image is a copy made for this placement (see content.py),
 so the same image drawn elsewhere is untouched. An image that cannot be decoded here fails
 the document: pixels we cannot change are pixels we cannot vouch for.
 """
@@ -15,9 +15,9 @@ import zlib
 import numpy as np
 import pikepdf
 
-from .errors import UnsupportedContentError
-from .geometry import Box, intersects
-from .pdf_content import ImagePlacement
+from ...errors import UnsupportedContentError
+from ...geometry import Box, intersects, pixel_rect
+from .content import ImagePlacement
 
 _COMPONENTS = {"/DeviceGray": 1, "/CalGray": 1, "/DeviceRGB": 3, "/CalRGB": 3, "/Lab": 3,
                "/DeviceCMYK": 4}
@@ -42,24 +42,6 @@ def _components(colorspace) -> int:
         if kind == "/DeviceN" and len(colorspace) > 1:
             return len(colorspace[1])
     return 0
-
-
-def pixel_rect(placement_ctm, box: Box, width: int, height: int) -> tuple[int, int, int, int] | None:
-    """The pixel rectangle (x0, y0, x1, y1; row 0 at the top) of ``box`` in an image drawn
-    with ``placement_ctm``, or None if the box misses the image."""
-    inv = placement_ctm.inverse()
-    u0, v0, u1, v1 = inv.transform_box(box)
-    u0, u1 = max(0.0, u0), min(1.0, u1)
-    v0, v1 = max(0.0, v0), min(1.0, v1)
-    if u0 >= u1 or v0 >= v1:
-        return None
-    x0 = max(0, math.floor(u0 * width))
-    x1 = min(width, math.ceil(u1 * width))
-    y0 = max(0, math.floor((1.0 - v1) * height))
-    y1 = min(height, math.ceil((1.0 - v0) * height))
-    if x0 >= x1 or y0 >= y1:
-        return None
-    return (x0, y0, x1, y1)
 
 
 def _blank_samples(data: bytes, width: int, height: int, ncomp: int, bpc: int,

@@ -5,7 +5,7 @@ the only use of a code was inside a removed run ("Q" of "Quentin"), its width an
 entry still tell that the letter was in the document and how wide it was (Bland et al.,
 PETS 2023). For each font that lost glyphs, the codes still drawn anywhere in the file are
 collected (pages, forms, tiling-pattern cells, annotation appearances); the width of every other code is set to 0
-and its ToUnicode entry dropped, and its embedded glyph program emptied (pdf_fontprograms.py).
+and its ToUnicode entry dropped, and its embedded glyph program emptied (fontprograms.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 
 import pikepdf
 
-from .pdf_fonts import FontMetrics
+from .fonts import FontMetrics
 
 _SHOW = {"Tj", "TJ", "'", '"'}
 
@@ -107,8 +107,8 @@ def prune_fonts(pdf: pikepdf.Pdf, touched: dict[tuple[int, int], set[bytes]]) ->
     ToUnicode entries of the removed codes that nothing draws any more. Only removed codes are
     candidates, so a drawing the scan might miss can only ever keep a code, not lose one that
     was never removed. The embedded glyph programs of those codes are emptied too
-    (pdf_fontprograms.py). Returns (codes forgotten, glyph programs emptied, notes)."""
-    from .pdf_fontprograms import blank_glyphs
+    (fontprograms.py). Returns (codes forgotten, glyph programs emptied, notes)."""
+    from .fontprograms import blank_glyphs
 
     if not touched:
         return 0, 0, []

@@ -93,7 +93,7 @@ def scrub_strings(pdf: pikepdf.Pdf, values: list[str]) -> int:
     Returns how many strings were changed."""
     if not values:
         return 0
-    from .verify import find_values
+    from ...values import find_values
 
     changed = 0
 
@@ -108,7 +108,7 @@ def scrub_strings(pdf: pikepdf.Pdf, values: list[str]) -> int:
                     text = str(value)
                 except Exception:
                     text = bytes(value).decode("latin-1")
-                if find_values(text, values):
+                if find_values(text, values, strict=True):
                     container[key] = pikepdf.String("[withheld]")
                     changed += 1
             elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):

@@ -8,28 +8,15 @@ from pathlib import Path
 
 import pikepdf
 
-from .errors import BadInputError, UnsupportedContentError
-from .geometry import Box, Matrix, contained, intersects
-from .model import Plan, Redaction
-from .pdf_content import ContentRewriter, draws_text
-from .pdf_layout import defend
-from .pdf_ocr_layer import add_text_layer, runs, strip_invisible_text
-from .pdf_images import redact_image
-from .pdf_sanitize import sanitize, scrub_strings
-
-LABEL_FONT = "/RedactorLabel"
-MIN_LABEL_SIZE = 3.0
-LEGIBLE_LABEL_SIZE = 5.0  # boxes laid out anew are made at least wide enough for this size
-MAX_LABEL_SIZE = 9.0
-# Helvetica advance widths (per 1000) for the characters exemption labels use.
-_HELV = {"(": 333, ")": 333, ";": 278, " ": 278, ".": 278, "/": 278, ",": 278, "-": 333,
-         "0": 556, "1": 556, "2": 556, "3": 556, "4": 556, "5": 556, "6": 556, "7": 556,
-         "8": 556, "9": 556}
-
-
-def label_width(text: str, size: float) -> float:
-    return sum(_HELV.get(ch, 556 if ch.isalnum() else 333) for ch in text) * size / 1000.0
-
+from ...errors import BadInputError, UnsupportedContentError
+from ...geometry import Box, Matrix, intersects
+from ...model import Plan, Redaction
+from .content import ContentRewriter, draws_text
+from .layout import defend
+from .ocr_layer import add_text_layer, runs, strip_invisible_text
+from .images import redact_image
+from .labels import LABEL_FONT, LEGIBLE_LABEL_SIZE, encode, label_font, label_ops, label_width, placeholder_text
+from .sanitize import sanitize, scrub_strings
 
 def open_pdf(path: Path, password: str = "") -> pikepdf.Pdf:
     try:
@@ -58,7 +45,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
     per page, the labels drawn in boxes (verification must tell them from leaked text).
 
     With ``defend_positions`` (the default) every line that carries a box is laid out anew
-    (pdf_layout.py) and each redaction's ``drawn`` boxes say where its boxes ended up."""
+    (layout.py) and each redaction's ``drawn`` boxes say where its boxes ended up."""
     notes: list[str] = []
     drawn: dict[int, list[tuple[Box, str]]] = {}
     touched_fonts: dict = {}
@@ -73,6 +60,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             owners[r.page].append((r, k))
     stripped: dict[int, int] = {}  # OCR'd page -> text operators of its old OCR layer removed
     with open_pdf(plan.document.source, password) as pdf:
+        font = label_font(pdf)  # one label font for the whole file
         for number, page in enumerate(pdf.pages, start=1):
             # Make inherited attributes explicit before we touch the page.
             for key in ("/Resources", "/MediaBox", "/CropBox", "/Rotate"):
@@ -82,7 +70,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
                         page.obj[key] = value
             if number in plan.withheld_pages:
                 drawn[number] = [(_page_box(page), placeholder_text(plan.withheld_pages[number].exemptions))]
-                _placeholder_page(pdf, page, plan.withheld_pages[number].exemptions)
+                _placeholder_page(pdf, page, plan.withheld_pages[number].exemptions, font)
                 notes.append(f"page {number} withheld in full")
                 continue
             ocr_page = plan.document.pages[number - 1].ocr if number <= len(plan.document.pages) else None
@@ -101,9 +89,9 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             entries = [(b, label) for b, (_, label) in zip(new_boxes, entries)]
             for b, (r, k) in zip(new_boxes, owners[number]):
                 r.drawn[k] = b
-            drawn[number] = _draw_boxes(pdf, page, entries, labels=not flatten)
+            drawn[number] = _draw_boxes(pdf, page, entries, font, labels=not flatten)
         notes.extend(_ocr_layers(pdf, plan, stripped))
-        from .pdf_fontprune import prune_fonts
+        from .fontprune import prune_fonts
 
         forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
         if forgotten:
@@ -112,7 +100,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             notes.append(f"{blanked} embedded glyph outline(s) used only by removed text emptied")
         notes.extend(font_notes)
         notes.extend(sanitize(pdf))
-        from .verify import withheld_values
+        from ...values import withheld_values
 
         scrubbed = scrub_strings(pdf, withheld_values(plan))
         if scrubbed:
@@ -126,7 +114,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
         except pikepdf.PdfError as exc:
             raise BadInputError(f"cannot write release copy: {exc}") from None
     if flatten:
-        from .pdf_flatten import flatten_pages
+        from .flatten import flatten_pages
 
         touched = {n: drawn[n] for n in drawn if n not in plan.withheld_pages}
         try:
@@ -165,16 +153,12 @@ def _pattern_with_text(page: pikepdf.Page) -> bool:
                for _, pat in patterns.items())
 
 
-def placeholder_text(exemptions: list[str]) -> str:
-    return f"Page withheld in full under {'; '.join(exemptions)}"
-
-
 def _page_box(page: pikepdf.Page) -> Box:
     mb = [float(v) for v in page.obj.get("/MediaBox", [0, 0, 612, 792])]
     return (min(mb[0], mb[2]), min(mb[1], mb[3]), max(mb[0], mb[2]), max(mb[1], mb[3]))
 
 
-def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str]) -> None:
+def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str], font: pikepdf.Object) -> None:
     """Replace everything on the page by one line naming the exemption; the page keeps its
     size and place so page numbers in the release still match the record."""
     x0, y0, x1, y1 = _page_box(page)
@@ -188,9 +172,7 @@ def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     # Draw the line upright as the page is displayed.
     m = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}[rotate]
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding))
-    string = pikepdf.String(text.encode("cp1252", errors="replace")).unparse()
+    string = encode(text)
     content = (f"q {m[0]} {m[1]} {m[2]} {m[3]} {cx:.3f} {cy:.3f} cm BT {LABEL_FONT} {size:.2f} Tf "
                f"{-width / 2:.3f} {-size / 3:.3f} Td ").encode() + string + b" Tj ET Q\n"
     page.obj.Contents = pdf.make_stream(content)
@@ -277,32 +259,7 @@ def _remove_annotations(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes
     return [f"page {number}: {len(removed)} annotation(s) or form field(s) under a box removed"]
 
 
-def label_ops(entries: list[tuple[Box, str]]) -> tuple[list[bytes], list[tuple[Box, str]]]:
-    """Content operators printing each box's label in white in the box (font LABEL_FONT)."""
-    parts: list[bytes] = []
-    drawn: list[tuple[Box, str]] = []
-    for i, ((x0, y0, x1, y1), label) in enumerate(entries):
-        box = (x0, y0, x1, y1)
-        if any(j != i and contained(box, other) and not (contained(other, box) and j > i)
-               for j, (other, _) in enumerate(entries)):
-            continue
-        w, h = x1 - x0, y1 - y0
-        size = min(MAX_LABEL_SIZE, h * 0.8)
-        lw = label_width(label, 1.0)
-        if lw * size > w - 1:
-            size = (w - 1) / lw if lw else size
-        if size < MIN_LABEL_SIZE:
-            continue  # too small to read; the report still gives the exemption
-        tx = x0 + (w - lw * size) / 2
-        ty = y0 + (h - size * 0.7) / 2
-        text = pikepdf.String(label.encode("cp1252", errors="replace")).unparse()
-        parts.append(b"q BT 0 Tr 1 g " + LABEL_FONT.encode() + f" {size:.2f} Tf {tx:.3f} {ty:.3f} Td ".encode()
-                     + text + b" Tj ET Q")
-        drawn.append((box, label))
-    return parts, drawn
-
-
-def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, str]],
+def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, str]], font: pikepdf.Object,
                 labels: bool = True) -> list[tuple[Box, str]]:
     """Fill every box and print its exemption label in it. A box inside another box (a name
     inside a withheld portion) gets no label of its own. Returns the labels drawn (or, with
@@ -316,9 +273,7 @@ def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, s
         fonts = pikepdf.Dictionary()
         resources.Font = fonts
     if LABEL_FONT not in fonts:
-        fonts[LABEL_FONT] = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
-            Encoding=pikepdf.Name.WinAnsiEncoding))
+        fonts[LABEL_FONT] = font
     parts = [b"q 0 g 0 G"]
     for (x0, y0, x1, y1) in (b for b, _ in entries):
         parts.append(f"{x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re f".encode())

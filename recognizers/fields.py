@@ -1,0 +1,165 @@
+"""Field labels of forms and table headers (fields.yaml): which label names which kind of
+personal data, and what a value of that kind must look like to be taken.
+
+A label is compared loosely (``label_key``): case, punctuation, spacing, a parenthesised
+aside, "No."/"#"/"number" and one typing error in a long label are ignored, so
+"Passport No.", "PASSPORT #", "Pasport number" and a header cell wrapped as "Addres"/"s"
+all name their field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Field:
+    entity: str
+    shape: str
+    label: str  # the label as fields.yaml writes it (for explanations)
+
+
+# Words that only say "this is a number/identifier of": dropped when comparing labels.
+_NUMBER_WORDS = {"no", "nr", "nbr", "num", "number", "numbers", "n", "nº", "n°", "#"}
+_ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def label_words(text: str) -> list[str]:
+    text = _ASIDE.sub(" ", text.lower().replace("’", "'"))
+    words = re.findall(r"[^\W_]+(?:'[^\W_]+)?|#", text)
+    return [w for w in words if w not in _NUMBER_WORDS]
+
+
+def label_key(text: str) -> str:
+    """"Passport No.:" -> "passport"; "DL #" -> "dl"; "Date of\\nBirth" -> "dateofbirth"."""
+    return "".join(label_words(text)).replace("'", "")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    fields: dict[str, Field]  # label key -> field
+    neutral: frozenset[str]  # label keys of header words with no personal meaning
+    longest: int  # words in the longest label
+
+    def field(self, text: str) -> Field | None:
+        """The field ``text`` names, when the whole of it is a label (a trailing colon allowed)."""
+        text = text.strip().rstrip(":").strip()
+        if not text or len(text) > 48 or any(ch.isdigit() for ch in text):
+            return None
+        key = label_key(text)
+        if not key:
+            return None
+        hit = self.fields.get(key)
+        if hit is None and len(key) >= 6 and key not in self.neutral:
+            hit = next((f for k, f in self.fields.items() if len(k) >= 6 and _one_edit(key, k)), None)
+        return hit
+
+    def is_label(self, text: str) -> bool:
+        """A header word: a field's label or a neutral column name ("Role", "Qty")."""
+        if self.field(text) is not None:
+            return True
+        key = label_key(text.strip().rstrip(":"))
+        return bool(key) and key in self.neutral
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance of at most one, or two neighbours swapped ("adress", "pasport")."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+@lru_cache(maxsize=None)
+def lexicon() -> Lexicon:
+    data = yaml.safe_load(resources.files(__package__).joinpath("fields.yaml").read_text(encoding="utf-8"))
+    fields: dict[str, Field] = {}
+    longest = 1
+    for item in data.get("fields", []):
+        if item["shape"] not in SHAPES:
+            raise ValueError(f"fields.yaml: unknown shape {item['shape']!r} for {item['entity']}")
+        for label in item["labels"]:
+            key = label_key(str(label))
+            if key and key not in fields:
+                fields[key] = Field(item["entity"], item["shape"], str(label))
+                longest = max(longest, len(str(label).split()))
+    neutral = frozenset(label_key(str(w)) for w in data.get("neutral", [])) - set(fields)
+    return Lexicon(fields, neutral, longest)
+
+
+PLACEHOLDERS = {"unknown", "unk", "n/a", "na", "none", "nil", "-", "--", "—", "–", "same", "same as above",
+                "redacted", "withheld", "not provided", "declined", "refused", "tbd", "?", "x", "see attached",
+                "see above", "on file", "pending", "not applicable", "not known", "no", "yes", "null", "blank"}
+_NAME_PARTICLES = {"de", "del", "della", "der", "den", "van", "von", "da", "das", "dos", "di", "du", "la", "le",
+                   "bin", "ibn", "al", "el", "y", "st", "mac", "ter", "ten"}
+
+
+def _digits(value: str) -> int:
+    return sum(ch.isdigit() for ch in value)
+
+
+def _person(value: str) -> bool:
+    words = value.replace(",", " ").split()
+    if not 1 <= len(words) <= 5 or _digits(value) or "@" in value or len(value) > 60:
+        return False
+    for w in words:
+        w = w.strip(".'’-")
+        if not w:
+            continue
+        if not w[0].isalpha():
+            return False
+        if not w[0].isupper() and w.lower() not in _NAME_PARTICLES:
+            return False
+    return True
+
+
+def _date(value: str) -> bool:
+    return 1 <= _digits(value) and len(value) <= 32 and len(value.split()) <= 5
+
+
+def _identifier(value: str) -> bool:
+    return (_digits(value) >= 2 and len(value) <= 34 and len(value.split()) <= 5 and "$" not in value
+            and "@" not in value)
+
+
+_PHONE_CHARS = re.compile(r"^[\d\s().+\-/]+(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?$", re.IGNORECASE)
+
+
+def _phone(value: str) -> bool:
+    return 7 <= _digits(value) <= 15 and bool(_PHONE_CHARS.match(value.strip()))
+
+
+def _address(value: str) -> bool:
+    words = value.split()
+    return 2 <= len(words) <= 25 and len(value) <= 200 and (_digits(value) > 0 or len(words) >= 3)
+
+
+def _text(value: str) -> bool:
+    return 2 <= len(value) <= 160 and any(ch.isalpha() for ch in value)
+
+
+SHAPES = {"person": _person, "date": _date, "identifier": _identifier, "phone": _phone,
+          "address": _address, "text": _text}
+
+
+def fits(field: Field, value: str) -> bool:
+    """Does ``value`` look like a value of ``field`` (and not like a placeholder)?"""
+    value = " ".join(value.split())
+    if not value or value.lower().strip(" .:;,") in PLACEHOLDERS:
+        return False
+    return SHAPES[field.shape](value)

@@ -1,0 +1,515 @@
+"""Person names the small spaCy model misses, found by structure and by a name lexicon.
+
+* role codes of police narratives: ``V1 HOWELL, Ricardo``, ``W1 Chavez``, ``RP Gutierrez``;
+* ``LAST, First`` forms (``STANLEY, Andrew``);
+* a given name from the lexicon followed by a surname (``Ricardo Howell``, ``MARIE-CLAIRE
+  DUVAL-ARSENAULT``, a name wrapped over two lines of a table cell);
+* names written in letters of any script (``Wisława Szczepańska``);
+* a given name on its own where the tagger reads a proper noun (``Jodi``, ``Teresa``);
+* greetings and sign-offs (``Dear Teresa,`` / ``Kind regards,`` + a name);
+* parties in case captions (``Okonkwo v. ...``, ``NAME, Petitioner``, ``In re NAME``).
+
+The lexicon (``data/given-names.txt``, ``data/surnames.txt``) is the US Census Bureau's 1990
+name files (public domain) as shipped by the MIT-licensed PyPI package ``names``; see the
+headers of the files. A lexicon word is evidence, not proof: the surname list holds "Street",
+"Court" and "Brown", so surnames count only next to a given name, a role code or a comma form.
+
+``propagate_surnames`` then withholds the surname of a withheld name wherever the same record
+uses it alone ("W1 Chavez" after "Kenneth Chavez").
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import regex as re
+from presidio_analyzer import EntityRecognizer
+
+from .common import REGEX_TIMEOUT
+from .common import result as _result
+
+DATA = Path(__file__).parent / "data"
+
+
+@functools.lru_cache(maxsize=None)
+def _lexicon(name: str) -> frozenset[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return frozenset(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def given_names() -> frozenset[str]:
+    return _lexicon("given-names.txt")
+
+
+def surnames() -> frozenset[str]:
+    return _lexicon("surnames.txt")
+
+
+# Words of any script: a capital then letters (with combining marks and apostrophes), one
+# hyphenated part at most beside it; or the same in capitals.
+_L = r"[\p{L}\p{M}'’]"
+TITLE_WORD = rf"\p{{Lu}}{_L}*\p{{Ll}}{_L}*(?:-\p{{Lu}}{_L}*\p{{Ll}}{_L}*)?"
+CAPS_WORD = r"\p{Lu}[\p{Lu}\p{M}'’]+(?:-\p{Lu}[\p{Lu}\p{M}'’]+)?"
+INITIAL = r"\p{Lu}\."
+_WORD = rf"(?:{TITLE_WORD}|{CAPS_WORD})"
+
+# Words that are never part of a person's name, whatever their case: offices, kinds of
+# organisation and place, legal abbreviations, salutations to groups. Lower case.
+NOT_NAME_WORDS = {
+    "department", "dept", "office", "agency", "bureau", "division", "section", "unit", "police", "county",
+    "city", "state", "federal", "national", "service", "services", "team", "committee", "board", "council",
+    "commission", "authority", "court", "courts", "district", "school", "schools", "university", "college",
+    "hospital", "center", "centre", "church", "bank", "inc", "llc", "llp", "ltd", "corp", "co", "company",
+    "corporation", "group", "association", "foundation", "trust", "partners", "street", "st", "avenue", "ave",
+    "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "highway", "hwy", "route", "way", "place",
+    "square", "park", "parkway", "plaza", "bridge", "river", "lake", "creek", "harbor", "harbour", "port",
+    "island", "bay", "beach", "mount", "valley", "north", "south", "east", "west", "code", "act", "section",
+    "rule", "rules", "title", "chapter", "article", "ed", "educ", "gov", "govt", "cal", "civ", "pen", "proc",
+    "app", "supp", "stat", "rev", "ann", "sir", "madam", "madame", "colleague", "colleagues", "all", "members",
+    "member", "friends", "customer", "customers", "resident", "residents", "neighbor", "neighbors",
+    "requester", "applicant", "commissioners", "trustees", "everyone", "team", "staff", "hiring", "manager",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "report", "minutes", "meeting", "agenda", "notice", "order", "motion", "memo", "memorandum", "summary",
+    "page", "case", "re", "fw", "fwd", "subject", "date", "time", "phone", "email", "address", "name",
+    "dob", "ssn", "vin", "plate", "description", "narrative", "vehicle", "persons", "role", "victim",
+    "witness", "suspect", "officer", "sergeant", "detective", "deputy", "chief", "director", "mayor",
+    "clerk", "president", "chair", "secretary", "treasurer", "judge", "justice", "counsel", "attorney",
+    "general", "commander", "captain", "lieutenant", "sheriff", "superintendent", "governor", "senator",
+    "minister", "ambassador", "the", "and", "of", "for", "to", "in", "on", "at", "by", "with", "from",
+    "facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok", "google", "microsoft", "amazon",
+    "apple", "ford", "toyota", "honda", "chevrolet", "nissan", "tesla", "visa", "mastercard", "inn", "hotel",
+    "motel", "suites", "resort",
+}
+
+# Given names that are also ordinary English words or places, too often capitalised for other
+# reasons (a heading, a sentence start, a month) to count on their own.
+AMBIGUOUS_GIVEN = {
+    "will", "may", "june", "april", "august", "grant", "bill", "mark", "art", "hope", "faith", "joy", "dawn",
+    "summer", "rose", "ray", "lane", "dale", "glen", "cliff", "wade", "chase", "page", "miles", "major",
+    "king", "prince", "duke", "earl", "rich", "frank", "sterling", "price", "guy", "jack", "pat", "sue",
+    "bob", "don", "van", "rod", "ward", "ben", "gene", "penny", "ruby", "pearl", "crystal", "amber", "jade",
+    "iris", "ivy", "holly", "olive", "violet", "lily", "daisy", "heather", "stone", "rock", "young", "long",
+    "white", "black", "green", "brown", "gray", "grey", "reed", "hall", "hill", "wood", "woods", "park",
+    "austin", "dallas", "houston", "jordan", "georgia", "virginia", "carolina", "dakota", "florence",
+    "chelsea", "sydney", "paris", "phoenix", "denver", "orlando", "troy", "lincoln", "madison", "jackson",
+    "washington", "sharon", "eden", "harmony", "unique", "precious", "royal", "star", "sunny", "sky",
+    "marshall", "christian", "ali", "see", "an", "son", "so", "le", "la", "de", "del", "al", "lee", "do",
+    "in", "ok", "the", "us", "more", "love", "case", "court", "judge", "deputy", "officer", "major",
+    "general", "colonel", "sergeant", "chief", "mayor", "commissioner", "director", "president", "lord",
+    "dean", "bishop", "pope", "sheriff", "marshal", "warden", "norman", "german", "india", "asia",
+    "america", "china", "israel", "kenya", "ireland", "wales", "english", "french", "spanish", "urban",
+    "rural", "tuesday", "friday", "sunday", "easter", "christmas", "noel", "content", "line", "lines",
+    "standard", "sale", "sales", "max", "early", "rusty", "carry", "else", "tom", "dusty", "randy",
+    "ernest", "constance", "patience", "prudence", "temperance", "verity", "trinity", "angel", "cherry",
+    "camellia", "melody", "an", "no", "non", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan",
+    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "ed", "al", "will", "pa",
+}
+
+# Police narratives name people by role code: V1 victim, W2 witness, S1 suspect, RP reporting
+# party, C1 complainant, P1 passenger, D1 driver, O1 owner.
+_ROLE_CODE = r"(?<![\w/#.-])(?P<code>(?:[VWSCPDOR]\d{1,2}|RP|R/P|CW\d{0,2}|SUS\d{0,2}|VIC\d{0,2}|WIT\d{0,2}))"
+ROLE_CODE_NAME = re.compile(
+    _ROLE_CODE + rf"[ \t]+(?:-[ \t]+)?(?P<name>{CAPS_WORD},[ \t]*{_WORD}(?:[ \t]+(?:{INITIAL}|{_WORD}))?"
+    rf"|{_WORD}(?:[ \t]+(?:{INITIAL}|{_WORD})){{0,2}})")
+LAST_FIRST = re.compile(
+    rf"(?<![\w,])(?P<last>{CAPS_WORD}|{TITLE_WORD}),[ \t]+(?P<first>{TITLE_WORD})"
+    rf"(?P<middle>[ \t]+(?:{INITIAL}|\p{{Lu}}(?![\w])))?(?![\w'’-])(?![ \t]*\d)")
+TOKEN = re.compile(rf"(?<![\w'’-])(?:{_WORD}|{INITIAL})(?![\w'’-])")
+GREETING = re.compile(
+    rf"(?m)^[ \t]*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t]+"
+    rf"(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof)\.?[ \t]+)?(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,2}})[ \t]*[,:!\n]")
+SIGN_OFF = re.compile(
+    r"(?im)^[ \t]*(?:Sincerely(?: yours)?|Respectfully(?: submitted)?|Regards|Best regards|Kind regards"
+    r"|Warm regards|Best wishes|Best|Cheers|Yours truly|Yours sincerely|Yours faithfully|Very truly yours"
+    r"|Cordially|Thank you|Thanks|Many thanks)[ \t]*[,.!]?[ \t]*\n(?:[ \t]*\n)?[ \t]*"
+    rf"(?P<name>(?-i:{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,2}}))[ \t]*$")
+_PARTY = (r"(?:Petitioners?|Respondents?|Plaintiffs?|Defendants?|Appellants?|Appellees?|Debtors?|Claimants?"
+          r"|Movants?|Applicants?|Real Party in Interest|Cross-Complainants?|Intervenors?)")
+CAPTION_PARTY = re.compile(
+    rf"(?m)^[ \t]*(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}})[ \t]*,[ \t]*(?:an individual,[ \t]*)?"
+    rf"{_PARTY}\b")
+CAPTION_V = re.compile(
+    rf"(?<![\w'’-])(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}}),?[ \t]+v(?:s)?\.[ \t]+(?=\p{{Lu}})")
+NAME_IS = re.compile(
+    rf"(?i:\bmy name is|\bmy name's|\bI am called|\bnamed|\bcalled|\bknown as|\bsigned by|\bthis is)[ \t]+"
+    rf"(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,2}})")
+IN_RE = re.compile(rf"\bIn re:?[ \t]+(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}})")
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,;:'’\"()").lower()
+
+
+def _parts(word: str) -> list[str]:
+    """"Duval-Arsenault" -> ["duval", "arsenault", "duval-arsenault"]."""
+    w = re.sub(r"'s$", "", _bare(word).replace("’", "'"))  # "Jodi's" -> "jodi"
+    return [p for p in {w, *w.split("-")} if p]
+
+
+def is_given(word: str) -> bool:
+    return any(p in given_names() for p in _parts(word))
+
+
+def is_surname(word: str) -> bool:
+    return any(p in surnames() for p in _parts(word))
+
+
+def _non_ascii(word: str) -> bool:
+    return any(ord(ch) > 127 and ch.isalpha() for ch in word)
+
+
+class NameStructureRecognizer(EntityRecognizer):
+    """Person names by structure and lexicon (see the module docstring)."""
+
+    ENTITY = "PERSON"
+
+    def __init__(self):
+        super().__init__(supported_entities=[self.ENTITY], name="NameStructureRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        ents = _entity_spans(nlp_artifacts)
+        propn = _propn_spans(nlp_artifacts)
+        lower = _lower_words(text)
+        out = []
+        seen: set[tuple[int, int]] = set()
+
+        def add(start, end, score, why):  # one result per span
+            span = text[start:end]
+            stripped = re.sub(r"['’]s$", "", span.rstrip(" \t\n,.;:"))
+            end = start + len(stripped)
+            if end > start and (start, end) not in seen:
+                seen.add((start, end))
+                out.append(_result(self, self.ENTITY, start, end, score, why))
+
+        self._add = add
+
+        codes = list(ROLE_CODE_NAME.finditer(text, timeout=REGEX_TIMEOUT))
+        many_codes = len({m.group("code")[0] for m in codes}) >= 2
+        for m in codes:
+            s, e = m.span("name")
+            words = _trim_words(text, s, e)
+            if not words:
+                continue
+            s, e = words[0][0], words[-1][1]
+            tokens = [text[a:b] for a, b in words]
+            comma = "," in text[s:e]
+            known = any(is_given(t) or is_surname(t) for t in tokens)
+            if not (comma or known or many_codes):
+                continue
+            if any(_bare(t) in lower and not (is_given(t) or is_surname(t)) for t in tokens):
+                continue
+            add(s, e, 0.8, f"name after the role code '{m.group('code')}' of a police narrative")
+
+        for m in LAST_FIRST.finditer(text, timeout=REGEX_TIMEOUT):
+            last, first = m.group("last"), m.group("first")
+            if _bare(last) in NOT_NAME_WORDS or _bare(first) in NOT_NAME_WORDS:
+                continue
+            caps_last = last.isupper() and not first.isupper()
+            if not (is_given(first) and (is_surname(last) or caps_last)):
+                continue
+            if not caps_last and (re.search(r"\p{Lu}[\p{L}'’.-]*[ \t]+$", text[max(0, m.start() - 30):m.start()])
+                                  or re.match(r"[ \t]+\p{Lu}\p{Ll}", text[m.end():m.end() + 3])):
+                continue  # "Robert Hale, Mia Thornton": a list of names, not "Hale, Mia"
+            if _overlaps(ents, m.start(), m.end(), {"GPE", "LOC", "ORG", "FAC"}) and not caps_last:
+                continue
+            add(m.start(), m.end(), 0.8 if caps_last else 0.7, "LAST, First name (surname and given name lexicon)")
+
+        toks = [(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(text, timeout=REGEX_TIMEOUT)]
+        i = 0
+        while i < len(toks):
+            took = 0
+            for n in (3, 2):
+                run = toks[i:i + n]
+                if len(run) < n or not _joined(text, run) or re.fullmatch(INITIAL, run[0][2]) \
+                        or re.fullmatch(INITIAL, run[-1][2]) or any(re.fullmatch(INITIAL, t) for _, _, t in run[:-2]):
+                    continue
+                if n == 3 and "\n" in text[run[0][0]:run[-1][1]]:
+                    continue
+                if self._pair(text, run, ents, propn, lower):
+                    took = n
+                    break
+            i += took or 1
+        for k, (s, e, word) in enumerate(toks):
+            if "-" in word or word.isupper() or len(word) < 3 or _bare(word) in AMBIGUOUS_GIVEN or _bare(word) in NOT_NAME_WORDS:
+                continue
+            if not is_given(word) or _bare(word) in lower:
+                continue
+            if (k > 0 and _joined(text, [toks[k - 1], toks[k]], newline=False)
+                    and not re.search(r"[.!?:]\s*$", text[max(0, toks[k - 1][0] - 1):toks[k - 1][1]])) \
+                    or (k + 1 < len(toks) and _joined(text, [toks[k], toks[k + 1]], newline=False)):
+                continue  # part of a longer capitalised run: an organisation, a place, or handled above
+            if not _all_propn(propn, [(s, e)]):
+                continue
+            if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}):
+                continue
+            add(s, e, 0.6, "given name (name lexicon), tagged a proper noun")
+
+        for pattern, why, score in ((GREETING, "name in a greeting", 0.75), (SIGN_OFF, "name after a sign-off", 0.75),
+                                    (CAPTION_PARTY, "party named in a case caption", 0.8),
+                                    (CAPTION_V, "party named in a case citation or caption ('v.')", 0.7),
+                                    (IN_RE, "party named in an 'In re' caption", 0.75),
+                                    (NAME_IS, "name introduced as one ('my name is', 'named')", 0.7)):
+            for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
+                s, e = m.span("name")
+                words = _trim_words(text, s, e)
+                if not words:
+                    continue
+                tokens = [text[a:b] for a, b in words]
+                if any(_bare(t) in NOT_NAME_WORDS for t in tokens):
+                    continue
+                if any(_bare(t) in lower and not (is_given(t) or is_surname(t)) for t in tokens):
+                    continue
+                if pattern is NAME_IS and not (any(is_given(t) or is_surname(t) for t in tokens)
+                                               or _all_propn(propn, words)):
+                    continue
+                if pattern is CAPTION_V and len(tokens) > 1 and not (is_given(tokens[0]) or is_surname(tokens[-1])):
+                    tokens, words = tokens[-1:], words[-1:]  # "See also Okonkwo v." -> "Okonkwo"
+                add(words[0][0], words[-1][1], score, why)
+        return out
+
+    def _pair(self, text, run, ents, propn, lower) -> bool:
+        tokens = [t for _, _, t in run]
+        first, last = tokens[0], tokens[-1]
+        start, end = run[0][0], run[-1][1]
+        if first.isupper() != last.isupper():
+            return False
+        if any(_bare(t) in NOT_NAME_WORDS for t in tokens if not re.fullmatch(INITIAL, t)):
+            return False
+        after = text[end:end + 30]
+        if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
+            return False  # "Douglas Brooks Associates", "Jackson Lewis LLP"
+        lexicon = is_given(first) and is_surname(last) and _bare(first) not in AMBIGUOUS_GIVEN
+        foreign = (not first.isupper() and any(_non_ascii(t) for t in tokens)
+                   and all(_bare(t) not in lower for t in tokens)
+                   and (is_given(first) or is_surname(last) or _all_propn(propn, [(a, b) for a, b, _ in run])))
+        if not (lexicon or foreign):
+            return False
+        if _overlaps(ents, start, end, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP"}):
+            return False
+        if "\n" in text[start:end] and not lexicon:
+            return False
+        why = ("given name and surname (name lexicon)" if lexicon
+               else "name in letters beyond ASCII, tagged a proper noun")
+        self._add(start, end, 0.75 if lexicon else 0.6, why)
+        return True
+
+
+def _joined(text: str, run, newline: bool = True) -> bool:
+    """Are the words of ``run`` next to each other: spaces, or one line break between?"""
+    for (_, e, _), (s, _, _) in zip(run, run[1:]):
+        gap = text[e:s]
+        if gap.strip(" \t") == "" and gap:
+            continue
+        if newline and gap.strip(" \t") == "\n":
+            continue
+        return False
+    return True
+
+
+_ORG_AFTER = ["inn", "hotel", "motel", "suites", "resort", "restaurant", "cafe", "store", "stores", "shop", "market",
+              "farm", "farms", "ranch", "garage", "services", "solutions", "consulting", "systems", "industries",
+              "enterprises", "holdings", "labs", "studio", "studios", "construction", "plumbing", "electric",
+              "landscaping", "removal", "realty", "properties", "auto", "insurance", "clinic", "pharmacy",
+              "inc", "llc", "llp", "ltd", "corp", "corporation", "company", "co", "associates", "group",
+              "partners", "foundation", "university", "college", "school", "hospital", "center", "centre",
+              "county", "city", "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive",
+              "lane", "park", "memorial", "library", "institute", "building", "hall", "bridge", "elementary",
+              "middle", "high", "law", "act", "award", "prize", "fund", "trust", "bank", "motors"]
+
+
+_ADDRESS_AFTER = re.compile(r"[ \t]*(?:,[ \t]*)?(?:Suite|Ste|Apt|Apartment|Unit|Fl|Floor|Room|Rm|#)\.?[ \t]*#?\w")
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] the street name of an address: a house number right before it
+    ("6403 Nancy Lodge"), or a unit right after it ("Nancy Lodge Suite 022")?"""
+    return bool(re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, start - 12):start])
+                or _ADDRESS_AFTER.match(text, end))
+
+
+def _trim_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """The words of text[s:e] without role and function words at either end."""
+    words = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^\s,]+(?:,(?=[ \t]))?", text[s:e])]
+    words = [(a, b - 1) if text[b - 1] == "," else (a, b) for a, b in words]
+    while words and _bare(text[words[-1][0]:words[-1][1]]) in NOT_NAME_WORDS:
+        words.pop()
+    while words and _bare(text[words[0][0]:words[0][1]]) in NOT_NAME_WORDS:
+        words.pop(0)
+    return words
+
+
+def _lower_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"(?<![\w'’-])\p{Ll}[\p{Ll}\p{M}'’]+(?![\w'’-])", text)}
+
+
+def _entity_spans(nlp_artifacts) -> list[tuple[int, int, str]]:
+    if nlp_artifacts is None or not getattr(nlp_artifacts, "entities", None):
+        return []
+    return [(e.start_char, e.end_char, e.label_) for e in nlp_artifacts.entities]
+
+
+def _propn_spans(nlp_artifacts) -> list[tuple[int, int]]:
+    tokens = getattr(nlp_artifacts, "tokens", None) if nlp_artifacts is not None else None
+    if tokens is None:
+        return []
+    return [(t.idx, t.idx + len(t.text)) for t in tokens if t.pos_ == "PROPN"]
+
+
+def _overlaps(ents, start: int, end: int, labels: set[str]) -> bool:
+    return any(s < end and start < e and label in labels for s, e, label in ents)
+
+
+def _all_propn(propn, words) -> bool:
+    return bool(propn) and all(any(s < b and a < e for s, e in propn) for a, b in words)
+
+
+def propagate_surnames(findings, document, is_official=None):
+    """New PERSON findings: the surname of each withheld two-word name, where the same record
+    uses it alone in capitals or with a capital ("W1 Chavez", "Applicant Sanders"). Not where
+    the record also writes it in lower case (a common word), nor before a street or
+    organisation word ("Chavez Street")."""
+    import dataclasses
+
+    lower = {w for p in document.pages for w in _lower_words(p.text)}
+    surnames_seen: dict[str, object] = {}
+    for f in findings:
+        if f.entity != "PERSON":
+            continue
+        words = re.findall(rf"{_WORD}", f.text)
+        if len(words) < 2:
+            continue
+        if "," in f.text:
+            last = words[0]
+        else:
+            last = words[-1]
+        if len(last) < 3 or _bare(last) in lower or _bare(last) in NOT_NAME_WORDS:
+            continue
+        surnames_seen.setdefault(last.lower(), f)
+    if not surnames_seen:
+        return []
+    covered: dict[int, list[tuple[int, int]]] = {}
+    for f in findings:
+        covered.setdefault(f.page, []).append((f.start, f.end))
+    out = []
+    for key, src in surnames_seen.items():
+        pattern = re.compile(rf"(?<![\w'’-]){re.escape(key)}(?![\w'’-])", re.IGNORECASE)
+        for page in document.pages:
+            for m in pattern.finditer(page.text, timeout=REGEX_TIMEOUT):
+                word = m.group(0)
+                if not (word[0].isupper()):
+                    continue
+                if any(s <= m.start() and m.end() <= e for s, e in covered.get(page.number, [])):
+                    continue
+                after = page.text[m.end():m.end() + 30]
+                if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
+                    continue
+                covered.setdefault(page.number, []).append((m.start(), m.end()))
+                out.append(dataclasses.replace(
+                    src, page=page.number, start=m.start(), end=m.end(), text=word, recognizer="SurnameOfName",
+                    score=min(src.score, 0.8),
+                    explanation=f"surname of a name found on page {src.page} ({src.recognizer})",
+                    attributes=dict(src.attributes)))
+    return out
+
+
+# Abbreviations of codes, reporters and US states that the name model takes for given names:
+# "(Ed. Code 35145.5)", "Los Angeles, Cal.", "Cal. Gov. Code". Lower case, without the period.
+LEGAL_ABBREVIATIONS = {
+    "ed", "educ", "cal", "gov", "govt", "pen", "civ", "bus", "prof", "veh", "fam", "lab", "evid", "proc", "ins",
+    "fin", "harb", "nav", "pub", "res", "util", "wel", "inst", "corp", "elec", "rev", "stat", "ann", "app",
+    "supp", "rptr", "ala", "ariz", "ark", "colo", "conn", "del", "fla", "ga", "haw", "ida", "ill", "ind",
+    "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore",
+    "pa", "tenn", "tex", "vt", "va", "wash", "wis", "wyo", "calif", "penn", "cir", "dist", "sup", "ct",
+}
+# Platforms and companies the model takes for people when they stand alone.
+PLATFORMS = {"facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok", "snapchat", "whatsapp",
+             "telegram", "reddit", "pinterest", "nextdoor", "craigslist", "venmo", "zelle", "paypal", "uber",
+             "lyft", "airbnb", "google", "gmail", "yahoo", "outlook", "zoom", "skype", "teams", "webex"}
+
+
+def not_a_name(f, document) -> str | None:
+    """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: an
+    abbreviation written with its period where codes, reporters and states are cited ("Ed.
+    Code", "Cal."), a platform's name or a job title standing alone."""
+    if f.entity != "PERSON":
+        return None
+    text = document.pages[f.page - 1].text
+    words = f.text.split()
+    if len(words) != 1:
+        return None
+    word = _bare(words[0])
+    after = text[f.end:f.end + 20]
+    if word in LEGAL_ABBREVIATIONS and after.startswith("."):
+        return "an abbreviation in a legal citation or a state's name"
+    if word in PLATFORMS:
+        return "the name of a platform or company"
+    from .officials import TITLE_WORDS
+
+    if word in TITLE_WORDS and word not in given_names():
+        return "a job title"
+    return None
+
+
+def tidy(f):
+    """A PERSON finding without the spaces, separators and line breaks the name model
+    sometimes takes in at its ends ("John Gordon  |  ")."""
+    if f.entity != "PERSON":
+        return f
+    import dataclasses
+
+    text = f.text
+    # a line of office words read into the name ("William Garcia\nCity Clerk")
+    from .officials import TITLE_WORDS
+
+    lines = text.split("\n")
+    while len(lines) > 1 and all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in lines[-1].split()):
+        lines.pop()
+    while len(lines) > 1 and all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in lines[0].split()):
+        cut = len(lines.pop(0)) + 1
+        f = dataclasses.replace(f, start=f.start + cut, text=text[cut:])
+        text = f.text
+    text = "\n".join(lines)
+    lead = len(text) - len(text.lstrip(" \t\n|,;:"))
+    body = text.strip(" \t\n|,;:")
+    if not body or (lead == 0 and len(body) == len(f.text)):
+        return f
+    start = f.start + lead
+    return dataclasses.replace(f, start=start, end=start + len(body), text=body)
+
+
+_TOWN_STATE_ZIP = re.compile(r",[ \t]*(?:[A-Z]{2}|[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+\d{5}(?:-\d{4})?\b")
+_STREET_REST = re.compile(rf"(?:[ \t]+(?:{TITLE_WORD}|[NSEW]\.?))*\.?(?:{_ADDRESS_AFTER.pattern}[\w-]*)?")
+
+
+def address_part(f, document):
+    """A PERSON finding that is part of an address, as an address finding, or None: the
+    street name after a house number ("6403 Nancy Lodge Suite 022"), or a town before a state
+    and ZIP code ("Waukegan, IL 60085"). Withheld as what it is, never propagated as a name
+    (a street called "Nancy Lodge" must not withhold an official called Nancy elsewhere)."""
+    if f.entity != "PERSON" or re.search(r"\d", f.text):
+        return None
+    import dataclasses
+
+    text = document.pages[f.page - 1].text
+    house = re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, f.start - 12):f.start])
+    if house or _ADDRESS_AFTER.match(text, f.end):
+        start = f.start - (len(house.group(0)) if house else 0)
+        rest = _STREET_REST.match(text, f.end)
+        end = rest.end() if rest else f.end
+        why = "street name of an address (house number or unit next to it)"
+    else:
+        town = _TOWN_STATE_ZIP.match(text, f.end)
+        if not town:
+            return None
+        start, end = f.start, town.end()
+        why = "town of an address (state and ZIP code follow)"
+    value = text[start:end].rstrip(" \t,.")
+    return dataclasses.replace(f, start=start, end=start + len(value), text=value, entity="US_STREET_ADDRESS",
+                               recognizer="AddressPartOfName", explanation=f"{why}; first read as a name by "
+                               f"{f.recognizer}", attributes={})

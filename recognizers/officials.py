@@ -1,0 +1,292 @@
+"""Officials acting in their role, and the agency's own contact details.
+
+A person named in a record is an official acting in office when the record ties the name to an
+official role: a title next to it ("Records Division Commander, Douglas Brooks", "Laura Freeman
+| Mayor", a signature block with a title under the name), counsel of record ("...; on behalf of
+the Petitioner"), the judge form "Bryan, J.", a classification authority ("Classified By:"),
+a motion made or seconded in a meeting, or a message sent from a government email address
+under the person's name. Such findings get the attribute ``role: official`` and an explanation
+naming the evidence; the policy decides what to do with them (the shipped US policy keeps them,
+except in law enforcement records).
+
+Privacy wins every tie: a name the same record also gives a private role (victim, applicant,
+employee under review, a resident speaking at a meeting...) is not an official anywhere in it.
+
+The work email of an official (same line as the name, or a mailbox made of the official's
+name), and a phone number in an official's signature block, get ``role: official`` as well;
+the address and main phone number in the agency's letterhead get ``role: agency``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import regex as re
+
+from .common import REGEX_TIMEOUT
+
+# Words that make a phrase an official title (lower case). A title is a short run of
+# capitalised words containing one of them ("Chief Procurement Officer", "Director of Public
+# Works", "Council Member").
+TITLE_WORDS = {
+    "officer", "director", "commander", "chief", "manager", "clerk", "mayor", "engineer", "councilmember",
+    "councillor", "councilor", "alderman", "commissioner", "supervisor", "superintendent", "secretary",
+    "treasurer", "auditor", "administrator", "coordinator", "counsel", "attorney", "solicitor", "prosecutor",
+    "judge", "justice", "magistrate", "sheriff", "marshal", "governor", "senator", "representative",
+    "minister", "ambassador", "consul", "president", "vice-president", "chair", "chairman", "chairwoman",
+    "chairperson", "vice-chair", "trustee", "inspector", "investigator", "analyst", "specialist", "lieutenant",
+    "captain", "sergeant", "detective", "deputy", "assistant", "head", "dean", "registrar", "controller",
+    "comptroller", "ombudsman", "spokesperson", "spokesman", "spokeswoman", "liaison", "adjudicator",
+    "examiner", "assessor", "recorder", "planner", "architect", "ranger", "warden", "principal", "provost",
+    "chancellor", "general", "colonel", "major", "admiral", "constable", "superintendant", "steward",
+    "member", "board", "council", "poc",
+}
+_PRIVATE_ROLES = (r"victim|witness|suspect|arrestee|applicant|complainant|claimant|requester|requestor|resident"
+                  r"|residing|parent|guardian|student|patient|tenant|employee|subject|inmate|detainee|driver"
+                  r"|passenger|owner|decedent|minor|juvenile|plaintiff|petitioner|respondent|defendant|debtor"
+                  r"|speaker|member of the public|caller|reporting party|traveler|traveller|beneficiary")
+PRIVATE_BEFORE = re.compile(rf"(?i)\b(?:{_PRIVATE_ROLES})\b[ \t]*(?:employee|name)?[ \t]*[:|,-]?[ \t]*"
+                            r"(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr)\.?[ \t]+)?$")
+PRIVATE_AFTER = re.compile(rf"(?i)^[ \t]*(?:,[ \t]*(?:a|an|the)?[ \t]*|\(|[ \t]+(?:a|an)[ \t]+)?"
+                           rf"(?:{_PRIVATE_ROLES})\b")
+_TITLE_TOKEN = r"(?:[A-Z][A-Za-z.'-]*|of|for|and|the|&)"
+TITLE_PHRASE = re.compile(rf"{_TITLE_TOKEN}(?:[ \t]+{_TITLE_TOKEN}){{0,6}}")
+GOV_DOMAIN = re.compile(r"@(?:[\w-]+\.)*(?:[\w-]+\.(?:gov|mil)(?:\.[a-z]{2})?|gov\.[a-z]{2}|gc\.ca|gouv\.[a-z]{2}"
+                        r"|(?:state|city|county|co)\.[a-z]{2}\.us|[a-z]{2}\.us|europa\.eu|un\.org)\b", re.IGNORECASE)
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+COUNSEL = re.compile(r"(?i)^[^\n]{0,200}?\b(?:on behalf of|for|counsel for|attorneys? for|appearing for)[ \t]+"
+                     r"(?:the[ \t]+)?(?:petitioners?|respondents?|appellants?|appellees?|plaintiffs?|defendants?"
+                     r"|the state|the people|the united states|the government|the city|the county|the board"
+                     r"|the district|the agency|the department|amicus)\b")
+JUDGE_AFTER = re.compile(r"^,?[ \t]*(?:C\.[ \t]?J\.|P\.[ \t]?J\.|JJ?\.|J\.[ \t]?P\.T\.)(?![A-Za-z])")
+ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|reviewed by the[^\n,]{0,40},"
+                         r"|motion by|moved by|seconded by|presiding|before|judge|justice|hon\.|honorable"
+                         r"|commissioner|councillor|councilmember|council member|trustee|mayor|sheriff|chief"
+                         r"|director|superintendent|secretary|chair|chairman|chairwoman|clerk)[ \t:]*"
+                         r"(?:(?:Mr|Mrs|Ms|Mx|Dr|Hon)\.?[ \t]+)?$")
+
+
+def _title_in(phrase: str) -> str | None:
+    """The title in ``phrase`` if it reads as one ("Chief of Police", "City Clerk")."""
+    phrase = phrase.strip(" \t,;:|")
+    m = TITLE_PHRASE.match(phrase)
+    if not m:
+        return None
+    words = [w.strip(".,").lower() for w in m.group(0).split()]
+    if not words or not words[0][:1].isalpha():
+        return None
+    if any(w in TITLE_WORDS for w in words):
+        return m.group(0).strip()
+    return None
+
+
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    return ls, (len(text) if le < 0 else le)
+
+
+def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
+    """(official evidence, private evidence) for the name at text[start:end]."""
+    ls, le = _line_bounds(text, start, end)
+    before = text[ls:start]
+    after = text[end:le]
+    private = bool(PRIVATE_BEFORE.search(before[-60:]) or PRIVATE_AFTER.match(after))
+    if private:
+        return None, True
+    # the judge form "Bryan, J."
+    if JUDGE_AFTER.match(after):
+        return "judge (the ', J.' form)", False
+    # "Name, Title" / "Name | Title" / "Name    Title" on the same line
+    m = re.match(r"^[ \t]*(?:,|\||\t|[ \t]{2,}|[ \t]+-[ \t]+)[ \t]*(?P<rest>[^\n]*)", after)
+    if m:
+        title = _title_in(m.group("rest"))
+        if title:
+            return f"title '{title}' next to the name", False
+    # "Title, Name" / "Title: Name" / "Title Name" / "Title | Name" on the same line
+    tail = before.rstrip(" \t")
+    for sep in (",", ":", "|", ""):
+        if sep and not tail.endswith(sep):
+            continue
+        chunk = tail[:-1] if sep else tail
+        words = re.findall(rf"{_TITLE_TOKEN}", chunk[-80:])
+        for k in range(1, min(7, len(words)) + 1):
+            cand = " ".join(words[-k:])
+            if not chunk.rstrip().endswith(words[-1]):
+                break
+            title = _title_in(cand)
+            if title and cand.split()[0][:1].isupper():
+                if sep == "" and not re.search(rf"{re.escape(words[-1])}[ \t]+$", before):
+                    break
+                return f"title '{cand}' before the name", False
+    m = ROLE_BEFORE.search(before[-60:])
+    if m:
+        return f"named as '{m.group(0).strip(' :')}'", False
+    # counsel of record: "..., Deputy Attorney General, Los Angeles, Cal.; on behalf of the Petitioner"
+    if COUNSEL.match(text[end:end + 220].split("\n\n")[0]):
+        return "counsel of record ('on behalf of' a party)", False
+    # a name alone on its line, with a title on the next line (signature block, roster)
+    if not before.strip() and not after.strip(" \t,"):
+        nxt = text[le + 1:text.find("\n", le + 1) if text.find("\n", le + 1) >= 0 else len(text)]
+        title = _title_in(nxt) if nxt.strip() else None
+        if title and len(nxt.strip()) <= 70 and title == nxt.strip(" \t,;:|"):
+            return f"title '{title}' on the line under the name", False
+    # a name in the attendance list of a meeting ("Present", "Members present")
+    if not before.strip() and not after.strip(" \t,|"):
+        head = _list_heading(text, ls)
+        if head:
+            return f"listed under '{head}' in the minutes of a meeting", False
+    # a display name with a government email address
+    em = EMAIL.search(after[:80])
+    if em and GOV_DOMAIN.search(em.group(0)) and re.match(r"^[ \t]*(?:<|,|\(|[ \t])", after):
+        return "named with a government email address", False
+    return None, False
+
+
+ATTENDANCE = re.compile(r"(?i)^[ \t]*(?:(?:members?|board|council|commissioners?|trustees?|directors?|staff"
+                        r"|officials?|committee)[ \t]+)?(?:present|attending|in attendance|attendance|roll call)"
+                        r"\b[^\n]{0,40}$")
+
+
+def _list_heading(text: str, line_start: int, max_lines: int = 14) -> str | None:
+    """The attendance heading above a list of names ending at ``line_start``, if any: the
+    lines between are blank or single names (two to four capitalised words)."""
+    pos = line_start
+    for _ in range(max_lines):
+        if pos <= 0:
+            return None
+        prev_start = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev_start:pos - 1].strip()
+        pos = prev_start
+        if not line:
+            continue
+        m = ATTENDANCE.match(line)
+        if m and not re.search(r"(?i)\b(?:also|public|absent|guests?|visitors?)\b", line):
+            return line.split("|")[0].strip()
+        if not re.fullmatch(r"(?:[A-Z][\w'’.-]*[ \t]+){1,3}[A-Z][\w'’.-]*", line):
+            return None
+    return None
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"[^\W\d_]+", text.lower()))
+
+
+def _mailbox_matches(local: str, name_key: str) -> bool:
+    words = name_key.split()
+    if len(words) < 2:
+        return False
+    first, last = words[0], words[-1]
+    local = re.sub(r"\d+$", "", local.lower())
+    return local in {first[0] + last, first + "." + last, first + last, first + "_" + last, last,
+                     first[0] + "." + last, last + first[0], first + last[0]}
+
+
+def mark_officials(findings, document):
+    """``findings`` with the officials of ``document`` (and their work contacts, and the
+    agency's letterhead address and phone) marked; new Finding objects, never mutated."""
+    pages = {p.number: p.text for p in document.pages}
+    official: dict[str, str] = {}
+    private: set[str] = set()
+    persons = [f for f in findings if f.entity == "PERSON"]
+    for f in persons:
+        key = _key(f.text)
+        if not key:
+            continue
+        why, priv = evidence(pages.get(f.page, ""), f.start, f.end)
+        if priv:
+            private.add(key)
+        elif why and key not in official:
+            official[key] = f"{why}, page {f.page}"
+    for key in list(official):
+        if key in private:
+            del official[key]
+    full = {k: v for k, v in official.items() if len(k.split()) >= 2}
+
+    def official_for(key: str) -> str | None:
+        if key in official and key not in private:
+            return official[key]
+        words = key.split()
+        if len(words) != 1:
+            return None
+        # a surname alone ("Ms. Adkins", "Dr. Raghunathan"), not a given name alone: one
+        # official of the record has it, and no private person does
+        hits = [k for k in full if k.split()[-1] == words[0]]
+        if len(hits) == 1 and not any(words[0] in p.split() for p in private):
+            return full[hits[0]]
+        return None
+
+    out = []
+    official_lines: dict[int, list[tuple[int, int]]] = {}
+    for f in findings:
+        if f.entity == "PERSON":
+            why = official_for(_key(f.text))
+            if why:
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+                                        explanation=f"{f.explanation}; official acting in role: {why}")
+                text = pages.get(f.page, "")
+                ls, le = _line_bounds(text, f.start, f.end)
+                if len(_key(f.text).split()) >= 2 and not text[ls:f.start].strip(" \t>-:|"):
+                    # a full name at the start of its line: a signature block or a roster row
+                    official_lines.setdefault(f.page, []).append((ls, le))
+        out.append(f)
+    result = []
+    for f in out:
+        if f.entity == "EMAIL_ADDRESS" and f.attributes.get("kind") != "personal" and "role" not in f.attributes:
+            local = f.text.split("@")[0]
+            owner = next((k for k in full if _mailbox_matches(local, k)), None)
+            on_line = any(s <= f.start < e for s, e in official_lines.get(f.page, []))
+            if owner or on_line:
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+                                        explanation=f"{f.explanation}; work email of an official acting in role")
+        result.append(f)
+    return _agency_contacts(result, document, official_lines)
+
+
+_SIGNATURE_LINES = 4
+_AGENCY_LINE = re.compile(r"(?i)\b(?:city|county|state|town|village|district|department|dept|office|agency|bureau"
+                          r"|division|board|commission|council|authority|ministry|court|police|sheriff|school"
+                          r"|university|college|government|administration|service)\b")
+
+
+def _agency_contacts(findings, document, official_lines):
+    """Phone numbers in an official's signature block (up to four lines under the name, no
+    blank line between) and the address and phone of the agency's letterhead (the first lines
+    of the first page, under a line naming an office) are the agency's, not a person's."""
+    pages = {p.number: p.text for p in document.pages}
+    blocks: dict[int, list[tuple[int, int]]] = {}
+    for page, lines in official_lines.items():
+        text = pages[page]
+        for s, e in lines:
+            end = e
+            for _ in range(_SIGNATURE_LINES):
+                nxt = text.find("\n", end + 1)
+                line = text[end + 1:(nxt if nxt >= 0 else len(text))]
+                if not line.strip():
+                    break
+                end = nxt if nxt >= 0 else len(text)
+            blocks.setdefault(page, []).append((s, end))
+    first = document.pages[0].text if document.pages else ""
+    head_end = 0
+    seen_agency = False
+    for n, line in enumerate(first.split("\n")[:8]):
+        if n > 0 and not line.strip() and seen_agency:
+            break
+        if _AGENCY_LINE.search(line):
+            seen_agency = True
+        head_end += len(line) + 1
+    out = []
+    for f in findings:
+        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") and "role" not in f.attributes:
+            text = pages.get(f.page, "")
+            ls, _ = _line_bounds(text, f.start, f.end)
+            if f.entity == "PHONE_NUMBER" and any(s <= f.start < e for s, e in blocks.get(f.page, [])):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+                                        explanation=f"{f.explanation}; in the signature block of an official "
+                                                    "acting in role")
+            elif f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls]):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency"},
+                                        explanation=f"{f.explanation}; the agency's own address or phone in its "
+                                                    "letterhead")
+        out.append(f)
+    return out

@@ -1,0 +1,320 @@
+"""Tables and forms: a column header's or a field label's meaning carried to its values.
+
+On the rows of a page (layout.py) this finds
+
+- **tables**: a header row whose cells are column labels (fields.yaml), at least one of them
+  naming personal data ("DOB", "DL #", "Name", "Address", "Phone"). Every cell under such a
+  column, down to where the table ends, is that kind of data, however it is written and
+  however many lines it wraps over: a cell wrapped over several lines (or cut mid-word by a
+  narrow PDF column) is withheld whole, every fragment of it.
+- **forms**: a label cell with its value in the next cell to the right ("Passport No." ...
+  "599263730"), continued on the lines below when it wraps; a label alone on its line with
+  the value on the next line; and "Label: value" at the start of a line.
+
+A value is taken only when it looks like a value of its field (a name, a date, an identifier
+with digits, a phone number...) and is not a placeholder ("unknown", "N/A"), so a table of
+event dates or amounts gives nothing, and neither does a heading under a label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .fields import Field, Lexicon, fits, label_key, lexicon
+from .layout import Cell, Grid, Row, grid, split_at
+from .validators import VALIDATORS
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A value found by its label: ``spans`` are the pieces of the page text it occupies."""
+
+    spans: tuple[tuple[int, int], ...]
+    entity: str
+    score: float
+    recognizer: str
+    explanation: str
+
+
+TABLE = "TableColumnInContext"
+FORM = "FormFieldInContext"
+
+# A column of these names the organisation a row is about: its addresses and phones are an
+# organisation's, not a person's.
+_ORG_COLUMNS = {"vendor", "company", "business", "organization", "organisation", "agency", "firm",
+                "contractor", "supplier", "employer", "school", "hospital", "bank", "office", "department"}
+_VALIDATE = {"US_BANK_ROUTING": "aba_routing", "US_SSN": "us_ssn", "VIN": "vin", "CREDIT_CARD": "luhn"}
+
+
+def find(text: str, boxes: Sequence | None = None) -> list[Hit]:
+    """Values of labelled fields and table columns on one page (``boxes``: the page's
+    character boxes, or None for plain text)."""
+    g = grid(text, boxes)
+    lex = lexicon()
+    hits: list[Hit] = []
+    used: set[int] = set()
+    i = 0
+    rows = g.rows
+    while i < len(rows):
+        table = _table_at(g, i, lex, text)
+        if table is None:
+            i += 1
+            continue
+        end, table_hits = table
+        hits.extend(table_hits)
+        used.update(range(i, end))
+        i = max(end, i + 1)
+    for i, row in enumerate(rows):
+        if i not in used:
+            hits.extend(_form_row(g, i, lex, used))
+    return [_spans_merged(text, h) for h in hits]
+
+
+# ---------------------------------------------------------------------------------------- tables
+
+def _header_fields(row: Row, lex: Lexicon) -> list[Field | None] | None:
+    cells = row.cells
+    if len(cells) < 2 or any(ch.isdigit() for c in cells for ch in c.text):
+        return None
+    if any(len(c.text) > 40 or len(c.text.split()) > 5 for c in cells):
+        return None
+    known = [lex.is_label(c.text) for c in cells]
+    if sum(known) < 2 or sum(known) < 0.6 * len(cells):
+        return None
+    fields = [lex.field(c.text) for c in cells]
+    return fields if any(fields) else None
+
+
+def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
+    rows = g.rows
+    header = rows[i]
+    fields = _header_fields(header, lex)
+    if fields is None:
+        return None
+    names = [c.text for c in header.cells]
+    lefts = [c.u0 for c in header.cells]
+    bounds = _bounds(g, header.cells)
+    j = i + 1
+    # A header cell wrapped over two lines ("Addres" / "s", "Date of" / "Birth").
+    while j < len(rows) and not header.delimited and _continues(g, rows[j]):
+        cols = [_column(bounds, c) for c in rows[j].cells]
+        if None in cols or any(ch.isdigit() for c in rows[j].cells for ch in c.text):
+            break
+        merged = list(names)
+        for c, k in zip(rows[j].cells, cols):
+            merged[k] = merged[k] + " " + c.text
+        new = [lex.field(n) for n in merged]
+        if not g.geometric and sum(f is not None for f in new) <= sum(f is not None for f in fields):
+            break
+        names, fields = merged, new
+        j += 1
+    org_table = any(label_key(n) in _ORG_COLUMNS for n in names)
+    # cells[k] = fragments of the current cell of column k
+    current: dict[int, list[Cell]] = {}
+    values: list[tuple[int, list[Cell]]] = []
+
+    def flush():
+        for k, frags in current.items():
+            values.append((k, frags))
+        current.clear()
+
+    while j < len(rows):
+        row = rows[j]
+        if g.geometric:  # a cell whose text runs up to the next column's: cut where that column starts
+            cells = tuple(p for c in row.cells for p in split_at(text, c, lefts[1:] + bounds[1:], 0.2 * row.height))
+            row = Row(cells, row.v0, row.v1, row.gap, row.delimited, row.height)
+        if header.delimited:
+            if row.delimited != header.delimited or _header_fields(row, lex) is not None:
+                break
+            cols = [int(c.u0) if int(c.u0) < len(lefts) else None for c in row.cells]
+            new_row = True
+        else:
+            if row.delimited or _header_fields(row, lex) is not None:
+                break
+            big = row.gap > (2.5 if g.geometric else 1.5)
+            new_row = not _continues(g, row)
+            if big or (new_row and len(row.cells) < 2):
+                break
+            cols = [_column(bounds, c) for c in row.cells]
+            if None in cols or _crosses(g, lefts, row.cells, cols):
+                break
+            if not g.geometric and not new_row and 0 in cols:
+                new_row = True  # text: a line with a first-column cell starts a row
+        if new_row:
+            flush()
+        for c, k in zip(row.cells, cols):
+            if k is None:
+                continue
+            current.setdefault(k, []).append(c)
+        j += 1
+    flush()
+    hits = []
+    for k, frags in values:
+        f = fields[k]
+        if f is None:
+            continue
+        value = _joined(frags)
+        if not fits(f, value):
+            continue
+        score = _score(f, value, 0.85)
+        why = f"in a table column headed '{' '.join(names[k].split())}'"
+        if org_table and f.entity in ("STREET_ADDRESS", "PHONE_NUMBER"):
+            score = 0.3
+            why += "; a row about an organisation"
+        hits.append(Hit(tuple((c.start, c.end) for c in frags), f.entity, score, TABLE, why))
+    return j, hits
+
+
+def _continues(g: Grid, row: Row) -> bool:
+    """Is ``row`` the next line of the cells above (no space of a new row before it)?"""
+    return row.gap <= 0.5 if g.geometric else row.gap == 0
+
+
+def _bounds(g: Grid, header: Sequence[Cell]) -> list[float]:
+    """Where each column starts: before its header's text, and at the latest half-way between
+    the header texts either side (a centred header stands right of its cells' left edge)."""
+    first = header[0]
+    out = [first.u0 - max(g.tol, first.u1 - first.u0)]
+    for prev, cur in zip(header, header[1:]):
+        out.append(min(cur.u0 - g.tol, (prev.u1 + cur.u0) / 2))
+    return out
+
+
+def _column(bounds: list[float], cell: Cell) -> int | None:
+    if cell.u0 < bounds[0]:
+        return None
+    k = 0
+    for idx, b in enumerate(bounds):
+        if cell.u0 >= b:
+            k = idx
+    return k
+
+
+def _crosses(g: Grid, lefts: list[float], cells: Sequence[Cell], cols: list) -> bool:
+    """A cell reaching well into the next column: prose, not a table row."""
+    for c, k in zip(cells, cols):
+        if k is not None and k + 1 < len(lefts) and c.u1 > lefts[k + 1] + 2 * g.tol:
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------------------- forms
+
+_INLINE = re.compile(r"^(?P<label>[^:\n]{1,40}?)\s*:\s*(?P<value>\S.*)$")
+_NEXT_LABEL = re.compile(r"\s+[A-Z][A-Za-z .#/']{0,24}:\s")
+
+
+def _form_row(g: Grid, i: int, lex: Lexicon, used: set[int]) -> list[Hit]:
+    rows = g.rows
+    row = rows[i]
+    out = []
+    cells = row.cells
+    for idx, c in enumerate(cells):
+        f = lex.field(c.text)
+        if f is None:
+            hit = _inline(c, lex)
+            if hit is not None:
+                out.append(hit)
+            continue
+        if idx + 1 < len(cells):
+            value = cells[idx + 1]
+            if lex.is_label(value.text):
+                continue
+            frags = [value] + _wrapped(g, i, value, used)
+            why = f"value of the form field '{' '.join(c.text.split())}'"
+        elif len(cells) == 1:
+            below = _value_below(g, i, c, lex, used)
+            if below is None:
+                continue
+            frags = below
+            why = f"value on the line below the label '{' '.join(c.text.split())}'"
+        else:
+            continue
+        value = _joined(frags)
+        if fits(f, value):
+            out.append(Hit(tuple((x.start, x.end) for x in frags), f.entity, _score(f, value, 0.85), FORM, why))
+    return out
+
+
+def _inline(c: Cell, lex: Lexicon) -> Hit | None:
+    m = _INLINE.match(c.text)
+    if m is None:
+        return None
+    f = lex.field(m.group("label"))
+    if f is None:
+        return None
+    value = m.group("value")
+    cut = _NEXT_LABEL.search(value)
+    if cut:
+        value = value[:cut.start()]
+    value = value.rstrip(" ,;")
+    if not fits(f, value):
+        return None
+    s = c.start + m.start("value")
+    why = f"value of the field '{' '.join(m.group('label').split())}'"
+    return Hit(((s, s + len(value)),), f.entity, _score(f, value, 0.85), FORM, why)
+
+
+def _wrapped(g: Grid, i: int, value: Cell, used: set[int]) -> list[Cell]:
+    """The lines a value cell wraps onto: same left edge, nothing in the label column."""
+    out = []
+    for j in range(i + 1, len(g.rows)):
+        row = g.rows[j]
+        if j in used or not _continues(g, row) or row.delimited != g.rows[i].delimited:
+            break
+        if any(c.u0 < value.u0 - g.tol for c in row.cells):
+            break
+        nxt = [c for c in row.cells if abs(c.u0 - value.u0) <= g.tol]
+        if not nxt:
+            break
+        out.append(nxt[0])
+    return out
+
+
+def _value_below(g: Grid, i: int, label: Cell, lex: Lexicon, used: set[int]) -> list[Cell] | None:
+    if i + 1 >= len(g.rows) or (i + 1) in used:
+        return None
+    row = g.rows[i + 1]
+    if row.gap > (1.3 if g.geometric else 1):
+        return None
+    first = row.cells[0]
+    if abs(first.u0 - label.u0) > g.tol or lex.is_label(first.text) or _INLINE.match(first.text):
+        return None
+    if len(row.cells) > 1:
+        return None
+    return [first] + _wrapped(g, i + 1, first, used)
+
+
+# -------------------------------------------------------------------------------------- helpers
+
+def _joined(frags: Sequence[Cell]) -> str:
+    """A wrapped value read back: a fragment that continues a word ("Sta" / "nley", "895.466.24" /
+    "95") is joined without a space."""
+    out = frags[0].text
+    for c in frags[1:]:
+        nxt = c.text
+        glue = "" if (nxt[:1].islower() and out[-1:].isalpha()) or (nxt[:1].isdigit() and out[-1:].isdigit()) else " "
+        out += glue + nxt
+    return out
+
+
+def _score(f: Field, value: str, base: float) -> float:
+    check = _VALIDATE.get(f.entity)
+    if check and VALIDATORS[check](value):
+        return min(0.95, base + 0.1)
+    return base
+
+
+def _spans_merged(text: str, hit: Hit) -> Hit:
+    """Neighbouring fragments with only white space between them become one span."""
+    spans = sorted(hit.spans)
+    out = [spans[0]]
+    for s, e in spans[1:]:
+        ps, pe = out[-1]
+        if s >= pe and not text[pe:s].strip():
+            out[-1] = (ps, max(pe, e))
+        else:
+            out.append((s, e))
+    return Hit(tuple(out), hit.entity, hit.score, hit.recognizer, hit.explanation)

@@ -1,0 +1,88 @@
+"""Word documents (DOCX, WordprocessingML in an OPC zip package).
+
+- ``package``: the zip read safely (hostile names, sizes, bombs, DTDs refused).
+- ``stories``: where the text lives (body, headers, footers, notes, comments, tracked
+  deletions, field codes and link targets, alt text, properties, other parts), one page each,
+  with a map from every character back to the run, element or attribute it came from.
+- ``write``: the release copy (black runs with the exemption code; comments, revisions,
+  authors, thumbnails and embedded objects removed).
+- ``verify``: an independent re-read of every member of the copy (zipfile + expat).
+
+Embedded images are pages without a text layer: the document waits for review until OCR can
+read them (``image_text`` is the hook).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from ..base import DocumentFormat, WriteResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...model import Document, Plan
+    from ...settings import Settings
+
+ZIP_MAGIC = b"PK\x03\x04"
+SUFFIXES = (".docx", ".docm", ".dotx", ".dotm")
+
+
+def image_text(data: bytes, settings: "Settings") -> str | None:
+    """OCR hook: the text of an embedded image, or None when no OCR engine is available (the
+    document then goes to review). When OCR lands, it returns the image's text here, and the
+    writer must also withhold the pixels of what it withholds (today it never has to: a
+    DOCX with images is never written without review)."""
+    return None
+
+
+class DocxFormat(DocumentFormat):
+    name = "docx"
+    description = "Word document (DOCX)"
+    suffixes = SUFFIXES
+
+    @classmethod
+    def sniff(cls, head: bytes, path: Path) -> bool:
+        if head.startswith(ZIP_MAGIC):
+            if path.suffix.lower() in SUFFIXES:
+                return True
+            import zipfile
+
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    return "word/document.xml" in zf.namelist()
+            except (zipfile.BadZipFile, OSError, ValueError):
+                return False
+        # An encrypted DOCX is an OLE container: claim it so the reader says why it is refused.
+        from .package import OLE_MAGIC
+
+        return head.startswith(OLE_MAGIC) and path.suffix.lower() in SUFFIXES
+
+    def read(self, path: Path, settings: "Settings") -> "Document":
+        from ...model import Document, Page
+        from .package import open_package
+        from .stories import read_units
+
+        pkg = open_package(path)
+        units, _ = read_units(pkg)
+        pages = []
+        for number, unit in enumerate(units, start=1):
+            if unit.image:
+                ocr = image_text(pkg.data[unit.image], settings)
+                pages.append(Page(number=number, text=ocr or "", char_boxes=None,
+                                  has_text_layer=ocr is not None, image_count=1, label=unit.label))
+                continue
+            text, _ = unit.text_and_map()
+            pages.append(Page(number=number, text=text, char_boxes=None, label=unit.label))
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return Document(source=path, format=self.name, pages=pages, sha256=digest)
+
+    def write(self, plan: "Plan", out_path: Path, settings: "Settings") -> WriteResult:
+        from .write import write_docx
+
+        return WriteResult(notes=tuple(write_docx(plan, out_path)))
+
+    def verify(self, plan: "Plan", out_path: Path, written: WriteResult) -> list[str]:
+        from .verify import verify_docx
+
+        return verify_docx(plan, out_path)

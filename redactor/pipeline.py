@@ -1,0 +1,351 @@
+"""The pipeline, as a library: ingest -> extract -> detect -> decide -> plan -> write -> verify
+-> report.
+
+``run`` is `redactor run` without the command line::
+
+    from redactor import Settings, run
+    outcome = run(["records/"], "release/", Settings(policy_path=Path("us-foia"), jobs=2))
+    print(outcome.report["summary"], outcome.failed)
+
+A release set is processed in two phases, each a plain function of picklable arguments that an
+executor runs per document (``batch.WorkerPool``: worker processes bounded in time and memory;
+any object with the same ``run(fn, jobs, on_start)`` method will do):
+
+- ``plan_phase``: extract -> detect -> decide -> plan for one document (``plan_document``).
+  The plan is stored in OUTDIR/.redactor-tmp/plans/; only the values it withholds come back.
+- between the phases the parent collects the values withheld anywhere in the set
+  (``release_set``), so a name found in one record is withheld in all of them, and gives
+  pseudonymised values their set-wide labels ("Person 3").
+- ``apply_phase``: extend the plan with the set's values -> write -> verify -> move into
+  place (``apply_plan``). Only a verified copy ever reaches the release tree.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+
+from .errors import RedactorError, VerificationError
+from .formats import by_name, sha256_file
+from .ingest import InputFile
+from .model import Action, Decision, DocumentResult, Plan, Status
+from .settings import Settings
+from .values import normalize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .policy import Policy
+
+TMP_DIR_NAME = ".redactor-tmp"
+
+
+# ---------------------------------------------------------------------------------------
+# The whole run
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class RunOutcome:
+    results: list[DocumentResult]
+    report: dict
+    report_json: Path
+    report_html: Path
+    withholding_log: tuple[Path, Path]  # CSV and HTML, for the requester
+    review_report: Path | None = None  # NOT-FOR-RELEASE/report.html: holds withheld text
+
+    @property
+    def failed(self) -> list[dict]:
+        return [d for d in self.report["documents"] if d["status"] == "failed"]
+
+    @property
+    def needs_review(self) -> list[dict]:
+        return [d for d in self.report["documents"] if d["status"] == "needs_review"]
+
+
+def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None = None,
+        policy: "Policy | None" = None, executor: "Executor | None" = None,
+        on_start: Callable[["Job"], None] | None = None,
+        on_result: Callable[[DocumentResult], None] | None = None) -> RunOutcome:
+    """Redact ``inputs`` (files or folders) into ``out``; write out/report.json and
+    out/report.html. A failure in one document is that document's outcome, never the run's;
+    a bad policy or bad arguments raise ``RedactorError``. ``on_start`` hears of each job as
+    it starts, ``on_result`` of each document's outcome (progress displays)."""
+    settings = settings or Settings()
+    policy = policy or load_run_policy(settings)
+    out = Path(out)
+    files = ingest([Path(p) for p in inputs], out)                      # ingest
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for result in process(files, out, settings, policy, executor, on_start):  # extract .. verify
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return report(results, out, settings, policy)                       # report
+
+
+def load_run_policy(settings: Settings) -> "Policy":
+    """The settings' policy (a file, or the name of a shipped policy), with the requester's
+    own data released to them."""
+    from .policy import load_policy
+
+    spec = settings.policy_path
+    if spec is None:
+        policy = load_policy()
+    elif not Path(spec).exists() and Path(spec).suffix == "" and "/" not in str(spec):
+        policy = load_policy(name=str(spec))
+    else:
+        policy = load_policy(Path(spec))
+    return policy.with_requester(list(settings.requester)) if settings.requester else policy
+
+
+def ingest(inputs: list[Path], out: Path) -> list[InputFile]:
+    from .ingest import discover
+
+    return discover(inputs, out)
+
+
+def report(results: list[DocumentResult], out: Path, settings: Settings, policy: "Policy") -> RunOutcome:
+    """report.json and report.html, the withholding log for the requester, and (unless
+    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/."""
+    from .report import build_report, write_report
+    from .withholding_log import withholding_rows, write_withholding_log
+
+    rep = build_report(results, policy, settings.model)
+    json_path, html_path = write_report(rep, out)
+    log = write_withholding_log(withholding_rows(rep, policy, out), out, rep, rep["summary"].get("release"))
+    review_path = None
+    if settings.review_report:
+        from .review_report import write_run_review
+
+        review_path = write_run_review(results, out, rep["policy"], workers=settings.jobs,
+                                       password=settings.password, memory_limit=settings.memory_limit)
+    return RunOutcome(results, rep, json_path, html_path, tuple(log), review_path)
+
+
+# ---------------------------------------------------------------------------------------
+# One document: the stages
+# ---------------------------------------------------------------------------------------
+
+def plan_document(file: InputFile, settings: Settings, policy: "Policy") -> Plan:
+    """extract -> detect -> decide -> plan, for one document on its own."""
+    from .detect import detect, language_warnings
+    from .plan import build_plan
+    from .policy import decide, deny_findings
+
+    document = by_name(file.format).read(file.path, settings)                  # extract
+    pages = [p.text for p in document.pages]
+    findings = detect(document, settings) + deny_findings(pages, policy)        # detect
+    relpath = file.relpath.as_posix()
+    decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
+    plan = build_plan(document, decisions, policy.name, relpath=relpath)       # plan
+    plan.review_reasons.extend(language_warnings(document, settings))
+    return plan
+
+
+@dataclass(frozen=True)
+class ReleaseSet:
+    """What the rest of the release set withholds: (value, document it came from, decision),
+    and the set-wide labels of pseudonymised values (normalised value -> "Person 3")."""
+
+    values: tuple[tuple[str, str, Decision], ...] = ()
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+
+
+def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
+               final_path: Path, output: Path | None = None) -> DocumentResult:
+    """write -> verify -> release, for one planned document. Raises on failure (the caller
+    turns the exception into the document's outcome)."""
+    from .plan import extend_plan
+
+    source = plan.document.source
+    plan = extend_plan(plan, list(release_set.values), release_set.pseudonyms)
+    result = DocumentResult(source=source, output=None, status=Status.FAILED, format=plan.document.format,
+                            pages=plan.document.page_count, input_sha256=plan.document.sha256,
+                            redactions=plan.redactions, kept=plan.kept,
+                            withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
+                            ocr_pages=[{"page": p.number, "kind": p.ocr.kind, "dpi": p.ocr.dpi,
+                                        "orientation": p.ocr.orientation, "confidence": p.ocr.confidence}
+                                       for p in plan.document.pages if p.ocr is not None])
+    if plan.withheld_document is not None:
+        d = plan.withheld_document
+        result.status = Status.WITHHELD
+        result.notes.append(f"withheld in full under {'; '.join(d.exemptions)} (rule {d.rule}): {d.reason}")
+        result.withheld_by = d
+        return result
+    if plan.review_reasons:
+        # Something in it could not be checked: never release it unreviewed.
+        result.status = Status.NEEDS_REVIEW
+        result.error = plan.review_reasons[0]
+        return result
+    if sha256_file(source) != plan.document.sha256:
+        raise RedactorError("the input changed between planning and release")
+    fmt = by_name(plan.document.format)
+    written = fmt.write(plan, tmp_path, settings)                               # write
+    result.notes.extend(written.notes)
+    problems = fmt.verify(plan, tmp_path, written)                              # verify
+    if problems:
+        raise VerificationError(problems)
+    final_path.parent.mkdir(parents=True, exist_ok=True)                        # release
+    os.replace(tmp_path, final_path)
+    result.output = output if output is not None else final_path
+    result.output_sha256 = sha256_file(final_path)
+    if any(d.needs_review for d in plan.kept) or any(r.decision.needs_review for r in plan.redactions):
+        result.status = Status.NEEDS_REVIEW
+    elif plan.redactions or plan.withheld_pages:
+        result.status = Status.REDACTED
+    else:
+        result.status = Status.UNCHANGED
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# The two phases as jobs an executor runs (plain functions, picklable arguments)
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    input: InputFile
+    outdir: Path
+    plan_file: Path | None = None
+    set_file: Path | None = None  # the pickled ReleaseSet
+
+
+@dataclass
+class PlanSummary:
+    """What the plan phase hands back to the parent for one document."""
+
+    result: DocumentResult | None  # set when the document already has its outcome (failed...)
+    plan_file: Path | None = None
+    values: list[tuple[str, Decision]] = field(default_factory=list)
+
+
+class Executor(Protocol):
+    def run(self, fn: Callable, jobs: list[Job], on_start: Callable[[Job], None] | None = None
+            ) -> Iterator[tuple[Job, object]]:
+        """Run ``fn(job, settings, policy)`` for every job; yield (job, its return value), or
+        (job, a failed DocumentResult) when the job could not finish (time, memory, crash)."""
+
+    def close(self) -> None: ...
+
+
+def failure(f: InputFile, exc: BaseException) -> DocumentResult:
+    """A document's outcome when one of its stages raised."""
+    result = DocumentResult(source=f.path, output=None, status=Status.FAILED, format=f.format or "")
+    if isinstance(exc, VerificationError):
+        result.error = str(exc)
+        result.notes.extend(exc.problems)
+    elif isinstance(exc, RedactorError):
+        result.error = str(exc)
+    elif isinstance(exc, MemoryError):
+        result.error = "out of memory (limit reached): the document is too large or a decompression bomb"
+    else:  # a bug or an unforeseen file: fail this document, keep the batch
+        result.error = f"internal error: {type(exc).__name__}: {exc}"
+        result.notes.append(traceback.format_exc(limit=8))
+    return result
+
+
+def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
+    from .plan import set_values
+
+    f = job.input
+    if f.error or not f.format:
+        return PlanSummary(DocumentResult(source=f.path, output=None, status=Status.FAILED,
+                                          format=f.format or "", error=f.error or "unsupported format"))
+    try:
+        plan = plan_document(f, settings, policy)
+    except BaseException as exc:  # noqa: BLE001 - every failure is this document's outcome
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return PlanSummary(failure(f, exc))
+    plans = job.outdir / TMP_DIR_NAME / "plans"
+    plans.mkdir(parents=True, exist_ok=True)
+    plan_file = plans / f"{uuid.uuid4().hex}.pickle"
+    with open(plan_file, "wb") as fh:
+        pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    values = [] if plan.withheld_document else set_values(plan)
+    return PlanSummary(None, plan_file, values)
+
+
+def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult:
+    """Write, verify and release one planned document."""
+    f = job.input
+    tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
+    plan = None
+    try:
+        with open(job.plan_file, "rb") as fh:
+            plan = pickle.load(fh)
+        release_set = ReleaseSet()
+        if job.set_file is not None:
+            with open(job.set_file, "rb") as fh:
+                release_set = pickle.load(fh)
+        return apply_plan(plan, release_set, settings, tmp_path, job.outdir / f.relpath, output=f.relpath)
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        failed = failure(f, exc)
+        if plan is not None:
+            failed.input_sha256, failed.pages = plan.document.sha256, plan.document.page_count
+        return failed
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
+    """The values withheld anywhere in the set, and one label per distinct pseudonymised value
+    across the set, numbered in path order."""
+    values = tuple((v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values)
+    labels: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for job, summary in sorted(planned, key=lambda js: js[0].input.relpath.as_posix()):
+        for value, d in summary.values:
+            if d.action is not Action.PSEUDONYMISE:
+                continue
+            key = normalize(value)
+            if key in labels:
+                continue
+            prefix = "Person" if d.finding.entity == "PERSON" else d.finding.entity.replace("_", " ").title()
+            counters[prefix] = counters.get(prefix, 0) + 1
+            labels[key] = f"{prefix} {counters[prefix]}"
+    return ReleaseSet(values, labels)
+
+
+def process(files: list[InputFile], out: Path, settings: Settings, policy: "Policy",
+            executor: "Executor | None" = None,
+            on_start: Callable[[Job], None] | None = None) -> Iterator[DocumentResult]:
+    """Yield one result per input file: every document planned (phase 1), then every planned
+    document applied with the values withheld anywhere in the set (phase 2)."""
+    jobs = [Job(f, out) for f in files]
+    if not jobs:
+        return
+    own_executor = executor is None
+    if executor is None:
+        from .batch import WorkerPool
+
+        executor = WorkerPool(settings, policy, min(settings.jobs, len(jobs)))
+    try:
+        planned: list[tuple[Job, PlanSummary]] = []
+        for job, outcome in executor.run(plan_phase, jobs, on_start=on_start):
+            if isinstance(outcome, DocumentResult):
+                yield outcome
+            elif outcome.result is not None:
+                yield outcome.result
+            else:
+                job.plan_file = outcome.plan_file
+                planned.append((job, outcome))
+        set_file = out / TMP_DIR_NAME / f"set-{uuid.uuid4().hex}.pickle"
+        set_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(set_file, "wb") as fh:
+            pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for job, _ in planned:
+            job.set_file = set_file
+        for _, outcome in executor.run(apply_phase, [job for job, _ in planned], on_start=on_start):
+            yield outcome
+    finally:
+        if own_executor:
+            executor.close()
+        shutil.rmtree(out / TMP_DIR_NAME, ignore_errors=True)

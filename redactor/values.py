@@ -1,0 +1,183 @@
+"""One notion of "the same value", used by every stage that compares values.
+
+A value is a run of letters-and-digits tokens (any script); case, spacing, line breaks and
+punctuation between the tokens do not matter: "DOE,  John" is "doe john", and "512-43-7789"
+is found as "512 43\\n7789". Allow, deny and requester lists compare ``normalize``d values;
+propagation and the deny list find occurrences with ``value_pattern``; the writers scrub and
+the verifiers search with ``find_values``, which finds exactly what ``value_pattern`` finds
+(plus long numbers written without their separators), so every occurrence verification would
+flag is one propagation has withheld.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import regex as re
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Plan
+
+_TOKEN = re.compile(r"[^\W_]+")  # letters (any script) and digits
+_SEPARATORS = re.compile(r"[\W_]+")
+
+# Portions (classified or unmarked paragraphs) are withheld by position; so is text found under
+# an earlier box, which is whatever fragment happened to be covered: neither is propagated nor
+# searched for as a value.
+PORTION_ENTITIES = frozenset({"CLASSIFIED_PORTION", "UNMARKED_PORTION", "PORTION"})
+POSITION_ONLY = PORTION_ENTITIES | {"PRIOR_REDACTION"}
+
+MIN_VALUE_ALNUM = 4  # shorter withheld values are checked by position only
+MIN_PORTION_FRAGMENT = 24  # line fragments of withheld portions checked as text
+
+
+def tokens(value: str) -> list[str]:
+    """The letters-and-digits tokens of ``value``, lower case."""
+    return _TOKEN.findall(value.lower())
+
+
+def normalize(value: str) -> str:
+    """How allow, deny and requester lists compare: case, spacing, line breaks and
+    punctuation ignored ("DOE,  John" == "doe john")."""
+    return " ".join(tokens(value))
+
+
+def value_pattern(value: str) -> re.Pattern | None:
+    """A pattern for ``value`` as whole words: any case, and any run of spaces, line breaks or
+    punctuation between its tokens ("512-43-7789" also matches "512 43\\n7789")."""
+    toks = _TOKEN.findall(value)
+    if not toks:
+        return None
+    body = r"[\W_]+".join(re.escape(t) for t in toks)
+    return re.compile(r"(?<![^\W_])" + body + r"(?![^\W_])", re.IGNORECASE)
+
+
+def find_in(text: str, value: str, timeout: float = 5.0):
+    """Every occurrence of ``value`` in ``text`` (regex match objects)."""
+    pattern = value_pattern(value)
+    return [] if pattern is None else list(pattern.finditer(text, timeout=timeout))
+
+
+class Withheld:
+    """A value the release copy must not contain. ``str()``, ``repr()`` and ``format()`` say
+    where it was withheld (page, redaction id, entity), never what: a withheld value can be
+    passed to messages, logs and reports without leaking. ``reveal()`` gives the value to the
+    code that must search for it.
+
+    ``allowed`` is how many times its text may legitimately remain: a line of a withheld
+    portion that also stands in the kept text elsewhere (an official named in a classified
+    paragraph and again in the signature block) may remain that many times; values withheld
+    for what they are (names, numbers) allow none."""
+
+    __slots__ = ("_value", "where", "allowed")
+
+    def __init__(self, value: str, where: str, allowed: int = 0):
+        self._value = value
+        self.where = where
+        self.allowed = allowed
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return f"<withheld: {self.where}>"
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __reduce__(self):  # pickles keep the value (plans and release sets travel to workers)
+        return (Withheld, (self._value, self.where, self.allowed))
+
+
+def reveal(value: "Withheld | str") -> str:
+    return value.reveal() if isinstance(value, Withheld) else value
+
+
+def _alnum(s: str) -> str:
+    return _SEPARATORS.sub("", s.lower())
+
+
+def _count(haystack: str, needle: str) -> int:
+    """Occurrences of `` needle `` in `` haystack `` (both padded with spaces), overlaps too."""
+    return len(re.findall(f"(?= {re.escape(needle)} )", haystack))
+
+
+def find_values(text: str, values: list, strict: bool = False) -> list:
+    """The ``values`` (strings or ``Withheld``) present in ``text`` as whole words, whatever
+    the case, spacing, line breaks and punctuation between them; numbers of 7+ digits are
+    also found with their separators dropped ("512437789"). A ``Withheld`` value counts as
+    present only when it occurs more often than it is ``allowed`` to (never with ``strict``)."""
+    hits = []
+    words = f" {normalize(text)} "
+    digits_only = None
+    for v in values:
+        raw = reveal(v)
+        key = normalize(raw)
+        allowed = 0 if strict or not isinstance(v, Withheld) else v.allowed
+        if key and f" {key} " in words and (allowed == 0 or _count(words, key) > allowed):
+            hits.append(v)
+            continue
+        d = _alnum(raw)
+        if len(d) >= 7 and d.isdigit():
+            if digits_only is None:
+                digits_only = re.sub(r"[\s\-./()]", "", text)
+            if len(re.findall(rf"(?<!\d){d}(?!\d)", digits_only)) > allowed:
+                hits.append(v)
+    return hits
+
+
+def withheld_values(plan: "Plan") -> list[Withheld]:
+    """The values that must not be found anywhere in the release copy, each saying where it
+    was withheld (redaction ids are the report's: r1, r2... in plan order).
+
+    Values withheld for what they are (names, numbers, deny-listed terms) are searched for
+    everywhere, strictly. A withheld portion is verified by its position (the writer's boxes,
+    or its span); its lines are searched for too, but may remain as often as the same line
+    stands in the text the plan keeps (``Withheld.allowed``). Text under an earlier box is
+    checked by position only."""
+    found: dict[str, list] = {}
+    kept = _kept_segments(plan)
+    for i, r in enumerate(plan.redactions, start=1):
+        entity = r.decision.finding.entity
+        if entity in POSITION_ONLY and entity not in PORTION_ENTITIES:
+            continue  # checked by position: no character may remain inside its boxes
+        where = f"page {r.page}, redaction r{i} ({entity})"
+        if entity in PORTION_ENTITIES:
+            for line in r.text.split("\n"):
+                line = " ".join(line.split())
+                if len(line) >= MIN_PORTION_FRAGMENT:
+                    found.setdefault(line, [where, True])
+        else:
+            v = " ".join(r.text.split())
+            if sum(ch.isalnum() for ch in v) >= MIN_VALUE_ALNUM:
+                entry = found.setdefault(v, [where, False])
+                entry[1] = False  # also withheld as a value: strict
+    out = []
+    for v, (where, portion) in sorted(found.items()):
+        allowed = 0
+        if portion:
+            key = normalize(v)
+            allowed = sum(_count(f" {normalize(seg)} ", key) for seg in kept) if key else 0
+        out.append(Withheld(v, where, allowed))
+    return out
+
+
+def _kept_segments(plan: "Plan") -> list[str]:
+    """The text the plan keeps: each page's text outside its withheld spans, in pieces (a
+    value never matches across a withheld span)."""
+    by_page: dict[int, list[tuple[int, int]]] = {}
+    for r in plan.redactions:
+        by_page.setdefault(r.page, []).append((r.start, r.end))
+    segments = []
+    for page in plan.document.pages:
+        if page.number in plan.withheld_pages:
+            continue
+        pos = 0
+        for s, e in sorted(by_page.get(page.number, [])):
+            if s > pos:
+                segments.append(page.text[pos:s])
+            pos = max(pos, e)
+        segments.append(page.text[pos:])
+    return segments

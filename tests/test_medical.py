@@ -1,0 +1,53 @@
+"""Medical conditions of private persons (recognizers/medical.py) and their place in the
+default policy: withheld under (b)(6); the names of laws, programmes and health topics stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from redactor.recognizers.medical import MedicalConditionRecognizer
+
+REC = MedicalConditionRecognizer()
+
+
+def spans(text: str) -> set[str]:
+    return {" ".join(text[r.start:r.end].split()) for r in REC.analyze(text, None)}
+
+
+@pytest.mark.parametrize("text,value", [
+    ("The certification states that the employee requires leave for chronic kidney disease stage 3. Mail it.",
+     "chronic kidney disease stage 3"),
+    ("states that the employee requires leave for Type 2\ndiabetes with neuropathy. Correspondence follows.",
+     "Type 2 diabetes with neuropathy"),
+    ("She was diagnosed with major depressive disorder and is being treated for generalized anxiety; fine.",
+     "major depressive disorder"),
+    ("She was diagnosed with major depressive disorder and is being treated for generalized anxiety; fine.",
+     "generalized anxiety"),
+    ("The patient complained of chest pain and was taken to the hospital.", "chest pain"),
+    ("Inmate reported diabetes at the medical screening.", "diabetes"),
+    ("He has been recovering from a fractured wrist since March.", "fractured"),
+])
+def test_conditions_found(text, value):
+    assert value in spans(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Approval of Family and Medical Leave Act request",
+    "The Family and Medical Leave Act allows 12 weeks of protected leave.",
+    "The wellness program on heart health will run in the fall.",
+    "Crews will take leave for the holidays.",
+    "The committee reviewed the quarterly maintenance schedule for the north reservoir pumps.",
+    "The stroke of midnight ended the meeting.",
+])
+def test_near_misses_stay(text):
+    assert spans(text) == set()
+
+
+def test_default_policy_withholds_medical_conditions(policy):
+    from redactor.model import Action, Finding
+    from redactor.policy import decide
+
+    f = Finding(page=1, start=0, end=8, text="diabetes", entity="MEDICAL_CONDITION", score=0.85,
+                recognizer="MedicalConditionRecognizer", explanation="medical condition after a cue")
+    (d,) = decide([f], policy, relpath="hr/memo.txt", pages=["diabetes"], fmt="text")
+    assert d.action is Action.REDACT and d.exemptions == ["(b)(6)"]

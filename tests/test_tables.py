@@ -1,0 +1,224 @@
+"""Tables and forms (recognizers/tables.py, layout.py, fields.py): a header's or a label's
+meaning carried to its values, in plain text and in text-layer PDFs built here with known
+truth, wrapped cells withheld whole, and the near misses that must stay."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from redactor.recognizers.fields import label_key, lexicon
+from redactor.recognizers.tables import find
+
+
+def values(text: str, boxes=None) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for h in find(text, boxes):
+        out.setdefault(h.entity, set()).add(" ".join(" ".join(text[s:e] for s, e in h.spans).split()))
+    return out
+
+
+PIPE_TABLE = """PERSONS
+
+Role  |  Name  |  DOB  |  Address  |  Phone  |  DL #
+
+Victim  |  Ricardo Howell  |  12/09/1991  |  49647 Barnes Rapids, Alanbury, MN 46249  |  736-664-5645  |  D767408449
+
+Witness  |  Robert Warner  |    |  435 Shaw Rue, Ericksonton, ME 03139  |  (334) 348-8929  |
+
+Suspect  |  Dale Howard  |  January 12, 1983  |  unknown  |    |  S92116169
+
+VEHICLE
+"""
+
+
+def test_pipe_table_columns_carry_their_meaning():
+    v = values(PIPE_TABLE)
+    assert v["PERSON"] == {"Ricardo Howell", "Robert Warner", "Dale Howard"}
+    assert v["DATE_OF_BIRTH"] == {"12/09/1991", "January 12, 1983"}
+    assert v["STREET_ADDRESS"] == {"49647 Barnes Rapids, Alanbury, MN 46249", "435 Shaw Rue, Ericksonton, ME 03139"}
+    assert v["PHONE_NUMBER"] == {"736-664-5645", "(334) 348-8929"}
+    assert v["US_DRIVER_LICENSE"] == {"D767408449", "S92116169"}
+    # placeholders and role words are not values
+    assert "unknown" not in v["STREET_ADDRESS"]
+    assert not any("Victim" in x for xs in v.values() for x in xs)
+
+
+ALIGNED = """Role       Name                DOB          Home address
+Owner      Priya Raghunathan   12 Aug 1990  918 Linden
+                                            Hollow Rd,
+                                            Fairview, OR
+                                            97024
+Driver     Kenji Oyelaran      1/9/1958     44 Mill Race
+                                            Ct, Gresham,
+                                            OR 97030
+
+Reviewed on March 6, 2024.
+"""
+
+
+def test_aligned_table_with_wrapped_cells_is_withheld_whole():
+    hits = [h for h in find(ALIGNED) if h.entity == "STREET_ADDRESS"]
+    assert len(hits) == 2
+    for h, frags in zip(hits, (["918 Linden", "Hollow Rd,", "Fairview, OR", "97024"],
+                               ["44 Mill Race", "Ct, Gresham,", "OR 97030"])):
+        covered = "".join(ALIGNED[s:e] for s, e in h.spans)
+        for frag in frags:
+            assert frag in covered
+    v = values(ALIGNED)
+    assert v["DATE_OF_BIRTH"] == {"12 Aug 1990", "1/9/1958"}
+    assert "March 6, 2024" not in str(v)  # an event date after the table stays
+
+
+def test_tab_table_and_key_value_rows():
+    text = ("Item\tQty\tUnit price\tTotal\nPump seals\t12\t$45.00\t$540.00\n\n"
+            "Payee\tRouting\tAcct\nImogen Saltonstall\t021000021\t4401 2290 7781\n\n"
+            "Field  |  Value\n\nVendor  |  Bayside Mechanical LLC\n\nAmount  |  $377,476.00\n\n"
+            "ABA routing  |  011000015\n\nAccount number  |  269773284090\n\nAward date  |  19 September 2024\n")
+    v = values(text)
+    assert v["PERSON"] == {"Imogen Saltonstall"}
+    assert v["US_BANK_ROUTING"] == {"021000021", "011000015"}
+    assert v["US_BANK_NUMBER"] == {"4401 2290 7781", "269773284090"}
+    everything = " ".join(x for xs in v.values() for x in xs)
+    for kept in ("$45.00", "$540.00", "$377,476.00", "19 September 2024", "Bayside", "12"):
+        assert kept not in everything.split() and kept not in everything
+
+
+def test_form_labels_beside_below_and_inline():
+    text = ("Applicant           Agnieszka Wróblewska\nDate of Birth       02/09/1943\n"
+            "Passport No.        599263730\nResidence           6338 Frank Fort Apt. 782,\n"
+            "                    Angelashire, OH 85359\n\nDate of birth:\n1943-02-09\n\n"
+            "DL: 518585784\nDate of Occurrence: 11/11/2024\nPhone: unknown\n")
+    v = values(text)
+    assert v["PERSON"] == {"Agnieszka Wróblewska"}
+    assert v["DATE_OF_BIRTH"] == {"02/09/1943", "1943-02-09"}
+    assert v["US_PASSPORT"] == {"599263730"}
+    assert v["STREET_ADDRESS"] == {"6338 Frank Fort Apt. 782, Angelashire, OH 85359"}
+    assert v["US_DRIVER_LICENSE"] == {"518585784"}
+    assert "PHONE_NUMBER" not in v  # a placeholder
+    assert "11/11/2024" not in str(v)  # the date of an event, not of a birth
+
+
+def test_business_rows_are_not_personal():
+    text = "Vendor  |  Address  |  Phone\n\nAcme Paving LLC  |  12 Industrial Way, Salem, OR 97301  |  503-555-0100\n"
+    hits = [h for h in find(text) if h.entity in ("STREET_ADDRESS", "PHONE_NUMBER")]
+    assert hits and all(h.score < 0.4 for h in hits)
+
+
+@pytest.mark.parametrize("label,entity", [
+    ("Passport No.", "US_PASSPORT"), ("PASSPORT #", "US_PASSPORT"), ("Pasport number", "US_PASSPORT"),
+    ("DL #", "US_DRIVER_LICENSE"), ("Driver's Lic. No.", "US_DRIVER_LICENSE"), ("D.O.B.", "DATE_OF_BIRTH"),
+    ("Date of Brith", "DATE_OF_BIRTH"), ("ABA", "US_BANK_ROUTING"), ("Routing No.", "US_BANK_ROUTING"),
+    ("Acct #", "US_BANK_NUMBER"), ("MRN", "MEDICAL_RECORD_NUMBER"), ("Badge No.", "BADGE_NUMBER"),
+    ("SSN:", "US_SSN"), ("Adress", "STREET_ADDRESS"), ("Addres\ns", "STREET_ADDRESS"),
+    ("Owner (sole proprietor)", "PERSON"), ("Telphone", "PHONE_NUMBER"),
+])
+def test_labels_abbreviations_and_misspellings(label, entity):
+    f = lexicon().field(label)
+    assert f is not None and f.entity == entity
+
+
+@pytest.mark.parametrize("label", ["Contract No.", "Date of Occurrence", "Amount", "Award date", "Vendor",
+                                   "Title", "Description", "Case Number"])
+def test_neutral_labels_name_no_personal_field(label):
+    assert lexicon().field(label) is None
+
+
+_WORD = st.text(alphabet=string.ascii_uppercase, min_size=1, max_size=1).flatmap(
+    lambda first: st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=9).map(lambda rest: first + rest))
+_DATE = st.tuples(st.integers(1, 12), st.integers(1, 28), st.integers(1920, 2010)).map(
+    lambda t: f"{t[0]:02d}/{t[1]:02d}/{t[2]}")
+_ID = st.tuples(st.sampled_from("ABDSUW"), st.integers(10 ** 7, 10 ** 9 - 1)).map(lambda t: f"{t[0]}{t[1]}")
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.tuples(_WORD, _WORD), _DATE, _ID), min_size=1, max_size=5),
+       sep=st.sampled_from(["  |  ", "\t", " | "]), blank=st.booleans())
+def test_generated_delimited_tables(rows, sep, blank):
+    """Any persons table in the grammar header + rows (any separator, blank lines or not):
+    every name, date of birth and licence is found, nothing of the header is."""
+    lines = [sep.join(["Name", "DOB", "DL #"])]
+    for (first, last), dob, dl in rows:
+        lines.append(sep.join([f"{first} {last}", dob, dl]))
+    text = ("\n\n" if blank else "\n").join(lines) + "\n"
+    v = values(text)
+    assert v.get("PERSON", set()) == {f"{a} {b}" for (a, b), _, _ in rows}
+    assert v.get("DATE_OF_BIRTH", set()) == {d for _, d, _ in rows}
+    assert v.get("US_DRIVER_LICENSE", set()) == {x for _, _, x in rows}
+
+
+# ------------------------------------------------------------------------------ text-layer PDFs
+
+def _pdf_persons_table(path, col_width: float = 48, centred: bool = False):
+    """A persons table drawn the way report generators draw one: narrow cells that wrap their
+    text mid-word, ruled grid, a form above it and a narrative below."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=letter)
+    c.setFont("Helvetica", 8)
+    y = 740
+    for label, value in (("Case Number", "RPD-2024-34870"), ("Date of Birth", "02/09/1943"),
+                         ("Passport No.", "599263730")):
+        c.drawString(60, y, label)
+        c.drawString(160, y, value)
+        y -= 14
+    y -= 10
+    header = ["Role", "Name", "DOB", "Address", "Phone", "DL #"]
+    rows = [["Victim", "Andrew Stanley", "07/20/1981", "9149 Foster Meadows, North Mariafurt, ME 90796",
+             "895.466.2495", "U799978672"],
+            ["Suspect", "Justin Moore", "1962-08-16", "unknown", "", "D562-1154-7299"]]
+
+    def wrap(text: str) -> list[str]:
+        out, line = [], ""
+        for ch in text:
+            if c.stringWidth(line + ch, "Helvetica", 8) > col_width - 6:
+                out.append(line)
+                line = ""
+            line += ch
+        return out + ([line] if line else [])
+
+    for row in [header] + rows:
+        cells = [wrap(t) for t in row]
+        height = 10 * max(len(x) for x in cells) + 6
+        for k, lines in enumerate(cells):
+            x = 60 + k * col_width
+            c.rect(x, y - height + 8, col_width, height)
+            for n, line in enumerate(lines):
+                if centred and row is header:  # word processors centre header text over its column
+                    c.drawCentredString(x + col_width / 2, y - 10 * n, line.strip())
+                else:
+                    c.drawString(x + 3, y - 10 * n, line.strip())
+        y -= height + 2
+    y -= 20
+    c.drawString(60, y, "On 08/09/2024 officers responded to a report of theft from a motor vehicle.")
+    c.save()
+
+
+@pytest.mark.parametrize("centred", [False, True])
+def test_pdf_table_with_wrapped_cells(tmp_path, centred):
+    from redactor.formats.pdf.read import read_pdf
+
+    path = tmp_path / "persons.pdf"
+    _pdf_persons_table(path, centred=centred)
+    page = read_pdf(path).pages[0]
+    hits = find(page.text, page.char_boxes)
+
+    def squeezed(entity):
+        return {"".join("".join(page.text[s:e] for s, e in h.spans).split()) for h in hits if h.entity == entity}
+
+    assert squeezed("PERSON") == {"AndrewStanley", "JustinMoore"}
+    assert squeezed("DATE_OF_BIRTH") >= {"07/20/1981", "1962-08-16", "02/09/1943"}
+    assert squeezed("STREET_ADDRESS") == {"9149FosterMeadows,NorthMariafurt,ME90796"}
+    assert squeezed("PHONE_NUMBER") == {"895.466.2495"}
+    assert squeezed("US_DRIVER_LICENSE") == {"U799978672", "D562-1154-7299"}
+    assert squeezed("US_PASSPORT") == {"599263730"}
+    found = " ".join(page.text[s:e] for h in hits for s, e in h.spans)
+    assert "RPD-2024" not in found and "08/09/2024" not in found
+
+
+def test_label_key_ignores_case_punctuation_and_number_words():
+    assert label_key("Passport No.:") == label_key("PASSPORT #") == label_key("passport number") == "passport"
+    assert label_key("Date of\nBirth") == "dateofbirth"
