@@ -493,7 +493,9 @@ def _read_image(number: int, dpi: float, image, matrix: Matrix, region: Box | No
     angles: dict[int, int] = {}
     for w in words:
         angles[w.angle] = angles.get(w.angle, 0) + len(w.text)
-    orientation = (max(angles, key=angles.get) if angles else 0) + turned
+    # ``turned`` is what the picture was turned counter-clockwise before reading: its lines ran
+    # at minus that angle in the picture as drawn.
+    orientation = (max(angles, key=angles.get) if angles else 0) - turned
     return OcrPage(number, dpi, tuple(words), orientation % 360, region)
 
 
