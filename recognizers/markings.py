@@ -293,8 +293,9 @@ def _is_banner(line: str) -> Marking | None:
     return m
 
 
-def find_markings(pages: list[str]) -> list[MarkingFinding]:
-    """Markings and portions over all pages of one document (pages are 1-based)."""
+def find_markings(pages: list[str], boxes: list | None = None) -> list[MarkingFinding]:
+    """Markings and portions over all pages of one document (pages are 1-based). ``boxes``:
+    each page's character boxes (or None), to read an authority block laid out as a form."""
     found: list[MarkingFinding] = []
     # Pass 1: banners and candidate portion marks at the start of a line.
     banners: list[MarkingFinding] = []
@@ -338,9 +339,42 @@ def find_markings(pages: list[str]) -> list[MarkingFinding]:
     for pno, start, end, mk in kept_marks:
         found.append(MarkingFinding(pno, start, end, "PORTION_MARK", 0.95, mk,
                                     f"portion mark parsed as {mk.system} {mk.level or mk.text}"))
-    found.extend(_authority(pages))
-    found.extend(_portions(pages, kept_marks, banners))
+    authority = _authority(pages)
+    authority += _authority_form(pages, boxes, {(a.page, a.start) for a in authority})
+    found.extend(authority)
+    found.extend(_portions(pages, kept_marks, banners, authority))
     return found
+
+
+_AUTHORITY_LABEL = re.compile(r"(Classified\s+By|Derived\s+From|Declassify\s+On|Declassified\s+On|Downgrade\s+To"
+                              r"|Reason)\s*:?", re.IGNORECASE)
+
+
+def _authority_form(pages: list[str], boxes: list | None, known: set) -> list[MarkingFinding]:
+    """An authority block laid out as a form: "Classified By" in one cell, the value in the
+    next cell of the same row, no colon. In a PDF the extractor reads the label column before
+    the value column, so the lines are found by position (layout.py), not in text order."""
+    from .layout import grid
+
+    out = []
+    for pno, text in enumerate(pages, start=1):
+        page_boxes = boxes[pno - 1] if boxes and pno - 1 < len(boxes) else None
+        if not _AUTHORITY_LABEL.search(text):
+            continue
+        for row in grid(text, page_boxes).rows:
+            for label, value in zip(row.cells, row.cells[1:]):
+                m = _AUTHORITY_LABEL.fullmatch(label.text.strip())
+                if m is None or ":" in label.text or AUTHORITY.match(value.text) or (pno, label.start) in known:
+                    continue  # not a label, or an authority line read already
+                key = re.sub(r"\s+", " ", m.group(1)).lower()
+                if key == "reason" and not _REASON_VALUE.search(value.text):
+                    continue
+                for cell in (label, value):
+                    f = MarkingFinding(pno, cell.start, cell.end, "CLASSIFICATION_AUTHORITY", 0.9, None,
+                                       f"'{m.group(1)}' in an authority block laid out as a form")
+                    f.fields = _authority_fields(key, f"{m.group(1)}: {value.text}")
+                    out.append(f)
+    return out
 
 
 def _authority(pages: list[str]) -> list[MarkingFinding]:
@@ -362,7 +396,7 @@ def _authority(pages: list[str]) -> list[MarkingFinding]:
     return out
 
 
-def _portions(pages, marks, banners) -> list[MarkingFinding]:
+def _portions(pages, marks, banners, authority=()) -> list[MarkingFinding]:
     """Each portion runs from its mark to the next mark, banner, authority line or paragraph
     break. Unmarked paragraphs that follow a classified portion (also across a page break)
     become UNMARKED_PORTION findings governed by that portion's marking, for the policy to
@@ -379,6 +413,8 @@ def _portions(pages, marks, banners) -> list[MarkingFinding]:
     for pno, text in enumerate(pages, start=1):
         for m in AUTHORITY.finditer(text):
             stops.setdefault(pno, []).append(m.start())
+    for a in authority:  # authority lines (and values) found otherwise end a portion too
+        stops.setdefault(a.page, []).append(a.start)
     for v in stops.values():
         v.sort()
     governing: Marking | None = None

@@ -183,5 +183,16 @@ class DocumentResult:
     notes: list[str] = field(default_factory=list)
     withheld_pages: list[int] = field(default_factory=list)
     withheld_by: Decision | None = None  # the decision that withheld the whole document
+    # Results of the documents inside this one (email attachments...), all levels, in order;
+    # the report lists each as a document of its own.
+    attachments: list["DocumentResult"] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
     ocr_pages: list[dict] = field(default_factory=list)  # per OCR'd page: kind, dpi, confidence
+    # Set when an earlier run's release of the same input, policy, settings and plan is kept
+    # instead of written again: when that release was made.
+    unchanged_since: str | None = None
+    # The final plan's digest (manifest.plan_digest), when the run keeps a manifest.
+    plan_sha256: str = ""
+    # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
+    # units are not pages; empty strings (or no entry) for PDF pages.
+    page_labels: list[str] = field(default_factory=list)

@@ -22,6 +22,7 @@ any object with the same ``run(fn, jobs, on_start)`` method will do):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import shutil
@@ -34,11 +35,12 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
 from .ingest import InputFile
-from .model import Action, Decision, DocumentResult, Plan, Status
+from .model import Action, Decision, Document, DocumentResult, Plan, Status
 from .settings import Settings
 from .values import normalize
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .incremental import Previous, RunState
     from .policy import Policy
 
 TMP_DIR_NAME = ".redactor-tmp"
@@ -74,17 +76,27 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
     out/report.html. A failure in one document is that document's outcome, never the run's;
     a bad policy or bad arguments raise ``RedactorError``. ``on_start`` hears of each job as
     it starts, ``on_result`` of each document's outcome (progress displays)."""
+    from .incremental import RunState
+    from .outdir import OutdirLock
+    from .report import previous_documents
+
     settings = settings or Settings()
     policy = policy or load_run_policy(settings)
     out = Path(out)
     files = ingest([Path(p) for p in inputs], out)                      # ingest
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    for result in process(files, out, settings, policy, executor, on_start):  # extract .. verify
-        results.append(result)
-        if on_result:
-            on_result(result)
-    return report(results, out, settings, policy)                       # report
+    # One job at a time per OUTDIR; what earlier runs released there (manifest.jsonl) is
+    # skipped, and every release is logged in the audit trail (audit.jsonl).
+    with OutdirLock(out):
+        state = RunState.open(out, policy, settings, force=settings.force)
+        previous = previous_documents(out)
+        results = []
+        for result in process(files, out, settings, policy, executor, on_start, state=state):  # extract .. verify
+            results.append(result)
+            results.extend(result.attachments)  # documents inside it, each listed on its own
+            if on_result:
+                on_result(result)
+        return report(results, out, settings, policy, state=state, previous=previous)  # report
 
 
 def load_run_policy(settings: Settings) -> "Policy":
@@ -108,13 +120,17 @@ def ingest(inputs: list[Path], out: Path) -> list[InputFile]:
     return discover(inputs, out)
 
 
-def report(results: list[DocumentResult], out: Path, settings: Settings, policy: "Policy") -> RunOutcome:
+def report(results: list[DocumentResult], out: Path, settings: Settings, policy: "Policy",
+           state: "RunState | None" = None, previous: dict | None = None) -> RunOutcome:
     """report.json and report.html, the withholding log for the requester, and (unless
-    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/."""
+    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/. With a ``state``, the
+    run's end goes into the manifest and the audit trail, whose head the report records."""
     from .report import build_report, write_report
     from .withholding_log import withholding_rows, write_withholding_log
 
-    rep = build_report(results, policy, settings.model)
+    rep = build_report(results, policy, settings.model, previous=previous)
+    if state is not None:
+        rep["audit_head"] = state.finish(rep["summary"])
     json_path, html_path = write_report(rep, out)
     log = write_withholding_log(withholding_rows(rep, policy, out), out, rep, rep["summary"].get("release"))
     review_path = None
@@ -131,15 +147,26 @@ def report(results: list[DocumentResult], out: Path, settings: Settings, policy:
 # ---------------------------------------------------------------------------------------
 
 def plan_document(file: InputFile, settings: Settings, policy: "Policy") -> Plan:
-    """extract -> detect -> decide -> plan, for one document on its own."""
+    """extract -> detect -> decide -> plan, for one document on its own; the documents inside
+    it (email attachments) are each planned the same way, as documents of their own, and
+    withhold each other's values (attachments.py)."""
+    from .attachments import plan_tree
+
+    document = by_name(file.format).read(file.path, settings)                  # extract
+    plan = plan_read_document(document, settings, policy, file.relpath.as_posix())
+    if document.attachments:
+        plan = plan_tree(plan, lambda doc, rel: plan_read_document(doc, settings, policy, rel))
+    return plan
+
+
+def plan_read_document(document: Document, settings: Settings, policy: "Policy", relpath: str) -> Plan:
+    """detect -> decide -> plan, for a document already read."""
     from .detect import detect, language_warnings
     from .plan import build_plan
     from .policy import decide, deny_findings
 
-    document = by_name(file.format).read(file.path, settings)                  # extract
     pages = [p.text for p in document.pages]
     findings = detect(document, settings) + deny_findings(pages, policy)        # detect
-    relpath = file.relpath.as_posix()
     decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
     plan = build_plan(document, decisions, policy.name, relpath=relpath)       # plan
     plan.review_reasons.extend(language_warnings(document, settings))
@@ -156,20 +183,26 @@ class ReleaseSet:
 
 
 def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
-               final_path: Path, output: Path | None = None) -> DocumentResult:
+               final_path: Path | None, output: Path | None = None,
+               previous: "Previous | None" = None) -> DocumentResult:
     """write -> verify -> release, for one planned document. Raises on failure (the caller
-    turns the exception into the document's outcome)."""
-    from .plan import extend_plan
+    turns the exception into the document's outcome). With ``final_path`` None the verified
+    copy stays at ``tmp_path`` for the caller to release (pipeline.process with a manifest);
+    with a ``previous`` release of the same final plan, nothing is written: that copy stays."""
+    from .attachments import attachment_results, extend_tree, status_of
+    from .manifest import plan_digest
 
     source = plan.document.source
-    plan = extend_plan(plan, list(release_set.values), release_set.pseudonyms)
+    plan = extend_tree(plan, list(release_set.values), release_set.pseudonyms)
     result = DocumentResult(source=source, output=None, status=Status.FAILED, format=plan.document.format,
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
                             withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
                             ocr_pages=[{"page": p.number, "kind": p.ocr.kind, "dpi": p.ocr.dpi,
                                         "orientation": p.ocr.orientation, "confidence": p.ocr.confidence}
-                                       for p in plan.document.pages if p.ocr is not None])
+                                       for p in plan.document.pages if p.ocr is not None],
+                            page_labels=[p.label for p in plan.document.pages],
+                            plan_sha256=plan_digest(plan) if final_path is None else "")
     if plan.withheld_document is not None:
         d = plan.withheld_document
         result.status = Status.WITHHELD
@@ -180,6 +213,18 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
         # Something in it could not be checked: never release it unreviewed.
         result.status = Status.NEEDS_REVIEW
         result.error = plan.review_reasons[0]
+        result.attachments = attachment_results(plan, source, released=False, written_drawn=None)
+        return result
+    if (previous is not None and previous.output and previous.plan_sha256 == result.plan_sha256
+            and previous.key):
+        # The same input, policy, settings and final plan as the release already in place:
+        # its copy would be the same byte for byte; keep it.
+        result.output = output
+        result.output_sha256 = previous.output_sha256 or ""
+        result.status = status_of(plan)
+        result.unchanged_since = previous.time or "an earlier run"
+        result.attachments = attachment_results(plan, source, released=True, written_drawn=None,
+                                                output=result.output, output_sha256=result.output_sha256)
         return result
     if sha256_file(source) != plan.document.sha256:
         raise RedactorError("the input changed between planning and release")
@@ -189,16 +234,17 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     problems = fmt.verify(plan, tmp_path, written)                              # verify
     if problems:
         raise VerificationError(problems)
-    final_path.parent.mkdir(parents=True, exist_ok=True)                        # release
-    os.replace(tmp_path, final_path)
-    result.output = output if output is not None else final_path
-    result.output_sha256 = sha256_file(final_path)
-    if any(d.needs_review for d in plan.kept) or any(r.decision.needs_review for r in plan.redactions):
-        result.status = Status.NEEDS_REVIEW
-    elif plan.redactions or plan.withheld_pages:
-        result.status = Status.REDACTED
+    if final_path is None:  # the caller releases it
+        result.output = output
+        result.output_sha256 = sha256_file(tmp_path)
     else:
-        result.status = Status.UNCHANGED
+        final_path.parent.mkdir(parents=True, exist_ok=True)                    # release
+        os.replace(tmp_path, final_path)
+        result.output = output if output is not None else final_path
+        result.output_sha256 = sha256_file(final_path)
+    result.status = status_of(plan)  # its own decisions and every attachment's
+    result.attachments = attachment_results(plan, source, released=True, written_drawn=dict(written.drawn),
+                                            output=result.output, output_sha256=result.output_sha256)
     return result
 
 
@@ -212,6 +258,21 @@ class Job:
     outdir: Path
     plan_file: Path | None = None
     set_file: Path | None = None  # the pickled ReleaseSet
+    key: str = ""  # manifest document key (manifest.py)
+    previous: "Previous | None" = None  # an earlier release of the same input under the same key
+    # Leave the verified copy in OUTDIR/.redactor-tmp for the parent to release (manifest,
+    # audit trail: incremental.py) instead of moving it into place in the worker.
+    hand_back: bool = False
+
+
+@dataclass
+class Released:
+    """What the apply phase hands back with ``job.hand_back``: the result and the verified
+    copy waiting in OUTDIR/.redactor-tmp (None: nothing to release, or the copy in place
+    is kept)."""
+
+    result: DocumentResult
+    tmp: Path | None
 
 
 @dataclass
@@ -220,7 +281,8 @@ class PlanSummary:
 
     result: DocumentResult | None  # set when the document already has its outcome (failed...)
     plan_file: Path | None = None
-    values: list[tuple[str, Decision]] = field(default_factory=list)
+    # (value, the plan path it comes from: the document's or an attachment's, decision)
+    values: list[tuple[str, str, Decision]] = field(default_factory=list)
 
 
 class Executor(Protocol):
@@ -249,6 +311,7 @@ def failure(f: InputFile, exc: BaseException) -> DocumentResult:
 
 
 def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
+    from .attachments import tree_values
     from .plan import set_values
 
     f = job.input
@@ -256,6 +319,7 @@ def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
         return PlanSummary(DocumentResult(source=f.path, output=None, status=Status.FAILED,
                                           format=f.format or "", error=f.error or "unsupported format"))
     try:
+        settings = _with_work_dir(settings, job.outdir)
         plan = plan_document(f, settings, policy)
     except BaseException as exc:  # noqa: BLE001 - every failure is this document's outcome
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -266,12 +330,20 @@ def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
     plan_file = plans / f"{uuid.uuid4().hex}.pickle"
     with open(plan_file, "wb") as fh:
         pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    values = [] if plan.withheld_document else set_values(plan)
+    values = [] if plan.withheld_document else tree_values(plan, set_values)
     return PlanSummary(None, plan_file, values)
 
 
-def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult:
-    """Write, verify and release one planned document."""
+def _with_work_dir(settings: Settings, outdir: Path) -> Settings:
+    """Formats that unpack documents put their temporary files inside OUTDIR."""
+    work = outdir / TMP_DIR_NAME
+    work.mkdir(parents=True, exist_ok=True)
+    return dataclasses.replace(settings, work_dir=work)
+
+
+def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult | Released:
+    """Write, verify and release one planned document (with ``job.hand_back``: write and
+    verify it, and hand the verified copy back to the parent to release)."""
     f = job.input
     tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
     plan = None
@@ -282,13 +354,26 @@ def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResul
         if job.set_file is not None:
             with open(job.set_file, "rb") as fh:
                 release_set = pickle.load(fh)
-        return apply_plan(plan, release_set, settings, tmp_path, job.outdir / f.relpath, output=f.relpath)
+        if not job.hand_back:
+            return apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path,
+                              job.outdir / f.relpath, output=f.relpath)
+        result = apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path, None,
+                            output=f.relpath, previous=job.previous)
+        if result.output is None or result.unchanged_since or not tmp_path.exists():
+            return Released(result, None)
+        handed = tmp_path.with_name(tmp_path.name + ".verified")  # out of the finally's reach
+        os.replace(tmp_path, handed)
+        return Released(result, handed)
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         failed = failure(f, exc)
         if plan is not None:
+            from .attachments import attachment_results
+
             failed.input_sha256, failed.pages = plan.document.sha256, plan.document.page_count
+            failed.attachments = attachment_results(plan, f.path, released=False, written_drawn=None,
+                                                    parent_error="the document holding it failed")
         return failed
     finally:
         if tmp_path.exists():
@@ -298,11 +383,11 @@ def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResul
 def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
     """The values withheld anywhere in the set, and one label per distinct pseudonymised value
     across the set, numbered in path order."""
-    values = tuple((v, job.input.relpath.as_posix(), d) for job, s in planned for v, d in s.values)
+    values = tuple(value for _, s in planned for value in s.values)
     labels: dict[str, str] = {}
     counters: dict[str, int] = {}
     for job, summary in sorted(planned, key=lambda js: js[0].input.relpath.as_posix()):
-        for value, d in summary.values:
+        for value, _, d in summary.values:
             if d.action is not Action.PSEUDONYMISE:
                 continue
             key = normalize(value)
@@ -315,37 +400,85 @@ def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
 
 
 def process(files: list[InputFile], out: Path, settings: Settings, policy: "Policy",
-            executor: "Executor | None" = None,
-            on_start: Callable[[Job], None] | None = None) -> Iterator[DocumentResult]:
+            executor: "Executor | None" = None, on_start: Callable[[Job], None] | None = None,
+            state: "RunState | None" = None) -> Iterator[DocumentResult]:
     """Yield one result per input file: every document planned (phase 1), then every planned
-    document applied with the values withheld anywhere in the set (phase 2)."""
+    document applied with the values withheld anywhere in the set (phase 2).
+
+    With a ``state`` (OUTDIR's manifest and audit trail, incremental.py): documents released
+    by an earlier run of this very set are skipped; the others are released by this process,
+    each exactly once; after a run killed between the phases, the set's values it kept are
+    used again and only the documents not yet released are planned."""
     jobs = [Job(f, out) for f in files]
     if not jobs:
         return
+    tmp_dir = out / TMP_DIR_NAME
+    skipped: list[Job] = []
+    set_file = None
+    if state is not None:
+        from .incremental import skip_unchanged
+
+        todo = []
+        for job, done in skip_unchanged(jobs, state):
+            if done is not None:
+                skipped.append(job)
+                yield done
+            else:
+                todo.append(job)
+        jobs = todo
+        if not jobs:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            return
+        set_file = tmp_dir / f"set-{state.set_key}.pickle"
+    reuse = set_file is not None and set_file.exists()
+    # Documents skipped still withhold values in the others: plan them too (not release).
+    to_plan = jobs if reuse else skipped + jobs
+    plan_only = {id(j) for j in skipped}
     own_executor = executor is None
     if executor is None:
         from .batch import WorkerPool
 
-        executor = WorkerPool(settings, policy, min(settings.jobs, len(jobs)))
+        executor = WorkerPool(settings, policy, min(settings.jobs, len(to_plan)))
     try:
         planned: list[tuple[Job, PlanSummary]] = []
-        for job, outcome in executor.run(plan_phase, jobs, on_start=on_start):
-            if isinstance(outcome, DocumentResult):
-                yield outcome
+        for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):
+            if id(job) in plan_only:
+                if not isinstance(outcome, DocumentResult) and outcome.result is None:
+                    planned.append((job, outcome))
+            elif isinstance(outcome, DocumentResult):
+                yield _settle(job, outcome, state)
             elif outcome.result is not None:
-                yield outcome.result
+                yield _settle(job, outcome.result, state)
             else:
                 job.plan_file = outcome.plan_file
                 planned.append((job, outcome))
-        set_file = out / TMP_DIR_NAME / f"set-{uuid.uuid4().hex}.pickle"
-        set_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(set_file, "wb") as fh:
-            pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        for job, _ in planned:
+        if not reuse:
+            set_file = set_file or tmp_dir / f"set-{uuid.uuid4().hex}.pickle"
+            set_file.parent.mkdir(parents=True, exist_ok=True)
+            part = set_file.with_name(set_file.name + ".part")
+            with open(part, "wb") as fh:
+                pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(part, set_file)  # whole or absent: a run after a crash may use it
+        to_apply = [job for job, _ in planned if id(job) not in plan_only]
+        for job in to_apply:
             job.set_file = set_file
-        for _, outcome in executor.run(apply_phase, [job for job, _ in planned], on_start=on_start):
-            yield outcome
+            job.hand_back = state is not None
+        for job, outcome in executor.run(apply_phase, to_apply, on_start=on_start):
+            yield _settle(job, outcome, state)
     finally:
         if own_executor:
             executor.close()
-        shutil.rmtree(out / TMP_DIR_NAME, ignore_errors=True)
+    # Kept after an interruption (the set's values, for the next run); removed when done.
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _settle(job: Job, outcome: "DocumentResult | Released", state: "RunState | None") -> DocumentResult:
+    """Record one document's outcome in OUTDIR's manifest and audit trail: release its
+    verified copy, or note it kept or failed."""
+    if state is None:
+        return outcome.result if isinstance(outcome, Released) else outcome
+    from .incremental import settle
+
+    return settle(job, outcome, state)

@@ -83,10 +83,13 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
     for p in document.pages:
         if p.number in plan.withheld_pages:
             continue
-        if not p.has_text_layer and p.image_count and p.ocr is None:
+        if not p.has_text_layer and (p.image_count or p.label) and p.ocr is None:
             where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
-            plan.review_reasons.append(f"{where} has no text layer (a scan?) and OCR is not available "
-                                       "(tesseract is not installed), so nothing on it could be checked")
+            if p.image_count:
+                plan.review_reasons.append(f"{where} has no text layer (a scan?) and OCR is not available "
+                                           "(tesseract is not installed), so nothing on it could be checked")
+            elif p.label:  # a part no format could read (an email attachment)
+                plan.review_reasons.append(f"{where}: nothing in it could be checked")
         plan.kept.extend(_uncertain(plan, p))
     return plan
 

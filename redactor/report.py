@@ -22,7 +22,13 @@ from .release_summary import release_summary
 REPORT_VERSION = 1
 
 
-def _redaction_json(i: int, r: Redaction) -> dict:
+def _where(labels: list[str], page: int) -> dict:
+    """ "where": the page's label in words, for formats whose pages are parts ("header 1")."""
+    label = labels[page - 1] if 0 < page <= len(labels) else ""
+    return {"where": label} if label else {}
+
+
+def _redaction_json(i: int, r: Redaction, labels: list[str] = ()) -> dict:
     d = r.decision
     f = d.finding
     return {
@@ -44,6 +50,7 @@ def _redaction_json(i: int, r: Redaction) -> dict:
         "reason": d.reason,
         "needs_review": d.needs_review,
         "propagated": d.propagated,
+        **_where(labels, r.page),
         **_ocr_json(f),
     }
 
@@ -53,11 +60,11 @@ def _ocr_json(f) -> dict:
     return {"ocr_confidence": round(float(c), 1)} if c is not None else {}
 
 
-def _kept_json(d) -> dict:
+def _kept_json(d, labels: list[str] = ()) -> dict:
     f = d.finding
     return {"page": f.page, "start": f.start, "end": f.end, "entity": f.entity, "recognizer": f.recognizer,
             "rule": d.rule, "action": d.action.value, "score": round(f.score, 4), "reason": d.reason,
-            "needs_review": d.needs_review, **_ocr_json(f),
+            "needs_review": d.needs_review, **_where(labels, f.page), **_ocr_json(f),
             **({"bbox": [[round(v, 2) for v in f.attributes["bbox"]]]} if "bbox" in f.attributes else {})}
 
 
@@ -76,16 +83,38 @@ def document_json(res: DocumentResult) -> dict:
         "withheld_pages": list(res.withheld_pages),
         "redaction_count": len(res.redactions),
         "counts_by_exemption": dict(sorted(by_ex.items())),
-        "redactions": [_redaction_json(i, r) for i, r in enumerate(res.redactions, start=1)],
-        "kept": [_kept_json(d) for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
+        "redactions": [_redaction_json(i, r, res.page_labels) for i, r in enumerate(res.redactions, start=1)],
+        "kept": [_kept_json(d, res.page_labels)
+                 for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
         **({"ocr_pages": res.ocr_pages} if res.ocr_pages else {}),
     } | ({"withheld_in_full": {"exemptions": list(res.withheld_by.exemptions), "rule": res.withheld_by.rule,
-                               "reason": res.withheld_by.reason}} if res.withheld_by else {})
+                               "reason": res.withheld_by.reason}} if res.withheld_by else {}) | (
+        {"unchanged_since": res.unchanged_since} if res.unchanged_since else {})
+
+
+def previous_documents(outdir: Path) -> dict[str, dict]:
+    """The document entries of the report an earlier run left in OUTDIR, by source, so a
+    document skipped as unchanged keeps its full entry (redactions, reasons) in the new one."""
+    try:
+        report = json.loads((outdir / "report.json").read_text(encoding="utf-8"))
+        return {d["source"]: d for d in report.get("documents", []) if isinstance(d, dict) and "source" in d}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _carried(res: DocumentResult, previous: dict[str, dict]) -> dict:
+    """A skipped document's entry: the earlier report's, when it describes the same copy."""
+    mine = document_json(res)
+    old = previous.get(mine["source"])
+    if (not res.pages and not res.redactions and res.unchanged_since and old is not None
+            and old.get("output_sha256") == mine["output_sha256"] and old.get("status") == mine["status"]):
+        return {**old, "unchanged_since": res.unchanged_since}
+    return mine
 
 
 def build_report(results: list[DocumentResult], policy: Policy, model: str,
-                 created: dt.datetime | None = None) -> dict:
-    docs = [document_json(r) for r in sorted(results, key=lambda r: str(r.source))]
+                 created: dt.datetime | None = None, previous: dict[str, dict] | None = None) -> dict:
+    docs = [_carried(r, previous or {}) for r in sorted(results, key=lambda r: str(r.source))]
     by_status = collections.Counter(d["status"] for d in docs)
     by_ex: collections.Counter = collections.Counter()
     for d in docs:
@@ -114,14 +143,10 @@ def report_schema() -> dict:
 
 
 def write_report(report: dict, outdir: Path) -> tuple[Path, Path]:
-    json_path = outdir / "report.json"
-    html_path = outdir / "report.html"
-    tmp = outdir / ".report.json.tmp"
-    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(json_path)
-    tmp = outdir / ".report.html.tmp"
-    tmp.write_text(render_html(report), encoding="utf-8")
-    tmp.replace(html_path)
+    from .outdir import write_atomic
+
+    json_path = write_atomic(outdir / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    html_path = write_atomic(outdir / "report.html", render_html(report))
     return json_path, html_path
 
 
@@ -184,7 +209,8 @@ def render_html(report: dict) -> str:
                 flag = " (review)" if r["needs_review"] else ""
                 found = r["recognizer"] + (" (propagated)" if r["propagated"] else "")
                 out.append(
-                    f"<tr><td>{e(r['id'])}</td><td>{r['page']}</td><td>{e(entity_label(r['entity']))}</td>"
+                    f"<tr><td>{e(r['id'])}</td><td>{r['page']}{' (' + e(r['where']) + ')' if r.get('where') else ''}</td>"
+                    f"<td>{e(entity_label(r['entity']))}</td>"
                     f"<td>{e(r['label'])}</td><td>{e(r['rule'])}</td><td>{r['score']:.2f}</td>"
                     f"<td>{e(r['reason'])}{flag}</td><td class='small'>{e(found)}: {e(r['explanation'])}</td></tr>")
             out.append("</table>")

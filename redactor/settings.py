@@ -29,12 +29,18 @@ class Settings:
     # instead of the glyph-position defence (see formats/pdf/layout.py).
     keep_positions: bool = False
     jobs: int = 1  # documents processed in parallel
+    # Process every document again, even those an earlier run released unchanged into
+    # OUTDIR (manifest.jsonl); otherwise they are skipped.
+    force: bool = False
     # Also write the reviewer's report (withheld text, page images) to OUTDIR/NOT-FOR-RELEASE/.
     review_report: bool = True
     # Seconds one document may take before it is failed (bounds hostile files).
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).
     memory_limit: int = 6 * 1024 ** 3
+    # Where formats that unpack documents (email attachments) put temporary files. Not an
+    # option: the run sets it to a folder inside OUTDIR, so nothing is written outside it.
+    work_dir: Path | None = None
 
     def merged(self, values: Mapping[str, Any]) -> "Settings":
         """These settings with ``values`` (field name -> value) laid over them; keys that are

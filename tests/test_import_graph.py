@@ -156,6 +156,10 @@ def test_writer_and_verifier_never_import_each_other():
 
     assert not reach(VERIFIER) & WRITER, "the PDF verifier depends on writer modules"
     assert not reach(WRITER) & VERIFIER, "the PDF writer depends on the verifier"
+    email_reader_writer = {f"redactor.formats.email.{m}" for m in ("message", "release", "html")}
+    assert "redactor.formats.email.check" in graph
+    assert not reach({"redactor.formats.email.check"}) & email_reader_writer, \
+        "the email verifier depends on the email reader or writer"
 
 
 # The pipeline's stages: only the formats know formats.

@@ -118,3 +118,41 @@ def test_generated_markings_round_trip(level, sci_values, dissem_values):
     assert b.level == p.level == level[0]
     assert b.sci == p.sci == sci_values
     assert b.dissem == p.dissem == [d[0] for d in dissem_values]
+
+
+def _authority_form_pdf(path):
+    """A classified memo whose authority block is a two-column form (label cells, value cells,
+    no colons), as report generators draw it: the extractor reads the label column first."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=letter)
+    c.setFont("Helvetica", 9)
+    c.drawString(240, 760, "SECRET//NOFORN")
+    c.drawString(60, 720, "1. (S//NF) Imagery shows 7 new berths under construction at the shipyard.")
+    c.drawString(60, 700, "2. (U) The division will brief staff in the spring.")
+    y = 660
+    for label, value in (("Classified By", "Kyle Chen, Senior Intelligence Officer"),
+                         ("Derived From", "INTELLIGENCE SCG 4.9, dated 20211210"), ("Declassify On", "20451215")):
+        c.drawString(60, y, label)
+        c.drawString(200, y, value)
+        y -= 16
+    c.drawString(240, 40, "SECRET//NOFORN")
+    c.save()
+
+
+def test_authority_block_laid_out_as_a_form(tmp_path):
+    from redactor.formats.pdf.read import read_pdf
+
+    path = tmp_path / "memo.pdf"
+    _authority_form_pdf(path)
+    page = read_pdf(path).pages[0]
+    found = find_markings([page.text], [page.char_boxes])
+    authority = {page.text[f.start:f.end] for f in found if f.entity == "CLASSIFICATION_AUTHORITY"}
+    assert {"Classified By", "Kyle Chen, Senior Intelligence Officer", "20451215"} <= authority
+    unmarked = " ".join(page.text[f.start:f.end] for f in found if f.entity == "UNMARKED_PORTION")
+    assert "Kyle Chen" not in unmarked and "20451215" not in unmarked
+    declass = [f for f in found if f.entity == "CLASSIFICATION_AUTHORITY" and f.fields.get("field") == "declassify on"]
+    assert declass and declass[0].fields.get("date") == "20451215"
+    classified = [page.text[f.start:f.end] for f in found if f.entity == "CLASSIFIED_PORTION"]
+    assert any("7 new berths" in t for t in classified)

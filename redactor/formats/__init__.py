@@ -18,6 +18,8 @@ from .base import DocumentFormat, WriteResult, sha256_file
 
 REGISTRY: tuple[str, ...] = (
     "redactor.formats.pdf:PdfFormat",
+    "redactor.formats.email:EmailFormat",
+    "redactor.formats.email:MboxFormat",
     "redactor.formats.text:TextFormat",
     "redactor.formats.docx:DocxFormat",
 )
