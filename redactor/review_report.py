@@ -65,6 +65,27 @@ def box_to_fraction(box, crop, rotation: int) -> list[float]:
     return [round(min(a, c), 5), round(min(b, d), 5), round(abs(c - a), 5), round(abs(d - b), 5)]
 
 
+def fraction_to_box(frac, crop, rotation: int) -> list[float]:
+    """The inverse of ``box_to_fraction``: [left, top, width, height] of the displayed page
+    -> [x0, y0, x1, y1] in default user space."""
+    left, top, width, height = frac
+    cl, cb, cr, ct = crop
+    w, h = (cr - cl) or 1.0, (ct - cb) or 1.0
+    rot = rotation % 360
+
+    def m(fx, fy):
+        if rot == 90:
+            return cl + fy * w, cb + fx * h
+        if rot == 180:
+            return cr - fx * w, cb + fy * h
+        if rot == 270:
+            return cr - fy * w, ct - fx * h
+        return cl + fx * w, ct - fy * h
+
+    (a, b), (c, d) = m(left, top), m(left + width, top + height)
+    return [round(min(a, c), 3), round(min(b, d), 3), round(max(a, c), 3), round(max(b, d), 3)]
+
+
 # ---------------------------------------------------------------------------------------
 # Rendering, in child processes bounded in time and memory
 # ---------------------------------------------------------------------------------------

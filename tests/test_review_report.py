@@ -236,3 +236,15 @@ def test_email_pages_show_text_with_labels(tmp_path):
     assert all(p["text"] is not None and p["label"] for p in doc["pages"])
     body = next(p for p in doc["pages"] if "(217) 555-9034" in p["text"])
     assert "(217) 555-9034" not in body["red_text"] and "[WITHHELD" in body["red_text"]
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.floats(0, 0.9), st.floats(0, 0.9), st.floats(0.01, 0.1), st.floats(0.01, 0.1),
+       st.sampled_from([0, 90, 180, 270]))
+def test_fraction_to_box_inverts_box_to_fraction(left, top, w, h, rot):
+    from redactor.review_report import fraction_to_box
+
+    crop = (30.0, 40.0, 500.0, 700.0)
+    box = fraction_to_box([left, top, w, h], crop, rot)
+    back = box_to_fraction(box, crop, rot)
+    assert all(abs(a - b) < 1e-4 for a, b in zip(back, [left, top, w, h]))
