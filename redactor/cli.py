@@ -41,7 +41,8 @@ def _fail(exc: RedactorError) -> None:
 # Command-line parameters of `run` -> the Settings field each one sets.
 _RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
                  "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
-                 "timeout": "document_timeout", "review_report": "review_report"}
+                 "timeout": "document_timeout", "review_report": "review_report",
+                 "pdf_renditions": "pdf_renditions"}
 
 
 @app.command()
@@ -69,6 +70,8 @@ def run(
     review_report: bool = typer.Option(True, "--review-report/--no-review-report",
                                        help="Also write the reviewer's report (with the withheld text, page "
                                        "images) to OUTDIR/NOT-FOR-RELEASE/."),
+    pdf_renditions: bool = typer.Option(False, "--pdf-renditions", help="Also release a PDF rendering of "
+                                        "each Word document (LibreOffice headless) as <name>.pdf beside it."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .jobfile import load_job
@@ -267,11 +270,15 @@ def scan(
     flatten: bool = typer.Option(False, "--flatten", help="Recorded in the plan for apply (see run)."),
     keep_positions: bool = typer.Option(False, "--keep-positions", help="Recorded in the plan for apply (see run)."),
     requester: List[str] = typer.Option([], "--requester"),
+    pdf_renditions: bool = typer.Option(False, "--pdf-renditions", help="Recorded in the plan for apply (see run)."),
 ) -> None:
     """Propose redactions: write DIR/plan.json and DIR/report.html (no release copies)."""
+    import dataclasses
+
     from .review_flow import scan as do_scan
 
     settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs)
+    settings = dataclasses.replace(settings, pdf_renditions=pdf_renditions)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as progress:
@@ -347,6 +354,7 @@ def apply_cmd(
         st = data["settings"]
         settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
                             flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
+                            pdf_renditions=bool(st.get("pdf_renditions")),
                             **({"model": st["model"]} if st.get("model") else {}))
         data, results = do_apply(workdir, out_dir, settings, pol)
     except RedactorError as exc:

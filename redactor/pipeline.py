@@ -201,8 +201,17 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     problems = fmt.verify(plan, tmp_path, written)                              # verify
     if problems:
         raise VerificationError(problems)
+    rendition = None
+    if settings.pdf_renditions and fmt.renders_pdf:                             # render (optional)
+        rendition = tmp_path.with_name(tmp_path.name + ".pdf")
+        problems = fmt.render_pdf(plan, tmp_path, rendition, settings)
+        if problems:
+            raise VerificationError(problems)
     final_path.parent.mkdir(parents=True, exist_ok=True)                        # release
     os.replace(tmp_path, final_path)
+    if rendition is not None:
+        os.replace(rendition, final_path.with_name(final_path.name + ".pdf"))
+        result.notes.append(f"PDF rendering released as {final_path.name}.pdf")
     result.output = output if output is not None else final_path
     result.output_sha256 = sha256_file(final_path)
     result.status = status_of(plan)  # its own decisions and every attachment's

@@ -31,6 +31,9 @@ class Settings:
     jobs: int = 1  # documents processed in parallel
     # Also write the reviewer's report (withheld text, page images) to OUTDIR/NOT-FOR-RELEASE/.
     review_report: bool = True
+    # Also release a PDF rendering of each release copy whose format can render one (DOCX,
+    # through LibreOffice headless), checked on its own, as <name>.pdf beside the copy.
+    pdf_renditions: bool = False
     # Seconds one document may take before it is failed (bounds hostile files).
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).
