@@ -110,7 +110,27 @@ def document_json(plan: Plan, doc_id: str, source: Path, relpath: str, boxes_for
         "redactions": [redaction_json(i, r) for i, r in enumerate(plan.redactions, start=1)],
         "kept": [kept_json(i, d, boxes_for(doc, d.finding.page, d.finding.start, d.finding.end) if d.finding.page else [])
                  for i, d in enumerate(kept, start=1)],
+        # Documents inside this one (email attachments): entries of their own, in order.
+        "name": doc.name,
+        "attachments": [document_json(sub, "", sub.document.source, sub.relpath, boxes_for) for sub in plan.attachments],
     }
+
+
+def assign_ids(entry: dict, doc_id: str) -> None:
+    """d1, d2... for documents; d3.a1, d3.a2... for what is inside d3."""
+    entry["id"] = doc_id
+    for k, sub in enumerate(entry.get("attachments", []), start=1):
+        assign_ids(sub, f"{doc_id}.a{k}")
+
+
+def all_entries(data: dict):
+    """Every document entry of the plan, attachments included (depth first)."""
+    def walk(e):
+        yield e
+        for sub in e.get("attachments", []):
+            yield from walk(sub)
+    for e in data["documents"]:
+        yield from walk(e)
 
 
 def failed_document_json(doc_id: str, source: Path, relpath: str, fmt: str, status: str, error: str | None,
@@ -119,7 +139,8 @@ def failed_document_json(doc_id: str, source: Path, relpath: str, fmt: str, stat
             "status": status, "error": error, "reviewed": False, "review_reasons": [],
             "pages": [{"n": n, "label": "", "width": 0, "height": 0, "rotation": 0, "text": ""}
                       for n in range(1, pages + 1)],
-            "withheld_document": None, "withheld_pages": [], "redactions": [], "kept": []}
+            "withheld_document": None, "withheld_pages": [], "redactions": [], "kept": [], "name": "",
+            "attachments": []}
 
 
 def new_plan_file(policy: Policy, settings: dict, documents: list[dict]) -> dict:
@@ -204,6 +225,14 @@ def plan_from_json(entry: dict, document: Document, boxes_for) -> Plan:
     if wd:
         plan.withheld_document = Decision(finding=_finding(wd["finding"]), action=Action(wd["action"]),
                                           rule=wd["rule"], exemptions=list(wd["exemptions"]), reason=wd["reason"])
+    subs = entry.get("attachments", [])
+    if len(subs) != len(document.attachments):
+        raise PlanFileError(f"{entry['relpath']}: the plan has {len(subs)} attachment(s), the document "
+                            f"{len(document.attachments)}")
+    for sub_entry, sub_doc in zip(subs, document.attachments):
+        if sub_entry.get("name", "") != sub_doc.name:
+            raise PlanFileError(f"{sub_entry['relpath']}: attachment name differs from the scan")
+        plan.attachments.append(plan_from_json(sub_entry, sub_doc, boxes_for))
     return plan
 
 
@@ -253,7 +282,7 @@ def save_plan(folder: Path, data: dict) -> Path:
 # ---------------------------------------------------------------------------------------
 
 def _entry(data: dict, doc_id: str) -> dict:
-    for d in data["documents"]:
+    for d in all_entries(data):
         if d["id"] == doc_id:
             return d
     raise PlanFileError(f"no document {doc_id} in the plan")
@@ -310,7 +339,7 @@ def decide(data: dict, doc_id: str, item_id: str, action: str, reviewer: str,
         if it["kind"] != "redaction" and it["status"] != "withhold":
             raise PlanFileError("only a withheld item can be rejected")
         key = normalize(" ".join(it["value"].split()))
-        for e in data["documents"]:
+        for e in all_entries(data):
             for other in e["redactions"] + e["kept"]:
                 withheld = other["kind"] == "redaction" and other["status"] != "rejected" or other["status"] == "withhold"
                 if withheld and (other is it or (key and normalize(" ".join(other["value"].split())) == key)):
@@ -363,7 +392,7 @@ def add_by_text(data: dict, query: str, exemptions: list[str], reviewer: str, re
         raise PlanFileError("the text to withhold needs letters or digits")
     added: dict[str, list[dict]] = {}
     note = f"added by reviewer {reviewer}" + (f": {reason.strip()[:300]}" if reason and reason.strip() else "")
-    for entry in data["documents"]:
+    for entry in all_entries(data):
         if entry["status"] != "planned":
             continue
         taken = [(it["page"], it["start"], it["end"]) for it in withheld_items(entry)]
@@ -390,7 +419,7 @@ def add_by_text(data: dict, query: str, exemptions: list[str], reviewer: str, re
 def review_documents(data: dict) -> list[dict]:
     """plan.json's documents as the review page's model (review_report)."""
     docs = []
-    for e in data["documents"]:
+    for e in all_entries(data):
         items = []
         for it in e["redactions"] + e["kept"]:
             x = {k: v for k, v in it.items() if k != "finding"}
@@ -414,13 +443,13 @@ def inconsistent_rejections(data: dict) -> list[str]:
     (possible after editing plan.json by hand): such a copy would fail verification, and the
     value would be public anyway. Says where, never what."""
     withheld: dict[str, list[str]] = {}
-    for e in data["documents"]:
+    for e in all_entries(data):
         for it in withheld_items(e):
             key = normalize(" ".join(it["value"].split()))
             if key:
                 withheld.setdefault(key, []).append(f"{e['id']}:{it['id']}")
     out = []
-    for e in data["documents"]:
+    for e in all_entries(data):
         for it in e["redactions"]:
             if it["status"] != "rejected":
                 continue

@@ -22,8 +22,9 @@ from .ingest import InputFile, discover
 from .model import DocumentResult, Status
 from .pipeline import (TMP_DIR_NAME, Job, PlanSummary, ReleaseSet, apply_plan, failure, plan_phase,
                        release_set)
-from .plan import _boxes_for, extend_plan
-from .planfile import (PLAN_NAME, PlanFileError, changed_inputs, document_json, failed_document_json,
+from .attachments import extend_tree, nodes
+from .plan import _boxes_for
+from .planfile import (PLAN_NAME, PlanFileError, assign_ids, changed_inputs, document_json, failed_document_json,
                        inconsistent_rejections, load_plan, new_plan_file, plan_from_json, review_documents,
                        save_plan)
 from .policy import Policy
@@ -45,7 +46,7 @@ def export_phase(job: Job, settings: Settings, policy: Policy):
         if job.set_file is not None:
             with open(job.set_file, "rb") as fh:
                 rs = pickle.load(fh)
-        plan = extend_plan(plan, list(rs.values), rs.pseudonyms)
+        plan = extend_tree(plan, list(rs.values), rs.pseudonyms)
         return document_json(plan, "", job.input.path, job.input.relpath.as_posix(), _boxes_for)
     except Exception as exc:  # noqa: BLE001 -- this document fails, the scan goes on
         return failure(job.input, exc)
@@ -63,8 +64,8 @@ def reviewed_apply_phase(job: Job, settings: Settings, policy: Policy) -> Docume
         document = by_name(entry["format"]).read(f.path, settings)
         plan = plan_from_json(entry, document, _boxes_for)
         plan.policy_name = policy.name
-        pseudonyms = {normalize(r.decision.finding.text): r.decision.pseudonym for r in plan.redactions
-                      if r.decision.pseudonym}
+        pseudonyms = {normalize(r.decision.finding.text): r.decision.pseudonym for node in nodes(plan)
+                      for r in node.redactions if r.decision.pseudonym}
         return apply_plan(plan, ReleaseSet((), pseudonyms), settings, tmp_path, job.outdir / f.relpath,
                           output=f.relpath)
     except Exception as exc:  # noqa: BLE001
@@ -123,7 +124,7 @@ def scan(inputs: list[Path], workdir: Path, settings: Settings, policy: Policy,
         shutil.rmtree(workdir / TMP_DIR_NAME, ignore_errors=True)
     documents = []
     for i, key in enumerate(sorted(entries), start=1):
-        entries[key]["id"] = f"d{i}"
+        assign_ids(entries[key], f"d{i}")
         documents.append(entries[key])
     data = new_plan_file(policy, {"model": settings.model, "flatten": settings.flatten,
                                   "keep_positions": settings.keep_positions,
@@ -212,6 +213,7 @@ def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy,
             try:
                 for job, res in executor.run(reviewed_apply_phase, jobs, on_start=on_start):
                     results.append(res)
+                    results.extend(res.attachments)  # documents inside it, each listed on its own
             finally:
                 executor.close()
     finally:

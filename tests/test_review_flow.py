@@ -238,3 +238,43 @@ def test_add_needs_real_text(scanned, tmp_path):
         with pytest.raises(PlanFileError):
             add_by_text(data, bad, ["(b)(6)"], "dave")
     assert add_by_text(data, "no such words anywhere zzqx", ["(b)(6)"], "dave") == {}
+
+
+def test_email_with_attachment_run_equals_scan_plus_apply(tmp_path):
+    """Plans are trees (an email and the documents attached to it): the plan file keeps the
+    tree, and apply releases the same copy as run."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Records Office <records@agency.gov>"
+    msg["To"] = "clerk@agency.gov"
+    msg["Subject"] = "Incident report attached"
+    msg["Date"] = "Thu, 01 Jun 2023 10:00:00 +0000"
+    msg.set_content("Please file the attached report. The complainant's phone is (217) 555-9034.\n")
+    msg.add_attachment((RECORDS / "police/incident-report-2023-0417.pdf").read_bytes(), maintype="application",
+                       subtype="pdf", filename="report.pdf")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "mail.eml").write_bytes(bytes(msg))
+    work, a, b = tmp_path / "scan", tmp_path / "run", tmp_path / "applied"
+    assert runner.invoke(app, ["scan", str(src), "--out", str(work)]).exit_code == 0
+    data = load_plan(work)
+    top = data["documents"][0]
+    assert top["attachments"] and top["attachments"][0]["id"] == "d1.a1"
+    assert top["attachments"][0]["redactions"], "the attachment's proposals are in the plan"
+    ra = runner.invoke(app, ["run", str(src), "--out", str(a), "--no-review-report"])
+    rb = runner.invoke(app, ["apply", str(work), "--out", str(b)])
+    assert ra.exit_code == rb.exit_code, (ra.output, rb.output)
+    import re
+
+    def unbound(data: bytes) -> bytes:  # MIME boundaries are random on every write
+        bounds = set(re.findall(rb'boundary="([^"]+)"', data))
+        for x in bounds:
+            data = data.replace(x, b"BOUNDARY")
+        return data
+
+    assert unbound((a / "mail.eml").read_bytes()) == unbound((b / "mail.eml").read_bytes())
+    ja, jb = (json.loads((x / "report.json").read_text()) for x in (a, b))
+    for x, y in zip(ja["documents"], jb["documents"], strict=True):
+        x.pop("output_sha256"), y.pop("output_sha256")  # the boundaries again
+        assert x == y
