@@ -21,6 +21,8 @@ policy_app = typer.Typer(no_args_is_help=True, help="Check or show a disclosure 
 recognizers_app = typer.Typer(no_args_is_help=True, help="Inspect the recognizers.")
 app.add_typer(policy_app, name="policy")
 app.add_typer(recognizers_app, name="recognizers")
+audit_app = typer.Typer(no_args_is_help=True, help="Check the audit trail of an output folder.")
+app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -41,8 +43,7 @@ def _fail(exc: RedactorError) -> None:
 # Command-line parameters of `run` -> the Settings field each one sets.
 _RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
                  "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
-                 "timeout": "document_timeout", "review_report": "review_report",
-                 "pdf_renditions": "pdf_renditions"}
+                 "timeout": "document_timeout", "review_report": "review_report", "force": "force"}
 
 
 @app.command()
@@ -70,8 +71,8 @@ def run(
     review_report: bool = typer.Option(True, "--review-report/--no-review-report",
                                        help="Also write the reviewer's report (with the withheld text, page "
                                        "images) to OUTDIR/NOT-FOR-RELEASE/."),
-    pdf_renditions: bool = typer.Option(False, "--pdf-renditions", help="Also release a PDF rendering of "
-                                        "each Word document (LibreOffice headless) as <name>.pdf beside it."),
+    force: bool = typer.Option(False, "--force", help="Process every document again, even those an earlier "
+                               "run released unchanged into OUTDIR (see OUTDIR/manifest.jsonl)."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .jobfile import load_job
@@ -120,6 +121,9 @@ def run(
     out.print(f"Withholding log (for the requester): {outcome.withholding_log[0]} and {outcome.withholding_log[1]}")
     if outcome.review_report:
         out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {outcome.review_report}")
+    if outcome.report.get("audit_head"):
+        out.print(f"Audit trail: {Path(out_dir) / 'audit.jsonl'} (head {outcome.report['audit_head']}; keep it "
+                  "elsewhere to check the log later with redactor audit verify --head)", soft_wrap=True)
     if outcome.failed:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
     if settings.strict and outcome.needs_review:
@@ -201,6 +205,28 @@ def recognizers_list(
     out.print(t)
 
 
+@audit_app.command("verify")
+def audit_verify(
+    outdir: Path = typer.Argument(..., help="The --out folder of earlier runs."),
+    head: Optional[str] = typer.Option(None, "--head", help="SEQ:HASH printed by a run and kept elsewhere; "
+                                       "checked instead of OUTDIR/.audit-head."),
+) -> None:
+    """Check OUTDIR/audit.jsonl: every entry unedited, none removed, none reordered."""
+    from .audit import Head, verify
+
+    try:
+        expected = Head.parse(head) if head else None
+    except ValueError:
+        err.print("[red]error:[/red] --head is SEQ:HASH, as a run prints it")
+        raise typer.Exit(2)
+    problems, n = verify(outdir, expected)
+    for p in problems:
+        out.print(f"TAMPERED {p}", markup=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(EXIT_DOCUMENT_FAILED)
+    out.print(f"{outdir / 'audit.jsonl'}: OK, {n} entries, chain intact", soft_wrap=True)
+
+
 @app.command("eval")
 def evaluate(
     folder: Path = typer.Option(Path("fixtures/eval"), "--set", help="Folder of labelled .txt records."),
@@ -270,15 +296,11 @@ def scan(
     flatten: bool = typer.Option(False, "--flatten", help="Recorded in the plan for apply (see run)."),
     keep_positions: bool = typer.Option(False, "--keep-positions", help="Recorded in the plan for apply (see run)."),
     requester: List[str] = typer.Option([], "--requester"),
-    pdf_renditions: bool = typer.Option(False, "--pdf-renditions", help="Recorded in the plan for apply (see run)."),
 ) -> None:
     """Propose redactions: write DIR/plan.json and DIR/report.html (no release copies)."""
-    import dataclasses
-
     from .review_flow import scan as do_scan
 
     settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs)
-    settings = dataclasses.replace(settings, pdf_renditions=pdf_renditions)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as progress:
@@ -354,7 +376,6 @@ def apply_cmd(
         st = data["settings"]
         settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
                             flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
-                            pdf_renditions=bool(st.get("pdf_renditions")),
                             **({"model": st["model"]} if st.get("model") else {}))
         data, results = do_apply(workdir, out_dir, settings, pol)
     except RedactorError as exc:

@@ -128,7 +128,6 @@ def scan(inputs: list[Path], workdir: Path, settings: Settings, policy: Policy,
         documents.append(entries[key])
     data = new_plan_file(policy, {"model": settings.model, "flatten": settings.flatten,
                                   "keep_positions": settings.keep_positions,
-                                  "pdf_renditions": settings.pdf_renditions,
                                   "inputs": [str(p.resolve()) for p in inputs]}, documents)
     save_plan(workdir, data)
     (workdir / "README.txt").write_text(

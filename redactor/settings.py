@@ -29,11 +29,11 @@ class Settings:
     # instead of the glyph-position defence (see formats/pdf/layout.py).
     keep_positions: bool = False
     jobs: int = 1  # documents processed in parallel
+    # Process every document again, even those an earlier run released unchanged into
+    # OUTDIR (manifest.jsonl); otherwise they are skipped.
+    force: bool = False
     # Also write the reviewer's report (withheld text, page images) to OUTDIR/NOT-FOR-RELEASE/.
     review_report: bool = True
-    # Also release a PDF rendering of each release copy whose format can render one (DOCX,
-    # through LibreOffice headless), checked on its own, as <name>.pdf beside the copy.
-    pdf_renditions: bool = False
     # Seconds one document may take before it is failed (bounds hostile files).
     document_timeout: float = 600.0
     # Address-space cap for a worker process, in bytes (bounds decompression bombs).

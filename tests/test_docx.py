@@ -638,27 +638,3 @@ def test_run_end_to_end_done_when(tmp_path):
     assert "comments removed" in doc["notes"]
     assert NAME not in (out / "report.json").read_text()
 
-
-def test_run_with_pdf_renditions(tmp_path):
-    """--pdf-renditions: a PDF rendering of the verified copy, checked on its own, beside it."""
-    from typer.testing import CliRunner
-
-    from redactor.cli import app
-    from redactor.formats.docx.render import soffice
-
-    if soffice() is None:
-        pytest.skip("LibreOffice (soffice) not installed")
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    make_docx(inputs / "memo.docx", para(run("The complainant, "), run("Marg", bold=True),
-                                         run("aret Okafor, reported the theft on 3 May 2024.")))
-    out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["run", str(inputs), "--out", str(out), "--pdf-renditions"])
-    assert result.exit_code == 0, result.output
-    pdf = out / "memo.docx.pdf"
-    assert (out / "memo.docx").is_file() and pdf.is_file()
-    import pypdfium2 as pdfium
-
-    text = pdfium.PdfDocument(str(pdf))[0].get_textpage().get_text_range()
-    assert "(b)(6)" in text and "Okafor" not in text and "3 May 2024" in text
-    assert not (out / ".redactor-tmp").exists()

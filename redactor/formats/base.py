@@ -78,14 +78,6 @@ class DocumentFormat(ABC):
     def verify(self, plan: "Plan", out_path: Path, written: WriteResult) -> list[str]:
         """Problems found by re-reading ``out_path`` independently; empty if it is clean."""
 
-    #: True when ``render_pdf`` can render a release copy of this format as a PDF
-    renders_pdf: ClassVar[bool] = False
-
-    def render_pdf(self, plan: "Plan", copy: Path, pdf_path: Path, settings: "Settings") -> list[str]:
-        """Render the verified release copy ``copy`` as a PDF at ``pdf_path`` (asked with
-        ``Settings.pdf_renditions``) and check the rendering on its own; returns problems."""
-        raise NotImplementedError
-
 
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()

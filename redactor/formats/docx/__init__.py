@@ -86,11 +86,3 @@ class DocxFormat(DocumentFormat):
         from .verify import verify_docx
 
         return verify_docx(plan, out_path)
-
-    renders_pdf = True
-
-    def render_pdf(self, plan: "Plan", copy: Path, pdf_path: Path, settings: "Settings") -> list[str]:
-        from .render import RENDER_TIMEOUT, render_pdf, verify_pdf_rendering
-
-        render_pdf(copy, pdf_path, timeout=min(RENDER_TIMEOUT, settings.document_timeout))
-        return verify_pdf_rendering(plan, pdf_path)
