@@ -16,6 +16,7 @@ from ...model import Plan, Redaction
 from ..base import WriteResult
 from .content import ContentRewriter, draws_text
 from .layout import defend
+from .ocr_layer import add_text_layer, runs, strip_invisible_text
 from .images import redact_image
 from .labels import LABEL_FONT, LEGIBLE_LABEL_SIZE, encode, label_font, label_ops, label_width, placeholder_text
 from .sanitize import sanitize, scrub_strings
@@ -65,6 +66,7 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
         for k, box in enumerate(r.boxes):
             boxes_by_page[r.page].append((box, r.label))
             owners[r.page].append((r, k))
+    stripped: dict[int, int] = {}  # OCR'd page -> text operators of its old OCR layer removed
     with open_pdf(plan.document.source, password) as pdf:
         font = label_font(pdf)  # one label font for the whole file
         for number, page in enumerate(pdf.pages, start=1):
@@ -79,6 +81,11 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
                 _placeholder_page(pdf, page, plan.withheld_pages[number].exemptions, font)
                 notes.append(f"page {number} withheld in full")
                 continue
+            ocr_page = plan.document.pages[number - 1].ocr if number <= len(plan.document.pages) else None
+            if ocr_page is not None and ocr_page.kind != "images":
+                # The input's own OCR layer goes before anything is measured or removed: the
+                # page is a picture, and its new text layer is drawn from redactor's OCR.
+                stripped[number] = strip_invisible_text(pdf, page)
             entries = boxes_by_page.get(number)
             if not entries:
                 continue
@@ -91,6 +98,7 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
             for b, (r, k) in zip(new_boxes, owners[number]):
                 drawn_boxes[id(r)][k] = b
             drawn[number] = _draw_boxes(pdf, page, entries, font, flatten=flatten)
+        notes.extend(_ocr_layers(pdf, plan, stripped, drawn_boxes))
         from .fontprune import prune_fonts
 
         forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
@@ -124,6 +132,26 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
     written = dataclasses.replace(plan, redactions=[dataclasses.replace(r, drawn=drawn_boxes[id(r)])
                                                     for r in plan.redactions])
     return WriteResult(notes=tuple(notes), drawn=drawn, plan=written)
+
+
+def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int],
+                drawn_boxes: dict[int, list[Box]]) -> list[str]:
+    """Scanned pages (their own invisible OCR layer already stripped): a new text layer holding
+    only the kept OCR text is drawn, so the release copy stays searchable."""
+    notes = []
+    for p in plan.document.pages:
+        if p.ocr is None or p.ocr.kind == "images" or p.number in plan.withheld_pages:
+            continue
+        page = pdf.pages[p.number - 1]
+        removed = stripped.get(p.number, 0)
+        withheld = [(r.start, r.end) for r in plan.redactions if r.page == p.number]
+        covered = [b for r in plan.redactions if r.page == p.number for b in drawn_boxes[id(r)]]
+        items = runs(p.text, p.char_boxes, withheld, covered)
+        add_text_layer(pdf, page, items)
+        notes.append(f"page {p.number}: read by OCR ({p.ocr.kind}, {p.ocr.dpi:.0f} dpi, confidence "
+                     f"{p.ocr.confidence:.0f}%)" + ("; its own OCR text layer removed" if removed else "")
+                     + f"; text layer of {len(items)} kept word(s) added")
+    return notes
 
 
 def _pattern_with_text(page: pikepdf.Page) -> bool:
