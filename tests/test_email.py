@@ -731,3 +731,26 @@ def test_eval_emails_release_with_attachments(tmp_path):
     out, report, result = _run(tmp_path, *emails)
     for d in report["documents"]:
         assert d["status"] != "failed", d["error"]
+
+
+def test_set_wide_consistency_with_attachments(tmp_path):
+    """A name withheld where it is recognised (the email's header and salutation) is withheld
+    where it is not (lower case, in the email's text attachment and in another record of the
+    set)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    msg = simple_message(To=f"{NAME} <jb@example.com>")
+    msg.set_content(f"Dear {NAME},\nyour request is attached.")
+    msg.add_attachment(f"log entry: call from {NAME.lower()} about the permit.\n".encode(),
+                       maintype="text", subtype="plain", filename="log.txt")
+    (src / "request.eml").write_bytes(msg.as_bytes())
+    (src / "notes.txt").write_text(f"Follow-up owed to {NAME.lower()} next week.\n")
+    out, report, result = _run(tmp_path, src)
+    for name in ("request.eml", "notes.txt"):
+        assert "blakemore" not in (out / name).read_text().lower()
+    released = email.message_from_bytes((out / "request.eml").read_bytes(), policy=email.policy.default)
+    log = [p for p in released.walk() if p.get_filename() == "log.txt"][0].get_content()
+    assert "blakemore" not in log.lower() and PLACEHOLDER in log
+    by_name = {Path(d["source"]).name: d for d in report["documents"]}
+    assert any(r["propagated"] for r in by_name["log.txt"]["redactions"])
+    assert any(r["propagated"] for r in by_name["notes.txt"]["redactions"])
