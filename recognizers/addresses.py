@@ -95,7 +95,10 @@ _CUE = re.compile(
     r"|(?:mailing|residential|home|street)[ \t]+address(?:[ \t]+is)?:?|moved[ \t]+to|address[ \t]+(?:is|as)"
     r"|(?:his|her|their|my)[ \t]+address(?:[ \t]+(?:is|as))?|wrote[ \t]+from)[ \t]*:?[ \t]*", re.IGNORECASE)
 _CUE_END = re.compile(r"[.;!?)\]](?:\s|$)|\s+(?:and|or|but|where|since|for|from|to|on|until|with)\s"
-                      r"|,\s+(?=[a-z])|\n[ \t]*\n|,\s+(?:who|which|spoke|asked|said)\b")
+                      r"|,\s+(?=[a-z])|\n[ \t]*\n|,\s+(?:who|which|spoke|asked|said)\b"
+                      # the next line is another field ("Driver's License: ..."), or the line
+                      # ends in a ZIP code or a postcode: the address is complete
+                      r"|\n(?=[ \t]*[A-Z][\w'’ /#.-]{0,30}:)|(?<=\b\d{5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d)[ \t]*\n")
 
 
 class AddressRecognizer(EntityRecognizer):

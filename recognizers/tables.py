@@ -308,12 +308,14 @@ def _score(f: Field, value: str, base: float) -> float:
 
 
 def _spans_merged(text: str, hit: Hit) -> Hit:
-    """Neighbouring fragments with only white space between them become one span."""
+    """Neighbouring fragments with only a line break or a space or two between them become one
+    span (a PDF cell wrapped over lines); the indentation before a wrapped cell of a text table
+    is not part of the value."""
     spans = sorted(hit.spans)
     out = [spans[0]]
     for s, e in spans[1:]:
         ps, pe = out[-1]
-        if s >= pe and not text[pe:s].strip():
+        if s >= pe and not text[pe:s].strip() and (s - pe <= 2 or text[pe:s] == "\n"):
             out[-1] = (ps, max(pe, e))
         else:
             out.append((s, e))

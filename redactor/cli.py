@@ -241,6 +241,137 @@ def evaluate(
     out.print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
 
 
+def _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs):
+    from .pipeline import load_run_policy
+
+    settings = Settings(policy_path=policy, password=password, document_timeout=timeout, flatten=flatten,
+                        keep_positions=keep_positions, requester=tuple(requester), jobs=jobs,
+                        **({"model": model} if model else {}))
+    try:
+        pol = load_run_policy(settings)
+    except RedactorError as exc:
+        _fail(exc)
+    return settings, pol
+
+
+@app.command()
+def scan(
+    inputs: List[Path] = typer.Argument(..., help="Files or folders (recursed) to scan."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Work folder for the plan and the review page "
+                                 "(it will hold withheld values: keep it private)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Policy file or shipped policy's name."),
+    model: str = typer.Option(None, "--model", help="spaCy pipeline for names."),
+    password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1),
+    timeout: float = typer.Option(600.0, "--timeout"),
+    flatten: bool = typer.Option(False, "--flatten", help="Recorded in the plan for apply (see run)."),
+    keep_positions: bool = typer.Option(False, "--keep-positions", help="Recorded in the plan for apply (see run)."),
+    requester: List[str] = typer.Option([], "--requester"),
+) -> None:
+    """Propose redactions: write DIR/plan.json and DIR/report.html (no release copies)."""
+    from .review_flow import scan as do_scan
+
+    settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("scanning", total=None)
+            data = do_scan(inputs, out_dir, settings, pol,
+                           on_start=lambda j: progress.update(task, description=f"scanning {j.input.relpath}"))
+    except RedactorError as exc:
+        _fail(exc)
+    docs = data["documents"]
+    n_red = sum(len(d["redactions"]) for d in docs)
+    out.print(f"Scanned {len(docs)} document(s): {n_red} proposed redaction(s), "
+              f"{sum(len(d['kept']) for d in docs)} kept finding(s), "
+              f"{sum(1 for d in docs if d['status'] == 'failed')} failed.")
+    for d in docs:
+        if d["status"] == "failed":
+            err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
+    out.print(f"Plan (CONTAINS WITHHELD INFORMATION): {out_dir / 'plan.json'}")
+    out.print(f"Review page: {out_dir / 'report.html'}  (or: redactor review {out_dir})")
+    out.print(f"Then: redactor apply {out_dir} --out RELEASE")
+    raise typer.Exit(EXIT_DOCUMENT_FAILED if any(d["status"] == "failed" for d in docs) else EXIT_OK)
+
+
+@app.command()
+def review(
+    workdir: Path = typer.Argument(..., help="The folder `redactor scan` wrote."),
+    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (default: a free one)."),
+    reviewer: str = typer.Option("", "--reviewer", help="Your name, recorded with each decision "
+                                 "(default: the login name)."),
+) -> None:
+    """Serve the review page on 127.0.0.1 with a session token; decisions go to DIR/plan.json."""
+    import getpass
+
+    from .review_server import serve
+
+    try:
+        name = reviewer or getpass.getuser()
+    except Exception:  # noqa: BLE001
+        name = reviewer
+
+    def ready(server):
+        out.print(f"Review {workdir} at {server.url}", soft_wrap=True)
+        out.print("Only this machine can reach it; the token in the URL is this session's key. Ctrl-C to stop.")
+
+    try:
+        serve(workdir, port=port, reviewer=name, ready=ready)
+    except RedactorError as exc:
+        _fail(exc)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot listen on 127.0.0.1:{port}: {exc.strerror}")
+        raise typer.Exit(2)
+
+
+@app.command("apply")
+def apply_cmd(
+    workdir: Path = typer.Argument(..., help="The folder `redactor scan` wrote (with the reviewed plan)."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for release copies and the report."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="The scan's policy file, if it moved."),
+    password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1),
+    timeout: float = typer.Option(600.0, "--timeout"),
+    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+) -> None:
+    """Write release copies exactly from the reviewed plan; refuse if any input changed."""
+    import dataclasses
+
+    from .pipeline import report as pipeline_report
+    from .planfile import load_plan
+    from .review_flow import apply as do_apply, policy_for
+
+    try:
+        data = load_plan(workdir)
+        pol = policy_for(data, policy)
+        st = data["settings"]
+        settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
+                            flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
+                            **({"model": st["model"]} if st.get("model") else {}))
+        data, results = do_apply(workdir, out_dir, settings, pol)
+    except RedactorError as exc:
+        _fail(exc)
+    outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
+    report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
+    log_csv, log_html = outcome.withholding_log
+    _summary(report)
+    failed = [d for d in report["documents"] if d["status"] == "failed"]
+    review_docs = [d for d in report["documents"] if d["status"] == "needs_review"]
+    for d in failed:
+        err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
+    for d in review_docs:
+        err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {d['error'] or 'decisions still flagged for review'}")
+    decided = len(data["history"])
+    out.print(f"Applied the plan ({decided} reviewer decision(s)). Release copies: {out_dir}")
+    out.print(f"Report: {json_path} and {html_path}")
+    out.print(f"Withholding log (for the requester): {log_csv} and {log_html}")
+    if failed:
+        raise typer.Exit(EXIT_DOCUMENT_FAILED)
+    if strict and review_docs:
+        raise typer.Exit(EXIT_NEEDS_REVIEW)
+    raise typer.Exit(EXIT_OK)
+
+
 @app.command()
 def diff(
     old: Path = typer.Argument(..., help="The earlier run's output folder (or its report.json)."),

@@ -170,7 +170,7 @@ _ORG_BEFORE = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Inn|Hote
 
 
 _ORG_ON_LINE = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Inn|Hotel|Motel|Hospital|University"
-                          r"|College|Church|School|Bank)\b")
+                          r"|College|Church|School|Bank|Embassy|Consulate|Ministry)\b")
 
 
 def _lower_if_not_personal(f: Finding, document: Document) -> None:

@@ -173,3 +173,6 @@ class DocumentResult:
     # the report lists each as a document of its own.
     attachments: list["DocumentResult"] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
+    # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
+    # units are not pages; empty strings (or no entry) for PDF pages.
+    page_labels: list[str] = field(default_factory=list)

@@ -179,7 +179,8 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     result = DocumentResult(source=source, output=None, status=Status.FAILED, format=plan.document.format,
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
-                            withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons))
+                            withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
+                            page_labels=[p.label for p in plan.document.pages])
     if plan.withheld_document is not None:
         d = plan.withheld_document
         result.status = Status.WITHHELD

@@ -22,7 +22,13 @@ from .release_summary import release_summary
 REPORT_VERSION = 1
 
 
-def _redaction_json(i: int, r: Redaction) -> dict:
+def _where(labels: list[str], page: int) -> dict:
+    """ "where": the page's label in words, for formats whose pages are parts ("header 1")."""
+    label = labels[page - 1] if 0 < page <= len(labels) else ""
+    return {"where": label} if label else {}
+
+
+def _redaction_json(i: int, r: Redaction, labels: list[str] = ()) -> dict:
     d = r.decision
     f = d.finding
     return {
@@ -44,14 +50,15 @@ def _redaction_json(i: int, r: Redaction) -> dict:
         "reason": d.reason,
         "needs_review": d.needs_review,
         "propagated": d.propagated,
+        **_where(labels, r.page),
     }
 
 
-def _kept_json(d) -> dict:
+def _kept_json(d, labels: list[str] = ()) -> dict:
     f = d.finding
     return {"page": f.page, "start": f.start, "end": f.end, "entity": f.entity, "recognizer": f.recognizer,
             "rule": d.rule, "action": d.action.value, "score": round(f.score, 4), "reason": d.reason,
-            "needs_review": d.needs_review}
+            "needs_review": d.needs_review, **_where(labels, f.page)}
 
 
 def document_json(res: DocumentResult) -> dict:
@@ -69,8 +76,9 @@ def document_json(res: DocumentResult) -> dict:
         "withheld_pages": list(res.withheld_pages),
         "redaction_count": len(res.redactions),
         "counts_by_exemption": dict(sorted(by_ex.items())),
-        "redactions": [_redaction_json(i, r) for i, r in enumerate(res.redactions, start=1)],
-        "kept": [_kept_json(d) for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
+        "redactions": [_redaction_json(i, r, res.page_labels) for i, r in enumerate(res.redactions, start=1)],
+        "kept": [_kept_json(d, res.page_labels)
+                 for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
     } | ({"withheld_in_full": {"exemptions": list(res.withheld_by.exemptions), "rule": res.withheld_by.rule,
                                "reason": res.withheld_by.reason}} if res.withheld_by else {})
 
@@ -176,7 +184,8 @@ def render_html(report: dict) -> str:
                 flag = " (review)" if r["needs_review"] else ""
                 found = r["recognizer"] + (" (propagated)" if r["propagated"] else "")
                 out.append(
-                    f"<tr><td>{e(r['id'])}</td><td>{r['page']}</td><td>{e(entity_label(r['entity']))}</td>"
+                    f"<tr><td>{e(r['id'])}</td><td>{r['page']}{' (' + e(r['where']) + ')' if r.get('where') else ''}</td>"
+                    f"<td>{e(entity_label(r['entity']))}</td>"
                     f"<td>{e(r['label'])}</td><td>{e(r['rule'])}</td><td>{r['score']:.2f}</td>"
                     f"<td>{e(r['reason'])}{flag}</td><td class='small'>{e(found)}: {e(r['explanation'])}</td></tr>")
             out.append("</table>")

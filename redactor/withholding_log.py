@@ -139,6 +139,8 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
                 part = _where_on_page(boxes, geoms.get(r["page"]))
                 lines = len(boxes)
                 location = (f"{part} of page, " if part else "") + f"{lines} line(s)"
+            elif r.get("where"):  # a part of the file, in words ("header 1", "footnotes")
+                location = r["where"]
             elif text is not None:
                 location = f"line {text.count(chr(10), 0, r['start']) + 1}"
             else:

@@ -233,3 +233,130 @@ def test_a_thousand_pages_open_in_seconds(chrome, run, tmp_path):
                                    "i.naturalWidth > 0).length")
     assert loaded < 100, loaded  # not all 2,000 images
     assert console_errors(chrome) == []
+
+
+# ---------------------------------------------------------------------------------------
+# The review page served by `redactor review`: decisions made in the browser reach the plan
+# ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def review_server(tmp_path_factory):
+    import threading
+
+    from redactor.review_server import ReviewServer
+
+    src = tmp_path_factory.mktemp("rin")
+    for ext in (".pdf", ".txt"):
+        shutil.copy(RECORDS / f"police/incident-report-2023-0417{ext}", src)
+    work = tmp_path_factory.mktemp("rwork") / "scan"
+    r = runner.invoke(app, ["scan", str(src), "--out", str(work)])
+    assert r.exit_code == 0, r.output
+    srv = ReviewServer(work, reviewer="")
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def _wait(pred, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_reject_and_add_in_the_review_page_reach_the_plan_and_the_release(chrome, review_server, tmp_path):
+    from redactor.planfile import load_plan
+
+    srv = review_server
+    chrome.get(srv.url)
+    assert _wait(lambda: chrome.execute_script("return document.querySelectorAll('#list .row').length") > 0)
+    chrome.get_log("browser")
+    # Who is deciding.
+    name = chrome.find_element("id", "reviewer")
+    name.clear()
+    name.send_keys("Rita Reviewer")
+    chrome.find_element("tag name", "body").click()
+    # Keyboard: j to the first finding, then on to the first PDF phone-number redaction.
+    data = load_plan(srv.workdir)
+    pdf = next(d for d in data["documents"] if d["format"] == "pdf")
+    phone = next(it for it in pdf["redactions"] if it["entity"] == "PHONE_NUMBER")
+    key = f"{pdf['id']}:{phone['id']}"
+    order = chrome.execute_script("return [...document.querySelectorAll('#list .row')].map(r => r.dataset.key)")
+    keys(chrome, "j")
+    assert chrome.execute_script("return document.querySelector('#list .row.sel').dataset.key") == order[0]
+    keys(chrome, "j" * order.index(key))
+    assert chrome.execute_script("return document.querySelector('#list .row.sel').dataset.key") == key
+    assert chrome.find_element("id", "value").text == phone["value"]
+    keys(chrome, "x")  # reject
+    assert _wait(lambda: any(it["status"] == "rejected" and it["id"] == phone["id"]
+                             for it in next(d for d in load_plan(srv.workdir)["documents"]
+                                            if d["id"] == pdf["id"])["redactions"]))
+    after = load_plan(srv.workdir)
+    rejected = next(it for it in next(d for d in after["documents"] if d["id"] == pdf["id"])["redactions"]
+                    if it["id"] == phone["id"])
+    assert rejected["decided_by"] == "Rita Reviewer"
+    # "/" opens the add form; add by text search across the set.
+    keys(chrome, "/")
+    assert chrome.switch_to.active_element.get_attribute("id") == "add-query"
+    from selenium.webdriver.support.ui import Select
+
+    Select(chrome.find_element("id", "add-exemption")).select_by_value("(b)(7)(A)")
+    chrome.find_element("id", "add-query").send_keys("Burglary\n")
+    assert _wait(lambda: sum(1 for d in load_plan(srv.workdir)["documents"] for it in d["redactions"]
+                             if it["status"] == "added") >= 2)
+    assert _wait(lambda: "added" in chrome.find_element("id", "msg").text)
+    added = [it for d in load_plan(srv.workdir)["documents"] for it in d["redactions"] if it["status"] == "added"]
+    assert all(it["exemptions"] == ["(b)(7)(A)"] and it["decided_by"] == "Rita Reviewer" for it in added)
+    # The page lists the new items.
+    listed = chrome.execute_script("return [...document.querySelectorAll('#list .row.added')].length")
+    assert listed == len(added)
+    errors = console_errors(chrome)
+    assert errors == [], errors[:3]
+    # Apply: the release copies reflect exactly those decisions.
+    out = tmp_path / "release"
+    r = runner.invoke(app, ["apply", str(srv.workdir), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    from pdftools import all_texts
+
+    for name, text in all_texts(out / "incident-report-2023-0417.pdf").items():
+        flat = " ".join(text.split())
+        assert phone["value"] in flat and "Burglary" not in flat, name
+    txt = (out / "incident-report-2023-0417.txt").read_text()
+    assert phone["value"] in txt and "Burglary" not in txt and "[WITHHELD (b)(7)(A)]" in txt
+    log = (out / "withholding-log.csv").read_text()
+    assert "(b)(7)(A)" in log and phone["value"] not in log and "Burglary" not in log
+
+
+def test_review_page_change_exemption_with_keyboard(chrome, review_server):
+    from redactor.planfile import load_plan
+    from selenium.webdriver.support.ui import Select
+
+    srv = review_server
+    chrome.get(srv.url)
+    assert _wait(lambda: chrome.execute_script("return document.querySelectorAll('#list .row').length") > 0)
+    name = chrome.find_element("id", "reviewer")
+    name.clear()
+    name.send_keys("Sam")
+    chrome.find_element("tag name", "body").click()
+    keys(chrome, "j")
+    key = chrome.execute_script("return document.querySelector('#list .row.sel').dataset.key")
+    doc_id, item_id = key.split(":")
+    if item_id.startswith("k"):  # move to the first redaction
+        order = chrome.execute_script("return [...document.querySelectorAll('#list .row')].map(r => r.dataset.key)")
+        first_red = next(k for k in order if k.split(":")[1].startswith("r"))
+        keys(chrome, "j" * order.index(first_red))
+        doc_id, item_id = first_red.split(":")
+    keys(chrome, "e")
+    assert chrome.switch_to.active_element.get_attribute("id") == "ex-select"
+    Select(chrome.find_element("id", "ex-select")).select_by_value("(b)(7)(C)")
+    assert _wait(lambda: next(it for d in load_plan(srv.workdir)["documents"] if d["id"] == doc_id
+                              for it in d["redactions"] if it["id"] == item_id)["exemptions"] == ["(b)(7)(C)"]), \
+        chrome.find_element("id", "msg").text
+    item = next(it for d in load_plan(srv.workdir)["documents"] if d["id"] == doc_id
+                for it in d["redactions"] if it["id"] == item_id)
+    assert item["decided_by"] == "Sam" and item["rule"] == "reviewer" and "(b)(7)(C)" in item["reason"]
+    assert console_errors(chrome) == []

@@ -616,6 +616,14 @@ def test_run_end_to_end_done_when(tmp_path):
     (doc,) = report["documents"]
     assert doc["status"] == "redacted" and doc["format"] == "docx"
     assert {r["page"] for r in doc["redactions"]} >= {1, 2}  # body and header at least
+    assert {r["where"] for r in doc["redactions"]} >= {"body", "header 1", "comments", "tracked deletions"}
+    import jsonschema
+
+    from redactor.report import report_schema
+
+    jsonschema.validate(report, report_schema())
+    log = (out / "withholding-log.csv").read_text()
+    assert "header 1" in log and NAME not in log
     assert all(r["exemptions"] == ["(b)(6)"] for r in doc["redactions"])
     assert "comments removed" in doc["notes"]
     assert NAME not in (out / "report.json").read_text()

@@ -23,14 +23,14 @@
     for (const k of kids) if (k !== null && k !== undefined) e.append(k);
     return e;
   }
-  const colour = (it) => it.kind === "kept" ? D.kept_colour : (D.colours[it.exemptions[0]] || "#d62728");
+  const colour = (it) => !isWithheld(it) && it.kind === "kept" ? D.kept_colour : (D.colours[it.exemptions[0]] || "#d62728");
   const alpha = (hex, a) => {
     const n = parseInt(hex.slice(1), 16);
     return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
   };
   const withToken = (src) => R ? src + (src.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(R.token) : src;
   const statusOf = (it) => it.status || (it.kind === "kept" ? "kept" : "proposed");
-  const isWithheld = (it) => it.kind === "redaction" && statusOf(it) !== "rejected";
+  const isWithheld = (it) => (it.kind === "redaction" && statusOf(it) !== "rejected") || statusOf(it) === "withhold";
 
   for (const d of D.documents) for (const it of d.items) {
     it.doc = d; it.key = d.id + ":" + it.id;
@@ -88,12 +88,21 @@
 
   const exCodes = Object.keys(D.colours).sort();
   const entities = [...new Set(items.map(i => i.entity))].sort();
-  const statuses = [...new Set(items.map(statusOf))].sort();
-  const exBoxes = exCodes.map(c => {
+  const statuses = R ? ["proposed", "accepted", "rejected", "added", "kept", "withhold"] : [...new Set(items.map(statusOf))].sort();
+  const PALETTE = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39", "#7b4173"];
+  const exBoxes = [];
+  function ensureCode(c) {  // a code first used by a reviewer gets a colour and a filter
+    if (exBoxes.find(b => b.dataset.code === c)) return;
+    if (!D.colours[c]) D.colours[c] = PALETTE[Object.keys(D.colours).length % PALETTE.length];
     const cb = el("input", {type: "checkbox", checked: true, "data-code": c, class: "f-ex"});
-    filters.append(el("label", null, cb, el("span", {class: "chip", style: "background:" + D.colours[c]}), c));
-    return cb;
-  });
+    cb.addEventListener("change", () => renderList());
+    const label = el("label", null, cb, el("span", {class: "chip", style: "background:" + D.colours[c]}), c);
+    const kept = filters.querySelector("#f-kept");
+    if (kept) filters.insertBefore(label, kept.parentNode); else filters.append(label);
+    exBoxes.push(cb);
+  }
+  exCodes.forEach(ensureCode);
   const keptBox = el("input", {type: "checkbox", checked: true, id: "f-kept"});
   filters.append(el("label", null, keptBox, el("span", {class: "chip", style: "border:2px dashed " + D.kept_colour}), "kept"));
   const entSel = el("select", {id: "f-entity"}, el("option", {value: "", text: "all entities"}),
@@ -134,7 +143,9 @@
   }
 
   function sheet(d, p, which) {
-    const src = p[which], px = p[which + "_px"];
+    // Before apply there is no release copy: preview it as the original under opaque boxes.
+    const preview = which === "red" && !p.red && D.preview && p.orig;
+    const src = preview ? p.orig : p[which], px = preview ? p.orig_px : p[which + "_px"];
     const box = el("div", {class: "sheet"});
     const ratio = px ? px[0] / px[1] : (p.orig_px ? p.orig_px[0] / p.orig_px[1] : 0.7727);
     box.style.aspectRatio = String(ratio);
@@ -142,17 +153,22 @@
       " page " + p.n, width: px[0], height: px[1], decoding: "async"}));
     else box.append(el("div", {class: "missing", text: which === "red" ? (d.output ? "release copy not rendered" :
       "no release copy (" + d.status + ")") : "original not rendered"}));
-    const pageItems = d.items.filter(it => it.page === p.n);
+    const pageItems = itemsOn(d, p.n);
     for (const it of pageItems) {
-      const boxes = which === "orig" ? (it.boxes || []) : (it.kind === "redaction" ? (it.rboxes || []) : []);
-      for (const b of boxes) box.append(boxEl(it, b, which === "red"));
+      const boxes = which === "orig" ? (it.boxes || []) : (isWithheld(it) ? ((preview ? it.boxes : it.rboxes) || []) : []);
+      for (const b of boxes) {
+        const e = boxEl(it, b, which === "red");
+        if (preview) { e.style.background = "#000"; e.classList.add("preview"); }
+        box.append(e);
+      }
     }
+    if (preview) box.append(el("div", {class: "cap previewcap", text: "preview: boxes are placed exactly when the plan is applied"}));
     return box;
   }
 
   function textPane(d, p) {
     const t = p.text || "";
-    const pageItems = d.items.filter(it => it.page === p.n && it.end > it.start);
+    const pageItems = itemsOn(d, p.n).filter(it => it.end > it.start);
     const cuts = new Set([0, t.length]);
     for (const it of pageItems) { cuts.add(Math.min(it.start, t.length)); cuts.add(Math.min(it.end, t.length)); }
     const pts = [...cuts].sort((a, b) => a - b);
@@ -172,7 +188,19 @@
     return pre;
   }
 
+  let pageIndex = new Map();  // doc id -> page number -> items (built once per render)
+  function itemsOn(d, n) {
+    let byPage = pageIndex.get(d.id);
+    if (!byPage) {
+      byPage = new Map();
+      for (const it of d.items) { if (!byPage.has(it.page)) byPage.set(it.page, []); byPage.get(it.page).push(it); }
+      pageIndex.set(d.id, byPage);
+    }
+    return byPage.get(n) || [];
+  }
+
   function renderDocs() {
+    pageIndex = new Map();
     for (const k of nodes.keys()) nodes.set(k, []);
     const frag = document.createDocumentFragment();
     for (const d of D.documents) {
@@ -204,6 +232,11 @@
   }
 
   // ---------------------------------------------------------------- list, selection, detail
+  function shortName(d) {
+    const base = (d.relpath || d.source).split(/[\\/]/).pop();
+    return base.length > 16 ? base.slice(0, 7) + "\u2026" + base.slice(-8) : base;
+  }
+
   function renderList() {
     const keep = current >= 0 && visible[current] ? visible[current].key : null;
     visible = items.filter(passes);
@@ -211,8 +244,8 @@
     for (const it of visible) {
       const row = el("div", {class: "row " + statusOf(it), "data-key": it.key, role: "button", tabindex: "-1"},
         el("span", {class: "chip", style: it.kind === "kept" ? "border:2px dashed " + D.kept_colour : "background:" + colour(it)}),
-        el("span", {class: "where", text: it.doc.id + " p" + it.page}),
-        el("span", {class: "what", text: (it.exemptions.join("; ") || "kept") + " " + it.entity_label}),
+        el("span", {class: "where", title: it.doc.source, text: shortName(it.doc) + " p" + it.page}),
+        el("span", {class: "what", text: (isWithheld(it) ? it.exemptions.join("; ") : "kept") + " " + it.entity_label}),
         it.needs_review ? el("span", {class: "flag", title: "needs review", text: "!"}) : null);
       row.addEventListener("click", () => select(it.key, true));
       frag.append(row);
@@ -253,13 +286,13 @@
     const row = (k, v) => { if (v !== "" && v !== null && v !== undefined) dl.append(el("dt", {text: k}), el("dd", {text: String(v)})); };
     row("document", it.doc.source); row("page", it.page + (it.doc.pages[it.page - 1] && it.doc.pages[it.page - 1].label ? " (" + it.doc.pages[it.page - 1].label + ")" : ""));
     row("status", statusOf(it)); row("entity", it.entity + " (" + it.entity_label + ")");
-    row("exemption", it.exemptions.join("; ") || "none (released)"); row("rule", it.rule); row("action", it.action);
+    row("exemption", isWithheld(it) ? it.exemptions.join("; ") : "none (released)"); row("rule", it.rule); row("action", it.action);
     row("confidence", Number(it.score).toFixed(2)); row("reason", it.reason);
     row("found by", it.recognizer + (it.explanation ? ": " + it.explanation : ""));
     row("propagated", it.propagated ? "yes" : ""); row("review", it.needs_review ? "flagged for review" : "");
     row("pseudonym", it.pseudonym); row("decided by", it.decided_by ? it.decided_by + " at " + it.decided_at : "");
-    const kids = [el("h2", {text: it.kind === "kept" ? "Kept finding " + it.id : "Redaction " + it.id}),
-      el("div", {class: "cap hint", text: it.kind === "kept" ? "text (released)" : "withheld text"}),
+    const kids = [el("h2", {text: (it.kind === "kept" ? "Kept finding " : "Redaction ") + it.id}),
+      el("div", {class: "cap hint", text: isWithheld(it) ? "withheld text" : "text (released)"}),
       el("div", {class: "value", id: "value", text: it.value}), dl];
     if (R) kids.push(actions(it));
     detail.replaceChildren(...kids, R ? addForm() : el("p", {class: "keys", text: "j / k: next / previous finding"}));
@@ -276,14 +309,16 @@
     if (!res.ok || data.error) throw new Error(data.error || ("HTTP " + res.status));
     return data;
   }
-  function reviewer() {
-    const i = document.getElementById("reviewer");
-    return (i && i.value) || R.reviewer || "";
+  let reviewerName = R ? (storage("redactor-reviewer") || R.reviewer || "") : "";
+  function storage(k, v) {
+    try { if (v === undefined) return localStorage.getItem(k); localStorage.setItem(k, v); } catch (e) { /* private mode */ }
+    return null;
   }
+  function reviewer() { return reviewerName.trim(); }
 
   function actions(it) {
     const box = el("div", {class: "actions"});
-    if (it.kind === "redaction") {
+    if (isWithheld(it)) {
       const acc = el("button", {id: "btn-accept", text: "Accept (a)"}), rej = el("button", {id: "btn-reject", text: "Reject (x)"});
       acc.addEventListener("click", () => decide(it, "accept"));
       rej.addEventListener("click", () => decide(it, "reject"));
@@ -291,7 +326,7 @@
         ...(R.exemptions || exCodes).map(c => el("option", {value: c, text: c, selected: it.exemptions[0] === c})));
       sel.addEventListener("change", () => decide(it, "exemption", [sel.value]));
       box.append(acc, rej, el("label", null, "exemption (e) ", sel));
-    } else {
+    } else if (it.kind === "kept") {
       const w = el("button", {id: "btn-withhold", text: "Withhold this instead"});
       const sel = el("select", {id: "ex-select", "aria-label": "exemption"}, ...(R.exemptions || exCodes).map(c => el("option", {value: c, text: c})));
       w.addEventListener("click", () => decide(it, "withhold", [sel.value]));
@@ -303,11 +338,16 @@
   async function decide(it, action, exemptions) {
     try {
       const data = await post("/api/decide", {doc: it.doc.id, id: it.id, action: action, exemptions: exemptions || null});
-      Object.assign(it, data.item, {doc: it.doc, key: it.key});
+      (exemptions || []).forEach(ensureCode);
+      for (const ch of data.changed || []) {
+        const other = byKey.get(ch.doc + ":" + ch.item.id);
+        if (other) Object.assign(other, ch.item, {doc: other.doc, key: other.key});
+      }
       const keep = it.key;
       refresh();
       select(keep, false);
-      say(action + ": saved to the plan");
+      const n = (data.changed || []).length;
+      say(action + ": saved to the plan" + (n > 1 ? ` (${n} items with the same text)` : ""));
     } catch (e) { say(e.message, true); }
   }
 
@@ -316,16 +356,15 @@
     const sel = el("select", {id: "add-exemption"}, ...(R.exemptions || exCodes).map(c => el("option", {value: c, text: c})));
     const reason = el("input", {type: "text", id: "add-reason", placeholder: "reason (optional)"});
     const btn = el("button", {id: "btn-add", text: "Withhold every occurrence"});
-    const rv = el("input", {type: "text", id: "reviewer", value: localStorage.getItem("redactor-reviewer") || R.reviewer || "",
-      placeholder: "your name"});
-    rv.addEventListener("change", () => localStorage.setItem("redactor-reviewer", rv.value));
+    const rv = el("input", {type: "text", id: "reviewer", value: reviewerName, placeholder: "your name"});
+    rv.addEventListener("input", () => { reviewerName = rv.value; storage("redactor-reviewer", rv.value); });
     const go = async () => {
       if (!q.value.trim()) { say("type the text to withhold", true); return; }
       try {
         const data = await post("/api/add", {query: q.value, exemptions: [sel.value], reason: reason.value});
         for (const [docId, newItems] of Object.entries(data.added || {})) {
           const d = D.documents.find(x => x.id === docId);
-          for (const ni of newItems) { d.items.push(ni); ni.doc = d; ni.key = d.id + ":" + ni.id; items.push(ni);
+          for (const ni of newItems) { ni.exemptions.forEach(ensureCode); d.items.push(ni); ni.doc = d; ni.key = d.id + ":" + ni.id; items.push(ni);
             byKey.set(ni.key, ni); nodes.set(ni.key, []); }
         }
         refresh();
@@ -355,15 +394,15 @@
     const it = current >= 0 ? visible[current] : null;
     if (ev.key === "j") { step(1); ev.preventDefault(); }
     else if (ev.key === "k") { step(-1); ev.preventDefault(); }
-    else if (R && it && it.kind === "redaction" && ev.key === "a") { decide(it, "accept"); ev.preventDefault(); }
-    else if (R && it && it.kind === "redaction" && ev.key === "x") { decide(it, "reject"); ev.preventDefault(); }
+    else if (R && it && isWithheld(it) && ev.key === "a") { decide(it, "accept"); ev.preventDefault(); }
+    else if (R && it && isWithheld(it) && ev.key === "x") { decide(it, "reject"); ev.preventDefault(); }
     else if (R && ev.key === "e") { const s = document.getElementById("ex-select"); if (s) { s.focus(); ev.preventDefault(); } }
     else if (R && ev.key === "/") {
       if (!document.getElementById("add-query")) detail.replaceChildren(addForm());
       document.getElementById("add-query").focus(); ev.preventDefault();
     }
   });
-  for (const c of [...exBoxes, keptBox, entSel, stSel, nrBox]) c.addEventListener("change", renderList);
+  for (const c of [keptBox, entSel, stSel, nrBox]) c.addEventListener("change", renderList);
 
   refresh();
   if (R) detail.replaceChildren(addForm());
