@@ -694,6 +694,9 @@ def test_done_when_report_lists_the_attachment(done_when):
     assert parent["status"] == "redacted" and parent["format"] == "email"
     assert pdf["status"] == "redacted" and pdf["format"] == "pdf" and pdf["redaction_count"] >= 1
     assert all(r["exemptions"] == ["(b)(6)"] for r in pdf["redactions"])
+    # where, in words, in the message; a PDF attachment's pages are pages
+    assert {r.get("where") for r in parent["redactions"]} >= {"headers", "body (text/html)"}
+    assert all("where" not in r for r in pdf["redactions"])
     assert "Blakemore" not in json.dumps(report)
     assert result.exit_code == 0, result.output
 
