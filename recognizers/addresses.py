@@ -89,6 +89,10 @@ STREET_NUMBER_POSTCODE = re.compile(
 PO_BOX = re.compile(
     rf"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Post[ \t]+Office[ \t]+Box|Postfach|Apartado(?:[ \t]+de[ \t]+Correos)?"
     rf"|Bo[iî]te[ \t]+postale|Casilla)[ \t]+\d{{1,7}}(?:{TAIL}|{_POSTCODE_CITY}|,{_W}{_CITY})?", re.IGNORECASE)
+# US military mail: "USNS Brown, FPO AE 11622", "PSC 4115, Box 7815, APO AA 41945"
+MILITARY = re.compile(
+    r"\b(?:(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][\w'-]+|PSC[ \t]+\d{1,5},?[ \t]+Box[ \t]+\d{1,5}"
+    r"|Unit[ \t]+\d{1,5},?[ \t]+Box[ \t]+\d{1,5})(?:,?[ \t]*\n?[ \t]*)(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}\b")
 _CUE = re.compile(
     r"\b(?:(?:I|we|he|she|they|who)[ \t]+(?:live|lives|lived|reside|resides|resided)[ \t]+(?:at|on)"
     r"|(?:living|residing|domiciled)[ \t]+at|lives[ \t]+at|resides[ \t]+at|home[ \t]+address(?:[ \t]+is)?,?"
@@ -118,7 +122,8 @@ class AddressRecognizer(EntityRecognizer):
                                     (NUMBER_FIRST, 0.8, "house number, street type and name"),
                                     (TYPE_FIRST, 0.75, "street type, name and house number"),
                                     (COMPOUND, 0.75, "street name and house number"),
-                                    (PO_BOX, 0.8, "post office box")):
+                                    (PO_BOX, 0.8, "post office box"),
+                                    (MILITARY, 0.85, "military mail address (APO/FPO/DPO)")):
             for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
                 out.append(_result(self, self.ENTITY, m.start(), m.end(), score, why))
         for m in STREET_NUMBER_POSTCODE.finditer(text, timeout=REGEX_TIMEOUT):

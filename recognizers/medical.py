@@ -34,11 +34,19 @@ def _patterns():
         rf"(?i)(?<![\w-]){mods}(?:(?:type|stage)\s+(?:[0-9]|[IV]{{1,3}})\s+)?{base}{qualifier}"
         rf"(?:\s+(?:with|and)\s+{mods}{base}{qualifier})?")
     cue = re.compile(rf"(?i)\b(?:{_alt(data['cues'])})\s+")
+    strong = re.compile(rf"(?i)\b(?:{_alt(data['strong_cues'])})\s+")
     context = re.compile(rf"(?i)\b(?:{_alt(data['context'])})\b")
-    return condition, cue, context
+    evidence = re.compile(rf"(?i)\b(?:{_alt(data['evidence'])})\b")
+    return condition, cue, context, strong, evidence
 
 
-_SENTENCE = re.compile(r"(?:[^.!?;\n]|\n(?![ \t]*\n))+(?:[.!?;](?!\w)|$)?")
+# A sentence: up to . ! ? ; (not the point of "Dr." or "No.") or a blank line; it may wrap.
+_SENTENCE = re.compile(r"(?:[^.!?;\n]|\n(?![ \t]*\n)|(?<=\b(?:Dr|Mr|Ms|Mrs|Mx|No|St|Jr|Sr|vs|Inc|Co))\.)+"
+                       r"(?:[.!?;](?!\w)|$)?")
+# Where a condition named after a cue ends: the end of its clause.
+_PHRASE_END = re.compile(r"[.;:!?()\[\]]|,\s|\s(?:and|but|or)\s+(?:is|was|has|had|will|may|the|his|her|their|he|she|they|"
+                         r"should|must|requires?|needs?)\b|\s(?:which|who|that|since|until|from|starting|beginning"
+                         r"|effective|through|during|while)\b")
 _STOP_LEFT = {"the", "a", "an", "his", "her", "their", "its", "of", "with", "from", "for", "and", "or", "to", "in",
               "on", "by", "is", "was", "has", "had", "have", "reported", "complained", "requires", "needs", "this",
               "that", "no", "any", "leave", "possible", "suspected"}
@@ -55,18 +63,23 @@ class MedicalConditionRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        condition, cue, context = _patterns()
+        condition, cue, context, strong, evidence = _patterns()
         out = []
         seen: set[tuple[int, int]] = set()
         for sent in _SENTENCE.finditer(text, timeout=REGEX_TIMEOUT):
             s_text = sent.group(0)
             base = sent.start()
             cues = list(cue.finditer(s_text, timeout=REGEX_TIMEOUT))
+            for span, why in self._after_cues(s_text, cues, condition, strong, evidence):
+                s, e = base + span[0], base + span[1]
+                if (s, e) not in seen:
+                    seen.add((s, e))
+                    out.append(_result(self, self.ENTITY, s, e, 0.85, why))
             if not cues and not context.search(s_text, timeout=REGEX_TIMEOUT):
                 continue
             for m in condition.finditer(s_text, timeout=REGEX_TIMEOUT):
                 start, end = _trim(s_text, m.start(), m.end())
-                if end <= start or (base + start, base + end) in seen:
+                if end <= start or any(a <= base + start and base + end <= b for a, b in seen):
                     continue
                 after_cue = any(c.end() <= start and not s_text[c.end():start].strip(" \t") for c in cues)
                 seen.add((base + start, base + end))
@@ -74,6 +87,27 @@ class MedicalConditionRecognizer(EntityRecognizer):
                 why = "medical condition after a cue" if after_cue else "medical term in a sentence about health"
                 out.append(_result(self, self.ENTITY, base + start, base + end, score, why))
         return out
+
+
+    @staticmethod
+    def _after_cues(s_text, cues, condition, strong, evidence):
+        """The clause after a cue, named whatever way: after a strong cue ("diagnosed with"),
+        or after another ("requires leave for") when it holds a lexicon term or the sentence
+        speaks of medical care."""
+        medical = evidence.search(s_text, timeout=REGEX_TIMEOUT) is not None
+        for c in cues:
+            rest = s_text[c.end():]
+            end = _PHRASE_END.search(rest, timeout=REGEX_TIMEOUT)
+            phrase = rest[:end.start()] if end else rest
+            start, stop = _trim(phrase, 0, len(phrase.rstrip()))
+            phrase = phrase[start:stop]
+            words = phrase.split()
+            if not words or len(words) > 10 or not phrase[0].isalnum():
+                continue
+            is_strong = strong.match(s_text, c.start(), timeout=REGEX_TIMEOUT) is not None
+            named = condition.search(phrase, timeout=REGEX_TIMEOUT) is not None
+            if is_strong or named or medical:
+                yield (c.end() + start, c.end() + stop), f"condition after '{' '.join(c.group(0).split())}'"
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

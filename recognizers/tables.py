@@ -203,7 +203,6 @@ def _crosses(g: Grid, lefts: list[float], cells: Sequence[Cell], cols: list) -> 
 # ----------------------------------------------------------------------------------------- forms
 
 _INLINE = re.compile(r"^(?P<label>[^:\n]{1,40}?)\s*:\s*(?P<value>\S.*)$")
-_NEXT_LABEL = re.compile(r"\s+[A-Z][A-Za-z .#/']{0,24}:\s")
 
 
 def _form_row(g: Grid, i: int, lex: Lexicon, used: set[int]) -> list[Hit]:
@@ -214,9 +213,7 @@ def _form_row(g: Grid, i: int, lex: Lexicon, used: set[int]) -> list[Hit]:
     for idx, c in enumerate(cells):
         f = lex.field(c.text)
         if f is None:
-            hit = _inline(c, lex)
-            if hit is not None:
-                out.append(hit)
+            out.extend(_inline(c, lex))
             continue
         if idx + 1 < len(cells):
             value = cells[idx + 1]
@@ -238,23 +235,45 @@ def _form_row(g: Grid, i: int, lex: Lexicon, used: set[int]) -> list[Hit]:
     return out
 
 
-def _inline(c: Cell, lex: Lexicon) -> Hit | None:
-    m = _INLINE.match(c.text)
-    if m is None:
-        return None
-    f = lex.field(m.group("label"))
-    if f is None:
-        return None
-    value = m.group("value")
-    cut = _NEXT_LABEL.search(value)
-    if cut:
-        value = value[:cut.start()]
-    value = value.rstrip(" ,;")
-    if not fits(f, value):
-        return None
-    s = c.start + m.start("value")
-    why = f"value of the field '{' '.join(m.group('label').split())}'"
-    return Hit(((s, s + len(value)),), f.entity, _score(f, value, 0.85), FORM, why)
+_COLON = re.compile(r"(?<![:/])\s*:\s+(?=\S)")
+_LABEL_WORDS = re.compile(r"[^\W\d_][\w.#/'’()-]*")
+
+
+def _inline(c: Cell, lex: Lexicon) -> list[Hit]:
+    """"Label: value" in a cell, at its start or after another field ("Victim: Ann Lee, DOB:
+    01/02/1990, Phone: ..."): the label is the last one to four words before a colon."""
+    text = c.text
+    labels = []  # (label start, label end, value start, field)
+    for m in _COLON.finditer(text):
+        words = list(_LABEL_WORDS.finditer(text[max(0, m.start() - 48):m.start()]))
+        offset = max(0, m.start() - 48)
+        for n in range(min(4, len(words)), 0, -1):
+            first = words[-n]
+            ls = offset + first.start()
+            between = text[ls:m.start()]
+            if any(ch in between for ch in ",;|:"):
+                continue
+            if ls > 0 and not (text[ls - 1].isspace() or text[ls - 1] in ",;|("):
+                continue
+            f = lex.field(between)
+            if f is not None:
+                labels.append((ls, m.start(), m.end(), f))
+                break
+        else:
+            # an unknown label ends the value before it all the same ("Sex: M")
+            if words and words[-1].group(0)[:1].isupper():
+                labels.append((offset + words[-1].start(), m.start(), m.end(), None))
+    out = []
+    for k, (ls, le, vs, f) in enumerate(labels):
+        if f is None:
+            continue
+        ve = labels[k + 1][0] if k + 1 < len(labels) else len(text)
+        value = text[vs:ve].rstrip(" ,;|")
+        if not fits(f, value):
+            continue
+        why = f"value of the field '{' '.join(text[ls:le].split())}'"
+        out.append(Hit(((c.start + vs, c.start + vs + len(value)),), f.entity, _score(f, value, 0.85), FORM, why))
+    return out
 
 
 def _wrapped(g: Grid, i: int, value: Cell, used: set[int]) -> list[Cell]:

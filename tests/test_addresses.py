@@ -40,6 +40,8 @@ def covered(text: str, value: str) -> bool:
     ("Mail: PO Box 3318, Halifax, NS B3J 3J1.", "PO Box 3318, Halifax, NS B3J 3J1"),
     ("Postfach 1220, 80331 München", "Postfach 1220, 80331 München"),
     ("She lives at Parmova 109 with her sister.", "Parmova 109"),
+    ("Thanks,\nJane Roe\nPSC 4115, Box 7815\nAPO AA 41945\n", "PSC 4115, Box 7815\nAPO AA 41945"),
+    ("Victim | USNS Brown, FPO AE 11622 | 555-0100", "USNS Brown, FPO AE 11622"),
 ])
 def test_addresses_found_whole(text, value):
     assert covered(text, value)

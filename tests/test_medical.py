@@ -25,7 +25,11 @@ def spans(text: str) -> set[str]:
      "generalized anxiety"),
     ("The patient complained of chest pain and was taken to the hospital.", "chest pain"),
     ("Inmate reported diabetes at the medical screening.", "diabetes"),
-    ("He has been recovering from a fractured wrist since March.", "fractured"),
+    ("He has been recovering from a fractured wrist since March.", "fractured wrist"),
+    # after a cue, a condition is named however the record names it
+    ("The certification from Dr. Amy Lee states that the employee requires leave for lumbar disc herniation. Mail.",
+     "lumbar disc herniation"),
+    ("He was diagnosed with bipolar I disorder, and the leave was approved.", "bipolar I disorder"),
 ])
 def test_conditions_found(text, value):
     assert value in spans(text)
@@ -36,6 +40,8 @@ def test_conditions_found(text, value):
     "The Family and Medical Leave Act allows 12 weeks of protected leave.",
     "The wellness program on heart health will run in the fall.",
     "Crews will take leave for the holidays.",
+    "Crews will take leave for Denver on Monday.",
+    "The employee requested leave for the birth of a child.",
     "The committee reviewed the quarterly maintenance schedule for the north reservoir pumps.",
     "The stroke of midnight ended the meeting.",
 ])

@@ -222,3 +222,13 @@ def test_pdf_table_with_wrapped_cells(tmp_path, centred):
 def test_label_key_ignores_case_punctuation_and_number_words():
     assert label_key("Passport No.:") == label_key("PASSPORT #") == label_key("passport number") == "passport"
     assert label_key("Date of\nBirth") == "dateofbirth"
+
+
+def test_several_fields_on_one_line():
+    text = ("Victim: Ann Lee, DOB: 01/02/1990, Phone: 555-201-3344\n"
+            "DOB: 03/04/1985 Sex: M Race: W\nTime: 10:30 a.m. Date of Occurrence: 11/11/2024\n")
+    v = values(text)
+    assert v["PERSON"] == {"Ann Lee"}
+    assert v["DATE_OF_BIRTH"] == {"01/02/1990", "03/04/1985"}
+    assert v["PHONE_NUMBER"] == {"555-201-3344"}
+    assert "11/11/2024" not in str(v) and "10:30" not in str(v)
