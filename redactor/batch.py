@@ -12,6 +12,7 @@ function and every argument is picklable.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -44,7 +45,23 @@ class InProcess:
 # Worker processes: time and memory bounds per document
 # ---------------------------------------------------------------------------------------
 
-def _worker_main(conn, settings: Settings, policy: "Policy") -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its parent: a killed run's workers would go on writing in
+    OUTDIR/.redactor-tmp and hold the inherited OUTDIR lock. Linux: PR_SET_PDEATHSIG."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _worker_main(conn, settings: Settings, policy: "Policy", parent: int = 0) -> None:
+    if parent:
+        _die_with_parent(parent)
     try:
         import resource
 
@@ -66,7 +83,7 @@ def _worker_main(conn, settings: Settings, policy: "Policy") -> None:
 class _Worker:
     def __init__(self, ctx, settings: Settings, policy: "Policy"):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, settings, policy), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, policy, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
         self.job: "Job | None" = None

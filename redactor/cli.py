@@ -21,6 +21,8 @@ policy_app = typer.Typer(no_args_is_help=True, help="Check or show a disclosure 
 recognizers_app = typer.Typer(no_args_is_help=True, help="Inspect the recognizers.")
 app.add_typer(policy_app, name="policy")
 app.add_typer(recognizers_app, name="recognizers")
+audit_app = typer.Typer(no_args_is_help=True, help="Check the audit trail of an output folder.")
+app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -41,7 +43,7 @@ def _fail(exc: RedactorError) -> None:
 # Command-line parameters of `run` -> the Settings field each one sets.
 _RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
                  "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
-                 "timeout": "document_timeout", "review_report": "review_report"}
+                 "timeout": "document_timeout", "review_report": "review_report", "force": "force"}
 
 
 @app.command()
@@ -69,6 +71,8 @@ def run(
     review_report: bool = typer.Option(True, "--review-report/--no-review-report",
                                        help="Also write the reviewer's report (with the withheld text, page "
                                        "images) to OUTDIR/NOT-FOR-RELEASE/."),
+    force: bool = typer.Option(False, "--force", help="Process every document again, even those an earlier "
+                               "run released unchanged into OUTDIR (see OUTDIR/manifest.jsonl)."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .jobfile import load_job
@@ -117,6 +121,9 @@ def run(
     out.print(f"Withholding log (for the requester): {outcome.withholding_log[0]} and {outcome.withholding_log[1]}")
     if outcome.review_report:
         out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {outcome.review_report}")
+    if outcome.report.get("audit_head"):
+        out.print(f"Audit trail: {Path(out_dir) / 'audit.jsonl'} (head {outcome.report['audit_head']}; keep it "
+                  "elsewhere to check the log later with redactor audit verify --head)", soft_wrap=True)
     if outcome.failed:
         raise typer.Exit(EXIT_DOCUMENT_FAILED)
     if settings.strict and outcome.needs_review:
@@ -196,6 +203,28 @@ def recognizers_list(
             what = rule.action.value + (f" {'; '.join(rule.exemptions)}" if rule.exemptions else "")
             t.add_row(info.name, entity, info.kind, f"{what} ({rule.id})")
     out.print(t)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    outdir: Path = typer.Argument(..., help="The --out folder of earlier runs."),
+    head: Optional[str] = typer.Option(None, "--head", help="SEQ:HASH printed by a run and kept elsewhere; "
+                                       "checked instead of OUTDIR/.audit-head."),
+) -> None:
+    """Check OUTDIR/audit.jsonl: every entry unedited, none removed, none reordered."""
+    from .audit import Head, verify
+
+    try:
+        expected = Head.parse(head) if head else None
+    except ValueError:
+        err.print("[red]error:[/red] --head is SEQ:HASH, as a run prints it")
+        raise typer.Exit(2)
+    problems, n = verify(outdir, expected)
+    for p in problems:
+        out.print(f"TAMPERED {p}", markup=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(EXIT_DOCUMENT_FAILED)
+    out.print(f"{outdir / 'audit.jsonl'}: OK, {n} entries, chain intact", soft_wrap=True)
 
 
 @app.command("eval")

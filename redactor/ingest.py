@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import UsageError
 
 RESERVED_OUTPUTS = {Path("report.json"), Path("report.html"), Path("withholding-log.csv"),
-                    Path("withholding-log.html")}
+                    Path("withholding-log.html"), Path("manifest.jsonl"), Path("audit.jsonl")}
 RESERVED_FOLDER = "NOT-FOR-RELEASE"  # the reviewers' folder (review_report.REVIEW_DIR_NAME)
 
 

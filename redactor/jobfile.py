@@ -11,7 +11,7 @@ import yaml
 
 from .errors import UsageError
 
-KEYS = {"inputs", "out", "policy", "requester", "strict", "flatten", "keep_positions", "jobs", "timeout", "model", "password_env"}
+KEYS = {"inputs", "out", "policy", "requester", "strict", "flatten", "keep_positions", "force", "jobs", "timeout", "model", "password_env"}
 
 
 def load_job(path: Path) -> dict:
@@ -42,7 +42,7 @@ def load_job(path: Path) -> dict:
     if "requester" in data:
         r = data["requester"]
         job["requester"] = [str(x) for x in (r if isinstance(r, list) else [r])]
-    for key in ("strict", "flatten", "keep_positions"):
+    for key in ("strict", "flatten", "keep_positions", "force"):
         if key in data:
             job[key] = bool(data[key])
     if "jobs" in data:

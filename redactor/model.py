@@ -173,6 +173,11 @@ class DocumentResult:
     # the report lists each as a document of its own.
     attachments: list["DocumentResult"] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
+    # Set when an earlier run's release of the same input, policy, settings and plan is kept
+    # instead of written again: when that release was made.
+    unchanged_since: str | None = None
+    # The final plan's digest (manifest.plan_digest), when the run keeps a manifest.
+    plan_sha256: str = ""
     # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
     # units are not pages; empty strings (or no entry) for PDF pages.
     page_labels: list[str] = field(default_factory=list)

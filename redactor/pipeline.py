@@ -40,6 +40,7 @@ from .settings import Settings
 from .values import normalize
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .incremental import Previous, RunState
     from .policy import Policy
 
 TMP_DIR_NAME = ".redactor-tmp"
@@ -75,18 +76,27 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
     out/report.html. A failure in one document is that document's outcome, never the run's;
     a bad policy or bad arguments raise ``RedactorError``. ``on_start`` hears of each job as
     it starts, ``on_result`` of each document's outcome (progress displays)."""
+    from .incremental import RunState
+    from .outdir import OutdirLock
+    from .report import previous_documents
+
     settings = settings or Settings()
     policy = policy or load_run_policy(settings)
     out = Path(out)
     files = ingest([Path(p) for p in inputs], out)                      # ingest
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    for result in process(files, out, settings, policy, executor, on_start):  # extract .. verify
-        results.append(result)
-        results.extend(result.attachments)  # documents inside it, each listed on its own
-        if on_result:
-            on_result(result)
-    return report(results, out, settings, policy)                       # report
+    # One job at a time per OUTDIR; what earlier runs released there (manifest.jsonl) is
+    # skipped, and every release is logged in the audit trail (audit.jsonl).
+    with OutdirLock(out):
+        state = RunState.open(out, policy, settings, force=settings.force)
+        previous = previous_documents(out)
+        results = []
+        for result in process(files, out, settings, policy, executor, on_start, state=state):  # extract .. verify
+            results.append(result)
+            results.extend(result.attachments)  # documents inside it, each listed on its own
+            if on_result:
+                on_result(result)
+        return report(results, out, settings, policy, state=state, previous=previous)  # report
 
 
 def load_run_policy(settings: Settings) -> "Policy":
@@ -110,13 +120,17 @@ def ingest(inputs: list[Path], out: Path) -> list[InputFile]:
     return discover(inputs, out)
 
 
-def report(results: list[DocumentResult], out: Path, settings: Settings, policy: "Policy") -> RunOutcome:
+def report(results: list[DocumentResult], out: Path, settings: Settings, policy: "Policy",
+           state: "RunState | None" = None, previous: dict | None = None) -> RunOutcome:
     """report.json and report.html, the withholding log for the requester, and (unless
-    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/."""
+    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/. With a ``state``, the
+    run's end goes into the manifest and the audit trail, whose head the report records."""
     from .report import build_report, write_report
     from .withholding_log import withholding_rows, write_withholding_log
 
-    rep = build_report(results, policy, settings.model)
+    rep = build_report(results, policy, settings.model, previous=previous)
+    if state is not None:
+        rep["audit_head"] = state.finish(rep["summary"])
     json_path, html_path = write_report(rep, out)
     log = write_withholding_log(withholding_rows(rep, policy, out), out, rep, rep["summary"].get("release"))
     review_path = None
@@ -169,10 +183,14 @@ class ReleaseSet:
 
 
 def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
-               final_path: Path, output: Path | None = None) -> DocumentResult:
+               final_path: Path | None, output: Path | None = None,
+               previous: "Previous | None" = None) -> DocumentResult:
     """write -> verify -> release, for one planned document. Raises on failure (the caller
-    turns the exception into the document's outcome)."""
+    turns the exception into the document's outcome). With ``final_path`` None the verified
+    copy stays at ``tmp_path`` for the caller to release (pipeline.process with a manifest);
+    with a ``previous`` release of the same final plan, nothing is written: that copy stays."""
     from .attachments import attachment_results, extend_tree, status_of
+    from .manifest import plan_digest
 
     source = plan.document.source
     plan = extend_tree(plan, list(release_set.values), release_set.pseudonyms)
@@ -180,7 +198,8 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
                             withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
-                            page_labels=[p.label for p in plan.document.pages])
+                            page_labels=[p.label for p in plan.document.pages],
+                            plan_sha256=plan_digest(plan) if final_path is None else "")
     if plan.withheld_document is not None:
         d = plan.withheld_document
         result.status = Status.WITHHELD
@@ -193,6 +212,17 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
         result.error = plan.review_reasons[0]
         result.attachments = attachment_results(plan, source, released=False, written_drawn=None)
         return result
+    if (previous is not None and previous.output and previous.plan_sha256 == result.plan_sha256
+            and previous.key):
+        # The same input, policy, settings and final plan as the release already in place:
+        # its copy would be the same byte for byte; keep it.
+        result.output = output
+        result.output_sha256 = previous.output_sha256 or ""
+        result.status = status_of(plan)
+        result.unchanged_since = previous.time or "an earlier run"
+        result.attachments = attachment_results(plan, source, released=True, written_drawn=None,
+                                                output=result.output, output_sha256=result.output_sha256)
+        return result
     if sha256_file(source) != plan.document.sha256:
         raise RedactorError("the input changed between planning and release")
     fmt = by_name(plan.document.format)
@@ -201,10 +231,14 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     problems = fmt.verify(plan, tmp_path, written)                              # verify
     if problems:
         raise VerificationError(problems)
-    final_path.parent.mkdir(parents=True, exist_ok=True)                        # release
-    os.replace(tmp_path, final_path)
-    result.output = output if output is not None else final_path
-    result.output_sha256 = sha256_file(final_path)
+    if final_path is None:  # the caller releases it
+        result.output = output
+        result.output_sha256 = sha256_file(tmp_path)
+    else:
+        final_path.parent.mkdir(parents=True, exist_ok=True)                    # release
+        os.replace(tmp_path, final_path)
+        result.output = output if output is not None else final_path
+        result.output_sha256 = sha256_file(final_path)
     result.status = status_of(plan)  # its own decisions and every attachment's
     result.attachments = attachment_results(plan, source, released=True, written_drawn=dict(written.drawn),
                                             output=result.output, output_sha256=result.output_sha256)
@@ -221,6 +255,21 @@ class Job:
     outdir: Path
     plan_file: Path | None = None
     set_file: Path | None = None  # the pickled ReleaseSet
+    key: str = ""  # manifest document key (manifest.py)
+    previous: "Previous | None" = None  # an earlier release of the same input under the same key
+    # Leave the verified copy in OUTDIR/.redactor-tmp for the parent to release (manifest,
+    # audit trail: incremental.py) instead of moving it into place in the worker.
+    hand_back: bool = False
+
+
+@dataclass
+class Released:
+    """What the apply phase hands back with ``job.hand_back``: the result and the verified
+    copy waiting in OUTDIR/.redactor-tmp (None: nothing to release, or the copy in place
+    is kept)."""
+
+    result: DocumentResult
+    tmp: Path | None
 
 
 @dataclass
@@ -289,8 +338,9 @@ def _with_work_dir(settings: Settings, outdir: Path) -> Settings:
     return dataclasses.replace(settings, work_dir=work)
 
 
-def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult:
-    """Write, verify and release one planned document."""
+def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult | Released:
+    """Write, verify and release one planned document (with ``job.hand_back``: write and
+    verify it, and hand the verified copy back to the parent to release)."""
     f = job.input
     tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
     plan = None
@@ -301,8 +351,16 @@ def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResul
         if job.set_file is not None:
             with open(job.set_file, "rb") as fh:
                 release_set = pickle.load(fh)
-        return apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path,
-                          job.outdir / f.relpath, output=f.relpath)
+        if not job.hand_back:
+            return apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path,
+                              job.outdir / f.relpath, output=f.relpath)
+        result = apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path, None,
+                            output=f.relpath, previous=job.previous)
+        if result.output is None or result.unchanged_since or not tmp_path.exists():
+            return Released(result, None)
+        handed = tmp_path.with_name(tmp_path.name + ".verified")  # out of the finally's reach
+        os.replace(tmp_path, handed)
+        return Released(result, handed)
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -339,37 +397,85 @@ def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
 
 
 def process(files: list[InputFile], out: Path, settings: Settings, policy: "Policy",
-            executor: "Executor | None" = None,
-            on_start: Callable[[Job], None] | None = None) -> Iterator[DocumentResult]:
+            executor: "Executor | None" = None, on_start: Callable[[Job], None] | None = None,
+            state: "RunState | None" = None) -> Iterator[DocumentResult]:
     """Yield one result per input file: every document planned (phase 1), then every planned
-    document applied with the values withheld anywhere in the set (phase 2)."""
+    document applied with the values withheld anywhere in the set (phase 2).
+
+    With a ``state`` (OUTDIR's manifest and audit trail, incremental.py): documents released
+    by an earlier run of this very set are skipped; the others are released by this process,
+    each exactly once; after a run killed between the phases, the set's values it kept are
+    used again and only the documents not yet released are planned."""
     jobs = [Job(f, out) for f in files]
     if not jobs:
         return
+    tmp_dir = out / TMP_DIR_NAME
+    skipped: list[Job] = []
+    set_file = None
+    if state is not None:
+        from .incremental import skip_unchanged
+
+        todo = []
+        for job, done in skip_unchanged(jobs, state):
+            if done is not None:
+                skipped.append(job)
+                yield done
+            else:
+                todo.append(job)
+        jobs = todo
+        if not jobs:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            return
+        set_file = tmp_dir / f"set-{state.set_key}.pickle"
+    reuse = set_file is not None and set_file.exists()
+    # Documents skipped still withhold values in the others: plan them too (not release).
+    to_plan = jobs if reuse else skipped + jobs
+    plan_only = {id(j) for j in skipped}
     own_executor = executor is None
     if executor is None:
         from .batch import WorkerPool
 
-        executor = WorkerPool(settings, policy, min(settings.jobs, len(jobs)))
+        executor = WorkerPool(settings, policy, min(settings.jobs, len(to_plan)))
     try:
         planned: list[tuple[Job, PlanSummary]] = []
-        for job, outcome in executor.run(plan_phase, jobs, on_start=on_start):
-            if isinstance(outcome, DocumentResult):
-                yield outcome
+        for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):
+            if id(job) in plan_only:
+                if not isinstance(outcome, DocumentResult) and outcome.result is None:
+                    planned.append((job, outcome))
+            elif isinstance(outcome, DocumentResult):
+                yield _settle(job, outcome, state)
             elif outcome.result is not None:
-                yield outcome.result
+                yield _settle(job, outcome.result, state)
             else:
                 job.plan_file = outcome.plan_file
                 planned.append((job, outcome))
-        set_file = out / TMP_DIR_NAME / f"set-{uuid.uuid4().hex}.pickle"
-        set_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(set_file, "wb") as fh:
-            pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        for job, _ in planned:
+        if not reuse:
+            set_file = set_file or tmp_dir / f"set-{uuid.uuid4().hex}.pickle"
+            set_file.parent.mkdir(parents=True, exist_ok=True)
+            part = set_file.with_name(set_file.name + ".part")
+            with open(part, "wb") as fh:
+                pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(part, set_file)  # whole or absent: a run after a crash may use it
+        to_apply = [job for job, _ in planned if id(job) not in plan_only]
+        for job in to_apply:
             job.set_file = set_file
-        for _, outcome in executor.run(apply_phase, [job for job, _ in planned], on_start=on_start):
-            yield outcome
+            job.hand_back = state is not None
+        for job, outcome in executor.run(apply_phase, to_apply, on_start=on_start):
+            yield _settle(job, outcome, state)
     finally:
         if own_executor:
             executor.close()
-        shutil.rmtree(out / TMP_DIR_NAME, ignore_errors=True)
+    # Kept after an interruption (the set's values, for the next run); removed when done.
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _settle(job: Job, outcome: "DocumentResult | Released", state: "RunState | None") -> DocumentResult:
+    """Record one document's outcome in OUTDIR's manifest and audit trail: release its
+    verified copy, or note it kept or failed."""
+    if state is None:
+        return outcome.result if isinstance(outcome, Released) else outcome
+    from .incremental import settle
+
+    return settle(job, outcome, state)

@@ -80,12 +80,33 @@ def document_json(res: DocumentResult) -> dict:
         "kept": [_kept_json(d, res.page_labels)
                  for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
     } | ({"withheld_in_full": {"exemptions": list(res.withheld_by.exemptions), "rule": res.withheld_by.rule,
-                               "reason": res.withheld_by.reason}} if res.withheld_by else {})
+                               "reason": res.withheld_by.reason}} if res.withheld_by else {}) | (
+        {"unchanged_since": res.unchanged_since} if res.unchanged_since else {})
+
+
+def previous_documents(outdir: Path) -> dict[str, dict]:
+    """The document entries of the report an earlier run left in OUTDIR, by source, so a
+    document skipped as unchanged keeps its full entry (redactions, reasons) in the new one."""
+    try:
+        report = json.loads((outdir / "report.json").read_text(encoding="utf-8"))
+        return {d["source"]: d for d in report.get("documents", []) if isinstance(d, dict) and "source" in d}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _carried(res: DocumentResult, previous: dict[str, dict]) -> dict:
+    """A skipped document's entry: the earlier report's, when it describes the same copy."""
+    mine = document_json(res)
+    old = previous.get(mine["source"])
+    if (not res.pages and not res.redactions and res.unchanged_since and old is not None
+            and old.get("output_sha256") == mine["output_sha256"] and old.get("status") == mine["status"]):
+        return {**old, "unchanged_since": res.unchanged_since}
+    return mine
 
 
 def build_report(results: list[DocumentResult], policy: Policy, model: str,
-                 created: dt.datetime | None = None) -> dict:
-    docs = [document_json(r) for r in sorted(results, key=lambda r: str(r.source))]
+                 created: dt.datetime | None = None, previous: dict[str, dict] | None = None) -> dict:
+    docs = [_carried(r, previous or {}) for r in sorted(results, key=lambda r: str(r.source))]
     by_status = collections.Counter(d["status"] for d in docs)
     by_ex: collections.Counter = collections.Counter()
     for d in docs:
@@ -114,14 +135,10 @@ def report_schema() -> dict:
 
 
 def write_report(report: dict, outdir: Path) -> tuple[Path, Path]:
-    json_path = outdir / "report.json"
-    html_path = outdir / "report.html"
-    tmp = outdir / ".report.json.tmp"
-    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(json_path)
-    tmp = outdir / ".report.html.tmp"
-    tmp.write_text(render_html(report), encoding="utf-8")
-    tmp.replace(html_path)
+    from .outdir import write_atomic
+
+    json_path = write_atomic(outdir / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    html_path = write_atomic(outdir / "report.html", render_html(report))
     return json_path, html_path
 
 

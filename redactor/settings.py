@@ -29,6 +29,9 @@ class Settings:
     # instead of the glyph-position defence (see formats/pdf/layout.py).
     keep_positions: bool = False
     jobs: int = 1  # documents processed in parallel
+    # Process every document again, even those an earlier run released unchanged into
+    # OUTDIR (manifest.jsonl); otherwise they are skipped.
+    force: bool = False
     # Also write the reviewer's report (withheld text, page images) to OUTDIR/NOT-FOR-RELEASE/.
     review_report: bool = True
     # Seconds one document may take before it is failed (bounds hostile files).
