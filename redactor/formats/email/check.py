@@ -84,6 +84,10 @@ def decode_transfer(part) -> bytes:
 
 
 def header_text(value: str) -> str:
+    """A header's text: raw 8-bit bytes (the parser keeps them as surrogate escapes) read as
+    the UTF-8 the writer wrote, encoded words decoded."""
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
         return str(email.header.make_header(email.header.decode_header(value)))
     except Exception:  # noqa: BLE001 - undecodable: the raw value is checked
@@ -115,7 +119,7 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
     for n, part in enumerate(_walk(msg), start=1):
         ctype = part.get_content_type()
         where = f"MIME part {n} ({ctype})"
-        for name, value in part.items():
+        for name, value in part.raw_items():  # raw: 8-bit bytes kept as surrogate escapes
             if name.lower().startswith("content-") or name.lower() == "mime-version":
                 continue  # MIME structure: its words are syntax; the names in it are checked below
             problems += _where(find_values(header_text(str(value)), keys), f"{where}, header {name}")
