@@ -38,6 +38,7 @@ PLAN_VERSION = 1
 PLAN_NAME = "plan.json"
 REVIEWER_RULE = "reviewer"
 ADDED_ENTITY = "MANUAL_REDACTION"
+REGION_ENTITY = "MANUAL_REGION"  # withheld by position (values.POSITION_ONLY)
 WARNING = ("CONTAINS WITHHELD INFORMATION: the text of every proposed redaction and of every page. "
            "For reviewers only; never release this file.")
 
@@ -193,6 +194,9 @@ def plan_from_json(entry: dict, document: Document, boxes_for) -> Plan:
     plan.review_reasons.extend([] if entry.get("reviewed") else entry.get("review_reasons", []))
     for it in withheld_items(entry):
         page = document.pages[it["page"] - 1]
+        if it.get("region"):
+            plan.redactions.append(region_redaction(it, page))
+            continue
         text = page.text[it["start"]:it["end"]]
         if text != it["value"]:
             raise PlanFileError(f"{entry['relpath']}: item {it['id']} on page {it['page']} does not match the "
@@ -414,6 +418,48 @@ def add_by_text(data: dict, query: str, exemptions: list[str], reviewer: str, re
                 _stamp(data, entry, it, "add", reviewer, {"status": None, "exemptions": []})
                 added.setdefault(entry["id"], []).append(it)
     return added
+
+
+def region_redaction(it: dict, page) -> Redaction:
+    """A region a reviewer drew: every character whose centre lies in it is withheld (the
+    span from the first to the last, in reading order, for the report), and the writer
+    removes whatever is drawn under the box (text, images, shapes)."""
+    x0, y0, x1, y1 = it["bbox"][0]
+    inside = [i for i, b in enumerate(page.char_boxes or []) if b is not None and not page.text[i].isspace()
+              and x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1]
+    start, end = (inside[0], inside[-1] + 1) if inside else (0, 0)
+    finding = Finding(page=it["page"], start=start, end=end, text=page.text[start:end], entity=REGION_ENTITY,
+                      score=1.0, recognizer=REVIEWER_RULE, explanation=it.get("explanation", ""))
+    d = Decision(finding=finding, action=Action.REDACT, rule=it["rule"], exemptions=list(it["exemptions"]),
+                 reason=it["reason"], needs_review=False)
+    return Redaction(page=it["page"], start=start, end=end, text=page.text[start:end],
+                     boxes=[tuple(b) for b in it["bbox"]], decision=d)
+
+
+def add_region(data: dict, doc_id: str, page: int, box: list[float], exemptions: list[str], reviewer: str,
+               reason: str = "") -> dict:
+    """Withhold a region of a PDF page (``box`` in default user space), whatever is in it."""
+    if not reviewer or not reviewer.strip():
+        raise PlanFileError("say who you are (reviewer name) before deciding")
+    reviewer = reviewer.strip()[:100]
+    codes = _check_codes(data, exemptions)
+    entry = _entry(data, doc_id)
+    if entry["format"] != "pdf" or entry["status"] != "planned":
+        raise PlanFileError("regions can be drawn on the pages of a planned PDF only")
+    if not (1 <= page <= len(entry["pages"])):
+        raise PlanFileError(f"no page {page} in {entry['relpath']}")
+    if len(box) != 4 or not all(isinstance(v, (int, float)) for v in box) or box[2] - box[0] < 1 or box[3] - box[1] < 1:
+        raise PlanFileError("draw a region at least one point wide and high")
+    note = f"region drawn by reviewer {reviewer}" + (f": {reason.strip()[:300]}" if reason and reason.strip() else "")
+    it = {"id": f"r{len(entry['redactions']) + 1}", "kind": "redaction", "status": "added", "page": page, "start": 0,
+          "end": 0, "value": "", "region": True, "bbox": [[float(v) for v in box]], "entity": REGION_ENTITY,
+          "entity_label": entity_label(REGION_ENTITY), "recognizer": REVIEWER_RULE,
+          "explanation": f"page region drawn by {reviewer}", "score": 1.0, "rule": REVIEWER_RULE,
+          "action": Action.REDACT.value, "exemptions": codes, "reason": _reason(data, REGION_ENTITY, codes, note),
+          "needs_review": False, "propagated": False, "keep_last": 0, "pseudonym": None, "finding": None}
+    entry["redactions"].append(it)
+    _stamp(data, entry, it, "add_region", reviewer, {"status": None, "exemptions": []})
+    return it
 
 
 def review_documents(data: dict) -> list[dict]:

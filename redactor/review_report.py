@@ -65,6 +65,27 @@ def box_to_fraction(box, crop, rotation: int) -> list[float]:
     return [round(min(a, c), 5), round(min(b, d), 5), round(abs(c - a), 5), round(abs(d - b), 5)]
 
 
+def fraction_to_box(frac, crop, rotation: int) -> list[float]:
+    """The inverse of ``box_to_fraction``: [left, top, width, height] of the displayed page
+    -> [x0, y0, x1, y1] in default user space."""
+    left, top, width, height = frac
+    cl, cb, cr, ct = crop
+    w, h = (cr - cl) or 1.0, (ct - cb) or 1.0
+    rot = rotation % 360
+
+    def m(fx, fy):
+        if rot == 90:
+            return cl + fy * w, cb + fx * h
+        if rot == 180:
+            return cr - fx * w, cb + fy * h
+        if rot == 270:
+            return cr - fy * w, ct - fx * h
+        return cl + fx * w, ct - fy * h
+
+    (a, b), (c, d) = m(left, top), m(left + width, top + height)
+    return [round(min(a, c), 3), round(min(b, d), 3), round(max(a, c), 3), round(max(b, d), 3)]
+
+
 # ---------------------------------------------------------------------------------------
 # Rendering, in child processes bounded in time and memory
 # ---------------------------------------------------------------------------------------
@@ -94,7 +115,16 @@ def render_pdf(path: Path, dest: Path, stem: str, scale: float = RENDER_SCALE, p
     return pages
 
 
-def _render_child(conn, path, dest, stem, scale, password, memory_limit) -> None:
+def read_texts(path: Path, fmt: str, password: str = "") -> list[dict]:
+    """The pages (text and label) of a non-PDF document, read by its format."""
+    from .formats import by_name
+    from .settings import Settings
+
+    doc = by_name(fmt).read(Path(path), Settings(password=password))
+    return [{"text": p.text, "label": p.label} for p in doc.pages]
+
+
+def _child(conn, kind, path, dest, stem, scale, password, memory_limit) -> None:
     try:
         import resource
 
@@ -103,7 +133,10 @@ def _render_child(conn, path, dest, stem, scale, password, memory_limit) -> None
     except (ImportError, ValueError, OSError):
         pass
     try:
-        conn.send(("ok", render_pdf(Path(path), Path(dest), stem, scale, password)))
+        if kind == "render":
+            conn.send(("ok", render_pdf(Path(path), Path(dest), stem, scale, password)))
+        else:  # kind is a format name: read the pages' text
+            conn.send(("ok", read_texts(Path(path), kind, password)))
     except BaseException as exc:  # noqa: BLE001 -- reported to the parent, never raised there
         conn.send(("error", f"{type(exc).__name__}"))
 
@@ -112,7 +145,8 @@ def render_pages(jobs: list[tuple[Path, Path, str]], *, workers: int = 1, timeou
                  password: str = "", memory_limit: int = 0,
                  scale: float = RENDER_SCALE) -> dict[str, list[dict] | str]:
     """Render each (pdf, dest folder, stem) job in its own child process, ``workers`` at a
-    time. Returns stem -> page list, or stem -> a short error (never the document's text)."""
+    time. Returns stem -> page list, or stem -> a short error (never the document's text).
+    A job (path, None, key, fmt) reads a non-PDF document's pages instead."""
     from multiprocessing.connection import wait
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
@@ -121,10 +155,11 @@ def render_pages(jobs: list[tuple[Path, Path, str]], *, workers: int = 1, timeou
     running: list[tuple[object, object, str, float]] = []
     while pending or running:
         while pending and len(running) < max(1, workers):
-            path, dest, stem = pending.pop(0)
+            path, dest, stem, *kind = pending.pop(0)
             parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_render_child, daemon=True,
-                               args=(child, str(path), str(dest), stem, scale, password, memory_limit))
+            proc = ctx.Process(target=_child, daemon=True,
+                               args=(child, kind[0] if kind else "render", str(path), str(dest), stem, scale,
+                                     password, memory_limit))
             proc.start()
             child.close()
             running.append((proc, parent, stem, time.monotonic()))
@@ -361,8 +396,6 @@ def write_review_log(docs: list[dict], path: Path) -> Path:
 def write_run_review(results: list[DocumentResult], outdir: Path, policy: dict, *, workers: int = 1,
                      password: str = "", memory_limit: int = 0, timeout: float = RENDER_TIMEOUT) -> Path:
     """OUTDIR/NOT-FOR-RELEASE/report.html (+ pages/, review-log.csv) for a finished run."""
-    from .formats.text import read_text
-
     import shutil
 
     folder = outdir / REVIEW_DIR_NAME
@@ -370,13 +403,7 @@ def write_run_review(results: list[DocumentResult], outdir: Path, policy: dict, 
     shutil.rmtree(pages_dir, ignore_errors=True)  # images of an earlier run into the same OUTDIR
     docs, jobs = [], []
     for i, res in enumerate(sorted(results, key=lambda r: str(r.source)), start=1):
-        texts = None
-        if res.format == "text" and res.status.value != "failed":
-            try:
-                texts = [p.text for p in read_text(Path(res.source)).pages]
-            except Exception:  # noqa: BLE001 -- shown as "text not available"
-                texts = None
-        doc = result_document(res, texts)
+        doc = result_document(res, None, list(getattr(res, "page_labels", []) or []))
         doc["id"] = f"d{i}"
         if res.output:
             doc["relpath"] = str(res.output)
@@ -385,11 +412,21 @@ def write_run_review(results: list[DocumentResult], outdir: Path, policy: dict, 
             jobs.append((Path(res.source), pages_dir, f"d{i}-orig"))
             if res.output:
                 jobs.append((outdir / res.output, pages_dir, f"d{i}-rel"))
+        elif res.format and res.pages and Path(res.source).is_file():  # (an attachment has no file)
+            jobs.append((Path(res.source), None, f"d{i}-text", res.format))
     renders = render_pages(jobs, workers=workers, password=password, memory_limit=memory_limit,
                            timeout=timeout) if jobs else {}
     for doc in docs:
         if doc["format"] == "pdf":
             attach_renders(doc, renders.get(f"{doc['id']}-orig"), renders.get(f"{doc['id']}-rel"))
+        else:
+            pages = renders.get(f"{doc['id']}-text")
+            if isinstance(pages, list) and len(pages) == len(doc["pages"]):
+                for page, read in zip(doc["pages"], pages):
+                    page["text"] = read["text"]
+                    page["label"] = page["label"] or read["label"]
+            elif isinstance(pages, str):
+                doc["render_notes"] = [f"text: {pages}"]
         text_views(doc)
     model = review_model(docs, policy)
     path = write_review(model, folder)

@@ -150,11 +150,34 @@ class _Handler(BaseHTTPRequestHandler):
                     save_plan(self.server.workdir, data)
                     out = {"added": {k: [_public(it) for it in v] for k, v in added.items()},
                            "count": sum(len(v) for v in added.values())}
+                elif path == "/api/region":
+                    it = self._region(data, body, reviewer)
+                    save_plan(self.server.workdir, data)
+                    out = {"added": {str(body.get("doc")): [_public(it)]}, "count": 1}
                 else:
                     return self._json(HTTPStatus.NOT_FOUND, {"error": "no such action"})
         except RedactorError as exc:
             return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
         return self._json(HTTPStatus.OK, out)
+
+
+    def _region(self, data: dict, body: dict, reviewer: str) -> dict:
+        """A region drawn on the page image ([left, top, width, height] fractions of the
+        displayed page) -> a box in the page's default user space -> the plan."""
+        from .planfile import PlanFileError, add_region
+        from .review_report import fraction_to_box
+
+        doc, page, frac = str(body.get("doc")), body.get("page"), body.get("box")
+        if not isinstance(page, int) or not isinstance(frac, list) or len(frac) != 4 or \
+                not all(isinstance(v, (int, float)) and -0.01 <= v <= 1.01 for v in frac):
+            raise PlanFileError("give the page and the region as four fractions of the page")
+        try:
+            index = json.loads((self.server.workdir / "pages" / "index.json").read_text(encoding="utf-8"))
+            info = index[f"{doc}-orig"][page - 1]
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            raise PlanFileError("that page has no rendered image to draw on") from None
+        box = fraction_to_box(frac, info["crop"], info["rotation"])
+        return add_region(data, doc, page, box, body.get("exemptions") or [], reviewer, str(body.get("reason") or ""))
 
 
 def _public(it: dict) -> dict:

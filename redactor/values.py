@@ -25,7 +25,9 @@ _SEPARATORS = re.compile(r"[\W_]+")
 # an earlier box, which is whatever fragment happened to be covered: neither is propagated nor
 # searched for as a value.
 PORTION_ENTITIES = frozenset({"CLASSIFIED_PORTION", "UNMARKED_PORTION", "PORTION"})
-POSITION_ONLY = PORTION_ENTITIES | {"PRIOR_REDACTION"}
+# A page region a reviewer drew (planfile.add_region) withholds whatever lies under it: by
+# position too.
+POSITION_ONLY = PORTION_ENTITIES | {"PRIOR_REDACTION", "MANUAL_REGION"}
 
 MIN_VALUE_ALNUM = 4  # shorter withheld values are checked by position only
 MIN_PORTION_FRAGMENT = 24  # line fragments of withheld portions checked as text

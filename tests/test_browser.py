@@ -360,3 +360,45 @@ def test_review_page_change_exemption_with_keyboard(chrome, review_server):
                 for it in d["redactions"] if it["id"] == item_id)
     assert item["decided_by"] == "Sam" and item["rule"] == "reviewer" and "(b)(7)(C)" in item["reason"]
     assert console_errors(chrome) == []
+
+
+def test_region_drawn_in_the_review_page_reaches_the_plan(chrome, review_server):
+    """Key r, then drag across a kept date on the original page: the plan gets a region in
+    the page's user space that covers that date."""
+    from redactor.planfile import load_plan
+
+    srv = review_server
+    chrome.get(srv.url)
+    assert _wait(lambda: chrome.execute_script("return document.querySelectorAll('#list .row').length") > 0)
+    chrome.get_log("browser")
+    name = chrome.find_element("id", "reviewer")
+    name.clear()
+    name.send_keys("Dora")
+    data = load_plan(srv.workdir)
+    pdf = next(d for d in data["documents"] if d["format"] == "pdf")
+    kept = next(k for k in pdf["kept"] if k["entity"] == "DATE_TIME" and k["bbox"])
+    target = chrome.find_element("css selector", f".sheet.orig .box[data-key='{pdf['id']}:{kept['id']}']")
+    chrome.execute_script("arguments[0].scrollIntoView({block: 'center'})", target)
+    assert _wait(lambda: chrome.execute_script(
+        "const i = arguments[0].closest('.sheet').querySelector('img'); return i.complete && i.naturalWidth > 0",
+        target))
+    chrome.find_element("tag name", "body").click()
+    keys(chrome, "r")
+    rect = chrome.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width, r.height]",
+                                 target)
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    ab = ActionBuilder(chrome)
+    ab.pointer_action.move_to_location(int(rect[0]) - 3, int(rect[1]) - 3).pointer_down() \
+        .move_to_location(int(rect[0] + rect[2]) + 3, int(rect[1] + rect[3]) + 3).pointer_up()
+    ab.perform()
+    assert _wait(lambda: any(it.get("region") for d in load_plan(srv.workdir)["documents"] for it in d["redactions"])), \
+        chrome.find_element("id", "msg").text
+    region = next(it for d in load_plan(srv.workdir)["documents"] for it in d["redactions"] if it.get("region"))
+    assert region["decided_by"] == "Dora" and region["page"] == kept["page"]
+    rx0, ry0, rx1, ry1 = region["bbox"][0]
+    kx0, ky0, kx1, ky1 = kept["bbox"][0]
+    assert rx0 <= kx0 and ry0 <= ky0 and rx1 >= kx1 and ry1 >= ky1  # it covers the date...
+    assert rx1 - rx0 < (kx1 - kx0) + 20 and ry1 - ry0 < (ky1 - ky0) + 20  # ...and not much more
+    errors = console_errors(chrome)
+    assert errors == [], errors[:3]

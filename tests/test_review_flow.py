@@ -278,3 +278,35 @@ def test_email_with_attachment_run_equals_scan_plus_apply(tmp_path):
     for x, y in zip(ja["documents"], jb["documents"], strict=True):
         x.pop("output_sha256"), y.pop("output_sha256")  # the boundaries again
         assert x == y
+
+
+def test_region_drawn_by_a_reviewer_is_removed(scanned, tmp_path):
+    """A region (here: around a date the policy keeps) is withheld whatever lies under it;
+    the text elsewhere on the page stays."""
+    from redactor.planfile import add_region
+
+    work = _fresh(scanned, tmp_path)
+    data = load_plan(work)
+    doc = next(d for d in data["documents"] if d["relpath"] == "police/incident-report-2023-0417.pdf")
+    kept = next(k for k in doc["kept"] if k["entity"] == "DATE_TIME" and k["bbox"] and "2023" in k["value"])
+    x0, y0, x1, y1 = kept["bbox"][0]
+    with pytest.raises(PlanFileError):
+        add_region(data, doc["id"], kept["page"], [x0, y0, x0 + 0.5, y1], ["(b)(6)"], "gus")  # too thin
+    it = add_region(data, doc["id"], kept["page"], [x0 - 1, y0 - 1, x1 + 1, y1 + 1], ["(b)(5)"], "gus",
+                    reason="draft date")
+    assert it["status"] == "added" and it["region"] and it["decided_by"] == "gus"
+    save_plan(work, data)
+    out = tmp_path / "release"
+    r = runner.invoke(app, ["apply", str(work), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    before = all_texts(Path(doc["source"]))
+    value = " ".join(kept["value"].split())
+    for name, text in all_texts(out / "police/incident-report-2023-0417.pdf").items():
+        flat = " ".join(text.split())
+        assert flat.count(value) == " ".join(before[name].split()).count(value) - 1, name  # this one only
+        assert "SPRINGFIELD POLICE DEPARTMENT" in flat
+    report = json.loads((out / "report.json").read_text())
+    d = next(d for d in report["documents"] if d["output"] == "police/incident-report-2023-0417.pdf")
+    region = [x for x in d["redactions"] if x["entity"] == "MANUAL_REGION"]
+    assert len(region) == 1 and region[0]["exemptions"] == ["(b)(5)"] and region[0]["rule"] == "reviewer"
+    assert region[0]["bbox"] == [[round(v, 2) for v in [x0 - 1, y0 - 1, x1 + 1, y1 + 1]]]

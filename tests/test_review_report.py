@@ -212,3 +212,39 @@ def test_input_folder_named_like_the_review_folder_is_not_released_there(tmp_pat
     assert result.exit_code == 1  # that one document fails with a reason, the batch goes on
     assert "reviewers' folder" in result.output
     assert (out / "m.txt").is_file() and not (out / REVIEW_DIR_NAME / "m.txt").exists()
+
+
+def test_email_pages_show_text_with_labels(tmp_path):
+    """Formats whose pages are parts (an email's headers and body) show their text, labelled,
+    beside the text as released; the attached PDF is a document of its own."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Records Office <records@agency.gov>"
+    msg["To"] = "clerk@agency.gov"
+    msg["Subject"] = "Call back"
+    msg.set_content("Please call the complainant, Patricia Nguyen, at (217) 555-9034.\n")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "mail.eml").write_bytes(bytes(msg))
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["run", str(src), "--out", str(out)])
+    assert r.exit_code in (0, 4), r.output
+    model = review_model((out / REVIEW_DIR_NAME / "report.html").read_text())
+    doc = model["documents"][0]
+    assert doc["format"] == "email"
+    assert all(p["text"] is not None and p["label"] for p in doc["pages"])
+    body = next(p for p in doc["pages"] if "(217) 555-9034" in p["text"])
+    assert "(217) 555-9034" not in body["red_text"] and "[WITHHELD" in body["red_text"]
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.floats(0, 0.9), st.floats(0, 0.9), st.floats(0.01, 0.1), st.floats(0.01, 0.1),
+       st.sampled_from([0, 90, 180, 270]))
+def test_fraction_to_box_inverts_box_to_fraction(left, top, w, h, rot):
+    from redactor.review_report import fraction_to_box
+
+    crop = (30.0, 40.0, 500.0, 700.0)
+    box = fraction_to_box([left, top, w, h], crop, rot)
+    back = box_to_fraction(box, crop, rot)
+    assert all(abs(a - b) < 1e-4 for a, b in zip(back, [left, top, w, h]))

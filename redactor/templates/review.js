@@ -114,7 +114,7 @@
     el("span", {class: "hint"}, "keys: ", el("kbd", {text: "j"}), "/", el("kbd", {text: "k"}),
       " next/previous finding", R ? " \u00b7 " : "", R ? el("kbd", {text: "a"}) : null, R ? " accept " : "",
       R ? el("kbd", {text: "x"}) : null, R ? " reject " : "", R ? el("kbd", {text: "e"}) : null,
-      R ? " exemption " : "", R ? el("kbd", {text: "/"}) : null, R ? " add by text" : ""));
+      R ? " exemption " : "", R ? el("kbd", {text: "/"}) : null, R ? " add by text " : "", R ? el("kbd", {text: "r"}) : null, R ? " draw a region" : ""));
 
   function passes(it) {
     if (it.kind === "kept" ? !keptBox.checked : !it.exemptions.some(c => exBoxes.find(b => b.dataset.code === c && b.checked)))
@@ -146,7 +146,7 @@
     // Before apply there is no release copy: preview it as the original under opaque boxes.
     const preview = which === "red" && !p.red && D.preview && p.orig;
     const src = preview ? p.orig : p[which], px = preview ? p.orig_px : p[which + "_px"];
-    const box = el("div", {class: "sheet"});
+    const box = el("div", {class: "sheet " + which, "data-doc": d.id, "data-page": String(p.n)});
     const ratio = px ? px[0] / px[1] : (p.orig_px ? p.orig_px[0] / p.orig_px[1] : 0.7727);
     box.style.aspectRatio = String(ratio);
     if (src) box.append(el("img", {src: withToken(src), loading: "lazy", alt: (which === "orig" ? "original" : "release copy") +
@@ -384,6 +384,60 @@
     drawStats();
   }
 
+  // ---------------------------------------------------------------- drawing a region (review mode, key r)
+  let drawing = false, drag = null;
+  function setDrawing(on) {
+    drawing = on;
+    document.body.classList.toggle("drawing", on);
+    say(on ? "draw mode: drag a rectangle on an original PDF page to withhold what is under it (r or Esc to stop)" : "");
+  }
+  function sheetAt(ev) {
+    const s = ev.target.closest && ev.target.closest(".sheet.orig");
+    return s && s.querySelector("img") ? s : null;
+  }
+  function fracs(sheetEl, x, y) {
+    const r = sheetEl.getBoundingClientRect();
+    return [Math.min(1, Math.max(0, (x - r.left) / r.width)), Math.min(1, Math.max(0, (y - r.top) / r.height))];
+  }
+  document.addEventListener("mousedown", (ev) => {
+    if (!R || !drawing || ev.button !== 0) return;
+    const s = sheetAt(ev);
+    if (!s) return;
+    ev.preventDefault();
+    const [x, y] = fracs(s, ev.clientX, ev.clientY);
+    const rect = el("div", {class: "drawn", style: `left:${x * 100}%;top:${y * 100}%;width:0;height:0`});
+    s.append(rect);
+    drag = {sheet: s, x, y, rect, box: [x, y, 0, 0]};
+  });
+  document.addEventListener("mousemove", (ev) => {
+    if (!drag) return;
+    const [x, y] = fracs(drag.sheet, ev.clientX, ev.clientY);
+    drag.box = [Math.min(x, drag.x), Math.min(y, drag.y), Math.abs(x - drag.x), Math.abs(y - drag.y)];
+    const [l, tp, w, h] = drag.box;
+    drag.rect.style.cssText = `left:${l * 100}%;top:${tp * 100}%;width:${w * 100}%;height:${h * 100}%`;
+  });
+  document.addEventListener("mouseup", async () => {
+    if (!drag) return;
+    const {sheet: s, box, rect} = drag;
+    drag = null;
+    rect.remove();
+    if (box[2] < 0.003 || box[3] < 0.003) return;
+    const docId = s.dataset.doc, page = Number(s.dataset.page);
+    const sel = document.getElementById("add-exemption");
+    const code = sel ? sel.value : (R.exemptions || exCodes)[0];
+    try {
+      const data = await post("/api/region", {doc: docId, page: page, box: box, exemptions: [code]});
+      const d = D.documents.find(x => x.id === docId);
+      for (const ni of (data.added || {})[docId] || []) {
+        ni.exemptions.forEach(ensureCode);
+        ni.boxes = [box]; ni.doc = d; ni.key = d.id + ":" + ni.id;
+        d.items.push(ni); items.push(ni); byKey.set(ni.key, ni); nodes.set(ni.key, []);
+      }
+      refresh();
+      say("region added: whatever is under it is withheld when the plan is applied");
+    } catch (e) { say(e.message, true); }
+  });
+
   document.addEventListener("keydown", (ev) => {
     const t = ev.target;
     if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) {
@@ -396,6 +450,8 @@
     else if (ev.key === "k") { step(-1); ev.preventDefault(); }
     else if (R && it && isWithheld(it) && ev.key === "a") { decide(it, "accept"); ev.preventDefault(); }
     else if (R && it && isWithheld(it) && ev.key === "x") { decide(it, "reject"); ev.preventDefault(); }
+    else if (R && ev.key === "r") { setDrawing(!drawing); ev.preventDefault(); }
+    else if (R && ev.key === "Escape" && drawing) { setDrawing(false); }
     else if (R && ev.key === "e") { const s = document.getElementById("ex-select"); if (s) { s.focus(); ev.preventDefault(); } }
     else if (R && ev.key === "/") {
       if (!document.getElementById("add-query")) detail.replaceChildren(addForm());
