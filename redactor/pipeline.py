@@ -198,6 +198,9 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
                             withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
+                            ocr_pages=[{"page": p.number, "kind": p.ocr.kind, "dpi": p.ocr.dpi,
+                                        "orientation": p.ocr.orientation, "confidence": p.ocr.confidence}
+                                       for p in plan.document.pages if p.ocr is not None],
                             page_labels=[p.label for p in plan.document.pages],
                             plan_sha256=plan_digest(plan) if final_path is None else "")
     if plan.withheld_document is not None:
