@@ -74,10 +74,10 @@ TYPE_FIRST = re.compile(
     rf"\b{_LATIN_TYPES}[ \t]+(?:(?i:de|del|della|dei|degli|delle|di|da|do|dos|das|la|le|los|las)[ \t]+)*"
     rf"[A-ZÀ-Ý][\w'’.-]+(?:[ \t]+[A-ZÀ-Ý][\w'’.-]+){{0,3}},?[ \t]+(?:n\.?[ \t]?º?[ \t]*)?\d{{1,4}}[a-zA-Z]?(?![\w])"
     rf"{_POSTCODE_CITY}?")
-_COMPOUND = (r"(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|gracht|laan|straat|plein"
-             r"|kade|singel|vej|gade|gatan|vägen|väg|veien|vegen|gata|katu|tie|utca|ulica|cesta|ulice|iela|gatvė)")
+_COMPOUND = (r"(?:straße|strasse|str\.|weg|gasse|allee|platz|damm|ufer|chaussee|gracht|laan|straat|plein"
+             r"|kade|singel|vej|gade|gatan|vägen|väg|veien|vegen|gata|katu|utca|ulica|cesta|ulice|iela|gatvė)")
 # Hauptstraße 12[, 10115 Berlin]
-COMPOUND = re.compile(rf"\b[A-ZÄÖÜÀ-Ý][\wäöüß-]*{_COMPOUND}[ \t]+\d{{1,4}}[a-zA-Z]?(?![\w]){_POSTCODE_CITY}?")
+COMPOUND = re.compile(rf"\b[A-ZÄÖÜÀ-Ý][\wäöüß-]{{2,}}{_COMPOUND}[ \t]+\d{{1,4}}[a-zA-Z]?(?![\w]){_POSTCODE_CITY}?")
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
            "dec", "page", "section", "room", "item", "chapter", "article", "part", "line", "table", "figure",

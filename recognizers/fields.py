@@ -55,7 +55,9 @@ class Lexicon:
             return None
         hit = self.fields.get(key)
         if hit is None and len(key) >= 6 and key not in self.neutral:
-            hit = next((f for k, f in self.fields.items() if len(k) >= 6 and _one_edit(key, k)), None)
+            # a typing error, never in the first letter ("President" is not "Resident")
+            hit = next((f for k, f in self.fields.items() if len(k) >= 6 and k[0] == key[0] and _one_edit(key, k)),
+                       None)
         return hit
 
     def is_label(self, text: str) -> bool:

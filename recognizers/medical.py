@@ -82,12 +82,14 @@ class MedicalConditionRecognizer(EntityRecognizer):
                 if end <= start or any(a <= base + start and base + end <= b for a, b in seen):
                     continue
                 after_cue = any(c.end() <= start and not s_text[c.end():start].strip(" \t") for c in cues)
+                if not after_cue and not any(w.end() <= start or w.start() >= end
+                                             for w in context.finditer(s_text, timeout=REGEX_TIMEOUT)):
+                    continue  # the only health word is the term itself ("Serious Injury")
                 seen.add((base + start, base + end))
                 score = 0.85 if after_cue else 0.7
                 why = "medical condition after a cue" if after_cue else "medical term in a sentence about health"
                 out.append(_result(self, self.ENTITY, base + start, base + end, score, why))
         return out
-
 
     @staticmethod
     def _after_cues(s_text, cues, condition, strong, evidence):

@@ -54,6 +54,7 @@ def test_addresses_found_whole(text, value):
     "See Section 4, 2000 Sydney and Page 12, 1990 Annual Report, 2024 Budget 3, 2023 Review.",
     "Carried 4-0. Item 12 Mill Race project deferred.",
     "The 2 officers took 15 minutes to arrive.",
+    "During 2007 you were a nonresident alien.",
 ])
 def test_near_misses_stay(text):
     assert spans(text) == set()

@@ -121,7 +121,8 @@ def test_labels_abbreviations_and_misspellings(label, entity):
 
 
 @pytest.mark.parametrize("label", ["Contract No.", "Date of Occurrence", "Amount", "Award date", "Vendor",
-                                   "Title", "Description", "Case Number"])
+                                   "Title", "Description", "Case Number",
+                                   "PRESIDENT"])  # not "Resident" mistyped: typos spare the first letter
 def test_neutral_labels_name_no_personal_field(label):
     assert lexicon().field(label) is None
 
