@@ -9,7 +9,7 @@ OUT    ?= out
 SHARED  ?= ../shared
 EVAL_PY ?= $(SHARED)/../.eval-venv/bin/python
 
-.PHONY: setup demo test test-fast bench eval clean
+.PHONY: setup demo test test-fast bench bench-ocr eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python tests/bench.py
+
+# Scanned pages per second, end to end, beside Tesseract alone on the same pages.
+bench-ocr: setup
+	$(BIN)/python tests/bench_ocr.py
 
 # Detection on the labelled set (detector spans), then, when the shared evaluation set and its
 # scorer are there, the release quality the scorer measures from the release copies (text-layer

@@ -39,6 +39,19 @@ WITHHOLDING_ACTIONS = {Action.REDACT, Action.WITHHOLD_PORTION, Action.WITHHOLD_P
                        Action.WITHHOLD_DOCUMENT, Action.MASK, Action.PSEUDONYMISE}
 
 
+@dataclass(frozen=True, slots=True)
+class OcrInfo:
+    """How a page's text was read by OCR (see ocr.py)."""
+
+    kind: str  # why: "no text layer", "OCR text layer" (replaced), "images" (pictures of text)
+    dpi: float
+    orientation: int  # degrees the text was turned in the picture (Tesseract OSD)
+    confidence: float  # mean word confidence, 0-100
+    char_confidence: tuple[float | None, ...]  # per character of Page.text (None: not OCR text)
+    regions: tuple[Box, ...] = ()  # the image regions read, for kind "images"
+    layer_removed: bool = False  # the page had an invisible OCR layer of its own
+
+
 @dataclass(slots=True)
 class Page:
     """One page of extracted text.
@@ -63,6 +76,7 @@ class Page:
     # Where this text lives, in a reviewer's words, for formats whose units are not pages
     # ("body", "header 1", "comments", "From/To/Cc headers"); empty for PDF pages.
     label: str = ""
+    ocr: OcrInfo | None = None  # set when (part of) the text was read by OCR
 
 
 @dataclass(slots=True)
@@ -173,6 +187,7 @@ class DocumentResult:
     # the report lists each as a document of its own.
     attachments: list["DocumentResult"] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)  # findings released, and why
+    ocr_pages: list[dict] = field(default_factory=list)  # per OCR'd page: kind, dpi, confidence
     # Set when an earlier run's release of the same input, policy, settings and plan is kept
     # instead of written again: when that release was made.
     unchanged_since: str | None = None

@@ -198,6 +198,9 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
                             withheld_pages=sorted(plan.withheld_pages), notes=list(plan.review_reasons),
+                            ocr_pages=[{"page": p.number, "kind": p.ocr.kind, "dpi": p.ocr.dpi,
+                                        "orientation": p.ocr.orientation, "confidence": p.ocr.confidence}
+                                       for p in plan.document.pages if p.ocr is not None],
                             page_labels=[p.label for p in plan.document.pages],
                             plan_sha256=plan_digest(plan) if final_path is None else "")
     if plan.withheld_document is not None:
@@ -289,6 +292,18 @@ class Executor(Protocol):
         (job, a failed DocumentResult) when the job could not finish (time, memory, crash)."""
 
     def close(self) -> None: ...
+
+
+def make_executor(settings: Settings, policy: "Policy", documents: int) -> "Executor":
+    """The executor the settings ask for: worker processes here (one per core by default,
+    never more than documents), or the workers of a Dask cluster."""
+    if settings.executor == "dask":
+        from .dask_executor import DaskExecutor
+
+        return DaskExecutor(settings, policy, settings.scheduler)
+    from .batch import WorkerPool
+
+    return WorkerPool(settings, policy, max(1, min(settings.jobs, documents)))
 
 
 def failure(f: InputFile, exc: BaseException) -> DocumentResult:
@@ -433,9 +448,7 @@ def process(files: list[InputFile], out: Path, settings: Settings, policy: "Poli
     plan_only = {id(j) for j in skipped}
     own_executor = executor is None
     if executor is None:
-        from .batch import WorkerPool
-
-        executor = WorkerPool(settings, policy, min(settings.jobs, len(to_plan)))
+        executor = make_executor(settings, policy, len(to_plan))
     try:
         planned: list[tuple[Job, PlanSummary]] = []
         for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):

@@ -18,8 +18,8 @@ MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too ma
 
 
 def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
-    """Group character boxes into lines (same baseline band, left to right) and return one
-    box per line."""
+    """Group character boxes into lines (same baseline band, left to right; or same column,
+    for text running up or down) and return one box per line."""
     lines: list[list[Box]] = []
     for b in boxes:
         if lines:
@@ -27,6 +27,13 @@ def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
             h = max(last[3] - last[1], b[3] - b[1], 1e-6)
             same_band = abs((b[1] + b[3]) / 2 - (last[1] + last[3]) / 2) < 0.5 * h
             if same_band and b[0] >= last[0] - 0.5 * h:
+                lines[-1].append(b)
+                continue
+            # A line running up or down the page (a sideways scan, rotated text): the next
+            # character sits in the same column, a character's advance away.
+            w = max(last[2] - last[0], b[2] - b[0], 1e-6)
+            same_column = abs((b[0] + b[2]) / 2 - (last[0] + last[2]) / 2) < 0.25 * w
+            if same_column and abs((b[1] + b[3]) / 2 - (last[1] + last[3]) / 2) < 1.5 * h:
                 lines[-1].append(b)
                 continue
         lines.append([b])
@@ -64,6 +71,8 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
     withheld = _dedupe([d for d in decisions if d.action in SPAN_ACTIONS])
     kept = [d for d in decisions if d.action in (Action.KEEP, Action.FLAG)]
     withheld.extend(_propagate(document, withheld, withheld))
+    withheld = [with_ocr_confidence(document, d) for d in withheld]
+    kept = [with_ocr_confidence(document, d) for d in kept]
     plan = Plan(document=document, redactions=[], kept=kept, policy_name=policy_name, relpath=relpath)
     for d in decisions:
         if d.action is Action.WITHHOLD_PAGE:
@@ -72,14 +81,56 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
             plan.withheld_document = d
     _add_redactions(plan, withheld)
     for p in document.pages:
-        if not p.has_text_layer and (p.image_count or p.label) and p.number not in plan.withheld_pages:
+        if p.number in plan.withheld_pages:
+            continue
+        if not p.has_text_layer and (p.image_count or p.label) and p.ocr is None:
             where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
             if p.image_count:
-                plan.review_reasons.append(f"{where} has no text layer (a scan?); OCR is not available "
-                                           "yet, so nothing on it could be checked")
+                plan.review_reasons.append(f"{where} has no text layer (a scan?) and OCR is not available "
+                                           "(tesseract is not installed), so nothing on it could be checked")
             elif p.label:  # a part no format could read (an email attachment)
                 plan.review_reasons.append(f"{where}: nothing in it could be checked")
+        plan.kept.extend(_uncertain(plan, p))
     return plan
+
+
+def with_ocr_confidence(document: Document, d: Decision) -> Decision:
+    """The decision with its finding's OCR confidence (lowest word confidence, 0-100) as the
+    attribute ``ocr_confidence`` when the finding's text was read by OCR."""
+    from .ocr import span_confidence
+
+    f = d.finding
+    if not (1 <= f.page <= len(document.pages)) or f.end <= f.start:
+        return d
+    page = document.pages[f.page - 1]
+    if page.ocr is None or "ocr_confidence" in f.attributes:
+        return d
+    c = span_confidence(list(page.ocr.char_confidence), f.start, f.end)
+    if c is None:
+        return d
+    return dataclasses.replace(d, finding=dataclasses.replace(f, attributes={**f.attributes, "ocr_confidence": round(c, 1)}))
+
+
+def _uncertain(plan: Plan, page) -> list[Decision]:
+    """Regions OCR read with low confidence that may hold personal data (handwriting, a stamp
+    over a name): released as they are, but a reviewer must look at each (shown with its place)."""
+    from .geometry import intersects
+    from .ocr import uncertain_regions
+
+    out = []
+    withheld = [b for r in plan.redactions if r.page == page.number for b in r.boxes]
+    for start, end, box, conf in uncertain_regions(page):
+        if any(intersects(box, b) for b in withheld):
+            continue
+        where = ", ".join(f"{v:.0f}" for v in box)
+        f = Finding(page=page.number, start=start, end=end, text=page.text[start:end], entity="OCR_UNCERTAIN",
+                    score=round(conf / 100.0, 3), recognizer="ocr",
+                    explanation=f"read by OCR with {conf:.0f}% confidence", attributes={"ocr_confidence": round(conf, 1), "bbox": box})
+        out.append(Decision(finding=f, action=Action.FLAG, rule="ocr-low-confidence", exemptions=[],
+                            reason=f"page {page.number}: text at ({where}) could not be read with confidence "
+                                   f"({conf:.0f}%); it may hold personal data: check the picture",
+                            needs_review=True))
+    return out
 
 
 def _dedupe(decisions: list[Decision]) -> list[Decision]:
@@ -146,7 +197,7 @@ def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms:
             templates.append(dataclasses.replace(d, finding=f))
         current = [r.decision for r in plan.redactions]
         extra = _propagate(plan.document, templates, current, cross_document=True)
-        _add_redactions(plan, extra)
+        _add_redactions(plan, [with_ocr_confidence(plan.document, d) for d in extra])
         plan.redactions.sort(key=lambda r: (r.page, r.start, -r.end))
     for r in plan.redactions:
         if r.decision.action is Action.PSEUDONYMISE:

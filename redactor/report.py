@@ -51,14 +51,21 @@ def _redaction_json(i: int, r: Redaction, labels: list[str] = ()) -> dict:
         "needs_review": d.needs_review,
         "propagated": d.propagated,
         **_where(labels, r.page),
+        **_ocr_json(f),
     }
+
+
+def _ocr_json(f) -> dict:
+    c = f.attributes.get("ocr_confidence") if isinstance(f.attributes, dict) else None
+    return {"ocr_confidence": round(float(c), 1)} if c is not None else {}
 
 
 def _kept_json(d, labels: list[str] = ()) -> dict:
     f = d.finding
     return {"page": f.page, "start": f.start, "end": f.end, "entity": f.entity, "recognizer": f.recognizer,
             "rule": d.rule, "action": d.action.value, "score": round(f.score, 4), "reason": d.reason,
-            "needs_review": d.needs_review, **_where(labels, f.page)}
+            "needs_review": d.needs_review, **_where(labels, f.page), **_ocr_json(f),
+            **({"bbox": [[round(v, 2) for v in f.attributes["bbox"]]]} if "bbox" in f.attributes else {})}
 
 
 def document_json(res: DocumentResult) -> dict:
@@ -79,6 +86,7 @@ def document_json(res: DocumentResult) -> dict:
         "redactions": [_redaction_json(i, r, res.page_labels) for i, r in enumerate(res.redactions, start=1)],
         "kept": [_kept_json(d, res.page_labels)
                  for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
+        **({"ocr_pages": res.ocr_pages} if res.ocr_pages else {}),
     } | ({"withheld_in_full": {"exemptions": list(res.withheld_by.exemptions), "rule": res.withheld_by.rule,
                                "reason": res.withheld_by.reason}} if res.withheld_by else {}) | (
         {"unchanged_since": res.unchanged_since} if res.unchanged_since else {})

@@ -409,6 +409,16 @@ def test_drawing_paths_are_not_revision_marks(tmp_path, settings):
     assert problems == [] and "<a:moveTo>" in _xml(out, "word/document.xml")
 
 
+def test_date_control_keeps_no_machine_copy_of_a_withheld_date(tmp_path, settings):
+    body = para(run("Born "), '<w:sdt><w:sdtPr><w:date w:fullDate="1969-01-28T00:00:00Z"><w:dateFormat w:val="d MMMM yyyy"/>'
+                '</w:date></w:sdtPr><w:sdtContent>' + run("28 January 1969") + "</w:sdtContent></w:sdt>")
+    src = make_docx(tmp_path / "date.docx", body)
+    *_, out, _, problems = _release(tmp_path, src, ["28 January 1969"], settings)
+    assert problems == []
+    document = _xml(out, "word/document.xml")
+    assert "1969" not in document and "(b)(6)" in document
+
+
 def test_release_is_reproducible(tmp_path, settings):
     src = make_docx(tmp_path / "r.docx", para(run(f"Dear {NAME},")), headers=(para(run(NAME)),))
     doc = FMT.read(src, settings)
@@ -627,3 +637,4 @@ def test_run_end_to_end_done_when(tmp_path):
     assert all(r["exemptions"] == ["(b)(6)"] for r in doc["redactions"])
     assert "comments removed" in doc["notes"]
     assert NAME not in (out / "report.json").read_text()
+

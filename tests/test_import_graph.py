@@ -15,7 +15,7 @@ PACKAGES = {"redactor": ROOT / "redactor", "recognizers": ROOT / "recognizers"}
 # labels) may be imported by both.
 VERIFIER = {"redactor.formats.pdf.verify"}
 WRITER = {f"redactor.formats.pdf.{m}" for m in ("write", "content", "layout", "fonts", "fontprograms",
-                                                 "fontprune", "images", "sanitize", "flatten")}
+                                                 "fontprune", "images", "sanitize", "flatten", "ocr_layer")}
 
 
 def _module_name(path: Path) -> str:

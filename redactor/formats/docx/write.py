@@ -289,6 +289,9 @@ def _scrub_tree(el, ids: set[str], counts: dict[str, int]) -> None:
                 counts["personal document properties cleared"] = 1
             for a in [a for a in child.attrib if local(a) in ("author", "initials")]:
                 del child.attrib[a]
+            if k == "w:date":  # a date control's machine copy of its date: the text shows it
+                for a in [a for a in child.attrib if local(a) == "fullDate"]:
+                    del child.attrib[a]
             _scrub_tree(child, ids, counts)
             if k in _UNWRAP:
                 _unwrap(child)

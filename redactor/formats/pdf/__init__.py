@@ -14,6 +14,8 @@ Modules, from the bottom up:
 - ``sanitize``: metadata, scripts, attachments, strings outside page content.
 - ``labels``: the exemption labels (one font, one width table).
 - ``flatten``: ``--flatten``, pages as pictures with an invisible text layer.
+- ``ocr_layer``: a scanned page's own OCR text layer removed, a new one of the kept words
+  drawn (the OCR itself is ``redactor/ocr.py``; ``read`` calls it for scanned pages).
 - ``write``: the writer, using all of the above.
 - ``verify``: the verifier; it imports none of the writer's modules (only geometry, values).
 """

@@ -33,7 +33,7 @@ def flatten_pages(src: Path, dst: Path, pages: dict[int, list[tuple[Box, str]]],
     if not pages:
         src.replace(dst)
         return []
-    kept = read_pdf(src)
+    kept = read_pdf(src, ocr=False)
     rendered: dict[int, bytes] = {}
     doc = pdfium.PdfDocument(str(src))
     try:

@@ -66,7 +66,7 @@ def label_ops(entries: list[tuple[Box, str]]) -> tuple[list[bytes], list[tuple[B
             continue  # too small to read; the report still gives the exemption
         tx = x0 + (w - lw * size) / 2
         ty = y0 + (h - size * 0.7) / 2
-        parts.append(b"q BT 1 g " + LABEL_FONT.encode() + f" {size:.2f} Tf {tx:.3f} {ty:.3f} Td ".encode()
+        parts.append(b"q BT 0 Tr 1 g " + LABEL_FONT.encode() + f" {size:.2f} Tf {tx:.3f} {ty:.3f} Td ".encode()
                      + encode(label) + b" Tj ET Q")
         drawn.append((box, label))
     return parts, drawn

@@ -24,10 +24,20 @@ for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfminer.co
     logging.getLogger(_name).setLevel(logging.ERROR)
 
 
-def read_pdf(path: Path, password: str = "") -> Document:
+def read_pdf(path: Path, password: str = "", ocr: bool = True) -> Document:
     """Pages of ``path``. A file pdfminer cannot parse (broken xref chains, odd objects) is
     repaired by qpdf (via pikepdf) in memory and read again; the removal engine opens the
-    original with qpdf too, so both see the same repaired document."""
+    original with qpdf too, so both see the same repaired document. Pages without a usable
+    text layer are read by OCR (ocr.py) unless ``ocr`` is False."""
+    document = _read_pdf_text(path, password)
+    if ocr:
+        from ...ocr import read_document
+
+        document = read_document(document, path, password)
+    return document
+
+
+def _read_pdf_text(path: Path, password: str = "") -> Document:
     try:
         return _read_pdf(path, path, password)
     except BadInputError as first:

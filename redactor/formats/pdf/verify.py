@@ -14,10 +14,11 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import regex as re
 
 from ...geometry import Box, Matrix, contains_point, intersects, pixel_rect
 from ...model import Plan
-from ...values import find_values, withheld_values
+from ...values import find_values, normalize, withheld_values
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,71 @@ def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[t
             ((-1e9, -1e9, 1e9, 1e9), "page withheld in full")]
     problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
     problems += _check_objects(out_path, values)
+    problems += check_ocr(out_path, plan, values)
     return problems
+
+
+MIN_KEPT_FOUND = 0.5  # of the kept words OCR read confidently, the share OCR must find again
+
+
+def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
+    """Scanned pages that carry a box are rendered from the release copy and read again by
+    Tesseract round each box (bands right across the text, a line beyond the box on either
+    side): no withheld value may be read there, and most kept words there must still be.
+
+    The rest of the page is not read again: its pixels are those of the input, which OCR
+    already read for planning, and any withheld value read there was withheld (propagation
+    uses the same notion of a match as this check)."""
+    from ... import ocr
+
+    boxes: dict[int, list[Box]] = collections.defaultdict(list)
+    for r in plan.redactions:
+        if r.page not in plan.withheld_pages:
+            boxes[r.page].extend(r.release_boxes)
+    pages = {p.number: p for p in plan.document.pages if p.ocr is not None and p.number in boxes}
+    if not pages:
+        return []
+    regions: dict[int, list[Box]] = {}
+    for n, p in pages.items():
+        if p.ocr.kind == "images":
+            regions[n] = [g for g in p.ocr.regions if any(intersects(g, b) for b in boxes[n])]
+        else:
+            regions[n] = ocr.bands(p, boxes[n])
+    dpi = max(p.ocr.dpi for p in pages.values())
+    try:
+        read = ocr.ocr_pages(out_path, sorted(pages), dpi=dpi, regions=regions)
+    except ocr.OcrUnavailable as exc:
+        return [f"scanned pages cannot be checked by OCR: {exc}"]
+    problems = []
+    for n, p in sorted(pages.items()):
+        text = ocr.page_text([w for r in read.get(n, []) for w in r.words]).text
+        for v in find_values(text, values):
+            problems.append(f"page {n}: OCR of the rendered release page reads a withheld value: {v.where}")
+        withheld = [(r.start, r.end) for r in plan.redactions if r.page == n]
+        kept = _confident_kept_words(p, withheld, regions[n])
+        if len(kept) >= 10:
+            found = set(normalize(text).split())
+            share = sum(1 for w in kept if w in found) / len(kept)
+            if share < MIN_KEPT_FOUND:
+                problems.append(f"page {n}: OCR of the rendered release page finds only {share:.0%} of the kept "
+                                "words round the boxes (the page picture was damaged)")
+    return problems
+
+
+def _confident_kept_words(page, withheld: list[tuple[int, int]], regions: list[Box]) -> list[str]:
+    """Kept words of four letters or more that OCR read with confidence inside ``regions``."""
+    conf = page.ocr.char_confidence
+    out = []
+    for m in re.finditer(r"[^\W_]{4,}", page.text):
+        s, e = m.span()
+        c = conf[s] if s < len(conf) else None
+        if c is None or c < 85 or any(a < e and s < b for a, b in withheld):
+            continue
+        box = page.char_boxes[s]
+        if box is None or not any(contains_point(g, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2) for g in regions):
+            continue
+        out.append(normalize(m.group(0)))
+    return out
 
 
 def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[str]:

@@ -13,6 +13,7 @@ from ...geometry import Box, Matrix, intersects
 from ...model import Plan, Redaction
 from .content import ContentRewriter, draws_text
 from .layout import defend
+from .ocr_layer import add_text_layer, runs, strip_invisible_text
 from .images import redact_image
 from .labels import LABEL_FONT, LEGIBLE_LABEL_SIZE, encode, label_font, label_ops, label_width, placeholder_text
 from .sanitize import sanitize, scrub_strings
@@ -57,6 +58,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
         for k, box in enumerate(r.boxes):
             boxes_by_page[r.page].append((box, r.label))
             owners[r.page].append((r, k))
+    stripped: dict[int, int] = {}  # OCR'd page -> text operators of its old OCR layer removed
     with open_pdf(plan.document.source, password) as pdf:
         font = label_font(pdf)  # one label font for the whole file
         for number, page in enumerate(pdf.pages, start=1):
@@ -71,6 +73,11 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
                 _placeholder_page(pdf, page, plan.withheld_pages[number].exemptions, font)
                 notes.append(f"page {number} withheld in full")
                 continue
+            ocr_page = plan.document.pages[number - 1].ocr if number <= len(plan.document.pages) else None
+            if ocr_page is not None and ocr_page.kind != "images":
+                # The input's own OCR layer goes before anything is measured or removed: the
+                # page is a picture, and its new text layer is drawn from redactor's OCR.
+                stripped[number] = strip_invisible_text(pdf, page)
             entries = boxes_by_page.get(number)
             if not entries:
                 continue
@@ -83,6 +90,7 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             for b, (r, k) in zip(new_boxes, owners[number]):
                 r.drawn[k] = b
             drawn[number] = _draw_boxes(pdf, page, entries, font, labels=not flatten)
+        notes.extend(_ocr_layers(pdf, plan, stripped))
         from .fontprune import prune_fonts
 
         forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
@@ -114,6 +122,25 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
         finally:
             target.unlink(missing_ok=True)
     return notes, drawn
+
+
+def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int]) -> list[str]:
+    """Scanned pages (their own invisible OCR layer already stripped): a new text layer holding
+    only the kept OCR text is drawn, so the release copy stays searchable."""
+    notes = []
+    for p in plan.document.pages:
+        if p.ocr is None or p.ocr.kind == "images" or p.number in plan.withheld_pages:
+            continue
+        page = pdf.pages[p.number - 1]
+        removed = stripped.get(p.number, 0)
+        withheld = [(r.start, r.end) for r in plan.redactions if r.page == p.number]
+        covered = [b for r in plan.redactions if r.page == p.number for b in r.release_boxes]
+        items = runs(p.text, p.char_boxes, withheld, covered)
+        add_text_layer(pdf, page, items)
+        notes.append(f"page {p.number}: read by OCR ({p.ocr.kind}, {p.ocr.dpi:.0f} dpi, confidence "
+                     f"{p.ocr.confidence:.0f}%)" + ("; its own OCR text layer removed" if removed else "")
+                     + f"; text layer of {len(items)} kept word(s) added")
+    return notes
 
 
 def _pattern_with_text(page: pikepdf.Page) -> bool:

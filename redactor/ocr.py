@@ -1,0 +1,761 @@
+"""OCR of scanned pages: page pictures -> words with boxes and confidences in PDF user space.
+
+Pages are rendered with pdfium (so every image encoding pdfium reads -- CCITT, JBIG2, JPEG,
+JPX, CMYK, masks -- is handled the same way, at the place and orientation the page draws it)
+and read by the ``tesseract`` program (Debian ``tesseract-ocr``, ``tesseract-ocr-eng``,
+``tesseract-ocr-osd``), called directly with hOCR output: one process per page, no Python
+binding, ``--psm 3`` (automatic layout, which also reads lines running up or down a page
+scanned sideways). A page read with low confidence (upside down, or sideways with little
+text) is asked again with orientation detection (OSD, ``--psm 0``) and read turned the way it
+says. Boxes come back in the picture's own pixels, and each line says which way its text runs
+(``textangle``).
+
+The pixel -> user space matrix comes from pdfium itself (``FPDF_DeviceToPage`` on the corners
+of the rendered bitmap), so dpi, ``/Rotate``, the crop box and the image's own placement
+(skewed, rotated, scaled) are all in it: a word box maps back to where the page shows it.
+
+This module knows nothing of the removal engine; ``page_text`` turns an ``OcrPage`` into the
+text and character boxes that the rest of redactor reads like any text layer.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .geometry import Box, Matrix, intersection_area, area
+
+MIN_DPI = 300  # Tesseract reads best at 300 dpi and more; lower scans are upsampled to it
+MAX_DPI = 400
+MAX_PIXELS = 36_000_000  # a huge page is rendered at less than MIN_DPI rather than exhaust memory
+TIMEOUT = 300.0  # seconds one page may take in tesseract
+LOW_CONFIDENCE = 60.0  # a word read with less than this (0-100) is uncertain
+IMAGE_WORD_CONFIDENCE = 50.0  # words in pictures on text pages read with less are dropped
+# An image drawn on a text-layer page is read when it is at least this big (points): a
+# pasted screenshot or a scanned attachment, not a logo or a rule.
+MIN_IMAGE_SIDE = 72.0
+MIN_IMAGE_AREA = 72.0 * 144.0
+
+
+class OcrUnavailable(RuntimeError):
+    """The tesseract program (or its English data) is not installed."""
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    text: str
+    box: Box  # user space
+    confidence: float  # 0-100, Tesseract's word confidence
+    char_boxes: tuple[Box, ...]  # one per character of ``text``, user space
+    line: int  # line number on the page (words of one line share it)
+    block: int  # block (column, paragraph group) number
+    angle: int  # 0, 90, 180, 270: which way the line runs in the picture (Tesseract's textangle)
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What OCR read on one page (or one image region of it)."""
+
+    number: int  # 1-based page number
+    dpi: float
+    words: tuple[OcrWord, ...]
+    orientation: int = 0  # the majority text angle Tesseract found, degrees
+    region: Box | None = None  # the part of the page that was read (None: all of it)
+
+    @property
+    def confidence(self) -> float:
+        """Mean word confidence, weighted by word length (0 when nothing was read)."""
+        n = sum(len(w.text) for w in self.words)
+        return sum(w.confidence * len(w.text) for w in self.words) / n if n else 0.0
+
+
+# ----------------------------------------------------------------------------- tesseract
+
+
+@lru_cache(maxsize=1)
+def tesseract_info() -> tuple[str, tuple[str, ...]]:
+    """(version line, installed languages) of the tesseract program."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise OcrUnavailable("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng "
+                             "tesseract-ocr-osd)")
+    try:
+        version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+        langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise OcrUnavailable(f"tesseract cannot run: {exc}") from None
+    first = (version.stdout or version.stderr).splitlines()
+    names = tuple(line.strip() for line in langs.stdout.splitlines()[1:] if line.strip())
+    if "eng" not in names:
+        raise OcrUnavailable("tesseract has no English data (apt-get install tesseract-ocr-eng)")
+    return (first[0] if first else "tesseract"), names
+
+
+def available() -> bool:
+    try:
+        tesseract_info()
+    except OcrUnavailable:
+        return False
+    return True
+
+
+def _env() -> dict[str, str]:
+    # One thread per tesseract process: pages run in parallel instead, which is faster on
+    # few cores than OpenMP inside one page (and does not fight the other workers).
+    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+def tesseract_hocr(image, dpi: float, psm: int = 3, timeout: float = TIMEOUT) -> str:
+    """Run tesseract on a PIL image; the hOCR it writes."""
+    _, langs = tesseract_info()
+    if psm in (0, 1) and "osd" not in langs:
+        psm = 3  # no orientation data: read the page as it is
+    buf = io.BytesIO()
+    # PNM: uncompressed, the cheapest format for both sides to write and read.
+    (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(buf, format="PPM")
+    cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", str(psm), "--dpi", str(int(round(dpi))),
+           "-c", "tessedit_do_invert=0", "-c", "hocr_char_boxes=1", "hocr"]
+    try:
+        done = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, timeout=timeout, env=_env())
+    except subprocess.TimeoutExpired:
+        raise OcrUnavailable(f"tesseract took more than {timeout:.0f} s on one page") from None
+    if done.returncode != 0:
+        msg = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise OcrUnavailable(f"tesseract failed: {msg[-1] if msg else done.returncode}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+_TITLE = re.compile(r"(\w+) ([^;]*)")
+
+
+def _title(el) -> dict[str, str]:
+    return {k: v.strip() for k, v in _TITLE.findall(el.get("title", ""))}
+
+
+def _bbox(value: str) -> tuple[int, int, int, int] | None:
+    try:
+        x0, y0, x1, y1 = (int(v) for v in value.split()[:4])
+    except ValueError:
+        return None
+    return (x0, y0, x1, y1)
+
+
+@dataclass(frozen=True)
+class PixelWord:
+    """A word as Tesseract gives it: pixel box (left, top, right, bottom; y down)."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    confidence: float
+    char_boxes: tuple[tuple[int, int, int, int] | None, ...]
+    line: int
+    block: int
+    angle: int
+
+
+def parse_hocr(hocr: str) -> list[PixelWord]:
+    """Words of a Tesseract hOCR page, in reading order."""
+    root = ET.fromstring(hocr.encode("utf-8"))
+    words: list[PixelWord] = []
+    line_no = block_no = 0
+
+    def walk(el, angle: int) -> None:
+        nonlocal line_no, block_no
+        for child in el:
+            cls = child.get("class", "")
+            if cls == "ocr_carea":
+                block_no += 1
+                walk(child, angle)
+            elif cls in ("ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"):
+                line_no += 1
+                t = _title(child)
+                try:
+                    a = int(round(float(t.get("textangle", "0")))) % 360
+                except ValueError:
+                    a = 0
+                first = len(words)
+                walk(child, a)
+                lb = _bbox(t.get("bbox", ""))
+                if "textangle" not in t and lb and lb[3] - lb[1] > 2 * (lb[2] - lb[0]):
+                    vertical.append((first, len(words)))
+            elif cls == "ocrx_word":
+                t = _title(child)
+                box = _bbox(t.get("bbox", ""))
+                chars: list[tuple[int, int, int, int] | None] = []
+                letters: list[str] = []
+                for c in child.iter():
+                    if c.get("class") == "ocrx_cinfo":
+                        s = c.text or ""
+                        cb = _bbox(_title(c).get("x_bboxes", ""))
+                        for ch in s:
+                            letters.append(ch)
+                            chars.append(cb if cb and cb[2] > cb[0] and cb[3] > cb[1] else None)
+                text = "".join(letters) if letters else "".join(child.itertext())
+                text = text.strip()
+                if not letters:
+                    chars = [None] * len(text)
+                if not text or box is None or len(chars) != len(text):
+                    continue
+                try:
+                    conf = float(t.get("x_wconf", "0"))
+                except ValueError:
+                    conf = 0.0
+                words.append(PixelWord(text, box, conf, tuple(chars), line_no, block_no, angle))
+            else:
+                walk(child, angle)
+
+    ns = re.compile(r"^\{[^}]*\}")
+    for el in root.iter():  # drop the XHTML namespace from tags
+        el.tag = ns.sub("", el.tag)
+    body = root.find("body")
+    vertical: list[tuple[int, int]] = []  # lines running up or down that hOCR gave no angle
+    walk(body if body is not None else root, 0)
+    return _vertical_angles(words, vertical)
+
+
+def _vertical_angles(words: list[PixelWord], lines: list[tuple[int, int]]) -> list[PixelWord]:
+    """``--psm 3`` reads a sideways line without saying so: a line much taller than wide runs
+    down (270) or up (90) the picture, as its words go; a one-word line as most such lines do."""
+    import dataclasses
+
+    votes = {90: 0, 270: 0}
+    angle_of: dict[tuple[int, int], int | None] = {}
+    for s, e in lines:
+        ws = words[s:e]
+        if len(ws) >= 2 and ws[0].box[1] != ws[-1].box[1]:
+            a = 270 if ws[-1].box[1] > ws[0].box[1] else 90
+            votes[a] += 1
+            angle_of[(s, e)] = a
+        else:
+            angle_of[(s, e)] = None
+    default = 90 if votes[90] > votes[270] else 270
+    for (s, e), a in angle_of.items():
+        for i in range(s, e):
+            words[i] = dataclasses.replace(words[i], angle=default if a is None else a)
+    return words
+
+
+# ----------------------------------------------------------------------------- geometry
+
+
+def _pixel_char_boxes(w: PixelWord) -> list[tuple[float, float, float, float]]:
+    """A box per character in pixels: Tesseract's own where it gave them (upright text),
+    otherwise the word box cut into equal parts along the way the line runs."""
+    if all(c is not None for c in w.char_boxes):
+        return [tuple(map(float, c)) for c in w.char_boxes]  # type: ignore[misc]
+    x0, y0, x1, y1 = (float(v) for v in w.box)
+    n = len(w.text)
+    out = []
+    for i in range(n):
+        a, b = i / n, (i + 1) / n
+        if w.angle == 90:  # runs bottom to top
+            out.append((x0, y1 - b * (y1 - y0), x1, y1 - a * (y1 - y0)))
+        elif w.angle == 270:  # top to bottom
+            out.append((x0, y0 + a * (y1 - y0), x1, y0 + b * (y1 - y0)))
+        elif w.angle == 180:  # right to left
+            out.append((x1 - b * (x1 - x0), y0, x1 - a * (x1 - x0), y1))
+        else:
+            out.append((x0 + a * (x1 - x0), y0, x0 + b * (x1 - x0), y1))
+    return out
+
+
+def to_user(words: Iterable[PixelWord], pixel_to_user: Matrix) -> list[OcrWord]:
+    """Map pixel words to user space (``pixel_to_user`` takes pixel edge coordinates, y down)."""
+    out = []
+    for w in words:
+        box = pixel_to_user.transform_box(tuple(map(float, w.box)))  # type: ignore[arg-type]
+        chars = tuple(pixel_to_user.transform_box(c) for c in _pixel_char_boxes(w))
+        out.append(OcrWord(w.text, box, w.confidence, chars, w.line, w.block, w.angle))
+    return out
+
+
+def device_to_user(page, width: int, height: int) -> Matrix:
+    """The matrix from pixels of ``page`` rendered as ``width`` x ``height`` (pdfium, no extra
+    rotation) to PDF user space, from pdfium's own mapping of three corners."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    def at(dx: int, dy: int) -> tuple[float, float]:
+        x, y = ctypes.c_double(), ctypes.c_double()
+        pdfium_c.FPDF_DeviceToPage(page.raw, 0, 0, width, height, 0, dx, dy, ctypes.byref(x), ctypes.byref(y))
+        return x.value, y.value
+
+    ox, oy = at(0, 0)
+    ax, ay = at(width, 0)
+    bx, by = at(0, height)
+    return Matrix((ax - ox) / width, (ay - oy) / width, (bx - ox) / height, (by - oy) / height, ox, oy)
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """An image drawn on a page: where (user space box), how many pixels, at what dpi."""
+
+    box: Box
+    pixels: tuple[int, int]
+    dpi: float
+
+
+@dataclass(frozen=True)
+class PageSurvey:
+    """What a page is made of, for deciding whether and how to read it with OCR."""
+
+    number: int
+    chars: int  # characters pdfium reads from the page's text
+    invisible_chars: int  # of which drawn in text render mode 3 (invisible: an OCR layer)
+    images: tuple[PageImage, ...]
+    page_box: Box  # the crop box in user space
+
+    @property
+    def image_cover(self) -> float:
+        """Fraction of the page the largest image covers."""
+        pa = area(self.page_box) or 1.0
+        return max((intersection_area(i.box, self.page_box) / pa for i in self.images), default=0.0)
+
+    @property
+    def kind(self) -> str | None:
+        """Why the page needs OCR: "no text layer", "OCR text layer" (invisible text over a
+        picture), "images" (pictures big enough to hold text on a text page), or None."""
+        if not self.images:
+            return None
+        if self.chars == 0:
+            return "no text layer"
+        if self.invisible_chars >= 0.9 * self.chars and self.image_cover >= 0.5:
+            return "OCR text layer"
+        if self.text_images():
+            return "images"
+        return None
+
+    def text_images(self) -> list[PageImage]:
+        return [i for i in self.images
+                if min(i.box[2] - i.box[0], i.box[3] - i.box[1]) >= MIN_IMAGE_SIDE / 4
+                and max(i.box[2] - i.box[0], i.box[3] - i.box[1]) >= MIN_IMAGE_SIDE
+                and area(i.box) >= MIN_IMAGE_AREA]
+
+    @property
+    def native_dpi(self) -> float:
+        """The resolution of the page's main picture (0 when it has none)."""
+        if not self.images:
+            return 0.0
+        return max(self.images, key=lambda i: area(i.box)).dpi
+
+
+def survey_page(page, number: int) -> PageSurvey:
+    """Characters, invisible characters and images of one pdfium page."""
+    import pypdfium2.raw as pdfium_c
+
+    images: list[PageImage] = []
+    matrices: dict[int, Matrix] = {}  # form nesting level -> the form's matrix on the page
+    for obj in page.get_objects(max_depth=8):
+        level = getattr(obj, "level", 0)
+        try:
+            m = Matrix.of(obj.get_matrix().get())
+        except Exception:  # noqa: BLE001 - an object pdfium cannot measure is not read
+            continue
+        parent = matrices.get(level - 1) if level > 0 else None
+        full = m @ parent if parent is not None else m
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            matrices[level] = full
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            try:
+                pw, ph = obj.get_px_size()
+            except Exception:  # noqa: BLE001
+                continue
+            side_w, side_h = math.hypot(full.a, full.b), math.hypot(full.c, full.d)
+            dpi = min(pw / side_w, ph / side_h) * 72.0 if side_w and side_h else 0.0
+            images.append(PageImage(full.transform_box((0, 0, 1, 1)), (pw, ph), dpi))
+    # Which characters are invisible matters only under a picture: skip the per-character
+    # look-up on pages without one.
+    chars, invisible = _count_chars(page) if images else (1, 0)
+    crop = page.get_cropbox()
+    return PageSurvey(number, chars, invisible, tuple(images), tuple(float(v) for v in crop))  # type: ignore[arg-type]
+
+
+def _count_chars(page, limit: int = 20000) -> tuple[int, int]:
+    """(characters, of which invisible) of the page's text, from pdfium's text page."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        chars = invisible = 0
+        for i in range(min(n, limit)):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+            if code in (0, 0xFFFE) or chr(code).isspace():
+                continue
+            chars += 1
+            obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
+            if obj and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
+                invisible += 1
+        return chars, invisible
+    finally:
+        textpage.close()
+
+
+def choose_dpi(survey: PageSurvey) -> float:
+    """Render at the scan's own resolution within MIN_DPI..MAX_DPI (a 200 dpi scan is
+    upsampled to 300 for Tesseract; a 2400 dpi one is read at 400), and within MAX_PIXELS."""
+    native = survey.native_dpi
+    dpi = min(max(native, MIN_DPI), MAX_DPI)
+    x0, y0, x1, y1 = survey.page_box
+    inches = abs(x1 - x0) * abs(y1 - y0) / (72.0 * 72.0)
+    if inches * dpi * dpi > MAX_PIXELS:
+        dpi = math.sqrt(MAX_PIXELS / inches)
+    return dpi
+
+
+def render(page, dpi: float, region: Box | None = None):
+    """(PIL grey image, pixel -> user matrix) of ``page`` (or of the part of it inside
+    ``region``, user space) at ``dpi``."""
+    scale = dpi / 72.0
+    bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+    image = bitmap.to_pil()
+    m = device_to_user(page, image.width, image.height)
+    if image.mode not in ("L", "1"):
+        image = image.convert("L")
+    if region is not None:
+        inv = m.inverse()
+        px0, py0, px1, py1 = inv.transform_box(region)
+        px0, py0 = max(0, int(math.floor(px0))), max(0, int(math.floor(py0)))
+        px1, py1 = min(image.width, int(math.ceil(px1))), min(image.height, int(math.ceil(py1)))
+        if px1 - px0 < 8 or py1 - py0 < 8:
+            return None, m
+        image = image.crop((px0, py0, px1, py1))
+        m = Matrix(1, 0, 0, 1, px0, py0) @ m
+    return image, m
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+@dataclass
+class _Job:
+    number: int
+    dpi: float
+    image: object
+    matrix: Matrix
+    region: Box | None = None
+
+
+def _read(job: _Job) -> OcrPage:
+    page = _read_image(job.number, job.dpi, job.image, job.matrix, job.region, 0)
+    chars = sum(len(w.text) for w in page.words)
+    if page.confidence < LOW_CONFIDENCE and chars >= 20:
+        # Read badly: maybe upside down, or sideways with too little text for the layout
+        # analysis to see it. OSD (--psm 0) is asked, whatever its confidence, the page read
+        # turned that way (or upside down if OSD has no opinion), and the better reading kept.
+        turn = osd_turn(job.image, job.dpi) or 180
+        image, matrix = _turned(job.image, job.matrix, turn)
+        again = _read_image(job.number, job.dpi, image, matrix, job.region, turn, psm=3)
+        if again.confidence > page.confidence + 10:
+            return again
+    return page
+
+
+def osd_turn(image, dpi: float) -> int:
+    """Degrees (0, 90, 180, 270) to turn the picture counter-clockwise to stand its text
+    upright, by Tesseract's orientation detection; 0 when it cannot tell."""
+    _, langs = tesseract_info()
+    if "osd" not in langs:
+        return 0
+    buf = io.BytesIO()
+    (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(buf, format="PPM")
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "0", "--dpi", str(int(round(dpi)))],
+                              input=buf.getvalue(), capture_output=True, timeout=TIMEOUT, env=_env())
+    except subprocess.TimeoutExpired:
+        return 0
+    m = re.search(rb"Rotate: (\d+)", done.stdout)
+    return (360 - int(m.group(1))) % 360 if m else 0
+
+
+def _turned(image, matrix: Matrix, turn: int):
+    """``image`` turned ``turn`` degrees counter-clockwise, and the matrix from its pixels to
+    user space."""
+    w, h = image.size
+    back = {90: Matrix(0, 1, -1, 0, w, 0), 180: Matrix(-1, 0, 0, -1, w, h), 270: Matrix(0, -1, 1, 0, 0, h)}[turn]
+    return image.rotate(turn, expand=True), back @ matrix
+
+
+def _read_image(number: int, dpi: float, image, matrix: Matrix, region: Box | None, turned: int,
+                psm: int = 3) -> OcrPage:
+    words = to_user(parse_hocr(tesseract_hocr(image, dpi, psm=psm)), matrix)
+    angles: dict[int, int] = {}
+    for w in words:
+        angles[w.angle] = angles.get(w.angle, 0) + len(w.text)
+    # ``turned`` is what the picture was turned counter-clockwise before reading: its lines ran
+    # at minus that angle in the picture as drawn.
+    orientation = (max(angles, key=angles.get) if angles else 0) - turned
+    return OcrPage(number, dpi, tuple(words), orientation % 360, region)
+
+
+def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = "",
+              dpi: float | None = None, threads: int | None = None,
+              regions: dict[int, list[Box]] | None = None) -> dict[int, list[OcrPage]]:
+    """OCR pages of the PDF at ``path`` (all pages, or ``numbers``): page number -> what was
+    read (one OcrPage for a whole page, one per region when ``regions`` names parts of it).
+
+    Pages are rendered one at a time (pdfium is not thread-safe) while up to ``threads``
+    tesseract processes read the pages already rendered."""
+    import pypdfium2 as pdfium
+
+    tesseract_info()
+    threads = threads or max(1, min(2, os.cpu_count() or 1))
+    out: dict[int, list[OcrPage]] = {}
+    doc = pdfium.PdfDocument(str(path), password=password or None)
+    try:
+        wanted = list(numbers) if numbers is not None else list(range(1, len(doc) + 1))
+
+        def jobs() -> Iterator[_Job]:
+            for number in wanted:
+                page = doc[number - 1]
+                try:
+                    survey = survey_page(page, number)
+                    d = dpi or choose_dpi(survey)
+                    for region in (regions or {}).get(number, [None]):  # type: ignore[list-item]
+                        image, m = render(page, d, region)
+                        if image is not None:
+                            yield _Job(number, d, image, m, region)
+                finally:
+                    page.close()
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            pending = []
+            for job in jobs():
+                pending.append(pool.submit(_read, job))
+                while len(pending) > threads:  # bound memory: few rendered pages in flight
+                    done = pending.pop(0).result()
+                    out.setdefault(done.number, []).append(done)
+            for fut in pending:
+                done = fut.result()
+                out.setdefault(done.number, []).append(done)
+    finally:
+        doc.close()
+    return out
+
+
+def survey(path: Path, password: str = "") -> list[PageSurvey]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path), password=password or None)
+    try:
+        result = []
+        for index in range(len(doc)):
+            page = doc[index]
+            try:
+                result.append(survey_page(page, index + 1))
+            finally:
+                page.close()
+        return result
+    finally:
+        doc.close()
+
+
+# ----------------------------------------------------------------------------- text
+
+
+@dataclass
+class PageText:
+    """OCR words laid out as page text: ``text[i]`` has box ``char_boxes[i]`` (None for the
+    spaces and line breaks between words) and confidence ``confidence[i]``."""
+
+    text: str
+    char_boxes: list[Box | None] = field(default_factory=list)
+    confidence: list[float | None] = field(default_factory=list)
+
+
+def page_text(words: Iterable[OcrWord], keep: "callable | None" = None) -> PageText:
+    """Words joined by spaces, lines by line breaks, blocks by a blank line. ``keep`` (word
+    -> bool) drops words, e.g. those already in the page's text layer."""
+    parts: list[str] = []
+    boxes: list[Box | None] = []
+    conf: list[float | None] = []
+    last_line = last_block = None
+
+    def gap(s: str) -> None:
+        parts.append(s)
+        boxes.extend([None] * len(s))
+        conf.extend([None] * len(s))
+
+    for w in words:
+        if keep is not None and not keep(w):
+            continue
+        if last_line is not None:
+            gap("\n\n" if w.block != last_block else "\n" if w.line != last_line else " ")
+        parts.append(w.text)
+        boxes.extend(w.char_boxes)
+        conf.extend([w.confidence] * len(w.text))
+        last_line, last_block = w.line, w.block
+    if parts:
+        gap("\n")
+    return PageText("".join(parts), boxes, conf)
+
+
+def span_confidence(confidence: list[float | None], start: int, end: int) -> float | None:
+    """The lowest word confidence over text[start:end] (None if no OCR character is in it)."""
+    values = [c for c in confidence[start:end] if c is not None]
+    return min(values) if values else None
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def read_document(document, path: Path, password: str = ""):
+    """``document`` (read from its text layer) with OCR text where the text layer is missing,
+    is only an OCR layer, or leaves pictures of text unread. Pages needing OCR are read once
+    here; the text travels in the plan, so release and review never OCR again. Without
+    tesseract the document comes back as it was (planning sends such pages to review)."""
+    import dataclasses
+
+    from .geometry import BoxIndex
+    from .model import OcrInfo
+
+    try:
+        surveys = {s.number: s for s in survey(path, password)}
+    except Exception:  # noqa: BLE001 - pdfium cannot open what pdfminer read: no OCR, pages stay as read
+        return document
+    need = {n: s for n, s in surveys.items() if s.kind and n <= len(document.pages)}
+    if not need or not available():
+        return document
+    regions = {n: [i.box for i in s.text_images()] for n, s in need.items() if s.kind == "images"}
+    read = ocr_pages(path, sorted(need), password, regions=regions)
+    pages = list(document.pages)
+    for n, s in need.items():
+        results = read.get(n, [])
+        old = pages[n - 1]
+        if s.kind == "images":
+            index = BoxIndex((b, None) for b in old.char_boxes if b is not None)
+
+            def new_text(w: OcrWord, index=index) -> bool:
+                # A word the text layer already has (text drawn over the picture) is not read
+                # twice; a word read with little confidence in a picture is mostly a photo's
+                # texture, not text.
+                if w.confidence < IMAGE_WORD_CONFIDENCE:
+                    return False
+                return not any(intersection_area(w.box, b) > 0.3 * area(w.box) for b, _ in index.near(w.box))
+
+            words = [w for r in results for w in r.words]
+            extra = page_text(words, keep=new_text)
+            if not extra.text.strip():
+                continue
+            text = old.text + "\n\n" + extra.text
+            boxes = list(old.char_boxes) + [None, None] + extra.char_boxes
+            conf = [None] * (len(old.text) + 2) + extra.confidence
+            covered, dark = old.covered_spans, old.dark_boxes
+        else:
+            words = [w for r in results for w in r.words]
+            extra = page_text(words)
+            text, boxes, conf = extra.text, extra.char_boxes, extra.confidence
+            covered, dark = [], old.dark_boxes  # spans of the old text mean nothing now
+        mean = OcrPage(n, 0, tuple(words)).confidence
+        info = OcrInfo(kind=s.kind, dpi=round(results[0].dpi, 1) if results else 0.0,
+                       orientation=results[0].orientation if results else 0, confidence=round(mean, 1),
+                       char_confidence=tuple(conf), regions=tuple(r.region for r in results if r.region),
+                       layer_removed=s.kind == "OCR text layer")
+        pages[n - 1] = dataclasses.replace(old, text=text, char_boxes=boxes, covered_spans=covered,
+                                           dark_boxes=dark, ocr=info)
+    return dataclasses.replace(document, pages=pages)
+
+
+def uncertain_regions(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, int, Box, float]]:
+    """Runs of words on one line read with less than ``threshold`` confidence that could hold
+    personal data (a capitalised word or one with digits: a name, a number; handwriting and
+    stamps read this way): (start, end, box, lowest confidence)."""
+    if page.ocr is None or page.ocr.kind == "images":
+        return []  # pictures on text pages keep only words read with confidence
+    conf = page.ocr.char_confidence
+    text = page.text
+    out: list[tuple[int, int, Box, float]] = []
+    i, n = 0, len(text)
+    run: list[tuple[int, int, float]] = []
+
+    def flush() -> None:
+        if run:
+            s, e = run[0][0], run[-1][1]
+            boxes = [b for b in page.char_boxes[s:e] if b is not None]
+            if boxes:
+                from .geometry import union
+
+                out.append((s, e, union(boxes), min(c for _, _, c in run)))
+        run.clear()
+
+    while i < n:
+        if i >= len(conf) or conf[i] is None or text[i].isspace():
+            if text[i] == "\n":
+                flush()
+            i += 1
+            continue
+        j = i
+        while j < n and j < len(conf) and conf[j] is not None and not text[j].isspace():
+            j += 1
+        word = text[i:j]
+        c = conf[i]
+        letters = sum(ch.isalpha() for ch in word)
+        looks = any(ch.isdigit() for ch in word) and sum(ch.isdigit() for ch in word) >= 2 \
+            or (letters >= 3 and word[:1].isupper())
+        if c < threshold and looks:
+            run.append((i, j, c))
+        elif c >= threshold:
+            flush()
+        i = j
+    flush()
+    return out
+
+
+def text_runs_along_x(page) -> bool:
+    """Does the page's OCR text run along x in user space (False: up or down the page)?"""
+    along_x = along_y = 0
+    boxes = page.char_boxes
+    for i in range(1, min(len(boxes), len(page.text))):
+        a, b = boxes[i - 1], boxes[i]
+        if a is None or b is None:
+            continue
+        dx, dy = abs((b[0] + b[2]) - (a[0] + a[2])), abs((b[1] + b[3]) - (a[1] + a[3]))
+        if dx > dy:
+            along_x += 1
+        elif dy > dx:
+            along_y += 1
+    return along_x >= along_y
+
+
+def bands(page, boxes: list[Box], lines: float = 1.0) -> list[Box]:
+    """Bands right across the page's text round each box, reaching ``lines`` text lines
+    beyond it on either side, merged where they meet: what a second reading of a page whose
+    only change is these boxes needs to read."""
+    chars = [b for b in page.char_boxes if b is not None]
+    if not chars or not boxes:
+        return []
+    x0, y0, x1, y1 = (min(b[0] for b in chars) - 12, min(b[1] for b in chars) - 12,
+                      max(b[2] for b in chars) + 12, max(b[3] for b in chars) + 12)
+    horizontal = text_runs_along_x(page)
+    extents = sorted(((c[1], c[3]) if horizontal else (c[0], c[2])) for c in chars)
+    spans = []
+    for b in boxes:
+        lo, hi = (b[1], b[3]) if horizontal else (b[0], b[2])
+        line = min(max(hi - lo, 8.0), 30.0)  # a box over a whole portion is not one line
+        lo, hi = lo - lines * line, hi + lines * line
+        # Never cut through a line of text: take in every character the band touches.
+        for clo, chi in extents:
+            if clo < hi and lo < chi:
+                lo, hi = min(lo, clo), max(hi, chi)
+        spans.append((lo - 0.3 * line, hi + 0.3 * line))
+    spans.sort()
+    merged: list[list[float]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1] + 6:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    if horizontal:
+        return [(x0, max(lo, y0), x1, min(hi, y1)) for lo, hi in merged if min(hi, y1) > max(lo, y0)]
+    return [(max(lo, x0), y0, min(hi, x1), y1) for lo, hi in merged if min(hi, x1) > max(lo, x0)]

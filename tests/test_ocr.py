@@ -1,0 +1,166 @@
+"""OCR building blocks (redactor/ocr.py): Tesseract words mapped back to PDF user space.
+
+Generated scans (tests/scans.py) have known word boxes; the real scans of the shared corpus
+(scanned/, see its MANIFEST.tsv) exercise CCITT, JBIG2, /Rotate, baked-in rotation, skew,
+2400 dpi and an existing OCR layer."""
+
+from __future__ import annotations
+
+import pytest
+
+from redactor import ocr
+from scans import centre_inside, make_scan
+
+pytestmark = pytest.mark.skipif(not ocr.available(), reason="tesseract is not installed")
+
+LINES = ["Case officer Margaret Okonkwo", "SSN 512-43-7789 recorded", "Filed at Springfield office"]
+
+
+def _words(path, **kw):
+    pages = ocr.ocr_pages(path, **kw)
+    assert len(pages) == 1 and len(pages[1]) == 1
+    return pages[1][0]
+
+
+def _match(page, truth, tol):
+    """Each truth word read by OCR at its place: the OCR box (ink only) inside the truth box
+    (ascent to descent, advance widths) give or take ``tol`` points, its edges along the line
+    within ``tol`` of the truth's."""
+    found = {}
+    for t in truth:
+        horizontal = t.box[2] - t.box[0] > t.box[3] - t.box[1] or len(t.text) < 3
+        for w in page.words:
+            if w.text.strip(".,") != t.text:
+                continue
+            along = (0, 2) if horizontal else (1, 3)
+            across = (1, 3) if horizontal else (0, 2)
+            if (all(abs(w.box[i] - t.box[i]) <= tol for i in along)
+                    and w.box[across[0]] >= t.box[across[0]] - tol and w.box[across[1]] <= t.box[across[1]] + tol):
+                found[t.text] = w
+    return found
+
+
+def test_small_scan_words_and_boxes(tmp_path):
+    """Fast: one short grey scan, every word read at the right place, characters inside it."""
+    path = tmp_path / "scan.pdf"
+    truth = make_scan(path, LINES[:2], dpi=200, page=(300.0, 140.0))
+    page = _words(path)
+    assert page.dpi == ocr.MIN_DPI  # 200 dpi is read at 300
+    found = _match(page, truth, tol=3.0)
+    assert set(found) == {t.text for t in truth}
+    for w in found.values():
+        assert len(w.char_boxes) == len(w.text)
+        assert all(centre_inside(c, w.box, tol=0.5) for c in w.char_boxes)
+        assert w.confidence > 80
+    text = ocr.page_text(page.words)
+    assert "512-43-7789" in text.text
+    i = text.text.index("512-43-7789")
+    assert text.char_boxes[i] is not None and text.confidence[i] > 80
+    assert ocr.span_confidence(text.confidence, i, i + 11) == found["512-43-7789"].confidence
+
+
+def test_parse_hocr_angles_and_char_boxes():
+    hocr = """<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml"><body>
+<div class='ocr_page' title='bbox 0 0 100 200'><div class='ocr_carea' title="bbox 0 0 100 200">
+<span class='ocr_line' title="bbox 10 10 30 110; textangle 270">
+<span class='ocrx_word' title='bbox 10 10 30 50; x_wconf 91'><span class='ocrx_cinfo' title='x_bboxes 0 0 0 0'>A</span><span class='ocrx_cinfo' title='x_bboxes 0 0 0 0'>b</span></span>
+</span></div>
+<div class='ocr_carea' title="bbox 0 0 100 200"><span class='ocr_line' title="bbox 0 150 100 170">
+<span class='ocrx_word' title='bbox 0 150 40 170; x_wconf 42'><span class='ocrx_cinfo' title='x_bboxes 0 150 20 170'>&amp;</span><span class='ocrx_cinfo' title='x_bboxes 20 150 40 170'>c</span></span>
+</span></div></div></body></html>"""
+    words = ocr.parse_hocr(hocr)
+    assert [(w.text, w.angle, w.block, w.confidence) for w in words] == [("Ab", 270, 1, 91.0), ("&c", 0, 2, 42.0)]
+    # Top to bottom in pixels, so the second letter is below the first; y is flipped in user
+    # space by the matrix.
+    a, b = ocr._pixel_char_boxes(words[0])
+    assert a == (10.0, 10.0, 30.0, 30.0) and b == (10.0, 30.0, 30.0, 50.0)
+    assert ocr._pixel_char_boxes(words[1]) == [(0.0, 150.0, 20.0, 170.0), (20.0, 150.0, 40.0, 170.0)]
+    user = ocr.to_user(words, ocr.Matrix(0.5, 0, 0, -0.5, 0, 100))
+    assert user[1].box == (0.0, 15.0, 20.0, 25.0)
+    text = ocr.page_text(user)
+    assert text.text == "Ab\n\n&c\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kw", [
+    dict(mode="1"), dict(mode="CMYK"), dict(mode="RGB", dpi=150), dict(dpi=400),
+    dict(rotate=90), dict(rotate=270), dict(turn=90), dict(turn=180), dict(turn=270),
+], ids=lambda kw: "-".join(f"{k}{v}" for k, v in kw.items()))
+def test_generated_scans_map_exactly(tmp_path, kw):
+    """Bilevel (CCITT), CMYK JPEG, 150-400 dpi, /Rotate and paper turned in the scanner: every
+    word is read and lands where the page draws it."""
+    path = tmp_path / "scan.pdf"
+    truth = make_scan(path, LINES, size=14.0, **kw)
+    page = _words(path)
+    found = _match(page, truth, tol=2.0)
+    assert len(found) >= len(truth) - 1, sorted(w.text for w in page.words)
+    assert "512-43-7789" in found
+
+
+@pytest.mark.slow
+def test_skewed_scan_boxes_cover_words(tmp_path):
+    path = tmp_path / "scan.pdf"
+    truth = make_scan(path, LINES, size=14.0, skew=2.0)
+    page = _words(path)
+    ssn = [w for w in page.words if w.text == "512-43-7789"]
+    assert ssn
+    t = next(t for t in truth if t.text == "512-43-7789")
+    # The paper turned 2 degrees about the page centre: the word moved by at most a few
+    # points, and its OCR box (axis-aligned round the tilted word) still holds its centre.
+    assert centre_inside(t.box, ssn[0].box, tol=6.0)
+
+
+SCANNED = ["c02-22.pdf", "cardinal.pdf", "ccitt.pdf", "graph-ocred.pdf", "jbig2.pdf",
+           "jfk-104-10076-10371.pdf", "jfk-104-10326-10087.pdf", "linn.pdf", "rotated-skew.pdf",
+           "skew.pdf", "typewriter-2400dpi.pdf"]
+
+
+@pytest.fixture(scope="module")
+def scanned(corpus):
+    d = corpus / "scanned"
+    if not d.is_dir():
+        pytest.skip("no scanned/ in the corpus")
+    return d
+
+
+@pytest.mark.slow
+def test_corpus_survey_says_why_each_page_needs_ocr(scanned):
+    kinds = {name: [s.kind for s in ocr.survey(scanned / name)] for name in SCANNED if (scanned / name).exists()}
+    assert kinds["cardinal.pdf"] == ["no text layer"] * 4
+    assert kinds["graph-ocred.pdf"] == ["OCR text layer"]
+    assert set(kinds["jfk-104-10326-10087.pdf"]) == {"OCR text layer"}
+    assert all(k is not None for ks in kinds.values() for k in ks)
+
+
+@pytest.mark.slow
+def test_corpus_cardinal_orientations(scanned):
+    """Four pages turned 0/90/180/270 in the picture: all read upright, boxes on the page."""
+    pages = ocr.ocr_pages(scanned / "cardinal.pdf")
+    angles = []
+    boxes = {s.number: s.page_box for s in ocr.survey(scanned / "cardinal.pdf")}
+    for n in range(1, 5):
+        (p,) = pages[n]
+        text = ocr.page_text(p.words).text
+        assert "LinnSequencer" in text
+        assert p.confidence > 80
+        angles.append(p.orientation)
+        x0, y0, x1, y1 = boxes[n]
+        for w in p.words:
+            assert x0 - 1 <= w.box[0] and w.box[2] <= x1 + 1 and y0 - 1 <= w.box[1] and w.box[3] <= y1 + 1
+    assert len(set(angles)) == 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,needle", [("ccitt.pdf", None), ("jbig2.pdf", None),
+                                         ("rotated-skew.pdf", "LinnSequencer"),
+                                         ("typewriter-2400dpi.pdf", "linzen")])
+def test_corpus_encodings_and_rotation(scanned, name, needle):
+    pages = ocr.ocr_pages(scanned / name)
+    (p,) = pages[1]
+    text = ocr.page_text(p.words).text
+    assert len(text.split()) >= 20 and p.confidence > 70
+    if needle:
+        assert needle in text
+    if name == "typewriter-2400dpi.pdf":
+        assert p.dpi == ocr.MAX_DPI
