@@ -470,9 +470,10 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         _personal_or_work(f, document)
     # Names: the surname of a withheld name where the record uses it alone; then officials
     # acting in role, their work contacts and the agency's own (recognizers/officials.py).
-    from .recognizers.names import propagate_surnames
+    from .recognizers.names import extend_names, propagate_surnames
     from .recognizers.officials import mark_officials
 
+    findings = extend_names(findings, document)
     findings.extend(propagate_surnames(findings, document))
     findings = mark_officials(findings, document)
     for page in document.pages:
