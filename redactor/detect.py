@@ -42,6 +42,9 @@ def _offline_tldextract() -> None:
                                              fallback_to_snapshot=True)
 
 
+analyzer_builds = 0  # how many times this process built the engine (once per worker: tests)
+
+
 def analyzer(model: str):
     """The process-wide AnalyzerEngine for ``model`` (built once)."""
     global _engine, _engine_model
@@ -84,6 +87,8 @@ def analyzer(model: str):
             registry.add_recognizer(rec)
         _engine = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
         _engine_model = model
+        global analyzer_builds
+        analyzer_builds += 1
         return _engine
 
 
@@ -465,9 +470,10 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         _personal_or_work(f, document)
     # Names: the surname of a withheld name where the record uses it alone; then officials
     # acting in role, their work contacts and the agency's own (recognizers/officials.py).
-    from .recognizers.names import propagate_surnames
+    from .recognizers.names import extend_names, propagate_surnames
     from .recognizers.officials import mark_officials
 
+    findings = extend_names(findings, document)
     findings.extend(propagate_surnames(findings, document))
     findings = mark_officials(findings, document)
     for page in document.pages:

@@ -294,6 +294,18 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+def make_executor(settings: Settings, policy: "Policy", documents: int) -> "Executor":
+    """The executor the settings ask for: worker processes here (one per core by default,
+    never more than documents), or the workers of a Dask cluster."""
+    if settings.executor == "dask":
+        from .dask_executor import DaskExecutor
+
+        return DaskExecutor(settings, policy, settings.scheduler)
+    from .batch import WorkerPool
+
+    return WorkerPool(settings, policy, max(1, min(settings.jobs, documents)))
+
+
 def failure(f: InputFile, exc: BaseException) -> DocumentResult:
     """A document's outcome when one of its stages raised."""
     result = DocumentResult(source=f.path, output=None, status=Status.FAILED, format=f.format or "")
@@ -436,9 +448,7 @@ def process(files: list[InputFile], out: Path, settings: Settings, policy: "Poli
     plan_only = {id(j) for j in skipped}
     own_executor = executor is None
     if executor is None:
-        from .batch import WorkerPool
-
-        executor = WorkerPool(settings, policy, min(settings.jobs, len(to_plan)))
+        executor = make_executor(settings, policy, len(to_plan))
     try:
         planned: list[tuple[Job, PlanSummary]] = []
         for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):
