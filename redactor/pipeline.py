@@ -32,7 +32,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
@@ -219,8 +219,8 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
     with stage("decide and plan"):
         decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
         plan = build_plan(document, decisions, policy.name, relpath=relpath)   # plan
-    plan.review_reasons.extend(language_warnings(document, settings))
-    return plan
+    warnings = language_warnings(document, settings)
+    return dataclasses.replace(plan, review_reasons=plan.review_reasons + warnings) if warnings else plan
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,8 @@ class ReleaseSet:
 
 def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
                final_path: Path | None, output: Path | None = None,
-               previous: "Previous | None" = None) -> DocumentResult:
+               previous: "Previous | None" = None,
+               after_write: "Callable[[Plan, Path, Any], Any] | None" = None) -> DocumentResult:
     """write -> verify -> release, for one planned document. Raises on failure (the caller
     turns the exception into the document's outcome). With ``final_path`` None the verified
     copy stays at ``tmp_path`` for the caller to release (pipeline.process with a manifest);
@@ -281,7 +282,12 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     fmt = by_name(plan.document.format)
     with stage("write"):
         written = fmt.write(plan, tmp_path, settings)                           # write
+        if after_write is not None:  # e.g. Bates stamps (bates.py): added before verification
+            written = after_write(plan, tmp_path, written)
     result.notes.extend(written.notes)
+    if written.plan is not None:  # the plan as written (e.g. boxes moved by the PDF layout)
+        plan = written.plan
+        result.redactions = plan.redactions
     with stage("verify"):
         problems = fmt.verify(plan, tmp_path, written)                          # verify
     if problems:
