@@ -25,7 +25,7 @@ audit_app = typer.Typer(no_args_is_help=True, help="Check the audit trail of an 
 app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def _load(policy: Optional[Path]):

@@ -169,8 +169,8 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
     findings = detect(document, settings) + deny_findings(pages, policy)        # detect
     decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
     plan = build_plan(document, decisions, policy.name, relpath=relpath)       # plan
-    plan.review_reasons.extend(language_warnings(document, settings))
-    return plan
+    warnings = language_warnings(document, settings)
+    return dataclasses.replace(plan, review_reasons=plan.review_reasons + warnings) if warnings else plan
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,9 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     fmt = by_name(plan.document.format)
     written = fmt.write(plan, tmp_path, settings)                               # write
     result.notes.extend(written.notes)
+    if written.plan is not None:  # the plan as written (e.g. boxes moved by the PDF layout)
+        plan = written.plan
+        result.redactions = plan.redactions
     problems = fmt.verify(plan, tmp_path, written)                              # verify
     if problems:
         raise VerificationError(problems)

@@ -62,8 +62,7 @@ def reviewed_apply_phase(job: Job, settings: Settings, policy: Policy) -> Docume
     try:
         entry = json.loads(job.plan_file.read_text(encoding="utf-8"))
         document = by_name(entry["format"]).read(f.path, settings)
-        plan = plan_from_json(entry, document, _boxes_for)
-        plan.policy_name = policy.name
+        plan = plan_from_json(entry, document, _boxes_for, policy.name)
         pseudonyms = {normalize(r.decision.finding.text): r.decision.pseudonym for node in nodes(plan)
                       for r in node.redactions if r.decision.pseudonym}
         return apply_plan(plan, ReleaseSet((), pseudonyms), settings, tmp_path, job.outdir / f.relpath,

@@ -642,6 +642,7 @@ def test_python_docx_document_round_trip(tmp_path, settings):
 # PDF rendering (LibreOffice headless; skipped where it is not installed)
 # ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_pdf_rendering_of_a_release_copy(tmp_path, settings):
     from redactor.formats.docx.render import render_pdf, soffice, verify_pdf_rendering
 

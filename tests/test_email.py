@@ -282,6 +282,7 @@ def test_deep_mime_nesting_is_bounded(tmp_path, settings):
         EmailFormat().read(p, settings)
 
 
+@pytest.mark.slow
 def test_huge_header(tmp_path, settings):
     subject = ("lorem ipsum " * 20000) + "Jordan Blake"
     raw = f"From: a@agency.gov\nTo: b@agency.gov\nSubject: {subject}\n\nbody\n".encode()
@@ -465,6 +466,7 @@ _cte = st.sampled_from(["base64", "quoted-printable", "8bit", "7bit"])
 _charset = st.sampled_from(["utf-8", "iso-8859-1", "windows-1252", "x-unknown"])
 
 
+@pytest.mark.slow
 @given(first=_first, last=_last, place=_place, cte=_cte, charset=_charset)
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_property_withheld_value_gone_everywhere(tmp_path_factory, first, last, place, cte, charset):

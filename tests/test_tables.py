@@ -9,8 +9,8 @@ import string
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from redactor.recognizers.fields import label_key, lexicon
-from redactor.recognizers.tables import find
+from recognizers.fields import label_key, lexicon
+from recognizers.tables import find
 
 
 def values(text: str, boxes=None) -> dict[str, set[str]]:
