@@ -107,6 +107,20 @@ AMBIGUOUS_GIVEN = {
     "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "ed", "al", "will", "pa",
 }
 
+# Given names that begin the names of places, organisations and things ("Rose Garden", "Grant
+# Park", "Art Museum") too often to pair with the next word on the lexicon's word alone.
+PAIR_AMBIGUOUS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "art", "hope", "faith", "joy", "summer", "rose", "dawn", "page", "chase", "king", "prince", "grant",
+    "rich", "young", "long", "white", "black", "green", "brown", "gray", "grey", "reed", "hall", "hill", "wood",
+    "park", "stone", "rock", "christian", "english", "french", "german", "norman", "royal", "star", "sky",
+    "crystal", "amber", "jade", "ruby", "pearl", "ivy", "holly", "lily", "iris", "violet", "olive", "heather",
+    "major", "general", "chief", "judge", "justice", "deputy", "officer", "christmas", "easter", "noel",
+    "angel", "trinity", "unique", "precious", "harmony", "eden", "sunny", "will", "mark", "bill", "price",
+    "standard", "sale", "sales", "max", "early", "content", "line", "case", "court", "love", "more",
+}
+
 # Police narratives name people by role code: V1 victim, W2 witness, S1 suspect, RP reporting
 # party, C1 complainant, P1 passenger, D1 driver, O1 owner.
 _ROLE_CODE = r"(?<![\w/#.-])(?P<code>(?:[VWSCPDOR]\d{1,2}|RP|R/P|CW\d{0,2}|SUS\d{0,2}|VIC\d{0,2}|WIT\d{0,2}))"
@@ -132,6 +146,13 @@ CAPTION_PARTY = re.compile(
     rf"{_PARTY}\b")
 CAPTION_V = re.compile(
     rf"(?<![\w'’-])(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}}),?[ \t]+v(?:s)?\.[ \t]+(?=\p{{Lu}})")
+FORM_NAME = re.compile(
+    rf"(?im)(?:^|[ \t]{{2,}}|\|)[ \t]*(?:printed name|print name|name \(print(?:ed)?\)|full name|legal name|typed name"
+    rf"|name of (?:debtor|applicant|claimant|petitioner|respondent|student|child|minor|parent|guardian|patient"
+    rf"|employee|witness|complainant|requester|deceased|decedent|owner|tenant)|(?:debtor|applicant|claimant"
+    rf"|student|child|minor|parent|guardian|patient|employee|witness)(?:'s)? (?:full )?name|signature of [a-z ]{{3,30}})"
+    rf"[ \t]*[:_.]*[ \t]*\n?[ \t]*_*[ \t]*(?P<name>(?-i:{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{1,3}}))")
+SLASH_S = re.compile(rf"/s/[ \t]*(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{1,3}})")
 NAME_IS = re.compile(
     rf"(?i:\bmy name is|\bmy name's|\bI am called|\bnamed|\bcalled|\bknown as|\bsigned by|\bthis is)[ \t]+"
     rf"(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,2}})")
@@ -213,6 +234,8 @@ class NameStructureRecognizer(EntityRecognizer):
             caps_last = last.isupper() and not first.isupper()
             if not (is_given(first) and (is_surname(last) or caps_last)):
                 continue
+            if not caps_last and is_given(last) and not last.isupper():
+                continue  # "Sam, Lena": two given names in a list
             if not caps_last and (re.search(r"\p{Lu}[\p{L}'’.-]*[ \t]+$", text[max(0, m.start() - 30):m.start()])
                                   or re.match(r"[ \t]+\p{Lu}\p{Ll}", text[m.end():m.end() + 3])):
                 continue  # "Robert Hale, Mia Thornton": a list of names, not "Hale, Mia"
@@ -254,7 +277,9 @@ class NameStructureRecognizer(EntityRecognizer):
                                     (CAPTION_PARTY, "party named in a case caption", 0.8),
                                     (CAPTION_V, "party named in a case citation or caption ('v.')", 0.7),
                                     (IN_RE, "party named in an 'In re' caption", 0.75),
-                                    (NAME_IS, "name introduced as one ('my name is', 'named')", 0.7)):
+                                    (NAME_IS, "name introduced as one ('my name is', 'named')", 0.7),
+                                    (FORM_NAME, "name on a form's name or signature line", 0.8),
+                                    (SLASH_S, "name of a signatory ('/s/')", 0.85)):
             for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
                 s, e = m.span("name")
                 words = _trim_words(text, s, e)
@@ -284,7 +309,7 @@ class NameStructureRecognizer(EntityRecognizer):
         after = text[end:end + 30]
         if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
             return False  # "Douglas Brooks Associates", "Jackson Lewis LLP"
-        lexicon = is_given(first) and is_surname(last) and _bare(first) not in AMBIGUOUS_GIVEN
+        lexicon = is_given(first) and is_surname(last) and _bare(first) not in PAIR_AMBIGUOUS
         foreign = (not first.isupper() and any(_non_ascii(t) for t in tokens)
                    and all(_bare(t) not in lower for t in tokens)
                    and (is_given(first) or is_surname(last) or _all_propn(propn, [(a, b) for a, b, _ in run])))
@@ -433,17 +458,40 @@ PLATFORMS = {"facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok"
              "lyft", "airbnb", "google", "gmail", "yahoo", "outlook", "zoom", "skype", "teams", "webex"}
 
 
+_COMPANY_AFTER = re.compile(r",?[ \t]+(?:&[ \t]+(?:Co|Sons|Associates)\b|(?:Inc|LLC|L\.L\.C|LLP|Ltd|Corp|Co|Company|Corporation"
+                            r"|PLLC|P\.C|PC|LP|GmbH|S\.A|AG|plc|Pty)\b)")
+_US_STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
+              "|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
+              "|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York"
+              "|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina"
+              "|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming")
+_STATE_AFTER = re.compile(rf",[ \t]*(?:{_US_STATES}|(?:Ala|Ariz|Ark|Cal|Calif|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Ky|La|Md"
+                          r"|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|Okla|Ore|Pa|Tenn|Tex|Va|Vt|Wash|Wis|Wyo)\.)"
+                          r"(?![\w])")
+
+
+_OFFICE_NOUNS = {"folder", "file", "files", "personnel", "records", "record", "desk", "mailbox", "inbox", "unit",
+                 "division", "department", "office", "staff", "team", "committee", "board", "council", "section"}
+
+
 def not_a_name(f, document) -> str | None:
-    """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: an
-    abbreviation written with its period where codes, reporters and states are cited ("Ed.
-    Code", "Cal."), a platform's name or a job title standing alone."""
+    """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: a
+    company suffix after it ("Jackson Lewis LLP"), a state after a single word ("Oakland,
+    Cal."), an abbreviation written with its period where codes, reporters and states are
+    cited ("Ed. Code", "Cal."), a platform's name or a job title standing alone."""
     if f.entity != "PERSON":
         return None
     text = document.pages[f.page - 1].text
+    if _COMPANY_AFTER.match(text, f.end):
+        return "a company's name (a company suffix follows)"
     words = f.text.split()
+    if len(words) > 1 and any(_bare(w) in _OFFICE_NOUNS for w in words):
+        return "holds a word for an office or a file, never part of a name"
     if len(words) != 1:
         return None
     word = _bare(words[0])
+    if _STATE_AFTER.match(text, f.end):
+        return "a place (a state follows it)"
     after = text[f.end:f.end + 20]
     if word in LEGAL_ABBREVIATIONS and after.startswith("."):
         return "an abbreviation in a legal citation or a state's name"
@@ -483,7 +531,7 @@ def tidy(f):
     return dataclasses.replace(f, start=start, end=start + len(body), text=body)
 
 
-_TOWN_STATE_ZIP = re.compile(r",[ \t]*(?:[A-Z]{2}|[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+\d{5}(?:-\d{4})?\b")
+_TOWN_STATE_ZIP = re.compile(rf",[ \t]*(?:[A-Z]{{2}}|{_US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b")
 _STREET_REST = re.compile(rf"(?:[ \t]+(?:{TITLE_WORD}|[NSEW]\.?))*\.?(?:{_ADDRESS_AFTER.pattern}[\w-]*)?")
 
 
@@ -513,3 +561,33 @@ def address_part(f, document):
     return dataclasses.replace(f, start=start, end=start + len(value), text=value, entity="US_STREET_ADDRESS",
                                recognizer="AddressPartOfName", explanation=f"{why}; first read as a name by "
                                f"{f.recognizer}", attributes={})
+
+
+_NEXT_WORD = re.compile(rf"[ \t]+(?P<word>{_WORD})(?![\w'’-])")
+
+
+def extend_names(findings, document):
+    """PERSON findings cut short by the name model ("Tomasz" of "Tomasz Kowalczyk"), extended
+    over the next word when it reads as a surname: in the surname lexicon or written in letters
+    beyond ASCII, never a word the record also writes in lower case, nor an office, place or
+    organisation word, nor one before a company or street word."""
+    import dataclasses
+
+    lower = {w for p in document.pages for w in _lower_words(p.text)}
+    out = []
+    for f in findings:
+        if f.entity == "PERSON" and 1 <= len(f.text.split()) <= 2 and "\n" not in f.text:
+            text = document.pages[f.page - 1].text
+            m = _NEXT_WORD.match(text, f.end)
+            if m:
+                word = m.group("word")
+                ok = ((is_surname(word) or _non_ascii(word)) and _bare(word) not in lower
+                      and _bare(word) not in NOT_NAME_WORDS and _bare(word) not in AMBIGUOUS_GIVEN
+                      and word.isupper() == f.text.split()[-1].isupper()
+                      and not re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", text[m.end():m.end() + 20],
+                                       re.IGNORECASE))
+                if ok:
+                    f = dataclasses.replace(f, end=m.end(), text=text[f.start:m.end()],
+                                            explanation=f"{f.explanation}; extended over the surname after it")
+        out.append(f)
+    return out

@@ -226,8 +226,9 @@ def mark_officials(findings, document):
                                         explanation=f"{f.explanation}; official acting in role: {why}")
                 text = pages.get(f.page, "")
                 ls, le = _line_bounds(text, f.start, f.end)
-                if len(_key(f.text).split()) >= 2 and not text[ls:f.start].strip(" \t>-:|"):
-                    # a full name at the start of its line: a signature block or a roster row
+                if len(_key(f.text).split()) >= 2 and not text[ls:f.start].strip(" \t>-:|") \
+                        and not text[f.end:le].strip(" \t,|"):
+                    # a full name alone on its line: a signature block or a roster row
                     official_lines.setdefault(f.page, []).append((ls, le))
         out.append(f)
     result = []
@@ -247,6 +248,11 @@ _SIGNATURE_LINES = 4
 _AGENCY_LINE = re.compile(r"(?i)\b(?:city|county|state|town|village|district|department|dept|office|agency|bureau"
                           r"|division|board|commission|council|authority|ministry|court|police|sheriff|school"
                           r"|university|college|government|administration|service)\b")
+
+
+_MAIN_LINE = re.compile(r"(?i)\b(?:main(?:[ \t]+(?:office|line|number|switchboard))?|switchboard|front desk|reception"
+                        r"|general (?:line|information|inquiries)|information line)\b[ \t]*(?:phone|tel\.?|telephone)?"
+                        r"[ \t]*(?:no\.?|number)?[ \t]*[:|-]?[ \t]*$")
 
 
 def _agency_contacts(findings, document, official_lines):
@@ -277,13 +283,19 @@ def _agency_contacts(findings, document, official_lines):
         head_end += len(line) + 1
     out = []
     for f in findings:
-        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") and "role" not in f.attributes:
+        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") and "role" not in f.attributes \
+                and f.attributes.get("kind") != "personal":
             text = pages.get(f.page, "")
             ls, _ = _line_bounds(text, f.start, f.end)
-            if f.entity == "PHONE_NUMBER" and any(s <= f.start < e for s, e in blocks.get(f.page, [])):
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+            if any(s <= f.start < e for s, e in blocks.get(f.page, [])):
+                role = "official" if f.entity == "PHONE_NUMBER" else "agency"
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": role},
                                         explanation=f"{f.explanation}; in the signature block of an official "
-                                                    "acting in role")
+                                                    "acting in role (the office's contact details)")
+            elif f.entity == "PHONE_NUMBER" and _MAIN_LINE.search(text[max(ls, f.start - 40):f.start]):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency"},
+                                        explanation=f"{f.explanation}; an office's main line ('main', "
+                                                    "'switchboard', 'front desk')")
             elif f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls]):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency"},
                                         explanation=f"{f.explanation}; the agency's own address or phone in its "

@@ -134,6 +134,7 @@ def attachment_results(plan: Plan, parent_source: Path, released: bool, written_
                              format=doc.format, output_sha256=output_sha256 if released else "",
                              pages=doc.page_count, input_sha256=doc.sha256,
                              redactions=list(sub.redactions), kept=list(sub.kept),
+                             page_labels=[p.label for p in doc.pages],
                              withheld_pages=sorted(sub.withheld_pages))
         res.notes.extend(sub.review_reasons)
         if sub.withheld_document is not None:

@@ -25,7 +25,7 @@ audit_app = typer.Typer(no_args_is_help=True, help="Check the audit trail of an 
 app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def _load(policy: Optional[Path]):
@@ -43,7 +43,8 @@ def _fail(exc: RedactorError) -> None:
 # Command-line parameters of `run` -> the Settings field each one sets.
 _RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
                  "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
-                 "timeout": "document_timeout", "review_report": "review_report", "force": "force"}
+                 "timeout": "document_timeout", "review_report": "review_report", "force": "force",
+                 "executor": "executor", "scheduler": "scheduler"}
 
 
 @app.command()
@@ -56,7 +57,8 @@ def run(
     model: str = typer.Option(None, "--model", help=f"spaCy pipeline for names (default {DEFAULT_MODEL}, "
                                                      "or $REDACTOR_MODEL)."),
     password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Documents processed in parallel."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Documents processed in parallel "
+                                       "(default: the number of cores)."),
     timeout: float = typer.Option(600.0, "--timeout", help="Seconds one document may take."),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
     flatten: bool = typer.Option(False, "--flatten", help="Rasterise pages that carry a redaction (boxes burned "
@@ -73,6 +75,14 @@ def run(
                                        "images) to OUTDIR/NOT-FOR-RELEASE/."),
     force: bool = typer.Option(False, "--force", help="Process every document again, even those an earlier "
                                "run released unchanged into OUTDIR (see OUTDIR/manifest.jsonl)."),
+    json_lines: bool = typer.Option(False, "--json", help="One JSON line per document event on stdout (and "
+                                    "a last line for the run), nothing else there; for schedulers."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but failures and documents held "
+                               "for review (stderr); for cron."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes here) or dask (the "
+                                 "workers of a Dask cluster: --scheduler)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="The Dask scheduler's address, "
+                                            "tcp://HOST:PORT (with --executor dask)."),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .jobfile import load_job
@@ -98,37 +108,92 @@ def run(
     if not inputs or out_dir is None:
         err.print("[red]error:[/red] give INPUT... and --out OUTDIR (or a --job file that has them)")
         raise typer.Exit(2)
+    json_lines = json_lines or bool(given.get("json"))
+    quiet = quiet or bool(given.get("quiet"))
+    if settings.executor not in ("local", "dask"):
+        err.print(f"[red]error:[/red] --executor is local or dask, not {settings.executor}")
+        raise typer.Exit(2)
+    if settings.executor == "dask" and not settings.scheduler:
+        err.print("[red]error:[/red] --executor dask needs --scheduler tcp://HOST:PORT")
+        raise typer.Exit(2)
+    events = _JsonEvents() if json_lines else None
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True) as progress:
-            task = progress.add_task("redacting")
+        if events is not None or quiet:
+            outcome = run_pipeline(inputs, out_dir, settings, on_start=events.start if events else None,
+                                   on_result=events.result if events else None)
+        else:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                task = progress.add_task("redacting")
 
-            def started(j) -> None:
-                progress.update(task, description=f"redacting {j.input.relpath}")
+                def started(j) -> None:
+                    progress.update(task, description=f"redacting {j.input.relpath}")
 
-            outcome = run_pipeline(inputs, out_dir, settings, on_start=started,
-                                   on_result=lambda _: progress.advance(task))
+                outcome = run_pipeline(inputs, out_dir, settings, on_start=started,
+                                       on_result=lambda _: progress.advance(task))
     except RedactorError as exc:
+        if events is not None:
+            events.emit({"event": "error", "error": str(exc), "exit_code": exc.exit_code})
         _fail(exc)
-    _summary(outcome.report)
-    for d in outcome.failed:
-        err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}")
-    for d in outcome.needs_review:
-        why = d["error"] or "some decisions are flagged for review (see the report)"
-        err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}")
-    out.print(f"Release copies: {out_dir}")
-    out.print(f"Report: {outcome.report_json} and {outcome.report_html}")
-    out.print(f"Withholding log (for the requester): {outcome.withholding_log[0]} and {outcome.withholding_log[1]}")
-    if outcome.review_report:
-        out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {outcome.review_report}")
-    if outcome.report.get("audit_head"):
-        out.print(f"Audit trail: {Path(out_dir) / 'audit.jsonl'} (head {outcome.report['audit_head']}; keep it "
-                  "elsewhere to check the log later with redactor audit verify --head)", soft_wrap=True)
+    code = EXIT_OK
     if outcome.failed:
-        raise typer.Exit(EXIT_DOCUMENT_FAILED)
-    if settings.strict and outcome.needs_review:
-        raise typer.Exit(EXIT_NEEDS_REVIEW)
-    raise typer.Exit(EXIT_OK)
+        code = EXIT_DOCUMENT_FAILED
+    elif settings.strict and outcome.needs_review:
+        code = EXIT_NEEDS_REVIEW
+    if not json_lines:
+        for d in outcome.failed:
+            err.print(f"[red]FAILED[/red] {d['source']}: {d['error']}", soft_wrap=True)
+        for d in outcome.needs_review:
+            why = d["error"] or "some decisions are flagged for review (see the report)"
+            err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}", soft_wrap=True)
+    if events is not None:
+        events.emit({"event": "run", "summary": outcome.report["summary"], "report": str(outcome.report_json),
+                     "audit_head": outcome.report.get("audit_head"), "exit_code": code})
+    elif not quiet:
+        _summary(outcome.report)
+        out.print(f"Release copies: {out_dir}")
+        out.print(f"Report: {outcome.report_json} and {outcome.report_html}")
+        out.print(f"Withholding log (for the requester): {outcome.withholding_log[0]} and "
+                  f"{outcome.withholding_log[1]}")
+        if outcome.review_report:
+            out.print(f"Reviewer's report (CONTAINS WITHHELD INFORMATION, do not release): {outcome.review_report}")
+        if outcome.report.get("audit_head"):
+            out.print(f"Audit trail: {Path(out_dir) / 'audit.jsonl'} (head {outcome.report['audit_head']}; keep "
+                      "it elsewhere to check the log later with redactor audit verify --head)", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+class _JsonEvents:
+    """`run --json`: one line per event on stdout. A document starts (phase plan, then
+    release) and ends (its outcome: status, release copy and its hash, counts by exemption,
+    error). Like the report, never a withheld value."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    @staticmethod
+    def emit(obj: dict) -> None:
+        import json
+
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
+
+    def start(self, job) -> None:
+        rel = job.input.relpath.as_posix()
+        phase = "release" if rel in self.seen else "plan"
+        self.seen.add(rel)
+        self.emit({"event": "start", "phase": phase, "document": rel})
+
+    def result(self, res) -> None:
+        import collections
+
+        for r in [res, *res.attachments]:
+            counts = collections.Counter(c for x in r.redactions for c in x.decision.exemptions)
+            self.emit({"event": "done", "source": str(r.source), "output": str(r.output) if r.output else None,
+                       "status": r.status.value, "pages": r.pages, "input_sha256": r.input_sha256 or None,
+                       "output_sha256": r.output_sha256 or None, "redactions": len(r.redactions),
+                       "counts_by_exemption": dict(sorted(counts.items())),
+                       "unchanged_since": r.unchanged_since, "error": r.error})
 
 
 def _summary(report: dict) -> None:
@@ -362,6 +427,8 @@ def apply_cmd(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1),
     timeout: float = typer.Option(600.0, "--timeout"),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+    bates: Optional[str] = typer.Option(None, "--bates", help="Bates-number the PDF copies' pages from this "
+                                        "label on (e.g. AGENCY-000001), stamped before verification."),
 ) -> None:
     """Write release copies exactly from the reviewed plan; refuse if any input changed."""
     import dataclasses
@@ -377,12 +444,26 @@ def apply_cmd(
         settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
                             flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
                             **({"model": st["model"]} if st.get("model") else {}))
-        data, results = do_apply(workdir, out_dir, settings, pol)
+        if bates:
+            from .bates import parse
+
+            parse(bates)  # a bad label is refused before anything is written
+        data, results, labels = do_apply(workdir, out_dir, settings, pol, bates=bates)
     except RedactorError as exc:
         _fail(exc)
     outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
     report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
     log_csv, log_html = outcome.withholding_log
+    if labels:  # Bates numbers of the released PDF pages into the report and the log
+        from .report import write_report
+        from .withholding_log import withholding_rows, write_withholding_log
+
+        for d in report["documents"]:
+            if d.get("output") in labels:
+                d["bates"] = labels[d["output"]]
+        json_path, html_path = write_report(report, out_dir)
+        log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir), out_dir, report,
+                                                  report["summary"].get("release"))
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]
     review_docs = [d for d in report["documents"] if d["status"] == "needs_review"]

@@ -11,7 +11,9 @@ import yaml
 
 from .errors import UsageError
 
-KEYS = {"inputs", "out", "policy", "requester", "strict", "flatten", "keep_positions", "force", "jobs", "timeout", "model", "password_env"}
+# Every option of `redactor run` (tests/test_scheduling.py checks that none is missing).
+KEYS = {"inputs", "out", "policy", "requester", "strict", "flatten", "keep_positions", "force", "jobs", "timeout",
+        "model", "password_env", "review_report", "json", "quiet", "executor", "scheduler"}
 
 
 def load_job(path: Path) -> dict:
@@ -42,9 +44,12 @@ def load_job(path: Path) -> dict:
     if "requester" in data:
         r = data["requester"]
         job["requester"] = [str(x) for x in (r if isinstance(r, list) else [r])]
-    for key in ("strict", "flatten", "keep_positions", "force"):
+    for key in ("strict", "flatten", "keep_positions", "force", "review_report", "json", "quiet"):
         if key in data:
             job[key] = bool(data[key])
+    for key in ("executor", "scheduler"):
+        if key in data:
+            job[key] = str(data[key])
     if "jobs" in data:
         job["jobs"] = int(data["jobs"])
     if "timeout" in data:

@@ -30,7 +30,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
@@ -169,8 +169,8 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
     findings = detect(document, settings) + deny_findings(pages, policy)        # detect
     decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
     plan = build_plan(document, decisions, policy.name, relpath=relpath)       # plan
-    plan.review_reasons.extend(language_warnings(document, settings))
-    return plan
+    warnings = language_warnings(document, settings)
+    return dataclasses.replace(plan, review_reasons=plan.review_reasons + warnings) if warnings else plan
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,8 @@ class ReleaseSet:
 
 def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
                final_path: Path | None, output: Path | None = None,
-               previous: "Previous | None" = None) -> DocumentResult:
+               previous: "Previous | None" = None,
+               after_write: "Callable[[Plan, Path, Any], Any] | None" = None) -> DocumentResult:
     """write -> verify -> release, for one planned document. Raises on failure (the caller
     turns the exception into the document's outcome). With ``final_path`` None the verified
     copy stays at ``tmp_path`` for the caller to release (pipeline.process with a manifest);
@@ -230,7 +231,12 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
         raise RedactorError("the input changed between planning and release")
     fmt = by_name(plan.document.format)
     written = fmt.write(plan, tmp_path, settings)                               # write
+    if after_write is not None:  # e.g. Bates stamps (bates.py): added before verification
+        written = after_write(plan, tmp_path, written)
     result.notes.extend(written.notes)
+    if written.plan is not None:  # the plan as written (e.g. boxes moved by the PDF layout)
+        plan = written.plan
+        result.redactions = plan.redactions
     problems = fmt.verify(plan, tmp_path, written)                              # verify
     if problems:
         raise VerificationError(problems)
@@ -292,6 +298,18 @@ class Executor(Protocol):
         (job, a failed DocumentResult) when the job could not finish (time, memory, crash)."""
 
     def close(self) -> None: ...
+
+
+def make_executor(settings: Settings, policy: "Policy", documents: int) -> "Executor":
+    """The executor the settings ask for: worker processes here (one per core by default,
+    never more than documents), or the workers of a Dask cluster."""
+    if settings.executor == "dask":
+        from .dask_executor import DaskExecutor
+
+        return DaskExecutor(settings, policy, settings.scheduler)
+    from .batch import WorkerPool
+
+    return WorkerPool(settings, policy, max(1, min(settings.jobs, documents)))
 
 
 def failure(f: InputFile, exc: BaseException) -> DocumentResult:
@@ -436,9 +454,7 @@ def process(files: list[InputFile], out: Path, settings: Settings, policy: "Poli
     plan_only = {id(j) for j in skipped}
     own_executor = executor is None
     if executor is None:
-        from .batch import WorkerPool
-
-        executor = WorkerPool(settings, policy, min(settings.jobs, len(to_plan)))
+        executor = make_executor(settings, policy, len(to_plan))
     try:
         planned: list[tuple[Job, PlanSummary]] = []
         for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):

@@ -28,7 +28,13 @@ class Settings:
     # Keep every kept glyph exactly where it was and boxes at the removed text's exact width,
     # instead of the glyph-position defence (see formats/pdf/layout.py).
     keep_positions: bool = False
-    jobs: int = 1  # documents processed in parallel
+    # Documents processed in parallel on this machine: one worker process per core by default.
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Where the documents are processed: "local" (worker processes here) or "dask" (the
+    # workers of a Dask distributed cluster at ``scheduler``, e.g. tcp://10.0.0.5:8786;
+    # inputs and OUTDIR on storage every worker sees). See docs/scheduling.md.
+    executor: str = "local"
+    scheduler: str | None = None
     # Process every document again, even those an earlier run released unchanged into
     # OUTDIR (manifest.jsonl); otherwise they are skipped.
     force: bool = False

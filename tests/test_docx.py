@@ -419,6 +419,26 @@ def test_date_control_keeps_no_machine_copy_of_a_withheld_date(tmp_path, setting
     assert "1969" not in document and "(b)(6)" in document
 
 
+def test_mail_merge_settings_are_removed(tmp_path, settings):
+    settings_xml = (f'<w:settings {XMLNS}><w:mailMerge><w:mainDocumentType w:val="formLetters"/>'
+                    '<w:query w:val="SELECT * FROM C:\\Users\\mokafor\\contacts.xlsx"/></w:mailMerge>'
+                    '<w:docVars><w:docVar w:name="client" w:val="Margaret Okafor"/></w:docVars></w:settings>').encode()
+    src = make_docx(tmp_path / "merge.docx", para(run(f"Dear {NAME},")), extra_parts={"word/settings.xml": settings_xml})
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["word/_rels/document.xml.rels"] = members["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdSet" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/settings" Target="settings.xml"/></Relationships>')
+    _zip(src, members)
+    doc = FMT.read(src, settings)
+    assert "Margaret Okafor" in _label(doc, "alt text and object names").text  # document variables are read
+    *_, out, written, problems = _release(tmp_path, src, [NAME], settings)
+    assert problems == []
+    xml = _xml(out, "word/settings.xml")
+    assert "mailMerge" not in xml and "mokafor" not in xml and "Okafor" not in xml
+    assert "mail merge settings removed: 1" in written.notes
+
+
 def test_release_is_reproducible(tmp_path, settings):
     src = make_docx(tmp_path / "r.docx", para(run(f"Dear {NAME},")), headers=(para(run(NAME)),))
     doc = FMT.read(src, settings)
@@ -568,6 +588,7 @@ def test_python_docx_document_round_trip(tmp_path, settings):
 # PDF rendering (LibreOffice headless; skipped where it is not installed)
 # ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_pdf_rendering_of_a_release_copy(tmp_path, settings):
     from redactor.formats.docx.render import render_pdf, soffice, verify_pdf_rendering
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from redactor.detect import detect
 from redactor.model import Document, Page
-from redactor.recognizers import names
+from recognizers import names
 
 
 def persons(text, settings):
@@ -140,3 +140,22 @@ def test_parts_of_addresses_are_withheld_as_addresses_not_names(text, part, sett
     at = text.index(part)
     assert not any(f.entity == "PERSON" and f.start <= at < f.end for f in found)
     assert any(f.entity in ("US_STREET_ADDRESS", "ADDRESS") and f.start <= at < f.end for f in found)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Printed Name: MARIA L. GONZALEZ-REYES          Date: 04/02/2024", "MARIA L. GONZALEZ-REYES"),
+    ("Name of Debtor: Tobias Wentworth", "Tobias Wentworth"),
+    ("Respectfully submitted,\n/s/ Harriet Quon\nAttorney for Plaintiff", "Harriet Quon"),
+    ("Her son Tomasz Wróblewski was a minor at the time.", "Tomasz Wróblewski"),
+])
+def test_form_lines_signatories_and_full_names(text, name, settings):
+    assert covered(text, name, settings)
+
+
+@pytest.mark.parametrize("text, word", [
+    ("The contract with Jackson Lewis LLP was renewed in May.", "Jackson Lewis"),
+    ("Counsel came from Oakland, Cal. for the hearing.", "Oakland"),
+])
+def test_companies_and_places_by_what_follows(text, word, settings):
+    start = text.index(word)
+    assert not any(f.start <= start < f.end for f in persons(text, settings))

@@ -92,3 +92,13 @@ def test_surname_of_an_official_follows_the_official(settings, policy):
             "2. Report of the Superintendent. Dr. Raghunathan presented the enrollment figures.")
     for d in decision_for(decisions(text, settings, policy), "Raghunathan"):
         assert d.action is Action.KEEP
+
+
+def test_a_main_line_is_the_agencys_and_a_cell_phone_never_is(settings, policy):
+    text = ("Respectfully submitted,\n\nHarriet Quon\nCity Attorney\nFor questions call the Main Office: (503) 555-0100 "
+            "or my cell 503-555-8812.\n")
+    ds = decisions(text, settings, policy)
+    for d in decision_for(ds, "(503) 555-0100", "PHONE_NUMBER"):
+        assert d.action is Action.KEEP
+    for d in decision_for(ds, "503-555-8812", "PHONE_NUMBER"):
+        assert d.action is Action.REDACT

@@ -278,6 +278,9 @@ def _scrub_tree(el, ids: set[str], counts: dict[str, int]) -> None:
             _remove(child)
         elif k in _REMOVE_MARKS:
             _remove(child)
+        elif k == "w:mailMerge":  # a data source's path and query (user names, tables)
+            _remove(child)
+            _count(counts, "mail merge settings")
         elif k == "w:object":
             _replace_object(child)
             _count(counts, "embedded objects")

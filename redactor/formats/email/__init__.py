@@ -240,7 +240,7 @@ class MboxFormat(DocumentFormat):
 
         values = all_values(plan)
         problems = []
-        if find_values(out_path.read_bytes().decode("latin-1"), list(values)):
+        if find_values(out_path.read_bytes().decode("utf-8", "replace"), list(values)):
             problems.append("mailbox file: a withheld value is still present")
         plans = {p.document.name: p for p in plan.attachments}
         box = mailbox.mbox(str(out_path), create=False)

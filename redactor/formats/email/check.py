@@ -28,9 +28,20 @@ from ..base import WriteResult
 from ._shared import Withheld, find_values, withheld_values
 
 _TAG = re.compile(r"<[^>]*>", re.DOTALL)
-_ACTIVE = re.compile(r"<\s*(script|iframe|frame|object|embed|applet|form|input|button|link|meta|base)\b"
-                     r"|\son[a-z]+\s*=|javascript:|url\s*\(|@import|\ssrc\s*=|\sbackground\s*=",
-                     re.IGNORECASE)
+_ACTIVE_TAG = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|applet|form|input|button|link|meta|base|svg)\b",
+                         re.IGNORECASE)
+_ACTIVE_ATTR = re.compile(r"\son[a-z]+\s*=|javascript:|url\s*\(|@import|expression\s*\(|\ssrc\s*=|"
+                          r"\sbackground\s*=", re.IGNORECASE)
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style", re.IGNORECASE | re.DOTALL)
+
+
+def active_content(html_text: str) -> bool:
+    """Scripts, frames, forms, event handlers or remote references in the markup (tags and
+    style blocks; text that merely mentions them is text)."""
+    for tag in _TAG.findall(html_text):
+        if _ACTIVE_TAG.match(tag) or _ACTIVE_ATTR.search(tag):
+            return True
+    return any(_ACTIVE_ATTR.search(" " + css) for css in _STYLE.findall(html_text))
 
 
 def all_values(plan: Plan) -> list[Withheld]:
@@ -73,6 +84,10 @@ def decode_transfer(part) -> bytes:
 
 
 def header_text(value: str) -> str:
+    """A header's text: raw 8-bit bytes (the parser keeps them as surrogate escapes) read as
+    the UTF-8 the writer wrote, encoded words decoded."""
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
         return str(email.header.make_header(email.header.decode_header(value)))
     except Exception:  # noqa: BLE001 - undecodable: the raw value is checked
@@ -88,8 +103,15 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
     problems += _readable(data)
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
     raw = _without_structure(data, msg)
-    problems += _where(find_values(raw.decode("latin-1"), keys), "raw message")
-    problems += _where(find_values(raw.decode("utf-8", "replace"), keys), "raw message (UTF-8)")
+    # The copy is UTF-8 throughout: its raw bytes are read as UTF-8 (read as Latin-1, a letter
+    # such as "È" becomes two symbols, and a name glued to it would look like a word of its own).
+    # Line by line: the decoded checks below read values across lines; this one only backs them
+    # up, and must not join the end of one part to the start of the next.
+    found: dict[int, object] = {}
+    for line in raw.decode("utf-8", "replace").splitlines():
+        for w in find_values(line, keys):
+            found.setdefault(id(w), w)
+    problems += _where(list(found.values()), "raw message")
     released = list((written.drawn or {}).get("attachments", []))
     plans = {p.document.name: p for p in plan.attachments}
     results = iter(released)
@@ -97,7 +119,7 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
     for n, part in enumerate(_walk(msg), start=1):
         ctype = part.get_content_type()
         where = f"MIME part {n} ({ctype})"
-        for name, value in part.items():
+        for name, value in part.raw_items():  # raw: 8-bit bytes kept as surrogate escapes
             if name.lower().startswith("content-") or name.lower() == "mime-version":
                 continue  # MIME structure: its words are syntax; the names in it are checked below
             problems += _where(find_values(header_text(str(value)), keys), f"{where}, header {name}")
@@ -135,11 +157,11 @@ def verify_message(data: bytes, plan: Plan, written: WriteResult, workdir: Path,
         except LookupError:
             text = body.decode("utf-8", errors="replace")
         problems += _where(find_values(text, keys), where)
-        problems += _where(find_values(body.decode("latin-1"), keys), f"{where} (bytes)")
+        problems += _where(find_values(body.decode("utf-8", "replace"), keys), f"{where} (bytes)")
         if ctype == "text/html":
             visible = html.unescape(_TAG.sub(" ", text))
             problems += _where(find_values(visible, keys), f"{where} (rendered text)")
-            if _ACTIVE.search(text):
+            if active_content(text):
                 problems.append(f"{where}: active content or a remote reference remains")
     leftover = list(results)
     if leftover:
@@ -151,14 +173,15 @@ _STRUCTURE = re.compile(rb"(?mi)^(content-[a-z-]+|mime-version)[ \t]*:.*(?:\r?\n
 
 
 def _without_structure(data: bytes, msg) -> bytes:
-    """The raw bytes less MIME syntax (Content-* fields, boundary lines) and base64 bodies (whose
-    letters are random; they are checked decoded), so that a withheld word that happens to be
-    a MIME keyword ("name", "type") is not taken for a leak."""
+    """The raw bytes less MIME syntax (Content-* fields, boundary lines) and encoded bodies
+    (base64 letters are random; quoted-printable puts "=C3=BF" where a letter was; both are
+    checked decoded), so that a withheld word that happens to be a MIME keyword ("name",
+    "type"), or a word that was glued to a letter, is not taken for a leak."""
     for part in msg.walk():
         boundary = part.get_boundary() if part.is_multipart() else None
         if boundary:
             data = data.replace(b"--" + boundary.encode("latin-1", "replace"), b"\n")
-        if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+        if str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("base64", "quoted-printable"):
             payload = part.get_payload()
             if isinstance(payload, str) and payload:
                 data = data.replace(payload.encode("utf-8", "surrogateescape"), b"\n", 1)

@@ -119,6 +119,10 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _one_line(s: str) -> str:
+    """Header text on one line, with raw 8-bit bytes the parser kept as surrogate escapes
+    decoded (UTF-8, else Windows-1252)."""
+    if any("\udc80" <= ch <= "\udcff" for ch in s):
+        s = decode_text(s.encode("utf-8", "surrogateescape"), None)
     return re.sub(r"[\r\n\x00]+", " ", s)
 
 
@@ -199,6 +203,22 @@ def _address_field(name: str, header) -> HeaderField:
     return HeaderField(name=name, kind="address", groups=groups)
 
 
+def _parsed(msg, name: str, raw_value):
+    """The parsed header, or (when the parser trips on a damaged value) its text decoded as
+    plain encoded words."""
+    try:
+        header = msg.policy.header_fetch_parse(name, raw_value)
+        str(header)
+        if hasattr(header, "groups"):
+            header.groups  # noqa: B018 - parsed lazily: make it fail here if it fails
+        return header
+    except Exception:  # noqa: BLE001 - a stdlib parser bug on a hostile value
+        try:
+            return str(email.header.make_header(email.header.decode_header(str(raw_value))))
+        except Exception:  # noqa: BLE001
+            return str(raw_value)
+
+
 def _canonical(name: str) -> str:
     return "-".join(w[:1].upper() + w[1:].lower() for w in name.split("-")) if name.lower() != "message-id" \
         else "Message-ID"
@@ -208,8 +228,9 @@ def analyse(raw: bytes) -> Mail:
     msg = parse(raw)
     fields: list[HeaderField] = []
     dropped: list[str] = []
-    for name, value in msg.items():
+    for name, raw_value in msg.raw_items():
         key = name.strip().lower()
+        value = _parsed(msg, name, raw_value)
         if key in ADDRESS_HEADERS:
             try:
                 fields.append(_address_field(_canonical(key), value))
@@ -452,7 +473,8 @@ def _address(display: str, addr: str, display_changed: bool, addr_changed: bool)
     if not addr:
         return _quoted(display) + ": ;" if display else ""
     if display:
-        return email.utils.formataddr((display, addr), charset="utf-8")
+        plain = display.isascii() and not re.search(r'[][\\()<>@,:;".]', display)
+        return f"{display if plain else _quoted(display)} <{addr}>"
     return addr
 
 
