@@ -30,7 +30,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
@@ -184,7 +184,8 @@ class ReleaseSet:
 
 def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
                final_path: Path | None, output: Path | None = None,
-               previous: "Previous | None" = None) -> DocumentResult:
+               previous: "Previous | None" = None,
+               after_write: "Callable[[Plan, Path, Any], Any] | None" = None) -> DocumentResult:
     """write -> verify -> release, for one planned document. Raises on failure (the caller
     turns the exception into the document's outcome). With ``final_path`` None the verified
     copy stays at ``tmp_path`` for the caller to release (pipeline.process with a manifest);
@@ -230,6 +231,8 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
         raise RedactorError("the input changed between planning and release")
     fmt = by_name(plan.document.format)
     written = fmt.write(plan, tmp_path, settings)                               # write
+    if after_write is not None:  # e.g. Bates stamps (bates.py): added before verification
+        written = after_write(plan, tmp_path, written)
     result.notes.extend(written.notes)
     if written.plan is not None:  # the plan as written (e.g. boxes moved by the PDF layout)
         plan = written.plan
