@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .geometry import Box, Matrix, intersection_area, area
 
@@ -574,7 +574,7 @@ class PageText:
     confidence: list[float | None] = field(default_factory=list)
 
 
-def page_text(words: Iterable[OcrWord], keep: "callable | None" = None) -> PageText:
+def page_text(words: Iterable[OcrWord], keep: Callable[[OcrWord], bool] | None = None) -> PageText:
     """Words joined by spaces, lines by line breaks, blocks by a blank line. ``keep`` (word
     -> bool) drops words, e.g. those already in the page's text layer."""
     parts: list[str] = []
