@@ -148,7 +148,8 @@ def run(
             err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}", soft_wrap=True)
     if events is not None:
         events.emit({"event": "run", "summary": outcome.report["summary"], "report": str(outcome.report_json),
-                     "audit_head": outcome.report.get("audit_head"), "exit_code": code})
+                     "audit_head": outcome.report.get("audit_head"), "exit_code": code,
+                     "seconds_by_stage": {k: round(v, 2) for k, v in outcome.stats.get("seconds", {}).items()}})
     elif not quiet:
         _summary(outcome.report)
         out.print(f"Release copies: {out_dir}")
