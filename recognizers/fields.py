@@ -48,12 +48,14 @@ class Lexicon:
     def field(self, text: str) -> Field | None:
         """The field ``text`` names, when the whole of it is a label (a trailing colon allowed)."""
         text = text.strip().rstrip(":").strip()
-        if not text or len(text) > 48 or any(ch.isdigit() for ch in text):
+        if not text or len(text) > 48:
             return None
         key = label_key(text)
         if not key:
             return None
         hit = self.fields.get(key)
+        if any(ch.isdigit() for ch in text):
+            return hit  # "Debtor 1" is a label as written; a value with digits is never mistyped into one
         if hit is None and len(key) >= 6 and key not in self.neutral:
             # a typing error, never in the first letter ("President" is not "Resident")
             hit = next((f for k, f in self.fields.items() if len(k) >= 6 and k[0] == key[0] and _one_edit(key, k)),

@@ -25,7 +25,7 @@ audit_app = typer.Typer(no_args_is_help=True, help="Check the audit trail of an 
 app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def _load(policy: Optional[Path]):
@@ -148,7 +148,8 @@ def run(
             err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}", soft_wrap=True)
     if events is not None:
         events.emit({"event": "run", "summary": outcome.report["summary"], "report": str(outcome.report_json),
-                     "audit_head": outcome.report.get("audit_head"), "exit_code": code})
+                     "audit_head": outcome.report.get("audit_head"), "exit_code": code,
+                     "seconds_by_stage": {k: round(v, 2) for k, v in outcome.stats.get("seconds", {}).items()}})
     elif not quiet:
         _summary(outcome.report)
         out.print(f"Release copies: {out_dir}")
@@ -427,6 +428,8 @@ def apply_cmd(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1),
     timeout: float = typer.Option(600.0, "--timeout"),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+    bates: Optional[str] = typer.Option(None, "--bates", help="Bates-number the PDF copies' pages from this "
+                                        "label on (e.g. AGENCY-000001), stamped before verification."),
 ) -> None:
     """Write release copies exactly from the reviewed plan; refuse if any input changed."""
     import dataclasses
@@ -442,12 +445,29 @@ def apply_cmd(
         settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
                             flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
                             **({"model": st["model"]} if st.get("model") else {}))
-        data, results = do_apply(workdir, out_dir, settings, pol)
+        if bates:
+            from .bates import parse
+
+            parse(bates)  # a bad label is refused before anything is written
+        data, results, labels = do_apply(workdir, out_dir, settings, pol, bates=bates)
     except RedactorError as exc:
         _fail(exc)
     outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
     report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
     log_csv, log_html = outcome.withholding_log
+    from .planfile import all_entries
+
+    why = {(e["source"], w["page"]): w for e in all_entries(data) for w in e.get("withheld_pages", [])}
+    if labels or why:  # Bates numbers, and why pages were withheld in full, into the report and the log
+        from .report import write_report
+        from .withholding_log import withholding_rows, write_withholding_log
+
+        for d in report["documents"]:
+            if d.get("output") in labels:
+                d["bates"] = labels[d["output"]]
+        json_path, html_path = write_report(report, out_dir)
+        log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir, why), out_dir, report,
+                                                  report["summary"].get("release"))
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]
     review_docs = [d for d in report["documents"] if d["status"] == "needs_review"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .model import Document, Finding
+from .model import Document, Explanation, Finding
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def analyzer(model: str):
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-        from .recognizers.personal import custom_recognizers
+        from recognizers.personal import custom_recognizers
 
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
         try:
@@ -201,22 +201,22 @@ _ORG_ON_LINE = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Inn|Hotel|
                           r"|College|Church|School|Bank|Embassy|Consulate|Ministry)\b")
 
 
-def _lower_if_not_personal(f: Finding, document: Document) -> None:
+def _lower_if_not_personal(f: Finding, document: Document) -> Finding:
     """Office mailboxes and the addresses of businesses are not personal data: keep the
     finding for the report but below the detection floor."""
     if f.entity == "EMAIL_ADDRESS":
         local = f.text.split("@")[0].lower()
         if local in _ROLE_MAILBOXES:
-            f.score = min(f.score, 0.3)
-            f.explanation += "; a role mailbox, not a person's address"
+            return replace(f, score=min(f.score, 0.3),
+                           explanation=f.explanation + "; a role mailbox, not a person's address")
     elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS"):
         text = document.pages[f.page - 1].text
         line_start = text.rfind("\n", 0, f.start) + 1
         before = text[max(line_start, f.start - 80):f.start]
         sentence = re.split(r"[.!?]\s", before)[-1]
         if _ORG_BEFORE.search(before) or _ORG_ON_LINE.search(sentence):
-            f.score = min(f.score, 0.3)
-            f.explanation += "; follows an organisation's name"
+            return replace(f, score=min(f.score, 0.3), explanation=f.explanation + "; follows an organisation's name")
+    return f
 
 
 FREE_MAIL = {"gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "hotmail.com", "outlook.com", "live.com",
@@ -228,20 +228,23 @@ _WORK_PHONE = re.compile(r"\b(?:office|work|desk|main|fax|switchboard|extension|
                          re.IGNORECASE)
 
 
-def _personal_or_work(f: Finding, document: Document) -> None:
+def _personal_or_work(f: Finding, document: Document) -> Finding:
     """Tell personal from work contact details (attribute ``kind``), so a policy can keep the
     work email and phone of officials acting in office and withhold the rest."""
     if f.entity == "EMAIL_ADDRESS":
         domain = f.text.rsplit("@", 1)[-1].lower().rstrip(".")
-        f.attributes["kind"] = "personal" if domain in FREE_MAIL else "work"
+        kind = "personal" if domain in FREE_MAIL else "work"
     elif f.entity == "PHONE_NUMBER":
         before = document.pages[f.page - 1].text[max(0, f.start - 40):f.start]
         if _PERSONAL_PHONE.search(before):
-            f.attributes["kind"] = "personal"
+            kind = "personal"
         elif _WORK_PHONE.search(before):
-            f.attributes["kind"] = "work"
+            kind = "work"
         else:
-            f.attributes["kind"] = "unknown"
+            kind = "unknown"
+    else:
+        return f
+    return replace(f, attributes={**f.attributes, "kind": kind})
 
 
 _STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "court", "boulevard",
@@ -253,7 +256,7 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
     ``common``: the document's lower-case words (_lowercase_words), computed once by the caller."""
     if f.entity != "PERSON":
         return False
-    _trim_roles(f)
+    f = _trim_roles(f)
     words = f.text.lower().split()
     if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text or "/" in f.text:
         return True
@@ -284,7 +287,7 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
 
 
 def _is_field_label(text: str) -> bool:
-    from .recognizers.fields import lexicon
+    from recognizers.fields import lexicon
 
     return lexicon().is_label(text)
 
@@ -368,21 +371,46 @@ def _caps_names(engine, page) -> list[Finding]:
     return out
 
 
-def _trim_roles(f: Finding) -> None:
+def _analysis(expl, recognizer: str) -> Explanation | None:
+    """Presidio's AnalysisExplanation as data (recognizer, pattern, scores, context, checksum)."""
+    if expl is None:
+        return None
+
+    def num(v):
+        return round(float(v), 4) if isinstance(v, (int, float)) else None
+
+    word = getattr(expl, "supportive_context_word", "") or ""
+    valid = getattr(expl, "validation_result", None)
+    return Explanation(recognizer=getattr(expl, "recognizer", None) or recognizer,
+                       pattern_name=getattr(expl, "pattern_name", None) or None,
+                       pattern=getattr(expl, "pattern", None) or None,
+                       original_score=num(getattr(expl, "original_score", None)),
+                       score=num(getattr(expl, "score", None)),
+                       context_improvement=num(getattr(expl, "score_context_improvement", 0)) or 0.0,
+                       context_words=(word,) if word else (),
+                       validation=valid if isinstance(valid, bool) else None)
+
+
+def _trim_roles(f: Finding) -> Finding:
     """"Helen Cho   Employee" -> "Helen Cho"; "Informant Carlos Mendez" -> "Carlos Mendez":
     a role word next to a name is not part of it (and withholding it hides who the person was
     in the record, which is not exempt)."""
-    parts = f.text.split()
+    if f.entity != "PERSON":
+        return f
+    text, start = f.text, f.start
+    parts = text.split()
     while len(parts) > 1 and parts[-1].lower().strip(".,:") in _ROLE_WORDS:
-        cut = f.text.rstrip().rfind(parts[-1])
-        f.text = f.text[:cut].rstrip()
-        f.end = f.start + len(f.text)
-        parts = f.text.split()
+        cut = text.rstrip().rfind(parts[-1])
+        text = text[:cut].rstrip()
+        parts = text.split()
     while len(parts) > 1 and (parts[0].lower().strip(".,:") in _ROLE_WORDS or _ROLE_CODE.fullmatch(parts[0])):
-        cut = f.text.find(parts[1], len(parts[0]))
-        f.start += cut
-        f.text = f.text[cut:]
-        parts = f.text.split()
+        cut = text.find(parts[1], len(parts[0]))
+        start += cut
+        text = text[cut:]
+        parts = text.split()
+    if text == f.text:
+        return f
+    return replace(f, start=start, end=start + len(text), text=text)
 
 
 # Function words of the languages most often met in records beside English. A page where they
@@ -420,7 +448,7 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
 
 def _field_findings(page) -> list[Finding]:
     """Values of table columns and form fields, by their header or label (recognizers/tables.py)."""
-    from .recognizers.tables import find
+    from recognizers.tables import find
 
     return [Finding(page=page.number, start=s, end=e, text=page.text[s:e], entity=h.entity, score=h.score,
                     recognizer=h.recognizer, explanation=h.explanation)
@@ -429,7 +457,7 @@ def _field_findings(page) -> list[Finding]:
 
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
-    from .recognizers.markings import find_markings
+    from recognizers.markings import find_markings
 
     engine = analyzer(settings.model)
     findings: list[Finding] = []
@@ -455,23 +483,22 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
             findings.append(Finding(page=page.number, start=r.start, end=r.end,
                                     text=page.text[r.start:r.end], entity=r.entity_type,
                                     score=round(float(r.score), 4), recognizer=recognizer,
-                                    explanation=why or f"{recognizer} match"))
+                                    explanation=why or f"{recognizer} match",
+                                    analysis=_analysis(expl, recognizer)))
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
         findings.extend(_field_findings(page))
     common = _lowercase_words(document)
-    from .recognizers.names import address_part, not_a_name, tidy
+    from recognizers.names import address_part, not_a_name, tidy
 
-    findings = [address_part(f, document) or tidy(f) for f in findings]
+    findings = [_trim_roles(address_part(f, document) or tidy(f)) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
     findings = _resolve_overlaps(findings)
-    for f in findings:
-        _lower_if_not_personal(f, document)
-        _personal_or_work(f, document)
+    findings = [_personal_or_work(_lower_if_not_personal(f, document), document) for f in findings]
     # Names: the surname of a withheld name where the record uses it alone; then officials
     # acting in role, their work contacts and the agency's own (recognizers/officials.py).
-    from .recognizers.names import extend_names, propagate_surnames
-    from .recognizers.officials import mark_officials
+    from recognizers.names import extend_names, propagate_surnames
+    from recognizers.officials import mark_officials
 
     findings = extend_names(findings, document)
     findings.extend(propagate_surnames(findings, document))

@@ -66,15 +66,6 @@ IDENTITY = Matrix()
 Box = tuple[float, float, float, float]
 
 
-def translate(tx: float, ty: float) -> Matrix:
-    return Matrix(1, 0, 0, 1, tx, ty)
-
-
-def normalize(box: Iterable[float]) -> Box:
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-
-
 def contains_point(box: Box, x: float, y: float, tol: float = 0.0) -> bool:
     return box[0] - tol <= x <= box[2] + tol and box[1] - tol <= y <= box[3] + tol
 
@@ -108,15 +99,6 @@ def union(boxes: Iterable[Box]) -> Box:
         max(b[2] for b in bs),
         max(b[3] for b in bs),
     )
-
-
-def pad(box: Box, dx: float, dy: float | None = None) -> Box:
-    dy = dx if dy is None else dy
-    return (box[0] - dx, box[1] - dy, box[2] + dx, box[3] + dy)
-
-
-def center(box: Box) -> tuple[float, float]:
-    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
 
 def rotation_matrix(rotate: int, mediabox: Box) -> Matrix:

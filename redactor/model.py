@@ -2,8 +2,10 @@
 
 ``Document`` (pages of text with character boxes) -> ``Finding`` (detect) -> ``Decision``
 (policy) -> ``Plan`` (what will be withheld, with boxes) -> release copy + ``DocumentResult``.
-Each stage takes the previous stage's objects and returns new ones; a plan is plain data that
-can be written out, reviewed and applied later.
+Each stage takes the previous stage's objects and returns new ones: findings, decisions,
+redactions and plans are frozen (change one with ``dataclasses.replace``; never edit the
+lists or dicts they hold in place). A plan is plain data that can be written out, reviewed
+and applied later.
 """
 
 from __future__ import annotations
@@ -96,9 +98,32 @@ class Document:
         return len(self.pages)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why Presidio scored a finding as it did, as Presidio's ``AnalysisExplanation`` gives
+    it: which recognizer, which pattern, the score before and after context, the context word
+    that raised it, and a checksum's verdict."""
+
+    recognizer: str
+    pattern_name: str | None = None
+    pattern: str | None = None
+    original_score: float | None = None
+    score: float | None = None
+    context_improvement: float = 0.0
+    context_words: tuple[str, ...] = ()
+    validation: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"recognizer": self.recognizer, "pattern_name": self.pattern_name, "pattern": self.pattern,
+                "original_score": self.original_score, "score": self.score,
+                "context_improvement": self.context_improvement, "context_words": list(self.context_words),
+                "validation": self.validation}
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """Something a recognizer found: a span of one page's text."""
+    """Something a recognizer found: a span of one page's text. ``explanation`` is the
+    readable reason; ``analysis`` Presidio's structured explanation, when Presidio found it."""
 
     page: int
     start: int
@@ -109,9 +134,10 @@ class Finding:
     recognizer: str
     explanation: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
+    analysis: Explanation | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What the policy decided for one finding, and why."""
 
@@ -126,7 +152,7 @@ class Decision:
     pseudonym: str | None = None  # PSEUDONYMISE: the label shown instead of the value
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Redaction:
     """One withheld span of one page, with the boxes that cover it in the release copy."""
 
@@ -150,7 +176,7 @@ class Redaction:
         return f"{self.decision.pseudonym} {codes}" if self.decision.pseudonym else codes
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything the release copy must withhold. The application stage does exactly this."""
 
@@ -193,6 +219,8 @@ class DocumentResult:
     unchanged_since: str | None = None
     # The final plan's digest (manifest.plan_digest), when the run keeps a manifest.
     plan_sha256: str = ""
+    # Seconds per stage and peak memory of the worker that produced it (pipeline.take_stats).
+    stats: dict = field(default_factory=dict)
     # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
     # units are not pages; empty strings (or no entry) for PDF pages.
     page_labels: list[str] = field(default_factory=list)

@@ -73,25 +73,28 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
     withheld.extend(_propagate(document, withheld, withheld))
     withheld = [with_ocr_confidence(document, d) for d in withheld]
     kept = [with_ocr_confidence(document, d) for d in kept]
-    plan = Plan(document=document, redactions=[], kept=kept, policy_name=policy_name, relpath=relpath)
+    withheld_pages: dict[int, Decision] = {}
+    withheld_document = None
     for d in decisions:
         if d.action is Action.WITHHOLD_PAGE:
-            plan.withheld_pages.setdefault(d.finding.page, d)
-        elif d.action is Action.WITHHOLD_DOCUMENT and plan.withheld_document is None:
-            plan.withheld_document = d
-    _add_redactions(plan, withheld)
+            withheld_pages.setdefault(d.finding.page, d)
+        elif d.action is Action.WITHHOLD_DOCUMENT and withheld_document is None:
+            withheld_document = d
+    redactions, reasons = _redactions(document, withheld)
     for p in document.pages:
-        if p.number in plan.withheld_pages:
+        if p.number in withheld_pages:
             continue
         if not p.has_text_layer and (p.image_count or p.label) and p.ocr is None:
             where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
             if p.image_count:
-                plan.review_reasons.append(f"{where} has no text layer (a scan?) and OCR is not available "
-                                           "(tesseract is not installed), so nothing on it could be checked")
+                reasons.append(f"{where} has no text layer (a scan?) and OCR is not available "
+                               "(tesseract is not installed), so nothing on it could be checked")
             elif p.label:  # a part no format could read (an email attachment)
-                plan.review_reasons.append(f"{where}: nothing in it could be checked")
-        plan.kept.extend(_uncertain(plan, p))
-    return plan
+                reasons.append(f"{where}: nothing in it could be checked")
+        kept.extend(_uncertain(redactions, p))
+    return Plan(document=document, redactions=redactions, kept=kept, policy_name=policy_name,
+                review_reasons=reasons, withheld_pages=withheld_pages, withheld_document=withheld_document,
+                relpath=relpath)
 
 
 def with_ocr_confidence(document: Document, d: Decision) -> Decision:
@@ -111,14 +114,14 @@ def with_ocr_confidence(document: Document, d: Decision) -> Decision:
     return dataclasses.replace(d, finding=dataclasses.replace(f, attributes={**f.attributes, "ocr_confidence": round(c, 1)}))
 
 
-def _uncertain(plan: Plan, page) -> list[Decision]:
+def _uncertain(redactions: list[Redaction], page) -> list[Decision]:
     """Regions OCR read with low confidence that may hold personal data (handwriting, a stamp
     over a name): released as they are, but a reviewer must look at each (shown with its place)."""
     from .geometry import intersects
     from .ocr import uncertain_regions
 
     out = []
-    withheld = [b for r in plan.redactions if r.page == page.number for b in r.boxes]
+    withheld = [b for r in redactions if r.page == page.number for b in r.boxes]
     for start, end, box, conf in uncertain_regions(page):
         if any(intersects(box, b) for b in withheld):
             continue
@@ -144,8 +147,10 @@ def _dedupe(decisions: list[Decision]) -> list[Decision]:
     return list(best.values())
 
 
-def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:
-    document = plan.document
+def _redactions(document: Document, decisions: list[Decision]) -> tuple[list[Redaction], list[str]]:
+    """The redactions of ``decisions``, and why any of them cannot be placed (review)."""
+    redactions: list[Redaction] = []
+    reasons: list[str] = []
     for d in sorted(decisions, key=lambda d: (d.finding.page, d.finding.start, -d.finding.end)):
         f = d.finding
         start, end = f.start, f.end
@@ -155,11 +160,12 @@ def _add_redactions(plan: Plan, decisions: list[Decision]) -> None:
                 continue
         boxes = _boxes_for(document, f.page, start, end)
         if document.pages[f.page - 1].char_boxes is not None and not boxes:
-            plan.review_reasons.append(f"page {f.page}: {f.entity} at characters {start}-{end} has no "
-                                       "position on the page")
+            reasons.append(f"page {f.page}: {f.entity} at characters {start}-{end} has no "
+                           "position on the page")
             continue
         text = document.pages[f.page - 1].text[start:end]
-        plan.redactions.append(Redaction(page=f.page, start=start, end=end, text=text, boxes=boxes, decision=d))
+        redactions.append(Redaction(page=f.page, start=start, end=end, text=text, boxes=boxes, decision=d))
+    return redactions, reasons
 
 
 def set_values(plan: Plan) -> list[tuple[str, Decision]]:
@@ -184,26 +190,27 @@ def set_values(plan: Plan) -> list[tuple[str, Decision]]:
 
 
 def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms: dict[str, str]) -> Plan:
-    """Phase 2: withhold here the values other documents of the release set withhold
-    (``values``: value, the document it came from, its decision), and give pseudonymised
-    values the label assigned for the whole set."""
+    """Phase 2: a new plan that also withholds here the values other documents of the release
+    set withhold (``values``: value, the document it came from, its decision), and gives
+    pseudonymised values the label assigned for the whole set."""
     own = {normalize_value(v) for v, _ in set_values(plan)}
     foreign = [(v, src, d) for v, src, d in values if normalize_value(v) not in own and src != plan.relpath]
+    redactions, reasons = list(plan.redactions), list(plan.review_reasons)
     if foreign:
         templates = []
         for v, src, d in foreign:
             f = dataclasses.replace(d.finding, page=0, start=0, end=0, text=v, recognizer="propagation",
-                                    explanation=f"same value as withheld in {src}")
+                                    explanation=f"same value as withheld in {src}", analysis=None)
             templates.append(dataclasses.replace(d, finding=f))
         current = [r.decision for r in plan.redactions]
         extra = _propagate(plan.document, templates, current, cross_document=True)
-        _add_redactions(plan, [with_ocr_confidence(plan.document, d) for d in extra])
-        plan.redactions.sort(key=lambda r: (r.page, r.start, -r.end))
-    for r in plan.redactions:
-        if r.decision.action is Action.PSEUDONYMISE:
-            r.decision = dataclasses.replace(
-                r.decision, pseudonym=pseudonyms.get(normalize_value(r.decision.finding.text)))
-    return plan
+        extra, why = _redactions(plan.document, [with_ocr_confidence(plan.document, d) for d in extra])
+        redactions = sorted(redactions + extra, key=lambda r: (r.page, r.start, -r.end))
+        reasons += why
+    redactions = [dataclasses.replace(r, decision=dataclasses.replace(
+                      r.decision, pseudonym=pseudonyms.get(normalize_value(r.decision.finding.text))))
+                  if r.decision.action is Action.PSEUDONYMISE else r for r in redactions]
+    return dataclasses.replace(plan, redactions=redactions, review_reasons=reasons)
 
 
 def _propagate(document: Document, sources: list[Decision], already: list[Decision],

@@ -31,7 +31,7 @@ from typing import Any
 
 from . import __version__
 from .errors import RedactorError, UsageError
-from .model import Action, Decision, Document, Finding, Plan, Redaction
+from .model import Action, Decision, Document, Explanation, Finding, Plan, Redaction
 from .policy import Policy, entity_label, normalize
 
 PLAN_VERSION = 1
@@ -62,7 +62,8 @@ def plan_schema() -> dict:
 def _finding_json(f: Finding) -> dict:
     return {"page": f.page, "start": f.start, "end": f.end, "text": f.text, "entity": f.entity, "score": f.score,
             "recognizer": f.recognizer, "explanation": f.explanation,
-            "attributes": json.loads(json.dumps(f.attributes, default=str))}
+            "attributes": json.loads(json.dumps(f.attributes, default=str)),
+            **({"analysis": f.analysis.as_dict()} if f.analysis is not None else {})}
 
 
 def _decision_fields(d: Decision) -> dict:
@@ -162,7 +163,13 @@ def new_plan_file(policy: Policy, settings: dict, documents: list[dict]) -> dict
 def _finding(fj: dict) -> Finding:
     return Finding(page=fj["page"], start=fj["start"], end=fj["end"], text=fj["text"], entity=fj["entity"],
                    score=fj["score"], recognizer=fj["recognizer"], explanation=fj.get("explanation", ""),
-                   attributes=dict(fj.get("attributes") or {}))
+                   attributes=dict(fj.get("attributes") or {}), analysis=_analysis(fj.get("analysis")))
+
+
+def _analysis(aj: dict | None) -> Explanation | None:
+    if not aj:
+        return None
+    return Explanation(**{**aj, "context_words": tuple(aj.get("context_words") or ())})
 
 
 def _decision(item: dict, finding: Finding) -> Decision:
@@ -185,17 +192,19 @@ def released_items(entry: dict) -> list[dict]:
     return sorted(out, key=lambda it: (it["page"], it["start"]))
 
 
-def plan_from_json(entry: dict, document: Document, boxes_for) -> Plan:
+def plan_from_json(entry: dict, document: Document, boxes_for, policy_name: str = "") -> Plan:
     """The in-memory plan that `apply` writes: exactly the reviewed items. Items without
     boxes (added by a reviewer) get them from the document's character boxes."""
     if document.sha256 != entry["sha256"]:
         raise PlanFileError(f"{entry['relpath']}: the input changed since the scan (SHA-256 differs)")
-    plan = Plan(document=document, redactions=[], kept=[], policy_name="", relpath=entry["relpath"])
-    plan.review_reasons.extend([] if entry.get("reviewed") else entry.get("review_reasons", []))
+    reasons: list[str] = [] if entry.get("reviewed") else list(entry.get("review_reasons", []))
+    redactions: list[Redaction] = []
+    kept: list[Decision] = []
+    withheld_pages: dict[int, Decision] = {}
     for it in withheld_items(entry):
         page = document.pages[it["page"] - 1]
         if it.get("region"):
-            plan.redactions.append(region_redaction(it, page))
+            redactions.append(region_redaction(it, page))
             continue
         text = page.text[it["start"]:it["end"]]
         if text != it["value"]:
@@ -211,33 +220,35 @@ def plan_from_json(entry: dict, document: Document, boxes_for) -> Plan:
         if not boxes and page.char_boxes and any(page.char_boxes):
             boxes = boxes_for(document, it["page"], it["start"], it["end"])
             if not boxes:
-                plan.review_reasons.append(f"page {it['page']}: item {it['id']} has no position on the page")
+                reasons.append(f"page {it['page']}: item {it['id']} has no position on the page")
                 continue
-        plan.redactions.append(Redaction(page=it["page"], start=it["start"], end=it["end"], text=text,
-                                         boxes=boxes, decision=d))
+        redactions.append(Redaction(page=it["page"], start=it["start"], end=it["end"], text=text,
+                                    boxes=boxes, decision=d))
     for it in released_items(entry):
         if not it.get("finding"):
             continue
-        plan.kept.append(_decision(it, _finding(it["finding"])) if it["kind"] == "kept" else
-                         Decision(finding=_finding(it["finding"]), action=Action.KEEP, rule=it["rule"],
-                                  exemptions=[], reason=it["reason"], needs_review=False))
+        kept.append(_decision(it, _finding(it["finding"])) if it["kind"] == "kept" else
+                    Decision(finding=_finding(it["finding"]), action=Action.KEEP, rule=it["rule"],
+                             exemptions=[], reason=it["reason"], needs_review=False))
     for wp in entry.get("withheld_pages", []):
-        plan.withheld_pages[wp["page"]] = Decision(finding=_finding(wp["finding"]), action=Action(wp["action"]),
-                                                   rule=wp["rule"], exemptions=list(wp["exemptions"]),
-                                                   reason=wp["reason"])
+        withheld_pages[wp["page"]] = Decision(finding=_finding(wp["finding"]), action=Action(wp["action"]),
+                                              rule=wp["rule"], exemptions=list(wp["exemptions"]),
+                                              reason=wp["reason"])
     wd = entry.get("withheld_document")
-    if wd:
-        plan.withheld_document = Decision(finding=_finding(wd["finding"]), action=Action(wd["action"]),
-                                          rule=wd["rule"], exemptions=list(wd["exemptions"]), reason=wd["reason"])
+    withheld_document = Decision(finding=_finding(wd["finding"]), action=Action(wd["action"]), rule=wd["rule"],
+                                 exemptions=list(wd["exemptions"]), reason=wd["reason"]) if wd else None
     subs = entry.get("attachments", [])
     if len(subs) != len(document.attachments):
         raise PlanFileError(f"{entry['relpath']}: the plan has {len(subs)} attachment(s), the document "
                             f"{len(document.attachments)}")
+    attachments = []
     for sub_entry, sub_doc in zip(subs, document.attachments):
         if sub_entry.get("name", "") != sub_doc.name:
             raise PlanFileError(f"{sub_entry['relpath']}: attachment name differs from the scan")
-        plan.attachments.append(plan_from_json(sub_entry, sub_doc, boxes_for))
-    return plan
+        attachments.append(plan_from_json(sub_entry, sub_doc, boxes_for, policy_name))
+    return Plan(document=document, redactions=redactions, kept=kept, policy_name=policy_name,
+                review_reasons=reasons, withheld_pages=withheld_pages, withheld_document=withheld_document,
+                relpath=entry["relpath"], attachments=attachments)
 
 
 # ---------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ def _redaction_json(i: int, r: Redaction, labels: list[str] = ()) -> dict:
         "entity": f.entity,
         "recognizer": f.recognizer,
         "explanation": f.explanation,
+        **({"analysis": f.analysis.as_dict()} if f.analysis is not None else {}),
         "rule": d.rule,
         "action": d.action.value,
         "exemptions": list(d.exemptions),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from redactor.recognizers.addresses import _SUFFIXES, AddressRecognizer
+from recognizers.addresses import _SUFFIXES, AddressRecognizer
 
 REC = AddressRecognizer()
 

@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 
 import redactor.pipeline as pipeline
 from redactor.ingest import discover
@@ -22,6 +23,7 @@ def _run(src: Path, out: Path, settings: Settings, policy=None) -> list:
     return list(pipeline.process(discover([src], out), out, settings, policy or load_policy()))
 
 
+@pytest.mark.slow
 def test_stuck_and_crashing_documents_fail_alone(tmp_path, monkeypatch):
     src = tmp_path / "in"
     src.mkdir()
@@ -49,6 +51,7 @@ def test_stuck_and_crashing_documents_fail_alone(tmp_path, monkeypatch):
     assert not (out / ".redactor-tmp").exists()
 
 
+@pytest.mark.slow
 def test_parallel_run_matches_serial_run(tmp_path):
     src = tmp_path / "records"
     shutil.copytree(RECORDS, src)
@@ -89,6 +92,7 @@ def _bomb_pdf(path: Path, inflated: int) -> None:
     pdf.save(path)
 
 
+@pytest.mark.slow
 def test_decompression_bomb_is_bounded(tmp_path):
     """A 3 MB file that inflates to 3 GB fails alone with a memory reason; the rest of the
     batch is released."""
@@ -107,6 +111,7 @@ def test_decompression_bomb_is_bounded(tmp_path):
     assert not (tmp_path / "out" / "bomb.pdf").exists()
 
 
+@pytest.mark.slow
 def test_huge_page_count_is_bounded_by_the_time_limit(tmp_path):
     """10,000 pages: the document fails with a clear reason when its time is up; the batch
     goes on."""

@@ -103,6 +103,7 @@ def test_text_release_copy_withholds_and_keeps(sample_run, stem):
     assert "[WITHHELD (b)(" in text
 
 
+@pytest.mark.slow
 def test_bad_files_fail_alone(tmp_path, records_copy):
     (records_copy / "corrupt.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage \x00\xff")
     (records_copy / "notes.pdf").write_text("this is not a pdf at all")
@@ -129,6 +130,7 @@ def test_outdir_inside_input_is_refused(records_copy):
     assert not (records_copy / "release").exists()
 
 
+@pytest.mark.slow
 def test_single_file_goes_to_outdir_by_name(tmp_path):
     out = tmp_path / "o"
     src = RECORDS / "police" / "incident-report-2023-0417.txt"
@@ -172,6 +174,7 @@ def test_golden_report_for_incident_report(tmp_path):
     assert report == json.loads(golden.read_text())
 
 
+@pytest.mark.slow
 def test_keep_positions_option_and_job_key(tmp_path):
     """By default boxes on PDF lines get standard widths (release_bbox differs from bbox);
     --keep-positions, or keep_positions in a job file, keeps every box exactly on its text."""

@@ -87,10 +87,10 @@ def redact_name(src: Path, out: Path, name: str, exemptions: tuple[str, ...] = (
             decisions.append(Decision(Finding(page.number, m.start(), m.end(), m.group(), "PERSON", 1.0, "test"),
                                       Action.REDACT, "test-rule", list(exemptions), "test"))
     plan = build_plan(doc, decisions, "test")
-    notes, drawn = write_pdf(plan, out)
+    written = write_pdf(plan, out)
     if drawn_out is not None:
-        drawn_out.update(drawn)
-    return plan, notes, verify_pdf_output(out, plan, drawn)
+        drawn_out.update(written.drawn)
+    return written.plan, list(written.notes), verify_pdf_output(out, written.plan, written.drawn)
 
 
 def redact(tmp_path: Path, name: str, tag: str):
@@ -138,6 +138,7 @@ def test_same_bucket_same_page(tmp_path):
            lambda c: st.text(alphabet="aeilmnorstuvwy", min_size=2, max_size=7).map(lambda t: c + t)),
        last=st.text(alphabet="ABCDEFGHJKLMNOPRSTW", min_size=1, max_size=1).flatmap(
            lambda c: st.text(alphabet="aeilmnorstuvwy", min_size=2, max_size=9).map(lambda t: c + t)))
+@pytest.mark.slow
 def test_positions_depend_only_on_the_bucket(tmp_path, first, last):
     """Property: for any name, every kept glyph on the line lands where the reference name of
     the same bucket puts it; only the number of quanta can differ between names."""

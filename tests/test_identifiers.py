@@ -12,8 +12,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 from redactor.detect import detect
 from redactor.evaluate import load_set, predict_ours, score, targets_met
 from redactor.model import Document, Page
-from redactor.recognizers.declared import load_declarations
-from redactor.recognizers.validators import VALIDATORS, _VIN_VALUES, _VIN_WEIGHTS
+from recognizers.declared import load_declarations
+from recognizers.validators import VALIDATORS, _VIN_VALUES, _VIN_WEIGHTS
 
 EVAL = Path(__file__).resolve().parent.parent / "fixtures" / "eval"
 
@@ -108,6 +108,7 @@ def test_generated_routing_numbers(digits, settings):
     assert ("US_BANK_ROUTING", bad) not in found(f"Routing number {bad} on the form.", settings)
 
 
+@pytest.mark.slow
 @hsettings(max_examples=40, deadline=None)
 @given(text=st.text(min_size=0, max_size=2000))
 def test_declared_patterns_never_hang_or_crash(text, settings):
@@ -120,6 +121,7 @@ def test_every_declaration_has_a_known_validator():
         assert d.patterns, d.name
 
 
+@pytest.mark.slow
 def test_labelled_set_meets_targets(settings):
     """The issue's targets on fixtures/eval: recall >= 0.99 for markings and checksum
     identifiers, >= 0.95 for names and addresses, precision >= 0.92 overall."""

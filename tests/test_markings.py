@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from redactor.recognizers.markings import find_markings, parse_marking
+from recognizers.markings import find_markings, parse_marking
 
 
 @pytest.mark.parametrize("text, level, sci, dissem, rel_to", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from redactor.recognizers.medical import MedicalConditionRecognizer
+from recognizers.medical import MedicalConditionRecognizer
 
 REC = MedicalConditionRecognizer()
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from redactor.detect import detect
 from redactor.model import Document, Page
-from redactor.recognizers import names
+from recognizers import names
 
 
 def persons(text, settings):

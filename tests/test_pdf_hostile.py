@@ -19,6 +19,7 @@ from test_pdf_removal import _raw_pdf, redact_values
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_earlier_box_over_live_text_is_found_and_removed(tmp_path):
     content = (b"BT /F1 12 Tf 72 700 Td (Informant: Carlos Mendez, met at the pier.) Tj ET "
                b"0 g 128 695 83 16 re f")  # a black box drawn over "Carlos Mendez"
@@ -144,6 +145,7 @@ def test_flatten_leaves_no_original_fonts_or_glyph_positions(tmp_path):
         assert "/Times-Roman" in {str(f.BaseFont) for f in pdf.pages[0].Resources.Font.values()}
 
 
+@pytest.mark.slow
 def test_form_field_values_and_comments_are_read_and_withheld(tmp_path):
     content = b"BT /F1 12 Tf 72 700 Td (Applicant name:) Tj ET"
     src = _raw_pdf(tmp_path, content, name="form.pdf")
@@ -219,6 +221,7 @@ def test_user_unit_page(tmp_path):
     assert "Whitlock" not in text and "Caller" in text and "phoned" in text
 
 
+@pytest.mark.slow
 def test_structure_alt_text_named_destinations_thumbnails_piece_info_hidden_layers(tmp_path):
     content = (b"/OC /Hidden BDC BT /F1 12 Tf 72 650 Td (Hidden note on Carlos Mendez) Tj ET EMC "
                b"BT /F1 12 Tf 72 700 Td (Photo of Carlos Mendez at the pier.) Tj ET")
@@ -268,6 +271,7 @@ def _pattern_pdf(tmp_path, cell: bytes, fill: bytes, line: bytes, step=(200, 12)
     return src
 
 
+@pytest.mark.slow
 def test_text_inside_a_tiling_pattern_under_a_box_is_removed(tmp_path):
     """A watermark drawn as a text pattern behind the page: the copies of its glyphs that fall
     under a box go (from the pattern cell, so from every copy); the rest stays."""
@@ -292,6 +296,7 @@ def test_text_inside_a_tiling_pattern_under_a_box_is_removed(tmp_path):
     assert xray_bad_redactions(out / "pattern.pdf") == {}
 
 
+@pytest.mark.slow
 def test_personal_data_inside_a_tiling_pattern_needs_review(tmp_path):
     """Pattern text is read for detection, but it has no single place on the page: personal
     data found there holds the document for a person, and nothing is released."""

@@ -15,6 +15,7 @@ from redactor.formats.pdf.read import read_pdf
 from redactor.model import Action, Decision, Finding
 from redactor.formats.pdf.write import write_pdf
 from redactor.plan import build_plan
+from redactor.settings import Settings
 from redactor.formats.pdf.verify import verify_pdf_output
 
 from pdftools import (all_texts, chars_in_boxes_mupdf, make_text_pdf, qdf_bytes, squeeze, text_pdfium,
@@ -33,8 +34,8 @@ def redact_values(src: Path, out: Path, values: list[str], exemption: str = "(b)
                 decisions.append(Decision(f, Action.REDACT, "test-rule", [exemption], "test"))
                 start = i + len(v)
     plan = build_plan(doc, decisions, "test")
-    _, drawn = write_pdf(plan, out, defend_positions=defend)
-    return plan, verify_pdf_output(out, plan, drawn)
+    written = write_pdf(plan, out, Settings(keep_positions=not defend))
+    return written.plan, verify_pdf_output(out, written.plan, written.drawn)
 
 
 def assert_removed(path: Path, withheld: list[str], kept: list[str], tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import json
 import pickle
 import shutil
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -23,6 +24,7 @@ from conftest import RECORDS
 INCIDENT = RECORDS / "police" / "incident-report-2023-0417.txt"
 
 
+@pytest.mark.slow
 def test_library_run_matches_the_command_line(tmp_path):
     outcome = redactor.run([INCIDENT], tmp_path / "lib", Settings(review_report=False))
     result = CliRunner().invoke(app, ["run", str(INCIDENT), "--out", str(tmp_path / "cli"), "--no-review-report"])

@@ -9,8 +9,8 @@ import string
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from redactor.recognizers.fields import label_key, lexicon
-from redactor.recognizers.tables import find
+from recognizers.fields import label_key, lexicon
+from recognizers.tables import find
 
 
 def values(text: str, boxes=None) -> dict[str, set[str]]:
@@ -113,7 +113,8 @@ def test_business_rows_are_not_personal():
     ("Date of Brith", "DATE_OF_BIRTH"), ("ABA", "US_BANK_ROUTING"), ("Routing No.", "US_BANK_ROUTING"),
     ("Acct #", "US_BANK_NUMBER"), ("MRN", "MEDICAL_RECORD_NUMBER"), ("Badge No.", "BADGE_NUMBER"),
     ("SSN:", "US_SSN"), ("Adress", "STREET_ADDRESS"), ("Addres\ns", "STREET_ADDRESS"),
-    ("Owner (sole proprietor)", "PERSON"), ("Telphone", "PHONE_NUMBER"),
+    ("Owner (sole proprietor)", "PERSON"), ("Telphone", "PHONE_NUMBER"), ("Debtor 1", "PERSON"),
+    ("Petitioner:", "PERSON"),
 ])
 def test_labels_abbreviations_and_misspellings(label, entity):
     f = lexicon().field(label)

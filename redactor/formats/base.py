@@ -37,11 +37,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What a writer reports back: notes for the report, and format-specific facts the
-    verifier may check against (for PDF: the label boxes drawn on each page)."""
+    """What a writer reports back: notes for the report, format-specific facts the verifier
+    may check against (for PDF: the label boxes drawn on each page), and, when the writer
+    placed boxes elsewhere than planned (the PDF glyph-position defence), the plan as written
+    (a new plan whose redactions carry ``drawn`` boxes)."""
 
     notes: tuple[str, ...] = ()
     drawn: Mapping[Any, Any] = field(default_factory=dict)
+    plan: "Plan | None" = None
 
 
 class DocumentFormat(ABC):

@@ -55,11 +55,9 @@ class PdfFormat(DocumentFormat):
     def write(self, plan: "Plan", out_path: Path, settings: "Settings") -> WriteResult:
         from .write import write_pdf
 
-        notes, drawn = write_pdf(plan, out_path, password=settings.password, flatten=settings.flatten,
-                                 defend_positions=not settings.keep_positions)
-        return WriteResult(notes=tuple(notes), drawn=drawn)
+        return write_pdf(plan, out_path, settings)
 
     def verify(self, plan: "Plan", out_path: Path, written: WriteResult) -> list[str]:
         from .verify import verify_pdf_output
 
-        return verify_pdf_output(out_path, plan, dict(written.drawn))
+        return verify_pdf_output(out_path, written.plan or plan, dict(written.drawn))

@@ -3,20 +3,26 @@ exemption label, scrub the document, write the file whole."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pikepdf
 
 from ...errors import BadInputError, UnsupportedContentError
 from ...geometry import Box, Matrix, intersects
 from ...model import Plan, Redaction
+from ..base import WriteResult
 from .content import ContentRewriter, draws_text
 from .layout import defend
 from .ocr_layer import add_text_layer, runs, strip_invisible_text
 from .images import redact_image
 from .labels import LABEL_FONT, LEGIBLE_LABEL_SIZE, encode, label_font, label_ops, label_width, placeholder_text
 from .sanitize import sanitize, scrub_strings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...settings import Settings
 
 def open_pdf(path: Path, password: str = "") -> pikepdf.Pdf:
     try:
@@ -39,20 +45,22 @@ def _inherited(page_obj, key):
     return None
 
 
-def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = False,
-              defend_positions: bool = True) -> tuple[list[str], dict[int, list[tuple[Box, str]]]]:
-    """Apply ``plan`` to its source PDF and write the release copy. Returns report notes and,
-    per page, the labels drawn in boxes (verification must tell them from leaked text).
+def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) -> WriteResult:
+    """Apply ``plan`` to its source PDF and write the release copy. Returns report notes, per
+    page the labels drawn in boxes (verification must tell them from leaked text), and the plan
+    as written: unless ``settings.keep_positions``, every line that carries a box is laid out
+    anew (layout.py) and each redaction's ``drawn`` boxes say where its boxes ended up."""
+    from ...settings import Settings
 
-    With ``defend_positions`` (the default) every line that carries a box is laid out anew
-    (layout.py) and each redaction's ``drawn`` boxes say where its boxes ended up."""
+    settings = settings or Settings()
+    password, flatten = settings.password, settings.flatten
     notes: list[str] = []
     drawn: dict[int, list[tuple[Box, str]]] = {}
     touched_fonts: dict = {}
     boxes_by_page: dict[int, list[tuple[Box, str]]] = defaultdict(list)
     owners: dict[int, list[tuple[Redaction, int]]] = defaultdict(list)  # page -> (redaction, box index)
+    drawn_boxes: dict[int, list[Box]] = {id(r): list(r.boxes) for r in plan.redactions}  # redaction -> as drawn
     for r in plan.redactions:
-        r.drawn = list(r.boxes)
         if r.page in plan.withheld_pages:
             continue  # the whole page is replaced
         for k, box in enumerate(r.boxes):
@@ -82,15 +90,15 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             if not entries:
                 continue
             boxes = [b for b, _ in entries]
-            page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, defend_positions,
+            page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, settings.keep_positions,
                                                  [id(r) for r, _ in owners[number]],
                                                  [label_width(label, LEGIBLE_LABEL_SIZE) + 2 for _, label in entries])
             notes.extend(page_notes)
             entries = [(b, label) for b, (_, label) in zip(new_boxes, entries)]
             for b, (r, k) in zip(new_boxes, owners[number]):
-                r.drawn[k] = b
-            drawn[number] = _draw_boxes(pdf, page, entries, font, labels=not flatten)
-        notes.extend(_ocr_layers(pdf, plan, stripped))
+                drawn_boxes[id(r)][k] = b
+            drawn[number] = _draw_boxes(pdf, page, entries, font, flatten=flatten)
+        notes.extend(_ocr_layers(pdf, plan, stripped, drawn_boxes))
         from .fontprune import prune_fonts
 
         forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
@@ -121,10 +129,13 @@ def write_pdf(plan: Plan, out_path: Path, password: str = "", flatten: bool = Fa
             notes.extend(flatten_pages(target, out_path, touched))
         finally:
             target.unlink(missing_ok=True)
-    return notes, drawn
+    written = dataclasses.replace(plan, redactions=[dataclasses.replace(r, drawn=drawn_boxes[id(r)])
+                                                    for r in plan.redactions])
+    return WriteResult(notes=tuple(notes), drawn=drawn, plan=written)
 
 
-def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int]) -> list[str]:
+def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int],
+                drawn_boxes: dict[int, list[Box]]) -> list[str]:
     """Scanned pages (their own invisible OCR layer already stripped): a new text layer holding
     only the kept OCR text is drawn, so the release copy stays searchable."""
     notes = []
@@ -134,7 +145,7 @@ def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int]) -> list[
         page = pdf.pages[p.number - 1]
         removed = stripped.get(p.number, 0)
         withheld = [(r.start, r.end) for r in plan.redactions if r.page == p.number]
-        covered = [b for r in plan.redactions if r.page == p.number for b in r.release_boxes]
+        covered = [b for r in plan.redactions if r.page == p.number for b in drawn_boxes[id(r)]]
         items = runs(p.text, p.char_boxes, withheld, covered)
         add_text_layer(pdf, page, items)
         notes.append(f"page {p.number}: read by OCR ({p.ocr.kind}, {p.ocr.dpi:.0f} dpi, confidence "
@@ -183,19 +194,19 @@ def _placeholder_page(pdf: pikepdf.Pdf, page: pikepdf.Page, exemptions: list[str
 
 
 def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[Box],
-                 touched_fonts: dict, defend_positions: bool,
+                 touched_fonts: dict, keep_positions: bool,
                  owners: list[int] | None = None,
                  min_widths: list[float] | None = None) -> tuple[list[str], list[Box]]:
     """Remove what is under ``boxes``; return notes and the boxes to draw."""
     notes: list[str] = []
     try:
         layout = None
-        if defend_positions and _pattern_with_text(page):
+        if not keep_positions and _pattern_with_text(page):
             # Glyphs of pattern cells repeat across the page; the new layout cannot place them.
             notes.append(f"page {number}: boxes keep their exact widths: the page draws text "
                          "in a tiling pattern")
-            defend_positions = False
-        if defend_positions:
+            keep_positions = True
+        if not keep_positions:
             measurer = ContentRewriter(pdf, boxes, measure=True)
             glyphs = measurer.measure_page(page, Matrix())
             layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes,
@@ -260,10 +271,10 @@ def _remove_annotations(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes
 
 
 def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, str]], font: pikepdf.Object,
-                labels: bool = True) -> list[tuple[Box, str]]:
+                flatten: bool = False) -> list[tuple[Box, str]]:
     """Fill every box and print its exemption label in it. A box inside another box (a name
     inside a withheld portion) gets no label of its own. Returns the labels drawn (or, with
-    ``labels=False``, the labels to draw later, over a flattened page)."""
+    ``flatten``, the labels to draw later, over the flattened page)."""
     resources = page.obj.get("/Resources")
     if not isinstance(resources, pikepdf.Dictionary):
         resources = pikepdf.Dictionary()
@@ -279,7 +290,7 @@ def _draw_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, entries: list[tuple[Box, s
         parts.append(f"{x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re f".encode())
     parts.append(b"Q")
     ops, drawn = label_ops(entries)
-    if labels:
+    if not flatten:  # a flattened page gets its labels over the picture (flatten.py)
         parts += ops
     stream = pdf.make_stream(b"\n".join(parts) + b"\n")
     page.obj.Contents = pikepdf.Array([page.obj.Contents, stream])
