@@ -455,7 +455,10 @@ def apply_cmd(
     outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
     report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
     log_csv, log_html = outcome.withholding_log
-    if labels:  # Bates numbers of the released PDF pages into the report and the log
+    from .planfile import all_entries
+
+    why = {(e["source"], w["page"]): w for e in all_entries(data) for w in e.get("withheld_pages", [])}
+    if labels or why:  # Bates numbers, and why pages were withheld in full, into the report and the log
         from .report import write_report
         from .withholding_log import withholding_rows, write_withholding_log
 
@@ -463,7 +466,7 @@ def apply_cmd(
             if d.get("output") in labels:
                 d["bates"] = labels[d["output"]]
         json_path, html_path = write_report(report, out_dir)
-        log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir), out_dir, report,
+        log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir, why), out_dir, report,
                                                   report["summary"].get("release"))
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]
