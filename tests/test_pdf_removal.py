@@ -195,7 +195,7 @@ def test_verification_catches_a_box_over_live_text(tmp_path, monkeypatch):
 
     src = make_text_pdf(tmp_path / "in.pdf", [(72, 700, "Informant Carlos Mendez met the agent.")])
     out = tmp_path / "out.pdf"
-    monkeypatch.setattr(pc.ContentRewriter, "_under_box", lambda self, x, y: False)
+    monkeypatch.setattr(pc.ContentWalker, "_under_box", lambda self, x, y: False)
     _, problems = redact_values(src, out, ["Carlos Mendez"])
     assert problems, "verification passed a box drawn over live text"
     assert any("inside redaction boxes" in p or "still extractable" in p for p in problems)

@@ -7,7 +7,8 @@ Modules, from the bottom up:
 - ``read``: pages of text with character boxes (pdfminer layout analysis).
 - ``fonts``: font metrics and encodings (widths, code -> text) for the content walker.
 - ``layout``: the glyph-position defence (boxes of standard width, kept text moved).
-- ``content``: the content-stream walker that measures glyphs and removes what is under boxes.
+- ``content``: the one content-stream walker, with hook sets that remove what is under boxes,
+  measure glyphs, and collect the codes still drawn (for ``fontprune``).
 - ``images``: removes the pixels of images under boxes.
 - ``fontprograms``, ``fontprune``: forget widths, Unicode entries and glyph outlines used only
   by removed text.

@@ -9,8 +9,9 @@ A text-showing operator that loses glyphs is re-emitted as one TJ in which every
 stays is placed by an explicit displacement at its *target* position: where it was, or where
 the glyph-position defence (layout.py) moved it. The original per-glyph adjustments of the
 operator are not copied, so nothing of the removed run's kerning survives. The engine runs
-twice on a page when the defence is on: ``measure`` records every glyph, layout.py computes
-the new layout, and the second run rewrites.
+twice on a page when the defence is on: a walk with the ``MEASURING`` hooks records every
+glyph, layout.py computes the new layout, and a walk with the ``REMOVAL`` hooks rewrites.
+fontprune.py walks with the ``UsedCodes`` hooks to learn which codes are still drawn.
 
 Text inside Form XObjects is handled recursively; a form that changes is copied, so other
 pages that share it are not affected. Invisible text (render mode 3, the usual OCR layer) is
@@ -92,11 +93,15 @@ def _f(x) -> float:
         return 0.0
 
 
-class ContentRewriter:
-    """Rewrites one page (and the forms it draws) against a list of boxes."""
+class ContentWalker:
+    """The one interpreter of content-stream operators: graphics and text state, the CTM, paths,
+    inline images, Form XObjects and tiling patterns. What a walk does with the glyphs, shapes
+    and images it meets is decided by its hook set: ``REMOVAL`` rewrites a page against a list
+    of boxes, ``MEASURING`` records where everything is drawn and changes nothing, and
+    ``UsedCodes`` collects the codes drawn with each font (fontprune.py)."""
 
     def __init__(self, pdf: pikepdf.Pdf, boxes: list[Box], layout: Layout | None = None,
-                 measure: bool = False, period: tuple[float, float] | None = None):
+                 period: tuple[float, float] | None = None, hooks=None):
         self.pdf = pdf
         self.boxes = boxes
         # A tiling pattern's cell: boxes are in pattern space and the cell repeats every
@@ -104,7 +109,7 @@ class ContentRewriter:
         self.period = period
         self._index = BoxIndex((b, None) for b in boxes)
         self.stats = RewriteStats()
-        self.measure = measure  # record glyphs only; change nothing
+        self.hooks = hooks if hooks is not None else REMOVAL
         self.placements: list[GlyphPlacement] = []
         self.image_boxes: list[Box] = []
         self.fill_boxes: list[Box] = []  # measure: filled shapes (a re-laid line must not run under one)
@@ -118,7 +123,7 @@ class ContentRewriter:
         resources = page.obj.get("/Resources")
         if not isinstance(resources, pikepdf.Dictionary):
             resources = pikepdf.Dictionary()
-        self._process(pikepdf.parse_content_stream(page.obj), resources, base, top_level=True)
+        self.walk(pikepdf.parse_content_stream(page.obj), resources, base, top_level=True)
         return self.placements
 
     # -- public -------------------------------------------------------------------------
@@ -128,7 +133,7 @@ class ContentRewriter:
         instructions = pikepdf.parse_content_stream(page.obj)
         resources = _localize(page.obj.get("/Resources"))
         page.obj.Resources = resources
-        out, _ = self._process(instructions, resources, base, top_level=True)
+        out, _ = self.walk(instructions, resources, base, top_level=True)
         self._rewrite_patterns(resources, base)
         _prune_xobjects(resources, out)
         return b"q\n" + pikepdf.unparse_content_stream(out) + b"\nQ\n"
@@ -159,7 +164,7 @@ class ContentRewriter:
         """Remove the glyphs of tiling-pattern cells (in ``resources``) whose copies land under
         a box; the pattern is replaced by a redacted copy in this (private) resource dict."""
         patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
-        if self.measure or not isinstance(patterns, pikepdf.Dictionary):
+        if not isinstance(patterns, pikepdf.Dictionary):
             return False
         replaced: dict = {}
         for name, pat in patterns.items():
@@ -172,11 +177,11 @@ class ContentRewriter:
             matrix = Matrix.of(_f(v) for v in pm) if isinstance(pm, pikepdf.Array) and len(pm) == 6 else Matrix()
             to_pattern = (matrix @ space).inverse()
             period = (abs(_f(pat.get("/XStep"))), abs(_f(pat.get("/YStep"))))
-            sub = ContentRewriter(self.pdf, [to_pattern.transform_box(b) for b in self.boxes], period=period)
+            sub = ContentWalker(self.pdf, [to_pattern.transform_box(b) for b in self.boxes], period=period)
             sub._metrics_cache = self._metrics_cache
             pres = pat.get("/Resources")
             pres = _localize(pres if isinstance(pres, pikepdf.Dictionary) else pikepdf.Dictionary())
-            new_instr, changed = sub._process(pikepdf.parse_content_stream(pat), pres, Matrix())
+            new_instr, changed = sub.walk(pikepdf.parse_content_stream(pat), pres, Matrix())
             if not changed:
                 continue
             if sub.stats.images:
@@ -194,8 +199,38 @@ class ContentRewriter:
         resources.Pattern = pikepdf.Dictionary({k: replaced.get(k, v) for k, v in patterns.items()})
         return True
 
-    def _process(self, instructions, resources, base: Matrix, top_level: bool = False,
-                 prefix: tuple = ()):
+    def glyph_run(self, gs: _State, tm: Matrix, strings_and_numbers, prefix: tuple) -> _Run:
+        """Where the input draws each glyph of one text-showing array."""
+        metrics = gs.metrics or self._metrics(None)
+        if metrics.vertical and strings_and_numbers:
+            # Vertical writing is rare in records; refuse rather than guess positions.
+            raise UnsupportedContentError("vertical-writing text on a page with redactions")
+        size, th = gs.size, gs.th
+        unit = size * th  # text space units per 1000 of a TJ displacement, times 1000
+        sm = tm @ gs.ctm
+        sx = (sm.a ** 2 + sm.b ** 2) ** 0.5  # user space length of one text space unit
+        glyphs: list = []
+        pos = 0.0  # original pen, text units from the operator's start
+        k = -1
+        for item in strings_and_numbers:
+            if not isinstance(item, pikepdf.String):
+                pos -= _f(item) / 1000.0 * unit
+                continue
+            for g in metrics.glyphs(bytes(item)):
+                k += 1
+                m = Matrix(size * th, 0, 0, size, pos, gs.ts) @ sm  # trm_base, moved by pos
+                cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
+                tx = (g.width * size + gs.tco + (gs.two if g.is_space else 0.0)) * th
+                glyphs.append((prefix + (k,), g, pos, m, cx, cy, self._under_box(cx, cy)))
+                pos += tx
+        return _Run(glyphs, sm, sx, unit, pos, Matrix(1, 0, 0, 1, pos, 0) @ tm)
+
+    def walk(self, instructions, resources, base: Matrix, top_level: bool = False,
+             prefix: tuple = ()):
+        """Interpret one content stream; return its instructions as the hooks left them and
+        whether they changed anything."""
+        hooks = self.hooks
+        listens = hooks.listens
         out: list = []
         changed = False
         gs = _State(base)
@@ -212,91 +247,18 @@ class ContentRewriter:
         # Output text position minus original text position, in text space units along the
         # text x axis, after an operator we re-emitted; reset by every positioning operator.
         drift = 0.0
-        shifts = self.layout.shifts
         zero = self.layout.zero_spacing
-
-        def show(strings_and_numbers, index: int):
-            """Process one text-showing array. Returns the new TJ array, or None when the
-            operator can stay as it was."""
-            nonlocal tm, changed, drift
-            metrics = gs.metrics or self._metrics(None)
-            if metrics.vertical and strings_and_numbers:
-                # Vertical writing is rare in records; refuse rather than guess positions.
-                raise UnsupportedContentError("vertical-writing text on a page with redactions")
-            size, th = gs.size, gs.th
-            unit = size * th  # text space units per 1000 of a TJ displacement, times 1000
-            start_tm = tm
-            sm = tm @ gs.ctm
-            sx = (sm.a ** 2 + sm.b ** 2) ** 0.5  # user space length of one text space unit
-            new_items: list = []
-            current = bytearray()
-            pos = 0.0  # original pen, text units from the operator's start
-            pen = drift  # output pen, same units
-            modified = abs(drift) > 1e-6
-            k = -1
-            for item in strings_and_numbers:
-                if not isinstance(item, pikepdf.String):
-                    pos -= _f(item) / 1000.0 * unit
-                    continue
-                for g in metrics.glyphs(bytes(item)):
-                    k += 1
-                    m = Matrix(size * th, 0, 0, size, pos, gs.ts) @ sm  # trm_base, moved by pos
-                    cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
-                    tx = (g.width * size + gs.tco + (gs.two if g.is_space else 0.0)) * th
-                    removed = self._under_box(cx, cy)
-                    key = prefix + (index, k)
-                    if self.measure:
-                        ox, oy = m.apply(0, 0)
-                        self.placements.append(GlyphPlacement(
-                            key=key, x=ox, y=oy, dx=sm.a / sx if sx else 1.0, dy=sm.b / sx if sx else 0.0,
-                            advance=abs(g.width * size * th) * sx,
-                            em=abs(size) * (sm.c ** 2 + sm.d ** 2) ** 0.5,
-                            cx=cx, cy=cy, removed=removed, space=g.is_space, invisible=gs.tr in (3, 7),
-                            spacing_ops=tuple(x for x in (gs.tc_src, gs.tw_src if g.is_space else None) if x)))
-                    elif removed:
-                        modified = True
-                        self.stats.glyphs_removed += 1
-                        if isinstance(gs.font, pikepdf.Object) and gs.font.is_indirect:
-                            self.stats.fonts_touched.setdefault(gs.font.objgen, set()).add(g.code)
-                    else:
-                        target = pos
-                        shift = shifts.get(key)
-                        if shift is not None and sx:
-                            target += (shift[0] * sm.a + shift[1] * sm.b) / (sx * sx)
-                        if abs(target - pen) > 1e-6:
-                            if unit == 0:
-                                raise UnsupportedContentError("zero-size text on a redacted line")
-                            if current:
-                                new_items.append(pikepdf.String(bytes(current)))
-                                current.clear()
-                            new_items.append(-(target - pen) * 1000.0 / unit)
-                            modified = True
-                        current.extend(g.code)
-                        pen = target + (g.width * size + gs.tc + (gs.tw if g.is_space else 0.0)) * th
-                    pos += tx
-            if current:
-                new_items.append(pikepdf.String(bytes(current)))
-            tm = Matrix(1, 0, 0, 1, pos, 0) @ start_tm
-            if self.measure or not modified:
-                return None
-            drift = pen - pos
-            changed = True
-            tainted.update(open_marked)
-            return pikepdf.Array([_round(x) for x in new_items])
 
         for index, inst in enumerate(instructions):
             if isinstance(inst, pikepdf.ContentStreamInlineImage):
-                bbox = gs.ctm.transform_box((0, 0, 1, 1))
-                if self.measure:
-                    self.image_boxes.append(bbox)
-                elif self._hits_box(bbox):
-                    # Inline images are small (logos, signatures): drop one that a box touches.
-                    self.stats.inline_images_removed += 1
+                if hooks.inline_image(self, gs):
                     changed = True
                     continue
                 out.append(inst)
                 continue
             operands, op = inst.operands, str(inst.operator)
+            if listens is not None and op not in listens:
+                continue
             if op in _PATH_BUILD:
                 path.append(inst)
                 path_points.extend(_path_points(op, operands, gs.ctm))
@@ -306,14 +268,7 @@ class ContentRewriter:
                 path_is_clip = True
                 continue
             if op in _PATH_PAINT:
-                if self.measure and op not in ("S", "s", "n") and path_points:
-                    xs, ys = [p[0] for p in path_points], [p[1] for p in path_points]
-                    self.fill_boxes.append((min(xs), min(ys), max(xs), max(ys)))
-                if (op != "n" and not path_is_clip and path_points
-                        and any(all(contains_point(b, x, y, tol=0.5) for x, y in path_points) for b in self.boxes)):
-                    # A shape drawn wholly under a box (a signature stroke, an underline, an
-                    # earlier black box) goes with what the box withholds.
-                    self.stats.paths_removed += 1
+                if hooks.paint(self, op, path_points, path_is_clip):
                     changed = True
                 else:
                     out.extend(path)
@@ -340,12 +295,15 @@ class ContentRewriter:
                 tm = Matrix()
                 tlm = Matrix()
                 drift = 0.0
-            elif op == "Tf" and len(operands) == 2:
-                gs.font = fonts.get(operands[0]) if isinstance(fonts, pikepdf.Dictionary) else None
-                gs.metrics = self._metrics(gs.font)
-                gs.size = _f(operands[1])
+            elif op == "Tf":
+                hooks.select_font(self, gs, fonts, operands)
             elif op == "gs" and operands:
-                self._apply_extgstate(gs, resources, operands[0])
+                egs_dict = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None
+                egs = egs_dict.get(operands[0]) if isinstance(egs_dict, pikepdf.Dictionary) else None
+                if isinstance(egs, pikepdf.Dictionary):
+                    font = egs.get("/Font")
+                    if isinstance(font, pikepdf.Array) and len(font) == 2:
+                        hooks.extgstate_font(self, gs, font)
             elif op in ("Tc", "Tw") and operands:
                 key = prefix + (index,)
                 orig = _f(operands[0])
@@ -400,7 +358,10 @@ class ContentRewriter:
                     arr = list(operands[0]) if operands and isinstance(operands[0], pikepdf.Array) else []
                 else:
                     arr = [operands[-1]] if operands and isinstance(operands[-1], pikepdf.String) else []
-                new = show(arr, index)
+                new, tm, drift = hooks.show(self, gs, tm, arr, prefix + (index,), drift, inst)
+                if new is not None:
+                    changed = True
+                    tainted.update(open_marked)
                 if new is None and not forced:
                     out.append(inst)
                 else:
@@ -441,69 +402,36 @@ class ContentRewriter:
                                                             pikepdf.Operator("BDC"))
         return out, changed
 
-    def _apply_extgstate(self, gs: _State, resources, name) -> None:
-        egs_dict = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None
-        egs = egs_dict.get(name) if isinstance(egs_dict, pikepdf.Dictionary) else None
-        if isinstance(egs, pikepdf.Dictionary):
-            font = egs.get("/Font")
-            if isinstance(font, pikepdf.Array) and len(font) == 2:
-                gs.font = font[0]
-                gs.metrics = self._metrics(font[0])
-                gs.size = _f(font[1])
-
     def _do(self, name, xobjects: pikepdf.Dictionary, ctm: Matrix, resources, path: tuple):
-        """Handle ``Do``: recurse into forms, record images under boxes. Returns a new
-        XObject name when the drawn object had to be replaced by a redacted copy."""
+        """Handle ``Do``: hand the drawn image or form to the hooks. Returns a new XObject
+        name when the drawn object had to be replaced by a redacted copy."""
         xobj = xobjects.get(name)
         if not isinstance(xobj, pikepdf.Stream):
             return None
         subtype = str(xobj.get("/Subtype", ""))
         if subtype == "/Image":
-            if self.measure:
-                self.image_boxes.append(ctm.transform_box((0, 0, 1, 1)))
-                return None
-            if self._hits_box(ctm.transform_box((0, 0, 1, 1))):
-                new_name = self._unique_name(xobjects, str(name))
-                copy = _clone_stream(self.pdf, xobj)
-                xobjects[new_name] = copy
-                self.stats.images.append(ImagePlacement(new_name, copy, ctm, resources))
-                return pikepdf.Name(new_name)
-            return None
+            return self.hooks.image(self, name, xobj, xobjects, ctm, resources)
         if subtype != "/Form":
             return None
+        return self.hooks.form(self, name, xobj, xobjects, ctm, resources, path)
+
+    def enter_form(self, xobj: pikepdf.Stream, ctm: Matrix) -> tuple[tuple[int, int], Matrix]:
+        """The form's identity and the CTM its content starts with; refuses a form that draws
+        itself or nests too deep."""
         key = xobj.objgen if xobj.is_indirect else (id(xobj), 0)
         if key in self._form_stack or len(self._form_stack) >= MAX_FORM_DEPTH:
             raise UnsupportedContentError("Form XObjects nest too deep or draw themselves")
         fm = xobj.get("/Matrix")
         form_matrix = Matrix.of(_f(v) for v in fm) if isinstance(fm, pikepdf.Array) and len(fm) == 6 else Matrix()
-        form_ctm = form_matrix @ ctm
-        bbox = xobj.get("/BBox")
-        if isinstance(bbox, pikepdf.Array) and len(bbox) == 4 and not self.measure and path not in self._enter:
-            if not self._hits_box(form_ctm.transform_box(tuple(_f(v) for v in bbox))):
-                return None
-        form_resources = xobj.get("/Resources")
-        if not isinstance(form_resources, pikepdf.Dictionary):
-            form_resources = resources
-        # Work on a private copy of the form's resources: redacted copies of nested objects are
-        # registered there, and the originals are dropped from it, never from a shared dict.
-        if not self.measure:
-            form_resources = _localize(form_resources)
+        return key, form_matrix @ ctm
+
+    def walk_form(self, key, xobj: pikepdf.Stream, form_resources, form_ctm: Matrix, path: tuple):
         self._form_stack.append(key)
         try:
             instructions = pikepdf.parse_content_stream(xobj)
-            new_instr, changed = self._process(instructions, form_resources, form_ctm, prefix=path)
-            changed = self._rewrite_patterns(form_resources, form_ctm) or changed
+            return self.walk(instructions, form_resources, form_ctm, prefix=path)
         finally:
             self._form_stack.pop()
-        if not changed or self.measure:
-            return None
-        self.stats.forms_rewritten += 1
-        _prune_xobjects(form_resources, new_instr)
-        copy = _clone_stream(self.pdf, xobj, data=pikepdf.unparse_content_stream(new_instr))
-        copy.Resources = form_resources
-        new_name = self._unique_name(xobjects, str(name))
-        xobjects[new_name] = copy
-        return pikepdf.Name(new_name)
 
     @staticmethod
     def _unique_name(d: pikepdf.Dictionary, base: str) -> str:
@@ -512,6 +440,263 @@ class ContentRewriter:
         while f"/{stem}_R{i}" in d:
             i += 1
         return f"/{stem}_R{i}"
+
+
+@dataclass
+class _Run:
+    """One text-showing operator's glyphs where the input draws them: (key, glyph, pen
+    position, text rendering matrix, centre x, centre y, under a box) each."""
+
+    glyphs: list
+    sm: Matrix
+    sx: float
+    unit: float
+    end: float  # the pen after the operator, text units from its start
+    tm: Matrix  # the text matrix after the operator
+
+
+def _form_resources(xobj: pikepdf.Stream, resources):
+    form_resources = xobj.get("/Resources")
+    return form_resources if isinstance(form_resources, pikepdf.Dictionary) else resources
+
+
+class _Drawing:
+    """Hooks shared by the walks that place glyphs (removal and measuring)."""
+
+    listens = None  # every operator
+
+    @staticmethod
+    def select_font(w: ContentWalker, gs: _State, fonts, operands) -> None:
+        if len(operands) == 2:
+            gs.font = fonts.get(operands[0]) if isinstance(fonts, pikepdf.Dictionary) else None
+            gs.metrics = w._metrics(gs.font)
+            gs.size = _f(operands[1])
+
+    @staticmethod
+    def extgstate_font(w: ContentWalker, gs: _State, font: pikepdf.Array) -> None:
+        gs.font = font[0]
+        gs.metrics = w._metrics(font[0])
+        gs.size = _f(font[1])
+
+
+class _Removal(_Drawing):
+    """Drop every glyph, shape and inline image under a box; re-emit the glyphs that stay at
+    their target positions; replace images and forms under a box by redacted copies."""
+
+    @staticmethod
+    def inline_image(w: ContentWalker, gs: _State) -> bool:
+        if w._hits_box(gs.ctm.transform_box((0, 0, 1, 1))):
+            # Inline images are small (logos, signatures): drop one that a box touches.
+            w.stats.inline_images_removed += 1
+            return True
+        return False
+
+    @staticmethod
+    def paint(w: ContentWalker, op: str, path_points, path_is_clip: bool) -> bool:
+        if (op != "n" and not path_is_clip and path_points
+                and any(all(contains_point(b, x, y, tol=0.5) for x, y in path_points) for b in w.boxes)):
+            # A shape drawn wholly under a box (a signature stroke, an underline, an
+            # earlier black box) goes with what the box withholds.
+            w.stats.paths_removed += 1
+            return True
+        return False
+
+    @staticmethod
+    def show(w: ContentWalker, gs: _State, tm: Matrix, arr, prefix: tuple, drift: float, inst):
+        """Returns the new TJ array (None when the operator can stay as it was), the text
+        matrix after it and the drift after it."""
+        run = w.glyph_run(gs, tm, arr, prefix)
+        size, th, sm, sx, unit = gs.size, gs.th, run.sm, run.sx, run.unit
+        shifts = w.layout.shifts
+        new_items: list = []
+        current = bytearray()
+        pen = drift  # output pen, text units from the operator's start
+        modified = abs(drift) > 1e-6
+        for key, g, pos, _m, _cx, _cy, removed in run.glyphs:
+            if removed:
+                modified = True
+                w.stats.glyphs_removed += 1
+                if isinstance(gs.font, pikepdf.Object) and gs.font.is_indirect:
+                    w.stats.fonts_touched.setdefault(gs.font.objgen, set()).add(g.code)
+                continue
+            target = pos
+            shift = shifts.get(key)
+            if shift is not None and sx:
+                target += (shift[0] * sm.a + shift[1] * sm.b) / (sx * sx)
+            if abs(target - pen) > 1e-6:
+                if unit == 0:
+                    raise UnsupportedContentError("zero-size text on a redacted line")
+                if current:
+                    new_items.append(pikepdf.String(bytes(current)))
+                    current.clear()
+                new_items.append(-(target - pen) * 1000.0 / unit)
+                modified = True
+            current.extend(g.code)
+            pen = target + (g.width * size + gs.tc + (gs.tw if g.is_space else 0.0)) * th
+        if current:
+            new_items.append(pikepdf.String(bytes(current)))
+        if not modified:
+            return None, run.tm, drift
+        return pikepdf.Array([_round(x) for x in new_items]), run.tm, pen - run.end
+
+    @staticmethod
+    def image(w: ContentWalker, name, xobj, xobjects, ctm: Matrix, resources):
+        if w._hits_box(ctm.transform_box((0, 0, 1, 1))):
+            new_name = w._unique_name(xobjects, str(name))
+            copy = _clone_stream(w.pdf, xobj)
+            xobjects[new_name] = copy
+            w.stats.images.append(ImagePlacement(new_name, copy, ctm, resources))
+            return pikepdf.Name(new_name)
+        return None
+
+    @staticmethod
+    def form(w: ContentWalker, name, xobj, xobjects, ctm: Matrix, resources, path: tuple):
+        key, form_ctm = w.enter_form(xobj, ctm)
+        bbox = xobj.get("/BBox")
+        if isinstance(bbox, pikepdf.Array) and len(bbox) == 4 and path not in w._enter:
+            if not w._hits_box(form_ctm.transform_box(tuple(_f(v) for v in bbox))):
+                return None
+        # Work on a private copy of the form's resources: redacted copies of nested objects are
+        # registered there, and the originals are dropped from it, never from a shared dict.
+        form_resources = _localize(_form_resources(xobj, resources))
+        new_instr, changed = w.walk_form(key, xobj, form_resources, form_ctm, path)
+        changed = w._rewrite_patterns(form_resources, form_ctm) or changed
+        if not changed:
+            return None
+        w.stats.forms_rewritten += 1
+        _prune_xobjects(form_resources, new_instr)
+        copy = _clone_stream(w.pdf, xobj, data=pikepdf.unparse_content_stream(new_instr))
+        copy.Resources = form_resources
+        new_name = w._unique_name(xobjects, str(name))
+        xobjects[new_name] = copy
+        return pikepdf.Name(new_name)
+
+
+class _Measuring(_Drawing):
+    """Record every glyph (with where it is drawn), image and filled shape; change nothing."""
+
+    @staticmethod
+    def inline_image(w: ContentWalker, gs: _State) -> bool:
+        w.image_boxes.append(gs.ctm.transform_box((0, 0, 1, 1)))
+        return False
+
+    @staticmethod
+    def paint(w: ContentWalker, op: str, path_points, path_is_clip: bool) -> bool:
+        if op not in ("S", "s", "n") and path_points:
+            xs, ys = [p[0] for p in path_points], [p[1] for p in path_points]
+            w.fill_boxes.append((min(xs), min(ys), max(xs), max(ys)))
+        return False
+
+    @staticmethod
+    def show(w: ContentWalker, gs: _State, tm: Matrix, arr, prefix: tuple, drift: float, inst):
+        run = w.glyph_run(gs, tm, arr, prefix)
+        sm, sx = run.sm, run.sx
+        size, th = gs.size, gs.th
+        for key, g, _pos, m, cx, cy, removed in run.glyphs:
+            ox, oy = m.apply(0, 0)
+            w.placements.append(GlyphPlacement(
+                key=key, x=ox, y=oy, dx=sm.a / sx if sx else 1.0, dy=sm.b / sx if sx else 0.0,
+                advance=abs(g.width * size * th) * sx,
+                em=abs(size) * (sm.c ** 2 + sm.d ** 2) ** 0.5,
+                cx=cx, cy=cy, removed=removed, space=g.is_space, invisible=gs.tr in (3, 7),
+                spacing_ops=tuple(x for x in (gs.tc_src, gs.tw_src if g.is_space else None) if x)))
+        return None, run.tm, drift
+
+    @staticmethod
+    def image(w: ContentWalker, name, xobj, xobjects, ctm: Matrix, resources):
+        w.image_boxes.append(ctm.transform_box((0, 0, 1, 1)))
+        return None
+
+    @staticmethod
+    def form(w: ContentWalker, name, xobj, xobjects, ctm: Matrix, resources, path: tuple):
+        key, form_ctm = w.enter_form(xobj, ctm)
+        w.walk_form(key, xobj, _form_resources(xobj, resources), form_ctm, path)
+        return None
+
+
+REMOVAL = _Removal()
+MEASURING = _Measuring()
+
+
+class UsedCodes:
+    """Hooks that collect, for each (indirect) font, every glyph code a content stream draws
+    with it. Only the font state and drawing operators are interpreted: positions do not
+    matter here, and a stream that cannot be parsed, or forms nested too deep, are skipped
+    (a code missed can only be forgotten if it was also removed)."""
+
+    listens = frozenset({"q", "Q", "Tf", "gs", "Tj", "TJ", "'", '"', "Do"})
+
+    def __init__(self, pdf: pikepdf.Pdf):
+        self.walker = ContentWalker(pdf, [], hooks=self)
+        self.used: dict[tuple[int, int], set[bytes]] = {}
+        self._seen_streams: set[tuple[int, int]] = set()
+        self._metrics: dict[tuple[int, int], FontMetrics] = {}
+        self._depth = 0
+
+    def scan(self, stream: pikepdf.Stream, resources, depth: int = 0) -> None:
+        """Collect the codes ``stream`` (and the forms and tiling patterns it can draw) uses."""
+        if depth > 16:
+            return
+        if stream.is_indirect:
+            if stream.objgen in self._seen_streams:
+                return
+            self._seen_streams.add(stream.objgen)
+        try:
+            instructions = pikepdf.parse_content_stream(stream)
+        except pikepdf.PdfError:
+            return
+        patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
+        if isinstance(patterns, pikepdf.Dictionary):  # tiling-pattern cells draw glyphs too
+            for _, pat in patterns.items():
+                if isinstance(pat, pikepdf.Stream) and pat.get("/PatternType") == 1:
+                    self.scan(pat, pat.get("/Resources", pikepdf.Dictionary()), depth + 1)
+        outer, self._depth = self._depth, depth
+        try:
+            self.walker.walk(instructions, resources, Matrix())
+        finally:
+            self._depth = outer
+
+    @staticmethod
+    def inline_image(w: ContentWalker, gs: _State) -> bool:
+        return False
+
+    @staticmethod
+    def paint(w: ContentWalker, op: str, path_points, path_is_clip: bool) -> bool:
+        return False
+
+    @staticmethod
+    def select_font(w: ContentWalker, gs: _State, fonts, operands) -> None:
+        if operands and isinstance(fonts, pikepdf.Dictionary):
+            gs.font = fonts.get(operands[0])
+
+    @staticmethod
+    def extgstate_font(w: ContentWalker, gs: _State, font: pikepdf.Array) -> None:
+        gs.font = font[0]
+
+    def show(self, w: ContentWalker, gs: _State, tm: Matrix, arr, prefix: tuple, drift: float, inst):
+        font = gs.font
+        if isinstance(font, pikepdf.Dictionary) and font.is_indirect:
+            key = font.objgen
+            m = self._metrics.get(key)
+            if m is None:
+                try:
+                    m = self._metrics[key] = FontMetrics(font)
+                except Exception:
+                    return None, tm, drift
+            op, operands = str(inst.operator), inst.operands
+            items = operands[0] if op == "TJ" and operands else operands[-1:]
+            for item in items:
+                if isinstance(item, pikepdf.String):
+                    self.used.setdefault(key, set()).update(g.code for g in m.glyphs(bytes(item)))
+        return None, tm, drift
+
+    @staticmethod
+    def image(w: ContentWalker, name, xobj, xobjects, ctm: Matrix, resources):
+        return None
+
+    def form(self, w: ContentWalker, name, xobj, xobjects, ctm: Matrix, resources, path: tuple):
+        self.scan(xobj, xobj.get("/Resources", resources), self._depth + 1)
+        return None
 
 
 def _periodic(lo: float, hi: float, blo: float, bhi: float, step: float) -> bool:

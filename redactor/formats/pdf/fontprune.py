@@ -14,69 +14,14 @@ import io
 
 import pikepdf
 
+from .content import UsedCodes
 from .fonts import FontMetrics
-
-_SHOW = {"Tj", "TJ", "'", '"'}
 
 
 def used_codes(pdf: pikepdf.Pdf) -> dict[tuple[int, int], set[bytes]]:
     """Font (objgen) -> every glyph code some content stream of the file draws with it."""
-    used: dict[tuple[int, int], set[bytes]] = {}
-    seen_streams: set[tuple[int, int]] = set()
-    metrics: dict[tuple[int, int], FontMetrics] = {}
-
-    def scan(stream, resources, depth=0) -> None:
-        if depth > 16:
-            return
-        if stream.is_indirect:
-            if stream.objgen in seen_streams:
-                return
-            seen_streams.add(stream.objgen)
-        try:
-            instructions = pikepdf.parse_content_stream(stream)
-        except pikepdf.PdfError:
-            return
-        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
-        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-        patterns = resources.get("/Pattern") if isinstance(resources, pikepdf.Dictionary) else None
-        if isinstance(patterns, pikepdf.Dictionary):  # tiling-pattern cells draw glyphs too
-            for _, pat in patterns.items():
-                if isinstance(pat, pikepdf.Stream) and pat.get("/PatternType") == 1:
-                    scan(pat, pat.get("/Resources", pikepdf.Dictionary()), depth + 1)
-        font = None
-        stack: list = []  # the font is part of the graphics state: q/Q save and restore it
-        egs = resources.get("/ExtGState") if isinstance(resources, pikepdf.Dictionary) else None
-        for inst in instructions:
-            if isinstance(inst, pikepdf.ContentStreamInlineImage):
-                continue
-            op, operands = str(inst.operator), inst.operands
-            if op == "q":
-                stack.append(font)
-            elif op == "Q":
-                font = stack.pop() if stack else font
-            elif op == "gs" and operands and isinstance(egs, pikepdf.Dictionary):
-                state = egs.get(operands[0])
-                f = state.get("/Font") if isinstance(state, pikepdf.Dictionary) else None
-                if isinstance(f, pikepdf.Array) and len(f) == 2:
-                    font = f[0]
-            elif op == "Tf" and operands and isinstance(fonts, pikepdf.Dictionary):
-                font = fonts.get(operands[0])
-            elif op in _SHOW and isinstance(font, pikepdf.Dictionary) and font.is_indirect:
-                key = font.objgen
-                m = metrics.get(key)
-                if m is None:
-                    try:
-                        m = metrics[key] = FontMetrics(font)
-                    except Exception:
-                        continue
-                items = operands[0] if op == "TJ" and operands else operands[-1:]
-                for item in items:
-                    if isinstance(item, pikepdf.String):
-                        used.setdefault(key, set()).update(g.code for g in m.glyphs(bytes(item)))
-            elif op == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
-                x = xobjects.get(operands[0])
-                if isinstance(x, pikepdf.Stream) and str(x.get("/Subtype", "")) == "/Form":
-                    scan(x, x.get("/Resources", resources), depth + 1)
+    walk = UsedCodes(pdf)
+    scan = walk.scan
 
     for page in pdf.pages:
         resources = page.obj.get("/Resources", pikepdf.Dictionary())
@@ -99,7 +44,7 @@ def used_codes(pdf: pikepdf.Pdf) -> dict[tuple[int, int], set[bytes]]:
                 for st in states:
                     if isinstance(st, pikepdf.Stream):
                         scan(st, st.get("/Resources", resources))
-    return used
+    return walk.used
 
 
 def prune_fonts(pdf: pikepdf.Pdf, touched: dict[tuple[int, int], set[bytes]]) -> tuple[int, int, list[str]]:

@@ -14,7 +14,7 @@ from ...errors import BadInputError, UnsupportedContentError
 from ...geometry import Box, Matrix, intersects
 from ...model import Plan, Redaction
 from ..base import WriteResult
-from .content import ContentRewriter, draws_text
+from .content import MEASURING, ContentWalker, draws_text
 from .layout import defend
 from .ocr_layer import add_text_layer, runs, strip_invisible_text
 from .images import redact_image
@@ -207,12 +207,12 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
                          "in a tiling pattern")
             keep_positions = True
         if not keep_positions:
-            measurer = ContentRewriter(pdf, boxes, measure=True)
+            measurer = ContentWalker(pdf, boxes, hooks=MEASURING)
             glyphs = measurer.measure_page(page, Matrix())
             layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes,
                             fill_boxes=measurer.fill_boxes, owners=owners, min_widths=min_widths)
             notes.extend(f"page {number}: {n}" for n in layout.notes)
-        rewriter = ContentRewriter(pdf, boxes, layout)
+        rewriter = ContentWalker(pdf, boxes, layout)
         new_content = rewriter.rewrite_page(page, Matrix())
     except UnsupportedContentError:
         raise
