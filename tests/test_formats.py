@@ -89,3 +89,20 @@ def test_text_format_round_trip_has_no_positions(tmp_path):
     doc = for_file(p).read(p, Settings())
     assert doc.format == "text" and doc.pages[0].char_boxes is None
     assert doc.pages[0].text == "Call Patricia Nguyen.\n"
+
+
+def test_text_replacements_go_through_presidio_operators():
+    """The text writer's replacements (presidio-anonymizer: replace, and a custom operator for
+    pseudonyms) give exactly the fixed-width placeholders, also for spans that touch."""
+    from redactor.formats.text import anonymize, text_placeholder
+
+    text = "Ann Lee,Bob Roe called 555-0100 about Ann Lee.\n"
+    spans = [(0, 7, "(b)(6)", "Person 1"), (8, 15, "(b)(6)", None), (23, 31, "(b)(6); (b)(7)(C)", None),
+             (38, 45, "(b)(6)", "Person 1")]
+    expected, pos = [], 0
+    for s, e, codes, pseudonym in spans:
+        expected += [text[pos:s], text_placeholder(codes, pseudonym)]
+        pos = e
+    expected.append(text[pos:])
+    assert anonymize(text, spans) == "".join(expected)
+    assert anonymize(text, []) == text
