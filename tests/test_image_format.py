@@ -232,3 +232,48 @@ def test_corrupt_image_is_one_line_error_and_batch_goes_on(tmp_path):
     assert error and "\n" not in error and "image" in error
     assert docs["notes.txt"]["status"] == "unchanged"
     assert (out / "notes.txt").is_file() and not (out / "broken.png").exists()
+
+
+def _hand_plan(src: Path, kind: str):
+    """A plan withholding one box of a generated image, without OCR (the verifier then checks
+    pixels and metadata only)."""
+    from redactor.formats.base import sha256_file
+    from redactor.model import Action, Decision, Document, Finding, Page, Plan, Redaction
+
+    page(["Name: Jane Roe Example"], size=(900, 200)).save(src, format=kind, dpi=(300, 300))
+    width, height = 900 * 72 / 300, 200 * 72 / 300
+    value = "Jane Roe Example"
+    f = Finding(page=1, start=6, end=6 + len(value), text=value, entity="PERSON", score=0.9, recognizer="test")
+    d = Decision(finding=f, action=Action.REDACT, rule="test", exemptions=["(b)(6)"], reason="test")
+    box = (35.0, 20.0, 110.0, 32.0)
+    doc = Document(source=src, format="image", sha256=sha256_file(src),
+                   pages=[Page(number=1, text=f"Name: {value}", char_boxes=[box] * 22, width=width,
+                               height=height, has_text_layer=False, image_count=1)])
+    return Plan(document=doc, redactions=[Redaction(1, 6, 6 + len(value), value, [box], d)], kept=[],
+                policy_name="test")
+
+
+@pytest.mark.parametrize("kind, suffix", [("PNG", ".png"), ("JPEG", ".jpg"), ("TIFF", ".tif")])
+def test_verifier_accepts_the_written_copy_and_catches_tampering(tmp_path, kind, suffix):
+    from redactor.formats.image import ImageFormat
+
+    plan = _hand_plan(tmp_path / f"in{suffix}", kind)
+    fmt, out = ImageFormat(), tmp_path / f"out{suffix}"
+    written = fmt.write(plan, out, None)
+    assert fmt.verify(plan, out, written) == []
+    with Image.open(out) as im:
+        clean = im.copy()
+    # A box with the original pixels showing through part of it.
+    with Image.open(plan.document.source) as original:
+        rect = pixels.page_boxes(plan, 1, original.size)[0][0]
+        holed = clean.copy()
+        holed.paste(original.crop((rect[0], rect[1], rect[0] + 60, rect[3])).convert(clean.mode), rect[:2])
+    holed.save(out, format=kind, dpi=(300, 300), **({"quality": 95} if kind == "JPEG" else {}))
+    problems = fmt.verify(plan, out, written)
+    assert any("box 1" in p and "not the opaque box" in p for p in problems), problems
+    # Metadata holding the withheld value.
+    clean.save(out, format=kind, dpi=(300, 300), exif=artist_exif("Jane Roe Example"))
+    problems = fmt.verify(plan, out, written)
+    assert any("metadata remains" in p for p in problems), problems
+    assert any("metadata holds a withheld value" in p for p in problems), problems
+    assert not any("Jane" in p for p in problems)  # problems say where, never what
