@@ -277,3 +277,41 @@ def test_verifier_accepts_the_written_copy_and_catches_tampering(tmp_path, kind,
     assert any("metadata remains" in p for p in problems), problems
     assert any("metadata holds a withheld value" in p for p in problems), problems
     assert not any("Jane" in p for p in problems)  # problems say where, never what
+
+
+def test_page_withheld_in_full_is_one_labelled_box(tmp_path):
+    import dataclasses
+
+    from redactor.formats.image import ImageFormat
+
+    plan = _hand_plan(tmp_path / "in.png", "PNG")
+    plan = dataclasses.replace(plan, redactions=[], withheld_pages={1: plan.redactions[0].decision})
+    out = tmp_path / "out.png"
+    written = ImageFormat().write(plan, out, None)
+    assert ImageFormat().verify(plan, out, written) == []
+    with Image.open(out) as im:
+        counts = dict((c, n) for n, c in im.convert("L").getcolors(256 * 256))
+        assert counts[0] > 0.9 * im.width * im.height and 255 in counts  # black, with its label
+
+
+def test_exif_orientation_is_applied_then_dropped(tmp_path):
+    from redactor.formats.image import ImageFormat
+
+    src = tmp_path / "photo.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned a quarter clockwise
+    Image.new("RGB", (300, 120), "white").save(src, exif=exif, dpi=(300, 300))
+    scan = pixels.load(src)
+    assert scan.pages[0].size == (120, 300) and scan.metadata == ["EXIF"]
+    from redactor.formats.base import sha256_file
+    from redactor.model import Document, Page, Plan
+
+    doc = Document(source=src, format="image", sha256=sha256_file(src),
+                   pages=[Page(number=1, text="", char_boxes=[], width=28.8, height=72.0, has_text_layer=False,
+                               image_count=1)])
+    plan = Plan(document=doc, redactions=[], kept=[], policy_name="test")
+    out = tmp_path / "out.jpg"
+    written = ImageFormat().write(plan, out, None)
+    assert written.notes == ("metadata removed: EXIF",)
+    with Image.open(out) as im:
+        assert im.size == (120, 300) and len(im.getexif()) == 0  # upright as it was shown
