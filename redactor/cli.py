@@ -60,12 +60,14 @@ def run(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Documents processed in parallel "
                                        "(default: the number of cores)."),
     timeout: float = typer.Option(600.0, "--timeout", help="Seconds one document may take."),
-    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
-    flatten: bool = typer.Option(False, "--flatten", help="Rasterise pages that carry a redaction (boxes burned "
-                                 "into the pixels) with an invisible text layer of the kept text."),
-    keep_positions: bool = typer.Option(False, "--keep-positions", help="Keep kept text exactly where it "
-                                        "was and boxes at the removed text's width (turns off the "
-                                        "glyph-position defence; box widths then reveal lengths)."),
+    strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit non-zero when anything needs review."),
+    flatten: bool = typer.Option(False, "--flatten/--no-flatten",
+                                 help="Rasterise pages that carry a redaction (boxes burned into the pixels) "
+                                 "with an invisible text layer of the kept text."),
+    keep_positions: bool = typer.Option(False, "--keep-positions/--no-keep-positions",
+                                        help="Keep kept text exactly where it was and boxes at the removed "
+                                        "text's width (turns off the glyph-position defence; box widths then "
+                                        "reveal lengths)."),
     requester: List[str] = typer.Option([], "--requester", help="First-party request: the requester's name "
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
@@ -148,7 +150,8 @@ def run(
             err.print(f"[yellow]REVIEW[/yellow] {d['source']}: {why}", soft_wrap=True)
     if events is not None:
         events.emit({"event": "run", "summary": outcome.report["summary"], "report": str(outcome.report_json),
-                     "audit_head": outcome.report.get("audit_head"), "exit_code": code})
+                     "audit_head": outcome.report.get("audit_head"), "exit_code": code,
+                     "seconds_by_stage": {k: round(v, 2) for k, v in outcome.stats.get("seconds", {}).items()}})
     elif not quiet:
         _summary(outcome.report)
         out.print(f"Release copies: {out_dir}")
@@ -427,6 +430,8 @@ def apply_cmd(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1),
     timeout: float = typer.Option(600.0, "--timeout"),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
+    bates: Optional[str] = typer.Option(None, "--bates", help="Bates-number the PDF copies' pages from this "
+                                        "label on (e.g. AGENCY-000001), stamped before verification."),
 ) -> None:
     """Write release copies exactly from the reviewed plan; refuse if any input changed."""
     import dataclasses
@@ -442,12 +447,29 @@ def apply_cmd(
         settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
                             flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
                             **({"model": st["model"]} if st.get("model") else {}))
-        data, results = do_apply(workdir, out_dir, settings, pol)
+        if bates:
+            from .bates import parse
+
+            parse(bates)  # a bad label is refused before anything is written
+        data, results, labels = do_apply(workdir, out_dir, settings, pol, bates=bates)
     except RedactorError as exc:
         _fail(exc)
     outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
     report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
     log_csv, log_html = outcome.withholding_log
+    from .planfile import all_entries
+
+    why = {(e["source"], w["page"]): w for e in all_entries(data) for w in e.get("withheld_pages", [])}
+    if labels or why:  # Bates numbers, and why pages were withheld in full, into the report and the log
+        from .report import write_report
+        from .withholding_log import withholding_rows, write_withholding_log
+
+        for d in report["documents"]:
+            if d.get("output") in labels:
+                d["bates"] = labels[d["output"]]
+        json_path, html_path = write_report(report, out_dir)
+        log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir, why), out_dir, report,
+                                                  report["summary"].get("release"))
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]
     review_docs = [d for d in report["documents"] if d["status"] == "needs_review"]

@@ -219,6 +219,8 @@ class DocumentResult:
     unchanged_since: str | None = None
     # The final plan's digest (manifest.plan_digest), when the run keeps a manifest.
     plan_sha256: str = ""
+    # Seconds per stage and peak memory of the worker that produced it (pipeline.take_stats).
+    stats: dict = field(default_factory=dict)
     # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
     # units are not pages; empty strings (or no entry) for PDF pages.
     page_labels: list[str] = field(default_factory=list)

@@ -22,15 +22,17 @@ any object with the same ``run(fn, jobs, on_start)`` method will do):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pickle
 import shutil
+import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
@@ -58,6 +60,8 @@ class RunOutcome:
     report_html: Path
     withholding_log: tuple[Path, Path]  # CSV and HTML, for the requester
     review_report: Path | None = None  # NOT-FOR-RELEASE/report.html: holds withheld text
+    # Seconds per stage summed over the workers, and the largest worker's peak memory (MB).
+    stats: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> list[dict]:
@@ -91,12 +95,16 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
         state = RunState.open(out, policy, settings, force=settings.force)
         previous = previous_documents(out)
         results = []
-        for result in process(files, out, settings, policy, executor, on_start, state=state):  # extract .. verify
+        stats: dict = {}
+        for result in process(files, out, settings, policy, executor, on_start, state=state,  # extract .. verify
+                              stats=stats):
             results.append(result)
             results.extend(result.attachments)  # documents inside it, each listed on its own
             if on_result:
                 on_result(result)
-        return report(results, out, settings, policy, state=state, previous=previous)  # report
+        outcome = report(results, out, settings, policy, state=state, previous=previous)  # report
+    outcome.stats = stats
+    return outcome
 
 
 def load_run_policy(settings: Settings) -> "Policy":
@@ -143,6 +151,41 @@ def report(results: list[DocumentResult], out: Path, settings: Settings, policy:
 
 
 # ---------------------------------------------------------------------------------------
+# Where the time goes: seconds per stage, summed in each worker and handed back with each
+# document's outcome (make bench prints them; RunOutcome.stats)
+# ---------------------------------------------------------------------------------------
+
+_seconds: dict[str, float] = {}
+
+
+@contextlib.contextmanager
+def stage(name: str):
+    """CPU seconds of this process spent in ``name`` (robust to a busy machine)."""
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        _seconds[name] = _seconds.get(name, 0.0) + time.process_time() - start
+
+
+def take_stats() -> dict:
+    """This process's stage seconds since the last call, and its peak memory (MB)."""
+    import resource
+
+    out = {"seconds": dict(_seconds), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    _seconds.clear()
+    return out
+
+
+def add_stats(total: dict, stats: dict | None) -> None:
+    if not stats:
+        return
+    for k, v in stats.get("seconds", {}).items():
+        total.setdefault("seconds", {})[k] = total.get("seconds", {}).get(k, 0.0) + v
+    total["worker_peak_mb"] = max(total.get("worker_peak_mb", 0.0), stats.get("peak_mb", 0.0))
+
+
+# ---------------------------------------------------------------------------------------
 # One document: the stages
 # ---------------------------------------------------------------------------------------
 
@@ -152,7 +195,8 @@ def plan_document(file: InputFile, settings: Settings, policy: "Policy") -> Plan
     withhold each other's values (attachments.py)."""
     from .attachments import plan_tree
 
-    document = by_name(file.format).read(file.path, settings)                  # extract
+    with stage("extract"):
+        document = by_name(file.format).read(file.path, settings)              # extract
     plan = plan_read_document(document, settings, policy, file.relpath.as_posix())
     if document.attachments:
         plan = plan_tree(plan, lambda doc, rel: plan_read_document(doc, settings, policy, rel))
@@ -166,9 +210,15 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
     from .policy import decide, deny_findings
 
     pages = [p.text for p in document.pages]
-    findings = detect(document, settings) + deny_findings(pages, policy)        # detect
-    decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
-    plan = build_plan(document, decisions, policy.name, relpath=relpath)       # plan
+    from .detect import analyzer
+
+    with stage("load NLP pipeline (once per worker)"):
+        analyzer(settings.model)  # built on a worker's first document, then kept
+    with stage("detect"):
+        findings = detect(document, settings) + deny_findings(pages, policy)    # detect
+    with stage("decide and plan"):
+        decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
+        plan = build_plan(document, decisions, policy.name, relpath=relpath)   # plan
     warnings = language_warnings(document, settings)
     return dataclasses.replace(plan, review_reasons=plan.review_reasons + warnings) if warnings else plan
 
@@ -184,7 +234,8 @@ class ReleaseSet:
 
 def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
                final_path: Path | None, output: Path | None = None,
-               previous: "Previous | None" = None) -> DocumentResult:
+               previous: "Previous | None" = None,
+               after_write: "Callable[[Plan, Path, Any], Any] | None" = None) -> DocumentResult:
     """write -> verify -> release, for one planned document. Raises on failure (the caller
     turns the exception into the document's outcome). With ``final_path`` None the verified
     copy stays at ``tmp_path`` for the caller to release (pipeline.process with a manifest);
@@ -229,12 +280,16 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     if sha256_file(source) != plan.document.sha256:
         raise RedactorError("the input changed between planning and release")
     fmt = by_name(plan.document.format)
-    written = fmt.write(plan, tmp_path, settings)                               # write
+    with stage("write"):
+        written = fmt.write(plan, tmp_path, settings)                           # write
+        if after_write is not None:  # e.g. Bates stamps (bates.py): added before verification
+            written = after_write(plan, tmp_path, written)
     result.notes.extend(written.notes)
     if written.plan is not None:  # the plan as written (e.g. boxes moved by the PDF layout)
         plan = written.plan
         result.redactions = plan.redactions
-    problems = fmt.verify(plan, tmp_path, written)                              # verify
+    with stage("verify"):
+        problems = fmt.verify(plan, tmp_path, written)                          # verify
     if problems:
         raise VerificationError(problems)
     if final_path is None:  # the caller releases it
@@ -286,6 +341,7 @@ class PlanSummary:
     plan_file: Path | None = None
     # (value, the plan path it comes from: the document's or an attachment's, decision)
     values: list[tuple[str, str, Decision]] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)  # take_stats() of the worker that planned it
 
 
 class Executor(Protocol):
@@ -346,7 +402,7 @@ def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
     with open(plan_file, "wb") as fh:
         pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
     values = [] if plan.withheld_document else tree_values(plan, set_values)
-    return PlanSummary(None, plan_file, values)
+    return PlanSummary(None, plan_file, values, stats=take_stats())
 
 
 def _with_work_dir(settings: Settings, outdir: Path) -> Settings:
@@ -359,6 +415,12 @@ def _with_work_dir(settings: Settings, outdir: Path) -> Settings:
 def apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult | Released:
     """Write, verify and release one planned document (with ``job.hand_back``: write and
     verify it, and hand the verified copy back to the parent to release)."""
+    out = _apply_phase(job, settings, policy)
+    (out.result if isinstance(out, Released) else out).stats = take_stats()
+    return out
+
+
+def _apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResult | Released:
     f = job.input
     tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
     plan = None
@@ -416,7 +478,7 @@ def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
 
 def process(files: list[InputFile], out: Path, settings: Settings, policy: "Policy",
             executor: "Executor | None" = None, on_start: Callable[[Job], None] | None = None,
-            state: "RunState | None" = None) -> Iterator[DocumentResult]:
+            state: "RunState | None" = None, stats: dict | None = None) -> Iterator[DocumentResult]:
     """Yield one result per input file: every document planned (phase 1), then every planned
     document applied with the values withheld anywhere in the set (phase 2).
 
@@ -455,6 +517,8 @@ def process(files: list[InputFile], out: Path, settings: Settings, policy: "Poli
     try:
         planned: list[tuple[Job, PlanSummary]] = []
         for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):
+            if stats is not None and isinstance(outcome, PlanSummary):
+                add_stats(stats, outcome.stats)
             if id(job) in plan_only:
                 if not isinstance(outcome, DocumentResult) and outcome.result is None:
                     planned.append((job, outcome))
@@ -479,6 +543,8 @@ def process(files: list[InputFile], out: Path, settings: Settings, policy: "Poli
             job.set_file = set_file
             job.hand_back = state is not None
         for job, outcome in executor.run(apply_phase, to_apply, on_start=on_start):
+            if stats is not None:
+                add_stats(stats, (outcome.result if isinstance(outcome, Released) else outcome).stats)
             yield _settle(job, outcome, state)
     finally:
         if own_executor:

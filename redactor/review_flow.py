@@ -65,13 +65,56 @@ def reviewed_apply_phase(job: Job, settings: Settings, policy: Policy) -> Docume
         plan = plan_from_json(entry, document, _boxes_for, policy.name)
         pseudonyms = {normalize(r.decision.finding.text): r.decision.pseudonym for node in nodes(plan)
                       for r in node.redactions if r.decision.pseudonym}
+        hook = None
+        if entry.get("bates_first") is not None and entry["format"] == "pdf":
+            hook = _bates_hook(entry["bates_first"], entry["bates_prefix"], entry["bates_width"])
         return apply_plan(plan, ReleaseSet((), pseudonyms), settings, tmp_path, job.outdir / f.relpath,
-                          output=f.relpath)
+                          output=f.relpath, after_write=hook)
     except Exception as exc:  # noqa: BLE001
         return failure(f, exc)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _bates_hook(first: int, prefix: str, width: int):
+    """Stamp the written copy before verification; the stamps of pages withheld in full join
+    those pages' labels (the verifier allows a label's characters inside its box)."""
+    import dataclasses
+
+    from .bates import stamp_pdf
+
+    def hook(plan, path, written):
+        avoid: dict[int, list] = {}
+        for r in plan.redactions:
+            avoid.setdefault(r.page, []).extend([*r.boxes, *r.release_boxes])
+        drawn = {k: list(v) for k, v in (written.drawn or {}).items()}
+        for page, items in drawn.items():
+            if isinstance(page, int) and page not in plan.withheld_pages:
+                avoid.setdefault(page, []).extend(b for b, _ in items)
+        stamps = stamp_pdf(path, first, prefix, width, avoid)
+        for page in plan.withheld_pages:
+            if page in stamps and page in drawn:
+                drawn[page].append(stamps[page])
+        return dataclasses.replace(written, drawn=drawn)
+
+    return hook
+
+
+def bates_labels(data: dict, spec: str) -> dict[str, list[str]]:
+    """Bates numbers of every page of the PDF documents, in release order (relpath), from
+    ``spec`` ("AGENCY-000001"); sets each entry's first number for the workers."""
+    from .bates import label, parse
+
+    prefix, n, width = parse(spec)
+    out: dict[str, list[str]] = {}
+    for e in data["documents"]:  # sorted by relpath at scan
+        if e["format"] != "pdf" or e["status"] != "planned" or e.get("withheld_document"):
+            continue
+        e["bates_first"], e["bates_prefix"], e["bates_width"] = n, prefix, width
+        out[e["relpath"]] = [label(prefix, n + k, width) for k in range(len(e["pages"]))]
+        n += len(e["pages"])
+    return out
 
 
 def _executor(settings: Settings, policy: Policy, n: int):
@@ -175,8 +218,12 @@ def write_scan_review(data: dict, workdir: Path, workers: int = 1, password: str
 # ---------------------------------------------------------------------------------------
 
 def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy,
-          on_start: Callable[[Job], None] | None = None) -> tuple[dict, list[DocumentResult]]:
+          on_start: Callable[[Job], None] | None = None,
+          bates: str | None = None) -> tuple[dict, list[DocumentResult], dict[str, list[str]]]:
+    """Release copies from the reviewed plan. With ``bates`` ("AGENCY-000001"), PDF copies
+    are Bates-numbered; returns relpath -> page labels for the report and the log."""
     data = load_plan(workdir)
+    labels = bates_labels(data, bates) if bates else {}
     mixed = inconsistent_rejections(data)
     if mixed:
         raise PlanFileError(mixed[0] + (f" (+{len(mixed) - 1} more)" if len(mixed) > 1 else ""))
@@ -217,7 +264,10 @@ def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy,
     finally:
         shutil.rmtree(out_dir / TMP_DIR_NAME, ignore_errors=True)
     write_review_log(review_documents(data), workdir / "review-log.csv")
-    return data, results
+    for e in data["documents"]:
+        for k in ("bates_first", "bates_prefix", "bates_width"):
+            e.pop(k, None)
+    return data, results, labels
 
 
 def policy_for(data: dict, override: Path | None = None):

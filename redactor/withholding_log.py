@@ -102,11 +102,12 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
     rows: list[dict] = []
     for d in report["documents"]:
         name = d["output"] or Path(d["source"]).name
-        bates = d.get("bates") or {}
+        bates = d.get("bates") or []  # Bates number of each page, when the copies were stamped
 
         def row(page, location, extent, codes, category, description, justification):
-            rows.append({"document": name, "page": page, "bates": bates.get(str(page), "") if page else
-                         (f"{bates.get('1', '')}-{bates.get(str(d['pages']), '')}" if bates else ""),
+            rows.append({"document": name, "page": page,
+                         "bates": (bates[page - 1] if page and page <= len(bates) else
+                                   f"{bates[0]}-{bates[-1]}" if bates and not page else ""),
                          "location": location, "extent": extent, "exemptions": "; ".join(codes),
                          "statute": statute(codes, policy), "category": category, "description": description,
                          "justification": justification, "policy_version": version})

@@ -64,24 +64,24 @@ def _texts(files: list[Path]) -> list[str]:
 # --- the measured runs, each in its own process ------------------------------------------
 
 def measure_redactor(folder: Path, jobs: int) -> dict:
-    from redactor.cli import app
+    from redactor.pipeline import run
+    from redactor.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out"
-        stats = Path(tmp) / "stages.json"
-        os.environ["REDACTOR_STAGE_TIMES"] = str(stats)
         t = time.perf_counter()
-        try:
-            app(["run", str(folder), "--out", str(out), "--jobs", str(jobs), "--quiet"], standalone_mode=False)
-        except SystemExit:
-            pass
+        # The reviewer's report (page images for reviewers) is an extra output, off here.
+        outcome = run([folder], Path(tmp) / "out", Settings(jobs=jobs, review_report=False))
         wall = time.perf_counter() - t
-        report = json.loads((out / "report.json").read_text())
-        stages = json.loads(stats.read_text()) if stats.exists() else {}
-    by_status = report["summary"]["by_status"]
-    return {"wall": wall, "pages": report["summary"]["pages"], "stages": stages, "statuses": by_status,
-            "redactions": report["summary"]["redactions"],
-            "parent_mb": _peak_mb(resource.RUSAGE_SELF), "worker_mb": _peak_mb(resource.RUSAGE_CHILDREN)}
+    summary = outcome.report["summary"]
+    return {"wall": wall, "pages": summary["pages"], "stages": outcome.stats.get("seconds", {}),
+            "statuses": summary["by_status"], "redactions": summary["redactions"],
+            "cpu": _cpu(), "parent_mb": _peak_mb(resource.RUSAGE_SELF),
+            "worker_mb": outcome.stats.get("worker_peak_mb", 0.0)}
+
+
+def _cpu() -> float:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
 _nlp = None
@@ -114,7 +114,8 @@ def measure_spacy(folder: Path, jobs: int) -> dict:
         with mp.get_context("fork").Pool(jobs, initializer=_spacy_init, initargs=(model,)) as pool:
             ents = sum(pool.map(_spacy_chunk, chunks, chunksize=1))
     wall = time.perf_counter() - t
-    return {"wall": wall, "pages": len(texts), "entities": ents, "parent_mb": _peak_mb(resource.RUSAGE_SELF),
+    return {"wall": wall, "pages": len(texts), "entities": ents, "cpu": _cpu(),
+            "parent_mb": _peak_mb(resource.RUSAGE_SELF),
             "worker_mb": _peak_mb(resource.RUSAGE_CHILDREN) if jobs > 1 else _peak_mb(resource.RUSAGE_SELF)}
 
 
@@ -147,7 +148,8 @@ def measure_naive(folder: Path, jobs: int) -> dict:
             doc.save(Path(tmp) / f.name, garbage=3, deflate=True)
             doc.close()
     wall = time.perf_counter() - t
-    return {"wall": wall, "pages": pages, "redactions": found, "parent_mb": _peak_mb(resource.RUSAGE_SELF),
+    return {"wall": wall, "pages": pages, "redactions": found, "cpu": _cpu(),
+            "parent_mb": _peak_mb(resource.RUSAGE_SELF),
             "worker_mb": _peak_mb(resource.RUSAGE_SELF)}
 
 
@@ -177,16 +179,17 @@ def bench_set(name: str, folder: Path, jobs_list: list[int]) -> None:
         ours[j] = run_measure("redactor", folder, j)
         rows.append(("redactor run", j, ours[j]))
     pages = ours[jobs_list[0]]["pages"]
-    print(f"{'':18s} {'procs':>5s} {'wall s':>8s} {'pages/s':>8s} {'chars/s':>9s} {'parent MB':>9s} "
-          f"{'worker MB':>9s}")
+    print(f"{'':18s} {'procs':>5s} {'wall s':>8s} {'pages/s':>8s} {'chars/s':>9s} {'CPU s':>7s} "
+          f"{'parent MB':>9s} {'worker MB':>9s}")
     for label, j, m in rows:
         print(f"{label:18s} {j:5d} {m['wall']:8.1f} {pages / m['wall']:8.2f} {chars / m['wall']:9.0f} "
-              f"{m['parent_mb']:9.0f} {m['worker_mb']:9.0f}")
+              f"{m['cpu']:7.1f} {m['parent_mb']:9.0f} {m['worker_mb']:9.0f}")
     for j in jobs_list:
         m = ours[j]
-        print(f"redactor, {j} worker(s): vs naive recipe (1 process) {naive['wall'] / m['wall']:.2f}x, "
-              f"vs spaCy NER alone ({j} process(es)) {spacy[j]['wall'] / m['wall']:.2f}x; statuses "
-              + ", ".join(f"{k} {v}" for k, v in m["statuses"].items() if v))
+        print(f"redactor, {j} worker(s): throughput vs naive recipe (1 process) {naive['wall'] / m['wall']:.2f}x, "
+              f"vs spaCy NER alone ({j} process(es)) {spacy[j]['wall'] / m['wall']:.2f}x; "
+              f"CPU time vs naive {naive['cpu'] / m['cpu']:.2f}x, vs spaCy {spacy[j]['cpu'] / m['cpu']:.2f}x; "
+              "statuses " + ", ".join(f"{k} {v}" for k, v in m["statuses"].items() if v))
         if m["stages"]:
             total = sum(m["stages"].values())
             print("  time per stage (summed over workers): " + ", ".join(

@@ -146,7 +146,10 @@ def test_table_rows_read_as_tab_separated_lines(tmp_path, settings):
     assert "12 High St" in _xml(out, "word/document.xml")
 
 
-def test_images_hold_the_document_for_review(tmp_path, settings):
+def test_images_hold_the_document_for_review_without_ocr(tmp_path, settings, monkeypatch):
+    from redactor import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
     body = para('<w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1"/><a:graphic><a:graphicData>'
                 '<pic:pic><pic:blipFill><a:blip r:embed="rIdImg1"/></pic:blipFill></pic:pic></a:graphicData>'
                 '</a:graphic></wp:inline></w:drawing></w:r>')
@@ -157,6 +160,57 @@ def test_images_hold_the_document_for_review(tmp_path, settings):
     assert not image.has_text_layer and image.image_count == 1
     plan = build_plan(doc, [], "test")
     assert plan.review_reasons and f"page {image.number}" in plan.review_reasons[0]
+
+
+def _text_png(text: str) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (900, 160), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 56)
+    ImageDraw.Draw(image).text((30, 40), text, fill="black", font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("picture, withheld", [("Margaret Okafor", True), ("Annual Report 2024", False)])
+def test_images_read_by_ocr(tmp_path, settings, picture, withheld):
+    """With OCR, an image's text is a page of its own: an image that shows a withheld value is
+    withheld whole (black, same size and format); one that does not is released as it is."""
+    from redactor import ocr
+
+    if not ocr.available() or not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file():
+        pytest.skip("tesseract or the DejaVu font not installed")
+    body = para(run(f"Photo of the badge of {NAME}:")) + para(
+        '<w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1"/><a:graphic><a:graphicData>'
+        '<pic:pic><pic:blipFill><a:blip r:embed="rIdImg1"/></pic:blipFill></pic:pic></a:graphicData>'
+        '</a:graphic></wp:inline></w:drawing></w:r>')
+    src = make_docx(tmp_path / "ocr.docx", body, images=1)
+    original = _text_png(picture)
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["word/media/image1.png"] = original
+    _zip(src, members)
+    doc = FMT.read(src, settings)
+    image = _label(doc, "embedded image word/media/image1.png")
+    assert image.has_text_layer and picture.split()[-1] in image.text
+    doc, plan, out, written, problems = _release(tmp_path, src, [NAME], settings)
+    assert not plan.review_reasons and problems == []
+    with zipfile.ZipFile(out) as zf:
+        released = zf.read("word/media/image1.png")
+    if withheld:
+        import io
+
+        from PIL import Image
+
+        with Image.open(io.BytesIO(released)) as im:
+            assert im.format == "PNG" and im.size == (900, 160)
+            assert im.convert("L").getextrema() == (0, 0)  # all black
+        assert any("withheld in full" in n for n in written.notes)
+    else:
+        assert released == original
 
 
 def test_strict_namespaces_are_read(tmp_path, settings):

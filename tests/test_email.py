@@ -141,7 +141,8 @@ def test_value_in_headers_and_both_bodies_is_gone_and_labelled(tmp_path, setting
 
 
 def test_received_lines_and_unlisted_headers(tmp_path, settings):
-    raw = (b"Received: from mx.example.com by mail.agency.gov for <jordan.blake@example.com>;"
+    raw = (b"Return-Path: <bounces@agency.gov>\n"
+           b"Received: from mx.example.com by mail.agency.gov for <jordan.blake@example.com>;"
            b" Tue, 1 Oct 2024 10:00:00 +0000\n"
            b"X-Originating-Email: jordan.blake@example.com\n"
            b"From: Jordan Blake <jordan.blake@example.com>\nTo: records@agency.gov\nSubject: hi\n\nbody\n")
@@ -151,6 +152,7 @@ def test_received_lines_and_unlisted_headers(tmp_path, settings):
     parsed = email.message_from_bytes(out, policy=email.policy.default)
     assert "mail.agency.gov" in str(parsed["Received"]) and PLACEHOLDER in str(parsed["Received"])
     assert parsed["X-Originating-Email"] is None
+    assert b"Return-Path: <bounces@agency.gov>\n" in out
     assert any("X-Originating-Email" in n for n in written.notes)
 
 

@@ -164,3 +164,34 @@ def test_corpus_encodings_and_rotation(scanned, name, needle):
         assert needle in text
     if name == "typewriter-2400dpi.pdf":
         assert p.dpi == ocr.MAX_DPI
+
+
+def _page(lines, vertical=False):
+    """An OCR'd page of ``lines`` (12 pt lines 20 pt apart, 6 pt characters)."""
+    from redactor.model import OcrInfo, Page
+
+    text, boxes = "", []
+    for n, line in enumerate(lines):
+        for i, ch in enumerate(line):
+            a, b = 72 + 6 * i, 700 - 20 * n
+            box = (a, b, a + 6, b + 12) if not vertical else (b, 792 - a - 6, b + 12, 792 - a)
+            boxes.append(None if ch == " " else box)
+        text += line + "\n"
+        boxes.append(None)
+    info = OcrInfo("no text layer", 300, 0, 90.0, tuple(90.0 if b else None for b in boxes))
+    return Page(number=1, text=text, char_boxes=boxes, ocr=info)
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+def test_bands_take_whole_lines_round_each_box(vertical):
+    page = _page([f"line {n} of the page" for n in range(10)], vertical)
+    assert ocr.text_runs_along_x(page) is not vertical
+    box_on = lambda n: page.char_boxes[19 * n + 5]  # noqa: E731 - the "n" of line n
+    (band,) = ocr.bands(page, [box_on(3)])
+    across = (1, 3) if not vertical else (0, 2)
+    lines_in = [n for n in range(10) if band[across[0]] <= box_on(n)[across[0]] and box_on(n)[across[1]] <= band[across[1]]]
+    assert lines_in == [2, 3, 4]  # a line either side, none cut
+    two = ocr.bands(page, [box_on(3), box_on(4)])
+    assert len(two) == 1  # neighbouring boxes share a band
+    apart = ocr.bands(page, [box_on(1), box_on(8)])
+    assert len(apart) == 2

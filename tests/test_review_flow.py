@@ -310,3 +310,70 @@ def test_region_drawn_by_a_reviewer_is_removed(scanned, tmp_path):
     region = [x for x in d["redactions"] if x["entity"] == "MANUAL_REGION"]
     assert len(region) == 1 and region[0]["exemptions"] == ["(b)(5)"] and region[0]["rule"] == "reviewer"
     assert region[0]["bbox"] == [[round(v, 2) for v in [x0 - 1, y0 - 1, x1 + 1, y1 + 1]]]
+
+
+def test_bates_numbers_stamped_before_verification_and_logged(scanned, tmp_path):
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    _, work = scanned
+    out = tmp_path / "release"
+    r = runner.invoke(app, ["apply", str(work), "--out", str(out), "--bates", "AGY-000101"])
+    assert r.exit_code == 0, r.output
+    data = load_plan(work)
+    pdfs = [d for d in data["documents"] if d["format"] == "pdf"]  # release order: relpath
+    expected, n = {}, 101
+    for d in pdfs:
+        expected[d["relpath"]] = [f"AGY-{n + k:06d}" for k in range(len(d["pages"]))]
+        n += len(d["pages"])
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, report_schema())
+    for d in report["documents"]:
+        if d["format"] != "pdf":
+            assert "bates" not in d
+            continue
+        assert d["bates"] == expected[d["output"]]
+        pdf = pdfium.PdfDocument(str(out / d["output"]))
+        with pikepdf.open(out / d["output"]) as pk:
+            for i, want in enumerate(d["bates"]):
+                page = pdf[i]
+                text = page.get_textpage().get_text_range()
+                assert want in text, (d["output"], i + 1)  # one stamp per page, upright, extractable
+                # The stamp sits in the page's corner, inside the page, off every redaction box.
+                tp = page.get_textpage()
+                at = text.index(want)
+                l, b, rr, t = tp.get_charbox(at)
+                w, h = page.get_size()
+                assert 0 <= l and rr <= w and 0 <= b and t <= h
+                for red in (x for x in d["redactions"] if x["page"] == i + 1):
+                    for bx in red["release_bbox"]:
+                        assert not (l < bx[2] and bx[0] < rr and b < bx[3] and bx[1] < t)
+        pdf.close()
+    rows = list(csv.DictReader((out / "withholding-log.csv").open(encoding="utf-8")))
+    pdf_rows = [x for x in rows if x["document"].endswith(".pdf")]
+    assert pdf_rows and all(x["bates"] == expected[x["document"]][int(x["page"]) - 1] for x in pdf_rows)
+    assert all(x["bates"] == "" for x in rows if x["document"].endswith(".txt"))
+
+
+def test_bates_on_rotated_pages_and_bad_label(scanned, tmp_path):
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    src = tmp_path / "in"
+    src.mkdir()
+    with pikepdf.open(RECORDS / "police/incident-report-2023-0417.pdf") as pdf:
+        pdf.pages[0].obj["/Rotate"] = 90
+        pdf.pages[1].obj["/Rotate"] = 270
+        pdf.save(src / "rotated.pdf")
+    work = tmp_path / "scan"
+    assert runner.invoke(app, ["scan", str(src), "--out", str(work)]).exit_code == 0
+    r = runner.invoke(app, ["apply", str(work), "--out", str(tmp_path / "bad"), "--bates", "no digits"])
+    assert r.exit_code == 2 and "--bates" in r.output
+    out = tmp_path / "release"
+    r = runner.invoke(app, ["apply", str(work), "--out", str(out), "--bates", "X-01"])
+    assert r.exit_code == 0, r.output
+    pdf = pdfium.PdfDocument(str(out / "rotated.pdf"))
+    for i, want in enumerate(["X-01", "X-02"]):
+        text = pdf[i].get_textpage().get_text_range()
+        assert want in text
+    pdf.close()

@@ -132,6 +132,11 @@ def test_ocr_layer_stripped_and_rebuilt_from_kept_words(tmp_path):
     okonkwo = text.index("Okonkwo")
     items = runs(text, boxes, [(okonkwo, okonkwo + 7)])
     assert [t for t, _ in items] == ["Case", "of", "Margaret", "filed"]
+    # A box drawn over "Okonkwo" that OCR's boxes of "Margaret" reach into: the letter under
+    # it is not written, the letters beside it are written one by one over their own boxes.
+    box = (boxes[okonkwo - 2][0] - 0.5, 100.0, boxes[okonkwo + 6][2], 110.0)
+    near = runs(text, boxes, [(okonkwo, okonkwo + 7)], [box])
+    assert [t for t, _ in near] == ["Case", "of", *"Margare", "filed"]
     with pikepdf.open(src) as pdf:
         page = pdf.pages[0]
         assert strip_invisible_text(pdf, page) >= 3

@@ -28,12 +28,38 @@ ZIP_MAGIC = b"PK\x03\x04"
 SUFFIXES = (".docx", ".docm", ".dotx", ".dotm")
 
 
+MAX_IMAGE_PIXELS = 50_000_000  # larger embedded images are not decoded (bombs): review
+
+
 def image_text(data: bytes, settings: "Settings") -> str | None:
-    """OCR hook: the text of an embedded image, or None when no OCR engine is available (the
-    document then goes to review). When OCR lands, it returns the image's text here, and the
-    writer must also withhold the pixels of what it withholds (today it never has to: a
-    DOCX with images is never written without review)."""
-    return None
+    """The text of an embedded image by OCR (tesseract, ``redactor.ocr``), one line per OCR
+    line; "" for an image without text. None sends the document to review: no OCR engine,
+    an image that cannot be decoded (EMF, WMF...), or a word OCR read with low confidence
+    (handwriting, a stamp: it could be a name). An image whose text holds anything withheld
+    is withheld whole by the writer (a black image of the same size)."""
+    from ... import ocr
+
+    if not ocr.available():
+        return None
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                return None
+            dpi = float((im.info.get("dpi") or (300, 300))[0] or 300)
+            image = im.convert("RGB")
+        words = ocr.parse_hocr(ocr.tesseract_hocr(image, dpi=max(dpi, 70.0)))
+    except Exception:  # noqa: BLE001 - any image OCR cannot read is one a person must look at
+        return None
+    if any(w.confidence < ocr.LOW_CONFIDENCE and sum(ch.isalnum() for ch in w.text) >= 2 for w in words):
+        return None
+    lines: dict[tuple[int, int], list[str]] = {}
+    for w in words:
+        lines.setdefault((w.block, w.line), []).append(w.text)
+    return "\n".join(" ".join(ws) for ws in lines.values())
 
 
 class DocxFormat(DocumentFormat):

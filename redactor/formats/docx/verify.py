@@ -53,7 +53,7 @@ def verify_docx(plan: Plan, out_path: Path) -> list[str]:
             base = name.rsplit("/", 1)[-1].lower()
             if base.rsplit(".", 1)[0] in _REMOVED_PARTS:
                 problems.append(f"part {name}: comment or author part present in the release copy")
-            if base.startswith("thumbnail"):
+            if name.lower().startswith("docprops/thumbnail"):
                 problems.append(f"part {name}: document thumbnail present in the release copy")
             if _looks_xml(blob):
                 problems += _check_xml(name, blob, values, where)

@@ -102,16 +102,35 @@ def write_docx(plan: Plan, out_path: Path) -> list[str]:
     if len(units) != len(pages) or any(u.text_and_map()[0] != p.text for u, p in zip(units, pages)
                                        if not u.image):
         raise BadInputError("the DOCX reads differently than when it was planned")
-    for r in plan.redactions:
-        if units[r.page - 1].image:
-            raise UnsupportedContentError(f"page {r.page} ({units[r.page - 1].label}): withholding text "
-                                          "inside an embedded image is not supported yet")
     notes: list[str] = []
+    for number in sorted({r.page for r in plan.redactions} | set(plan.withheld_pages)):
+        if units[number - 1].image:
+            pkg.data[units[number - 1].image] = _black_image(pkg.data[units[number - 1].image], number)
+            notes.append(f"page {number} ({units[number - 1].label}) withheld in full: its text held "
+                         "withheld information")
     edits = _plan_edits(units, plan)
     _apply_edits(edits)
     notes += _scrub(pkg, lay)
     _write_package(pkg, out_path)
     return notes
+
+
+def _black_image(data: bytes, page: int) -> bytes:
+    """An image of the same size and format, all black: an embedded image whose OCR text
+    holds a withheld value is withheld whole (its pixels would show what its text says)."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            size, fmt = im.size, im.format
+        out = io.BytesIO()
+        Image.new("RGB", size, (0, 0, 0)).save(out, format=fmt)
+        return out.getvalue()
+    except Exception:  # noqa: BLE001
+        raise UnsupportedContentError(f"page {page}: an embedded image that holds withheld text "
+                                      "cannot be replaced") from None
 
 
 def _plan_edits(units: list[Unit], plan: Plan) -> dict[Slot, _Edit]:

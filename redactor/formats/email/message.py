@@ -502,6 +502,8 @@ def header_lines(mail: Mail, replaced: dict[tuple, str], notes: list[str] | None
                 dkey, akey = ("hdr", fi, "display", gi, ai), ("hdr", fi, "addr", gi, ai)
                 d2, a2 = replaced.get(dkey, display), replaced.get(akey, addr)
                 entry = _address(d2, a2, dkey in replaced, akey in replaced)
+                if f.name == "Return-Path" and entry == a2:
+                    entry = f"<{a2}>"  # the conventional form of the envelope sender
                 if gname is not None and entry.endswith(": ;"):
                     extra.append(f"{d2} <{a2}>" if d2 else a2)
                 elif entry:

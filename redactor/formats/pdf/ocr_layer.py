@@ -126,17 +126,29 @@ def runs(text: str, char_boxes: list[Box | None], withheld: list[tuple[int, int]
             gone[i] = any(b[0] - 0.5 <= cx <= b[2] + 0.5 and b[1] - 0.5 <= cy <= b[3] + 0.5 for b in covered)
     cur_t: list[str] = []
     cur_b: list[Box] = []
+
+    def flush() -> None:
+        if not cur_t:
+            return
+        x0, y0 = min(b[0] for b in cur_b) - 1, min(b[1] for b in cur_b) - 1
+        x1, y1 = max(b[2] for b in cur_b) + 1, max(b[3] for b in cur_b) + 1
+        if any(b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3] for b in covered):
+            # Beside a box: each letter drawn over its own box, so no letter stretched along
+            # with its word can reach into the box.
+            out.extend((t, [b]) for t, b in zip(cur_t, cur_b))
+        else:
+            out.append(("".join(cur_t), list(cur_b)))
+        cur_t.clear()
+        cur_b.clear()
+
     for i, ch in enumerate(text):
         box = char_boxes[i] if i < len(char_boxes) else None
         if box is None or ch.isspace() or gone[i]:
-            if cur_t:
-                out.append(("".join(cur_t), cur_b))
-                cur_t, cur_b = [], []
+            flush()
             continue
         cur_t.append(ch)
         cur_b.append(box)
-    if cur_t:
-        out.append(("".join(cur_t), cur_b))
+    flush()
     return out
 
 

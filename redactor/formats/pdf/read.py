@@ -41,16 +41,19 @@ def _read_pdf_text(path: Path, password: str = "") -> Document:
     try:
         return _read_pdf(path, path, password)
     except BadInputError as first:
-        if str(first).startswith("encrypted"):
+        if str(first).startswith("encrypted:"):  # a password is missing or wrong
             raise
         import io
 
         import pikepdf
 
+        # What qpdf opens, pdfminer reads once qpdf has rewritten it: decrypted (crypt
+        # filters pdfminer does not know), without object streams (linearized files with
+        # unusual indirect objects, e.g. the Epson sample), cross-reference table rebuilt.
         try:
             with pikepdf.open(path, password=password) as pdf:
                 buf = io.BytesIO()
-                pdf.save(buf)
+                pdf.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.disable)
         except Exception:
             raise first from None
         buf.seek(0)
@@ -181,6 +184,7 @@ def _text_direction(layout) -> int:
 
 def _page_from_layout(number: int, pdfpage, layout) -> Page:
     from pdfminer.layout import LTAnno, LTChar, LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
+    from pdfminer.pdftypes import resolve1
 
     mediabox = tuple(float(v) for v in pdfpage.mediabox)
     to_user = rotation_matrix(pdfpage.rotate, mediabox).inverse()
@@ -251,7 +255,8 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         char_boxes=boxes,
         width=abs(x1 - x0),
         height=abs(y1 - y0),
-        rotation=int(pdfpage.attrs.get("Rotate", 0) or 0) % 360 if hasattr(pdfpage, "attrs") else 0,
+        # /Rotate may be an indirect object (the Epson linearized sample)
+        rotation=int(resolve1(pdfpage.attrs.get("Rotate", 0)) or 0) % 360 if hasattr(pdfpage, "attrs") else 0,
         has_text_layer=chars_seen > 0,
         image_count=images,
         covered_spans=covered,
