@@ -110,6 +110,8 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             break
         names, fields = merged, new
         j += 1
+    if not header.delimited:
+        bounds = _calibrated(g, bounds, header.cells, rows[j:j + 6])
     org_table = any(label_key(n) in _ORG_COLUMNS for n in names)
     # cells[k] = fragments of the current cell of column k
     current: dict[int, list[Cell]] = {}
@@ -180,6 +182,24 @@ def _bounds(g: Grid, header: Sequence[Cell]) -> list[float]:
     for prev, cur in zip(header, header[1:]):
         out.append(min(cur.u0 - g.tol, (prev.u1 + cur.u0) / 2))
     return out
+
+
+def _calibrated(g: Grid, bounds: list[float], header: Sequence[Cell], rows: Sequence[Row]) -> list[float]:
+    """Column starts moved left to where the cells of the first full row start, when that row
+    pairs off with the header (its k-th cell under the k-th header text): a wide column's
+    header centred over it starts well right of its cells."""
+    for row in rows:
+        cells = row.cells
+        if len(cells) != len(header):
+            continue
+        # the k-th cell starts before the k-th header text ends, and ends after the one before
+        if all(c.u0 <= h.u1 and (k == 0 or c.u1 >= header[k - 1].u1)
+               for k, (c, h) in enumerate(zip(cells, header))):
+            out = [min(b, c.u0 - g.tol) for b, c in zip(bounds, cells)]
+            if all(a < b for a, b in zip(out, out[1:])):
+                return out
+        break
+    return bounds
 
 
 def _column(bounds: list[float], cell: Cell) -> int | None:

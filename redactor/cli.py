@@ -60,12 +60,14 @@ def run(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Documents processed in parallel "
                                        "(default: the number of cores)."),
     timeout: float = typer.Option(600.0, "--timeout", help="Seconds one document may take."),
-    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
-    flatten: bool = typer.Option(False, "--flatten", help="Rasterise pages that carry a redaction (boxes burned "
-                                 "into the pixels) with an invisible text layer of the kept text."),
-    keep_positions: bool = typer.Option(False, "--keep-positions", help="Keep kept text exactly where it "
-                                        "was and boxes at the removed text's width (turns off the "
-                                        "glyph-position defence; box widths then reveal lengths)."),
+    strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit non-zero when anything needs review."),
+    flatten: bool = typer.Option(False, "--flatten/--no-flatten",
+                                 help="Rasterise pages that carry a redaction (boxes burned into the pixels) "
+                                 "with an invisible text layer of the kept text."),
+    keep_positions: bool = typer.Option(False, "--keep-positions/--no-keep-positions",
+                                        help="Keep kept text exactly where it was and boxes at the removed "
+                                        "text's width (turns off the glyph-position defence; box widths then "
+                                        "reveal lengths)."),
     requester: List[str] = typer.Option([], "--requester", help="First-party request: the requester's name "
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
