@@ -158,14 +158,22 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
         if f is None:
             continue
         value = _joined(frags)
-        if not fits(f, value):
-            continue
-        score = _score(f, value, 0.85)
-        why = f"in a table column headed '{' '.join(names[k].split())}'"
-        if org_table and f.entity in ("STREET_ADDRESS", "PHONE_NUMBER"):
-            score = 0.3
-            why += "; a row about an organisation"
-        hits.append(Hit(tuple((c.start, c.end) for c in frags), f.entity, score, TABLE, why))
+        if fits(f, value):
+            pieces = [frags]
+        else:
+            # Rows set close together (a scan's rows jitter) read as one wrapped cell: each
+            # line that is a value of the column by itself is still one.
+            pieces = [[c] for c in frags] if len(frags) > 1 else []
+        for part in pieces:
+            value = _joined(part)
+            if not fits(f, value):
+                continue
+            score = _score(f, value, 0.85)
+            why = f"in a table column headed '{' '.join(names[k].split())}'"
+            if org_table and f.entity in ("STREET_ADDRESS", "PHONE_NUMBER"):
+                score = 0.3
+                why += "; a row about an organisation"
+            hits.append(Hit(tuple((c.start, c.end) for c in part), f.entity, score, TABLE, why))
     return j, hits
 
 
