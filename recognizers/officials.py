@@ -23,24 +23,8 @@ import dataclasses
 
 import regex as re
 
-from .common import REGEX_TIMEOUT
+from .common import REGEX_TIMEOUT, TITLE_WORDS
 
-# Words that make a phrase an official title (lower case). A title is a short run of
-# capitalised words containing one of them ("Chief Procurement Officer", "Director of Public
-# Works", "Council Member").
-TITLE_WORDS = {
-    "officer", "director", "commander", "chief", "manager", "clerk", "mayor", "engineer", "councilmember",
-    "councillor", "councilor", "alderman", "commissioner", "supervisor", "superintendent", "secretary",
-    "treasurer", "auditor", "administrator", "coordinator", "counsel", "attorney", "solicitor", "prosecutor",
-    "judge", "justice", "magistrate", "sheriff", "marshal", "governor", "senator", "representative",
-    "minister", "ambassador", "consul", "president", "vice-president", "chair", "chairman", "chairwoman",
-    "chairperson", "vice-chair", "trustee", "inspector", "investigator", "analyst", "specialist", "lieutenant",
-    "captain", "sergeant", "detective", "deputy", "assistant", "head", "dean", "registrar", "controller",
-    "comptroller", "ombudsman", "spokesperson", "spokesman", "spokeswoman", "liaison", "adjudicator",
-    "examiner", "assessor", "recorder", "planner", "architect", "ranger", "warden", "principal", "provost",
-    "chancellor", "general", "colonel", "major", "admiral", "constable", "superintendant", "steward",
-    "member", "board", "council", "poc",
-}
 _PRIVATE_ROLES = (r"victim|witness|suspect|arrestee|applicant|complainant|claimant|requester|requestor|resident"
                   r"|residing|parent|guardian|student|patient|tenant|employee|subject|inmate|detainee|driver"
                   r"|passenger|owner|decedent|minor|juvenile|plaintiff|petitioner|respondent|defendant|debtor"
