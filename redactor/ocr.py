@@ -21,6 +21,7 @@ text and character boxes that the rest of redactor reads like any text layer.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import re
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .geometry import Box, Matrix, intersection_area, area
+
+log = logging.getLogger(__name__)
 
 MIN_DPI = 300  # Tesseract reads best at 300 dpi and more; lower scans are upsampled to it
 MAX_DPI = 400
@@ -661,7 +664,13 @@ def read_document(document, path: Path, password: str = ""):
     if not need or not available():
         return document
     regions = {n: [i.box for i in s.text_images()] for n, s in need.items() if s.kind == "images"}
-    read = ocr_pages(path, sorted(need), password, regions=regions)
+    try:
+        read = ocr_pages(path, sorted(need), password, regions=regions)
+    except OcrUnavailable as exc:
+        # Tesseract failed or ran out of time on a page: the document is read as if there were
+        # no OCR (pages without text go to review; an OCR layer is used as it is).
+        log.warning("%s: OCR failed: %s", path.name, exc)
+        return document
     pages = list(document.pages)
     for n, s in need.items():
         results = read.get(n, [])
