@@ -139,7 +139,7 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             new_row = not _continues(g, row)
             if big or (new_row and len(row.cells) < 2):
                 break
-            cols = [_column(bounds, c) for c in row.cells]
+            cols = [_column(bounds, c, 0.3 * g.tol if g.geometric else 0.0) for c in row.cells]
             if None in cols or _crosses(g, lefts, row.cells, cols):
                 break
             if not g.geometric and not new_row and 0 in cols:
@@ -202,12 +202,15 @@ def _calibrated(g: Grid, bounds: list[float], header: Sequence[Cell], rows: Sequ
     return bounds
 
 
-def _column(bounds: list[float], cell: Cell) -> int | None:
-    if cell.u0 < bounds[0]:
+def _column(bounds: list[float], cell: Cell, slack: float = 0.0) -> int | None:
+    """The column ``cell`` starts in; ``slack``: how far left of a column's start a cell cut
+    there (split_at) may begin."""
+    u0 = cell.u0 + slack
+    if u0 < bounds[0]:
         return None
     k = 0
     for idx, b in enumerate(bounds):
-        if cell.u0 >= b:
+        if u0 >= b:
             k = idx
     return k
 
