@@ -130,7 +130,11 @@ ROLE_CODE_NAME = re.compile(
 LAST_FIRST = re.compile(
     rf"(?<![\w,])(?P<last>{CAPS_WORD}|{TITLE_WORD}),[ \t]+(?P<first>{TITLE_WORD})"
     rf"(?P<middle>[ \t]+(?:{INITIAL}|\p{{Lu}}(?![\w])))?(?![\w'’-])(?![ \t]*\d)")
-TOKEN = re.compile(rf"(?<![\w'’-])(?:{_WORD}|{INITIAL})(?![\w'’-])")
+TOKEN = re.compile(rf"(?<![\w'’-])(?:{_WORD}|{INITIAL}|\p{{Lu}}(?=[ \t]+\p{{Lu}}))(?![\w'’-])")
+_STATE_CODES = {"al", "ak", "az", "ar", "ca", "co", "ct", "de", "dc", "fl", "ga", "hi", "id", "il", "in", "ia", "ks",
+                "ky", "la", "me", "md", "ma", "mi", "mn", "ms", "mo", "mt", "ne", "nv", "nh", "nj", "nm", "ny", "nc",
+                "nd", "oh", "ok", "or", "pa", "ri", "sc", "sd", "tn", "tx", "ut", "vt", "va", "wa", "wv", "wi", "wy",
+                "pr", "gu", "vi"}
 GREETING = re.compile(
     rf"(?m)^[ \t]*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t]+"
     rf"(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof)\.?[ \t]+)?(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,2}})[ \t]*[,:!\n]")
@@ -169,12 +173,22 @@ def _parts(word: str) -> list[str]:
     return [p for p in {w, *w.split("-")} if p]
 
 
-def is_given(word: str) -> bool:
-    return any(p in given_names() for p in _parts(word))
+@functools.lru_cache(maxsize=None)
+def _all(kind: str) -> frozenset[str]:
+    if kind == "given":
+        return given_names() | _lexicon("given-names-intl.txt")
+    return surnames() | _lexicon("surnames-intl.txt")
+
+
+def is_given(word: str, international: bool = True) -> bool:
+    """In the given-name lexicon: the US Census list, and (``international``) the names of
+    other locales, which only count beside other evidence (a surname, a role code)."""
+    names = _all("given") if international else given_names()
+    return any(p in names for p in _parts(word))
 
 
 def is_surname(word: str) -> bool:
-    return any(p in surnames() for p in _parts(word))
+    return any(p in _all("family") for p in _parts(word))
 
 
 def _non_ascii(word: str) -> bool:
@@ -234,7 +248,7 @@ class NameStructureRecognizer(EntityRecognizer):
             caps_last = last.isupper() and not first.isupper()
             if not (is_given(first) and (is_surname(last) or caps_last)):
                 continue
-            if not caps_last and is_given(last) and not last.isupper():
+            if not caps_last and is_given(last, international=False) and not last.isupper():
                 continue  # "Sam, Lena": two given names in a list
             if not caps_last and (re.search(r"\p{Lu}[\p{L}'’.-]*[ \t]+$", text[max(0, m.start() - 30):m.start()])
                                   or re.match(r"[ \t]+\p{Lu}\p{Ll}", text[m.end():m.end() + 3])):
@@ -249,8 +263,8 @@ class NameStructureRecognizer(EntityRecognizer):
             took = 0
             for n in (3, 2):
                 run = toks[i:i + n]
-                if len(run) < n or not _joined(text, run) or re.fullmatch(INITIAL, run[0][2]) \
-                        or re.fullmatch(INITIAL, run[-1][2]) or any(re.fullmatch(INITIAL, t) for _, _, t in run[:-2]):
+                if len(run) < n or not _joined(text, run) or _initial(run[0][2]) \
+                        or _initial(run[-1][2]) or any(_initial(t) for _, _, t in run[:-2]):
                     continue
                 if n == 3 and "\n" in text[run[0][0]:run[-1][1]]:
                     continue
@@ -259,9 +273,9 @@ class NameStructureRecognizer(EntityRecognizer):
                     break
             i += took or 1
         for k, (s, e, word) in enumerate(toks):
-            if "-" in word or word.isupper() or len(word) < 3 or _bare(word) in AMBIGUOUS_GIVEN or _bare(word) in NOT_NAME_WORDS:
+            if _initial(word) or "-" in word or word.isupper() or len(word) < 3 or _bare(word) in AMBIGUOUS_GIVEN or _bare(word) in NOT_NAME_WORDS:
                 continue
-            if not is_given(word) or _bare(word) in lower:
+            if not is_given(word, international=False) or _bare(word) in lower:
                 continue
             if (k > 0 and _joined(text, [toks[k - 1], toks[k]], newline=False)
                     and not re.search(r"[.!?:]\s*$", text[max(0, toks[k - 1][0] - 1):toks[k - 1][1]])) \
@@ -304,12 +318,18 @@ class NameStructureRecognizer(EntityRecognizer):
         start, end = run[0][0], run[-1][1]
         if first.isupper() != last.isupper():
             return False
-        if any(_bare(t) in NOT_NAME_WORDS for t in tokens if not re.fullmatch(INITIAL, t)):
+        if any(_bare(t) in NOT_NAME_WORDS for t in tokens if not _initial(t)):
             return False
+        if _bare(last) in _STATE_CODES or _STATE_AFTER.match(text, end):
+            return False  # "SAINT LOUIS MO", "Jackson, Mississippi"
         after = text[end:end + 30]
         if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
             return False  # "Douglas Brooks Associates", "Jackson Lewis LLP"
-        lexicon = is_given(first) and is_surname(last) and _bare(first) not in PAIR_AMBIGUOUS
+        caps = first.isupper()
+        if caps and "\n" in text[start:end]:
+            return False  # headings in capitals run over lines ("JAIL\nDAILY")
+        lexicon = (is_given(first, international=not caps) and is_surname(last)
+                   and _bare(first) not in PAIR_AMBIGUOUS)
         foreign = (not first.isupper() and any(_non_ascii(t) for t in tokens)
                    and all(_bare(t) not in lower for t in tokens)
                    and (is_given(first) or is_surname(last) or _all_propn(propn, [(a, b) for a, b, _ in run])))
@@ -323,6 +343,10 @@ class NameStructureRecognizer(EntityRecognizer):
                else "name in letters beyond ASCII, tagged a proper noun")
         self._add(start, end, 0.75 if lexicon else 0.6, why)
         return True
+
+
+def _initial(token: str) -> bool:
+    return len(token.rstrip(".")) == 1
 
 
 def _joined(text: str, run, newline: bool = True) -> bool:
@@ -394,6 +418,9 @@ def _all_propn(propn, words) -> bool:
     return bool(propn) and all(any(s < b and a < e for s, e in propn) for a, b in words)
 
 
+_STRUCTURAL = {"NameStructureRecognizer", "PersonNameRecognizer", "FormFieldInContext", "TableColumnInContext"}
+
+
 def propagate_surnames(findings, document, is_official=None):
     """New PERSON findings: the surname of each withheld two-word name, where the same record
     uses it alone in capitals or with a capital ("W1 Chavez", "Applicant Sanders"). Not where
@@ -409,12 +436,16 @@ def propagate_surnames(findings, document, is_official=None):
         words = re.findall(rf"{_WORD}", f.text)
         if len(words) < 2:
             continue
+        if "," in f.text and any(_is_state(part) for part in f.text.split(",")):
+            continue
         if "," in f.text:
             last = words[0]
         else:
             last = words[-1]
         if len(last) < 3 or _bare(last) in lower or _bare(last) in NOT_NAME_WORDS:
             continue
+        if not (is_surname(last) or _non_ascii(last) or f.recognizer in _STRUCTURAL):
+            continue  # "Cornbelt Ethanol" read as a name by the model: "Ethanol" is no surname
         surnames_seen.setdefault(last.lower(), f)
     if not surnames_seen:
         return []
@@ -470,6 +501,20 @@ _STATE_AFTER = re.compile(rf",[ \t]*(?:{_US_STATES}|(?:Ala|Ariz|Ark|Cal|Calif|Co
                           r"(?![\w])")
 
 
+PARTY_WORDS = {"debtor", "debtors", "creditor", "creditors", "plaintiff", "plaintiffs", "defendant", "defendants",
+               "petitioner", "petitioners", "respondent", "respondents", "appellant", "appellants", "appellee",
+               "appellees", "claimant", "claimants", "movant", "intervenor", "garnishee", "decedent", "grantor",
+               "grantee", "lessor", "lessee", "licensee", "registrant", "applicant", "complainant", "victim",
+               "witness", "suspect", "arrestee", "inmate"}
+_ADDRESS_WORDS = {"suite", "ste", "apt", "apartment", "unit", "floor", "room", "building", "bldg", "street", "avenue",
+                  "road", "boulevard", "drive", "lane", "highway", "parkway", "plaza", "box"}
+
+
+def _is_state(part: str) -> bool:
+    part = " ".join(part.split()).strip(" .").lower()
+    return part in _STATE_CODES or part in {s.lower() for s in _US_STATES.split("|")}
+
+
 _OFFICE_NOUNS = {"folder", "file", "files", "personnel", "records", "record", "desk", "mailbox", "inbox", "unit",
                  "division", "department", "office", "staff", "team", "committee", "board", "council", "section"}
 
@@ -484,7 +529,13 @@ def not_a_name(f, document) -> str | None:
     text = document.pages[f.page - 1].text
     if _COMPANY_AFTER.match(text, f.end):
         return "a company's name (a company suffix follows)"
+    if "," in f.text and any(_is_state(part) for part in f.text.split(",")):
+        return "a place and its state ('ST LOUIS, MO')"
     words = f.text.split()
+    if len(words) > 1 and words[-1].isupper() and len(words[-1]) == 2 and _bare(words[-1]) in _STATE_CODES:
+        return "a town and its state code ('AMARILLO TX')"
+    if len(words) == 1 and _bare(words[0]) in _ADDRESS_WORDS:
+        return "a word of an address"
     if len(words) > 1 and any(_bare(w) in _OFFICE_NOUNS for w in words):
         return "holds a word for an office or a file, never part of a name"
     if len(words) != 1:
@@ -501,6 +552,8 @@ def not_a_name(f, document) -> str | None:
 
     if word in TITLE_WORDS and word not in given_names():
         return "a job title"
+    if word in PARTY_WORDS:
+        return "a party's role in a case, not a name"
     return None
 
 

@@ -135,7 +135,7 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
     if not before.strip() and not after.strip(" \t,|"):
         head = _list_heading(text, ls)
         if head:
-            return f"listed under '{head}' in the minutes of a meeting", False
+            return f"listed under '{head}' (an attendance list, or a public office)", False
     # a display name with a government email address
     em = EMAIL.search(after[:80])
     if em and GOV_DOMAIN.search(em.group(0)) and re.match(r"^[ \t]*(?:<|,|\(|[ \t])", after):
@@ -146,6 +146,29 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
 ATTENDANCE = re.compile(r"(?i)^[ \t]*(?:(?:members?|board|council|commissioners?|trustees?|directors?|staff"
                         r"|officials?|committee)[ \t]+)?(?:present|attending|in attendance|attendance|roll call)"
                         r"\b[^\n]{0,40}$")
+
+
+# Offices whose holders and candidates are public figures: a heading naming one of them over a
+# list of names ("LIEUTENANT GOVERNOR / VOTER NOMINATED / GAVIN NEWSOM / RON NEHRING").
+PUBLIC_OFFICES = {"governor", "mayor", "senator", "representative", "congress", "congressional", "assembly",
+                  "assemblymember", "treasurer", "controller", "comptroller", "commissioner", "commissioners",
+                  "judge", "justice", "justices", "attorney", "sheriff", "assessor", "auditor", "secretary",
+                  "superintendent", "supervisor", "supervisors", "trustee", "trustees", "councilmember",
+                  "alderman", "aldermen", "president", "vice-president", "selectman", "selectmen", "coroner",
+                  "prosecutor", "magistrate", "legislator", "delegate"}
+BALLOT_LINE = re.compile(r"(?i)^(?:voter[ -]nominated|nonpartisan|non-partisan|party preference[^\n]*|vote for [^\n]{1,10}"
+                         r"|candidates?|incumbent|write-in|\(?(?:rep|dem|ind|grn|lib)\)?)$")
+
+
+def _office_heading(line: str) -> bool:
+    """A short heading that names a public office ("GOVERNOR", "JUDGE-SUPERIOR COURT #61",
+    "Board of Supervisors, District 3")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", line)
+    if not words or len(words) > 7 or re.search(r"[.!?]$|\b(?:is|are|was|were|the)\b", line):
+        return False
+    if not all(w[0].isupper() or w.lower() in ("of", "for", "and", "the") for w in words):
+        return False
+    return any(part.lower() in PUBLIC_OFFICES for w in words for part in w.split("-"))
 
 
 def _list_heading(text: str, line_start: int, max_lines: int = 14) -> str | None:
@@ -163,8 +186,17 @@ def _list_heading(text: str, line_start: int, max_lines: int = 14) -> str | None
         m = ATTENDANCE.match(line)
         if m and not re.search(r"(?i)\b(?:also|public|absent|guests?|visitors?)\b", line):
             return line.split("|")[0].strip()
-        if not re.fullmatch(r"(?:[A-Z][\w'’.-]*[ \t]+){1,3}[A-Z][\w'’.-]*", line):
+        if _office_heading(line):
+            return line
+        if BALLOT_LINE.match(line):
+            continue
+        if not re.fullmatch(r"(?:[A-Z][^\W\d_'’.-]*[ \t]+){1,3}[A-Z][^\W\d_'’.-]*", line):
             return None
+        from .names import is_given, is_surname
+
+        words = line.split()
+        if not (is_given(words[0]) or is_surname(words[-1])):
+            return None  # a heading in capitals, not a name of the list
     return None
 
 

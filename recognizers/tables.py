@@ -110,6 +110,8 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             break
         names, fields = merged, new
         j += 1
+    if not header.delimited:
+        bounds = _calibrated(g, bounds, header.cells, rows[j:j + 6])
     org_table = any(label_key(n) in _ORG_COLUMNS for n in names)
     # cells[k] = fragments of the current cell of column k
     current: dict[int, list[Cell]] = {}
@@ -137,7 +139,7 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             new_row = not _continues(g, row)
             if big or (new_row and len(row.cells) < 2):
                 break
-            cols = [_column(bounds, c) for c in row.cells]
+            cols = [_column(bounds, c, 0.3 * g.tol if g.geometric else 0.0) for c in row.cells]
             if None in cols or _crosses(g, lefts, row.cells, cols):
                 break
             if not g.geometric and not new_row and 0 in cols:
@@ -182,12 +184,33 @@ def _bounds(g: Grid, header: Sequence[Cell]) -> list[float]:
     return out
 
 
-def _column(bounds: list[float], cell: Cell) -> int | None:
-    if cell.u0 < bounds[0]:
+def _calibrated(g: Grid, bounds: list[float], header: Sequence[Cell], rows: Sequence[Row]) -> list[float]:
+    """Column starts moved left to where the cells of the first full row start, when that row
+    pairs off with the header (its k-th cell under the k-th header text): a wide column's
+    header centred over it starts well right of its cells."""
+    for row in rows:
+        cells = row.cells
+        if len(cells) != len(header):
+            continue
+        # the k-th cell starts before the k-th header text ends, and ends after the one before
+        if all(c.u0 <= h.u1 and (k == 0 or c.u1 >= header[k - 1].u1)
+               for k, (c, h) in enumerate(zip(cells, header))):
+            out = [min(b, c.u0 - g.tol) for b, c in zip(bounds, cells)]
+            if all(a < b for a, b in zip(out, out[1:])):
+                return out
+        break
+    return bounds
+
+
+def _column(bounds: list[float], cell: Cell, slack: float = 0.0) -> int | None:
+    """The column ``cell`` starts in; ``slack``: how far left of a column's start a cell cut
+    there (split_at) may begin."""
+    u0 = cell.u0 + slack
+    if u0 < bounds[0]:
         return None
     k = 0
     for idx, b in enumerate(bounds):
-        if cell.u0 >= b:
+        if u0 >= b:
             k = idx
     return k
 

@@ -60,12 +60,14 @@ def run(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Documents processed in parallel "
                                        "(default: the number of cores)."),
     timeout: float = typer.Option(600.0, "--timeout", help="Seconds one document may take."),
-    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything needs review."),
-    flatten: bool = typer.Option(False, "--flatten", help="Rasterise pages that carry a redaction (boxes burned "
-                                 "into the pixels) with an invisible text layer of the kept text."),
-    keep_positions: bool = typer.Option(False, "--keep-positions", help="Keep kept text exactly where it "
-                                        "was and boxes at the removed text's width (turns off the "
-                                        "glyph-position defence; box widths then reveal lengths)."),
+    strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit non-zero when anything needs review."),
+    flatten: bool = typer.Option(False, "--flatten/--no-flatten",
+                                 help="Rasterise pages that carry a redaction (boxes burned into the pixels) "
+                                 "with an invisible text layer of the kept text."),
+    keep_positions: bool = typer.Option(False, "--keep-positions/--no-keep-positions",
+                                        help="Keep kept text exactly where it was and boxes at the removed "
+                                        "text's width (turns off the glyph-position defence; box widths then "
+                                        "reveal lengths)."),
     requester: List[str] = typer.Option([], "--requester", help="First-party request: the requester's name "
                                         "(repeatable); their own data is released to them."),
     job: Optional[Path] = typer.Option(None, "--job", help="A job file (YAML) with the run's options; "
@@ -455,7 +457,10 @@ def apply_cmd(
     outcome = pipeline_report(results, out_dir, dataclasses.replace(settings, review_report=False), pol)
     report, json_path, html_path = outcome.report, outcome.report_json, outcome.report_html
     log_csv, log_html = outcome.withholding_log
-    if labels:  # Bates numbers of the released PDF pages into the report and the log
+    from .planfile import all_entries
+
+    why = {(e["source"], w["page"]): w for e in all_entries(data) for w in e.get("withheld_pages", [])}
+    if labels or why:  # Bates numbers, and why pages were withheld in full, into the report and the log
         from .report import write_report
         from .withholding_log import withholding_rows, write_withholding_log
 
@@ -463,7 +468,7 @@ def apply_cmd(
             if d.get("output") in labels:
                 d["bates"] = labels[d["output"]]
         json_path, html_path = write_report(report, out_dir)
-        log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir), out_dir, report,
+        log_csv, log_html = write_withholding_log(withholding_rows(report, pol, out_dir, why), out_dir, report,
                                                   report["summary"].get("release"))
     _summary(report)
     failed = [d for d in report["documents"] if d["status"] == "failed"]

@@ -21,6 +21,7 @@ text and character boxes that the rest of redactor reads like any text layer.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import re
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .geometry import Box, Matrix, intersection_area, area
+
+log = logging.getLogger(__name__)
 
 MIN_DPI = 300  # Tesseract reads best at 300 dpi and more; lower scans are upsampled to it
 MAX_DPI = 400
@@ -161,6 +164,10 @@ class PixelWord:
     line: int
     block: int
     angle: int
+    # Upright lines: the line's extent at this word from its baseline and letter sizes (top,
+    # bottom), so every letter of a line gets the same height, as a font's letters do, and
+    # a label with descenders ("routing") sits on the same row as its value ("014767193").
+    band: tuple[float, float] | None = None
 
 
 def parse_hocr(hocr: str) -> list[PixelWord]:
@@ -188,6 +195,8 @@ def parse_hocr(hocr: str) -> list[PixelWord]:
                 lb = _bbox(t.get("bbox", ""))
                 if "textangle" not in t and lb and lb[3] - lb[1] > 2 * (lb[2] - lb[0]):
                     vertical.append((first, len(words)))
+                elif a == 0 and lb and "baseline" in t:
+                    _line_band(words, first, lb, t)
             elif cls == "ocrx_word":
                 t = _title(child)
                 box = _bbox(t.get("bbox", ""))
@@ -223,6 +232,24 @@ def parse_hocr(hocr: str) -> list[PixelWord]:
     return _vertical_angles(words, vertical)
 
 
+def _line_band(words: list[PixelWord], first: int, lb: tuple[int, int, int, int], t: dict[str, str]) -> None:
+    """Give the words of an upright line (``words[first:]``) the line's band at each word."""
+    import dataclasses
+
+    try:
+        slope, offset = (float(v) for v in t["baseline"].split()[:2])
+        size = float(t.get("x_size", lb[3] - lb[1]))
+        desc = float(t.get("x_descenders", 0.25 * size))
+    except (ValueError, KeyError):
+        return
+    if not (0 < size <= 4 * (lb[3] - lb[1]) + 1) or abs(slope) > 0.2:
+        return
+    for i in range(first, len(words)):
+        w = words[i]
+        base = lb[3] + offset + slope * ((w.box[0] + w.box[2]) / 2 - lb[0])
+        words[i] = dataclasses.replace(w, band=(base - (size - desc), base + desc))
+
+
 def _vertical_angles(words: list[PixelWord], lines: list[tuple[int, int]]) -> list[PixelWord]:
     """``--psm 3`` reads a sideways line without saying so: a line much taller than wide runs
     down (270) or up (90) the picture, as its words go; a one-word line as most such lines do."""
@@ -251,6 +278,13 @@ def _vertical_angles(words: list[PixelWord], lines: list[tuple[int, int]]) -> li
 def _pixel_char_boxes(w: PixelWord) -> list[tuple[float, float, float, float]]:
     """A box per character in pixels: Tesseract's own where it gave them (upright text),
     otherwise the word box cut into equal parts along the way the line runs."""
+    if w.band is not None:
+        # The line's band, widened to the word's own ink where that reaches further.
+        top, bottom = min(w.band[0], w.box[1]), max(w.band[1], w.box[3])
+        if all(c is not None for c in w.char_boxes):
+            return [(float(c[0]), top, float(c[2]), bottom) for c in w.char_boxes]  # type: ignore[index]
+        x0, x1, n = float(w.box[0]), float(w.box[2]), len(w.text)
+        return [(x0 + i / n * (x1 - x0), top, x0 + (i + 1) / n * (x1 - x0), bottom) for i in range(n)]
     if all(c is not None for c in w.char_boxes):
         return [tuple(map(float, c)) for c in w.char_boxes]  # type: ignore[misc]
     x0, y0, x1, y1 = (float(v) for v in w.box)
@@ -590,6 +624,8 @@ def page_text(words: Iterable[OcrWord], keep: Callable[[OcrWord], bool] | None =
     for w in words:
         if keep is not None and not keep(w):
             continue
+        if not w.text.strip("|¦"):
+            continue  # a table's ruling read as a letter: it would split or join cells wrongly
         if last_line is not None:
             gap("\n\n" if w.block != last_block else "\n" if w.line != last_line else " ")
         parts.append(w.text)
@@ -628,7 +664,13 @@ def read_document(document, path: Path, password: str = ""):
     if not need or not available():
         return document
     regions = {n: [i.box for i in s.text_images()] for n, s in need.items() if s.kind == "images"}
-    read = ocr_pages(path, sorted(need), password, regions=regions)
+    try:
+        read = ocr_pages(path, sorted(need), password, regions=regions)
+    except OcrUnavailable as exc:
+        # Tesseract failed or ran out of time on a page: the document is read as if there were
+        # no OCR (pages without text go to review; an OCR layer is used as it is).
+        log.warning("%s: OCR failed: %s", path.name, exc)
+        return document
     pages = list(document.pages)
     for n, s in need.items():
         results = read.get(n, [])

@@ -40,14 +40,13 @@ def test_pdf_is_told_by_its_bytes_not_its_name(tmp_path):
 @pytest.mark.parametrize("name, content, expected", [
     ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "unsupported format: looks like a Word document (.doc)"),
     ("mail.msg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "unsupported format: looks like an Outlook message (.msg)"),
-    ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "unsupported format: looks like an image (PNG)"),
-    ("page.tif", b"II*\x00" + b"\0" * 40, "unsupported format: looks like an image (TIFF)"),
+    ("anim.gif", b"GIF89a" + b"\0" * 40, "unsupported format: looks like an image (GIF)"),
     ("letter.rtf", b"{\\rtf1\\ansi hello}", "unsupported format: looks like a Rich Text document (RTF)"),
     ("empty.pdf", b"", "not a PDF: the file is empty"),
     ("notes.pdf", b"just some text\n", "not a PDF: no %PDF header"),
     ("blob.txt", b"abc\x00\x01\x02", "not text: binary content"),
     ("data.xyz", b"whatever", "unsupported format: '.xyz' (supported: PDF, email message (.eml), mailbox (.mbox), "
-                                  "plain text, Word document (DOCX))"),
+                                  "plain text, Word document (DOCX), scanned image (PNG, JPEG, TIFF))"),
 ])
 def test_unsupported_files_get_one_line_naming_what_they_look_like(tmp_path, name, content, expected):
     p = tmp_path / name
@@ -89,3 +88,20 @@ def test_text_format_round_trip_has_no_positions(tmp_path):
     doc = for_file(p).read(p, Settings())
     assert doc.format == "text" and doc.pages[0].char_boxes is None
     assert doc.pages[0].text == "Call Patricia Nguyen.\n"
+
+
+def test_text_replacements_go_through_presidio_operators():
+    """The text writer's replacements (presidio-anonymizer: replace, and a custom operator for
+    pseudonyms) give exactly the fixed-width placeholders, also for spans that touch."""
+    from redactor.formats.text import anonymize, text_placeholder
+
+    text = "Ann Lee,Bob Roe called 555-0100 about Ann Lee.\n"
+    spans = [(0, 7, "(b)(6)", "Person 1"), (8, 15, "(b)(6)", None), (23, 31, "(b)(6); (b)(7)(C)", None),
+             (38, 45, "(b)(6)", "Person 1")]
+    expected, pos = [], 0
+    for s, e, codes, pseudonym in spans:
+        expected += [text[pos:s], text_placeholder(codes, pseudonym)]
+        pos = e
+    expected.append(text[pos:])
+    assert anonymize(text, spans) == "".join(expected)
+    assert anonymize(text, []) == text

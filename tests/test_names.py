@@ -159,3 +159,18 @@ def test_form_lines_signatories_and_full_names(text, name, settings):
 def test_companies_and_places_by_what_follows(text, word, settings):
     start = text.index(word)
     assert not any(f.start <= start < f.end for f in persons(text, settings))
+
+
+@pytest.mark.parametrize("text, word", [
+    ("TRAVEL  SAINT LOUIS MO  AMARILLO TX  LODGING", "LOUIS MO"),
+    ("TRAVEL  SAINT LOUIS MO  AMARILLO TX  LODGING", "AMARILLO TX"),
+    ("1000 Remington Blvd, Suite 110\nMonee, IL 60449", "Suite"),
+])
+def test_places_with_their_state_are_not_names(text, word, settings):
+    start = text.index(word)
+    assert not any(f.start <= start < f.end for f in persons(text, settings))
+
+
+def test_a_middle_initial_without_its_period(settings):
+    text = "Debtor 2\n(Spouse, if filing)\n\nBeverly A Lewis\n\nUnited States Bankruptcy Court"
+    assert covered(text, "Beverly A Lewis", settings)

@@ -102,3 +102,13 @@ def test_a_main_line_is_the_agencys_and_a_cell_phone_never_is(settings, policy):
         assert d.action is Action.KEEP
     for d in decision_for(ds, "503-555-8812", "PHONE_NUMBER"):
         assert d.action is Action.REDACT
+
+
+def test_candidates_listed_under_a_public_office(settings, policy):
+    text = ("LIEUTENANT GOVERNOR\nVOTER NOMINATED\nGAVIN NEWSOM\nRON NEHRING\n\n"
+            "STATE BD EQUALIZATION D1\nVOTER NOMINATED\nCHRIS PARKER\n")
+    ds = decisions(text, settings, policy)
+    for d in decision_for(ds, "RON NEHRING"):
+        assert d.action is Action.KEEP and "LIEUTENANT GOVERNOR" in d.finding.explanation
+    # a heading that names no office does not make the names under it officials
+    assert all("GOVERNOR" not in d.finding.explanation for d in ds if d.finding.text == "CHRIS PARKER")

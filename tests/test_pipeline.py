@@ -84,5 +84,7 @@ def test_command_line_overrides_job_file_even_with_default_values(tmp_path, monk
                          monkeypatch)
     assert (given.jobs, given.document_timeout, str(given.policy_path)) == (1, 600.0, "us-foia")
     assert given.keep_positions and given.strict  # not given on the command line: the job file's
+    negated = _settings_of(["run", "--job", str(job), "--no-strict", "--no-keep-positions"], monkeypatch)
+    assert not negated.strict and not negated.keep_positions and negated.jobs == 3
     defaults = _settings_of(["run", str(INCIDENT), "--out", str(tmp_path / "o")], monkeypatch)
     assert defaults == Settings()

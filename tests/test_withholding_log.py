@@ -145,3 +145,24 @@ def test_release_summary_in_report_adds_up(run):
     assert sum(rel["pages"].values()) == report["summary"]["pages"]
     assert rel["pages"]["released_in_part"] > 0
     assert "Release summary" in (out / "report.html").read_text()
+
+
+def test_page_withheld_in_full_row_says_why(tmp_path):
+    """A policy that withholds the whole page holding an SSN: the log's row for that page
+    gives the exemption and the justification (scan + apply keep the page's decision)."""
+    pol = tmp_path / "pages.yaml"
+    pol.write_text("policy: pages\ntitle: pages\nextends: us-foia\nrules:\n"
+                   "  - id: ssn-page\n    entities: [US_SSN]\n    action: withhold_page\n"
+                   "    exemptions: [\"(b)(6)\"]\n")
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(RECORDS / "police" / "incident-report-2023-0417.pdf", src)
+    work, out = tmp_path / "scan", tmp_path / "release"
+    assert runner.invoke(app, ["scan", str(src), "--out", str(work), "--policy", str(pol)]).exit_code == 0
+    r = runner.invoke(app, ["apply", str(work), "--out", str(out)])
+    assert r.exit_code in (0, 4), r.output
+    rows = [x for x in _rows(out) if x["extent"] == "page withheld in full"]
+    assert rows, "the page with the SSN is withheld in full"
+    for x in rows:
+        assert x["exemptions"] == "(b)(6)" and x["statute"] == "5 U.S.C. 552(b)(6)" and x["justification"]
+        assert "512-43-7789" not in json.dumps(x)

@@ -1,6 +1,6 @@
 """Plain text: read as one page (UTF-8, or cp1252 for older files), write with each withheld
-span replaced by a fixed-width placeholder naming its exemptions, verify by searching the
-written text again for every withheld value."""
+span replaced by a fixed-width placeholder naming its exemptions (through presidio-anonymizer's
+operators), verify by searching the written text again for every withheld value."""
 
 from __future__ import annotations
 
@@ -88,17 +88,31 @@ def write_text(plan: Plan, out_path: Path) -> list[str]:
         with open(out_path, "w", encoding="utf-8", newline="") as fh:
             fh.write(f"[DOCUMENT TEXT WITHHELD IN FULL UNDER {codes}]\n")
         return ["text withheld in full"]
-    text = page.text
-    out = []
-    pos = 0
-    for s, e, codes, pseudonym in merged_spans(plan.redactions):
-        out.append(text[pos:s])
-        out.append(text_placeholder(codes, pseudonym))
-        pos = e
-    out.append(text[pos:])
     with open(out_path, "w", encoding="utf-8", newline="") as fh:
-        fh.write("".join(out))
+        fh.write(anonymize(page.text, merged_spans(plan.redactions)))
     return []
+
+
+def anonymize(text: str, spans: list[tuple[int, int, str, str | None]]) -> str:
+    """``text`` with each withheld span (start, end, exemption codes, pseudonym) replaced, through
+    presidio-anonymizer's operators as a Presidio user knows them: ``replace`` with the
+    fixed-width placeholder, and a ``custom`` operator for set-wide pseudonyms. Each span is its
+    own entity, so Presidio never merges neighbouring spans."""
+    if not spans:
+        return text
+    from presidio_anonymizer import AnonymizerEngine
+    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+    results, operators = [], {}
+    for i, (s, e, codes, pseudonym) in enumerate(spans):
+        key = f"WITHHELD_{i}"
+        results.append(RecognizerResult(entity_type=key, start=s, end=e, score=1.0))
+        if pseudonym:
+            label = text_placeholder(codes, pseudonym)
+            operators[key] = OperatorConfig("custom", {"lambda": lambda _value, label=label: label})
+        else:
+            operators[key] = OperatorConfig("replace", {"new_value": text_placeholder(codes)})
+    return AnonymizerEngine().anonymize(text=text, analyzer_results=results, operators=operators).text
 
 
 def verify_text_output(out_path: Path, plan: Plan) -> list[str]:
