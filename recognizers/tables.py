@@ -139,7 +139,7 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             new_row = not _continues(g, row)
             if big or (new_row and len(row.cells) < 2):
                 break
-            cols = [_column(bounds, c, 0.3 * g.tol if g.geometric else 0.0) for c in row.cells]
+            cols = [_column(bounds, c) for c in row.cells]
             if None in cols or _crosses(g, lefts, row.cells, cols):
                 break
             if not g.geometric and not new_row and 0 in cols:
