@@ -204,7 +204,9 @@ TABLE_ROWS = [["Maria Alvarez", "03/14/1987", "D4581273", "Active"],
               ["Samuel Okafor", "01/09/1962", "K3320981", "Active"]]
 
 
-@pytest.mark.parametrize("skew,jitter", [(0.0, 1.5), (1.0, 1.0), (-1.5, 1.0), (0.0, 4.0)])
+@pytest.mark.parametrize("skew,jitter", [(1.0, 1.0), pytest.param(0.0, 1.5, marks=pytest.mark.slow),
+                                         pytest.param(-1.5, 1.0, marks=pytest.mark.slow),
+                                         pytest.param(0.0, 4.0, marks=pytest.mark.slow)])
 def test_scanned_table_rows_keep_their_columns(tmp_path, skew, jitter):
     """A scanned table of DOB and licence columns whose cells jitter and whose paper lay
     askew: OCR'd rows still fall under their headers, every name, date of birth and licence
