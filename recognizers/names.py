@@ -26,7 +26,7 @@ from pathlib import Path
 import regex as re
 from presidio_analyzer import EntityRecognizer
 
-from .common import REGEX_TIMEOUT
+from .common import REGEX_TIMEOUT, TITLE_WORDS
 from .common import result as _result
 
 DATA = Path(__file__).parent / "data"
@@ -634,8 +634,6 @@ def not_a_name(f, document) -> str | None:
         return "an abbreviation in a legal citation or a state's name"
     if word in PLATFORMS:
         return "the name of a platform or company"
-    from .officials import TITLE_WORDS
-
     if word in TITLE_WORDS and word not in given_names():
         return "a job title"
     if word in PARTY_WORDS:
@@ -652,8 +650,6 @@ def tidy(f):
 
     text = f.text
     # a line of office words read into the name ("William Garcia\nCity Clerk")
-    from .officials import TITLE_WORDS
-
     lines = text.split("\n")
     while len(lines) > 1 and all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in lines[-1].split()):
         lines.pop()

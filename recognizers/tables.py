@@ -202,12 +202,15 @@ def _calibrated(g: Grid, bounds: list[float], header: Sequence[Cell], rows: Sequ
     return bounds
 
 
-def _column(bounds: list[float], cell: Cell) -> int | None:
-    if cell.u0 < bounds[0]:
+def _column(bounds: list[float], cell: Cell, slack: float = 0.0) -> int | None:
+    """The column ``cell`` starts in; ``slack``: how far left of a column's start a cell cut
+    there (split_at) may begin."""
+    u0 = cell.u0 + slack
+    if u0 < bounds[0]:
         return None
     k = 0
     for idx, b in enumerate(bounds):
-        if cell.u0 >= b:
+        if u0 >= b:
             k = idx
     return k
 
