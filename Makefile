@@ -27,8 +27,10 @@ demo: setup
 	rm -rf $(OUT)
 	$(BIN)/redactor run fixtures/records --out $(OUT)
 
+# The full suite, on two processes (each test file stays in one process: module fixtures
+# such as the corpus run are built once).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Every module, in under two minutes on two cores: the tests not marked slow.
 test-fast: setup

@@ -1,6 +1,7 @@
 """Helpers every recognizer module shares: the regular-expression time bound and the one way
-to build a Presidio result. Lives below declared.py, personal.py and the layout-based modules,
-so none of them imports another for these."""
+to build a Presidio result, and the words of official titles (officials.py reads a title with
+them, names.py refuses them as names). Lives below declared.py, personal.py, names.py,
+officials.py and the layout-based modules, so none of them imports another for these."""
 
 from __future__ import annotations
 
@@ -20,3 +21,21 @@ def result(recognizer: EntityRecognizer, entity: str, start: int, end: int, scor
         recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
                               RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id},
     )
+
+
+# Words that make a phrase an official title (lower case). A title is a short run of
+# capitalised words containing one of them ("Chief Procurement Officer", "Director of Public
+# Works", "Council Member").
+TITLE_WORDS = {
+    "officer", "director", "commander", "chief", "manager", "clerk", "mayor", "engineer", "councilmember",
+    "councillor", "councilor", "alderman", "commissioner", "supervisor", "superintendent", "secretary",
+    "treasurer", "auditor", "administrator", "coordinator", "counsel", "attorney", "solicitor", "prosecutor",
+    "judge", "justice", "magistrate", "sheriff", "marshal", "governor", "senator", "representative",
+    "minister", "ambassador", "consul", "president", "vice-president", "chair", "chairman", "chairwoman",
+    "chairperson", "vice-chair", "trustee", "inspector", "investigator", "analyst", "specialist", "lieutenant",
+    "captain", "sergeant", "detective", "deputy", "assistant", "head", "dean", "registrar", "controller",
+    "comptroller", "ombudsman", "spokesperson", "spokesman", "spokeswoman", "liaison", "adjudicator",
+    "examiner", "assessor", "recorder", "planner", "architect", "ranger", "warden", "principal", "provost",
+    "chancellor", "general", "colonel", "major", "admiral", "constable", "superintendant", "steward",
+    "member", "board", "council", "poc",
+}

@@ -140,8 +140,47 @@ def _orientation(text: str, boxes: Sequence[Box | None]):
     return lambda b: (b[0], b[2], -b[3], -b[1])
 
 
+def _skew(text: str, boxes: Sequence[Box | None], turn) -> float:
+    """How far (dv per du) the lines of the page climb or fall along the text: a scan whose
+    paper lay askew, read by OCR, keeps its slope, and cells of one table row then stand
+    lower at each column; a text layer's lines are level (0)."""
+    slopes = []
+    pos = 0
+    for line in text.split("\n"):
+        pts = []
+        for i in range(pos, pos + len(line)):
+            b = boxes[i] if i < len(boxes) else None
+            if b is not None and not text[i].isspace():
+                u0, u1, v0, v1 = turn(b)
+                pts.append(((u0 + u1) / 2, (v0 + v1) / 2, v1 - v0))
+        pos += len(line) + 1
+        if len(pts) < 6:
+            continue
+        h = median(p[2] for p in pts) or 1.0
+        us = [p[0] for p in pts]
+        if max(us) - min(us) < 3 * h:
+            continue
+        mu, mv = sum(us) / len(pts), sum(p[1] for p in pts) / len(pts)
+        den = sum((u - mu) ** 2 for u in us)
+        slopes.append(sum((p[0] - mu) * (p[1] - mv) for p in pts) / den)
+        if len(slopes) >= 200:
+            break
+    if len(slopes) < 2:
+        return 0.0
+    s = median(slopes)
+    return s if 0.002 <= abs(s) <= 0.1 else 0.0
+
+
 def pdf_grid(text: str, boxes: Sequence[Box | None]) -> Grid:
     turn = _orientation(text, boxes)
+    slope = _skew(text, boxes, turn)
+    if slope:
+        level = turn
+
+        def turn(b, level=level):  # noqa: F811 - lines levelled: v measured from the line's slope
+            u0, u1, v0, v1 = level(b)
+            dv = slope * (u0 + u1) / 2
+            return (u0, u1, v0 - dv, v1 - dv)
     pieces: list[Cell] = []
     heights: list[float] = []
     pos = 0

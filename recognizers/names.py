@@ -26,7 +26,7 @@ from pathlib import Path
 import regex as re
 from presidio_analyzer import EntityRecognizer
 
-from .common import REGEX_TIMEOUT
+from .common import REGEX_TIMEOUT, TITLE_WORDS
 from .common import result as _result
 
 DATA = Path(__file__).parent / "data"
@@ -80,7 +80,9 @@ NOT_NAME_WORDS = {
     "minister", "ambassador", "the", "and", "of", "for", "to", "in", "on", "at", "by", "with", "from",
     "facebook", "twitter", "instagram", "linkedin", "youtube", "tiktok", "google", "microsoft", "amazon",
     "apple", "ford", "toyota", "honda", "chevrolet", "nissan", "tesla", "visa", "mastercard", "inn", "hotel",
-    "motel", "suites", "resort",
+    "motel", "suites", "resort", "recipient", "addressee", "tenant", "landlord", "sender", "consignee",
+    "cardholder", "beneficiary", "caller", "attn", "attention", "patient", "passenger", "claimant",
+    "complainant", "requestor",
 }
 
 # Given names that are also ordinary English words or places, too often capitalised for other
@@ -161,6 +163,74 @@ NAME_IS = re.compile(
     rf"(?i:\bmy name is|\bmy name's|\bI am called|\bnamed|\bcalled|\bknown as|\bsigned by|\bthis is)[ \t]+"
     rf"(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,2}})")
 IN_RE = re.compile(rf"\bIn re:?[ \t]+(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}})")
+
+
+# A person's slot in running prose (issue #10 point 3): the subject of a speech or cognition
+# verb, the object of "spoke with" / "met with" / "called", the word after "According to" or a
+# greeting, a name after a person role label ("Recipient", "Tenant"). The slot is the evidence
+# for a name the lexicon does not hold; the word must still be a proper noun that the model's
+# own vocabulary does not know (see ``set_known_words``), or a lexicon name.
+_SPEECH = (r"(?:said|says|asked|asks|told|tells|stated|states|wrote|writes|confirmed|confirms|explained|replied"
+           r"|noted|added|mentioned|claimed|agreed|insisted|denied|admitted|thought|believes|believed|recalled"
+           r"|answered|complained|testified|reported)")
+SUBJECT_SLOT = re.compile(
+    rf"(?<![\w'’-])(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD})?)[ \t]+(?:(?:had|has|then|later|also)[ \t]+)?{_SPEECH}\b")
+OBJECT_SLOT = re.compile(
+    rf"(?:\b(?:spoke|speak|speaking|spoken|talked|talking|talk|met|meet|meeting|corresponded|consulted|checked)"
+    rf"[ \t]+(?:with|to)|\b(?:phoned|emailed|e-mailed|texted|contacted|visited|interviewed|thanked|informed"
+    rf"|notified|called)|\b[Aa]ccording to|\b(?:Dear|Hi|Hello))[ \t]+(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD})?)"
+    rf"(?![\w'’-])")
+PERSON_LABELS = ("recipient", "addressee", "tenant", "landlord", "witness", "applicant", "claimant", "complainant",
+                 "requester", "requestor", "sender", "consignee", "cardholder", "beneficiary", "caller", "attn",
+                 "attention", "patient", "passenger")
+LABEL_SLOT = re.compile(
+    rf"(?<![\w'’-])(?P<label>(?i:{'|'.join(PERSON_LABELS)}))[ \t]*[:.-]?[ \t]+"
+    rf"(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})(?![\w'’-])")
+# Words of prose that the slot patterns meet but that name groups, not people.
+_SLOT_NOT_NAME = {"nobody", "everyone", "everybody", "someone", "somebody", "anyone", "anybody", "none", "each",
+                  "both", "many", "most", "some", "several", "others", "they", "we", "he", "she", "it", "you", "i",
+                  "according", *PERSON_LABELS}
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my",
+                "your", "every", "each", "any", "no"}
+_known_words: frozenset[str] | None = None
+
+
+def set_known_words(words) -> None:
+    """The words the spaCy pipeline's vocabulary held when it was loaded (lower case), before
+    any record was processed: ordinary English words and well-known organisations and places.
+    A capitalised word in a person's slot that is not among them is taken for a name."""
+    global _known_words
+    _known_words = frozenset(w.lower() for w in words)
+
+
+def _known(tokens) -> bool:
+    """Does the model's vocabulary know any of these words (True when it was not recorded)?"""
+    return _known_words is None or any(_bare(t) in _known_words for t in tokens)
+
+
+def _slot_name_ok(text, words, propn, ents, lower) -> bool:
+    """Is each word of a slot candidate a plausible name: not a word the record also writes in
+    lower case, not an office, group, day or place word, and either unknown to the model's
+    vocabulary, or a proper noun in the name lexicon that the model does not read as a place
+    or a body."""
+    tokens = [text[a:b] for a, b in words]
+    if not tokens:
+        return False
+    for t in tokens:
+        b = _bare(t)
+        if (b in NOT_NAME_WORDS or b in AMBIGUOUS_GIVEN or b in _SLOT_NOT_NAME or b in lower
+                or b in _STATE_CODES or len(b) < 3):
+            return False
+    if not _known(tokens):
+        return True  # the tagger reads an unknown word with diacritics as a noun as often as not
+    # A word the vocabulary knows ("Madrid", "Dispatch") counts only as a US given name, or as
+    # a given name and a surname together: the international lists and the surname list hold
+    # too many places and ordinary words to stand alone.
+    if not _all_propn(propn, words) or not is_given(tokens[0], international=len(tokens) > 1):
+        return False
+    if len(tokens) > 1 and not is_surname(tokens[-1]):
+        return False
+    return not _overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "DATE"})
 
 
 def _bare(word: str) -> str:
@@ -305,11 +375,27 @@ class NameStructureRecognizer(EntityRecognizer):
                 if any(_bare(t) in lower and not (is_given(t) or is_surname(t)) for t in tokens):
                     continue
                 if pattern is NAME_IS and not (any(is_given(t) or is_surname(t) for t in tokens)
-                                               or _all_propn(propn, words)):
+                                               or (_all_propn(propn, words) and not _known(tokens))):
                     continue
                 if pattern is CAPTION_V and len(tokens) > 1 and not (is_given(tokens[0]) or is_surname(tokens[-1])):
                     tokens, words = tokens[-1:], words[-1:]  # "See also Okonkwo v." -> "Okonkwo"
                 add(words[0][0], words[-1][1], score, why)
+        for pattern, why in ((SUBJECT_SLOT, "name as the subject of a speech verb ('said', 'asked')"),
+                             (OBJECT_SLOT, "name in a person's slot ('spoke with', 'According to', a greeting)"),
+                             (LABEL_SLOT, "name after a person role label ('Recipient', 'Tenant')")):
+            for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
+                s, e = m.span("name")
+                words = _trim_words(text, s, e)
+                if not words:
+                    continue
+                before = text[max(0, words[0][0] - 20):words[0][0]].split()
+                if pattern is SUBJECT_SLOT and before and _bare(before[-1]) in _DETERMINERS:
+                    continue  # "The Tenant confirmed"
+                if pattern is LABEL_SLOT and (len(words) < 2 and not m.group("label")[0].isupper()):
+                    continue
+                if not _slot_name_ok(text, words, propn, ents, lower):
+                    continue
+                add(words[0][0], words[-1][1], 0.65, why)
         return out
 
     def _pair(self, text, run, ents, propn, lower) -> bool:
@@ -548,8 +634,6 @@ def not_a_name(f, document) -> str | None:
         return "an abbreviation in a legal citation or a state's name"
     if word in PLATFORMS:
         return "the name of a platform or company"
-    from .officials import TITLE_WORDS
-
     if word in TITLE_WORDS and word not in given_names():
         return "a job title"
     if word in PARTY_WORDS:
@@ -566,8 +650,6 @@ def tidy(f):
 
     text = f.text
     # a line of office words read into the name ("William Garcia\nCity Clerk")
-    from .officials import TITLE_WORDS
-
     lines = text.split("\n")
     while len(lines) > 1 and all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in lines[-1].split()):
         lines.pop()

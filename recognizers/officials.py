@@ -4,8 +4,10 @@ A person named in a record is an official acting in office when the record ties 
 official role: a title next to it ("Records Division Commander, Douglas Brooks", "Laura Freeman
 | Mayor", a signature block with a title under the name), counsel of record ("...; on behalf of
 the Petitioner"), the judge form "Bryan, J.", a classification authority ("Classified By:"),
-a motion made or seconded in a meeting, or a message sent from a government email address
-under the person's name. Such findings get the attribute ``role: official`` and an explanation
+or a motion made or seconded in a meeting. A government email address under the name is not
+enough on its own (any employee has one, also when writing about their own personnel matter):
+the sender of a message is an official when the message gives them a role, e.g. a signature
+block with a title. Such findings get the attribute ``role: official`` and an explanation
 naming the evidence; the policy decides what to do with them (the shipped US policy keeps them,
 except in law enforcement records).
 
@@ -23,24 +25,8 @@ import dataclasses
 
 import regex as re
 
-from .common import REGEX_TIMEOUT
+from .common import REGEX_TIMEOUT, TITLE_WORDS
 
-# Words that make a phrase an official title (lower case). A title is a short run of
-# capitalised words containing one of them ("Chief Procurement Officer", "Director of Public
-# Works", "Council Member").
-TITLE_WORDS = {
-    "officer", "director", "commander", "chief", "manager", "clerk", "mayor", "engineer", "councilmember",
-    "councillor", "councilor", "alderman", "commissioner", "supervisor", "superintendent", "secretary",
-    "treasurer", "auditor", "administrator", "coordinator", "counsel", "attorney", "solicitor", "prosecutor",
-    "judge", "justice", "magistrate", "sheriff", "marshal", "governor", "senator", "representative",
-    "minister", "ambassador", "consul", "president", "vice-president", "chair", "chairman", "chairwoman",
-    "chairperson", "vice-chair", "trustee", "inspector", "investigator", "analyst", "specialist", "lieutenant",
-    "captain", "sergeant", "detective", "deputy", "assistant", "head", "dean", "registrar", "controller",
-    "comptroller", "ombudsman", "spokesperson", "spokesman", "spokeswoman", "liaison", "adjudicator",
-    "examiner", "assessor", "recorder", "planner", "architect", "ranger", "warden", "principal", "provost",
-    "chancellor", "general", "colonel", "major", "admiral", "constable", "superintendant", "steward",
-    "member", "board", "council", "poc",
-}
 _PRIVATE_ROLES = (r"victim|witness|suspect|arrestee|applicant|complainant|claimant|requester|requestor|resident"
                   r"|residing|parent|guardian|student|patient|tenant|employee|subject|inmate|detainee|driver"
                   r"|passenger|owner|decedent|minor|juvenile|plaintiff|petitioner|respondent|defendant|debtor"
@@ -51,9 +37,6 @@ PRIVATE_AFTER = re.compile(rf"(?i)^[ \t]*(?:,[ \t]*(?:a|an|the)?[ \t]*|\(|[ \t]+
                            rf"(?:{_PRIVATE_ROLES})\b")
 _TITLE_TOKEN = r"(?:[A-Z][A-Za-z.'-]*|of|for|and|the|&)"
 TITLE_PHRASE = re.compile(rf"{_TITLE_TOKEN}(?:[ \t]+{_TITLE_TOKEN}){{0,6}}")
-GOV_DOMAIN = re.compile(r"@(?:[\w-]+\.)*(?:[\w-]+\.(?:gov|mil)(?:\.[a-z]{2})?|gov\.[a-z]{2}|gc\.ca|gouv\.[a-z]{2}"
-                        r"|(?:state|city|county|co)\.[a-z]{2}\.us|[a-z]{2}\.us|europa\.eu|un\.org)\b", re.IGNORECASE)
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 COUNSEL = re.compile(r"(?i)^[^\n]{0,200}?\b(?:on behalf of|for|counsel for|attorneys? for|appearing for)[ \t]+"
                      r"(?:the[ \t]+)?(?:petitioners?|respondents?|appellants?|appellees?|plaintiffs?|defendants?"
                      r"|the state|the people|the united states|the government|the city|the county|the board"
@@ -136,10 +119,9 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         head = _list_heading(text, ls)
         if head:
             return f"listed under '{head}' (an attendance list, or a public office)", False
-    # a display name with a government email address
-    em = EMAIL.search(after[:80])
-    if em and GOV_DOMAIN.search(em.group(0)) and re.match(r"^[ \t]*(?:<|,|\(|[ \t])", after):
-        return "named with a government email address", False
+    # A display name with a government email address is not evidence by itself: every employee
+    # has such an address, also when writing about their own personnel matter, leave or
+    # grievance (not acting in office); the message has to tie the name to a role as above.
     return None, False
 
 

@@ -110,6 +110,8 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             break
         names, fields = merged, new
         j += 1
+    if not header.delimited:
+        bounds = _calibrated(g, bounds, header.cells, rows[j:j + 6])
     org_table = any(label_key(n) in _ORG_COLUMNS for n in names)
     # cells[k] = fragments of the current cell of column k
     current: dict[int, list[Cell]] = {}
@@ -156,14 +158,22 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
         if f is None:
             continue
         value = _joined(frags)
-        if not fits(f, value):
-            continue
-        score = _score(f, value, 0.85)
-        why = f"in a table column headed '{' '.join(names[k].split())}'"
-        if org_table and f.entity in ("STREET_ADDRESS", "PHONE_NUMBER"):
-            score = 0.3
-            why += "; a row about an organisation"
-        hits.append(Hit(tuple((c.start, c.end) for c in frags), f.entity, score, TABLE, why))
+        if fits(f, value):
+            pieces = [frags]
+        else:
+            # Rows set close together (a scan's rows jitter) read as one wrapped cell: each
+            # line that is a value of the column by itself is still one.
+            pieces = [[c] for c in frags] if len(frags) > 1 else []
+        for part in pieces:
+            value = _joined(part)
+            if not fits(f, value):
+                continue
+            score = _score(f, value, 0.85)
+            why = f"in a table column headed '{' '.join(names[k].split())}'"
+            if org_table and f.entity in ("STREET_ADDRESS", "PHONE_NUMBER"):
+                score = 0.3
+                why += "; a row about an organisation"
+            hits.append(Hit(tuple((c.start, c.end) for c in part), f.entity, score, TABLE, why))
     return j, hits
 
 
@@ -182,12 +192,33 @@ def _bounds(g: Grid, header: Sequence[Cell]) -> list[float]:
     return out
 
 
-def _column(bounds: list[float], cell: Cell) -> int | None:
-    if cell.u0 < bounds[0]:
+def _calibrated(g: Grid, bounds: list[float], header: Sequence[Cell], rows: Sequence[Row]) -> list[float]:
+    """Column starts moved left to where the cells of the first full row start, when that row
+    pairs off with the header (its k-th cell under the k-th header text): a wide column's
+    header centred over it starts well right of its cells."""
+    for row in rows:
+        cells = row.cells
+        if len(cells) != len(header):
+            continue
+        # the k-th cell starts before the k-th header text ends, and ends after the one before
+        if all(c.u0 <= h.u1 and (k == 0 or c.u1 >= header[k - 1].u1)
+               for k, (c, h) in enumerate(zip(cells, header))):
+            out = [min(b, c.u0 - g.tol) for b, c in zip(bounds, cells)]
+            if all(a < b for a, b in zip(out, out[1:])):
+                return out
+        break
+    return bounds
+
+
+def _column(bounds: list[float], cell: Cell, slack: float = 0.0) -> int | None:
+    """The column ``cell`` starts in; ``slack``: how far left of a column's start a cell cut
+    there (split_at) may begin."""
+    u0 = cell.u0 + slack
+    if u0 < bounds[0]:
         return None
     k = 0
     for idx, b in enumerate(bounds):
-        if cell.u0 >= b:
+        if u0 >= b:
             k = idx
     return k
 

@@ -76,6 +76,10 @@ def analyzer(model: str):
             raise UsageError(f"spaCy pipeline '{model}' is not installed ({exc}); "
                              "install it as a package or set --model / REDACTOR_MODEL") from None
         _disable_unused_components(nlp_engine)
+        from recognizers.names import set_known_words
+
+        for nlp in getattr(nlp_engine, "nlp", {}).values():
+            set_known_words(nlp.vocab.strings)  # before any record adds its words
         registry = RecognizerRegistry(supported_languages=["en"])
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
         for name in EXCLUDED_RECOGNIZERS:
@@ -158,7 +162,9 @@ _ROLE_WORDS = {"driver", "witness", "suspect", "victim", "complainant", "officer
                "secretary", "deputy", "inmate", "patient", "subject", "informant", "source", "member",
                "traveler", "traveller", "minister", "general", "liaison", "det", "vin", "clerk", "trustee",
                "resident", "parent", "manager", "coordinator", "president", "ambassador", "passenger",
-               "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax", "dear", "hello", "hi"}
+               "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax", "dear", "hello", "hi",
+               "recipient", "addressee", "tenant", "landlord", "sender", "consignee", "cardholder", "beneficiary",
+               "caller", "attn", "claimant"}
 # Role codes of police narratives before a name ("V1", "W2", "RP"): not part of the name.
 _ROLE_CODE = re.compile(r"(?:[VWSCPDOR]\d{1,2}|RP|R/P|CW\d{0,2})")
 _ORG_LEAD = ("department of ", "office of ", "division of ", "bureau of ", "board of ", "city of ",

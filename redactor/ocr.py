@@ -21,6 +21,7 @@ text and character boxes that the rest of redactor reads like any text layer.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import re
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .geometry import Box, Matrix, intersection_area, area
+
+log = logging.getLogger(__name__)
 
 MIN_DPI = 300  # Tesseract reads best at 300 dpi and more; lower scans are upsampled to it
 MAX_DPI = 400
@@ -165,6 +168,9 @@ class PixelWord:
     # bottom), so every letter of a line gets the same height, as a font's letters do, and
     # a label with descenders ("routing") sits on the same row as its value ("014767193").
     band: tuple[float, float] | None = None
+    # and the line's baseline slope (pixels down per pixel along): a letter's band is the
+    # line's at that letter, so a skewed scan's lines keep their slope letter by letter
+    slope: float = 0.0
 
 
 def parse_hocr(hocr: str) -> list[PixelWord]:
@@ -244,7 +250,7 @@ def _line_band(words: list[PixelWord], first: int, lb: tuple[int, int, int, int]
     for i in range(first, len(words)):
         w = words[i]
         base = lb[3] + offset + slope * ((w.box[0] + w.box[2]) / 2 - lb[0])
-        words[i] = dataclasses.replace(w, band=(base - (size - desc), base + desc))
+        words[i] = dataclasses.replace(w, band=(base - (size - desc), base + desc), slope=slope)
 
 
 def _vertical_angles(words: list[PixelWord], lines: list[tuple[int, int]]) -> list[PixelWord]:
@@ -278,10 +284,16 @@ def _pixel_char_boxes(w: PixelWord) -> list[tuple[float, float, float, float]]:
     if w.band is not None:
         # The line's band, widened to the word's own ink where that reaches further.
         top, bottom = min(w.band[0], w.box[1]), max(w.band[1], w.box[3])
+        mid = (w.box[0] + w.box[2]) / 2
+
+        def at(x0: float, x1: float) -> tuple[float, float, float, float]:
+            dy = w.slope * ((x0 + x1) / 2 - mid)
+            return (x0, top + dy, x1, bottom + dy)
+
         if all(c is not None for c in w.char_boxes):
-            return [(float(c[0]), top, float(c[2]), bottom) for c in w.char_boxes]  # type: ignore[index]
+            return [at(float(c[0]), float(c[2])) for c in w.char_boxes]  # type: ignore[index]
         x0, x1, n = float(w.box[0]), float(w.box[2]), len(w.text)
-        return [(x0 + i / n * (x1 - x0), top, x0 + (i + 1) / n * (x1 - x0), bottom) for i in range(n)]
+        return [at(x0 + i / n * (x1 - x0), x0 + (i + 1) / n * (x1 - x0)) for i in range(n)]
     if all(c is not None for c in w.char_boxes):
         return [tuple(map(float, c)) for c in w.char_boxes]  # type: ignore[misc]
     x0, y0, x1, y1 = (float(v) for v in w.box)
@@ -661,7 +673,13 @@ def read_document(document, path: Path, password: str = ""):
     if not need or not available():
         return document
     regions = {n: [i.box for i in s.text_images()] for n, s in need.items() if s.kind == "images"}
-    read = ocr_pages(path, sorted(need), password, regions=regions)
+    try:
+        read = ocr_pages(path, sorted(need), password, regions=regions)
+    except OcrUnavailable as exc:
+        # Tesseract failed or ran out of time on a page: the document is read as if there were
+        # no OCR (pages without text go to review; an OCR layer is used as it is).
+        log.warning("%s: OCR failed: %s", path.name, exc)
+        return document
     pages = list(document.pages)
     for n, s in need.items():
         results = read.get(n, [])

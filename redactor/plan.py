@@ -87,8 +87,8 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
         if not p.has_text_layer and (p.image_count or p.label) and p.ocr is None:
             where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
             if p.image_count:
-                reasons.append(f"{where} has no text layer (a scan?) and OCR is not available "
-                               "(tesseract is not installed), so nothing on it could be checked")
+                reasons.append(f"{where} has no text layer (a scan?) and could not be read by OCR "
+                               "(tesseract is not installed, or failed on it), so nothing on it could be checked")
             elif p.label:  # a part no format could read (an email attachment)
                 reasons.append(f"{where}: nothing in it could be checked")
         kept.extend(_uncertain(redactions, p))

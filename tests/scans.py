@@ -117,3 +117,36 @@ def make_scanned_record(path: Path, pages: list[tuple[list[str], dict]]) -> list
         part.unlink()
     out.save(path)
     return truth
+
+
+def make_table_scan(path: Path, header: list[str], rows: list[list[str]], columns: list[float], *,
+                    dpi: int = 200, size: float = 10.0, jitter: float = 1.5, skew: float = 0.0,
+                    seed: int = 0, page: tuple[float, float] = (612.0, 792.0)) -> None:
+    """An image-only PDF of a table: ``header`` then ``rows``, cell k of each drawn at
+    ``columns[k]``, each cell moved up to ``jitter`` points either way (a typed form's cells
+    never line up exactly), the picture ``skew`` degrees askew."""
+    import random
+
+    import pypdfium2 as pdfium
+    from PIL import Image
+    from reportlab.pdfgen import canvas
+
+    rnd = random.Random(seed)
+    src = path.with_suffix(".src.pdf")
+    c = canvas.Canvas(str(src), pagesize=page)
+    c.setFont(FONT, size)
+    y = page[1] - 90
+    for x, t in zip(columns, header):
+        c.drawString(x, y, t)
+    for row in rows:
+        y -= size * 1.8
+        for x, t in zip(columns, row):
+            c.drawString(x + rnd.uniform(-jitter, jitter), y + rnd.uniform(-jitter, jitter), t)
+    c.save()
+    doc = pdfium.PdfDocument(str(src))
+    image = doc[0].render(scale=dpi / 72.0).to_pil().convert("L")
+    doc.close()
+    src.unlink()
+    if skew:
+        image = image.rotate(skew, resample=Image.BICUBIC, fillcolor=255)
+    image.save(path, format="PDF", resolution=dpi)

@@ -40,14 +40,13 @@ def test_pdf_is_told_by_its_bytes_not_its_name(tmp_path):
 @pytest.mark.parametrize("name, content, expected", [
     ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "unsupported format: looks like a Word document (.doc)"),
     ("mail.msg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "unsupported format: looks like an Outlook message (.msg)"),
-    ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "unsupported format: looks like an image (PNG)"),
-    ("page.tif", b"II*\x00" + b"\0" * 40, "unsupported format: looks like an image (TIFF)"),
+    ("anim.gif", b"GIF89a" + b"\0" * 40, "unsupported format: looks like an image (GIF)"),
     ("letter.rtf", b"{\\rtf1\\ansi hello}", "unsupported format: looks like a Rich Text document (RTF)"),
     ("empty.pdf", b"", "not a PDF: the file is empty"),
     ("notes.pdf", b"just some text\n", "not a PDF: no %PDF header"),
     ("blob.txt", b"abc\x00\x01\x02", "not text: binary content"),
     ("data.xyz", b"whatever", "unsupported format: '.xyz' (supported: PDF, email message (.eml), mailbox (.mbox), "
-                                  "plain text, Word document (DOCX))"),
+                                  "plain text, Word document (DOCX), scanned image (PNG, JPEG, TIFF))"),
 ])
 def test_unsupported_files_get_one_line_naming_what_they_look_like(tmp_path, name, content, expected):
     p = tmp_path / name

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from redactor import ocr
-from scans import centre_inside, make_scan
+from scans import centre_inside, make_scan, make_table_scan
 
 pytestmark = pytest.mark.skipif(not ocr.available(), reason="tesseract is not installed")
 
@@ -195,3 +195,45 @@ def test_bands_take_whole_lines_round_each_box(vertical):
     assert len(two) == 1  # neighbouring boxes share a band
     apart = ocr.bands(page, [box_on(1), box_on(8)])
     assert len(apart) == 2
+
+
+TABLE_HEADER = ["Name", "Date of Birth", "DL Number", "Status"]
+TABLE_ROWS = [["Maria Alvarez", "03/14/1987", "D4581273", "Active"],
+              ["John Whitfield", "11/02/1990", "W2291847", "Closed"],
+              ["Li Chen", "07/22/1975", "C7718290", "Pending"],
+              ["Samuel Okafor", "01/09/1962", "K3320981", "Active"]]
+
+
+@pytest.mark.parametrize("skew,jitter", [(1.0, 1.0), pytest.param(0.0, 1.5, marks=pytest.mark.slow),
+                                         pytest.param(-1.5, 1.0, marks=pytest.mark.slow),
+                                         pytest.param(0.0, 4.0, marks=pytest.mark.slow)])
+def test_scanned_table_rows_keep_their_columns(tmp_path, skew, jitter):
+    """A scanned table of DOB and licence columns whose cells jitter and whose paper lay
+    askew: OCR'd rows still fall under their headers, every name, date of birth and licence
+    number is withheld by its column, and the status column gives nothing."""
+    from recognizers import tables
+
+    path = tmp_path / "table.pdf"
+    make_table_scan(path, TABLE_HEADER, TABLE_ROWS, [54, 200, 320, 440], skew=skew, jitter=jitter, seed=3)
+    text = ocr.page_text(_words(path).words)
+    hits = tables.find(text.text, text.char_boxes)
+    withheld = {e: " ".join(text.text[s:t] for h in hits if h.entity == e for s, t in h.spans).split()
+                for e in ("PERSON", "DATE_OF_BIRTH", "US_DRIVER_LICENSE")}
+    for row in TABLE_ROWS:
+        assert set(row[0].split()) <= set(withheld["PERSON"])
+        assert row[1] in withheld["DATE_OF_BIRTH"]
+        assert row[2] in withheld["US_DRIVER_LICENSE"]
+    assert all(h.recognizer == tables.TABLE for h in hits)
+    assert not any(text.text[s:t] in ("Active", "Closed", "Pending") for h in hits for s, t in h.spans)
+
+
+def test_text_layer_lines_are_level():
+    """Only a slope that OCR read moves a row: characters on level lines are not levelled."""
+    from recognizers import layout
+
+    text = "Name  Date of Birth\nAnn Lee  01/02/1990\n"
+    boxes = []
+    for y, line in ((700.0, "Name  Date of Birth"), (680.0, "Ann Lee  01/02/1990")):
+        boxes += [(54 + 6 * i, y, 60 + 6 * i, y + 10) if ch != " " else None for i, ch in enumerate(line)] + [None]
+    turn = layout._orientation(text, boxes)
+    assert layout._skew(text, boxes, turn) == 0.0

@@ -33,8 +33,8 @@ def decision_for(ds, value, entity="PERSON"):
      "Ruth A. Kessler", "title"),
     ("Daniel Ferreira, Oakland, Cal.; on behalf of the Petitioner.", "Daniel Ferreira", "counsel"),
     ("The petition is denied.\n\nBryan, J.\n", "Bryan", "judge"),
-    ("From: William Garcia <wgarcia@riverton.gov>\nTo: Michael Kemp <mkemp74@aol.com>\n",
-     "William Garcia", "government email"),
+    ("From: William Garcia <wgarcia@riverton.gov>\nTo: Michael Kemp <mkemp74@aol.com>\n\n"
+     "The permit was issued today.\n\nWilliam Garcia\nCity Clerk\n", "William Garcia", "title"),
     ("Respectfully submitted,\n\nGwendolyn Oyelowo\nClerk of the Board\nLakeside Unified School District\n",
      "Gwendolyn Oyelowo", "title"),
 ])
@@ -60,6 +60,21 @@ def test_official_is_withheld_in_law_enforcement_records(settings, policy):
 ])
 def test_private_persons_are_not_officials(text, name, settings, policy):
     for d in decision_for(decisions(text, settings, policy), name):
+        assert d.action is Action.REDACT
+        assert d.finding.attributes.get("role") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("From: William Garcia <wgarcia@riverton.gov>\nTo: Michael Kemp <mkemp74@aol.com>\n", "William Garcia"),
+    ("From: Ray Ortiz <rortiz@agency.example.gov>\nTo: hr.desk4@agency.example.gov\n"
+     "Subject: my leave request\n\nPlease find my medical certificate attached.\n", "Ray Ortiz"),
+])
+def test_a_government_email_address_alone_is_not_acting_in_office(text, name, settings, policy):
+    """Every employee has an agency address, also when writing about their own leave or
+    grievance: without a role in the message (a title, a signature block) the name is withheld."""
+    ds = list(decision_for(decisions(text, settings, policy), name))
+    assert ds
+    for d in ds:
         assert d.action is Action.REDACT
         assert d.finding.attributes.get("role") is None
 

@@ -234,3 +234,74 @@ def test_several_fields_on_one_line():
     assert v["DATE_OF_BIRTH"] == {"01/02/1990", "03/04/1985"}
     assert v["PHONE_NUMBER"] == {"555-201-3344"}
     assert "11/11/2024" not in str(v) and "10:30" not in str(v)
+
+
+def _pdf_table(path, header, rows, widths, centred=False):
+    """A ruled table with each cell's text wrapped to its column (mid-word, as narrow report
+    columns do), a paragraph above and one below."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=letter)
+    c.setFont("Helvetica", 8)
+    c.drawString(60, 750, "Reported on 03/05/2024 by the Records Unit.")
+    y = 720
+
+    def wrap(text, width):
+        out, line = [], ""
+        for ch in text:
+            if c.stringWidth(line + ch, "Helvetica", 8) > width - 6:
+                out.append(line)
+                line = ""
+            line += ch
+        return out + ([line] if line else [])
+
+    for row in [header] + rows:
+        cells = [wrap(t, w) for t, w in zip(row, widths)]
+        height = 10 * max(1, max(len(x) for x in cells)) + 6
+        x = 60
+        for lines, w in zip(cells, widths):
+            c.rect(x, y - height + 8, w, height)
+            for n, line in enumerate(lines):
+                if centred and row is header:
+                    c.drawCentredString(x + w / 2, y - 10 * n, line.strip())
+                else:
+                    c.drawString(x + 3, y - 10 * n, line.strip())
+            x += w
+        y -= height + 2
+    c.drawString(60, y - 20, "The case remains open pending review on 04/01/2024.")
+    c.save()
+
+
+# Names the standard Helvetica of the generated PDFs can draw (WinAnsi: "ü", "ñ", not "ł").
+_PDF_NAME = st.tuples(st.sampled_from(["Ana", "Kenneth", "Gregory", "Zoë", "Jürgen", "Abigail", "Li"]),
+                      st.sampled_from(["Chavez", "Gonzales", "Muñoz", "Okafor", "Lindqvist", "Moore"]))
+
+
+@hsettings(max_examples=8, deadline=None)
+@given(rows=st.lists(st.tuples(_PDF_NAME, _DATE, _ID, st.integers(100, 99999)), min_size=1, max_size=3),
+       widths=st.tuples(st.integers(44, 110), st.integers(44, 90), st.integers(44, 90), st.integers(48, 140)))
+def test_generated_pdf_tables(tmp_path_factory, rows, widths):
+    """Any persons table drawn in a PDF, whatever its column widths (so whatever wraps where):
+    every name, date of birth, licence and address is withheld whole, and the dates of the
+    paragraphs around it are not. (Headers centred over narrow columns whose values run up
+    to the next column are not yet read reliably: test_pdf_table_with_wrapped_cells covers
+    centred headers over cells with room.)"""
+    centred = False
+    from redactor.formats.pdf.read import read_pdf
+
+    path = tmp_path_factory.mktemp("t") / "table.pdf"
+    body = [[f"{a} {b}", dob, dl, f"{n} Orchard Bend, Fairview, OR 97024"] for (a, b), dob, dl, n in rows]
+    _pdf_table(path, ["Name", "DOB", "DL #", "Address"], body, widths, centred)
+    page = read_pdf(path).pages[0]
+    hits = find(page.text, page.char_boxes)
+
+    def squeezed(entity):
+        return {"".join("".join(page.text[s:e] for s, e in h.spans).split()) for h in hits if h.entity == entity}
+
+    assert squeezed("PERSON") == {"".join(r[0].split()) for r in body}
+    assert squeezed("DATE_OF_BIRTH") == {r[1] for r in body}
+    assert squeezed("US_DRIVER_LICENSE") == {r[2] for r in body}
+    assert squeezed("STREET_ADDRESS") == {"".join(r[3].split()) for r in body}
+    found = " ".join(page.text[s:e] for h in hits for s, e in h.spans)
+    assert "03/05/2024" not in found and "04/01/2024" not in found

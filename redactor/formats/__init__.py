@@ -22,6 +22,7 @@ REGISTRY: tuple[str, ...] = (
     "redactor.formats.email:MboxFormat",
     "redactor.formats.text:TextFormat",
     "redactor.formats.docx:DocxFormat",
+    "redactor.formats.image:ImageFormat",
 )
 
 HEAD_BYTES = 8192  # how much of a file sniffing reads

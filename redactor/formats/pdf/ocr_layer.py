@@ -113,8 +113,8 @@ def _strip(pdf, instructions, resources, tr: int, depth: int):
 def runs(text: str, char_boxes: list[Box | None], withheld: list[tuple[int, int]],
          covered: list[Box] = ()) -> list[tuple[str, list[Box]]]:
     """Kept words (or kept parts of words): maximal runs of characters that have boxes, are
-    not spaces, are not inside a withheld span and whose centre is not under a box drawn in
-    ``covered`` (a neighbour OCR read into the same box: hidden by the box, so not kept text)."""
+    not spaces, are not inside a withheld span and do not reach into a box drawn in
+    ``covered`` (a neighbour OCR read overlapping the box: partly hidden by it)."""
     out: list[tuple[str, list[Box]]] = []
     gone = [False] * len(text)
     for s, e in withheld:
@@ -122,8 +122,10 @@ def runs(text: str, char_boxes: list[Box | None], withheld: list[tuple[int, int]
             gone[i] = True
     for i, box in enumerate(char_boxes[:len(text)]):
         if box is not None and covered and not gone[i]:
-            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-            gone[i] = any(b[0] - 0.5 <= cx <= b[2] + 0.5 and b[1] - 0.5 <= cy <= b[3] + 0.5 for b in covered)
+            # Any overlap, not only the centre: an extractor places the letter by its glyph
+            # (a comma sits low in its box), so a letter reaching into a box is not written.
+            gone[i] = any(b[0] - 0.5 < box[2] and box[0] < b[2] + 0.5 and b[1] - 0.5 < box[3] and box[1] < b[3] + 0.5
+                          for b in covered)
     cur_t: list[str] = []
     cur_b: list[Box] = []
 

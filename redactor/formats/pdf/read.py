@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from pathlib import Path
 
 from ...errors import BadInputError
@@ -203,6 +204,7 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
     def emit_line(line) -> None:
         nonlocal chars_seen
         prev_char: LTChar | None = None
+        pieces: list[tuple[str, Box | None, bool]] = []
         for item in line:
             if isinstance(item, LTChar):
                 chars_seen += 1
@@ -211,10 +213,12 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                 if (prev_char is not None and item.get_text() == prev_char.get_text()
                         and _overlap(box, to_user.transform_box(prev_char.bbox)) > 0.6):
                     continue
-                emit(item.get_text(), box, _darkness(getattr(item.graphicstate, "ncolor", None)) > 0.6)
+                pieces.append((item.get_text(), box, _darkness(getattr(item.graphicstate, "ncolor", None)) > 0.6))
                 prev_char = item
             elif isinstance(item, LTAnno):
-                emit(item.get_text(), None)
+                pieces.append((item.get_text(), None, False))
+        for piece in _unspaced(pieces):
+            emit(*piece)
 
     def walk(container) -> None:
         nonlocal images
@@ -262,6 +266,36 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         covered_spans=covered,
         dark_boxes=dark_boxes,
     )
+
+
+def _unspaced(pieces: list) -> list:
+    """A letter-spaced line ("B I N T   L L C", a heading set with wide character spacing)
+    read as a person reads it ("BINT LLC"): the layout analysis puts a space between letters
+    that stand further apart than a word gap, so a name in such a line would not be found
+    as a word, while other extractors (pdfium) read it whole. Single spaces between single
+    letters are dropped, a run of spaces becomes one. Text and boxes stay aligned (only
+    spaces are dropped)."""
+    text = "".join(p[0] for p in pieces)
+    tokens = text.split()
+    singles = sum(1 for t in tokens if len(t) == 1)
+    if len(tokens) < 4 or singles < 0.8 * len(tokens) or not re.search(r"(?:\S ){3}\S", text):
+        return pieces
+    out = []
+    i = 0
+    while i < len(pieces):
+        if pieces[i][0].isspace():
+            j = i
+            while j < len(pieces) and pieces[j][0].isspace():
+                j += 1
+            if j - i >= 2 and out and j < len(pieces):
+                out.append((" ", None, False))  # a word gap
+            elif j >= len(pieces):
+                out.extend(pieces[i:j])  # the line's end (its line break) stays
+            i = j
+            continue
+        out.append(pieces[i])
+        i += 1
+    return out
 
 
 def _annotation_texts(pdfpage) -> list[tuple[str, Box]]:
