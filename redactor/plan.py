@@ -12,7 +12,7 @@ import dataclasses
 
 from .geometry import Box, union
 from .model import Action, Decision, Document, Finding, Plan, Redaction
-from .values import POSITION_ONLY, normalize as normalize_value, value_pattern
+from .values import POSITION_ONLY, FoldedText, normalize as normalize_value, value_pattern
 
 MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too many words
 
@@ -189,12 +189,47 @@ def set_values(plan: Plan) -> list[tuple[str, Decision]]:
     return out
 
 
-def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms: dict[str, str]) -> Plan:
+class SetValues:
+    """The values withheld anywhere in a release set ((value, the document it came from, its
+    decision), in set order), indexed once (per worker) by normalised value and its first
+    token, so each document looks only at the values that can occur in it."""
+
+    def __init__(self, values):
+        self.values = list(values)
+        self.keys = [normalize_value(v) for v, _, _ in self.values]
+        self.by_first: dict[str, list[int]] = {}
+        self.anywhere: list[int] = []  # keys FoldedText cannot rule out (non-ASCII)
+        for i, key in enumerate(self.keys):
+            if key and key.isascii():
+                self.by_first.setdefault(key.split(" ", 1)[0], []).append(i)
+            else:
+                self.anywhere.append(i)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def candidates(self, document: Document) -> list[int]:
+        """Indices (in set order) of the values whose pattern may match in ``document``: every
+        one that does, and some that do not."""
+        text = FoldedText(p.text for p in document.pages)
+        found = set(self.anywhere)
+        for token in text.vocabulary:
+            for i in self.by_first.get(token, ()):
+                if text.may_hold(self.keys[i]):
+                    found.add(i)
+        return sorted(found)
+
+
+def extend_plan(plan: Plan, values: "list[tuple[str, str, Decision]] | SetValues", pseudonyms: dict[str, str]) -> Plan:
     """Phase 2: a new plan that also withholds here the values other documents of the release
     set withhold (``values``: value, the document it came from, its decision), and gives
     pseudonymised values the label assigned for the whole set."""
+    index = values if isinstance(values, SetValues) else SetValues(values)
     own = {normalize_value(v) for v, _ in set_values(plan)}
-    foreign = [(v, src, d) for v, src, d in values if normalize_value(v) not in own and src != plan.relpath]
+    # Values that cannot occur here are left out before propagation: all the values of one
+    # normalised form go together, so _propagate finds exactly what it would have found.
+    foreign = [index.values[i] for i in index.candidates(plan.document)
+               if index.keys[i] not in own and index.values[i][1] != plan.relpath]
     redactions, reasons = list(plan.redactions), list(plan.review_reasons)
     if foreign:
         templates = []
