@@ -214,3 +214,29 @@ def test_run_alone_text_and_pdf(tmp_path):
         assert reds
         assert all(r["exemptions"] == ["(b)(7)(C)"] for r in reds)
         assert all("recognised by its content" in r["reason"] for r in reds)
+
+
+def test_an_official_withheld_in_a_law_enforcement_record_stays_kept_where_acting_in_role(tmp_path):
+    """Set-wide consistency carries a withheld value to the other records of the set, except
+    where a record keeps that value as an official acting in role (with its own evidence): the
+    chief named in a police report is withheld there under (b)(7)(C), and kept in the council
+    minutes where she reports as Chief of Police; a private person of the police report is
+    still withheld in the minutes, also where no recognizer would find the name."""
+    src = tmp_path / "set"
+    src.mkdir()
+    (src / "offense-report.txt").write_text(OFFENSE_REPORT.replace(
+        "Sgt. Paul Okafor approved this report.", "Chief of Police Gina Barber approved this report.").replace(
+        "V1 Ebersole stated", "V1 Thomas Ebersole stated"))
+    (src / "minutes.txt").write_text(COUNCIL_MINUTES + "\nletter received from thomas ebersole about street lighting.\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = {Path(d["source"]).name: d for d in json.loads((out / "report.json").read_text())["documents"]}
+    assert "Gina Barber" not in (out / "offense-report.txt").read_text()
+    minutes = (out / "minutes.txt").read_text()
+    assert "Chief of Police Gina Barber reported" in minutes
+    assert "ebersole" not in minutes.lower()
+    kept = [k for k in report["minutes.txt"]["kept"] if k["rule"] == "officials-in-role"
+            and COUNCIL_MINUTES[k["start"]:k["end"]] == "Gina Barber"]
+    assert kept and all("offense-report.txt" in k["reason"] and "not carried over" in k["reason"] for k in kept)
+    assert any(r["propagated"] for r in report["minutes.txt"]["redactions"])
