@@ -2,9 +2,12 @@
 
 A person named in a record is an official acting in office when the record ties the name to an
 official role: a title next to it ("Records Division Commander, Douglas Brooks", "Laura Freeman
-| Mayor", a signature block with a title under the name), counsel of record ("...; on behalf of
-the Petitioner"), the judge form "Bryan, J.", a classification authority ("Classified By:"),
-or a motion made or seconded in a meeting. A government email address under the name is not
+| Mayor", "Vice Chair Samuel Ortiz", a signature block with a title under the name; a title
+right before the name, never across a colon or comma, and never a title followed by another
+person's name), a plural title over a list ("Commissioners Anita Das and Peter Lindgren"),
+counsel of record ("...; on behalf of the Petitioner"), the judge form "Bryan, J.", a
+classification authority ("Classified By:"), or a motion made or seconded in a meeting. A name
+read across a line break is never an official (the other line's words would ride along). A government email address under the name is not
 enough on its own (any employee has one, also when writing about their own personnel matter):
 the sender of a message is an official when the message gives them a role, e.g. a signature
 block with a title. Such findings get the attribute ``role: official`` and an explanation
@@ -16,7 +19,9 @@ employee under review, a resident speaking at a meeting...) is not an official a
 
 The work email of an official (same line as the name, or a mailbox made of the official's
 name), and a phone number in an official's signature block, get ``role: official`` as well;
-the address and main phone number in the agency's letterhead get ``role: agency``.
+the address and main phone number in the agency's letterhead get ``role: agency``, and so does
+the same number or address wherever the record repeats it. Every marked finding carries its
+evidence as the attribute ``role_evidence``, which the policy's reason cites.
 """
 
 from __future__ import annotations
@@ -49,18 +54,57 @@ ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|rev
                          r"(?:(?:Mr|Mrs|Ms|Mx|Dr|Hon)\.?[ \t]+)?$")
 
 
+# Words that qualify a title before or after its title word ("Vice Chair", "Deputy City Clerk",
+# "Senior Planner", "Board President").
+MODIFIERS = {"vice", "deputy", "assistant", "associate", "senior", "chief", "acting", "interim", "executive",
+             "principal", "lead", "presiding", "supervising", "managing", "special", "first", "second", "city",
+             "county", "state", "district", "town", "village", "board", "council", "school", "general", "police",
+             "fire", "records", "planning", "finance", "public", "court", "federal", "us", "u.s.", "united",
+             "states", "attorney", "&"}
+HONORIFIC = re.compile(r"(?:^|[ \t])(?:Mr|Mrs|Ms|Mx|Dr|Hon|Prof)\.?[ \t]*$")
+
+
+def _is_title_word(w: str) -> bool:
+    w = w.strip(".,;:").lower()
+    return w in TITLE_WORDS or (len(w) > 3 and w.endswith("s") and w[:-1] in TITLE_WORDS)
+
+
+def _title_shape(words: list[str]) -> bool:
+    """Words after the first title word are more title ("Chair", "Vice Chair", "Council
+    Member") or the office's object after "of"/"for" ("Chief of Police", "Clerk of the Board"),
+    never another person's name ("Vice Chair Samuel Ortiz")."""
+    first = next((i for i, w in enumerate(words) if _is_title_word(w)), None)
+    if first is None:
+        return False
+    for w in words[first + 1:]:
+        lw = w.strip(".,;:").lower()
+        if lw in ("of", "for"):
+            return True
+        if not (_is_title_word(w) or lw in MODIFIERS or lw in ("and", "the")):
+            return False
+    return True
+
+
 def _title_in(phrase: str) -> str | None:
-    """The title in ``phrase`` if it reads as one ("Chief of Police", "City Clerk")."""
+    """The title in ``phrase`` if it reads as one ("Chief of Police", "City Clerk"), not a
+    title followed by someone else's name."""
     phrase = phrase.strip(" \t,;:|")
     m = TITLE_PHRASE.match(phrase)
     if not m:
         return None
-    words = [w.strip(".,").lower() for w in m.group(0).split()]
+    words = m.group(0).split()
     if not words or not words[0][:1].isalpha():
         return None
-    if any(w in TITLE_WORDS for w in words):
+    if _title_shape(words):
         return m.group(0).strip()
     return None
+
+
+# A plural title over a list of names on one line: "Commissioners Anita Das and Peter Lindgren",
+# "Council Members Adkins, Brown and Cole".
+_LIST_NAME = r"(?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?(?:\p{Lu}[\p{L}.'-]*[ \t]+){0,3}\p{Lu}[\p{L}'-]+"
+PLURAL_TITLE_LIST = re.compile(rf"(?P<t>(?:\p{{Lu}}[\p{{L}}-]+[ \t]+)?\p{{Lu}}[\p{{L}}-]+s)[ \t]+(?:{_LIST_NAME}"
+                               r"(?:[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+))*$")
 
 
 def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -86,22 +130,34 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         title = _title_in(m.group("rest"))
         if title:
             return f"title '{title}' next to the name", False
-    # "Title, Name" / "Title: Name" / "Title Name" / "Title | Name" on the same line
+    # "Title, Name" / "Title: Name" / "Title Name" / "Title | Name" / "Title Dr. Name" on the
+    # same line: the title stands right before the name (words separated by spaces only, so
+    # never across a colon or comma: "...may it please the Court: Mr. Holloway" is no title)
     tail = before.rstrip(" \t")
+    hon = HONORIFIC.search(tail)
+    if hon:
+        tail = tail[:hon.start()].rstrip(" \t")
     for sep in (",", ":", "|", ""):
         if sep and not tail.endswith(sep):
             continue
-        chunk = tail[:-1] if sep else tail
-        words = re.findall(rf"{_TITLE_TOKEN}", chunk[-80:])
-        for k in range(1, min(7, len(words)) + 1):
-            cand = " ".join(words[-k:])
-            if not chunk.rstrip().endswith(words[-1]):
-                break
-            title = _title_in(cand)
-            if title and cand.split()[0][:1].isupper():
-                if sep == "" and not re.search(rf"{re.escape(words[-1])}[ \t]+$", before):
-                    break
-                return f"title '{cand}' before the name", False
+        chunk = (tail[:-1] if sep else tail).rstrip(" \t")
+        if sep == "" and before and not before[-1].isspace():
+            break  # the name is glued to the word before it
+        run = re.search(rf"(?:{_TITLE_TOKEN}[ \t]+){{0,6}}{_TITLE_TOKEN}$", chunk[-100:])
+        if not run:
+            continue
+        words = run.group(0).split()
+        for k in range(1, len(words) + 1):
+            cand = words[-k:]
+            if cand[0][:1].isupper() and _title_in(" ".join(cand)) and _title_shape(cand):
+                # widen to the modifiers before it ("Vice Chair", "Deputy City Clerk")
+                while k < len(words) and (words[-k - 1].lower().strip(".,") in MODIFIERS
+                                          or _is_title_word(words[-k - 1])):
+                    k += 1
+                return f"title '{' '.join(words[-k:])}' before the name", False
+    m = PLURAL_TITLE_LIST.search(before[-160:])
+    if m and _is_title_word(m.group("t").split()[-1]) and m.group("t").split()[-1].lower().endswith("s"):
+        return f"listed after the title '{m.group('t')}'", False
     m = ROLE_BEFORE.search(before[-60:])
     if m:
         return f"named as '{m.group(0).strip(' :')}'", False
@@ -202,7 +258,9 @@ def mark_officials(findings, document):
     pages = {p.number: p.text for p in document.pages}
     official: dict[str, str] = {}
     private: set[str] = set()
-    persons = [f for f in findings if f.entity == "PERSON"]
+    # A name read across a line break ("PRUITT" of a caption over "BRYAN, J.") is never an
+    # official: the evidence of one line would carry the other line's words with it.
+    persons = [f for f in findings if f.entity == "PERSON" and "\n" not in f.text]
     for f in persons:
         key = _key(f.text)
         if not key:
@@ -233,7 +291,7 @@ def mark_officials(findings, document):
     out = []
     official_lines: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        if f.entity == "PERSON":
+        if f.entity == "PERSON" and "\n" not in f.text:
             why = official_for(_key(f.text))
             if why:
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
@@ -319,5 +377,33 @@ def _agency_contacts(findings, document, official_lines):
                                                        "role_evidence": "in the agency's letterhead"},
                                         explanation=f"{f.explanation}; the agency's own address or phone in its "
                                                     "letterhead")
+        out.append(f)
+    return _same_as_agency(out)
+
+
+def _contact_key(f) -> str:
+    if f.entity == "PHONE_NUMBER":
+        digits = re.sub(r"\D", "", f.text)
+        return digits[-10:] if len(digits) >= 10 else ""
+    return _key(f.text)
+
+
+def _same_as_agency(findings):
+    """The agency's own number or address (from its letterhead or a main line) wherever the
+    record repeats it ("call the District Office at ..."): the same value is the agency's."""
+    agency = {(f.entity == "PHONE_NUMBER", _contact_key(f)) for f in findings if f.attributes.get("role") == "agency"}
+    agency.discard((True, ""))
+    agency.discard((False, ""))
+    if not agency:
+        return findings
+    out = []
+    for f in findings:
+        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") \
+                and "role" not in f.attributes and f.attributes.get("kind") != "personal" \
+                and (f.entity == "PHONE_NUMBER", _contact_key(f)) in agency:
+            f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                   "role_evidence": "the same as the agency's own in this record"},
+                                    explanation=f"{f.explanation}; the agency's own address or phone (as in its "
+                                                "letterhead or main line)")
         out.append(f)
     return out

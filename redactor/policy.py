@@ -460,6 +460,32 @@ def _allowed(f: Finding, entries: list[ListEntry]) -> ListEntry | None:
     return None
 
 
+def _allowed_around(f: Finding, entries: list[ListEntry], page_text: str) -> ListEntry | None:
+    """The allow-list entry of a longer value this name is part of, where that value stands
+    around it in the page ("Douglas" at the end of a line, "Brooks" on the next, for an allowed
+    "Douglas Brooks"): recognizers may read a wrapped name as two."""
+    if f.entity != "PERSON" or not page_text:
+        return None
+    words = normalize(f.text).split()
+    if not words:
+        return None
+    for e in entries:
+        if e.entities and f.entity not in e.entities:
+            continue
+        for v in e.values:
+            vw = v.split()
+            if len(vw) <= len(words) or not any(vw[i:i + len(words)] == words for i in range(len(vw))):
+                continue
+            pattern = value_pattern(v)
+            if pattern is None:
+                continue
+            lo, hi = max(0, f.start - len(v) - 8), min(len(page_text), f.end + len(v) + 8)
+            for m in pattern.finditer(page_text, lo, hi, timeout=2.0):
+                if m.start() <= f.start and f.end <= m.end():
+                    return e
+    return None
+
+
 def _override(codes: list[str], relpath: str, policy: Policy,
               document: dict | None = None) -> tuple[list[str], str | None]:
     for o in policy.overrides:
@@ -504,7 +530,7 @@ def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: li
             decisions.append(Decision(f, Action.KEEP, "requester", [],
                                       "the requester's own information is released to the requester"))
             continue
-        entry = _allowed(f, policy.allow)
+        entry = _allowed(f, policy.allow) or _allowed_around(f, policy.allow, page_text)
         if entry is not None:
             decisions.append(Decision(f, Action.KEEP, f"allow:{entry.name}", [],
                                       entry.reason or "on the allow list"))
