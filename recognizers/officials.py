@@ -48,6 +48,7 @@ COUNSEL = re.compile(r"(?i)^[^\n]{0,200}?\b(?:on behalf of|for|counsel for|attor
                      r"|the district|the agency|the department|amicus)\b")
 JUDGE_AFTER = re.compile(r"^,?[ \t]*(?:C\.[ \t]?J\.|P\.[ \t]?J\.|JJ?\.|J\.[ \t]?P\.T\.)(?![A-Za-z])")
 ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|reviewed by the[^\n,]{0,40},"
+                         r"|point of contact|contracting officer|reviewing official|certifying official"
                          r"|motion by|moved by|seconded by|presiding|before|judge|justice|hon\.|honorable"
                          r"|commissioner|councillor|councilmember|council member|trustee|mayor|sheriff|chief"
                          r"|director|superintendent|secretary|chair|chairman|chairwoman|clerk)[ \t:]*"
@@ -57,11 +58,14 @@ ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|rev
 # Words that qualify a title before or after its title word ("Vice Chair", "Deputy City Clerk",
 # "Senior Planner", "Board President").
 MODIFIERS = {"vice", "deputy", "assistant", "associate", "senior", "chief", "acting", "interim", "executive",
-             "principal", "lead", "presiding", "supervising", "managing", "special", "first", "second", "city",
+             "principal", "lead", "presiding", "supervising", "managing", "special", "city",
              "county", "state", "district", "town", "village", "board", "council", "school", "general", "police",
              "fire", "records", "planning", "finance", "public", "court", "federal", "us", "u.s.", "united",
              "states", "attorney", "&"}
 HONORIFIC = re.compile(r"(?:^|[ \t])(?:Mr|Mrs|Ms|Mx|Dr|Hon|Prof)\.?[ \t]*$")
+
+
+_FUNCTION_WORDS = {"of", "for", "and", "the", "in", "at", "to", "on", "by", "with", "from", "&"}
 
 
 def _is_title_word(w: str) -> bool:
@@ -70,19 +74,15 @@ def _is_title_word(w: str) -> bool:
 
 
 def _title_shape(words: list[str]) -> bool:
-    """Words after the first title word are more title ("Chair", "Vice Chair", "Council
-    Member") or the office's object after "of"/"for" ("Chief of Police", "Clerk of the Board"),
-    never another person's name ("Vice Chair Samuel Ortiz")."""
-    first = next((i for i, w in enumerate(words) if _is_title_word(w)), None)
-    if first is None:
+    """A whole title: after its last title word, nothing or the office's object after "of" /
+    "for" ("Chief Procurement Officer", "Chief of Police", "Clerk of the Board"), never another
+    person's name ("Vice Chair Samuel Ortiz", "Council Member Nancy Adkins"), and not cut off
+    ("Chief of the Cuban Embassy in")."""
+    marks = [i for i, w in enumerate(words) if _is_title_word(w)]
+    if not marks or words[-1].strip(".,;:").lower() in _FUNCTION_WORDS:
         return False
-    for w in words[first + 1:]:
-        lw = w.strip(".,;:").lower()
-        if lw in ("of", "for"):
-            return True
-        if not (_is_title_word(w) or lw in MODIFIERS or lw in ("and", "the")):
-            return False
-    return True
+    rest = [w.strip(".,;:").lower() for w in words[marks[-1] + 1:]]
+    return not rest or rest[0] in ("of", "for")
 
 
 def _title_in(phrase: str) -> str | None:
@@ -107,6 +107,26 @@ PLURAL_TITLE_LIST = re.compile(rf"(?P<t>(?:\p{{Lu}}[\p{{L}}-]+[ \t]+)?\p{{Lu}}[\
                                r"(?:[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+))*$")
 
 
+FORM_VALUE_AFTER = re.compile(r"^[ \t]*(?:[,|][ \t]*[\w.+-]+@[\w-]+(?:\.[\w-]+)+)?[ \t,|]*$")
+_LABEL_MAX = 40
+
+
+def _label_above(text: str, line_start: int, max_blank: int = 2) -> str | None:
+    """The line above ``line_start`` (blank lines between skipped, up to ``max_blank``) when it
+    is short enough to be a form's field label."""
+    pos, blanks = line_start, 0
+    while pos > 0:
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev:pos - 1].strip()
+        if line:
+            return line if len(line) <= _LABEL_MAX else None
+        blanks += 1
+        if blanks > max_blank:
+            return None
+        pos = prev
+    return None
+
+
 def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
@@ -118,7 +138,11 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
     ls, le = _line_bounds(text, start, end)
     before = text[ls:start]
     after = text[end:le]
-    private = bool(PRIVATE_BEFORE.search(before[-60:]) or PRIVATE_AFTER.match(after))
+    # a form's field: its label on a line of its own above the value ("POC" / blank line /
+    # "Michelle Spencer, mspencer@fbcs.gov"; "Applicant" / "Erin Alvarez")
+    label = _label_above(text, ls) if not before.strip() and FORM_VALUE_AFTER.match(after) else None
+    private = bool(PRIVATE_BEFORE.search(before[-60:]) or PRIVATE_AFTER.match(after)
+                   or (label and PRIVATE_BEFORE.search(label)))
     if private:
         return None, True
     # the judge form "Bryan, J."
@@ -170,6 +194,13 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         title = _title_in(nxt) if nxt.strip() else None
         if title and len(nxt.strip()) <= 70 and title == nxt.strip(" \t,;:|"):
             return f"title '{title}' on the line under the name", False
+    if label:
+        title = _title_in(label)
+        if title and title == label.strip(" \t,;:|"):
+            return f"form field '{title}' above the name", False
+        m = ROLE_BEFORE.fullmatch(label.strip(" \t|") + " ")
+        if m:
+            return f"form field '{label.strip(' :|')}' above the name", False
     # a name in the attendance list of a meeting ("Present", "Members present")
     if not before.strip() and not after.strip(" \t,|"):
         head = _list_heading(text, ls)

@@ -226,3 +226,35 @@ def test_an_allowed_name_wrapped_over_two_lines_is_kept(tmp_path, settings):
             assert d.action is Action.KEEP and d.rule == "allow:officials"
         if d.finding.entity == "PERSON" and "Hale" in d.finding.text:
             assert d.action is Action.REDACT and d.exemptions == ["(b)(7)(C)"]
+
+
+def test_form_fields_label_above_the_value(settings, policy):
+    """A form read cell by cell: the field's label on its own line above the value. A role
+    label ("POC", "Approved by") makes the name an official's, a private one ("Applicant",
+    "Witness") a private person's."""
+    text = ("Federal Records Service - Adjudication Summary\n\nPOC\n\nNadia Okafor, nokafor@frs.gov\n\n"
+            "Applicant\n\nPeter Vance\n\nApproved by\n\nLionel Grant\n\nWitness\nSara Blum\n")
+    ds = decisions(text, settings, policy)
+    for name, label in (("Nadia Okafor", "POC"), ("Lionel Grant", "Approved by")):
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP and f"form field '{label}'" in d.reason
+    for d in decision_for(ds, "nokafor@frs.gov", "EMAIL_ADDRESS"):
+        assert d.action is Action.KEEP
+    for name in ("Peter Vance", "Sara Blum"):
+        for d in decision_for(ds, name):
+            assert d.action is Action.REDACT and d.finding.attributes.get("role") is None
+
+
+def test_a_title_after_the_name_on_a_wrapped_line(settings, policy):
+    text = ("The vendor was paid by ACH. Payment approved\nby Elena Marsh, Chief Financial Officer.\n")
+    for d in decision_for(decisions(text, settings, policy), "Elena Marsh"):
+        assert d.action is Action.KEEP and "Chief Financial Officer" in d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "ALL BINT MEMBERS FIRST NAME, MIDDLE INITIAL AND LAST NAME MUST BE USED.\n",
+    "THE CHIEF OF THE CUBAN EMBASSY IN MONTEVIDEO, TELEPHONED THE POLICE.\n",
+])
+def test_a_cut_off_title_or_a_title_running_into_words_is_no_evidence(text, settings, policy):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    assert not [f for f in detect(doc, settings) if f.attributes.get("role") == "official"]
