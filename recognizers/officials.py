@@ -236,7 +236,7 @@ def mark_officials(findings, document):
         if f.entity == "PERSON":
             why = official_for(_key(f.text))
             if why:
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; official acting in role: {why}")
                 text = pages.get(f.page, "")
                 ls, le = _line_bounds(text, f.start, f.end)
@@ -252,7 +252,9 @@ def mark_officials(findings, document):
             owner = next((k for k in full if _mailbox_matches(local, k)), None)
             on_line = any(s <= f.start < e for s, e in official_lines.get(f.page, []))
             if owner or on_line:
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+                why = ("the mailbox of an official's name" if owner else "on the line of an official's name "
+                       "in a signature block or roster")
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; work email of an official acting in role")
         result.append(f)
     return _agency_contacts(result, document, official_lines)
@@ -303,15 +305,18 @@ def _agency_contacts(findings, document, official_lines):
             ls, _ = _line_bounds(text, f.start, f.end)
             if any(s <= f.start < e for s, e in blocks.get(f.page, [])):
                 role = "official" if f.entity == "PHONE_NUMBER" else "agency"
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": role},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": role,
+                                                       "role_evidence": "in the signature block of an official"},
                                         explanation=f"{f.explanation}; in the signature block of an official "
                                                     "acting in role (the office's contact details)")
             elif f.entity == "PHONE_NUMBER" and _MAIN_LINE.search(text[max(ls, f.start - 40):f.start]):
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency"},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "labelled as an office's main line"},
                                         explanation=f"{f.explanation}; an office's main line ('main', "
                                                     "'switchboard', 'front desk')")
             elif f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls]):
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency"},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "in the agency's letterhead"},
                                         explanation=f"{f.explanation}; the agency's own address or phone in its "
                                                     "letterhead")
         out.append(f)

@@ -217,7 +217,13 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
     with stage("detect"):
         findings = detect(document, settings) + deny_findings(pages, policy)    # detect
     with stage("decide and plan"):
-        decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
+        from recognizers.records import document_attributes
+
+        # what kind of record it is, from its content (a law enforcement record): rules and
+        # overrides with `when` test it, and the reasons they give cite its evidence
+        attributes = document_attributes(pages)
+        decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format,  # decide
+                           document=attributes)
         plan = build_plan(document, decisions, policy.name, relpath=relpath)   # plan
     warnings = language_warnings(document, settings)
     return dataclasses.replace(plan, review_reasons=plan.review_reasons + warnings) if warnings else plan
