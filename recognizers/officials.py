@@ -133,8 +133,22 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return ls, (len(text) if le < 0 else le)
 
 
-def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
-    """(official evidence, private evidence) for the name at text[start:end]."""
+# A classified record: a classification banner line ("TOP SECRET", "SECRET//NOFORN",
+# "CONFIDENTIAL"). Its messages pass between cleared officials, so the sender and addressees
+# in its header lines are officials acting in role; the subject of a message is not.
+CLASSIFIED_BANNER = re.compile(r"(?m)^[^\w\n]{0,3}(?:TOP[ -]?SECRET|SECRET|CONFIDENTIAL)(?=$|[ \t/])")
+HEADER_LABEL = re.compile(r"(?i)^[^\w\n]{0,3}(?P<l>from|fm|to|info|cc|originator|attn|attention|memorandum for"
+                          r"|eyes[ \t]+only[ \t]+for)[ \t]*[:.]?[ \t]*(?:(?:mr|mrs|ms|dr|hon)\.?[ \t]+)?"
+                          r"(?:\p{Lu}\p{L}{0,3}\.[ \t]*)*$")
+
+
+def is_classified(pages: list[str]) -> bool:
+    return any(CLASSIFIED_BANNER.search(t, timeout=REGEX_TIMEOUT) for t in pages)
+
+
+def evidence(text: str, start: int, end: int, classified: bool = False) -> tuple[str | None, bool]:
+    """(official evidence, private evidence) for the name at text[start:end] (``classified``:
+    the record bears a classification banner)."""
     ls, le = _line_bounds(text, start, end)
     before = text[ls:start]
     after = text[end:le]
@@ -194,6 +208,11 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         title = _title_in(nxt) if nxt.strip() else None
         if title and len(nxt.strip()) <= 70 and title == nxt.strip(" \t,;:|"):
             return f"title '{title}' on the line under the name", False
+    if classified:
+        head = HEADER_LABEL.match(before) or (label and HEADER_LABEL.match(label))
+        if head:
+            field = " ".join(head.group("l").split()).upper()
+            return f"sender or addressee ('{field}') of a classified message", False
     if label:
         title = _title_in(label)
         if title and title == label.strip(" \t,;:|"):
@@ -287,6 +306,7 @@ def mark_officials(findings, document):
     """``findings`` with the officials of ``document`` (and their work contacts, and the
     agency's letterhead address and phone) marked; new Finding objects, never mutated."""
     pages = {p.number: p.text for p in document.pages}
+    classified = is_classified(list(pages.values()))
     official: dict[str, str] = {}
     private: set[str] = set()
     # A name read across a line break ("PRUITT" of a caption over "BRYAN, J.") is never an
@@ -296,7 +316,7 @@ def mark_officials(findings, document):
         key = _key(f.text)
         if not key:
             continue
-        why, priv = evidence(pages.get(f.page, ""), f.start, f.end)
+        why, priv = evidence(pages.get(f.page, ""), f.start, f.end, classified)
         if priv:
             private.add(key)
         elif why and key not in official:

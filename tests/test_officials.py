@@ -258,3 +258,34 @@ def test_a_title_after_the_name_on_a_wrapped_line(settings, policy):
 def test_a_cut_off_title_or_a_title_running_into_words_is_no_evidence(text, settings, policy):
     doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
     assert not [f for f in detect(doc, settings) if f.attributes.get("role") == "official"]
+
+
+CABLE = """SECRET//NOFORN
+
+FROM: Dr. Ada Brennan
+TO: SECSTATE WASHDC
+INFO: Warren Hollis
+
+SUBJECT: Visa fraud inquiry concerning Tomas Rehak
+
+1. (S) Hollis asked the consular section to review the file. Rehak applied for a visa in May.
+
+SECRET//NOFORN
+"""
+
+
+def test_sender_and_addressees_of_a_classified_message(settings, policy):
+    """A classified message passes between cleared officials: its sender and addressees are
+    officials acting in role (and their surnames in the text follow them); the person the
+    message is about is not. Without a classification banner a From/To line proves nothing."""
+    ds = decisions(CABLE, settings, policy)
+    for name in ("Ada Brennan", "Warren Hollis", "Hollis"):
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP and "classified message" in d.reason, name
+    for d in ds:
+        if d.finding.entity == "PERSON" and "Rehak" in d.finding.text:
+            assert d.action is Action.REDACT
+    plain = CABLE.replace("SECRET//NOFORN", "MEMORANDUM")
+    for d in decisions(plain, settings, policy):
+        if d.finding.entity == "PERSON" and d.finding.text in ("Ada Brennan", "Warren Hollis"):
+            assert d.action is Action.REDACT
