@@ -6,7 +6,9 @@ official role: a title next to it ("Records Division Commander, Douglas Brooks",
 right before the name, never across a colon or comma, and never a title followed by another
 person's name), a plural title over a list ("Commissioners Anita Das and Peter Lindgren"),
 counsel of record ("...; on behalf of the Petitioner"), the judge form "Bryan, J.", a
-classification authority ("Classified By:"), or a motion made or seconded in a meeting. A name
+classification authority ("Classified By:"), the sender and addressees in the header of a
+record bearing a classification banner, a form field labelled with a role ("POC", "Approved
+by"), or a motion made or seconded in a meeting. A name
 read across a line break is never an official (the other line's words would ride along). A government email address under the name is not
 enough on its own (any employee has one, also when writing about their own personnel matter):
 the sender of a message is an official when the message gives them a role, e.g. a signature
