@@ -237,6 +237,26 @@ def _bare(word: str) -> str:
     return word.strip(".,;:'’\"()").lower()
 
 
+# Words after a name that make it an organisation's, a product's or a group's ("KORVEX LLC",
+# "the KORVEX group", "KORVEX members"). Lower case.
+_ORG_NOUNS = ("llc", "l.l.c", "inc", "corp", "co", "company", "corporation", "ltd", "llp", "group", "groups", "team",
+              "community", "members", "member", "membership", "university", "app", "platform", "network",
+              "handbook", "bible", "program", "programme", "foundation", "association", "club", "board",
+              "boards", "account", "accounts", "website", "site", "feed", "page", "brand", "products")
+_DETERMINER_BEFORE = r"(?i:\b(?:the|a|an|our|your|their|this|that|every|each|any|no))"
+
+
+def used_as_organisation(word: str, text: str) -> bool:
+    """Does ``text`` use ``word`` as the name of an organisation, a product or a group: before
+    an organisation noun ("KORVEX LLC", "KORVEX members"), or as a modifier after a determiner
+    ("the KORVEX handbook")? A person's name is rarely written either way; only asked of words
+    outside the surname lexicon (a surname also names firms: "Smith & Sons")."""
+    w = re.escape(word)
+    org = "|".join(re.escape(n) for n in _ORG_NOUNS)
+    return bool(re.search(rf"(?<![\w'’-]){w}(?:['’]s)?[ \t]+(?i:{org})\b", text, timeout=REGEX_TIMEOUT)
+                or re.search(rf"{_DETERMINER_BEFORE}[ \t]+{w}[ \t]+\p{{L}}", text, timeout=REGEX_TIMEOUT))
+
+
 def _parts(word: str) -> list[str]:
     """"Duval-Arsenault" -> ["duval", "arsenault", "duval-arsenault"]."""
     w = re.sub(r"'s$", "", _bare(word).replace("’", "'"))  # "Jodi's" -> "jodi"
@@ -318,6 +338,8 @@ class NameStructureRecognizer(EntityRecognizer):
             caps_last = last.isupper() and not first.isupper()
             if not (is_given(first) and (is_surname(last) or caps_last)):
                 continue
+            if caps_last and not is_surname(last) and used_as_organisation(last, text):
+                continue  # "the founders of KORVEX, Janelle and ...": KORVEX is "the KORVEX group"
             if not caps_last and is_given(last, international=False) and not last.isupper():
                 continue  # "Sam, Lena": two given names in a list
             if not caps_last and (re.search(r"\p{Lu}[\p{L}'’.-]*[ \t]+$", text[max(0, m.start() - 30):m.start()])
@@ -504,7 +526,19 @@ def _all_propn(propn, words) -> bool:
     return bool(propn) and all(any(s < b and a < e for s, e in propn) for a, b in words)
 
 
-_STRUCTURAL = {"NameStructureRecognizer", "PersonNameRecognizer", "FormFieldInContext", "TableColumnInContext"}
+# Recognizers whose evidence is a label (a form field, a table column) or a role code: the
+# surname of their names propagates even when the lexicon does not hold it. Names from a bare
+# shape ("LAST, First", "LAST, FIRST" in capitals) propagate only with a lexicon surname: the
+# shape alone also fits an organisation in capitals before a list ("KORVEX, Janelle and ...").
+_LABELLED = {"FormFieldInContext", "TableColumnInContext"}
+
+
+def _labelled(f) -> bool:
+    return f.recognizer in _LABELLED or (f.recognizer == "NameStructureRecognizer"
+                                         and "role code" in (f.explanation or ""))
+
+
+_NER_KINDS = {"ORGANIZATION", "LOCATION", "NRP", "DATE_TIME"}
 
 
 def propagate_surnames(findings, document, is_official=None):
@@ -530,17 +564,23 @@ def propagate_surnames(findings, document, is_official=None):
             last = words[-1]
         if len(last) < 3 or _bare(last) in lower or _bare(last) in NOT_NAME_WORDS:
             continue
-        if not (is_surname(last) or _non_ascii(last) or f.recognizer in _STRUCTURAL):
+        if not (is_surname(last) or _non_ascii(last) or _labelled(f)):
             continue  # "Cornbelt Ethanol" read as a name by the model: "Ethanol" is no surname
+        if not is_surname(last) and any(used_as_organisation(last, p.text) for p in document.pages):
+            continue  # "KORVEX" of "KORVEX, Janelle" where the record has "KORVEX LLC"
         surnames_seen.setdefault(last.lower(), f)
     if not surnames_seen:
         return []
     covered: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        covered.setdefault(f.page, []).append((f.start, f.end))
+        if f.entity not in _NER_KINDS:  # the model reads "the Hasketts" as an organisation
+            covered.setdefault(f.page, []).append((f.start, f.end))
     out = []
     for key, src in surnames_seen.items():
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(key)}(?![\w'’-])", re.IGNORECASE)
+        # the surname alone, its possessive ("Haskett's": the 's stays), or the family in the
+        # plural after "the" ("the Hasketts")
+        pattern = re.compile(rf"(?<![\w'’-]){re.escape(key)}(?=['’]s\b|(?![\w'’-]))"
+                             rf"|(?<=\b[Tt]he[ \t]+){re.escape(key)}e?s(?![\w'’-])", re.IGNORECASE)
         for page in document.pages:
             for m in pattern.finditer(page.text, timeout=REGEX_TIMEOUT):
                 word = m.group(0)
@@ -566,6 +606,7 @@ LEGAL_ABBREVIATIONS = {
     "ed", "educ", "cal", "gov", "govt", "pen", "civ", "bus", "prof", "veh", "fam", "lab", "evid", "proc", "ins",
     "fin", "harb", "nav", "pub", "res", "util", "wel", "inst", "corp", "elec", "rev", "stat", "ann", "app",
     "supp", "rptr", "ala", "ariz", "ark", "colo", "conn", "del", "fla", "ga", "haw", "ida", "ill", "ind",
+    "exh", "ex", "id", "ibid", "supra", "infra", "decl", "depo", "tr", "dkt", "doc", "no", "nos",
     "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore",
     "pa", "tenn", "tex", "vt", "va", "wash", "wis", "wyo", "calif", "penn", "cir", "dist", "sup", "ct",
 }
@@ -605,6 +646,13 @@ _OFFICE_NOUNS = {"folder", "file", "files", "personnel", "records", "record", "d
                  "division", "department", "office", "staff", "team", "committee", "board", "council", "section"}
 
 
+# Roles inside an organisation that the model reads as names when written in capitals
+# ("JR ADMIN", "ADMIN, EXECUTIVE"). Lower case.
+_GROUP_ROLES = {"admin", "admins", "administrator", "administrators", "executive", "executives", "founder",
+                "founders", "co-founder", "co-founders", "cofounder", "cofounders", "moderator", "moderators",
+                "owner", "owners", "sponsor", "sponsors", "jr", "sr"}
+
+
 def not_a_name(f, document) -> str | None:
     """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: a
     company suffix after it ("Jackson Lewis LLP"), a state after a single word ("Oakland,
@@ -624,6 +672,9 @@ def not_a_name(f, document) -> str | None:
         return "a word of an address"
     if len(words) > 1 and any(_bare(w) in _OFFICE_NOUNS for w in words):
         return "holds a word for an office or a file, never part of a name"
+    if (len(words) > 1 and any(_bare(w) in _GROUP_ROLES for w in words)
+            and not any(is_given(w, international=False) for w in words if _bare(w) not in _GROUP_ROLES)):
+        return "a role in an organisation ('JR ADMIN', 'EXECUTIVE ADMIN'), no given name beside it"
     if len(words) != 1:
         return None
     word = _bare(words[0])
