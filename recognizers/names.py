@@ -653,6 +653,14 @@ _GROUP_ROLES = {"admin", "admins", "administrator", "administrators", "executive
                 "owner", "owners", "sponsor", "sponsors", "jr", "sr"}
 
 
+# Kinds of papers and records, capitalised in their titles ("by Order of this Court",
+# "Combined with Notice Thereof"), which the model reads as names. Lower case.
+_PAPER_WORDS = {"order", "orders", "notice", "thereof", "hereof", "motion", "memorandum", "stipulation", "affidavit",
+                "declaration", "complaint", "petition", "judgment", "judgement", "decree", "subpoena", "exhibit",
+                "attachment", "schedule", "findings", "conclusions", "minutes", "agenda", "resolution",
+                "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement"}
+
+
 def not_a_name(f, document) -> str | None:
     """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: a
     company suffix after it ("Jackson Lewis LLP"), a state after a single word ("Oakland,
@@ -672,6 +680,9 @@ def not_a_name(f, document) -> str | None:
         return "a word of an address"
     if len(words) > 1 and any(_bare(w) in _OFFICE_NOUNS for w in words):
         return "holds a word for an office or a file, never part of a name"
+    if any(_bare(w) in _PAPER_WORDS for w in words) and not any(is_given(w, international=False) for w in words
+                                                                  if _bare(w) not in _PAPER_WORDS):
+        return "the title of a court paper or a record ('Order', 'Notice Thereof'), no given name in it"
     if (len(words) > 1 and any(_bare(w) in _GROUP_ROLES for w in words)
             and not any(is_given(w, international=False) for w in words if _bare(w) not in _GROUP_ROLES)):
         return "a role in an organisation ('JR ADMIN', 'EXECUTIVE ADMIN'), no given name beside it"

@@ -97,3 +97,14 @@ def test_private_names_of_real_record_shapes_are_withheld_whole(text, name, sett
 def test_companies_places_and_citations_are_kept(text, word, settings):
     doc = document(text)
     assert hits(doc, word, settings) == []
+
+
+@pytest.mark.parametrize("text, word", [
+    ("The clerk mailed the Order Fixing Time for Objections, Combined with Notice Thereof, to all creditors.",
+     "Notice Thereof"),
+    ("Disclosure was delayed by Order of this Court on two occasions, the last in March.", "Order"),
+    ("The Declaration of Service and the Stipulation were filed on the same day.", "Stipulation"),
+])
+def test_titles_of_court_papers_are_not_names(text, word, settings):
+    doc = document(text)
+    assert hits(doc, word, settings) == []
