@@ -108,3 +108,21 @@ def test_companies_places_and_citations_are_kept(text, word, settings):
 def test_titles_of_court_papers_are_not_names(text, word, settings):
     doc = document(text)
     assert hits(doc, word, settings) == []
+
+
+# A report read column by column: one city per line, statuses in words.
+COLUMNS = ("Notices received in the fiscal year, by company and city.\nCompany\nNorthwind Traders\n"
+           "Blue Harbor Foods, Inc.\nPacific Tile Works\n\nCity\nSan Diego\nSan Francisco\nSanta Clara\n"
+           "San Diego\nModesto\nSanta Clara\n\nStatus\nLayoff Unknown at this time\nClosure Permanent\n"
+           "Layoff Unknown at this time\nLayoff Permanent\n")
+
+
+@pytest.mark.parametrize("word", ["San", "Diego", "Francisco", "Santa Clara", "Modesto", "Layoff Unknown"])
+def test_a_column_of_places_and_statuses_holds_no_names(word, settings):
+    doc = document(COLUMNS)
+    assert hits(doc, word, settings) == []
+
+
+def test_a_name_wrapped_over_two_lines_of_a_cell_is_still_one_name(settings):
+    doc = document("Witness  |  Marcus\nDelgado  |  04/11/1975\n")
+    assert hits(doc, "Marcus", settings) and hits(doc, "Delgado", settings)
