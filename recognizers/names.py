@@ -121,6 +121,9 @@ PAIR_AMBIGUOUS = {
     "major", "general", "chief", "judge", "justice", "deputy", "officer", "christmas", "easter", "noel",
     "angel", "trinity", "unique", "precious", "harmony", "eden", "sunny", "will", "mark", "bill", "price",
     "standard", "sale", "sales", "max", "early", "content", "line", "case", "court", "love", "more",
+    # first words of place names ("Santa Clara", "San Marcos", "Fort Myers", "Palo Verde")
+    "santa", "san", "santo", "los", "las", "el", "la", "del", "fort", "port", "mount", "saint", "st", "new",
+    "palo", "costa", "vista", "villa", "lake", "glen", "rancho", "mission", "union", "city", "bay",
 }
 
 # Police narratives name people by role code: V1 victim, W2 witness, S1 suspect, RP reporting
@@ -230,7 +233,8 @@ def _slot_name_ok(text, words, propn, ents, lower) -> bool:
         return False
     if len(tokens) > 1 and not is_surname(tokens[-1]):
         return False
-    return not _overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "DATE"})
+    return not (_overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "DATE"})
+                or _tagged_not_person(ents, words[0][0], words[-1][1]))
 
 
 def _bare(word: str) -> str:
@@ -364,6 +368,8 @@ class NameStructureRecognizer(EntityRecognizer):
                         (i > 0 and _joined(text, [toks[i - 1], run[0]], newline=False))
                         or (i + n < len(toks) and _joined(text, [run[-1], toks[i + n]], newline=False))):
                     continue  # "San Diego\nSan Francisco": two lines of a column, not one wrapped name
+                if "\n" in text[run[0][0]:run[-1][1]] and in_column_list(text, run[0][0], run[-1][1]):
+                    continue  # "Irvine\nBerkeley" in a column of cities
                 if self._pair(text, run, ents, propn, lower):
                     took = n
                     break
@@ -379,8 +385,9 @@ class NameStructureRecognizer(EntityRecognizer):
                 continue  # part of a longer capitalised run: an organisation, a place, or handled above
             if not _all_propn(propn, [(s, e)]):
                 continue
-            if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}):
-                continue
+            if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}) \
+                    or _tagged_not_person(ents, s, e):
+                continue  # "Modesto" in a column of cities
             add(s, e, 0.6, "given name (name lexicon), tagged a proper noun")
 
         for pattern, why, score in ((GREETING, "name in a greeting", 0.75), (SIGN_OFF, "name after a sign-off", 0.75),
@@ -457,6 +464,33 @@ class NameStructureRecognizer(EntityRecognizer):
         return True
 
 
+_LONE = re.compile(r"[ \t]*\p{Lu}[\p{L}\p{M}'’.-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’.-]*){0,2}[ \t]*")
+
+
+def _line_at(text: str, pos: int) -> tuple[int, int]:
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    return ls, (len(text) if le < 0 else le)
+
+
+def in_column_list(text: str, start: int, end: int) -> bool:
+    """Is text[start:end], which runs over a line break, lines of a list read one entry per
+    line (a column of cities or companies): every line it touches holds one to three
+    capitalised words and nothing else, and so do the lines right before and after it (or it
+    touches three such lines)? A name wrapped in a table cell sits on lines with other cells
+    or separators."""
+    ls, _ = _line_at(text, start)
+    _, le = _line_at(text, max(start, end - 1))
+    lines = text[ls:le].split("\n")
+    prev_end = ls - 1
+    prev = text[text.rfind("\n", 0, prev_end) + 1:prev_end] if prev_end > 0 else ""
+    nxt_end = text.find("\n", le + 1)
+    nxt = text[le + 1:len(text) if nxt_end < 0 else nxt_end] if le < len(text) else ""
+    if not all(_LONE.fullmatch(x) for x in lines):
+        return False
+    return len(lines) >= 3 or all(_LONE.fullmatch(x) for x in (prev, nxt))
+
+
 def _initial(token: str) -> bool:
     return len(token.rstrip(".")) == 1
 
@@ -522,16 +556,20 @@ def _propn_spans(nlp_artifacts) -> list[tuple[int, int]]:
     return [(t.idx, t.idx + len(t.text)) for t in tokens if t.pos_ == "PROPN"]
 
 
-# Presidio hands the model's entities over under its own names: GPE, LOC and FAC become
-# LOCATION, NORP NRP, DATE DATE_TIME. Its ORGANIZATION is left out: the small model tags
-# a full name after "from" or on a line of its own as one ("A statement from Ricardo Howell"),
-# and a name of the lexicon is better evidence than that.
-_PRESIDIO_LABEL = {"GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "NORP": "NRP", "DATE": "DATE_TIME"}
-
-
 def _overlaps(ents, start: int, end: int, labels: set[str]) -> bool:
-    labels = set(labels) | {_PRESIDIO_LABEL[x] for x in labels if x in _PRESIDIO_LABEL}
     return any(s < end and start < e and label in labels for s, e, label in ents)
+
+
+# Presidio hands the model's entities over under its own names: GPE, LOC and FAC become
+# LOCATION, NORP NRP, DATE DATE_TIME (the spaCy names above never match them). Asked only of a
+# single word or a name in a slot: the small model also tags a full name of the lexicon as a
+# place or an organisation ("A statement from Jodi Okafor"), and the lexicon pair is better
+# evidence than that.
+_NOT_PERSON_KINDS = {"LOCATION", "NRP", "DATE_TIME"}
+
+
+def _tagged_not_person(ents, start: int, end: int) -> bool:
+    return _overlaps(ents, start, end, _NOT_PERSON_KINDS)
 
 
 def _all_propn(propn, words) -> bool:
@@ -692,6 +730,12 @@ def not_a_name(f, document) -> str | None:
         return "a word of an address"
     if len(words) > 1 and any(_bare(w) in _OFFICE_NOUNS for w in words):
         return "holds a word for an office or a file, never part of a name"
+    if "\n" in f.text and in_column_list(text, f.start, f.end):
+        return "lines of a list read one entry per line (a column of places or companies), not one name"
+    if (f.recognizer == "SpacyRecognizer" and len(words) > 1 and _known_words is not None
+            and _bare(words[-1]) in _known_words and not is_surname(words[-1]) and not _non_ascii(words[-1])
+            and not words[-1].isupper()):
+        return "ends in an ordinary word, not a surname ('Kim Lighting', 'Dana Point')"
     if any(_bare(w) in _PAPER_WORDS for w in words) and not any(is_given(w, international=False) for w in words
                                                                   if _bare(w) not in _PAPER_WORDS):
         return "the title of a court paper or a record ('Order', 'Notice Thereof'), no given name in it"

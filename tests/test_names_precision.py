@@ -126,3 +126,31 @@ def test_a_column_of_places_and_statuses_holds_no_names(word, settings):
 def test_a_name_wrapped_over_two_lines_of_a_cell_is_still_one_name(settings):
     doc = document("Witness  |  Marcus\nDelgado  |  04/11/1975\n")
     assert hits(doc, "Marcus", settings) and hits(doc, "Delgado", settings)
+
+
+CITY_LIST = ("Palo Alto\nSan Diego\nCulver City\nIrvine\nBerkeley\nNovato\nSan Bernardino\nRancho\nChico\n"
+             "Carson\nBrea\nSan Diego\n\n150\n137\n90\n")
+
+
+@pytest.mark.parametrize("word", ["Irvine", "Berkeley", "Carson", "Diego"])
+def test_a_list_of_places_one_per_line_holds_no_names(word, settings):
+    doc = document(CITY_LIST)
+    assert hits(doc, word, settings) == []
+
+
+@pytest.mark.parametrize("text", ["Kim Lighting", "Layoff Unknown", "Silgan Containers", "Dana Point"])
+def test_a_name_ending_in_an_ordinary_word_is_not_a_name(text, settings):
+    """The model's PERSON read of a company or a status whose last word is an ordinary English
+    word, not a surname of the lexicon ('Kim Lighting'); evidence on the finding alone."""
+    from redactor.detect import analyzer
+    from redactor.model import Finding
+    from recognizers import names
+
+    analyzer(settings.model)  # records the model's vocabulary
+    doc = document(f"Closure   {text}   Permanent\n")
+    f = Finding(page=1, start=10, end=10 + len(text), text=text, entity="PERSON", score=0.85,
+                recognizer="SpacyRecognizer")
+    assert names.not_a_name(f, doc)
+    person = Finding(page=1, start=10, end=24, text="Ricardo Howell", entity="PERSON", score=0.85,
+                     recognizer="SpacyRecognizer")
+    assert names.not_a_name(person, document("Closure   Ricardo Howell   Permanent\n")) is None
