@@ -732,10 +732,6 @@ def not_a_name(f, document) -> str | None:
         return "holds a word for an office or a file, never part of a name"
     if "\n" in f.text and in_column_list(text, f.start, f.end):
         return "lines of a list read one entry per line (a column of places or companies), not one name"
-    if (f.recognizer == "SpacyRecognizer" and len(words) > 1 and _known_words is not None
-            and _bare(words[-1]) in _known_words and not is_surname(words[-1]) and not _non_ascii(words[-1])
-            and not words[-1].isupper()):
-        return "ends in an ordinary word, not a surname ('Kim Lighting', 'Dana Point')"
     if any(_bare(w) in _PAPER_WORDS for w in words) and not any(is_given(w, international=False) for w in words
                                                                   if _bare(w) not in _PAPER_WORDS):
         return "the title of a court paper or a record ('Order', 'Notice Thereof'), no given name in it"
