@@ -194,7 +194,25 @@ def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms:
     set withhold (``values``: value, the document it came from, its decision), and gives
     pseudonymised values the label assigned for the whole set."""
     own = {normalize_value(v) for v, _ in set_values(plan)}
+    in_role = in_role_values(plan)
     foreign = [(v, src, d) for v, src, d in values if normalize_value(v) not in own and src != plan.relpath]
+    # A value this document keeps as an official acting in role (or the agency's own contact)
+    # is not carried here from a document that withholds it (a law enforcement record, where
+    # officers are withheld under (b)(7)(C)): this record ties the name to its office, with
+    # evidence; the kept decision says so.
+    not_carried = [(v, src, d) for v, src, d in foreign if normalize_value(v) in in_role]
+    foreign = [(v, src, d) for v, src, d in foreign if normalize_value(v) not in in_role]
+    kept = plan.kept
+    if not_carried:
+        sources: dict[str, list[str]] = {}
+        for v, src, _ in not_carried:
+            sources.setdefault(normalize_value(v), []).append(src)
+        kept = [dataclasses.replace(d, reason=f"{d.reason}; withheld in "
+                                              f"{', '.join(sorted(set(sources[normalize_value(d.finding.text)])))}, "
+                                              "not carried over: here acting in role")
+                if normalize_value(d.finding.text) in sources and d.action is Action.KEEP
+                and d.finding.attributes.get("role") in IN_ROLE and "not carried over" not in d.reason else d
+                for d in plan.kept]
     redactions, reasons = list(plan.redactions), list(plan.review_reasons)
     if foreign:
         templates = []
@@ -210,7 +228,20 @@ def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms:
     redactions = [dataclasses.replace(r, decision=dataclasses.replace(
                       r.decision, pseudonym=pseudonyms.get(normalize_value(r.decision.finding.text))))
                   if r.decision.action is Action.PSEUDONYMISE else r for r in redactions]
-    return dataclasses.replace(plan, redactions=redactions, review_reasons=reasons)
+    return dataclasses.replace(plan, redactions=redactions, review_reasons=reasons, kept=kept)
+
+
+IN_ROLE = ("official", "agency")  # finding attribute ``role`` (recognizers/officials.py)
+
+
+def in_role_values(plan: Plan) -> dict[str, list[Decision]]:
+    """The values ``plan`` keeps as an official acting in role or the agency's own contact
+    (normalised value -> those kept decisions)."""
+    out: dict[str, list[Decision]] = {}
+    for d in plan.kept:
+        if d.action is Action.KEEP and d.finding.attributes.get("role") in IN_ROLE:
+            out.setdefault(normalize_value(d.finding.text), []).append(d)
+    return out
 
 
 def _propagate(document: Document, sources: list[Decision], already: list[Decision],
