@@ -222,8 +222,15 @@ def evidence(text: str, start: int, end: int, classified: bool = False) -> tuple
         m = ROLE_BEFORE.fullmatch(label.strip(" \t|") + " ")
         if m:
             return f"form field '{label.strip(' :|')}' above the name", False
-    # a name in the attendance list of a meeting ("Present", "Members present")
-    if not before.strip() and not after.strip(" \t,|"):
+    # counsel's signature block: the name alone on its line, "Counsel for Plaintiff" (or
+    # "Attorney for Debtor") a few lines under it, after the firm's address
+    if not before.strip() and not after.strip(" \t,"):
+        role = _counsel_under(text, le)
+        if role:
+            return f"counsel of record (signature block: '{role}')", False
+    # a name in the attendance list of a meeting ("Present", "Members present"), or a
+    # candidate under the office on a ballot or in election results ("145 MARSHALL TUCK")
+    if (not before.strip() or VOTE_COUNT.match(before)) and not after.strip(" \t,|"):
         head = _list_heading(text, ls)
         if head:
             return f"listed under '{head}' (an attendance list, or a public office)", False
@@ -231,6 +238,36 @@ def evidence(text: str, start: int, end: int, classified: bool = False) -> tuple
     # has such an address, also when writing about their own personnel matter, leave or
     # grievance (not acting in office); the message has to tie the name to a role as above.
     return None, False
+
+
+VOTE_COUNT = re.compile(r"^[ \t]*\d{1,7}[ \t]+$")
+COUNSEL_LINE = re.compile(r"(?i)^[ \t]*(?P<r>(?:(?:lead|trial|local|appellate)[ \t]+)?(?:counsel|attorneys?|solicitors?)"
+                          r"[ \t]+for[ \t]+(?:the[ \t]+)?(?:plaintiffs?|defendants?|petitioners?|respondents?|appellants?"
+                          r"|appellees?|debtors?|creditors?|movants?|claimants?|intervenors?|amicus|the[ \t]+state"
+                          r"|the[ \t]+people|the[ \t]+united[ \t]+states|the[ \t]+government|the[ \t]+city"
+                          r"|the[ \t]+county|the[ \t]+district|the[ \t]+board|the[ \t]+agency))\b")
+_COUNSEL_LINES = 7
+
+
+def _counsel_under(text: str, line_end: int) -> str | None:
+    """The "Counsel for ..." line of a signature block under a name (the lines between are the
+    firm's address, phone and email; one blank line may stand before the role line)."""
+    pos, blanks = line_end, 0
+    for _ in range(_COUNSEL_LINES):
+        if pos >= len(text):
+            return None
+        nxt = text.find("\n", pos + 1)
+        line = text[pos + 1:(nxt if nxt >= 0 else len(text))]
+        pos = nxt if nxt >= 0 else len(text)
+        if not line.strip():
+            blanks += 1
+            if blanks > 1:
+                return None
+            continue
+        m = COUNSEL_LINE.match(line)
+        if m:
+            return " ".join(m.group("r").split())
+    return None
 
 
 ATTENDANCE = re.compile(r"(?i)^[ \t]*(?:(?:members?|board|council|commissioners?|trustees?|directors?|staff"
@@ -245,7 +282,7 @@ PUBLIC_OFFICES = {"governor", "mayor", "senator", "representative", "congress", 
                   "judge", "justice", "justices", "attorney", "sheriff", "assessor", "auditor", "secretary",
                   "superintendent", "supervisor", "supervisors", "trustee", "trustees", "councilmember",
                   "alderman", "aldermen", "president", "vice-president", "selectman", "selectmen", "coroner",
-                  "prosecutor", "magistrate", "legislator", "delegate"}
+                  "prosecutor", "magistrate", "legislator", "delegate", "board", "bd", "council"}
 BALLOT_LINE = re.compile(r"(?i)^(?:voter[ -]nominated|nonpartisan|non-partisan|party preference[^\n]*|vote for [^\n]{1,10}"
                          r"|candidates?|incumbent|write-in|\(?(?:rep|dem|ind|grn|lib)\)?)$")
 
@@ -280,6 +317,7 @@ def _list_heading(text: str, line_start: int, max_lines: int = 14) -> str | None
             return line
         if BALLOT_LINE.match(line):
             continue
+        line = re.sub(r"^\d{1,7}[ \t]+", "", line)  # a vote count before a candidate
         if not re.fullmatch(r"(?:[A-Z][^\W\d_'’.-]*[ \t]+){1,3}[A-Z][^\W\d_'’.-]*", line):
             return None
         from .names import is_given, is_surname
@@ -408,10 +446,20 @@ def _agency_contacts(findings, document, official_lines):
         if _AGENCY_LINE.search(line):
             seen_agency = True
         head_end += len(line) + 1
+    person_lines: dict[int, set[int]] = {}
+    for f in findings:
+        if f.entity == "PERSON":
+            person_lines.setdefault(f.page, set()).add(_line_bounds(pages.get(f.page, ""), f.start, f.end)[0])
     out = []
     for f in findings:
-        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") and "role" not in f.attributes \
-                and f.attributes.get("kind") != "personal":
+        if f.entity == "EMAIL_ADDRESS" and "role" not in f.attributes and f.attributes.get("kind") != "personal" \
+                and any(s <= f.start < e for s, e in blocks.get(f.page, [])):
+            f = dataclasses.replace(f, attributes={**f.attributes, "role": "official",
+                                                   "role_evidence": "in the signature block of an official"},
+                                    explanation=f"{f.explanation}; in the signature block of an official acting in "
+                                                "role (the office's contact details)")
+        elif f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") \
+                and "role" not in f.attributes and f.attributes.get("kind") != "personal":
             text = pages.get(f.page, "")
             ls, _ = _line_bounds(text, f.start, f.end)
             if any(s <= f.start < e for s, e in blocks.get(f.page, [])):
@@ -425,6 +473,12 @@ def _agency_contacts(findings, document, official_lines):
                                                        "role_evidence": "labelled as an office's main line"},
                                         explanation=f"{f.explanation}; an office's main line ('main', "
                                                     "'switchboard', 'front desk')")
+            elif f.entity != "PHONE_NUMBER" and _office_block(text, f, person_lines.get(f.page, set())):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "under the office's name, with its "
+                                                                        "government email address"},
+                                        explanation=f"{f.explanation}; an office's contact block (the office's "
+                                                    "name above, its government email address under it)")
             elif f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls]):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
                                                        "role_evidence": "in the agency's letterhead"},
@@ -432,6 +486,41 @@ def _agency_contacts(findings, document, official_lines):
                                                     "letterhead")
         out.append(f)
     return _same_as_agency(out)
+
+
+GOV_EMAIL = re.compile(r"(?i)@[\w.-]+\.(?:gov|mil|gov\.uk|gc\.ca|gov\.au|govt\.nz|europa\.eu|state\.[a-z]{2}\.us)\b")
+
+
+def _office_block(text: str, f, person_lines: set[int]) -> bool:
+    """An address in an office's contact block: the line above names an office (and no person
+    is named there), and a government email address follows within four lines ("USDA Market
+    News" / "210 Walnut Street, Room 767" / "Des Moines, Iowa 50309" / "Email: ...@usda.gov")."""
+    ls, le = _line_bounds(text, f.start, f.end)
+    pos, named = ls, False
+    for _ in range(3):  # the office's name, maybe over a first address line
+        if pos == 0:
+            return False
+        above_start = text.rfind("\n", 0, pos - 1) + 1
+        above = text[above_start:pos - 1]
+        if not above.strip() or above_start in person_lines:
+            return False
+        name_shape = re.fullmatch(r"[ \t]*(?:\p{Lu}[\p{L}.'-]*[ \t]+){1,3}\p{Lu}[\p{L}.'-]*[ \t]*", above)
+        if _AGENCY_LINE.search(above) or (not name_shape and re.search(r"\b(?:U\.S\.|[A-Z]{3,6})\b", above)):
+            named = True
+            break
+        pos = above_start
+    if not named:
+        return False
+    pos = le
+    for _ in range(5):
+        nxt = text.find("\n", pos + 1)
+        line = text[pos + 1:(nxt if nxt >= 0 else len(text))]
+        if GOV_EMAIL.search(line):
+            return True
+        if nxt < 0:
+            return False
+        pos = nxt
+    return False
 
 
 def _contact_key(f) -> str:

@@ -289,3 +289,61 @@ def test_sender_and_addressees_of_a_classified_message(settings, policy):
     for d in decisions(plain, settings, policy):
         if d.finding.entity == "PERSON" and d.finding.text in ("Ada Brennan", "Warren Hollis"):
             assert d.action is Action.REDACT
+
+
+COUNSEL_BLOCK = """Respectfully submitted,
+
+Nathaniel Brightwater
+40 Commerce Street, Suite 210
+Hartford, Connecticut 06103
+Tel: 860-555-0142
+nb@brightwaterlaw.com
+
+Counsel for Plaintiff Maura Keane
+
+Maura Keane
+18 Elm Row
+Hartford, Connecticut 06105
+"""
+
+
+def test_counsel_signature_block_with_the_role_under_the_address(settings, policy):
+    """Counsel's name over the firm's address, phone and email, "Counsel for Plaintiff" under
+    them: counsel and the firm's contacts are kept; the plaintiff and her address are not."""
+    ds = decisions(COUNSEL_BLOCK, settings, policy)
+    for d in decision_for(ds, "Nathaniel Brightwater"):
+        assert d.action is Action.KEEP and "Counsel for Plaintiff" in d.reason
+    for value, entity in (("860-555-0142", "PHONE_NUMBER"), ("nb@brightwaterlaw.com", "EMAIL_ADDRESS")):
+        for d in decision_for(ds, value, entity):
+            assert d.action is Action.KEEP
+    for d in ds:
+        if "Keane" in d.finding.text or "Elm Row" in d.finding.text:
+            assert d.action is Action.REDACT, d.finding.text
+
+
+def test_candidates_listed_with_their_vote_counts():
+    """Election results put the vote count before each candidate under the office."""
+    from recognizers.officials import evidence
+
+    text = "PRECINCT 0042\n\nHARBOR VIEW WATER BD\n\n131 ELENA M VOSS\n98 GRANT HOLLOWELL\n\nCONTROLLER\n\n204 PATRICIA QUILL\n"
+    for name, office in (("GRANT HOLLOWELL", "HARBOR VIEW WATER BD"), ("PATRICIA QUILL", "CONTROLLER")):
+        start = text.index(name)
+        why, private = evidence(text, start, start + len(name))
+        assert not private and why and office in why
+    start = text.index("PRECINCT")
+    assert evidence(text, start, start + 8)[0] is None
+
+
+def test_an_offices_contact_block_anywhere_in_the_record(settings, policy):
+    """The office's name, its street address, and its government email address under them
+    (a newsletter's or a notice's contact block, not the letterhead) are the office's; a
+    person's address over a work email is not."""
+    text = ("Weekly grain prices were steady.\n\nUSDA Livestock, Poultry & Grain Market News\n"
+            "210 Walnut Street, Room 767\nDes Moines, Iowa 50309\n\nEmail: desm.lpgmn@ams.usda.gov\n\n"
+            "Leave request\n\nHarold Pinsky\n77 Larch Court\nAmes, Iowa 50010\nhpinsky@usda.gov\n")
+    ds = decisions(text, settings, policy)
+    addresses = ("US_STREET_ADDRESS", "STREET_ADDRESS")
+    walnut = [d for d in ds if "Walnut" in d.finding.text and d.finding.entity in addresses]
+    assert walnut and all(d.action is Action.KEEP and d.rule == "agency-contact" for d in walnut)
+    larch = [d for d in ds if "Larch" in d.finding.text and d.finding.entity in addresses]
+    assert larch and all(d.action is Action.REDACT for d in larch)
