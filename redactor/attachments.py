@@ -18,7 +18,7 @@ import dataclasses
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .model import Decision, DocumentResult, Plan, Status
+from .model import Decision, DocumentResult, Plan, Status, line_breaks
 from .plan import SetValues, extend_plan, set_values
 
 MAX_ATTACHMENT_DEPTH = 10
@@ -136,6 +136,7 @@ def attachment_results(plan: Plan, parent_source: Path, released: bool, written_
                              pages=doc.page_count, input_sha256=doc.sha256,
                              redactions=list(sub.redactions), kept=list(sub.kept),
                              page_labels=[p.label for p in doc.pages],
+                             page_breaks=[line_breaks(p.text) for p in doc.pages],
                              withheld_pages=sorted(sub.withheld_pages))
         res.notes.extend(sub.review_reasons)
         if sub.withheld_document is not None:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
 from .ingest import InputFile
-from .model import Action, Decision, Document, DocumentResult, Plan, Status
+from .model import Action, Decision, Document, DocumentResult, Plan, Status, line_breaks
 from .settings import Settings
 from .values import normalize
 
@@ -220,7 +220,13 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
     with stage("detect"):
         findings = detect(document, settings) + deny_findings(pages, policy)    # detect
     with stage("decide and plan"):
-        decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format)  # decide
+        from recognizers.records import document_attributes
+
+        # what kind of record it is, from its content (a law enforcement record): rules and
+        # overrides with `when` test it, and the reasons they give cite its evidence
+        attributes = document_attributes(pages)
+        decisions = decide(findings, policy, relpath=relpath, pages=pages, fmt=document.format,  # decide
+                           document=attributes)
         plan = build_plan(document, decisions, policy.name, relpath=relpath)   # plan
     warnings = language_warnings(document, settings)
     return dataclasses.replace(plan, review_reasons=plan.review_reasons + warnings) if warnings else plan
@@ -284,6 +290,7 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
                                         "orientation": p.ocr.orientation, "confidence": p.ocr.confidence}
                                        for p in plan.document.pages if p.ocr is not None],
                             page_labels=[p.label for p in plan.document.pages],
+                            page_breaks=[line_breaks(p.text) for p in plan.document.pages],
                             plan_sha256=plan_digest(plan) if final_path is None else "")
     if plan.withheld_document is not None:
         d = plan.withheld_document

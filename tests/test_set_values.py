@@ -55,3 +55,4 @@ def test_extend_plan_through_the_index_is_extend_plan_value_by_value(tmp_path, s
         slow = extend_plan(plan, _Everything(values), {})
         assert pickle.dumps(fast.redactions) == pickle.dumps(slow.redactions)
         assert fast.review_reasons == slow.review_reasons
+        assert pickle.dumps(fast.kept) == pickle.dumps(slow.kept)
