@@ -26,6 +26,7 @@ from pathlib import Path
 import regex as re
 from presidio_analyzer import EntityRecognizer
 
+from .addresses import SUFFIX as STREET_SUFFIX
 from .common import REGEX_TIMEOUT, TITLE_WORDS
 from .common import result as _result
 
@@ -780,6 +781,8 @@ def tidy(f):
     return dataclasses.replace(f, start=start, end=start + len(body), text=body)
 
 
+# A street's type word at the end of a street name ("Nancy Lodge", "Cook Summit", "MAIN ST").
+_STREET_TYPE_END = re.compile(rf"(?i)(?<![\w'’-])(?:{STREET_SUFFIX})$")
 _TOWN_STATE_ZIP = re.compile(rf",[ \t]*(?:[A-Z]{{2}}|{_US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b")
 _STREET_REST = re.compile(rf"(?:[ \t]+(?:{TITLE_WORD}|[NSEW]\.?))*\.?(?:{_ADDRESS_AFTER.pattern}[\w-]*)?")
 
@@ -795,10 +798,14 @@ def address_part(f, document):
 
     text = document.pages[f.page - 1].text
     house = re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, f.start - 12):f.start])
-    if house or _ADDRESS_AFTER.match(text, f.end):
+    unit = _ADDRESS_AFTER.match(text, f.end)
+    if house or unit:
         start = f.start - (len(house.group(0)) if house else 0)
         rest = _STREET_REST.match(text, f.end)
         end = rest.end() if rest else f.end
+        if not unit and not (_STREET_TYPE_END.search(text[start:end].rstrip(" \t.,"))
+                             or _TOWN_STATE_ZIP.search(text[end:end + 60].split("\n")[0])):
+            return None  # "121 MARGARET L OSTROWSKI": a vote count or a quantity before a name
         why = "street name of an address (house number or unit next to it)"
     else:
         town = _TOWN_STATE_ZIP.match(text, f.end)

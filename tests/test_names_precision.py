@@ -135,3 +135,17 @@ CITY_LIST = ("Palo Alto\nSan Diego\nCulver City\nIrvine\nBerkeley\nNovato\nSan B
 def test_a_list_of_places_one_per_line_holds_no_names(word, settings):
     doc = document(CITY_LIST)
     assert hits(doc, word, settings) == []
+
+
+@pytest.mark.parametrize("text, name", [
+    ("JUDGE-SUPERIOR COURT #14\nYES    121 MARGARET L OSTROWSKI    64\nNO     108 DEVIN KALAMAR    175\n",
+     "MARGARET L OSTROWSKI"),
+    ("Votes cast: 188 Hollis Wainwright, 88 Priya Ramaswamy.", "Hollis Wainwright"),
+])
+def test_a_count_before_a_name_is_no_house_number(text, name, settings):
+    """A number before a name (a vote count, a quantity) makes it an address only with a street
+    word after it, a unit, or a town, state and ZIP code."""
+    doc = document(text)
+    found = detect(doc, settings)
+    at = text.index(name)
+    assert not any(f.entity in ("US_STREET_ADDRESS", "STREET_ADDRESS") and f.start <= at < f.end for f in found)
