@@ -712,6 +712,18 @@ _PAPER_WORDS = {"order", "orders", "notice", "thereof", "hereof", "motion", "mem
                 "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement"}
 
 
+def _head_noun(word: str, document) -> bool:
+    """Does the record write ``word`` after three or more different capitalised words that are
+    not given names ("Iowa Ethanol", "Nebraska Ethanol", "Cornbelt Ethanol")? Then it names a
+    kind of thing. A surname follows given names ("Marta Kowalski", "Henryk Kowalski"); only
+    asked of words outside the surname lexicon."""
+    if is_surname(word) or _non_ascii(word) or len(word) < 3:
+        return False
+    pattern = re.compile(rf"(?<![\w'’-])(\p{{Lu}}[\p{{L}}'’-]+)[ \t]+{re.escape(word)}(?![\w'’-])")
+    before = {m.group(1) for p in document.pages for m in pattern.finditer(p.text, timeout=REGEX_TIMEOUT)}
+    return len({w for w in before if not is_given(w, international=False)}) >= 3
+
+
 def not_a_name(f, document) -> str | None:
     """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: a
     company suffix after it ("Jackson Lewis LLP"), a state after a single word ("Oakland,
@@ -733,6 +745,8 @@ def not_a_name(f, document) -> str | None:
         return "holds a word for an office or a file, never part of a name"
     if "\n" in f.text and in_column_list(text, f.start, f.end):
         return "lines of a list read one entry per line (a column of places or companies), not one name"
+    if f.recognizer == "SpacyRecognizer" and len(words) > 1 and _head_noun(words[-1], document):
+        return "its last word follows many other words that are not given names ('Iowa Ethanol', 'Nebraska Ethanol')"
     if any(_bare(w) in _PAPER_WORDS for w in words) and not any(is_given(w, international=False) for w in words
                                                                   if _bare(w) not in _PAPER_WORDS):
         return "the title of a court paper or a record ('Order', 'Notice Thereof'), no given name in it"

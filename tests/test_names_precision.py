@@ -149,3 +149,22 @@ def test_a_count_before_a_name_is_no_house_number(text, name, settings):
     found = detect(doc, settings)
     at = text.index(name)
     assert not any(f.entity in ("US_STREET_ADDRESS", "STREET_ADDRESS") and f.start <= at < f.end for f in found)
+
+
+def test_a_word_that_follows_many_places_is_a_kind_of_thing_not_a_surname(settings):
+    """'Cornbelt Ethanol' read as a name, in a record that also writes 'Iowa Ethanol' and
+    'Nebraska Ethanol': the last word follows three other words that are not given names."""
+    from redactor.model import Finding
+    from recognizers import names
+
+    text = ("Prices: Iowa Ethanol 1.35, Nebraska Ethanol 1.38, Wisconsin Ethanol 1.27, "
+            "Eastern Cornbelt Ethanol 1.49.\nMarta Kowalski and Henryk Kowalski filed the form.\n")
+    doc = document(text)
+    at = text.index("Cornbelt Ethanol")
+    f = Finding(page=1, start=at, end=at + 16, text="Cornbelt Ethanol", entity="PERSON", score=0.85,
+                recognizer="SpacyRecognizer")
+    assert names.not_a_name(f, doc)
+    at = text.index("Henryk Kowalski")
+    g = Finding(page=1, start=at, end=at + 15, text="Henryk Kowalski", entity="PERSON", score=0.85,
+                recognizer="SpacyRecognizer")
+    assert names.not_a_name(g, doc) is None
