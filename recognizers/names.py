@@ -770,6 +770,16 @@ def not_a_name(f, document) -> str | None:
     return None
 
 
+def in_organisation_column(findings):
+    """The findings without the PERSON findings that lie inside the value of an organisation's
+    column or field (a table's "Make", "Company", "Employer"... recognizers/tables.py)."""
+    orgs = [f for f in findings if f.entity == "ORGANIZATION" and f.recognizer in _LABELLED]
+    if not orgs:
+        return findings
+    return [f for f in findings if not (f.entity == "PERSON" and any(
+        o.page == f.page and o.start <= f.start and f.end <= o.end for o in orgs))]
+
+
 def tidy(f):
     """A PERSON finding without the spaces, separators and line breaks the name model
     sometimes takes in at its ends ("John Gordon  |  ")."""

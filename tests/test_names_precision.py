@@ -168,3 +168,15 @@ def test_a_word_that_follows_many_places_is_a_kind_of_thing_not_a_surname(settin
     g = Finding(page=1, start=at, end=at + 15, text="Henryk Kowalski", entity="PERSON", score=0.85,
                 recognizer="SpacyRecognizer")
     assert names.not_a_name(g, doc) is None
+
+
+def test_a_maker_or_company_column_holds_no_person(settings):
+    """Cells under a column headed 'Make', 'Company', 'Employer' or 'Vendor' name organisations,
+    also when they read as a given name and a surname ('CARL WALTHER'); a 'Name' column beside
+    them still holds persons."""
+    text = ("TYPE      MAKE              MODEL     OWNER NAME\n"
+            "PISTOL    CARL WALTHER      PPK       DELIA MARCHETTI\n"
+            "RIFLE     HENRY REPEATING   H001      OSCAR LINDQVIST\n")
+    doc = document(text)
+    assert hits(doc, "CARL WALTHER", settings) == []
+    assert hits(doc, "DELIA MARCHETTI", settings) and hits(doc, "OSCAR LINDQVIST", settings)
