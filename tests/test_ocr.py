@@ -227,6 +227,37 @@ def test_scanned_table_rows_keep_their_columns(tmp_path, skew, jitter):
     assert not any(text.text[s:t] in ("Active", "Closed", "Pending") for h in hits for s, t in h.spans)
 
 
+NARROW_HEADER = ["Role", "Name", "DOB", "Address", "Card No."]
+NARROW_ROWS = [["Victim", "Douglas\nBowman", "07/31/1996", "653 Casey\nRun,\nTanyaborough,\nLA 30800",
+                "5131 0427\n8841 2214"],
+               ["Witness", "Haley Guzman", "02/14/1971", "65310 Johnson\nWay Suite 513,\nSouth\nEugenetown,\nKY 52317",
+                "4532 7715\n0924 8816"],
+               ["Suspect", "Cory Perez", "1997-11-01", "unknown", "3782 822463\n10005"]]
+
+
+def test_scanned_table_cells_wrapped_over_many_lines(tmp_path):
+    """A scanned table of narrow columns: a name, an address and a card number wrapped over
+    up to five lines, the lines of a cell set less evenly than a PDF's. Each cell is
+    withheld whole by its column, to its last line; the role column and the placeholder
+    give nothing."""
+    from recognizers import tables
+
+    path = tmp_path / "narrow.pdf"
+    make_table_scan(path, NARROW_HEADER, NARROW_ROWS, [54, 120, 200, 280, 390], size=10.0, jitter=0.8, seed=5,
+                    leading=1.5)
+    text = ocr.page_text(_words(path).words)
+    hits = tables.find(text.text, text.char_boxes)
+    withheld = {e: " ".join(text.text[s:t] for h in hits if h.entity == e for s, t in h.spans).split()
+                for e in ("PERSON", "STREET_ADDRESS", "CREDIT_CARD", "DATE_OF_BIRTH")}
+    for row in NARROW_ROWS:
+        assert set(row[1].split()) <= set(withheld["PERSON"])
+        assert row[2] in withheld["DATE_OF_BIRTH"]
+        assert set(row[4].split()) <= set(withheld["CREDIT_CARD"])
+    for row in NARROW_ROWS[:2]:
+        assert set(w.strip(",") for w in row[3].split()) <= set(w.strip(",") for w in withheld["STREET_ADDRESS"])
+    assert not any(text.text[s:t] in ("Victim", "Witness", "Suspect", "unknown") for h in hits for s, t in h.spans)
+
+
 def test_text_layer_lines_are_level():
     """Only a slope that OCR read moves a row: characters on level lines are not levelled."""
     from recognizers import layout
