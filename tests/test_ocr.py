@@ -197,6 +197,31 @@ def test_bands_take_whole_lines_round_each_box(vertical):
     assert len(apart) == 2
 
 
+@pytest.mark.parametrize("vertical", [False, True])
+def test_bands_reach_an_inch_along_the_line_without_cutting_a_word(vertical):
+    """On long lines a window reaches about an inch either side of its box, not across the
+    page, and ends between words, never inside one."""
+    words = ["word%02d" % k for k in range(12)]
+    line = " ".join(words)  # 12 words of 6 characters: 83 characters, 498 pt
+    page = _page([line] * 6, vertical)
+    stride = len(line) + 1
+    along = (0, 2) if not vertical else (1, 3)
+    first = 7 * 4  # the first letter of word04 on line 0
+    box = page.char_boxes[stride * 2 + first]
+    (window,) = ocr.bands(page, [box])
+    lo, hi = sorted((window[along[0]], window[along[1]]))
+    assert hi - lo < 0.6 * 498
+    for n, ch in enumerate(line):
+        b = page.char_boxes[stride * 2 + n]
+        if b is None:
+            continue
+        inside = lo <= b[along[0]] and b[along[1]] <= hi
+        cut = not inside and b[along[0]] < hi and lo < b[along[1]]
+        assert not cut, n
+    assert page.char_boxes[stride * 2 + first] and all(
+        lo <= page.char_boxes[stride * 2 + first + k][along[0]] for k in range(6))
+
+
 TABLE_HEADER = ["Name", "Date of Birth", "DL Number", "Status"]
 TABLE_ROWS = [["Maria Alvarez", "03/14/1987", "D4581273", "Active"],
               ["John Whitfield", "11/02/1990", "W2291847", "Closed"],
