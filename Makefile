@@ -9,7 +9,7 @@ OUT    ?= out
 SHARED  ?= ../shared
 EVAL_PY ?= $(SHARED)/../.eval-venv/bin/python
 
-.PHONY: setup demo test test-fast bench bench-ocr eval clean
+.PHONY: setup demo test test-fast bench bench-ocr eval eval-real clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ eval: setup
 	else \
 	  echo "release-copy figures skipped: no $(SHARED)/eval/dev or no scorer Python at $(EVAL_PY)"; \
 	fi
+
+# Names of private persons withheld and keep values retained on hand-labelled real public
+# records of the shared corpus (tests/realrecords/labels.yaml), read from the release copies.
+# POLICY=us-foia (or a file) picks the policy.
+eval-real: setup
+	$(BIN)/python tests/realrecords/eval_real.py $(if $(POLICY),--policy $(POLICY))
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -121,6 +121,9 @@ PAIR_AMBIGUOUS = {
     "major", "general", "chief", "judge", "justice", "deputy", "officer", "christmas", "easter", "noel",
     "angel", "trinity", "unique", "precious", "harmony", "eden", "sunny", "will", "mark", "bill", "price",
     "standard", "sale", "sales", "max", "early", "content", "line", "case", "court", "love", "more",
+    # first words of place names ("Santa Clara", "San Marcos", "Fort Myers", "Palo Verde")
+    "santa", "san", "santo", "los", "las", "el", "la", "del", "fort", "port", "mount", "saint", "st", "new",
+    "palo", "costa", "vista", "villa", "lake", "glen", "rancho", "mission", "union", "city", "bay",
 }
 
 # Police narratives name people by role code: V1 victim, W2 witness, S1 suspect, RP reporting
@@ -230,11 +233,32 @@ def _slot_name_ok(text, words, propn, ents, lower) -> bool:
         return False
     if len(tokens) > 1 and not is_surname(tokens[-1]):
         return False
-    return not _overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "DATE"})
+    return not (_overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "DATE"})
+                or _tagged_not_person(ents, words[0][0], words[-1][1]))
 
 
 def _bare(word: str) -> str:
     return word.strip(".,;:'’\"()").lower()
+
+
+# Words after a name that make it an organisation's, a product's or a group's ("KORVEX LLC",
+# "the KORVEX group", "KORVEX members"). Lower case.
+_ORG_NOUNS = ("llc", "l.l.c", "inc", "corp", "co", "company", "corporation", "ltd", "llp", "group", "groups", "team",
+              "community", "members", "member", "membership", "university", "app", "platform", "network",
+              "handbook", "bible", "program", "programme", "foundation", "association", "club", "board",
+              "boards", "account", "accounts", "website", "site", "feed", "page", "brand", "products")
+_DETERMINER_BEFORE = r"(?i:\b(?:the|a|an|our|your|their|this|that|every|each|any|no))"
+
+
+def used_as_organisation(word: str, text: str) -> bool:
+    """Does ``text`` use ``word`` as the name of an organisation, a product or a group: before
+    an organisation noun ("KORVEX LLC", "KORVEX members"), or as a modifier after a determiner
+    ("the KORVEX handbook")? A person's name is rarely written either way; only asked of words
+    outside the surname lexicon (a surname also names firms: "Smith & Sons")."""
+    w = re.escape(word)
+    org = "|".join(re.escape(n) for n in _ORG_NOUNS)
+    return bool(re.search(rf"(?<![\w'’-]){w}(?:['’]s)?[ \t]+(?i:{org})\b", text, timeout=REGEX_TIMEOUT)
+                or re.search(rf"{_DETERMINER_BEFORE}[ \t]+{w}[ \t]+\p{{L}}", text, timeout=REGEX_TIMEOUT))
 
 
 def _parts(word: str) -> list[str]:
@@ -318,6 +342,8 @@ class NameStructureRecognizer(EntityRecognizer):
             caps_last = last.isupper() and not first.isupper()
             if not (is_given(first) and (is_surname(last) or caps_last)):
                 continue
+            if caps_last and not is_surname(last) and used_as_organisation(last, text):
+                continue  # "the founders of KORVEX, Janelle and ...": KORVEX is "the KORVEX group"
             if not caps_last and is_given(last, international=False) and not last.isupper():
                 continue  # "Sam, Lena": two given names in a list
             if not caps_last and (re.search(r"\p{Lu}[\p{L}'’.-]*[ \t]+$", text[max(0, m.start() - 30):m.start()])
@@ -338,6 +364,12 @@ class NameStructureRecognizer(EntityRecognizer):
                     continue
                 if n == 3 and "\n" in text[run[0][0]:run[-1][1]]:
                     continue
+                if "\n" in text[run[0][0]:run[-1][1]] and (
+                        (i > 0 and _joined(text, [toks[i - 1], run[0]], newline=False))
+                        or (i + n < len(toks) and _joined(text, [run[-1], toks[i + n]], newline=False))):
+                    continue  # "San Diego\nSan Francisco": two lines of a column, not one wrapped name
+                if "\n" in text[run[0][0]:run[-1][1]] and in_column_list(text, run[0][0], run[-1][1]):
+                    continue  # "Irvine\nBerkeley" in a column of cities
                 if self._pair(text, run, ents, propn, lower):
                     took = n
                     break
@@ -353,8 +385,9 @@ class NameStructureRecognizer(EntityRecognizer):
                 continue  # part of a longer capitalised run: an organisation, a place, or handled above
             if not _all_propn(propn, [(s, e)]):
                 continue
-            if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}):
-                continue
+            if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}) \
+                    or _tagged_not_person(ents, s, e):
+                continue  # "Modesto" in a column of cities
             add(s, e, 0.6, "given name (name lexicon), tagged a proper noun")
 
         for pattern, why, score in ((GREETING, "name in a greeting", 0.75), (SIGN_OFF, "name after a sign-off", 0.75),
@@ -431,6 +464,33 @@ class NameStructureRecognizer(EntityRecognizer):
         return True
 
 
+_LONE = re.compile(r"[ \t]*\p{Lu}[\p{L}\p{M}'’.-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’.-]*){0,2}[ \t]*")
+
+
+def _line_at(text: str, pos: int) -> tuple[int, int]:
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    return ls, (len(text) if le < 0 else le)
+
+
+def in_column_list(text: str, start: int, end: int) -> bool:
+    """Is text[start:end], which runs over a line break, lines of a list read one entry per
+    line (a column of cities or companies): every line it touches holds one to three
+    capitalised words and nothing else, and so do the lines right before and after it (or it
+    touches three such lines)? A name wrapped in a table cell sits on lines with other cells
+    or separators."""
+    ls, _ = _line_at(text, start)
+    _, le = _line_at(text, max(start, end - 1))
+    lines = text[ls:le].split("\n")
+    prev_end = ls - 1
+    prev = text[text.rfind("\n", 0, prev_end) + 1:prev_end] if prev_end > 0 else ""
+    nxt_end = text.find("\n", le + 1)
+    nxt = text[le + 1:len(text) if nxt_end < 0 else nxt_end] if le < len(text) else ""
+    if not all(_LONE.fullmatch(x) for x in lines):
+        return False
+    return len(lines) >= 3 or all(_LONE.fullmatch(x) for x in (prev, nxt))
+
+
 def _initial(token: str) -> bool:
     return len(token.rstrip(".")) == 1
 
@@ -500,11 +560,35 @@ def _overlaps(ents, start: int, end: int, labels: set[str]) -> bool:
     return any(s < end and start < e and label in labels for s, e, label in ents)
 
 
+# Presidio hands the model's entities over under its own names: GPE, LOC and FAC become
+# LOCATION, NORP NRP, DATE DATE_TIME (the spaCy names above never match them). Asked only of a
+# single word or a name in a slot: the small model also tags a full name of the lexicon as a
+# place or an organisation ("A statement from Jodi Okafor"), and the lexicon pair is better
+# evidence than that.
+_NOT_PERSON_KINDS = {"LOCATION", "NRP", "DATE_TIME"}
+
+
+def _tagged_not_person(ents, start: int, end: int) -> bool:
+    return _overlaps(ents, start, end, _NOT_PERSON_KINDS)
+
+
 def _all_propn(propn, words) -> bool:
     return bool(propn) and all(any(s < b and a < e for s, e in propn) for a, b in words)
 
 
-_STRUCTURAL = {"NameStructureRecognizer", "PersonNameRecognizer", "FormFieldInContext", "TableColumnInContext"}
+# Recognizers whose evidence is a label (a form field, a table column) or a role code: the
+# surname of their names propagates even when the lexicon does not hold it. Names from a bare
+# shape ("LAST, First", "LAST, FIRST" in capitals) propagate only with a lexicon surname: the
+# shape alone also fits an organisation in capitals before a list ("KORVEX, Janelle and ...").
+_LABELLED = {"FormFieldInContext", "TableColumnInContext"}
+
+
+def _labelled(f) -> bool:
+    return f.recognizer in _LABELLED or (f.recognizer == "NameStructureRecognizer"
+                                         and "role code" in (f.explanation or ""))
+
+
+_NER_KINDS = {"ORGANIZATION", "LOCATION", "NRP", "DATE_TIME"}
 
 
 def propagate_surnames(findings, document, is_official=None):
@@ -530,17 +614,23 @@ def propagate_surnames(findings, document, is_official=None):
             last = words[-1]
         if len(last) < 3 or _bare(last) in lower or _bare(last) in NOT_NAME_WORDS:
             continue
-        if not (is_surname(last) or _non_ascii(last) or f.recognizer in _STRUCTURAL):
+        if not (is_surname(last) or _non_ascii(last) or _labelled(f)):
             continue  # "Cornbelt Ethanol" read as a name by the model: "Ethanol" is no surname
+        if not is_surname(last) and any(used_as_organisation(last, p.text) for p in document.pages):
+            continue  # "KORVEX" of "KORVEX, Janelle" where the record has "KORVEX LLC"
         surnames_seen.setdefault(last.lower(), f)
     if not surnames_seen:
         return []
     covered: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        covered.setdefault(f.page, []).append((f.start, f.end))
+        if f.entity not in _NER_KINDS:  # the model reads "the Hasketts" as an organisation
+            covered.setdefault(f.page, []).append((f.start, f.end))
     out = []
     for key, src in surnames_seen.items():
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(key)}(?![\w'’-])", re.IGNORECASE)
+        # the surname alone, its possessive ("Haskett's": the 's stays), or the family in the
+        # plural after "the" ("the Hasketts")
+        pattern = re.compile(rf"(?<![\w'’-]){re.escape(key)}(?=['’]s\b|(?![\w'’-]))"
+                             rf"|(?<=\b[Tt]he[ \t]+){re.escape(key)}e?s(?![\w'’-])", re.IGNORECASE)
         for page in document.pages:
             for m in pattern.finditer(page.text, timeout=REGEX_TIMEOUT):
                 word = m.group(0)
@@ -566,6 +656,7 @@ LEGAL_ABBREVIATIONS = {
     "ed", "educ", "cal", "gov", "govt", "pen", "civ", "bus", "prof", "veh", "fam", "lab", "evid", "proc", "ins",
     "fin", "harb", "nav", "pub", "res", "util", "wel", "inst", "corp", "elec", "rev", "stat", "ann", "app",
     "supp", "rptr", "ala", "ariz", "ark", "colo", "conn", "del", "fla", "ga", "haw", "ida", "ill", "ind",
+    "exh", "ex", "id", "ibid", "supra", "infra", "decl", "depo", "tr", "dkt", "doc", "no", "nos",
     "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore",
     "pa", "tenn", "tex", "vt", "va", "wash", "wis", "wyo", "calif", "penn", "cir", "dist", "sup", "ct",
 }
@@ -605,6 +696,21 @@ _OFFICE_NOUNS = {"folder", "file", "files", "personnel", "records", "record", "d
                  "division", "department", "office", "staff", "team", "committee", "board", "council", "section"}
 
 
+# Roles inside an organisation that the model reads as names when written in capitals
+# ("JR ADMIN", "ADMIN, EXECUTIVE"). Lower case.
+_GROUP_ROLES = {"admin", "admins", "administrator", "administrators", "executive", "executives", "founder",
+                "founders", "co-founder", "co-founders", "cofounder", "cofounders", "moderator", "moderators",
+                "owner", "owners", "sponsor", "sponsors", "jr", "sr"}
+
+
+# Kinds of papers and records, capitalised in their titles ("by Order of this Court",
+# "Combined with Notice Thereof"), which the model reads as names. Lower case.
+_PAPER_WORDS = {"order", "orders", "notice", "thereof", "hereof", "motion", "memorandum", "stipulation", "affidavit",
+                "declaration", "complaint", "petition", "judgment", "judgement", "decree", "subpoena", "exhibit",
+                "attachment", "schedule", "findings", "conclusions", "minutes", "agenda", "resolution",
+                "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement"}
+
+
 def not_a_name(f, document) -> str | None:
     """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: a
     company suffix after it ("Jackson Lewis LLP"), a state after a single word ("Oakland,
@@ -624,6 +730,14 @@ def not_a_name(f, document) -> str | None:
         return "a word of an address"
     if len(words) > 1 and any(_bare(w) in _OFFICE_NOUNS for w in words):
         return "holds a word for an office or a file, never part of a name"
+    if "\n" in f.text and in_column_list(text, f.start, f.end):
+        return "lines of a list read one entry per line (a column of places or companies), not one name"
+    if any(_bare(w) in _PAPER_WORDS for w in words) and not any(is_given(w, international=False) for w in words
+                                                                  if _bare(w) not in _PAPER_WORDS):
+        return "the title of a court paper or a record ('Order', 'Notice Thereof'), no given name in it"
+    if (len(words) > 1 and any(_bare(w) in _GROUP_ROLES for w in words)
+            and not any(is_given(w, international=False) for w in words if _bare(w) not in _GROUP_ROLES)):
+        return "a role in an organisation ('JR ADMIN', 'EXECUTIVE ADMIN'), no given name beside it"
     if len(words) != 1:
         return None
     word = _bare(words[0])

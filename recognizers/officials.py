@@ -2,9 +2,14 @@
 
 A person named in a record is an official acting in office when the record ties the name to an
 official role: a title next to it ("Records Division Commander, Douglas Brooks", "Laura Freeman
-| Mayor", a signature block with a title under the name), counsel of record ("...; on behalf of
-the Petitioner"), the judge form "Bryan, J.", a classification authority ("Classified By:"),
-or a motion made or seconded in a meeting. A government email address under the name is not
+| Mayor", "Vice Chair Samuel Ortiz", a signature block with a title under the name; a title
+right before the name, never across a colon or comma, and never a title followed by another
+person's name), a plural title over a list ("Commissioners Anita Das and Peter Lindgren"),
+counsel of record ("...; on behalf of the Petitioner"), the judge form "Bryan, J.", a
+classification authority ("Classified By:"), the sender and addressees in the header of a
+record bearing a classification banner, a form field labelled with a role ("POC", "Approved
+by"), or a motion made or seconded in a meeting. A name
+read across a line break is never an official (the other line's words would ride along). A government email address under the name is not
 enough on its own (any employee has one, also when writing about their own personnel matter):
 the sender of a message is an official when the message gives them a role, e.g. a signature
 block with a title. Such findings get the attribute ``role: official`` and an explanation
@@ -16,7 +21,9 @@ employee under review, a resident speaking at a meeting...) is not an official a
 
 The work email of an official (same line as the name, or a mailbox made of the official's
 name), and a phone number in an official's signature block, get ``role: official`` as well;
-the address and main phone number in the agency's letterhead get ``role: agency``.
+the address and main phone number in the agency's letterhead get ``role: agency``, and so does
+the same number or address wherever the record repeats it. Every marked finding carries its
+evidence as the attribute ``role_evidence``, which the policy's reason cites.
 """
 
 from __future__ import annotations
@@ -43,23 +50,82 @@ COUNSEL = re.compile(r"(?i)^[^\n]{0,200}?\b(?:on behalf of|for|counsel for|attor
                      r"|the district|the agency|the department|amicus)\b")
 JUDGE_AFTER = re.compile(r"^,?[ \t]*(?:C\.[ \t]?J\.|P\.[ \t]?J\.|JJ?\.|J\.[ \t]?P\.T\.)(?![A-Za-z])")
 ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|reviewed by the[^\n,]{0,40},"
+                         r"|point of contact|contracting officer|reviewing official|certifying official"
                          r"|motion by|moved by|seconded by|presiding|before|judge|justice|hon\.|honorable"
                          r"|commissioner|councillor|councilmember|council member|trustee|mayor|sheriff|chief"
                          r"|director|superintendent|secretary|chair|chairman|chairwoman|clerk)[ \t:]*"
                          r"(?:(?:Mr|Mrs|Ms|Mx|Dr|Hon)\.?[ \t]+)?$")
 
 
+# Words that qualify a title before or after its title word ("Vice Chair", "Deputy City Clerk",
+# "Senior Planner", "Board President").
+MODIFIERS = {"vice", "deputy", "assistant", "associate", "senior", "chief", "acting", "interim", "executive",
+             "principal", "lead", "presiding", "supervising", "managing", "special", "city",
+             "county", "state", "district", "town", "village", "board", "council", "school", "general", "police",
+             "fire", "records", "planning", "finance", "public", "court", "federal", "us", "u.s.", "united",
+             "states", "attorney", "&"}
+HONORIFIC = re.compile(r"(?:^|[ \t])(?:Mr|Mrs|Ms|Mx|Dr|Hon|Prof)\.?[ \t]*$")
+
+
+_FUNCTION_WORDS = {"of", "for", "and", "the", "in", "at", "to", "on", "by", "with", "from", "&"}
+
+
+def _is_title_word(w: str) -> bool:
+    w = w.strip(".,;:").lower()
+    return w in TITLE_WORDS or (len(w) > 3 and w.endswith("s") and w[:-1] in TITLE_WORDS)
+
+
+def _title_shape(words: list[str]) -> bool:
+    """A whole title: after its last title word, nothing or the office's object after "of" /
+    "for" ("Chief Procurement Officer", "Chief of Police", "Clerk of the Board"), never another
+    person's name ("Vice Chair Samuel Ortiz", "Council Member Nancy Adkins"), and not cut off
+    ("Chief of the Cuban Embassy in")."""
+    marks = [i for i, w in enumerate(words) if _is_title_word(w)]
+    if not marks or words[-1].strip(".,;:").lower() in _FUNCTION_WORDS:
+        return False
+    rest = [w.strip(".,;:").lower() for w in words[marks[-1] + 1:]]
+    return not rest or rest[0] in ("of", "for")
+
+
 def _title_in(phrase: str) -> str | None:
-    """The title in ``phrase`` if it reads as one ("Chief of Police", "City Clerk")."""
+    """The title in ``phrase`` if it reads as one ("Chief of Police", "City Clerk"), not a
+    title followed by someone else's name."""
     phrase = phrase.strip(" \t,;:|")
     m = TITLE_PHRASE.match(phrase)
     if not m:
         return None
-    words = [w.strip(".,").lower() for w in m.group(0).split()]
+    words = m.group(0).split()
     if not words or not words[0][:1].isalpha():
         return None
-    if any(w in TITLE_WORDS for w in words):
+    if _title_shape(words):
         return m.group(0).strip()
+    return None
+
+
+# A plural title over a list of names on one line: "Commissioners Anita Das and Peter Lindgren",
+# "Council Members Adkins, Brown and Cole".
+_LIST_NAME = r"(?:(?:Mr|Mrs|Ms|Dr)\.?[ \t]+)?(?:\p{Lu}[\p{L}.'-]*[ \t]+){0,3}\p{Lu}[\p{L}'-]+"
+PLURAL_TITLE_LIST = re.compile(rf"(?P<t>(?:\p{{Lu}}[\p{{L}}-]+[ \t]+)?\p{{Lu}}[\p{{L}}-]+s)[ \t]+(?:{_LIST_NAME}"
+                               r"(?:[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+))*$")
+
+
+FORM_VALUE_AFTER = re.compile(r"^[ \t]*(?:[,|][ \t]*[\w.+-]+@[\w-]+(?:\.[\w-]+)+)?[ \t,|]*$")
+_LABEL_MAX = 40
+
+
+def _label_above(text: str, line_start: int, max_blank: int = 2) -> str | None:
+    """The line above ``line_start`` (blank lines between skipped, up to ``max_blank``) when it
+    is short enough to be a form's field label."""
+    pos, blanks = line_start, 0
+    while pos > 0:
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev:pos - 1].strip()
+        if line:
+            return line if len(line) <= _LABEL_MAX else None
+        blanks += 1
+        if blanks > max_blank:
+            return None
+        pos = prev
     return None
 
 
@@ -69,12 +135,30 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return ls, (len(text) if le < 0 else le)
 
 
-def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
-    """(official evidence, private evidence) for the name at text[start:end]."""
+# A classified record: a classification banner line ("TOP SECRET", "SECRET//NOFORN",
+# "CONFIDENTIAL"). Its messages pass between cleared officials, so the sender and addressees
+# in its header lines are officials acting in role; the subject of a message is not.
+CLASSIFIED_BANNER = re.compile(r"(?m)^[^\w\n]{0,3}(?:TOP[ -]?SECRET|SECRET|CONFIDENTIAL)(?=$|[ \t/])")
+HEADER_LABEL = re.compile(r"(?i)^[^\w\n]{0,3}(?P<l>from|fm|to|info|cc|originator|attn|attention|memorandum for"
+                          r"|eyes[ \t]+only[ \t]+for)[ \t]*[:.]?[ \t]*(?:(?:mr|mrs|ms|dr|hon)\.?[ \t]+)?"
+                          r"(?:\p{Lu}\p{L}{0,3}\.[ \t]*)*$")
+
+
+def is_classified(pages: list[str]) -> bool:
+    return any(CLASSIFIED_BANNER.search(t, timeout=REGEX_TIMEOUT) for t in pages)
+
+
+def evidence(text: str, start: int, end: int, classified: bool = False) -> tuple[str | None, bool]:
+    """(official evidence, private evidence) for the name at text[start:end] (``classified``:
+    the record bears a classification banner)."""
     ls, le = _line_bounds(text, start, end)
     before = text[ls:start]
     after = text[end:le]
-    private = bool(PRIVATE_BEFORE.search(before[-60:]) or PRIVATE_AFTER.match(after))
+    # a form's field: its label on a line of its own above the value ("POC" / blank line /
+    # "Michelle Spencer, mspencer@fbcs.gov"; "Applicant" / "Erin Alvarez")
+    label = _label_above(text, ls) if not before.strip() and FORM_VALUE_AFTER.match(after) else None
+    private = bool(PRIVATE_BEFORE.search(before[-60:]) or PRIVATE_AFTER.match(after)
+                   or (label and PRIVATE_BEFORE.search(label)))
     if private:
         return None, True
     # the judge form "Bryan, J."
@@ -86,22 +170,34 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         title = _title_in(m.group("rest"))
         if title:
             return f"title '{title}' next to the name", False
-    # "Title, Name" / "Title: Name" / "Title Name" / "Title | Name" on the same line
+    # "Title, Name" / "Title: Name" / "Title Name" / "Title | Name" / "Title Dr. Name" on the
+    # same line: the title stands right before the name (words separated by spaces only, so
+    # never across a colon or comma: "...may it please the Court: Mr. Holloway" is no title)
     tail = before.rstrip(" \t")
+    hon = HONORIFIC.search(tail)
+    if hon:
+        tail = tail[:hon.start()].rstrip(" \t")
     for sep in (",", ":", "|", ""):
         if sep and not tail.endswith(sep):
             continue
-        chunk = tail[:-1] if sep else tail
-        words = re.findall(rf"{_TITLE_TOKEN}", chunk[-80:])
-        for k in range(1, min(7, len(words)) + 1):
-            cand = " ".join(words[-k:])
-            if not chunk.rstrip().endswith(words[-1]):
-                break
-            title = _title_in(cand)
-            if title and cand.split()[0][:1].isupper():
-                if sep == "" and not re.search(rf"{re.escape(words[-1])}[ \t]+$", before):
-                    break
-                return f"title '{cand}' before the name", False
+        chunk = (tail[:-1] if sep else tail).rstrip(" \t")
+        if sep == "" and before and not before[-1].isspace():
+            break  # the name is glued to the word before it
+        run = re.search(rf"(?:{_TITLE_TOKEN}[ \t]+){{0,6}}{_TITLE_TOKEN}$", chunk[-100:])
+        if not run:
+            continue
+        words = run.group(0).split()
+        for k in range(1, len(words) + 1):
+            cand = words[-k:]
+            if cand[0][:1].isupper() and _title_in(" ".join(cand)) and _title_shape(cand):
+                # widen to the modifiers before it ("Vice Chair", "Deputy City Clerk")
+                while k < len(words) and (words[-k - 1].lower().strip(".,") in MODIFIERS
+                                          or _is_title_word(words[-k - 1])):
+                    k += 1
+                return f"title '{' '.join(words[-k:])}' before the name", False
+    m = PLURAL_TITLE_LIST.search(before[-160:])
+    if m and _is_title_word(m.group("t").split()[-1]) and m.group("t").split()[-1].lower().endswith("s"):
+        return f"listed after the title '{m.group('t')}'", False
     m = ROLE_BEFORE.search(before[-60:])
     if m:
         return f"named as '{m.group(0).strip(' :')}'", False
@@ -114,8 +210,27 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         title = _title_in(nxt) if nxt.strip() else None
         if title and len(nxt.strip()) <= 70 and title == nxt.strip(" \t,;:|"):
             return f"title '{title}' on the line under the name", False
-    # a name in the attendance list of a meeting ("Present", "Members present")
-    if not before.strip() and not after.strip(" \t,|"):
+    if classified:
+        head = HEADER_LABEL.match(before) or (label and HEADER_LABEL.match(label))
+        if head:
+            field = " ".join(head.group("l").split()).upper()
+            return f"sender or addressee ('{field}') of a classified message", False
+    if label:
+        title = _title_in(label)
+        if title and title == label.strip(" \t,;:|"):
+            return f"form field '{title}' above the name", False
+        m = ROLE_BEFORE.fullmatch(label.strip(" \t|") + " ")
+        if m:
+            return f"form field '{label.strip(' :|')}' above the name", False
+    # counsel's signature block: the name alone on its line, "Counsel for Plaintiff" (or
+    # "Attorney for Debtor") a few lines under it, after the firm's address
+    if not before.strip() and not after.strip(" \t,"):
+        role = _counsel_under(text, le)
+        if role:
+            return f"counsel of record (signature block: '{role}')", False
+    # a name in the attendance list of a meeting ("Present", "Members present"), or a
+    # candidate under the office on a ballot or in election results ("145 MARSHALL TUCK")
+    if (not before.strip() or VOTE_COUNT.match(before)) and not after.strip(" \t,|"):
         head = _list_heading(text, ls)
         if head:
             return f"listed under '{head}' (an attendance list, or a public office)", False
@@ -123,6 +238,36 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
     # has such an address, also when writing about their own personnel matter, leave or
     # grievance (not acting in office); the message has to tie the name to a role as above.
     return None, False
+
+
+VOTE_COUNT = re.compile(r"^[ \t]*\d{1,7}[ \t]+$")
+COUNSEL_LINE = re.compile(r"(?i)^[ \t]*(?P<r>(?:(?:lead|trial|local|appellate)[ \t]+)?(?:counsel|attorneys?|solicitors?)"
+                          r"[ \t]+for[ \t]+(?:the[ \t]+)?(?:plaintiffs?|defendants?|petitioners?|respondents?|appellants?"
+                          r"|appellees?|debtors?|creditors?|movants?|claimants?|intervenors?|amicus|the[ \t]+state"
+                          r"|the[ \t]+people|the[ \t]+united[ \t]+states|the[ \t]+government|the[ \t]+city"
+                          r"|the[ \t]+county|the[ \t]+district|the[ \t]+board|the[ \t]+agency))\b")
+_COUNSEL_LINES = 7
+
+
+def _counsel_under(text: str, line_end: int) -> str | None:
+    """The "Counsel for ..." line of a signature block under a name (the lines between are the
+    firm's address, phone and email; one blank line may stand before the role line)."""
+    pos, blanks = line_end, 0
+    for _ in range(_COUNSEL_LINES):
+        if pos >= len(text):
+            return None
+        nxt = text.find("\n", pos + 1)
+        line = text[pos + 1:(nxt if nxt >= 0 else len(text))]
+        pos = nxt if nxt >= 0 else len(text)
+        if not line.strip():
+            blanks += 1
+            if blanks > 1:
+                return None
+            continue
+        m = COUNSEL_LINE.match(line)
+        if m:
+            return " ".join(m.group("r").split())
+    return None
 
 
 ATTENDANCE = re.compile(r"(?i)^[ \t]*(?:(?:members?|board|council|commissioners?|trustees?|directors?|staff"
@@ -137,7 +282,7 @@ PUBLIC_OFFICES = {"governor", "mayor", "senator", "representative", "congress", 
                   "judge", "justice", "justices", "attorney", "sheriff", "assessor", "auditor", "secretary",
                   "superintendent", "supervisor", "supervisors", "trustee", "trustees", "councilmember",
                   "alderman", "aldermen", "president", "vice-president", "selectman", "selectmen", "coroner",
-                  "prosecutor", "magistrate", "legislator", "delegate"}
+                  "prosecutor", "magistrate", "legislator", "delegate", "board", "bd", "council"}
 BALLOT_LINE = re.compile(r"(?i)^(?:voter[ -]nominated|nonpartisan|non-partisan|party preference[^\n]*|vote for [^\n]{1,10}"
                          r"|candidates?|incumbent|write-in|\(?(?:rep|dem|ind|grn|lib)\)?)$")
 
@@ -172,6 +317,7 @@ def _list_heading(text: str, line_start: int, max_lines: int = 14) -> str | None
             return line
         if BALLOT_LINE.match(line):
             continue
+        line = re.sub(r"^\d{1,7}[ \t]+", "", line)  # a vote count before a candidate
         if not re.fullmatch(r"(?:[A-Z][^\W\d_'’.-]*[ \t]+){1,3}[A-Z][^\W\d_'’.-]*", line):
             return None
         from .names import is_given, is_surname
@@ -200,14 +346,17 @@ def mark_officials(findings, document):
     """``findings`` with the officials of ``document`` (and their work contacts, and the
     agency's letterhead address and phone) marked; new Finding objects, never mutated."""
     pages = {p.number: p.text for p in document.pages}
+    classified = is_classified(list(pages.values()))
     official: dict[str, str] = {}
     private: set[str] = set()
-    persons = [f for f in findings if f.entity == "PERSON"]
+    # A name read across a line break ("PRUITT" of a caption over "BRYAN, J.") is never an
+    # official: the evidence of one line would carry the other line's words with it.
+    persons = [f for f in findings if f.entity == "PERSON" and "\n" not in f.text]
     for f in persons:
         key = _key(f.text)
         if not key:
             continue
-        why, priv = evidence(pages.get(f.page, ""), f.start, f.end)
+        why, priv = evidence(pages.get(f.page, ""), f.start, f.end, classified)
         if priv:
             private.add(key)
         elif why and key not in official:
@@ -233,10 +382,10 @@ def mark_officials(findings, document):
     out = []
     official_lines: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        if f.entity == "PERSON":
+        if f.entity == "PERSON" and "\n" not in f.text:
             why = official_for(_key(f.text))
             if why:
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; official acting in role: {why}")
                 text = pages.get(f.page, "")
                 ls, le = _line_bounds(text, f.start, f.end)
@@ -252,7 +401,9 @@ def mark_officials(findings, document):
             owner = next((k for k in full if _mailbox_matches(local, k)), None)
             on_line = any(s <= f.start < e for s, e in official_lines.get(f.page, []))
             if owner or on_line:
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official"},
+                why = ("the mailbox of an official's name" if owner else "on the line of an official's name "
+                       "in a signature block or roster")
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; work email of an official acting in role")
         result.append(f)
     return _agency_contacts(result, document, official_lines)
@@ -295,24 +446,106 @@ def _agency_contacts(findings, document, official_lines):
         if _AGENCY_LINE.search(line):
             seen_agency = True
         head_end += len(line) + 1
+    person_lines: dict[int, set[int]] = {}
+    for f in findings:
+        if f.entity == "PERSON":
+            person_lines.setdefault(f.page, set()).add(_line_bounds(pages.get(f.page, ""), f.start, f.end)[0])
     out = []
     for f in findings:
-        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") and "role" not in f.attributes \
-                and f.attributes.get("kind") != "personal":
+        if f.entity == "EMAIL_ADDRESS" and "role" not in f.attributes and f.attributes.get("kind") != "personal" \
+                and any(s <= f.start < e for s, e in blocks.get(f.page, [])):
+            f = dataclasses.replace(f, attributes={**f.attributes, "role": "official",
+                                                   "role_evidence": "in the signature block of an official"},
+                                    explanation=f"{f.explanation}; in the signature block of an official acting in "
+                                                "role (the office's contact details)")
+        elif f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") \
+                and "role" not in f.attributes and f.attributes.get("kind") != "personal":
             text = pages.get(f.page, "")
             ls, _ = _line_bounds(text, f.start, f.end)
             if any(s <= f.start < e for s, e in blocks.get(f.page, [])):
                 role = "official" if f.entity == "PHONE_NUMBER" else "agency"
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": role},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": role,
+                                                       "role_evidence": "in the signature block of an official"},
                                         explanation=f"{f.explanation}; in the signature block of an official "
                                                     "acting in role (the office's contact details)")
             elif f.entity == "PHONE_NUMBER" and _MAIN_LINE.search(text[max(ls, f.start - 40):f.start]):
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency"},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "labelled as an office's main line"},
                                         explanation=f"{f.explanation}; an office's main line ('main', "
                                                     "'switchboard', 'front desk')")
+            elif f.entity != "PHONE_NUMBER" and _office_block(text, f, person_lines.get(f.page, set())):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "under the office's name, with its "
+                                                                        "government email address"},
+                                        explanation=f"{f.explanation}; an office's contact block (the office's "
+                                                    "name above, its government email address under it)")
             elif f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls]):
-                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency"},
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "in the agency's letterhead"},
                                         explanation=f"{f.explanation}; the agency's own address or phone in its "
                                                     "letterhead")
+        out.append(f)
+    return _same_as_agency(out)
+
+
+GOV_EMAIL = re.compile(r"(?i)@[\w.-]+\.(?:gov|mil|gov\.uk|gc\.ca|gov\.au|govt\.nz|europa\.eu|state\.[a-z]{2}\.us)\b")
+
+
+def _office_block(text: str, f, person_lines: set[int]) -> bool:
+    """An address in an office's contact block: the line above names an office (and no person
+    is named there), and a government email address follows within four lines ("USDA Market
+    News" / "210 Walnut Street, Room 767" / "Des Moines, Iowa 50309" / "Email: ...@usda.gov")."""
+    ls, le = _line_bounds(text, f.start, f.end)
+    pos, named = ls, False
+    for _ in range(3):  # the office's name, maybe over a first address line
+        if pos == 0:
+            return False
+        above_start = text.rfind("\n", 0, pos - 1) + 1
+        above = text[above_start:pos - 1]
+        if not above.strip() or above_start in person_lines:
+            return False
+        name_shape = re.fullmatch(r"[ \t]*(?:\p{Lu}[\p{L}.'-]*[ \t]+){1,3}\p{Lu}[\p{L}.'-]*[ \t]*", above)
+        if _AGENCY_LINE.search(above) or (not name_shape and re.search(r"\b(?:U\.S\.|[A-Z]{3,6})\b", above)):
+            named = True
+            break
+        pos = above_start
+    if not named:
+        return False
+    pos = le
+    for _ in range(5):
+        nxt = text.find("\n", pos + 1)
+        line = text[pos + 1:(nxt if nxt >= 0 else len(text))]
+        if GOV_EMAIL.search(line):
+            return True
+        if nxt < 0:
+            return False
+        pos = nxt
+    return False
+
+
+def _contact_key(f) -> str:
+    if f.entity == "PHONE_NUMBER":
+        digits = re.sub(r"\D", "", f.text)
+        return digits[-10:] if len(digits) >= 10 else ""
+    return _key(f.text)
+
+
+def _same_as_agency(findings):
+    """The agency's own number or address (from its letterhead or a main line) wherever the
+    record repeats it ("call the District Office at ..."): the same value is the agency's."""
+    agency = {(f.entity == "PHONE_NUMBER", _contact_key(f)) for f in findings if f.attributes.get("role") == "agency"}
+    agency.discard((True, ""))
+    agency.discard((False, ""))
+    if not agency:
+        return findings
+    out = []
+    for f in findings:
+        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") \
+                and "role" not in f.attributes and f.attributes.get("kind") != "personal" \
+                and (f.entity == "PHONE_NUMBER", _contact_key(f)) in agency:
+            f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                   "role_evidence": "the same as the agency's own in this record"},
+                                    explanation=f"{f.explanation}; the agency's own address or phone (as in its "
+                                                "letterhead or main line)")
         out.append(f)
     return out

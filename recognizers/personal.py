@@ -15,6 +15,7 @@ from .common import result as _result
 from .addresses import AddressRecognizer
 from .declared import declared_recognizers
 from .medical import MedicalConditionRecognizer
+from .names import is_given
 
 _STREET_SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter"
@@ -237,6 +238,10 @@ class PersonNameRecognizer(EntityRecognizer):
             tokens = re.findall(r"[A-Z'-]+", m.group(0))
             if "//" in line or any(t in _CAPS_NOT_NAMES or len(t) < 2 or not re.search("[AEIOUY]", t)
                                    for t in tokens[:2]):
+                continue
+            # the shape alone also fits lists in capitals ("ADMIN, EXECUTIVE", "CULTURE, VISION"):
+            # FIRST must be a given name of the lexicon
+            if not is_given(tokens[1]):
                 continue
             if self._plausible(m.group(0).title()):
                 out.append(self._result(m.start(), m.end(), 0.7, "LAST, FIRST name in capitals"))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .outdir import fsync_dir
 
 LOG_NAME = "audit.jsonl"
 HEAD_NAME = ".audit-head"
@@ -72,19 +73,6 @@ class Head:
     def parse(cls, text: str) -> "Head":
         seq, _, digest = text.strip().partition(":")
         return cls(int(seq), digest)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class AuditLog:
@@ -174,7 +162,7 @@ class AuditLog:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.head_path)
-        _fsync_dir(self.outdir)
+        fsync_dir(self.outdir)
 
     def released_ids(self) -> set[str]:
         """release_id of every entry: lets crash recovery log a release exactly once."""

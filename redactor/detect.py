@@ -165,6 +165,16 @@ _ROLE_WORDS = {"driver", "witness", "suspect", "victim", "complainant", "officer
                "dob", "ssn", "phone", "address", "email", "tel", "cell", "mobile", "fax", "dear", "hello", "hi",
                "recipient", "addressee", "tenant", "landlord", "sender", "consignee", "cardholder", "beneficiary",
                "caller", "attn", "claimant"}
+# Titles of an office before a name ("Senior Planner Oduya", "Commissioner Das"): not part of
+# the name; the name is then an official's by recognizers/officials.py. Words that are also
+# common given names or surnames (Dean, Major, Judge, Marshal...) are left alone.
+_OFFICE_WORDS = {"planner", "engineer", "commissioner", "councilmember", "councillor", "councilor", "mayor",
+                 "superintendent", "supervisor", "treasurer", "auditor", "administrator", "attorney", "counsel",
+                 "solicitor", "prosecutor", "magistrate", "sheriff", "senator", "governor", "inspector",
+                 "investigator", "analyst", "specialist", "lieutenant", "sergeant", "detective", "registrar",
+                 "comptroller", "ombudsman", "spokesperson", "examiner", "assessor", "trooper", "chief",
+                 "commander", "chairwoman", "chairman", "chairperson", "vice-chair", "alderman", "councilwoman",
+                 "councilman", "assemblymember", "assemblyman", "assemblywoman", "congressman", "congresswoman"}
 # Role codes of police narratives before a name ("V1", "W2", "RP"): not part of the name.
 _ROLE_CODE = re.compile(r"(?:[VWSCPDOR]\d{1,2}|RP|R/P|CW\d{0,2})")
 _ORG_LEAD = ("department of ", "office of ", "division of ", "bureau of ", "board of ", "city of ",
@@ -409,7 +419,8 @@ def _trim_roles(f: Finding) -> Finding:
         cut = text.rstrip().rfind(parts[-1])
         text = text[:cut].rstrip()
         parts = text.split()
-    while len(parts) > 1 and (parts[0].lower().strip(".,:") in _ROLE_WORDS or _ROLE_CODE.fullmatch(parts[0])):
+    while len(parts) > 1 and (parts[0].lower().strip(".,:") in _ROLE_WORDS | _OFFICE_WORDS
+                              or _ROLE_CODE.fullmatch(parts[0])):
         cut = text.find(parts[1], len(parts[0]))
         start += cut
         text = text[cut:]

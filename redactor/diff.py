@@ -55,7 +55,25 @@ def _doc_key(d: dict) -> str:
 
 
 def _span(r: dict) -> str:
-    return f"characters {r['start']}-{r['end']}"
+    return f"line {r['line']}" if r.get("line") else "on the page"
+
+
+def _keyed(redactions: list[dict]) -> dict[tuple, dict]:
+    """Each redaction by (page, line, entity, n): the n-th of that entity on that line.
+
+    report.json gives no character offsets (they would tell a withheld value's length), so
+    two runs' redactions of the same records are matched by where they are in words: the
+    same entity on the same line of the same page, in order. A redaction added before
+    another of the same entity on the same line shifts the order, and the diff then shows
+    the later one as changed rather than unchanged.
+    """
+    out: dict[tuple, dict] = {}
+    seen: dict[tuple, int] = {}
+    for r in sorted(redactions, key=lambda r: (r["page"], r.get("line") or 0, int(r["id"][1:]))):
+        k = (r["page"], r.get("line") or 0, r["entity"])
+        seen[k] = seen.get(k, 0) + 1
+        out[k + (seen[k],)] = r
+    return out
 
 
 def diff_reports(old: dict, new: dict) -> Diff:
@@ -80,8 +98,7 @@ def diff_reports(old: dict, new: dict) -> Diff:
             out.changes.append(Change(key, p, "page_withheld", "entire page"))
         for p in sorted(wa - wb):
             out.changes.append(Change(key, p, "page_released", "entire page"))
-        ra = {(r["page"], r["start"], r["end"]): r for r in a["redactions"]}
-        rb = {(r["page"], r["start"], r["end"]): r for r in b["redactions"]}
+        ra, rb = _keyed(a["redactions"]), _keyed(b["redactions"])
         for span in sorted(set(ra) | set(rb)):
             x, y = ra.get(span), rb.get(span)
             if x is None:

@@ -11,6 +11,7 @@ and applied later.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,11 @@ class DocumentResult:
     # Where each page is, in words (Page.label: "body", "header 1"...), for formats whose
     # units are not pages; empty strings (or no entry) for PDF pages.
     page_labels: list[str] = field(default_factory=list)
+    # Offsets of the line breaks of each page's text, so the report can say on which line a
+    # span is without giving its character offsets (those would tell a withheld value's length).
+    page_breaks: list[tuple[int, ...]] = field(default_factory=list)
+
+
+def line_breaks(text: str) -> tuple[int, ...]:
+    """The offsets of the line breaks of ``text`` (DocumentResult.page_breaks)."""
+    return tuple(m.start() for m in re.finditer("\n", text))

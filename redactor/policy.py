@@ -64,6 +64,9 @@ class Rule:
     controls: list[str] = field(default_factory=list)  # any of these marking controls (NOFORN, SI...)
     attributes: dict[str, list] = field(default_factory=dict)  # e.g. {"kind": ["work"]}
     paths: list[str] = field(default_factory=list)  # glob patterns on the document's path
+    # attributes of the whole document, e.g. {"record": ["law_enforcement"]}: a record
+    # recognised as one by its content (recognizers/records.py)
+    when: dict[str, list] = field(default_factory=dict)
     formats: list[str] = field(default_factory=list)  # document formats: pdf, text
     context: list[str] = field(default_factory=list)  # words that must appear just before
     context_window: int = 40
@@ -73,7 +76,8 @@ class Rule:
     reason: str | None = None
     line: int = 0
 
-    def matches(self, f: Finding, relpath: str = "", page_text: str = "", fmt: str = "") -> bool:
+    def matches(self, f: Finding, relpath: str = "", page_text: str = "", fmt: str = "",
+                document: dict | None = None) -> bool:
         if self.entities and f.entity not in self.entities:
             return False
         if f.score < self.min_score:
@@ -92,6 +96,8 @@ class Rule:
                 return False
         if self.paths and not any(fnmatch.fnmatch(relpath, p) for p in self.paths):
             return False
+        if self.when and not when_matches(self.when, document):
+            return False
         if self.formats and fmt not in self.formats:
             return False
         if self.context:
@@ -100,6 +106,26 @@ class Rule:
                        for w in self.context):
                 return False
         return True
+
+
+def when_matches(when: dict[str, list], document: dict | None) -> bool:
+    """Every attribute of ``when`` has one of its allowed values in the document's attributes."""
+    document = document or {}
+    return all(document.get(key) in allowed for key, allowed in when.items())
+
+
+def when_evidence(when: dict[str, list], document: dict | None, label: bool = True) -> str:
+    """Why the document has the attributes ``when`` tests, for a decision's reason: e.g.
+    "law enforcement record recognised by its content (heading: incident report; ...)"
+    (without ``label``: "recognised by its content (...)")."""
+    document = document or {}
+    parts = []
+    for key in when:
+        value = document.get(key)
+        why = document.get(f"{key}_evidence")
+        name = f"{str(value).replace('_', ' ')} {key}" if label else ""
+        parts.append(f"{name} recognised by its content ({why})".strip() if why else name)
+    return "; ".join(p for p in parts if p)
 
 
 @dataclass
@@ -116,12 +142,20 @@ class ListEntry:
 
 @dataclass
 class Override:
-    """Exemption codes replaced for documents under some paths, e.g. personal privacy in law
-    enforcement records: (b)(6) -> (b)(7)(C)."""
+    """Exemption codes replaced for documents under some paths, or with some document
+    attributes (``when``), e.g. personal privacy in law enforcement records: (b)(6) -> (b)(7)(C)."""
 
     paths: list[str]
     replace: dict[str, str]
     reason: str | None = None
+    when: dict[str, list] = field(default_factory=dict)
+
+    def applies(self, relpath: str, document: dict | None) -> bool:
+        if self.paths and not any(fnmatch.fnmatch(relpath, p) for p in self.paths):
+            return False
+        if self.when and not when_matches(self.when, document):
+            return False
+        return bool(self.paths or self.when)
 
 
 @dataclass
@@ -316,8 +350,9 @@ def load_policy(path: Path | None = None, name: str = "us-foia", _depth: int = 0
                 if code.split(":")[0].strip() not in exemptions:
                     raise PolicyError(f"{label}:{o.get('__line__', 0)}: overrides.{i}: exemption '{code}' "
                                       f"is not in the catalogue")
-        overrides.append(Override(list(o["paths"]), {k: v for k, v in o["replace"].items()
-                                                     if k not in ("__line__", "__lines__")}, o.get("reason")))
+        overrides.append(Override(list(o.get("paths", [])), {k: v for k, v in o["replace"].items()
+                                                             if k not in ("__line__", "__lines__")}, o.get("reason"),
+                                  when=_when(o)))
     return Policy(name=doc["policy"], title=doc.get("title", doc["policy"]), source=label, rules=rules,
                   default=default, min_score=float(doc.get("detection", {}).get("min_score", 0.0)),
                   exemptions=exemptions, allow=allow, deny=deny, requester=requester, overrides=overrides)
@@ -345,13 +380,18 @@ def _rule(r: dict, label: str, exemptions: dict[str, Exemption], where: str) -> 
         raise PolicyError(f"{label}:{line}: {where}: action 'mask' needs 'keep_last' (characters left visible)")
     return Rule(id=r["id"], action=action, entities=list(r.get("entities", [])), exemptions=codes,
                 min_score=float(r.get("min_score", 0.0)), classified=r.get("classified"),
-                levels=list(r.get("levels", [])), paths=list(r.get("paths", [])),
+                levels=list(r.get("levels", [])), paths=list(r.get("paths", [])), when=_when(r),
                 controls=list(r.get("controls", [])), formats=list(r.get("formats", [])),
                 attributes={k: (v if isinstance(v, list) else [v]) for k, v in (r.get("attributes") or {}).items()
                             if k not in ("__line__", "__lines__")},
                 context=list(r.get("context", [])), context_window=int(r.get("context_window", 40)),
                 review=bool(r.get("review", False)), review_below=float(r.get("review_below", 0.0)),
                 keep_last=int(r.get("keep_last", 0)), reason=r.get("reason"), line=line)
+
+
+def _when(r: dict) -> dict[str, list]:
+    return {k: (v if isinstance(v, list) else [v]) for k, v in (r.get("when") or {}).items()
+            if k not in ("__line__", "__lines__")}
 
 
 def _list_entry(e: dict, label: str, exemptions, where: str, base_dir: Path | None, deny: bool) -> ListEntry:
@@ -420,18 +460,53 @@ def _allowed(f: Finding, entries: list[ListEntry]) -> ListEntry | None:
     return None
 
 
-def _override(codes: list[str], relpath: str, policy: Policy) -> tuple[list[str], str | None]:
+def _allowed_around(f: Finding, entries: list[ListEntry], page_text: str) -> ListEntry | None:
+    """The allow-list entry of a longer value this name is part of, where that value stands
+    around it in the page ("Douglas" at the end of a line, "Brooks" on the next, for an allowed
+    "Douglas Brooks"): recognizers may read a wrapped name as two."""
+    if f.entity != "PERSON" or not page_text:
+        return None
+    words = normalize(f.text).split()
+    if not words:
+        return None
+    for e in entries:
+        if e.entities and f.entity not in e.entities:
+            continue
+        for v in e.values:
+            vw = v.split()
+            if len(vw) <= len(words) or not any(vw[i:i + len(words)] == words for i in range(len(vw))):
+                continue
+            pattern = value_pattern(v)
+            if pattern is None:
+                continue
+            lo, hi = max(0, f.start - len(v) - 8), min(len(page_text), f.end + len(v) + 8)
+            for m in pattern.finditer(page_text, lo, hi, timeout=2.0):
+                if m.start() <= f.start and f.end <= m.end():
+                    return e
+    return None
+
+
+def _override(codes: list[str], relpath: str, policy: Policy,
+              document: dict | None = None) -> tuple[list[str], str | None]:
     for o in policy.overrides:
-        if any(fnmatch.fnmatch(relpath, p) for p in o.paths):
+        if o.applies(relpath, document):
             new = [o.replace.get(c, c) for c in codes]
             if new != codes:
-                return new, o.reason
+                why = o.reason
+                if o.when:
+                    evidence = when_evidence(o.when, document, label=not why)
+                    why = f"{why}, {evidence}" if why else evidence
+                return new, why
     return codes, None
 
 
 def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: list[str] | None = None,
-           fmt: str = "") -> list[Decision]:
+           fmt: str = "", document: dict | None = None) -> list[Decision]:
     """One decision per finding scored at or above the policy's detection floor.
+
+    ``document``: the attributes of the whole document that rules' and overrides' ``when``
+    test (``recognizers.records.document_attributes``: ``record: law_enforcement`` and its
+    evidence).
 
     Precedence: deny list (always withheld) > the requester's own data (kept) > allow list
     (kept) > rules, first match wins > the policy default."""
@@ -442,11 +517,11 @@ def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: li
             continue
         page_text = pages[f.page - 1] if 0 < f.page <= len(pages) else ""
         deny_rule = next((r for r in policy.rules if "DENY_TERM" in r.entities
-                          and r.matches(f, relpath, page_text, fmt)), None) if f.entity == "DENY_TERM" else None
+                          and r.matches(f, relpath, page_text, fmt, document)), None) if f.entity == "DENY_TERM" else None
         if f.entity == "DENY_TERM" and deny_rule is None:
             entry = next((e for e in policy.deny if e.name == f.attributes.get("list")), None)
             codes = entry.exemptions if entry else policy.default.exemptions
-            codes, _ = _override(codes, relpath, policy)
+            codes, _ = _override(codes, relpath, policy, document)
             rule = Rule(id=f"deny:{f.attributes.get('list')}", action=Action.REDACT, exemptions=codes,
                         reason=entry.reason if entry else None)
             decisions.append(Decision(f, Action.REDACT, rule.id, codes, policy.reason_for(rule, f, codes)))
@@ -455,15 +530,21 @@ def decide(findings: list[Finding], policy: Policy, relpath: str = "", pages: li
             decisions.append(Decision(f, Action.KEEP, "requester", [],
                                       "the requester's own information is released to the requester"))
             continue
-        entry = _allowed(f, policy.allow)
+        entry = _allowed(f, policy.allow) or _allowed_around(f, policy.allow, page_text)
         if entry is not None:
             decisions.append(Decision(f, Action.KEEP, f"allow:{entry.name}", [],
                                       entry.reason or "on the allow list"))
             continue
-        rule = next((r for r in policy.rules if r.matches(f, relpath, page_text, fmt)), policy.default)
+        rule = next((r for r in policy.rules if r.matches(f, relpath, page_text, fmt, document)), policy.default)
         codes = list(rule.exemptions) if rule.action not in (Action.KEEP, Action.FLAG) else []
-        codes, why = _override(codes, relpath, policy)
+        codes, why = _override(codes, relpath, policy, document)
+        if rule.when and not why:
+            why = when_evidence(rule.when, document)
         reason = policy.reason_for(rule, f, codes) + (f" ({why})" if why else "")
+        evidence = f.attributes.get("role_evidence")
+        if rule.action is Action.KEEP and rule.attributes and evidence:
+            # the evidence of the attribute the rule kept it for (an official's title...)
+            reason += f": {evidence}"
         review = rule.review or rule.action is Action.FLAG or (rule.review_below and f.score < rule.review_below)
         decisions.append(Decision(finding=f, action=rule.action, rule=rule.id, exemptions=codes,
                                   reason=reason, needs_review=bool(review), keep_last=rule.keep_last))
@@ -499,6 +580,8 @@ def describe(policy: Policy) -> list[dict[str, Any]]:
             when.append(f"score >= {r.min_score}")
         if r.paths:
             when.append("path " + " or ".join(r.paths))
+        for key, values in r.when.items():
+            when.append(f"document {key} " + "/".join(map(str, values)))
         if r.formats:
             when.append("format " + "/".join(r.formats))
         if r.context:
@@ -507,6 +590,8 @@ def describe(policy: Policy) -> list[dict[str, Any]]:
         rows.append({"rule": r.id, "when": "; ".join(when) or "anything", "action": r.action.value,
                      "exemptions": "; ".join(r.exemptions), "review": review})
     for o in policy.overrides:
-        rows.append({"rule": "override", "when": "path " + " or ".join(o.paths), "action": "replace codes",
+        cond = (["path " + " or ".join(o.paths)] if o.paths else []) + [
+            f"document {k} " + "/".join(map(str, v)) for k, v in o.when.items()]
+        rows.append({"rule": "override", "when": "; ".join(cond), "action": "replace codes",
                      "exemptions": ", ".join(f"{k} -> {v}" for k, v in o.replace.items()), "review": ""})
     return rows

@@ -7,6 +7,7 @@ the extracted page text), what kind, and why, so it can sit in the release folde
 
 from __future__ import annotations
 
+import bisect
 import collections
 import datetime as dt
 import html
@@ -28,17 +29,23 @@ def _where(labels: list[str], page: int) -> dict:
     return {"where": label} if label else {}
 
 
-def _redaction_json(i: int, r: Redaction, labels: list[str] = ()) -> dict:
+def _line(breaks: list[tuple[int, ...]], page: int, offset: int) -> dict:
+    """ "line": the 1-based line of the page's text an offset is on. The report gives lines,
+    not character offsets or source boxes: those would tell the length and width of what was
+    withheld, which the release copy hides (docs/design.md, the glyph-position defence)."""
+    if not 0 < page <= len(breaks):
+        return {}
+    return {"line": bisect.bisect_left(breaks[page - 1], offset) + 1}
+
+
+def _redaction_json(i: int, r: Redaction, labels: list[str] = (), breaks: list[tuple[int, ...]] = ()) -> dict:
     d = r.decision
     f = d.finding
     return {
         "id": f"r{i}",
         "page": r.page,
-        "bbox": [[round(v, 2) for v in b] for b in r.boxes],
+        **_line(breaks, r.page, r.start),
         "release_bbox": [[round(v, 2) for v in b] for b in r.release_boxes],
-        "start": r.start,
-        "end": r.end,
-        "length": r.end - r.start,
         "entity": f.entity,
         "recognizer": f.recognizer,
         "explanation": f.explanation,
@@ -61,9 +68,9 @@ def _ocr_json(f) -> dict:
     return {"ocr_confidence": round(float(c), 1)} if c is not None else {}
 
 
-def _kept_json(d, labels: list[str] = ()) -> dict:
+def _kept_json(d, labels: list[str] = (), breaks: list[tuple[int, ...]] = ()) -> dict:
     f = d.finding
-    return {"page": f.page, "start": f.start, "end": f.end, "entity": f.entity, "recognizer": f.recognizer,
+    return {"page": f.page, **_line(breaks, f.page, f.start), "entity": f.entity, "recognizer": f.recognizer,
             "rule": d.rule, "action": d.action.value, "score": round(f.score, 4), "reason": d.reason,
             "needs_review": d.needs_review, **_where(labels, f.page), **_ocr_json(f),
             **({"bbox": [[round(v, 2) for v in f.attributes["bbox"]]]} if "bbox" in f.attributes else {})}
@@ -84,8 +91,9 @@ def document_json(res: DocumentResult) -> dict:
         "withheld_pages": list(res.withheld_pages),
         "redaction_count": len(res.redactions),
         "counts_by_exemption": dict(sorted(by_ex.items())),
-        "redactions": [_redaction_json(i, r, res.page_labels) for i, r in enumerate(res.redactions, start=1)],
-        "kept": [_kept_json(d, res.page_labels)
+        "redactions": [_redaction_json(i, r, res.page_labels, res.page_breaks)
+                       for i, r in enumerate(res.redactions, start=1)],
+        "kept": [_kept_json(d, res.page_labels, res.page_breaks)
                  for d in sorted(res.kept, key=lambda d: (d.finding.page, d.finding.start))],
         **({"ocr_pages": res.ocr_pages} if res.ocr_pages else {}),
     } | ({"withheld_in_full": {"exemptions": list(res.withheld_by.exemptions), "rule": res.withheld_by.rule,
@@ -109,8 +117,19 @@ def _carried(res: DocumentResult, previous: dict[str, dict]) -> dict:
     old = previous.get(mine["source"])
     if (not res.pages and not res.redactions and res.unchanged_since and old is not None
             and old.get("output_sha256") == mine["output_sha256"] and old.get("status") == mine["status"]):
-        return {**old, "unchanged_since": res.unchanged_since}
+        return {**_without_extents(old), "unchanged_since": res.unchanged_since}
     return mine
+
+
+def _without_extents(d: dict) -> dict:
+    """An earlier report's entry without what reports no longer give (source boxes and
+    character offsets of withheld spans: they tell a value's length)."""
+    def clean(item: dict, kept: bool) -> dict:
+        drop = {"start", "end", "length"} | (set() if kept else {"bbox"})
+        return {k: v for k, v in item.items() if k not in drop}
+
+    return {**d, "redactions": [clean(r, False) for r in d.get("redactions") or []],
+            "kept": [clean(k, True) for k in d.get("kept") or []]}
 
 
 def build_report(results: list[DocumentResult], policy: Policy, model: str,

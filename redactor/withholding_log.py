@@ -80,19 +80,6 @@ def _where_on_page(boxes: list[list[float]], geom) -> str:
     return "top" if down < 1 / 3 else ("middle" if down < 2 / 3 else "bottom")
 
 
-def _text_lines(source: str, sha256: str | None) -> str | None:
-    try:
-        raw = Path(source).read_bytes()
-    except OSError:
-        return None
-    if sha256 and hashlib.sha256(raw).hexdigest() != sha256:
-        return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
 def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
                      withheld_pages_why: dict[tuple[str, int], dict] | None = None) -> list[dict]:
     """One row per withheld item of every document, in document and page order.
@@ -121,7 +108,6 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
         if d["status"] == "failed" or not d["output"]:
             continue  # nothing was released: it is not part of this release's log
         geoms = _page_heights(outdir / d["output"]) if outdir and d["format"] == "pdf" else {}
-        text = _text_lines(d["source"], d.get("input_sha256")) if d["format"] == "text" else None
         withheld = set(d.get("withheld_pages") or [])
         for page in sorted(withheld):
             why = (withheld_pages_why or {}).get((d["source"], page), {})
@@ -131,19 +117,19 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
         for r in d["redactions"]:
             on_page[r["page"]] = on_page.get(r["page"], 0) + 1
         seen: dict[int, int] = {}
-        for r in sorted(d["redactions"], key=lambda r: (r["page"], r["start"])):
+        for r in sorted(d["redactions"], key=lambda r: (r["page"], int(r["id"][1:]))):
             if r["page"] in withheld:
                 continue
             seen[r["page"]] = seen.get(r["page"], 0) + 1
-            boxes = r.get("release_bbox") or r.get("bbox") or []
+            boxes = r.get("release_bbox") or []
             if d["format"] == "pdf":
                 part = _where_on_page(boxes, geoms.get(r["page"]))
                 lines = len(boxes)
                 location = (f"{part} of page, " if part else "") + f"{lines} line(s)"
             elif r.get("where"):  # a part of the file, in words ("header 1", "footnotes")
                 location = r["where"]
-            elif text is not None:
-                location = f"line {text.count(chr(10), 0, r['start']) + 1}"
+            elif r.get("line"):
+                location = f"line {r['line']}"
             else:
                 location = ""
             location += f" (item {seen[r['page']]} of {on_page[r['page']]} on the page)"

@@ -60,7 +60,7 @@ def test_policy_that_releases_phones_shows_removed_redactions(runs):
     old, new = load_run(runs["us"]), load_run(runs["site"])
     d = diff_reports(old, new)
     removed = [c for c in d.changes if c.kind == "removed"]
-    old_phones = [(doc["output"], r["page"], r["start"]) for doc in old["documents"] for r in doc["redactions"]
+    old_phones = [(doc["output"], r["page"], r["id"]) for doc in old["documents"] for r in doc["redactions"]
                   if r["entity"] == "PHONE_NUMBER"]
     assert old_phones and len(removed) == len(old_phones)
     assert all(c.entity == "PHONE_NUMBER" for c in removed)
@@ -76,7 +76,7 @@ def test_synthetic_changes_are_each_reported(runs):
     doc = next(d for d in new["documents"] if d["output"].startswith("police/"))
     gone = doc["redactions"].pop(0)
     doc["redactions"][0]["exemptions"] = ["(b)(7)(F)"]
-    doc["redactions"].append(dict(gone, start=gone["start"] + 10000, end=gone["end"] + 10000))
+    doc["redactions"].append(dict(gone, id="r9999", line=gone["line"] + 10000))
     doc["withheld_pages"] = [1]
     d = diff_reports(old, new)
     assert (d.count("removed"), d.count("exemption"), d.count("added"), d.count("page_withheld")) == (1, 1, 1, 1)

@@ -127,3 +127,223 @@ def test_candidates_listed_under_a_public_office(settings, policy):
         assert d.action is Action.KEEP and "LIEUTENANT GOVERNOR" in d.finding.explanation
     # a heading that names no office does not make the names under it officials
     assert all("GOVERNOR" not in d.finding.explanation for d in ds if d.finding.text == "CHRIS PARKER")
+
+
+TRANSCRIPT = """APPEARANCES:
+
+MARGARET E. OKONJO, ESQ., San Francisco, Cal.; on behalf of the Petitioner.
+DANIEL T. FERRIS, Deputy Attorney General, Los Angeles, Cal.; on behalf of the Respondent.
+
+P R O C E E D I N G S
+CHIEF JUSTICE ROBERTS: We'll hear argument next in Case 21-1043, Holloway versus California.
+MS. OKONJO: Mr. Chief Justice, and may it please the Court: Mr. Holloway was sentenced without a jury.
+JUSTICE KAGAN: Ms. Okonjo, what is the remedy you seek?
+MR. FERRIS: Mr. Chief Justice, and may it please the Court: the error was harmless.
+"""
+
+
+def test_transcript_counsel_kept_and_the_party_is_not_an_official(settings, policy):
+    """Counsel of record and their speaker labels are kept; a party named after a salutation
+    to the Court ("...please the Court: Mr. Holloway") is no official: a title is only evidence
+    when it stands right before the name, not across a colon or a comma."""
+    ds = decisions(TRANSCRIPT, settings, policy)
+    for name in ("MARGARET E. OKONJO", "DANIEL T. FERRIS"):
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP
+    for d in decision_for(ds, "Holloway"):
+        assert d.action is Action.REDACT and d.finding.attributes.get("role") is None
+
+
+def test_a_name_read_across_a_line_break_is_not_an_official(settings, policy):
+    """The caption's party over the judge's line ("STATE v. PRUITT" / "BRYAN, J. - ..."): a
+    span of two lines is never kept as an official, so the party's name cannot ride along."""
+    text = "STATE v. PRUITT\nBRYAN, J. - The defendant appeals his conviction. Pruitt argues the court erred.\n"
+    ds = decisions(text, settings, policy)
+    for d in ds:
+        if d.finding.entity == "PERSON" and "pruitt" in d.finding.text.lower():
+            assert d.action is Action.REDACT, d.finding.text
+
+
+def test_commission_roll_and_motions(settings, policy):
+    text = ("CITY OF MAPLETON\nPLANNING COMMISSION MINUTES\nMarch 9, 2023\n\n"
+            "Commissioners present: Chair Roberta Klein, Vice Chair Samuel Ortiz, Commissioners Anita Das and "
+            "Peter Lindgren\nStaff present: Janet Moore, Planning Director; Kevin Oduya, Senior Planner\n\n"
+            "Item 1. Senior Planner Oduya presented the staff report.\n"
+            "Public hearing: Edward Tan, a resident of Birch Lane, spoke against the variance.\n"
+            "Commissioner Lindgren moved to approve; seconded by Commissioner Das. Motion carried 4-0.\n")
+    ds = decisions(text, settings, policy)
+    expected = {"Roberta Klein": "Chair", "Samuel Ortiz": "Vice Chair", "Anita Das": "Commissioners",
+                "Peter Lindgren": "Commissioners", "Janet Moore": "Planning Director"}
+    for name, title in expected.items():
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP and d.rule == "officials-in-role", name
+            assert f"'{title}'" in d.reason, (name, d.reason)
+    for d in ds:
+        if d.finding.entity == "PERSON" and "Oduya" in d.finding.text:
+            assert d.action is Action.KEEP, d.finding.text
+    for d in decision_for(ds, "Edward Tan"):
+        assert d.action is Action.REDACT
+
+
+def test_the_agencys_number_is_kept_wherever_the_record_repeats_it(settings, policy):
+    text = ("LAKESIDE UNIFIED SCHOOL DISTRICT\nBOARD OF EDUCATION\n"
+            "1200 Harbor View Road, Lakeside, OR 97035 - (503) 555-0100\n\nREGULAR MEETING AGENDA\n\n"
+            "1. CALL TO ORDER - Board President Maria Delacroix\n"
+            "5. CONSENT CALENDAR (Vice-President Henry Osei)\n\n"
+            "For information call the District Office at (503) 555-0100 or write to 1200 Harbor View Road, "
+            "Lakeside, OR 97035.\nParent contact for the field trip: Dana Whitfield, (503) 555-7788.\n")
+    ds = decisions(text, settings, policy)
+    for d in decision_for(ds, "(503) 555-0100", "PHONE_NUMBER"):
+        assert d.action is Action.KEEP and d.rule == "agency-contact"
+    for d in decision_for(ds, "(503) 555-7788", "PHONE_NUMBER"):
+        assert d.action is Action.REDACT
+    for name in ("Maria Delacroix", "Henry Osei"):
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP
+
+
+def test_an_allowed_name_wrapped_over_two_lines_is_kept(tmp_path, settings):
+    """An allow-listed official whose name wraps ("...Commander, Douglas" / "Brooks.") is kept
+    even when a recognizer reads the first line's part alone, also in a law enforcement record
+    where officials not on the list are withheld."""
+    from recognizers.records import document_attributes
+    from redactor.policy import load_policy
+
+    pol = tmp_path / "p.yaml"
+    pol.write_text("policy: t\nextends: us-foia\nallow:\n  - name: officials\n    values: [Douglas Brooks]\n")
+    p = load_policy(pol)
+    text = ("RIVERTON POLICE DEPARTMENT\nINCIDENT REPORT\n\nCase Number: 24-1187\nOffense: Theft\n\n"
+            "V1 Ricardo Hale stated the bicycle was taken. The case was reviewed by the Records Division Commander, Douglas\n"
+            "Brooks.\n")
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    from redactor.model import Finding
+
+    first = Finding(1, text.index("Douglas"), text.index("Douglas") + 7, "Douglas", "PERSON", 0.85, "t")
+    ds = decide(detect(doc, settings) + [first], p, relpath="x.txt", pages=[text], fmt="text",
+                document=document_attributes([text]))
+    for d in ds:
+        if d.finding.entity == "PERSON" and d.finding.text in ("Douglas", "Brooks", "Douglas\nBrooks"):
+            assert d.action is Action.KEEP and d.rule == "allow:officials"
+        if d.finding.entity == "PERSON" and "Hale" in d.finding.text:
+            assert d.action is Action.REDACT and d.exemptions == ["(b)(7)(C)"]
+
+
+def test_form_fields_label_above_the_value(settings, policy):
+    """A form read cell by cell: the field's label on its own line above the value. A role
+    label ("POC", "Approved by") makes the name an official's, a private one ("Applicant",
+    "Witness") a private person's."""
+    text = ("Federal Records Service - Adjudication Summary\n\nPOC\n\nNadia Okafor, nokafor@frs.gov\n\n"
+            "Applicant\n\nPeter Vance\n\nApproved by\n\nLionel Grant\n\nWitness\nSara Blum\n")
+    ds = decisions(text, settings, policy)
+    for name, label in (("Nadia Okafor", "POC"), ("Lionel Grant", "Approved by")):
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP and f"form field '{label}'" in d.reason
+    for d in decision_for(ds, "nokafor@frs.gov", "EMAIL_ADDRESS"):
+        assert d.action is Action.KEEP
+    for name in ("Peter Vance", "Sara Blum"):
+        for d in decision_for(ds, name):
+            assert d.action is Action.REDACT and d.finding.attributes.get("role") is None
+
+
+def test_a_title_after_the_name_on_a_wrapped_line(settings, policy):
+    text = ("The vendor was paid by ACH. Payment approved\nby Elena Marsh, Chief Financial Officer.\n")
+    for d in decision_for(decisions(text, settings, policy), "Elena Marsh"):
+        assert d.action is Action.KEEP and "Chief Financial Officer" in d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "ALL BINT MEMBERS FIRST NAME, MIDDLE INITIAL AND LAST NAME MUST BE USED.\n",
+    "THE CHIEF OF THE CUBAN EMBASSY IN MONTEVIDEO, TELEPHONED THE POLICE.\n",
+])
+def test_a_cut_off_title_or_a_title_running_into_words_is_no_evidence(text, settings, policy):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    assert not [f for f in detect(doc, settings) if f.attributes.get("role") == "official"]
+
+
+CABLE = """SECRET//NOFORN
+
+FROM: Dr. Ada Brennan
+TO: SECSTATE WASHDC
+INFO: Warren Hollis
+
+SUBJECT: Visa fraud inquiry concerning Tomas Rehak
+
+1. (S) Hollis asked the consular section to review the file. Rehak applied for a visa in May.
+
+SECRET//NOFORN
+"""
+
+
+def test_sender_and_addressees_of_a_classified_message(settings, policy):
+    """A classified message passes between cleared officials: its sender and addressees are
+    officials acting in role (and their surnames in the text follow them); the person the
+    message is about is not. Without a classification banner a From/To line proves nothing."""
+    ds = decisions(CABLE, settings, policy)
+    for name in ("Ada Brennan", "Warren Hollis", "Hollis"):
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP and "classified message" in d.reason, name
+    for d in ds:
+        if d.finding.entity == "PERSON" and "Rehak" in d.finding.text:
+            assert d.action is Action.REDACT
+    plain = CABLE.replace("SECRET//NOFORN", "MEMORANDUM")
+    for d in decisions(plain, settings, policy):
+        if d.finding.entity == "PERSON" and d.finding.text in ("Ada Brennan", "Warren Hollis"):
+            assert d.action is Action.REDACT
+
+
+COUNSEL_BLOCK = """Respectfully submitted,
+
+Nathaniel Brightwater
+40 Commerce Street, Suite 210
+Hartford, Connecticut 06103
+Tel: 860-555-0142
+nb@brightwaterlaw.com
+
+Counsel for Plaintiff Maura Keane
+
+Maura Keane
+18 Elm Row
+Hartford, Connecticut 06105
+"""
+
+
+def test_counsel_signature_block_with_the_role_under_the_address(settings, policy):
+    """Counsel's name over the firm's address, phone and email, "Counsel for Plaintiff" under
+    them: counsel and the firm's contacts are kept; the plaintiff and her address are not."""
+    ds = decisions(COUNSEL_BLOCK, settings, policy)
+    for d in decision_for(ds, "Nathaniel Brightwater"):
+        assert d.action is Action.KEEP and "Counsel for Plaintiff" in d.reason
+    for value, entity in (("860-555-0142", "PHONE_NUMBER"), ("nb@brightwaterlaw.com", "EMAIL_ADDRESS")):
+        for d in decision_for(ds, value, entity):
+            assert d.action is Action.KEEP
+    for d in ds:
+        if "Keane" in d.finding.text or "Elm Row" in d.finding.text:
+            assert d.action is Action.REDACT, d.finding.text
+
+
+def test_candidates_listed_with_their_vote_counts():
+    """Election results put the vote count before each candidate under the office."""
+    from recognizers.officials import evidence
+
+    text = "PRECINCT 0042\n\nHARBOR VIEW WATER BD\n\n131 ELENA M VOSS\n98 GRANT HOLLOWELL\n\nCONTROLLER\n\n204 PATRICIA QUILL\n"
+    for name, office in (("GRANT HOLLOWELL", "HARBOR VIEW WATER BD"), ("PATRICIA QUILL", "CONTROLLER")):
+        start = text.index(name)
+        why, private = evidence(text, start, start + len(name))
+        assert not private and why and office in why
+    start = text.index("PRECINCT")
+    assert evidence(text, start, start + 8)[0] is None
+
+
+def test_an_offices_contact_block_anywhere_in_the_record(settings, policy):
+    """The office's name, its street address, and its government email address under them
+    (a newsletter's or a notice's contact block, not the letterhead) are the office's; a
+    person's address over a work email is not."""
+    text = ("Weekly grain prices were steady.\n\nUSDA Livestock, Poultry & Grain Market News\n"
+            "210 Walnut Street, Room 767\nDes Moines, Iowa 50309\n\nEmail: desm.lpgmn@ams.usda.gov\n\n"
+            "Leave request\n\nHarold Pinsky\n77 Larch Court\nAmes, Iowa 50010\nhpinsky@usda.gov\n")
+    ds = decisions(text, settings, policy)
+    addresses = ("US_STREET_ADDRESS", "STREET_ADDRESS")
+    walnut = [d for d in ds if "Walnut" in d.finding.text and d.finding.entity in addresses]
+    assert walnut and all(d.action is Action.KEEP and d.rule == "agency-contact" for d in walnut)
+    larch = [d for d in ds if "Larch" in d.finding.text and d.finding.entity in addresses]
+    assert larch and all(d.action is Action.REDACT for d in larch)

@@ -94,7 +94,7 @@ def test_scanned_record_report_gives_ocr_pages_and_confidences(scanned_run):
     assert pages[1]["confidence"] > 80 and pages[2]["orientation"] in (90, 270)
     assert doc["redactions"] and all(0 <= r["ocr_confidence"] <= 100 for r in doc["redactions"])
     # Names on the sideways page are covered by one box per line, not one per letter.
-    assert all(len(r["bbox"]) == 1 for r in doc["redactions"] if r["page"] == 2)
+    assert all(len(r["release_bbox"]) == 1 for r in doc["redactions"] if r["page"] == 2)
     assert {r["page"] for r in doc["redactions"] if r["entity"] == "US_SSN"} == {1, 2}
     assert not any("Okonkwo" in json.dumps(r) for r in doc["redactions"])  # the report never repeats a value
 

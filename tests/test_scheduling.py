@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 from typer.testing import CliRunner
 
 from redactor.cli import app
+from redactor.report import report_schema
 
 runner = CliRunner()
 
@@ -101,3 +103,28 @@ def test_rerun_skips_unchanged_documents(tmp_path):
     report = json.loads((out / "report.json").read_text())
     after = report["documents"][0]
     assert after["redactions"] == before["redactions"] != []  # the earlier entry, carried over
+
+
+def test_rerun_carries_no_offsets_from_an_older_report(tmp_path):
+    """A report written by an earlier version gave character offsets and source boxes (they
+    tell a withheld value's length); an unchanged document's carried entry drops them."""
+    src = _inputs(tmp_path)
+    (src / "broken.pdf").unlink()
+    out = tmp_path / "o"
+    args = ["run", str(src), "--out", str(out), "-j", "1", "--no-review-report"]
+    assert runner.invoke(app, args).exit_code == 0
+    report = json.loads((out / "report.json").read_text())
+    for d in report["documents"]:
+        for r in d["redactions"]:
+            r.update(bbox=[[1, 2, 3, 4]], start=10, end=25, length=15)
+        for k in d["kept"]:
+            k.update(start=3, end=9)
+    (out / "report.json").write_text(json.dumps(report))
+    assert runner.invoke(app, args).exit_code == 0
+    again = json.loads((out / "report.json").read_text())
+    jsonschema.validate(again, report_schema())
+    carried = [d for d in again["documents"] if d.get("unchanged_since")]
+    assert carried and any(d["redactions"] for d in carried)
+    for d in carried:
+        assert all(not {"bbox", "start", "end", "length"} & set(r) for r in d["redactions"])
+        assert all(not {"start", "end"} & set(k) for k in d["kept"])

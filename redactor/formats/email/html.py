@@ -130,14 +130,45 @@ def _kept_attrs(tag: str, attrs) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _walk(tokens):
+    """Each token as ``(index, kind, value, attrs, dropped, in_style)``.
+
+    ``dropped`` is true for tokens inside an element whose content the release copy drops
+    (scripts, frames, objects: DROP_CONTENT) and for those elements' own tags; ``in_style``
+    counts the ``<style>`` elements open around a token. Layout and rendering walk the
+    tokens the same way, so the text a detector reads is the text that is written.
+    """
+    skip: list[str] = []  # open elements whose content is dropped
+    in_style = 0
+    for i, (kind, value, attrs) in enumerate(tokens):
+        dropped = False
+        if kind in ("start", "startend"):
+            if skip or value in DROP_CONTENT:
+                if kind == "start" and value in DROP_CONTENT and value not in VOID_TAGS:
+                    skip.append(value)
+                dropped = True
+            elif value == "style" and kind == "start":
+                in_style += 1
+        elif kind == "end":
+            if skip:
+                if value == skip[-1]:
+                    skip.pop()
+                elif value in skip:  # mis-nested: close up to it
+                    del skip[skip.index(value):]
+                dropped = True
+            elif value == "style" and in_style:
+                in_style -= 1
+        elif skip:
+            dropped = True
+        yield i, kind, value, attrs, dropped, in_style
+
+
 def layout(source: str) -> HtmlLayout:
     tokens = tokenize(source)
     parts: list[str] = []
     pos = 0
     segments: list[tuple[int, int, tuple]] = []
     attr_values: list[tuple[str, tuple]] = []
-    skip: list[str] = []  # open elements whose content is dropped
-    in_style = 0
     style_blocks: set[int] = set()
 
     def add(s: str, key: tuple | None) -> None:
@@ -148,42 +179,19 @@ def layout(source: str) -> HtmlLayout:
         pos += len(s)
 
     tag_since = False
-    for i, (kind, value, attrs) in enumerate(tokens):
+    for i, kind, value, attrs, dropped, in_style in _walk(tokens):
         if kind != "data":
             tag_since = True
-        if kind in ("start", "startend"):
-            tag = value
-            if skip:
-                if kind == "start" and tag in DROP_CONTENT and tag not in VOID_TAGS:
-                    skip.append(tag)
-                continue
-            if tag in DROP_CONTENT:
-                if kind == "start" and tag not in VOID_TAGS:
-                    skip.append(tag)
-                continue
-            if tag == "style" and kind == "start":
-                in_style += 1
-            if tag in BLOCK_TAGS and parts and not parts[-1].endswith("\n"):
+        if dropped:
+            continue
+        if kind in ("start", "startend", "end"):
+            if value in BLOCK_TAGS and parts and not parts[-1].endswith("\n"):
                 add("\n", None)
-            if tag in KEEP_TAGS:
-                for name, v, is_text in _kept_attrs(tag, attrs):
+            if kind != "end" and value in KEEP_TAGS:
+                for name, v, is_text in _kept_attrs(value, attrs):
                     if is_text and v:
                         attr_values.append((v, ("attr", i, name)))
-        elif kind == "end":
-            tag = value
-            if skip:
-                if tag == skip[-1]:
-                    skip.pop()
-                elif tag in skip:  # mis-nested: close up to it
-                    del skip[skip.index(tag):]
-                continue
-            if tag == "style" and in_style:
-                in_style -= 1
-            if tag in BLOCK_TAGS and parts and not parts[-1].endswith("\n"):
-                add("\n", None)
         elif kind == "data":
-            if skip:
-                continue
             if in_style:
                 if safe_css(value):
                     style_blocks.add(i)
@@ -205,21 +213,11 @@ def layout(source: str) -> HtmlLayout:
 def render(lay: HtmlLayout, replaced: dict[tuple, str]) -> str:
     """The sanitised HTML, with each segment's text replaced by ``replaced[key]`` when given."""
     out: list[str] = []
-    skip: list[str] = []
-    in_style = 0
-    for i, (kind, value, attrs) in enumerate(lay.tokens):
+    for i, kind, value, attrs, dropped, in_style in _walk(lay.tokens):
+        if dropped:
+            continue
         if kind in ("start", "startend"):
             tag = value
-            if skip:
-                if kind == "start" and tag in DROP_CONTENT and tag not in VOID_TAGS:
-                    skip.append(tag)
-                continue
-            if tag in DROP_CONTENT:
-                if kind == "start" and tag not in VOID_TAGS:
-                    skip.append(tag)
-                continue
-            if tag == "style" and kind == "start":
-                in_style += 1
             if tag not in KEEP_TAGS:
                 continue
             rendered = []
@@ -232,20 +230,9 @@ def render(lay: HtmlLayout, replaced: dict[tuple, str]) -> str:
             close = " /" if kind == "startend" or tag in VOID_TAGS else ""
             out.append(f"<{tag}{''.join(rendered)}{close}>")
         elif kind == "end":
-            tag = value
-            if skip:
-                if tag == skip[-1]:
-                    skip.pop()
-                elif tag in skip:
-                    del skip[skip.index(tag):]
-                continue
-            if tag == "style" and in_style:
-                in_style -= 1
-            if tag in KEEP_TAGS and tag not in VOID_TAGS:
-                out.append(f"</{tag}>")
+            if value in KEEP_TAGS and value not in VOID_TAGS:
+                out.append(f"</{value}>")
         elif kind == "data":
-            if skip:
-                continue
             if in_style:
                 if i in lay.style_blocks:
                     out.append(value.replace("<", ""))
