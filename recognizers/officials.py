@@ -6,7 +6,10 @@ official role: a title next to it ("Records Division Commander, Douglas Brooks",
 right before the name, never across a colon or comma, and never a title followed by another
 person's name), a plural title over a list ("Commissioners Anita Das and Peter Lindgren"),
 counsel of record ("...; on behalf of the Petitioner"), the judge form "Bryan, J.", a
-classification authority ("Classified By:"), or a motion made or seconded in a meeting. A name
+classification authority ("Classified By:"), the sender and addressees in the header of a
+record bearing a classification banner, a form field labelled with a role ("POC", "Approved
+by"), a colleague an official copies on a reply to the public, or a motion made or seconded
+in a meeting. A name
 read across a line break is never an official (the other line's words would ride along). A government email address under the name is not
 enough on its own (any employee has one, also when writing about their own personnel matter):
 the sender of a message is an official when the message gives them a role, e.g. a signature
@@ -133,8 +136,22 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return ls, (len(text) if le < 0 else le)
 
 
-def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
-    """(official evidence, private evidence) for the name at text[start:end]."""
+# A classified record: a classification banner line ("TOP SECRET", "SECRET//NOFORN",
+# "CONFIDENTIAL"). Its messages pass between cleared officials, so the sender and addressees
+# in its header lines are officials acting in role; the subject of a message is not.
+CLASSIFIED_BANNER = re.compile(r"(?m)^[^\w\n]{0,3}(?:TOP[ -]?SECRET|SECRET|CONFIDENTIAL)(?=$|[ \t/])")
+HEADER_LABEL = re.compile(r"(?i)^[^\w\n]{0,3}(?P<l>from|fm|to|info|cc|originator|attn|attention|memorandum for"
+                          r"|eyes[ \t]+only[ \t]+for)[ \t]*[:.]?[ \t]*(?:(?:mr|mrs|ms|dr|hon)\.?[ \t]+)?"
+                          r"(?:\p{Lu}\p{L}{0,3}\.[ \t]*)*$")
+
+
+def is_classified(pages: list[str]) -> bool:
+    return any(CLASSIFIED_BANNER.search(t, timeout=REGEX_TIMEOUT) for t in pages)
+
+
+def evidence(text: str, start: int, end: int, classified: bool = False) -> tuple[str | None, bool]:
+    """(official evidence, private evidence) for the name at text[start:end] (``classified``:
+    the record bears a classification banner)."""
     ls, le = _line_bounds(text, start, end)
     before = text[ls:start]
     after = text[end:le]
@@ -194,6 +211,11 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         title = _title_in(nxt) if nxt.strip() else None
         if title and len(nxt.strip()) <= 70 and title == nxt.strip(" \t,;:|"):
             return f"title '{title}' on the line under the name", False
+    if classified:
+        head = HEADER_LABEL.match(before) or (label and HEADER_LABEL.match(label))
+        if head:
+            field = " ".join(head.group("l").split()).upper()
+            return f"sender or addressee ('{field}') of a classified message", False
     if label:
         title = _title_in(label)
         if title and title == label.strip(" \t,;:|"):
@@ -201,8 +223,15 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
         m = ROLE_BEFORE.fullmatch(label.strip(" \t|") + " ")
         if m:
             return f"form field '{label.strip(' :|')}' above the name", False
-    # a name in the attendance list of a meeting ("Present", "Members present")
-    if not before.strip() and not after.strip(" \t,|"):
+    # counsel's signature block: the name alone on its line, "Counsel for Plaintiff" (or
+    # "Attorney for Debtor") a few lines under it, after the firm's address
+    if not before.strip() and not after.strip(" \t,"):
+        role = _counsel_under(text, le)
+        if role:
+            return f"counsel of record (signature block: '{role}')", False
+    # a name in the attendance list of a meeting ("Present", "Members present"), or a
+    # candidate under the office on a ballot or in election results ("145 MARSHALL TUCK")
+    if (not before.strip() or VOTE_COUNT.match(before)) and not after.strip(" \t,|"):
         head = _list_heading(text, ls)
         if head:
             return f"listed under '{head}' (an attendance list, or a public office)", False
@@ -210,6 +239,36 @@ def evidence(text: str, start: int, end: int) -> tuple[str | None, bool]:
     # has such an address, also when writing about their own personnel matter, leave or
     # grievance (not acting in office); the message has to tie the name to a role as above.
     return None, False
+
+
+VOTE_COUNT = re.compile(r"^[ \t]*\d{1,7}[ \t]+$")
+COUNSEL_LINE = re.compile(r"(?i)^[ \t]*(?P<r>(?:(?:lead|trial|local|appellate)[ \t]+)?(?:counsel|attorneys?|solicitors?)"
+                          r"[ \t]+for[ \t]+(?:the[ \t]+)?(?:plaintiffs?|defendants?|petitioners?|respondents?|appellants?"
+                          r"|appellees?|debtors?|creditors?|movants?|claimants?|intervenors?|amicus|the[ \t]+state"
+                          r"|the[ \t]+people|the[ \t]+united[ \t]+states|the[ \t]+government|the[ \t]+city"
+                          r"|the[ \t]+county|the[ \t]+district|the[ \t]+board|the[ \t]+agency))\b")
+_COUNSEL_LINES = 7
+
+
+def _counsel_under(text: str, line_end: int) -> str | None:
+    """The "Counsel for ..." line of a signature block under a name (the lines between are the
+    firm's address, phone and email; one blank line may stand before the role line)."""
+    pos, blanks = line_end, 0
+    for _ in range(_COUNSEL_LINES):
+        if pos >= len(text):
+            return None
+        nxt = text.find("\n", pos + 1)
+        line = text[pos + 1:(nxt if nxt >= 0 else len(text))]
+        pos = nxt if nxt >= 0 else len(text)
+        if not line.strip():
+            blanks += 1
+            if blanks > 1:
+                return None
+            continue
+        m = COUNSEL_LINE.match(line)
+        if m:
+            return " ".join(m.group("r").split())
+    return None
 
 
 ATTENDANCE = re.compile(r"(?i)^[ \t]*(?:(?:members?|board|council|commissioners?|trustees?|directors?|staff"
@@ -224,7 +283,7 @@ PUBLIC_OFFICES = {"governor", "mayor", "senator", "representative", "congress", 
                   "judge", "justice", "justices", "attorney", "sheriff", "assessor", "auditor", "secretary",
                   "superintendent", "supervisor", "supervisors", "trustee", "trustees", "councilmember",
                   "alderman", "aldermen", "president", "vice-president", "selectman", "selectmen", "coroner",
-                  "prosecutor", "magistrate", "legislator", "delegate"}
+                  "prosecutor", "magistrate", "legislator", "delegate", "board", "bd", "council"}
 BALLOT_LINE = re.compile(r"(?i)^(?:voter[ -]nominated|nonpartisan|non-partisan|party preference[^\n]*|vote for [^\n]{1,10}"
                          r"|candidates?|incumbent|write-in|\(?(?:rep|dem|ind|grn|lib)\)?)$")
 
@@ -259,6 +318,7 @@ def _list_heading(text: str, line_start: int, max_lines: int = 14) -> str | None
             return line
         if BALLOT_LINE.match(line):
             continue
+        line = re.sub(r"^\d{1,7}[ \t]+", "", line)  # a vote count before a candidate
         if not re.fullmatch(r"(?:[A-Z][^\W\d_'’.-]*[ \t]+){1,3}[A-Z][^\W\d_'’.-]*", line):
             return None
         from .names import is_given, is_surname
@@ -283,10 +343,43 @@ def _mailbox_matches(local: str, name_key: str) -> bool:
                      first[0] + "." + last, last + first[0], first + last[0]}
 
 
+_HEADER = re.compile(r"(?im)^[ \t>]*(?P<f>from|to|cc)[ \t]*:[ \t]*(?P<v>[^\n]+)$")
+_ADDRESSEE = re.compile(r"(?:\"?(?P<n>[^\"<>,;\n]*?)\"?[ \t]*)?<?(?P<a>[\w.+-]+@(?P<d>[\w-]+(?:\.[\w-]+)+))>?")
+
+
+def _copied_colleagues(pages: dict[int, str], official: dict[str, str], private: set[str]) -> dict[str, str]:
+    """Colleagues an official copies on a reply to the public: a message From an official of
+    the record (evidence above), To an address outside the sender's mail domain (a member of
+    the public), with the sender's own domain on the To or Cc line: those colleagues act in
+    role in it. A message between colleagues (an employee's leave, a grievance) has no
+    outside recipient and gives no one a role."""
+    out: dict[str, str] = {}
+    for number, text in pages.items():
+        fields: dict[str, list[tuple[str, str]]] = {}
+        for m in _HEADER.finditer(text, timeout=REGEX_TIMEOUT):
+            entries = [(_key(a.group("n") or ""), a.group("d").lower())
+                       for a in _ADDRESSEE.finditer(m.group("v"), timeout=REGEX_TIMEOUT)]
+            fields.setdefault(m.group("f").lower(), []).extend(entries)
+        senders = fields.get("from", [])
+        if len(senders) != 1:
+            continue
+        sender, domain = senders[0]
+        if not sender or sender not in official or sender in private:
+            continue
+        to = fields.get("to", [])
+        if not any(d != domain for _, d in to):
+            continue
+        for name, d in to + fields.get("cc", []):
+            if d == domain and name and len(name.split()) >= 2 and name != sender and name not in private:
+                out.setdefault(name, f"copied by an official of the same office on a reply to the public, page {number}")
+    return out
+
+
 def mark_officials(findings, document):
     """``findings`` with the officials of ``document`` (and their work contacts, and the
     agency's letterhead address and phone) marked; new Finding objects, never mutated."""
     pages = {p.number: p.text for p in document.pages}
+    classified = is_classified(list(pages.values()))
     official: dict[str, str] = {}
     private: set[str] = set()
     # A name read across a line break ("PRUITT" of a caption over "BRYAN, J.") is never an
@@ -296,11 +389,13 @@ def mark_officials(findings, document):
         key = _key(f.text)
         if not key:
             continue
-        why, priv = evidence(pages.get(f.page, ""), f.start, f.end)
+        why, priv = evidence(pages.get(f.page, ""), f.start, f.end, classified)
         if priv:
             private.add(key)
         elif why and key not in official:
             official[key] = f"{why}, page {f.page}"
+    for key, why in _copied_colleagues(pages, official, private).items():
+        official.setdefault(key, why)
     for key in list(official):
         if key in private:
             del official[key]
@@ -386,10 +481,20 @@ def _agency_contacts(findings, document, official_lines):
         if _AGENCY_LINE.search(line):
             seen_agency = True
         head_end += len(line) + 1
+    person_lines: dict[int, set[int]] = {}
+    for f in findings:
+        if f.entity == "PERSON":
+            person_lines.setdefault(f.page, set()).add(_line_bounds(pages.get(f.page, ""), f.start, f.end)[0])
     out = []
     for f in findings:
-        if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") and "role" not in f.attributes \
-                and f.attributes.get("kind") != "personal":
+        if f.entity == "EMAIL_ADDRESS" and "role" not in f.attributes and f.attributes.get("kind") != "personal" \
+                and any(s <= f.start < e for s, e in blocks.get(f.page, [])):
+            f = dataclasses.replace(f, attributes={**f.attributes, "role": "official",
+                                                   "role_evidence": "in the signature block of an official"},
+                                    explanation=f"{f.explanation}; in the signature block of an official acting in "
+                                                "role (the office's contact details)")
+        elif f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") \
+                and "role" not in f.attributes and f.attributes.get("kind") != "personal":
             text = pages.get(f.page, "")
             ls, _ = _line_bounds(text, f.start, f.end)
             if any(s <= f.start < e for s, e in blocks.get(f.page, [])):
@@ -403,6 +508,12 @@ def _agency_contacts(findings, document, official_lines):
                                                        "role_evidence": "labelled as an office's main line"},
                                         explanation=f"{f.explanation}; an office's main line ('main', "
                                                     "'switchboard', 'front desk')")
+            elif f.entity != "PHONE_NUMBER" and _office_block(text, f, person_lines.get(f.page, set())):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "under the office's name, with its "
+                                                                        "government email address"},
+                                        explanation=f"{f.explanation}; an office's contact block (the office's "
+                                                    "name above, its government email address under it)")
             elif f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls]):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
                                                        "role_evidence": "in the agency's letterhead"},
@@ -410,6 +521,41 @@ def _agency_contacts(findings, document, official_lines):
                                                     "letterhead")
         out.append(f)
     return _same_as_agency(out)
+
+
+GOV_EMAIL = re.compile(r"(?i)@[\w.-]+\.(?:gov|mil|gov\.uk|gc\.ca|gov\.au|govt\.nz|europa\.eu|state\.[a-z]{2}\.us)\b")
+
+
+def _office_block(text: str, f, person_lines: set[int]) -> bool:
+    """An address in an office's contact block: the line above names an office (and no person
+    is named there), and a government email address follows within four lines ("USDA Market
+    News" / "210 Walnut Street, Room 767" / "Des Moines, Iowa 50309" / "Email: ...@usda.gov")."""
+    ls, le = _line_bounds(text, f.start, f.end)
+    pos, named = ls, False
+    for _ in range(3):  # the office's name, maybe over a first address line
+        if pos == 0:
+            return False
+        above_start = text.rfind("\n", 0, pos - 1) + 1
+        above = text[above_start:pos - 1]
+        if not above.strip() or above_start in person_lines:
+            return False
+        name_shape = re.fullmatch(r"[ \t]*(?:\p{Lu}[\p{L}.'-]*[ \t]+){1,3}\p{Lu}[\p{L}.'-]*[ \t]*", above)
+        if _AGENCY_LINE.search(above) or (not name_shape and re.search(r"\b(?:U\.S\.|[A-Z]{3,6})\b", above)):
+            named = True
+            break
+        pos = above_start
+    if not named:
+        return False
+    pos = le
+    for _ in range(5):
+        nxt = text.find("\n", pos + 1)
+        line = text[pos + 1:(nxt if nxt >= 0 else len(text))]
+        if GOV_EMAIL.search(line):
+            return True
+        if nxt < 0:
+            return False
+        pos = nxt
+    return False
 
 
 def _contact_key(f) -> str:

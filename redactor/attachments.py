@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .model import Decision, DocumentResult, Plan, Status, line_breaks
-from .plan import extend_plan, set_values
+from .plan import SetValues, extend_plan, set_values
 
 MAX_ATTACHMENT_DEPTH = 10
 
@@ -91,8 +91,9 @@ def propagate_tree(plan: Plan) -> Plan:
     return extend(plan)
 
 
-def extend_tree(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms: dict[str, str]) -> Plan:
+def extend_tree(plan: Plan, values: "list[tuple[str, str, Decision]] | SetValues", pseudonyms: dict[str, str]) -> Plan:
     """Phase 2 for a tree: every node gets the release set's values and pseudonyms."""
+    values = values if isinstance(values, SetValues) else SetValues(values)
     plan = extend_plan(plan, values, pseudonyms)
     return dataclasses.replace(plan, attachments=[extend_tree(s, values, pseudonyms) for s in plan.attachments])
 

@@ -102,7 +102,10 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
             results.extend(result.attachments)  # documents inside it, each listed on its own
             if on_result:
                 on_result(result)
-        outcome = report(results, out, settings, policy, state=state, previous=previous)  # report
+        with stage("report (parent)"):
+            outcome = report(results, out, settings, policy, state=state, previous=previous)  # report
+    for k, v in take_stats()["seconds"].items():  # the parent's own stages
+        stats.setdefault("seconds", {})[k] = stats.get("seconds", {}).get(k, 0.0) + v
     outcome.stats = stats
     return outcome
 
@@ -238,6 +241,33 @@ class ReleaseSet:
     pseudonyms: dict[str, str] = field(default_factory=dict)
 
 
+_index: "tuple[ReleaseSet, Any] | None" = None
+_loaded: "tuple[tuple, ReleaseSet] | None" = None
+
+
+def set_index(release_set: ReleaseSet):
+    """The release set's values indexed for propagation (plan.SetValues), built once per
+    process for the set it works on."""
+    global _index
+    from .plan import SetValues
+
+    if _index is None or _index[0] is not release_set:
+        _index = (release_set, SetValues(release_set.values))
+    return _index[1]
+
+
+def load_release_set(path: Path) -> ReleaseSet:
+    """The pickled release set at ``path``, read once per process (every document of the set
+    needs it; reading it per document made the apply phase grow with the square of the set)."""
+    global _loaded
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if _loaded is None or _loaded[0] != key:
+        with open(path, "rb") as fh:
+            _loaded = (key, pickle.load(fh))
+    return _loaded[1]
+
+
 def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path: Path,
                final_path: Path | None, output: Path | None = None,
                previous: "Previous | None" = None,
@@ -250,7 +280,8 @@ def apply_plan(plan: Plan, release_set: ReleaseSet, settings: Settings, tmp_path
     from .manifest import plan_digest
 
     source = plan.document.source
-    plan = extend_tree(plan, list(release_set.values), release_set.pseudonyms)
+    with stage("propagate set-wide values"):
+        plan = extend_tree(plan, set_index(release_set), release_set.pseudonyms)
     result = DocumentResult(source=source, output=None, status=Status.FAILED, format=plan.document.format,
                             pages=plan.document.page_count, input_sha256=plan.document.sha256,
                             redactions=plan.redactions, kept=plan.kept,
@@ -406,9 +437,10 @@ def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
     plans = job.outdir / TMP_DIR_NAME / "plans"
     plans.mkdir(parents=True, exist_ok=True)
     plan_file = plans / f"{uuid.uuid4().hex}.pickle"
-    with open(plan_file, "wb") as fh:
-        pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    values = [] if plan.withheld_document else tree_values(plan, set_values)
+    with stage("save plan"):
+        with open(plan_file, "wb") as fh:
+            pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        values = [] if plan.withheld_document else tree_values(plan, set_values)
     return PlanSummary(None, plan_file, values, stats=take_stats())
 
 
@@ -432,12 +464,10 @@ def _apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResu
     tmp_path = job.outdir / TMP_DIR_NAME / f"{uuid.uuid4().hex}{f.path.suffix.lower()}"
     plan = None
     try:
-        with open(job.plan_file, "rb") as fh:
-            plan = pickle.load(fh)
-        release_set = ReleaseSet()
-        if job.set_file is not None:
-            with open(job.set_file, "rb") as fh:
-                release_set = pickle.load(fh)
+        with stage("load plan and release set"):
+            with open(job.plan_file, "rb") as fh:
+                plan = pickle.load(fh)
+            release_set = ReleaseSet() if job.set_file is None else load_release_set(job.set_file)
         if not job.hand_back:
             return apply_plan(plan, release_set, _with_work_dir(settings, job.outdir), tmp_path,
                               job.outdir / f.relpath, output=f.relpath)
@@ -540,7 +570,7 @@ def process(files: list[InputFile], out: Path, settings: Settings, policy: "Poli
             set_file = set_file or tmp_dir / f"set-{uuid.uuid4().hex}.pickle"
             set_file.parent.mkdir(parents=True, exist_ok=True)
             part = set_file.with_name(set_file.name + ".part")
-            with open(part, "wb") as fh:
+            with stage("set-wide values (parent)"), open(part, "wb") as fh:
                 pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -567,4 +597,5 @@ def _settle(job: Job, outcome: "DocumentResult | Released", state: "RunState | N
         return outcome.result if isinstance(outcome, Released) else outcome
     from .incremental import settle
 
-    return settle(job, outcome, state)
+    with stage("release and record (parent)"):
+        return settle(job, outcome, state)

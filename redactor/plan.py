@@ -12,7 +12,7 @@ import dataclasses
 
 from .geometry import Box, union
 from .model import Action, Decision, Document, Finding, Plan, Redaction
-from .values import POSITION_ONLY, normalize as normalize_value, value_pattern
+from .values import POSITION_ONLY, FoldedText, normalize as normalize_value, value_pattern
 
 MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too many words
 
@@ -189,19 +189,56 @@ def set_values(plan: Plan) -> list[tuple[str, Decision]]:
     return out
 
 
-def extend_plan(plan: Plan, values: list[tuple[str, str, Decision]], pseudonyms: dict[str, str]) -> Plan:
+class SetValues:
+    """The values withheld anywhere in a release set ((value, the document it came from, its
+    decision), in set order), indexed once (per worker) by normalised value and its first
+    token, so each document looks only at the values that can occur in it."""
+
+    def __init__(self, values):
+        self.values = list(values)
+        self.keys = [normalize_value(v) for v, _, _ in self.values]
+        self.by_key: dict[str, list[int]] = {}
+        self.by_first: dict[str, list[int]] = {}
+        self.anywhere: list[int] = []  # keys FoldedText cannot rule out (non-ASCII)
+        for i, key in enumerate(self.keys):
+            self.by_key.setdefault(key, []).append(i)
+            if key and key.isascii():
+                self.by_first.setdefault(key.split(" ", 1)[0], []).append(i)
+            else:
+                self.anywhere.append(i)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def candidates(self, document: Document) -> list[int]:
+        """Indices (in set order) of the values whose pattern may match in ``document``: every
+        one that does, and some that do not."""
+        text = FoldedText(p.text for p in document.pages)
+        found = set(self.anywhere)
+        for token in text.vocabulary:
+            for i in self.by_first.get(token, ()):
+                if text.may_hold(self.keys[i]):
+                    found.add(i)
+        return sorted(found)
+
+
+def extend_plan(plan: Plan, values: "list[tuple[str, str, Decision]] | SetValues", pseudonyms: dict[str, str]) -> Plan:
     """Phase 2: a new plan that also withholds here the values other documents of the release
     set withhold (``values``: value, the document it came from, its decision), and gives
     pseudonymised values the label assigned for the whole set."""
+    index = values if isinstance(values, SetValues) else SetValues(values)
     own = {normalize_value(v) for v, _ in set_values(plan)}
     in_role = in_role_values(plan)
-    foreign = [(v, src, d) for v, src, d in values if normalize_value(v) not in own and src != plan.relpath]
+    # Values that cannot occur here are left out before propagation: all the values of one
+    # normalised form go together, so _propagate finds exactly what it would have found.
+    foreign = [index.values[i] for i in index.candidates(plan.document)
+               if index.keys[i] not in own and index.values[i][1] != plan.relpath and index.keys[i] not in in_role]
     # A value this document keeps as an official acting in role (or the agency's own contact)
     # is not carried here from a document that withholds it (a law enforcement record, where
     # officers are withheld under (b)(7)(C)): this record ties the name to its office, with
     # evidence; the kept decision says so.
-    not_carried = [(v, src, d) for v, src, d in foreign if normalize_value(v) in in_role]
-    foreign = [(v, src, d) for v, src, d in foreign if normalize_value(v) not in in_role]
+    not_carried = [index.values[i] for key in sorted(set(in_role) - own) for i in index.by_key.get(key, ())
+                   if index.values[i][1] != plan.relpath]
     kept = plan.kept
     if not_carried:
         sources: dict[str, list[str]] = {}

@@ -54,6 +54,31 @@ def value_pattern(value: str) -> re.Pattern | None:
     return re.compile(r"(?<![^\W_])" + body + r"(?![^\W_])", re.IGNORECASE)
 
 
+# Case folding that never misses what ``value_pattern`` matches: the regex engine's simple
+# case folding matches "i" with the Turkish dotted and dotless i, which casefold() keeps apart.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i"})
+
+
+class FoldedText:
+    """The tokens of some texts (a document's pages), case-folded, to tell cheaply which
+    normalised values (``normalize``) cannot occur in them: a release set's values are
+    thousands, a document holds a few of them, and a pattern per value per document is the
+    cost of a large set."""
+
+    def __init__(self, texts):
+        pages = [[t.translate(_FOLD).casefold() for t in _TOKEN.findall(x)] for x in texts]
+        self.vocabulary = {t for toks in pages for t in toks}
+        self.words = " " + " \n ".join(" ".join(toks) for toks in pages) + " "  # never across pages
+
+    def may_hold(self, key: str) -> bool:
+        """False only when ``value_pattern(v)`` matches in none of the texts, for every ``v``
+        whose ``normalize(v)`` is ``key``. ASCII keys are looked up (each character the
+        pattern matches folds to the key's); any other key may occur."""
+        if not key.isascii() or not key:
+            return True
+        return key.split(" ", 1)[0] in self.vocabulary and f" {key} " in self.words
+
+
 def find_in(text: str, value: str, timeout: float = 5.0):
     """Every occurrence of ``value`` in ``text`` (regex match objects)."""
     pattern = value_pattern(value)

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from redactor.formats.pdf.fonts import FontMetrics
+from redactor.formats.pdf import layout as L
 from redactor.formats.pdf.layout import QUANTUM_EM, quantise
 
 from test_pdf_removal import _raw_pdf, assert_removed
@@ -210,3 +211,122 @@ def test_a_short_name_still_gets_a_legible_label(tmp_path):
     from redactor.formats.pdf.labels import LEGIBLE_LABEL_SIZE, label_width
     assert box[2] - box[0] >= label_width("(b)(6); (b)(7)(C)", LEGIBLE_LABEL_SIZE)
     assert "b)(7)(C" in "".join(ch for ch, _ in pdfium_chars(tmp_path / "out.pdf"))
+
+
+# The collision check as it was before it computed glyph boxes on demand (every kept glyph's
+# box, every pass): the oracle the incremental one must agree with exactly.
+def _reference_undo_collisions(layout, glyphs, boxes,
+                                segments: list[tuple[list[tuple], list[int]]]) -> None:
+    """No drawn box may cover any part of a kept glyph it did not cover before, whatever the
+    glyph's line or direction (a second column on another baseline, a rotated heading, a
+    stamp): neither a box that grew or moved, nor a glyph that moved into any box. A segment
+    that would is put back as it was; undoing one can expose another, so repeat until
+    nothing collides."""
+    kept = [g for g in glyphs if not g.removed]
+    original = {g.key: L._glyph_box(g, (0.0, 0.0)) or (g.cx, g.cy, g.cx, g.cy) for g in kept}
+    for _ in range(len(segments) + 1):
+        where = {}
+        for g in kept:
+            shift = layout.shifts.get(g.key)
+            where[g.key] = original[g.key] if not shift or shift == (0.0, 0.0) else (
+                L._glyph_box(g, shift) or original[g.key])
+        moved_glyphs = [k for k in where if where[k] is not original[k]]
+        drawn = layout.boxes
+        glyph_index = L.BoxIndex((where[g.key], g.key) for g in kept)
+        box_index = L.BoxIndex((b, None) for b in drawn)
+
+        def collides(keys, idx) -> bool:
+            for i in idx:
+                if drawn[i] != boxes[i]:
+                    for gbox, k in glyph_index.near(drawn[i]):
+                        if L._touches(drawn[i], gbox) and not L._touches(boxes[i], original[k]):
+                            return True
+            for k in keys:
+                if where[k] is original[k]:
+                    continue
+                if any(L._touches(b, where[k]) for b, _ in box_index.near(where[k])):
+                    return True
+            return False
+
+        bad = [(keys, idx) for keys, idx in segments if collides(keys, idx)]
+        if not bad and not any(any(L._touches(b, where[k]) for b, _ in box_index.near(where[k]))
+                               for k in moved_glyphs):
+            return
+        if not bad:  # a glyph of no recorded segment collides: put everything back
+            bad = list(segments)
+        for keys, idx in bad:
+            for k in keys:
+                layout.shifts.pop(k, None)
+            for i in idx:
+                layout.boxes[i] = boxes[i]
+            layout.notes.append(L._where(boxes[idx[0]]) + "keeps its exact width: a standard width "
+                                "would cover other text")
+            segments.remove((keys, idx))
+
+
+_LINE_AXES = [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (0.6, 0.8)]
+
+
+@st.composite
+def _pages(draw):
+    """Lines of glyphs in any direction (and one slanted), on baselines close enough for
+    boxes to reach across lines; runs of removed glyphs each under a box; filled shapes."""
+    from redactor.formats.pdf.layout import GlyphPlacement
+
+    glyphs, boxes = [], []
+    for n in range(draw(st.integers(1, 6))):
+        axis = draw(st.sampled_from(_LINE_AXES))
+        em = draw(st.sampled_from([6.0, 9.0, 12.0]))
+        x, y = draw(st.floats(50, 500)), draw(st.floats(50, 700))
+        run: list = []
+        for i in range(draw(st.integers(1, 30))):
+            adv = draw(st.sampled_from([0.3, 0.5, 0.6, 0.28])) * em
+            removed, space = draw(st.booleans()), draw(st.integers(0, 5)) == 0
+            gx, gy = x, y
+            g = GlyphPlacement(key=(n, i), x=gx, y=gy, dx=axis[0], dy=axis[1], advance=adv, em=em,
+                               cx=gx + axis[0] * adv / 2 - axis[1] * 0.3 * em,
+                               cy=gy + axis[1] * adv / 2 + axis[0] * 0.3 * em,
+                               removed=removed, space=space, invisible=False)
+            glyphs.append(g)
+            if removed:
+                run.append(g)
+            if run and (not removed or i % 7 == 6):
+                xs = [v for r in run for v in (r.cx - 0.4 * r.advance - 1, r.cx + 0.4 * r.advance + 1)]
+                ys = [v for r in run for v in (r.cy - 0.5 * r.em, r.cy + 0.5 * r.em)]
+                boxes.append((min(xs), min(ys), max(xs), max(ys)))
+                run = []
+            gap = draw(st.sampled_from([0.0, 0.0, 0.1, 2.0]))
+            x += axis[0] * (adv + gap)
+            y += axis[1] * (adv + gap)
+        if run:
+            xs = [v for r in run for v in (r.cx - 0.4 * r.advance - 1, r.cx + 0.4 * r.advance + 1)]
+            ys = [v for r in run for v in (r.cy - 0.5 * r.em, r.cy + 0.5 * r.em)]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    fills = [(x0, y0, x0 + w, y0 + h) for x0, y0, w, h in draw(st.lists(
+        st.tuples(st.floats(0, 600), st.floats(0, 780), st.floats(1, 80), st.floats(1, 30)), max_size=3))]
+    return glyphs, boxes, fills
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(page=_pages())
+def test_collision_check_computed_on_demand_is_the_full_one(page):
+    """Glyph boxes computed once and only near what moved give the very layout (shifts, boxes,
+    notes) that recomputing every glyph's box on every pass gives."""
+    import copy
+    from unittest import mock
+
+    glyphs, boxes, fills = page
+    calls = []
+    incremental = L._undo_collisions
+
+    def both(layout, glyphs, boxes, segments, axes=None):
+        reference, ref_segments = copy.deepcopy(layout), list(segments)
+        _reference_undo_collisions(reference, glyphs, boxes, ref_segments)
+        incremental(layout, glyphs, boxes, segments, axes)
+        calls.append(bool(reference.notes))
+        assert (layout.shifts, layout.boxes, layout.notes, segments) == (
+            reference.shifts, reference.boxes, reference.notes, ref_segments)
+
+    with mock.patch.object(L, "_undo_collisions", both):
+        L.defend(glyphs, boxes, (0.0, 0.0, 612.0, 792.0), [], fill_boxes=fills)
+    assert len(calls) == 1

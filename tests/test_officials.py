@@ -258,3 +258,122 @@ def test_a_title_after_the_name_on_a_wrapped_line(settings, policy):
 def test_a_cut_off_title_or_a_title_running_into_words_is_no_evidence(text, settings, policy):
     doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
     assert not [f for f in detect(doc, settings) if f.attributes.get("role") == "official"]
+
+
+CABLE = """SECRET//NOFORN
+
+FROM: Dr. Ada Brennan
+TO: SECSTATE WASHDC
+INFO: Warren Hollis
+
+SUBJECT: Visa fraud inquiry concerning Tomas Rehak
+
+1. (S) Hollis asked the consular section to review the file. Rehak applied for a visa in May.
+
+SECRET//NOFORN
+"""
+
+
+def test_sender_and_addressees_of_a_classified_message(settings, policy):
+    """A classified message passes between cleared officials: its sender and addressees are
+    officials acting in role (and their surnames in the text follow them); the person the
+    message is about is not. Without a classification banner a From/To line proves nothing."""
+    ds = decisions(CABLE, settings, policy)
+    for name in ("Ada Brennan", "Warren Hollis", "Hollis"):
+        for d in decision_for(ds, name):
+            assert d.action is Action.KEEP and "classified message" in d.reason, name
+    for d in ds:
+        if d.finding.entity == "PERSON" and "Rehak" in d.finding.text:
+            assert d.action is Action.REDACT
+    plain = CABLE.replace("SECRET//NOFORN", "MEMORANDUM")
+    for d in decisions(plain, settings, policy):
+        if d.finding.entity == "PERSON" and d.finding.text in ("Ada Brennan", "Warren Hollis"):
+            assert d.action is Action.REDACT
+
+
+COUNSEL_BLOCK = """Respectfully submitted,
+
+Nathaniel Brightwater
+40 Commerce Street, Suite 210
+Hartford, Connecticut 06103
+Tel: 860-555-0142
+nb@brightwaterlaw.com
+
+Counsel for Plaintiff Maura Keane
+
+Maura Keane
+18 Elm Row
+Hartford, Connecticut 06105
+"""
+
+
+def test_counsel_signature_block_with_the_role_under_the_address(settings, policy):
+    """Counsel's name over the firm's address, phone and email, "Counsel for Plaintiff" under
+    them: counsel and the firm's contacts are kept; the plaintiff and her address are not."""
+    ds = decisions(COUNSEL_BLOCK, settings, policy)
+    for d in decision_for(ds, "Nathaniel Brightwater"):
+        assert d.action is Action.KEEP and "Counsel for Plaintiff" in d.reason
+    for value, entity in (("860-555-0142", "PHONE_NUMBER"), ("nb@brightwaterlaw.com", "EMAIL_ADDRESS")):
+        for d in decision_for(ds, value, entity):
+            assert d.action is Action.KEEP
+    for d in ds:
+        if "Keane" in d.finding.text or "Elm Row" in d.finding.text:
+            assert d.action is Action.REDACT, d.finding.text
+
+
+def test_candidates_listed_with_their_vote_counts():
+    """Election results put the vote count before each candidate under the office."""
+    from recognizers.officials import evidence
+
+    text = "PRECINCT 0042\n\nHARBOR VIEW WATER BD\n\n131 ELENA M VOSS\n98 GRANT HOLLOWELL\n\nCONTROLLER\n\n204 PATRICIA QUILL\n"
+    for name, office in (("GRANT HOLLOWELL", "HARBOR VIEW WATER BD"), ("PATRICIA QUILL", "CONTROLLER")):
+        start = text.index(name)
+        why, private = evidence(text, start, start + len(name))
+        assert not private and why and office in why
+    start = text.index("PRECINCT")
+    assert evidence(text, start, start + 8)[0] is None
+
+
+def test_an_offices_contact_block_anywhere_in_the_record(settings, policy):
+    """The office's name, its street address, and its government email address under them
+    (a newsletter's or a notice's contact block, not the letterhead) are the office's; a
+    person's address over a work email is not."""
+    text = ("Weekly grain prices were steady.\n\nUSDA Livestock, Poultry & Grain Market News\n"
+            "210 Walnut Street, Room 767\nDes Moines, Iowa 50309\n\nEmail: desm.lpgmn@ams.usda.gov\n\n"
+            "Leave request\n\nHarold Pinsky\n77 Larch Court\nAmes, Iowa 50010\nhpinsky@usda.gov\n")
+    ds = decisions(text, settings, policy)
+    addresses = ("US_STREET_ADDRESS", "STREET_ADDRESS")
+    walnut = [d for d in ds if "Walnut" in d.finding.text and d.finding.entity in addresses]
+    assert walnut and all(d.action is Action.KEEP and d.rule == "agency-contact" for d in walnut)
+    larch = [d for d in ds if "Larch" in d.finding.text and d.finding.entity in addresses]
+    assert larch and all(d.action is Action.REDACT for d in larch)
+
+
+REPLY = """From: Helen Brooks <hbrooks@lakeview.gov>
+To: Oscar Beltran <obeltran71@gmail.com>
+Cc: Dwight Amari <damari@lakeview.gov>
+
+Dear Mr. Beltran,
+
+Thank you for your request. Dwight Amari in our Records Unit will follow up with you directly.
+
+Helen Brooks
+City Clerk
+"""
+
+
+def test_colleagues_copied_on_an_officials_reply_to_the_public(settings, policy):
+    """An official (a title under the signature) replies to a member of the public and copies
+    a colleague of the same office: the colleague acts in role there. Between colleagues (no
+    outside recipient: a leave request) nobody is copied in role."""
+    ds = decisions(REPLY, settings, policy)
+    for d in decision_for(ds, "Dwight Amari"):
+        assert d.action is Action.KEEP and "copied by an official" in d.reason
+    for d in decision_for(ds, "damari@lakeview.gov", "EMAIL_ADDRESS"):
+        assert d.action is Action.KEEP
+    for d in decision_for(ds, "Oscar Beltran"):
+        assert d.action is Action.REDACT
+    internal = REPLY.replace("Oscar Beltran <obeltran71@gmail.com>", "Priya Sethi <psethi@lakeview.gov>").replace(
+        "Thank you for your request.", "Your leave request is approved.")
+    for d in decision_for(decisions(internal, settings, policy), "Dwight Amari"):
+        assert d.action is Action.REDACT

@@ -199,10 +199,13 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
             lines.append([i])
 
     by_axis: dict[tuple, list[tuple[float, GlyphPlacement]]] = {}
+    no_axis: list[GlyphPlacement] = []
     for g in glyphs:
         a = _axis(g)
         if a is not None:
             by_axis.setdefault(a, []).append((_u(a, g.x, g.y), g))
+        else:
+            no_axis.append(g)
     for a in by_axis:
         by_axis[a].sort(key=lambda p: p[0])
     for line in lines:
@@ -284,7 +287,7 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
                         u0, u1 = _extent(axis, boxes[i], along=False)
                         layout.boxes[i] = _box_from(axis, start, end, u0, u1)
 
-    _undo_collisions(layout, glyphs, boxes, segments_done)
+    _undo_collisions(layout, glyphs, boxes, segments_done, (by_axis, no_axis))
 
     # Character and word spacing that only moved or removed glyphs used would still tell how
     # a justified line was spread: set it to zero.
@@ -312,48 +315,112 @@ def _touches(a: Box, b: Box) -> bool:
     return intersects(a, b, tol=0.1)
 
 
+class _KeptGlyphs:
+    """The kept glyphs of a page and their boxes where the content stream draws them, for
+    "which glyphs touch this box" queries: boxes are computed on demand, once (a page has
+    thousands of glyphs; the boxes a layout changes are on a few lines)."""
+
+    def __init__(self, by_axis: dict[tuple, list[tuple[float, GlyphPlacement]]],
+                 no_axis: list[GlyphPlacement]):
+        self.by_axis = by_axis  # every glyph along each axis, sorted by its baseline
+        self.reach = {a: max(abs(g.em) for _, g in col) for a, col in by_axis.items() if col}
+        self.no_axis = [g for g in no_axis if not g.removed]
+        self._boxes: dict[tuple, Box] = {}
+
+    def original(self, g: GlyphPlacement) -> Box:
+        box = self._boxes.get(g.key)
+        if box is None:
+            box = self._boxes[g.key] = _glyph_box(g, (0.0, 0.0)) or (g.cx, g.cy, g.cx, g.cy)
+        return box
+
+    def near(self, box: Box) -> list[GlyphPlacement]:
+        """Kept glyphs whose original box may touch ``box`` (a superset): those whose
+        baseline lies within the largest glyph height of the box, across each axis, and
+        whose origin lies within their advance of it, along the axis (a point of margin)."""
+        out = list(self.no_axis)
+        for a, column in self.by_axis.items():
+            u0, u1 = _extent(a, box, along=False)
+            t0, t1 = _extent(a, box, along=True)
+            reach = self.reach.get(a, 0.0) + 1.0
+            lo = bisect.bisect_left(column, u0 - reach, key=lambda p: p[0])
+            hi = bisect.bisect_right(column, u1 + reach, key=lambda p: p[0])
+            ax, ay = a
+            for _, g in column[lo:hi]:
+                if g.removed:
+                    continue
+                t, adv = g.x * ax + g.y * ay, abs(g.advance) + 1.0
+                if t - adv < t1 and t0 < t + adv:
+                    out.append(g)
+        return out
+
+
 def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[Box],
-                     segments: list[tuple[list[tuple], list[int]]]) -> None:
+                     segments: list[tuple[list[tuple], list[int]]],
+                     axes: tuple[dict, list[GlyphPlacement]] | None = None) -> None:
     """No drawn box may cover any part of a kept glyph it did not cover before, whatever the
     glyph's line or direction (a second column on another baseline, a rotated heading, a
     stamp): neither a box that grew or moved, nor a glyph that moved into any box. A segment
     that would is put back as it was; undoing one can expose another, so repeat until
-    nothing collides."""
-    kept = [g for g in glyphs if not g.removed]
-    original = {g.key: _glyph_box(g, (0.0, 0.0)) or (g.cx, g.cy, g.cx, g.cy) for g in kept}
+    nothing collides.
+
+    Glyph boxes are computed once, and only for glyphs near a moved box or moved
+    themselves; undoing a segment only puts its glyphs and boxes back."""
+    if axes is None:  # (glyphs by axis sorted by baseline, glyphs of no axis): as defend has them
+        axes = ({}, [])
+        for g in glyphs:
+            a = _axis(g)
+            if a is None:
+                axes[1].append(g)
+            else:
+                axes[0].setdefault(a, []).append((_u(a, g.x, g.y), g))
+        for col in axes[0].values():
+            col.sort(key=lambda p: p[0])
+    kept = _KeptGlyphs(*axes)
+    # Glyphs drawn elsewhere than the content stream had them, and their boxes there.
+    moved: dict[tuple, Box] = {}
+    for g in glyphs:
+        if g.removed:
+            continue
+        shift = layout.shifts.get(g.key)
+        if shift and shift != (0.0, 0.0):
+            box = _glyph_box(g, shift)
+            if box is not None:
+                moved[g.key] = box
+    moved_index = BoxIndex((b, k) for k, b in moved.items())
+    original_of = {g.key: g for g in glyphs if g.key in moved}
     for _ in range(len(segments) + 1):
-        where = {}
-        for g in kept:
-            shift = layout.shifts.get(g.key)
-            where[g.key] = original[g.key] if not shift or shift == (0.0, 0.0) else (
-                _glyph_box(g, shift) or original[g.key])
-        moved_glyphs = [k for k in where if where[k] is not original[k]]
         drawn = layout.boxes
-        glyph_index = BoxIndex((where[g.key], g.key) for g in kept)
         box_index = BoxIndex((b, None) for b in drawn)
 
-        def collides(keys, idx) -> bool:
-            for i in idx:
-                if drawn[i] != boxes[i]:
-                    for gbox, k in glyph_index.near(drawn[i]):
-                        if _touches(drawn[i], gbox) and not _touches(boxes[i], original[k]):
-                            return True
-            for k in keys:
-                if where[k] is original[k]:
+        def touches_glyph(i: int) -> bool:
+            """Does drawn box ``i`` cover a kept glyph that its original box did not?"""
+            for g in kept.near(drawn[i]):
+                if g.key in moved:
                     continue
-                if any(_touches(b, where[k]) for b, _ in box_index.near(where[k])):
+                gbox = kept.original(g)
+                if _touches(drawn[i], gbox) and not _touches(boxes[i], gbox):
+                    return True
+            for gbox, k in moved_index.near(drawn[i]):
+                if k in moved and _touches(drawn[i], gbox) and not _touches(
+                        boxes[i], kept.original(original_of[k])):
                     return True
             return False
 
+        def collides(keys, idx) -> bool:
+            if any(drawn[i] != boxes[i] and touches_glyph(i) for i in idx):
+                return True
+            return any(k in moved and any(_touches(b, moved[k]) for b, _ in box_index.near(moved[k]))
+                       for k in keys)
+
         bad = [(keys, idx) for keys, idx in segments if collides(keys, idx)]
-        if not bad and not any(any(_touches(b, where[k]) for b, _ in box_index.near(where[k]))
-                               for k in moved_glyphs):
+        if not bad and not any(any(_touches(b, box) for b, _ in box_index.near(box)) for box in moved.values()):
             return
         if not bad:  # a glyph of no recorded segment collides: put everything back
             bad = list(segments)
         for keys, idx in bad:
             for k in keys:
                 layout.shifts.pop(k, None)
+                moved.pop(k, None)
             for i in idx:
                 layout.boxes[i] = boxes[i]
             layout.notes.append(_where(boxes[idx[0]]) + "keeps its exact width: a standard width "

@@ -1,0 +1,58 @@
+"""Set-wide propagation looks only at the values that can occur in a document: the look-up
+(values.FoldedText) never rules out a value its pattern matches, whatever the case, script or
+separators, and a plan extended through the index is the plan extended value by value."""
+
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import given, settings as hsettings, strategies as st
+
+import redactor.pipeline as pipeline
+from redactor.ingest import discover
+from redactor.plan import SetValues, extend_plan, set_values
+from redactor.values import FoldedText, normalize, value_pattern
+
+from conftest import RECORDS
+
+# Letters whose case folding differs between the regex engine and str.casefold (Turkish i,
+# Kelvin sign, long s, sharp s, final sigma, ligatures), ASCII, digits and separators.
+ALPHABET = "aAiIkKsStT\u0130\u0131\u212a\u017f\u00df\u1e9e\u03c3\u03c2\u03a3\ufb01\u0307 -.,'\n_\u20190123"
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(pages=st.lists(st.text(alphabet=ALPHABET, max_size=40), min_size=1, max_size=3),
+       value=st.text(alphabet=ALPHABET, min_size=1, max_size=12))
+def test_fold_never_rules_out_a_value_its_pattern_finds(pages, value):
+    pattern = value_pattern(value)
+    if pattern is not None and any(pattern.search(p) for p in pages):
+        assert FoldedText(pages).may_hold(normalize(value))
+
+
+def test_examples():
+    folded = FoldedText(["Report of MARCUS DELGADO, 12 Oak St.", "SMİTH and ſam"])
+    assert folded.may_hold("marcus delgado")
+    assert folded.may_hold("smith") and folded.may_hold("sam")  # the pattern matches both
+    assert not folded.may_hold("delgado 12 oak street")
+    assert not folded.may_hold("st smith")  # across two pages
+    assert folded.may_hold("çelik")  # not ASCII: never ruled out
+
+
+class _Everything(SetValues):
+    def candidates(self, document):
+        return list(range(len(self.values)))
+
+
+def test_extend_plan_through_the_index_is_extend_plan_value_by_value(tmp_path, settings, policy):
+    files = discover([RECORDS], tmp_path)[:8]
+    plans = [pipeline.plan_document(f, settings, policy) for f in files if f.format]
+    values = [(v, p.relpath, d) for p in plans for v, d in set_values(p)]
+    assert len(values) > 10
+    index = SetValues(values)
+    assert any(len(index.candidates(p.document)) < len(values) for p in plans)
+    for plan in plans:
+        fast = extend_plan(plan, index, {})
+        slow = extend_plan(plan, _Everything(values), {})
+        assert pickle.dumps(fast.redactions) == pickle.dumps(slow.redactions)
+        assert fast.review_reasons == slow.review_reasons
+        assert pickle.dumps(fast.kept) == pickle.dumps(slow.kept)
