@@ -8,7 +8,8 @@ person's name), a plural title over a list ("Commissioners Anita Das and Peter L
 counsel of record ("...; on behalf of the Petitioner"), the judge form "Bryan, J.", a
 classification authority ("Classified By:"), the sender and addressees in the header of a
 record bearing a classification banner, a form field labelled with a role ("POC", "Approved
-by"), or a motion made or seconded in a meeting. A name
+by"), a colleague an official copies on a reply to the public, or a motion made or seconded
+in a meeting. A name
 read across a line break is never an official (the other line's words would ride along). A government email address under the name is not
 enough on its own (any employee has one, also when writing about their own personnel matter):
 the sender of a message is an official when the message gives them a role, e.g. a signature
@@ -342,6 +343,38 @@ def _mailbox_matches(local: str, name_key: str) -> bool:
                      first[0] + "." + last, last + first[0], first + last[0]}
 
 
+_HEADER = re.compile(r"(?im)^[ \t>]*(?P<f>from|to|cc)[ \t]*:[ \t]*(?P<v>[^\n]+)$")
+_ADDRESSEE = re.compile(r"(?:\"?(?P<n>[^\"<>,;\n]*?)\"?[ \t]*)?<?(?P<a>[\w.+-]+@(?P<d>[\w-]+(?:\.[\w-]+)+))>?")
+
+
+def _copied_colleagues(pages: dict[int, str], official: dict[str, str], private: set[str]) -> dict[str, str]:
+    """Colleagues an official copies on a reply to the public: a message From an official of
+    the record (evidence above), To an address outside the sender's mail domain (a member of
+    the public), with the sender's own domain on the To or Cc line: those colleagues act in
+    role in it. A message between colleagues (an employee's leave, a grievance) has no
+    outside recipient and gives no one a role."""
+    out: dict[str, str] = {}
+    for number, text in pages.items():
+        fields: dict[str, list[tuple[str, str]]] = {}
+        for m in _HEADER.finditer(text, timeout=REGEX_TIMEOUT):
+            entries = [(_key(a.group("n") or ""), a.group("d").lower())
+                       for a in _ADDRESSEE.finditer(m.group("v"), timeout=REGEX_TIMEOUT)]
+            fields.setdefault(m.group("f").lower(), []).extend(entries)
+        senders = fields.get("from", [])
+        if len(senders) != 1:
+            continue
+        sender, domain = senders[0]
+        if not sender or sender not in official or sender in private:
+            continue
+        to = fields.get("to", [])
+        if not any(d != domain for _, d in to):
+            continue
+        for name, d in to + fields.get("cc", []):
+            if d == domain and name and len(name.split()) >= 2 and name != sender and name not in private:
+                out.setdefault(name, f"copied by an official of the same office on a reply to the public, page {number}")
+    return out
+
+
 def mark_officials(findings, document):
     """``findings`` with the officials of ``document`` (and their work contacts, and the
     agency's letterhead address and phone) marked; new Finding objects, never mutated."""
@@ -361,6 +394,8 @@ def mark_officials(findings, document):
             private.add(key)
         elif why and key not in official:
             official[key] = f"{why}, page {f.page}"
+    for key, why in _copied_colleagues(pages, official, private).items():
+        official.setdefault(key, why)
     for key in list(official):
         if key in private:
             del official[key]

@@ -347,3 +347,33 @@ def test_an_offices_contact_block_anywhere_in_the_record(settings, policy):
     assert walnut and all(d.action is Action.KEEP and d.rule == "agency-contact" for d in walnut)
     larch = [d for d in ds if "Larch" in d.finding.text and d.finding.entity in addresses]
     assert larch and all(d.action is Action.REDACT for d in larch)
+
+
+REPLY = """From: Helen Brooks <hbrooks@lakeview.gov>
+To: Oscar Beltran <obeltran71@gmail.com>
+Cc: Dwight Amari <damari@lakeview.gov>
+
+Dear Mr. Beltran,
+
+Thank you for your request. Dwight Amari in our Records Unit will follow up with you directly.
+
+Helen Brooks
+City Clerk
+"""
+
+
+def test_colleagues_copied_on_an_officials_reply_to_the_public(settings, policy):
+    """An official (a title under the signature) replies to a member of the public and copies
+    a colleague of the same office: the colleague acts in role there. Between colleagues (no
+    outside recipient: a leave request) nobody is copied in role."""
+    ds = decisions(REPLY, settings, policy)
+    for d in decision_for(ds, "Dwight Amari"):
+        assert d.action is Action.KEEP and "copied by an official" in d.reason
+    for d in decision_for(ds, "damari@lakeview.gov", "EMAIL_ADDRESS"):
+        assert d.action is Action.KEEP
+    for d in decision_for(ds, "Oscar Beltran"):
+        assert d.action is Action.REDACT
+    internal = REPLY.replace("Oscar Beltran <obeltran71@gmail.com>", "Priya Sethi <psethi@lakeview.gov>").replace(
+        "Thank you for your request.", "Your leave request is approved.")
+    for d in decision_for(decisions(internal, settings, policy), "Dwight Amari"):
+        assert d.action is Action.REDACT
