@@ -33,6 +33,9 @@ class Declaration:
     window: int = 30
     validate: str | None = None
     min_score: float = 0.0
+    # Try every window: a match may start where another one ends or inside it, and one that
+    # fails its validator is tried again shorter, ending at each earlier space or hyphen.
+    any_window: bool = False
 
 
 class DeclaredRecognizer(EntityRecognizer):
@@ -75,11 +78,15 @@ class DeclaredRecognizer(EntityRecognizer):
         validator = VALIDATORS.get(d.validate) if d.validate else None
         for pattern, score in d.patterns:
             try:
-                matches = list(pattern.finditer(text, timeout=REGEX_TIMEOUT))
+                matches = list(pattern.finditer(text, overlapped=d.any_window, timeout=REGEX_TIMEOUT))
             except TimeoutError:
                 log.warning("pattern of %s timed out; skipped for this text", d.name)
                 continue
             for m in matches:
+                if d.any_window and validator is not None:
+                    m = _valid_prefix(pattern, text, m, validator)
+                    if m is None:
+                        continue
                 span = (m.start(), m.end())
                 if span in seen or any(s <= span[0] and span[1] <= e for s, e in seen):
                     continue
@@ -101,6 +108,19 @@ class DeclaredRecognizer(EntityRecognizer):
                 seen.add(span)
                 out.append(_result(self, d.entity, m.start(), m.end(), final, why))
         return out
+
+
+def _valid_prefix(pattern, text: str, m, validator):
+    """``m``, or the longest match of ``pattern`` from the same start ending at an earlier
+    space or hyphen inside it, that passes ``validator`` (None if none does)."""
+    if validator(m.group(0)):
+        return m
+    for end in range(m.end() - 1, m.start(), -1):
+        if text[end] in " -\n":
+            shorter = pattern.fullmatch(text, m.start(), end)
+            if shorter is not None and validator(shorter.group(0)):
+                return shorter
+    return None
 
 
 _SENTENCE_END = re.compile(r"(?:\d|[A-Za-z]{4,})\.\s|;|\n[ \t]*\n")
@@ -154,7 +174,8 @@ def load_declarations(path: Path | None = None) -> list[Declaration]:
                                  context_required=bool(item.get("context_required", False)),
                                  context_score=float(item.get("context_score", 0.9)),
                                  window=int(item.get("window", 30)), validate=item.get("validate"),
-                                 min_score=float(item.get("min_score", 0.0))))
+                                 min_score=float(item.get("min_score", 0.0)),
+                                 any_window=bool(item.get("any_window", False))))
     return decls
 
 

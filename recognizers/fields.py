@@ -136,9 +136,14 @@ def _date(value: str) -> bool:
     return 1 <= _digits(value) and len(value) <= 32 and len(value.split()) <= 5
 
 
+# "$90217865": a licence number whose letter S OCR read as a dollar sign -- not an amount,
+# which has fewer digits or a thousands comma or cents.
+_OCR_DOLLAR_S = re.compile(r"^\$\d{6,}[A-Z0-9]*$")
+
+
 def _identifier(value: str) -> bool:
-    return (_digits(value) >= 2 and len(value) <= 34 and len(value.split()) <= 5 and "$" not in value
-            and "@" not in value)
+    return (_digits(value) >= 2 and len(value) <= 34 and len(value.split()) <= 5
+            and ("$" not in value or bool(_OCR_DOLLAR_S.match(value))) and "@" not in value)
 
 
 _PHONE_CHARS = re.compile(r"^[\d\s().+\-/]+(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?$", re.IGNORECASE)

@@ -26,6 +26,7 @@ from pathlib import Path
 import regex as re
 from presidio_analyzer import EntityRecognizer
 
+from .addresses import SUFFIX as STREET_SUFFIX
 from .common import REGEX_TIMEOUT, TITLE_WORDS
 from .common import result as _result
 
@@ -711,6 +712,18 @@ _PAPER_WORDS = {"order", "orders", "notice", "thereof", "hereof", "motion", "mem
                 "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement"}
 
 
+def _head_noun(word: str, document) -> bool:
+    """Does the record write ``word`` after three or more different capitalised words that are
+    not given names ("Iowa Ethanol", "Nebraska Ethanol", "Cornbelt Ethanol")? Then it names a
+    kind of thing. A surname follows given names ("Marta Kowalski", "Henryk Kowalski"); only
+    asked of words outside the surname lexicon."""
+    if is_surname(word) or _non_ascii(word) or len(word) < 3:
+        return False
+    pattern = re.compile(rf"(?<![\w'’-])(\p{{Lu}}[\p{{L}}'’-]+)[ \t]+{re.escape(word)}(?![\w'’-])")
+    before = {m.group(1) for p in document.pages for m in pattern.finditer(p.text, timeout=REGEX_TIMEOUT)}
+    return len({w for w in before if not is_given(w, international=False)}) >= 3
+
+
 def not_a_name(f, document) -> str | None:
     """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: a
     company suffix after it ("Jackson Lewis LLP"), a state after a single word ("Oakland,
@@ -732,6 +745,8 @@ def not_a_name(f, document) -> str | None:
         return "holds a word for an office or a file, never part of a name"
     if "\n" in f.text and in_column_list(text, f.start, f.end):
         return "lines of a list read one entry per line (a column of places or companies), not one name"
+    if f.recognizer == "SpacyRecognizer" and len(words) > 1 and _head_noun(words[-1], document):
+        return "its last word follows many other words that are not given names ('Iowa Ethanol', 'Nebraska Ethanol')"
     if any(_bare(w) in _PAPER_WORDS for w in words) and not any(is_given(w, international=False) for w in words
                                                                   if _bare(w) not in _PAPER_WORDS):
         return "the title of a court paper or a record ('Order', 'Notice Thereof'), no given name in it"
@@ -753,6 +768,16 @@ def not_a_name(f, document) -> str | None:
     if word in PARTY_WORDS:
         return "a party's role in a case, not a name"
     return None
+
+
+def in_organisation_column(findings):
+    """The findings without the PERSON findings that lie inside the value of an organisation's
+    column or field (a table's "Make", "Company", "Employer"... recognizers/tables.py)."""
+    orgs = [f for f in findings if f.entity == "ORGANIZATION" and f.recognizer in _LABELLED]
+    if not orgs:
+        return findings
+    return [f for f in findings if not (f.entity == "PERSON" and any(
+        o.page == f.page and o.start <= f.start and f.end <= o.end for o in orgs))]
 
 
 def tidy(f):
@@ -780,6 +805,8 @@ def tidy(f):
     return dataclasses.replace(f, start=start, end=start + len(body), text=body)
 
 
+# A street's type word at the end of a street name ("Nancy Lodge", "Cook Summit", "MAIN ST").
+_STREET_TYPE_END = re.compile(rf"(?i)(?<![\w'’-])(?:{STREET_SUFFIX})$")
 _TOWN_STATE_ZIP = re.compile(rf",[ \t]*(?:[A-Z]{{2}}|{_US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b")
 _STREET_REST = re.compile(rf"(?:[ \t]+(?:{TITLE_WORD}|[NSEW]\.?))*\.?(?:{_ADDRESS_AFTER.pattern}[\w-]*)?")
 
@@ -795,10 +822,14 @@ def address_part(f, document):
 
     text = document.pages[f.page - 1].text
     house = re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, f.start - 12):f.start])
-    if house or _ADDRESS_AFTER.match(text, f.end):
+    unit = _ADDRESS_AFTER.match(text, f.end)
+    if house or unit:
         start = f.start - (len(house.group(0)) if house else 0)
         rest = _STREET_REST.match(text, f.end)
         end = rest.end() if rest else f.end
+        if not unit and not (_STREET_TYPE_END.search(text[start:end].rstrip(" \t.,"))
+                             or _TOWN_STATE_ZIP.search(text[end:end + 60].split("\n")[0])):
+            return None  # "121 MARGARET L OSTROWSKI": a vote count or a quantity before a name
         why = "street name of an address (house number or unit next to it)"
     else:
         town = _TOWN_STATE_ZIP.match(text, f.end)

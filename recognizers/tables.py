@@ -137,6 +137,12 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
                 break
             big = row.gap > (2.5 if g.geometric else 1.5)
             new_row = not _continues(g, row)
+            if (new_row and g.geometric and len(row.cells) == 1 and row.gap <= 1.0 and current
+                    and _column(bounds, row.cells[0]) in current):
+                # One more line of a cell wrapped over many (an address in a narrow column),
+                # set a little further down than the lines before it: OCR'd lines are
+                # placed less evenly than a PDF's; a new row starts with its first column.
+                new_row = False
             if big or (new_row and len(row.cells) < 2):
                 break
             cols = [_column(bounds, c) for c in row.cells]

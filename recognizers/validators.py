@@ -43,6 +43,7 @@ VALIDATORS = {
     "us_itin": lambda v: itin.is_valid(_digits(v)),
     "us_ein": lambda v: ein.is_valid(_digits(v)),
     "aba_routing": lambda v: rtn.is_valid(_digits(v)),
+    "card_number": lambda v: 13 <= len(_digits(v)) <= 19 and _digits(v).isdigit() and luhn.is_valid(_digits(v)),
     "luhn": lambda v: len(_digits(v)) >= 12 and luhn.is_valid(_digits(v)),
     "iban": lambda v: iban.is_valid(v),
     "uk_nhs": lambda v: nhs.is_valid(_digits(v)),

@@ -39,7 +39,7 @@ from .geometry import Box, Matrix, intersection_area, area
 log = logging.getLogger(__name__)
 
 MIN_DPI = 300  # Tesseract reads best at 300 dpi and more; lower scans are upsampled to it
-MAX_DPI = 400
+MAX_DPI = 300  # finer scans are read at 300 dpi too: more pixels cost Tesseract time, not accuracy
 MAX_PIXELS = 36_000_000  # a huge page is rendered at less than MIN_DPI rather than exhaust memory
 TIMEOUT = 300.0  # seconds one page may take in tesseract
 LOW_CONFIDENCE = 60.0  # a word read with less than this (0-100) is uncertain
@@ -447,7 +447,7 @@ def _count_chars(page, limit: int = 20000) -> tuple[int, int]:
 
 def choose_dpi(survey: PageSurvey) -> float:
     """Render at the scan's own resolution within MIN_DPI..MAX_DPI (a 200 dpi scan is
-    upsampled to 300 for Tesseract; a 2400 dpi one is read at 400), and within MAX_PIXELS."""
+    upsampled to 300 for Tesseract; a 2400 dpi one is read at 300), and within MAX_PIXELS."""
     native = survey.native_dpi
     dpi = min(max(native, MIN_DPI), MAX_DPI)
     x0, y0, x1, y1 = survey.page_box
@@ -466,6 +466,12 @@ def render(page, dpi: float, region: Box | None = None):
     m = device_to_user(page, image.width, image.height)
     if image.mode not in ("L", "1"):
         image = image.convert("L")
+    return crop(image, m, region)
+
+
+def crop(image, m: Matrix, region: Box | None):
+    """(the part of a rendered page ``image`` inside ``region`` (user space), its pixel ->
+    user matrix); (None, m) when that part is too small to read."""
     if region is not None:
         inv = m.inverse()
         px0, py0, px1, py1 = inv.transform_box(region)
@@ -488,6 +494,67 @@ class _Job:
     image: object
     matrix: Matrix
     region: Box | None = None
+
+
+@dataclass
+class _Stack:
+    """Several parts of one page (bands round redaction boxes, pictures on a text page) read
+    by one Tesseract process: the parts set one under the other (one beside the other when
+    they are taller than wide) on a white sheet, with a gap Tesseract does not read across.
+    One process instead of one per part saves loading the language model again and again."""
+
+    number: int
+    dpi: float
+    parts: list[_Job]
+
+
+def _read_any(job: "_Job | _Stack") -> list[OcrPage]:
+    return _read_stack(job) if isinstance(job, _Stack) else [_read(job)]
+
+
+def _read_stack(stack: _Stack) -> list[OcrPage]:
+    from PIL import Image
+
+    parts = stack.parts
+    tall = sum(p.image.height for p in parts) > sum(p.image.width for p in parts)  # type: ignore[attr-defined]
+    gap = int(max(48, stack.dpi / 3))
+    sizes = [p.image.size for p in parts]  # type: ignore[attr-defined]
+    if tall:
+        width, height = sum(w for w, _ in sizes) + gap * (len(parts) + 1), max(h for _, h in sizes) + 2 * gap
+    else:
+        width, height = max(w for w, _ in sizes) + 2 * gap, sum(h for _, h in sizes) + gap * (len(parts) + 1)
+    sheet = Image.new("L", (width, height), 255)
+    offsets = []
+    at = gap
+    for p, (w, h) in zip(parts, sizes):
+        offset = (at, gap) if tall else (gap, at)
+        sheet.paste(p.image.convert("L"), offset)  # type: ignore[attr-defined]
+        offsets.append(offset)
+        at += (w if tall else h) + gap
+    words = parse_hocr(tesseract_hocr(sheet, stack.dpi))
+    chars = sum(len(w.text) for w in words)
+    conf = sum(w.confidence * len(w.text) for w in words) / chars if chars else 100.0
+    if conf < LOW_CONFIDENCE and chars >= 20:
+        return [_read(p) for p in parts]  # maybe turned: each part asks OSD on its own
+    mine: list[list[PixelWord]] = [[] for _ in parts]
+    for w in words:
+        c = (w.box[0] + w.box[2]) / 2 if tall else (w.box[1] + w.box[3]) / 2
+        for k, ((ox, oy), (pw, ph)) in enumerate(zip(offsets, sizes)):
+            lo, n = (ox, pw) if tall else (oy, ph)
+            if lo - gap / 2 <= c < lo + n + gap / 2:
+                mine[k].append(_shifted(w, -ox, -oy))
+                break
+    return [_page_of(p.number, p.dpi, to_user(ws, p.matrix), p.region, 0) for p, ws in zip(parts, mine)]
+
+
+def _shifted(w: PixelWord, dx: int, dy: int) -> PixelWord:
+    import dataclasses
+
+    def move(b):
+        return None if b is None else (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+
+    return dataclasses.replace(w, box=move(w.box), char_boxes=tuple(move(c) for c in w.char_boxes),
+                               band=None if w.band is None else (w.band[0] + dy, w.band[1] + dy))
 
 
 def _read(job: _Job) -> OcrPage:
@@ -533,6 +600,10 @@ def _turned(image, matrix: Matrix, turn: int):
 def _read_image(number: int, dpi: float, image, matrix: Matrix, region: Box | None, turned: int,
                 psm: int = 3) -> OcrPage:
     words = to_user(parse_hocr(tesseract_hocr(image, dpi, psm=psm)), matrix)
+    return _page_of(number, dpi, words, region, turned)
+
+
+def _page_of(number: int, dpi: float, words: list[OcrWord], region: Box | None, turned: int) -> OcrPage:
     angles: dict[int, int] = {}
     for w in words:
         angles[w.angle] = angles.get(w.angle, 0) + len(w.text)
@@ -559,29 +630,38 @@ def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = 
     try:
         wanted = list(numbers) if numbers is not None else list(range(1, len(doc) + 1))
 
-        def jobs() -> Iterator[_Job]:
+        def jobs() -> Iterator[_Job | _Stack]:
             for number in wanted:
                 page = doc[number - 1]
                 try:
                     survey = survey_page(page, number)
                     d = dpi or choose_dpi(survey)
+                    # The page is rendered once, whatever number of parts of it are read.
+                    full, m = render(page, d)
+                    parts = []
                     for region in (regions or {}).get(number, [None]):  # type: ignore[list-item]
-                        image, m = render(page, d, region)
+                        image, pm = crop(full, m, region)
                         if image is not None:
-                            yield _Job(number, d, image, m, region)
+                            parts.append(_Job(number, d, image, pm, region))
+                    if len(parts) > 1:
+                        yield _Stack(number, d, parts)
+                    elif parts:
+                        yield parts[0]
                 finally:
                     page.close()
+
+        def collect(pages: list[OcrPage]) -> None:
+            for done in pages:
+                out.setdefault(done.number, []).append(done)
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
             pending = []
             for job in jobs():
-                pending.append(pool.submit(_read, job))
+                pending.append(pool.submit(_read_any, job))
                 while len(pending) > threads:  # bound memory: few rendered pages in flight
-                    done = pending.pop(0).result()
-                    out.setdefault(done.number, []).append(done)
+                    collect(pending.pop(0).result())
             for fut in pending:
-                done = fut.result()
-                out.setdefault(done.number, []).append(done)
+                collect(fut.result())
     finally:
         doc.close()
     return out
@@ -779,34 +859,57 @@ def text_runs_along_x(page) -> bool:
     return along_x >= along_y
 
 
-def bands(page, boxes: list[Box], lines: float = 1.0) -> list[Box]:
-    """Bands right across the page's text round each box, reaching ``lines`` text lines
-    beyond it on either side, merged where they meet: what a second reading of a page whose
-    only change is these boxes needs to read."""
+def bands(page, boxes: list[Box], lines: float = 1.0, reach: float = 72.0) -> list[Box]:
+    """Windows of the page's text round each box, reaching ``lines`` text lines beyond it on
+    either side and ``reach`` points (an inch) along its line before and after it, widened so
+    that no line and no word is cut, merged where they meet: what a second reading of a page
+    whose only change is these boxes needs to read (a withheld value still readable in the
+    release copy can only be where its box was burned)."""
     chars = [b for b in page.char_boxes if b is not None]
     if not chars or not boxes:
         return []
     x0, y0, x1, y1 = (min(b[0] for b in chars) - 12, min(b[1] for b in chars) - 12,
                       max(b[2] for b in chars) + 12, max(b[3] for b in chars) + 12)
     horizontal = text_runs_along_x(page)
-    extents = sorted(((c[1], c[3]) if horizontal else (c[0], c[2])) for c in chars)
-    spans = []
+    c0, c1, a0, a1 = (1, 3, 0, 2) if horizontal else (0, 2, 1, 3)  # across the lines, along them
+    windows: list[list[float]] = []
     for b in boxes:
-        lo, hi = (b[1], b[3]) if horizontal else (b[0], b[2])
-        line = min(max(hi - lo, 8.0), 30.0)  # a box over a whole portion is not one line
-        lo, hi = lo - lines * line, hi + lines * line
-        # Never cut through a line of text: take in every character the band touches.
-        for clo, chi in extents:
-            if clo < hi and lo < chi:
-                lo, hi = min(lo, clo), max(hi, chi)
-        spans.append((lo - 0.3 * line, hi + 0.3 * line))
-    spans.sort()
-    merged: list[list[float]] = []
-    for lo, hi in spans:
-        if merged and lo <= merged[-1][1] + 6:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
-    if horizontal:
-        return [(x0, max(lo, y0), x1, min(hi, y1)) for lo, hi in merged if min(hi, y1) > max(lo, y0)]
-    return [(max(lo, x0), y0, min(hi, x1), y1) for lo, hi in merged if min(hi, x1) > max(lo, x0)]
+        line = min(max(b[c1] - b[c0], 8.0), 30.0)  # a box over a whole portion is not one line
+        lo, hi = b[c0] - lines * line, b[c1] + lines * line
+        start, end = b[a0] - reach, b[a1] + reach
+        for _ in range(2):
+            near = [c for c in chars if c[c0] < hi and lo < c[c1] and c[a0] < end and start < c[a1]]
+            # Never cut through a line of text: take in every character the window touches...
+            for c in near:
+                lo, hi = min(lo, c[c0]), max(hi, c[c1])
+            # ...nor through a word: its letters follow each other closer than a space.
+            row = sorted((c for c in chars if c[c0] < hi and lo < c[c1]), key=lambda c: c[a0])
+            slack = 0.15 * line
+            for c in row:
+                if c[a0] < end + slack and c[a1] > end:
+                    end = c[a1]
+            for c in reversed(row):
+                if c[a1] > start - slack and c[a0] < start:
+                    start = c[a0]
+        pad = 0.3 * line
+        windows.append([start - pad, lo - pad, end + pad, hi + pad])
+    merged = True
+    while merged:  # windows that meet (or nearly) become one
+        merged = False
+        for i in range(len(windows)):
+            for j in range(i + 1, len(windows)):
+                p, q = windows[i], windows[j]
+                if p[0] <= q[2] + 6 and q[0] <= p[2] + 6 and p[1] <= q[3] + 6 and q[1] <= p[3] + 6:
+                    windows[i] = [min(p[0], q[0]), min(p[1], q[1]), max(p[2], q[2]), max(p[3], q[3])]
+                    del windows[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    out = []
+    for s_, lo, e, hi in sorted(windows, key=lambda w: (w[1], w[0])):
+        box = (s_, lo, e, hi) if horizontal else (lo, s_, hi, e)
+        box = (max(box[0], x0), max(box[1], y0), min(box[2], x1), min(box[3], y1))
+        if box[2] > box[0] and box[3] > box[1]:
+            out.append(box)
+    return out

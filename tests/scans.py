@@ -121,9 +121,10 @@ def make_scanned_record(path: Path, pages: list[tuple[list[str], dict]]) -> list
 
 def make_table_scan(path: Path, header: list[str], rows: list[list[str]], columns: list[float], *,
                     dpi: int = 200, size: float = 10.0, jitter: float = 1.5, skew: float = 0.0,
-                    seed: int = 0, page: tuple[float, float] = (612.0, 792.0)) -> None:
+                    seed: int = 0, page: tuple[float, float] = (612.0, 792.0), leading: float = 1.15) -> None:
     """An image-only PDF of a table: ``header`` then ``rows``, cell k of each drawn at
-    ``columns[k]``, each cell moved up to ``jitter`` points either way (a typed form's cells
+    ``columns[k]`` (a cell with line breaks wrapped over lines ``leading`` sizes apart), each
+    cell moved up to ``jitter`` points either way (a typed form's cells
     never line up exactly), the picture ``skew`` degrees askew."""
     import random
 
@@ -141,7 +142,10 @@ def make_table_scan(path: Path, header: list[str], rows: list[list[str]], column
     for row in rows:
         y -= size * 1.8
         for x, t in zip(columns, row):
-            c.drawString(x + rnd.uniform(-jitter, jitter), y + rnd.uniform(-jitter, jitter), t)
+            dx, dy = rnd.uniform(-jitter, jitter), rnd.uniform(-jitter, jitter)
+            for k, part in enumerate(t.split("\n")):  # a cell wrapped over lines
+                c.drawString(x + dx, y + dy - k * size * leading, part)
+        y -= (max(t.count("\n") for t in row) if row else 0) * size * leading
     c.save()
     doc = pdfium.PdfDocument(str(src))
     image = doc[0].render(scale=dpi / 72.0).to_pil().convert("L")

@@ -108,6 +108,38 @@ def test_generated_routing_numbers(digits, settings):
     assert ("US_BANK_ROUTING", bad) not in found(f"Routing number {bad} on the form.", settings)
 
 
+def _card_analyze(text):
+    from recognizers.declared import DeclaredRecognizer
+
+    decl = next(d for d in load_declarations() if d.name == "CreditCardLuhn")
+    return [text[r.start:r.end] for r in DeclaredRecognizer(decl).analyze(text, None)]
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(body=st.text(alphabet="0123456789", min_size=12, max_size=18), first=st.sampled_from("3456"),
+       cuts=st.lists(st.integers(1, 17), max_size=4), before=st.sampled_from(["", "12/30/1985 ", "DOB 1971 "]),
+       corrupt=st.booleans())
+def test_card_numbers_however_grouped(body, first, cuts, before, corrupt):
+    """A card number is found by its check digit however its digits are grouped (4-4-4-4,
+    Amex 4-6-5, a group OCR split in two: '5 131 0427 ...'), also right after another number
+    in a table row; with a wrong check digit it is not."""
+    from stdnum import luhn
+
+    digits = first + body[:-1]
+    digits += luhn.calc_check_digit(digits)
+    if corrupt:
+        digits = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    groups, last = [], 0
+    for c in sorted(set(c for c in cuts if c < len(digits))):
+        groups.append(digits[last:c])
+        last = c
+    groups.append(digits[last:])
+    card = " ".join(groups)
+    hits = _card_analyze(f"{before}{card} 08/27")
+    assert (card in hits) != corrupt
+    assert all(sum(ch.isdigit() for ch in h) >= 13 for h in hits)
+
+
 @pytest.mark.slow
 @hsettings(max_examples=40, deadline=None)
 @given(text=st.text(min_size=0, max_size=2000))

@@ -197,6 +197,31 @@ def test_bands_take_whole_lines_round_each_box(vertical):
     assert len(apart) == 2
 
 
+@pytest.mark.parametrize("vertical", [False, True])
+def test_bands_reach_an_inch_along_the_line_without_cutting_a_word(vertical):
+    """On long lines a window reaches about an inch either side of its box, not across the
+    page, and ends between words, never inside one."""
+    words = ["word%02d" % k for k in range(12)]
+    line = " ".join(words)  # 12 words of 6 characters: 83 characters, 498 pt
+    page = _page([line] * 6, vertical)
+    stride = len(line) + 1
+    along = (0, 2) if not vertical else (1, 3)
+    first = 7 * 4  # the first letter of word04 on line 0
+    box = page.char_boxes[stride * 2 + first]
+    (window,) = ocr.bands(page, [box])
+    lo, hi = sorted((window[along[0]], window[along[1]]))
+    assert hi - lo < 0.6 * 498
+    for n, ch in enumerate(line):
+        b = page.char_boxes[stride * 2 + n]
+        if b is None:
+            continue
+        inside = lo <= b[along[0]] and b[along[1]] <= hi
+        cut = not inside and b[along[0]] < hi and lo < b[along[1]]
+        assert not cut, n
+    assert page.char_boxes[stride * 2 + first] and all(
+        lo <= page.char_boxes[stride * 2 + first + k][along[0]] for k in range(6))
+
+
 TABLE_HEADER = ["Name", "Date of Birth", "DL Number", "Status"]
 TABLE_ROWS = [["Maria Alvarez", "03/14/1987", "D4581273", "Active"],
               ["John Whitfield", "11/02/1990", "W2291847", "Closed"],
@@ -225,6 +250,37 @@ def test_scanned_table_rows_keep_their_columns(tmp_path, skew, jitter):
         assert row[2] in withheld["US_DRIVER_LICENSE"]
     assert all(h.recognizer == tables.TABLE for h in hits)
     assert not any(text.text[s:t] in ("Active", "Closed", "Pending") for h in hits for s, t in h.spans)
+
+
+NARROW_HEADER = ["Role", "Name", "DOB", "Address", "Card No."]
+NARROW_ROWS = [["Victim", "Douglas\nBowman", "07/31/1996", "653 Casey\nRun,\nTanyaborough,\nLA 30800",
+                "5131 0427\n8841 2214"],
+               ["Witness", "Haley Guzman", "02/14/1971", "65310 Johnson\nWay Suite 513,\nSouth\nEugenetown,\nKY 52317",
+                "4532 7715\n0924 8816"],
+               ["Suspect", "Cory Perez", "1997-11-01", "unknown", "3782 822463\n10005"]]
+
+
+def test_scanned_table_cells_wrapped_over_many_lines(tmp_path):
+    """A scanned table of narrow columns: a name, an address and a card number wrapped over
+    up to five lines, the lines of a cell set less evenly than a PDF's. Each cell is
+    withheld whole by its column, to its last line; the role column and the placeholder
+    give nothing."""
+    from recognizers import tables
+
+    path = tmp_path / "narrow.pdf"
+    make_table_scan(path, NARROW_HEADER, NARROW_ROWS, [54, 120, 200, 280, 390], size=10.0, jitter=0.8, seed=5,
+                    leading=1.5)
+    text = ocr.page_text(_words(path).words)
+    hits = tables.find(text.text, text.char_boxes)
+    withheld = {e: " ".join(text.text[s:t] for h in hits if h.entity == e for s, t in h.spans).split()
+                for e in ("PERSON", "STREET_ADDRESS", "CREDIT_CARD", "DATE_OF_BIRTH")}
+    for row in NARROW_ROWS:
+        assert set(row[1].split()) <= set(withheld["PERSON"])
+        assert row[2] in withheld["DATE_OF_BIRTH"]
+        assert set(row[4].split()) <= set(withheld["CREDIT_CARD"])
+    for row in NARROW_ROWS[:2]:
+        assert set(w.strip(",") for w in row[3].split()) <= set(w.strip(",") for w in withheld["STREET_ADDRESS"])
+    assert not any(text.text[s:t] in ("Victim", "Witness", "Suspect", "unknown") for h in hits for s, t in h.spans)
 
 
 def test_text_layer_lines_are_level():

@@ -44,8 +44,10 @@ MIN_KEPT_FOUND = 0.5  # of the kept words OCR read confidently, the share OCR mu
 
 def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
     """Scanned pages that carry a box are rendered from the release copy and read again by
-    Tesseract round each box (bands right across the text, a line beyond the box on either
-    side): no withheld value may be read there, and most kept words there must still be.
+    Tesseract round each box (its line, half a line beyond it on either side and half an inch
+    along the line before and after it, no word cut; the windows of a page read by one
+    Tesseract process): no withheld value may be read there, and most kept words there must
+    still be.
 
     The rest of the page is not read again: its pixels are those of the input, which OCR
     already read for planning, and any withheld value read there was withheld (propagation
@@ -64,7 +66,7 @@ def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
         if p.ocr.kind == "images":
             regions[n] = [g for g in p.ocr.regions if any(intersects(g, b) for b in boxes[n])]
         else:
-            regions[n] = ocr.bands(p, boxes[n])
+            regions[n] = ocr.bands(p, boxes[n], lines=0.5, reach=36.0)
     dpi = max(p.ocr.dpi for p in pages.values())
     try:
         read = ocr.ocr_pages(out_path, sorted(pages), dpi=dpi, regions=regions)
