@@ -344,6 +344,7 @@ def _mailbox_matches(local: str, name_key: str) -> bool:
 
 
 _HEADER = re.compile(r"(?im)^[ \t>]*(?P<f>from|to|cc)[ \t]*:[ \t]*(?P<v>[^\n]+)$")
+_OTHER_HEADER = re.compile(r"(?i)^[ \t>]*(?:sent|date|subject|bcc|reply-to|importance|attachments?)[ \t]*:")
 _ADDRESSEE = re.compile(r"(?:\"?(?P<n>[^\"<>,;\n]*?)\"?[ \t]*)?<?(?P<a>[\w.+-]+@(?P<d>[\w-]+(?:\.[\w-]+)+))>?")
 
 
@@ -355,23 +356,35 @@ def _copied_colleagues(pages: dict[int, str], official: dict[str, str], private:
     outside recipient and gives no one a role."""
     out: dict[str, str] = {}
     for number, text in pages.items():
-        fields: dict[str, list[tuple[str, str]]] = {}
-        for m in _HEADER.finditer(text, timeout=REGEX_TIMEOUT):
-            entries = [(_key(a.group("n") or ""), a.group("d").lower())
-                       for a in _ADDRESSEE.finditer(m.group("v"), timeout=REGEX_TIMEOUT)]
-            fields.setdefault(m.group("f").lower(), []).extend(entries)
-        senders = fields.get("from", [])
-        if len(senders) != 1:
-            continue
-        sender, domain = senders[0]
-        if not sender or sender not in official or sender in private:
-            continue
-        to = fields.get("to", [])
-        if not any(d != domain for _, d in to):
-            continue
-        for name, d in to + fields.get("cc", []):
-            if d == domain and name and len(name.split()) >= 2 and name != sender and name not in private:
-                out.setdefault(name, f"copied by an official of the same office on a reply to the public, page {number}")
+        # one message's header: a run of header lines (From, To, Cc, Date, Subject...) with no
+        # other line between (a thread quotes earlier messages, each with a header of its own)
+        blocks: list[dict[str, list[tuple[str, str]]]] = []
+        in_header = False
+        for line in text.split("\n"):
+            m = _HEADER.match(line)
+            if m:
+                if not in_header:
+                    blocks.append({})
+                in_header = True
+                entries = [(_key(a.group("n") or ""), a.group("d").lower())
+                           for a in _ADDRESSEE.finditer(m.group("v"), timeout=REGEX_TIMEOUT)]
+                blocks[-1].setdefault(m.group("f").lower(), []).extend(entries)
+            else:
+                in_header = bool(in_header and _OTHER_HEADER.match(line))
+        for fields in blocks:
+            senders = fields.get("from", [])
+            if len(senders) != 1:
+                continue
+            sender, domain = senders[0]
+            if not sender or sender not in official or sender in private:
+                continue
+            to = fields.get("to", [])
+            if not any(d != domain for _, d in to):
+                continue
+            for name, d in to + fields.get("cc", []):
+                if d == domain and name and len(name.split()) >= 2 and name != sender and name not in private:
+                    out.setdefault(name, "copied by an official of the same office on a reply to the public, "
+                                         f"page {number}")
     return out
 
 

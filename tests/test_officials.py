@@ -359,12 +359,19 @@ Thank you for your request. Dwight Amari in our Records Unit will follow up with
 
 Helen Brooks
 City Clerk
+
+-----Original Message-----
+From: Oscar Beltran <obeltran71@gmail.com>
+To: Records Desk <records@lakeview.gov>
+
+I would like copies of the permits for my street.
 """
 
 
 def test_colleagues_copied_on_an_officials_reply_to_the_public(settings, policy):
     """An official (a title under the signature) replies to a member of the public and copies
-    a colleague of the same office: the colleague acts in role there. Between colleagues (no
+    a colleague of the same office: the colleague acts in role there (the quoted request under
+    it has a header of its own). Between colleagues (no
     outside recipient: a leave request) nobody is copied in role."""
     ds = decisions(REPLY, settings, policy)
     for d in decision_for(ds, "Dwight Amari"):
