@@ -589,7 +589,9 @@ def _labelled(f) -> bool:
                                          and "role code" in (f.explanation or ""))
 
 
-_NER_KINDS = {"ORGANIZATION", "LOCATION", "NRP", "DATE_TIME"}
+# The model's readings that do not stop a surname from being withheld where they cover it
+# ("the Hasketts" read as an organisation); a place does ("Francisco" of "San Francisco").
+_NER_KINDS = {"ORGANIZATION", "NRP", "DATE_TIME"}
 
 
 def propagate_surnames(findings, document, is_official=None):
@@ -624,7 +626,7 @@ def propagate_surnames(findings, document, is_official=None):
         return []
     covered: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        if f.entity not in _NER_KINDS:  # the model reads "the Hasketts" as an organisation
+        if f.entity not in _NER_KINDS:
             covered.setdefault(f.page, []).append((f.start, f.end))
     out = []
     for key, src in surnames_seen.items():
@@ -768,6 +770,21 @@ def not_a_name(f, document) -> str | None:
     if word in PARTY_WORDS:
         return "a party's role in a case, not a name"
     return None
+
+
+def read_as_places(findings):
+    """The findings without the PERSON findings whose text the model reads as a place at two
+    or more places of the record and never as a person ("Beverly Hills"). Once is not enough:
+    the small model also tags a person's full name as a place now and then."""
+    import collections
+
+    def key(text):
+        return " ".join(text.split()).lower()
+
+    places = collections.Counter(key(f.text) for f in findings if f.entity == "LOCATION")
+    people = {key(f.text) for f in findings if f.entity == "PERSON" and f.recognizer == "SpacyRecognizer"}
+    return [f for f in findings if not (f.entity == "PERSON" and places[key(f.text)] >= 2
+                                        and key(f.text) not in people)]
 
 
 def in_organisation_column(findings):

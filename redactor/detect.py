@@ -535,11 +535,11 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         findings.extend(_caps_names(engine, page))
         findings.extend(_field_findings(page))
     common = _lowercase_words(document)
-    from recognizers.names import address_part, in_organisation_column, not_a_name, tidy
+    from recognizers.names import address_part, in_organisation_column, not_a_name, read_as_places, tidy
 
     findings = [_trim_roles(address_part(f, document) or tidy(f)) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
-    findings = in_organisation_column(findings)
+    findings = read_as_places(in_organisation_column(findings))
     findings = _resolve_overlaps(findings)
     findings = [_personal_or_work(_lower_if_not_personal(f, document), document) for f in findings]
     # Names: the surname of a withheld name where the record uses it alone; then officials

@@ -180,3 +180,18 @@ def test_a_maker_or_company_column_holds_no_person(settings):
     doc = document(text)
     assert hits(doc, "CARL WALTHER", settings) == []
     assert hits(doc, "DELIA MARCHETTI", settings) and hits(doc, "OSCAR LINDQVIST", settings)
+
+
+def test_a_surname_is_not_carried_into_a_place_name(settings):
+    """A name found by mistake in a hotel's or a town's name ('Hilton San Francisco', 'Beverly
+    Hills') must not spread its last word over every place the record names."""
+    doc = document("Closures: Hilton San Francisco Union Square; Crescent Foods of Beverly Hills.\n"
+                   "Offices in San Francisco, Oakland and Beverly Hills were visited. The San Francisco "
+                   "office reopened in March; the Beverly Hills office did not.\n")
+    assert hits(doc, "Francisco, Oakland", settings) == []
+    text = doc.pages[0].text
+    second = text.index("San Francisco", text.index("Offices"))
+    found = persons(doc, settings)
+    assert not any(f.start <= second + 4 < f.end for f in found)
+    third = text.index("Beverly Hills office")
+    assert not any(f.start <= third + 8 < f.end for f in found)
