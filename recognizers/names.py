@@ -841,8 +841,9 @@ def read_as_places(findings):
 
 def in_organisation_column(findings):
     """The findings without the PERSON findings that lie inside the value of an organisation's
-    column or field (a table's "Make", "Company", "Employer"... recognizers/tables.py)."""
-    orgs = [f for f in findings if f.entity == "ORGANIZATION" and f.recognizer in _LABELLED]
+    or a town's column or field (a table's "Make", "Company", "Employer", "City"...
+    recognizers/tables.py)."""
+    orgs = [f for f in findings if f.entity in ("ORGANIZATION", "LOCATION") and f.recognizer in _LABELLED]
     if not orgs:
         return findings
     return [f for f in findings if not (f.entity == "PERSON" and any(
