@@ -48,9 +48,10 @@ def surnames() -> frozenset[str]:
 
 
 # Words of any script: a capital then letters (with combining marks and apostrophes), one
-# hyphenated part at most beside it; or the same in capitals.
+# hyphenated part at most beside it ("Solberg-Haugen", and "Ji-woo", whose second part is
+# written in lower case); or the same in capitals.
 _L = r"[\p{L}\p{M}'’]"
-TITLE_WORD = rf"\p{{Lu}}{_L}*\p{{Ll}}{_L}*(?:-\p{{Lu}}{_L}*\p{{Ll}}{_L}*)?"
+TITLE_WORD = rf"\p{{Lu}}{_L}*\p{{Ll}}{_L}*(?:-\p{{Lu}}?{_L}*\p{{Ll}}{_L}*)?"
 CAPS_WORD = r"\p{Lu}[\p{Lu}\p{M}'’]+(?:-\p{Lu}[\p{Lu}\p{M}'’]+)?"
 INITIAL = r"\p{Lu}\."
 _WORD = rf"(?:{TITLE_WORD}|{CAPS_WORD})"
@@ -190,10 +191,38 @@ PERSON_LABELS = ("recipient", "addressee", "tenant", "landlord", "witness", "app
 LABEL_SLOT = re.compile(
     rf"(?<![\w'’-])(?P<label>(?i:{'|'.join(PERSON_LABELS)}))[ \t]*[:.-]?[ \t]+"
     rf"(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})(?![\w'’-])")
+# A name in apposition to a private person's noun ("his daughter, <name>,", "my neighbour
+# <name>", "the claimant, <name>,"): family, household and the parties of a private matter.
+# Offices are not here: "the officer, <name>," is an official's slot (officials.py).
+PERSON_NOUNS = ("daughter", "son", "wife", "husband", "partner", "spouse", "mother", "father", "brother", "sister",
+                "child", "baby", "grandson", "granddaughter", "grandmother", "grandfather", "grandchild", "niece",
+                "nephew", "cousin", "aunt", "uncle", "fiancé", "fiancée", "fiance", "fiancee", "boyfriend",
+                "girlfriend", "stepson", "stepdaughter", "stepfather", "stepmother", "mom", "dad", "sibling",
+                "neighbour", "neighbor", "friend", "roommate", "flatmate", "housemate", "classmate", "colleague",
+                "coworker", "co-worker", "caregiver", "carer", "tenant", "landlord", "landlady", "lodger",
+                "claimant", "complainant", "applicant", "victim", "suspect", "witness", "caller", "resident",
+                "patient", "client", "customer", "student", "pupil", "minor", "juvenile", "detainee", "inmate",
+                "passenger", "driver", "owner", "homeowner", "employee", "requester", "requestor", "petitioner",
+                "respondent", "plaintiff", "defendant", "decedent", "deceased", "ward", "guardian", "cardholder",
+                "beneficiary", "informant", "reporting party")
+APPOSITION_SLOT = re.compile(
+    rf"(?i:\b(?:the|his|her|their|my|our|your|a|an|whose)[ \t]+(?:(?:late|elder|older|younger|eldest|youngest"
+    rf"|little|adult|minor|teenage|ex-|former|\d+-year-old)[ \t]*)?(?P<noun>{'|'.join(PERSON_NOUNS)}))"
+    rf"(?:[ \t]*,[ \t]*|[ \t]+)(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})(?![\w'’-])")
+# People a record speaks of as the ones acted on: the subject of "was interviewed", "were
+# arrested" (one name, or two joined by "and").
+_DONE_TO = (r"(?:interviewed|arrested|questioned|detained|charged|cited|booked|transported|injured|notified"
+            r"|treated|hospitali[sz]ed|evicted|hired|terminated|dismissed|fired|born|married|divorced|diagnosed"
+            r"|assaulted|robbed|summoned|subpoenaed|deposed)")
+PASSIVE_SLOT = re.compile(
+    rf"(?<![\w'’-])(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})"
+    rf"(?:[ \t]+and[ \t]+(?P<other>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}}))?"
+    rf"[ \t]+(?:(?:was|were|had[ \t]+been|have[ \t]+been|has[ \t]+been)[ \t]+){_DONE_TO}\b")
+
 # Words of prose that the slot patterns meet but that name groups, not people.
 _SLOT_NOT_NAME = {"nobody", "everyone", "everybody", "someone", "somebody", "anyone", "anybody", "none", "each",
                   "both", "many", "most", "some", "several", "others", "they", "we", "he", "she", "it", "you", "i",
-                  "according", *PERSON_LABELS}
+                  "according", *PERSON_LABELS, *PERSON_NOUNS}
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my",
                 "your", "every", "each", "any", "no"}
 _known_words: frozenset[str] | None = None
@@ -212,11 +241,13 @@ def _known(tokens) -> bool:
     return _known_words is None or any(_bare(t) in _known_words for t in tokens)
 
 
-def _slot_name_ok(text, words, propn, ents, lower) -> bool:
+def _slot_name_ok(text, words, propn, ents, lower, strong: bool = False) -> bool:
     """Is each word of a slot candidate a plausible name: not a word the record also writes in
     lower case, not an office, group, day or place word, and either unknown to the model's
     vocabulary, or a proper noun in the name lexicon that the model does not read as a place
-    or a body."""
+    or a body. In a ``strong`` slot (a person's noun in apposition, "spoke with", a person
+    acted on) the slot is evidence enough for a given name of any country's list, and for a
+    name whose given name the vocabulary does not know ("Haruto Sato")."""
     tokens = [text[a:b] for a, b in words]
     if not tokens:
         return False
@@ -227,6 +258,12 @@ def _slot_name_ok(text, words, propn, ents, lower) -> bool:
             return False
     if not _known(tokens):
         return True  # the tagger reads an unknown word with diacritics as a noun as often as not
+    if strong and not _overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT",
+                                                                   "DATE", "EVENT", "LAW"}):
+        if len(tokens) == 1 and is_given(tokens[0], international=True) and _all_propn(propn, words):
+            return True
+        if len(tokens) > 1 and not _known(tokens[:1]) and (is_surname(tokens[-1]) or not _known(tokens[-1:])):
+            return True
     # A word the vocabulary knows ("Madrid", "Dispatch") counts only as a US given name, or as
     # a given name and a surname together: the international lists and the surname list hold
     # too many places and ordinary words to stand alone.
@@ -416,18 +453,33 @@ class NameStructureRecognizer(EntityRecognizer):
                 add(words[0][0], words[-1][1], score, why)
         for pattern, why in ((SUBJECT_SLOT, "name as the subject of a speech verb ('said', 'asked')"),
                              (OBJECT_SLOT, "name in a person's slot ('spoke with', 'According to', a greeting)"),
-                             (LABEL_SLOT, "name after a person role label ('Recipient', 'Tenant')")):
+                             (LABEL_SLOT, "name after a person role label ('Recipient', 'Tenant')"),
+                             (APPOSITION_SLOT, "name in apposition to a person ('his daughter, ...', 'the tenant, ...')"),
+                             (PASSIVE_SLOT, "name of a person acted on ('... was interviewed', '... were arrested')"),
+                             (PASSIVE_SLOT, "name of a person acted on ('... and ... were interviewed')")):
+            group = "other" if "'... and ..." in why else "name"
             for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
-                s, e = m.span("name")
+                if m.group(group) is None:
+                    continue
+                s, e = m.span(group)
                 words = _trim_words(text, s, e)
                 if not words:
+                    continue
+                if pattern is PASSIVE_SLOT and group == "name" and s > 0 and text[s - 1:s] not in " \t\n(\"“":
                     continue
                 before = text[max(0, words[0][0] - 20):words[0][0]].split()
                 if pattern is SUBJECT_SLOT and before and _bare(before[-1]) in _DETERMINERS:
                     continue  # "The Tenant confirmed"
                 if pattern is LABEL_SLOT and (len(words) < 2 and not m.group("label")[0].isupper()):
                     continue
-                if not _slot_name_ok(text, words, propn, ents, lower):
+                if pattern is PASSIVE_SLOT:
+                    before = text[max(0, words[0][0] - 20):words[0][0]].split()
+                    if group == "name" and before and _bare(before[-1]) in _DETERMINERS:
+                        continue  # "The Applicant was notified"
+                # A lone word acted on may be a place or a thing ("Boston was ..."): the slot
+                # alone is not enough evidence for it.
+                strong = pattern in (OBJECT_SLOT, APPOSITION_SLOT) or (pattern is PASSIVE_SLOT and len(words) > 1)
+                if not _slot_name_ok(text, words, propn, ents, lower, strong=strong):
                     continue
                 add(words[0][0], words[-1][1], 0.65, why)
         return out
@@ -789,8 +841,9 @@ def read_as_places(findings):
 
 def in_organisation_column(findings):
     """The findings without the PERSON findings that lie inside the value of an organisation's
-    column or field (a table's "Make", "Company", "Employer"... recognizers/tables.py)."""
-    orgs = [f for f in findings if f.entity == "ORGANIZATION" and f.recognizer in _LABELLED]
+    or a town's column or field (a table's "Make", "Company", "Employer", "City"...
+    recognizers/tables.py)."""
+    orgs = [f for f in findings if f.entity in ("ORGANIZATION", "LOCATION") and f.recognizer in _LABELLED]
     if not orgs:
         return findings
     return [f for f in findings if not (f.entity == "PERSON" and any(

@@ -470,7 +470,9 @@ def mark_officials(findings, document):
     out = []
     official_lines: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        if f.entity == "PERSON" and "\n" not in f.text:
+        if f.entity == "PERSON":
+            # a name wrapped over two lines gives no evidence of its own (above) but is the
+            # same official as the same name on one line ("Jose" / "Herrera will follow up")
             why = official_for(_key(f.text))
             if why:
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},

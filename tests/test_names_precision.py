@@ -195,3 +195,14 @@ def test_a_surname_is_not_carried_into_a_place_name(settings):
     assert not any(f.start <= second + 4 < f.end for f in found)
     third = text.index("Beverly Hills office")
     assert not any(f.start <= third + 8 < f.end for f in found)
+
+
+def test_company_and_city_columns_of_a_notice_log(settings):
+    """A log of notices by date received, company and city: a company named like a person and a
+    town named like one are an organisation and a place."""
+    text = ("Notice Date   Effective    Received     Company                    City          Employees\n"
+            "06/22/2015    08/21/2015   06/23/2015   Harlan Whitby              Porterville   40\n"
+            "07/01/2015    09/01/2015   07/02/2015   Odell Brinkworth & Sons    Carmichael    12\n")
+    doc = document(text)
+    for word in ("Harlan Whitby", "Carmichael"):
+        assert hits(doc, word, settings) == [], word

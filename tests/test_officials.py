@@ -373,9 +373,12 @@ def test_colleagues_copied_on_an_officials_reply_to_the_public(settings, policy)
     a colleague of the same office: the colleague acts in role there (the quoted request under
     it has a header of its own). Between colleagues (no
     outside recipient: a leave request) nobody is copied in role."""
-    ds = decisions(REPLY, settings, policy)
+    ds = decisions(REPLY.replace("Dwight Amari in our", "Dwight\nAmari in our"), settings, policy)
     for d in decision_for(ds, "Dwight Amari"):
         assert d.action is Action.KEEP and "copied by an official" in d.reason
+    for d in ds:  # the name wrapped over two lines in the body is the same official
+        if d.finding.entity == "PERSON" and d.finding.text == "Dwight\nAmari":
+            assert d.action is Action.KEEP
     for d in decision_for(ds, "damari@lakeview.gov", "EMAIL_ADDRESS"):
         assert d.action is Action.KEEP
     for d in decision_for(ds, "Oscar Beltran"):
