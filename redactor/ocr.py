@@ -913,3 +913,43 @@ def bands(page, boxes: list[Box], lines: float = 1.0, reach: float = 72.0) -> li
         if box[2] > box[0] and box[3] > box[1]:
             out.append(box)
     return out
+
+
+# ----------------------------------------------------------------------------- signatures
+
+# The caption of a signature: "Signature", "Signed", "Sign here", "Signature of applicant",
+# "/s/", "X" on a signature line.
+_SIGNATURE_LABEL = re.compile(r"^(?:signature|signed|sign|signatory|signat[uv]re|/s/?)[:.,;)]*$", re.IGNORECASE)
+
+
+def signature_spans(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, int, float, str]]:
+    """Handwriting by a signature caption on an OCR'd page: words read with less than
+    ``threshold`` confidence (OCR reads a signature as a few doubtful marks) to the right of a
+    "Signature"/"Signed" caption on its line (up to four inches), or on the line just above
+    it (the signature line a caption sits under). (start, end, confidence, caption) of each
+    such word; the policy decides (entity SIGNATURE) whether it is withheld as a region."""
+    if page.ocr is None or not text_runs_along_x(page):
+        return []
+    conf = page.ocr.char_confidence
+    words = []
+    for m in re.finditer(r"\S+", page.text):
+        s, e = m.span()
+        boxes = [b for b in page.char_boxes[s:e] if b is not None]
+        c = [v for v in conf[s:e] if v is not None] if s < len(conf) else []
+        if boxes and c:
+            words.append((s, e, (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                 max(b[2] for b in boxes), max(b[3] for b in boxes)), min(c), m.group(0)))
+    out: dict[tuple[int, int], tuple[int, int, float, str]] = {}
+    for ls, le, lb, _, label in words:
+        if not _SIGNATURE_LABEL.match(label):
+            continue
+        h = max(lb[3] - lb[1], 6.0)
+        for s, e, b, c, text in words:
+            if c >= threshold or s == ls or not any(ch.isalnum() for ch in text) and len(text) < 2:
+                continue
+            cy = (b[1] + b[3]) / 2
+            same_line = lb[1] - 0.3 * h <= cy <= lb[3] + 0.3 * h and lb[2] <= b[0] <= lb[2] + 288
+            above = lb[3] < cy <= lb[3] + 3 * h and lb[0] - 72 <= b[0] <= lb[2] + 288 and b[2] >= lb[0] - 36
+            if same_line or above:
+                out[(s, e)] = (s, e, c, label.rstrip(":.,"))
+    return sorted(out.values())
