@@ -176,7 +176,8 @@ def test_every_corpus_scan_gets_an_outcome(corpus, tmp_path):
 @needs_tesseract
 def test_picture_of_text_on_a_text_page_is_read_and_redacted(tmp_path):
     """A pasted screenshot on a text-layer page: its words are read, the SSN in it is
-    withheld by removing its pixels, the text layer stays as it was."""
+    withheld by removing its pixels, the text layer stays as it was, and the kept words of
+    the picture are added to it invisibly (searchable)."""
     import pypdfium2 as pdfium
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
@@ -204,7 +205,12 @@ def test_picture_of_text_on_a_text_page_is_read_and_redacted(tmp_path):
     seen = squeeze(_tesseract_text(out / "memo.pdf", tmp_path))
     assert "512437789" not in seen and "okonkwo" not in seen
     assert "springfieldpolicedepartment" in seen and "attachedstatement" in seen
-    assert "Memorandum for the Springfield" in all_texts(out / "memo.pdf")["pdfium"]
+    texts = all_texts(out / "memo.pdf")
+    assert "Memorandum for the Springfield" in texts["pdfium"]
+    # The kept words of the picture are searchable too; the withheld ones are in no text.
+    assert "attachedstatement" in squeeze(texts["pdfium"])
+    for name, text in texts.items():
+        assert "512437789" not in squeeze(text) and "okonkwo" not in squeeze(text), name
 
 
 def _signed_statement(path, seed=1, dpi=200):
