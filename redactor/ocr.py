@@ -126,7 +126,10 @@ def tesseract_hocr(image, dpi: float, psm: int = 3, timeout: float = TIMEOUT) ->
     buf = io.BytesIO()
     # PNM: uncompressed, the cheapest format for both sides to write and read.
     (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(buf, format="PPM")
-    cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", str(psm), "--dpi", str(int(round(dpi))),
+    # No --dpi: Tesseract measures the resolution from the letters' size, as it does for a
+    # picture that does not say; told the rendering's dpi it read ruled and shaded tables of
+    # some scans much worse (a shaded header row, the rows under it).
+    cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", str(psm),
            "-c", "tessedit_do_invert=0", "-c", "hocr_char_boxes=1", "hocr"]
     try:
         done = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, timeout=timeout, env=_env())
