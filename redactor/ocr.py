@@ -469,7 +469,70 @@ def render(page, dpi: float, region: Box | None = None):
     m = device_to_user(page, image.width, image.height)
     if image.mode not in ("L", "1"):
         image = image.convert("L")
+    if image.mode == "L":
+        image = _without_rules(image, dpi)
     return crop(image, m, region)
+
+
+RULE_LENGTH = 0.5  # inches: a straight dark run this long is a table's or a form's rule, not a letter
+
+
+def _without_rules(image, dpi: float):
+    """``image`` with the long straight lines of tables and forms (rules, cell borders, fill-in
+    lines) made paper. Tesseract reads text in ruled cells badly: whole rows of a table
+    with a ruled, shaded header were lost ("DL#" read as "—sd=$L#", a plate and a VIN in
+    ruled cells not read at all), and rules are read as letters ("|", "_")."""
+    import numpy as np
+    from PIL import Image
+
+    a = np.asarray(image)
+    dark = a < PAPER_GREY
+    length = max(2, int(dpi * RULE_LENGTH))
+    # a pixel's neighbours across the line count too, so a slightly skewed rule (a step every
+    # sixty pixels) is still one run
+    near = dark.copy()
+    near[1:] |= dark[:-1]
+    near[:-1] |= dark[1:]
+    rules = _runs(near, length, 1)
+    near = dark.copy()
+    near[:, 1:] |= dark[:, :-1]
+    near[:, :-1] |= dark[:, 1:]
+    rules |= _runs(near, length, 0)
+    rules &= dark
+    if not rules.any():
+        return image
+    out = a.copy()
+    out[rules] = 255
+    return Image.fromarray(out)
+
+
+def _runs(mask, length: int, axis: int):
+    """The pixels of ``mask`` in a run of at least ``length`` along ``axis``: an opening by a
+    straight line, its erosion and dilation each done in log2(length) shifted ANDs/ORs."""
+    import numpy as np
+
+    def cut(a, s, e):
+        return a[:, s:e] if axis == 1 else a[s:e]
+
+    if mask.shape[axis] < length:
+        return np.zeros_like(mask)
+    e, k = mask, 1
+    while k < length:  # e[i]: mask[i:i + k] all set
+        step = min(k, length - k)
+        e = cut(e, 0, e.shape[axis] - step) & cut(e, step, None)
+        k += step
+    shape = list(mask.shape)
+    shape[axis] = length - 1
+    pad = np.zeros(shape, bool)
+    d, k = np.concatenate([pad, e, pad], axis=axis), 1
+    while k < length:  # d[j]: a full run ends within length of j
+        step = min(k, length - k)
+        d = cut(d, 0, d.shape[axis] - step) | cut(d, step, None)
+        k += step
+    return d
+
+
+PAPER_GREY = 200  # lighter than this is paper (or a cell's shading), darker is ink (or a rule)
 
 
 def crop(image, m: Matrix, region: Box | None):
