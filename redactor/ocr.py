@@ -493,11 +493,14 @@ def _without_rules(image, dpi: float):
     near = dark.copy()
     near[1:] |= dark[:-1]
     near[:-1] |= dark[1:]
-    rules = _runs(near, length, 1)
+    # A rule is thin: ink as thick as a letter's stem across it (a black box, a bar, a
+    # photograph) is not one, and stays as it is.
+    thick = max(2, int(dpi * 0.04))
+    rules = _runs(near, length, 1) & ~_runs(dark, thick, 0)
     near = dark.copy()
     near[:, 1:] |= dark[:, :-1]
     near[:, :-1] |= dark[:, 1:]
-    rules |= _runs(near, length, 0)
+    rules |= _runs(near, length, 0) & ~_runs(dark, thick, 1)
     rules &= dark
     if not rules.any():
         return image
