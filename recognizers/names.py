@@ -26,6 +26,7 @@ from pathlib import Path
 import regex as re
 from presidio_analyzer import EntityRecognizer
 
+from .addresses import SUFFIX as STREET_SUFFIX
 from .common import REGEX_TIMEOUT, TITLE_WORDS
 from .common import result as _result
 
@@ -47,9 +48,10 @@ def surnames() -> frozenset[str]:
 
 
 # Words of any script: a capital then letters (with combining marks and apostrophes), one
-# hyphenated part at most beside it; or the same in capitals.
+# hyphenated part at most beside it ("Solberg-Haugen", and "Ji-woo", whose second part is
+# written in lower case); or the same in capitals.
 _L = r"[\p{L}\p{M}'’]"
-TITLE_WORD = rf"\p{{Lu}}{_L}*\p{{Ll}}{_L}*(?:-\p{{Lu}}{_L}*\p{{Ll}}{_L}*)?"
+TITLE_WORD = rf"\p{{Lu}}{_L}*\p{{Ll}}{_L}*(?:-\p{{Lu}}?{_L}*\p{{Ll}}{_L}*)?"
 CAPS_WORD = r"\p{Lu}[\p{Lu}\p{M}'’]+(?:-\p{Lu}[\p{Lu}\p{M}'’]+)?"
 INITIAL = r"\p{Lu}\."
 _WORD = rf"(?:{TITLE_WORD}|{CAPS_WORD})"
@@ -189,10 +191,38 @@ PERSON_LABELS = ("recipient", "addressee", "tenant", "landlord", "witness", "app
 LABEL_SLOT = re.compile(
     rf"(?<![\w'’-])(?P<label>(?i:{'|'.join(PERSON_LABELS)}))[ \t]*[:.-]?[ \t]+"
     rf"(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})(?![\w'’-])")
+# A name in apposition to a private person's noun ("his daughter, <name>,", "my neighbour
+# <name>", "the claimant, <name>,"): family, household and the parties of a private matter.
+# Offices are not here: "the officer, <name>," is an official's slot (officials.py).
+PERSON_NOUNS = ("daughter", "son", "wife", "husband", "partner", "spouse", "mother", "father", "brother", "sister",
+                "child", "baby", "grandson", "granddaughter", "grandmother", "grandfather", "grandchild", "niece",
+                "nephew", "cousin", "aunt", "uncle", "fiancé", "fiancée", "fiance", "fiancee", "boyfriend",
+                "girlfriend", "stepson", "stepdaughter", "stepfather", "stepmother", "mom", "dad", "sibling",
+                "neighbour", "neighbor", "friend", "roommate", "flatmate", "housemate", "classmate", "colleague",
+                "coworker", "co-worker", "caregiver", "carer", "tenant", "landlord", "landlady", "lodger",
+                "claimant", "complainant", "applicant", "victim", "suspect", "witness", "caller", "resident",
+                "patient", "client", "customer", "student", "pupil", "minor", "juvenile", "detainee", "inmate",
+                "passenger", "driver", "owner", "homeowner", "employee", "requester", "requestor", "petitioner",
+                "respondent", "plaintiff", "defendant", "decedent", "deceased", "ward", "guardian", "cardholder",
+                "beneficiary", "informant", "reporting party")
+APPOSITION_SLOT = re.compile(
+    rf"(?i:\b(?:the|his|her|their|my|our|your|a|an|whose)[ \t]+(?:(?:late|elder|older|younger|eldest|youngest"
+    rf"|little|adult|minor|teenage|ex-|former|\d+-year-old)[ \t]*)?(?P<noun>{'|'.join(PERSON_NOUNS)}))"
+    rf"(?:[ \t]*,[ \t]*|[ \t]+)(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})(?![\w'’-])")
+# People a record speaks of as the ones acted on: the subject of "was interviewed", "were
+# arrested" (one name, or two joined by "and").
+_DONE_TO = (r"(?:interviewed|arrested|questioned|detained|charged|cited|booked|transported|injured|notified"
+            r"|treated|hospitali[sz]ed|evicted|hired|terminated|dismissed|fired|born|married|divorced|diagnosed"
+            r"|assaulted|robbed|summoned|subpoenaed|deposed)")
+PASSIVE_SLOT = re.compile(
+    rf"(?<![\w'’-])(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})"
+    rf"(?:[ \t]+and[ \t]+(?P<other>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}}))?"
+    rf"[ \t]+(?:(?:was|were|had[ \t]+been|have[ \t]+been|has[ \t]+been)[ \t]+){_DONE_TO}\b")
+
 # Words of prose that the slot patterns meet but that name groups, not people.
 _SLOT_NOT_NAME = {"nobody", "everyone", "everybody", "someone", "somebody", "anyone", "anybody", "none", "each",
                   "both", "many", "most", "some", "several", "others", "they", "we", "he", "she", "it", "you", "i",
-                  "according", *PERSON_LABELS}
+                  "according", *PERSON_LABELS, *PERSON_NOUNS}
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my",
                 "your", "every", "each", "any", "no"}
 _known_words: frozenset[str] | None = None
@@ -211,11 +241,13 @@ def _known(tokens) -> bool:
     return _known_words is None or any(_bare(t) in _known_words for t in tokens)
 
 
-def _slot_name_ok(text, words, propn, ents, lower) -> bool:
+def _slot_name_ok(text, words, propn, ents, lower, strong: bool = False) -> bool:
     """Is each word of a slot candidate a plausible name: not a word the record also writes in
     lower case, not an office, group, day or place word, and either unknown to the model's
     vocabulary, or a proper noun in the name lexicon that the model does not read as a place
-    or a body."""
+    or a body. In a ``strong`` slot (a person's noun in apposition, "spoke with", a person
+    acted on) the slot is evidence enough for a given name of any country's list, and for a
+    name whose given name the vocabulary does not know ("Haruto Sato")."""
     tokens = [text[a:b] for a, b in words]
     if not tokens:
         return False
@@ -226,6 +258,12 @@ def _slot_name_ok(text, words, propn, ents, lower) -> bool:
             return False
     if not _known(tokens):
         return True  # the tagger reads an unknown word with diacritics as a noun as often as not
+    if strong and not _overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT",
+                                                                   "DATE", "EVENT", "LAW"}):
+        if len(tokens) == 1 and is_given(tokens[0], international=True) and _all_propn(propn, words):
+            return True
+        if len(tokens) > 1 and not _known(tokens[:1]) and (is_surname(tokens[-1]) or not _known(tokens[-1:])):
+            return True
     # A word the vocabulary knows ("Madrid", "Dispatch") counts only as a US given name, or as
     # a given name and a surname together: the international lists and the surname list hold
     # too many places and ordinary words to stand alone.
@@ -415,18 +453,33 @@ class NameStructureRecognizer(EntityRecognizer):
                 add(words[0][0], words[-1][1], score, why)
         for pattern, why in ((SUBJECT_SLOT, "name as the subject of a speech verb ('said', 'asked')"),
                              (OBJECT_SLOT, "name in a person's slot ('spoke with', 'According to', a greeting)"),
-                             (LABEL_SLOT, "name after a person role label ('Recipient', 'Tenant')")):
+                             (LABEL_SLOT, "name after a person role label ('Recipient', 'Tenant')"),
+                             (APPOSITION_SLOT, "name in apposition to a person ('his daughter, ...', 'the tenant, ...')"),
+                             (PASSIVE_SLOT, "name of a person acted on ('... was interviewed', '... were arrested')"),
+                             (PASSIVE_SLOT, "name of a person acted on ('... and ... were interviewed')")):
+            group = "other" if "'... and ..." in why else "name"
             for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
-                s, e = m.span("name")
+                if m.group(group) is None:
+                    continue
+                s, e = m.span(group)
                 words = _trim_words(text, s, e)
                 if not words:
+                    continue
+                if pattern is PASSIVE_SLOT and group == "name" and s > 0 and text[s - 1:s] not in " \t\n(\"“":
                     continue
                 before = text[max(0, words[0][0] - 20):words[0][0]].split()
                 if pattern is SUBJECT_SLOT and before and _bare(before[-1]) in _DETERMINERS:
                     continue  # "The Tenant confirmed"
                 if pattern is LABEL_SLOT and (len(words) < 2 and not m.group("label")[0].isupper()):
                     continue
-                if not _slot_name_ok(text, words, propn, ents, lower):
+                if pattern is PASSIVE_SLOT:
+                    before = text[max(0, words[0][0] - 20):words[0][0]].split()
+                    if group == "name" and before and _bare(before[-1]) in _DETERMINERS:
+                        continue  # "The Applicant was notified"
+                # A lone word acted on may be a place or a thing ("Boston was ..."): the slot
+                # alone is not enough evidence for it.
+                strong = pattern in (OBJECT_SLOT, APPOSITION_SLOT) or (pattern is PASSIVE_SLOT and len(words) > 1)
+                if not _slot_name_ok(text, words, propn, ents, lower, strong=strong):
                     continue
                 add(words[0][0], words[-1][1], 0.65, why)
         return out
@@ -588,7 +641,9 @@ def _labelled(f) -> bool:
                                          and "role code" in (f.explanation or ""))
 
 
-_NER_KINDS = {"ORGANIZATION", "LOCATION", "NRP", "DATE_TIME"}
+# The model's readings that do not stop a surname from being withheld where they cover it
+# ("the Hasketts" read as an organisation); a place does ("Francisco" of "San Francisco").
+_NER_KINDS = {"ORGANIZATION", "NRP", "DATE_TIME"}
 
 
 def propagate_surnames(findings, document, is_official=None):
@@ -623,7 +678,7 @@ def propagate_surnames(findings, document, is_official=None):
         return []
     covered: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        if f.entity not in _NER_KINDS:  # the model reads "the Hasketts" as an organisation
+        if f.entity not in _NER_KINDS:
             covered.setdefault(f.page, []).append((f.start, f.end))
     out = []
     for key, src in surnames_seen.items():
@@ -711,6 +766,18 @@ _PAPER_WORDS = {"order", "orders", "notice", "thereof", "hereof", "motion", "mem
                 "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement"}
 
 
+def _head_noun(word: str, document) -> bool:
+    """Does the record write ``word`` after three or more different capitalised words that are
+    not given names ("Iowa Ethanol", "Nebraska Ethanol", "Cornbelt Ethanol")? Then it names a
+    kind of thing. A surname follows given names ("Marta Kowalski", "Henryk Kowalski"); only
+    asked of words outside the surname lexicon."""
+    if is_surname(word) or _non_ascii(word) or len(word) < 3:
+        return False
+    pattern = re.compile(rf"(?<![\w'’-])(\p{{Lu}}[\p{{L}}'’-]+)[ \t]+{re.escape(word)}(?![\w'’-])")
+    before = {m.group(1) for p in document.pages for m in pattern.finditer(p.text, timeout=REGEX_TIMEOUT)}
+    return len({w for w in before if not is_given(w, international=False)}) >= 3
+
+
 def not_a_name(f, document) -> str | None:
     """Evidence that a PERSON finding is not a name, or None. Only evidence drops a name: a
     company suffix after it ("Jackson Lewis LLP"), a state after a single word ("Oakland,
@@ -732,6 +799,8 @@ def not_a_name(f, document) -> str | None:
         return "holds a word for an office or a file, never part of a name"
     if "\n" in f.text and in_column_list(text, f.start, f.end):
         return "lines of a list read one entry per line (a column of places or companies), not one name"
+    if f.recognizer == "SpacyRecognizer" and len(words) > 1 and _head_noun(words[-1], document):
+        return "its last word follows many other words that are not given names ('Iowa Ethanol', 'Nebraska Ethanol')"
     if any(_bare(w) in _PAPER_WORDS for w in words) and not any(is_given(w, international=False) for w in words
                                                                   if _bare(w) not in _PAPER_WORDS):
         return "the title of a court paper or a record ('Order', 'Notice Thereof'), no given name in it"
@@ -753,6 +822,32 @@ def not_a_name(f, document) -> str | None:
     if word in PARTY_WORDS:
         return "a party's role in a case, not a name"
     return None
+
+
+def read_as_places(findings):
+    """The findings without the PERSON findings whose text the model reads as a place at two
+    or more places of the record and never as a person ("Beverly Hills"). Once is not enough:
+    the small model also tags a person's full name as a place now and then."""
+    import collections
+
+    def key(text):
+        return " ".join(text.split()).lower()
+
+    places = collections.Counter(key(f.text) for f in findings if f.entity == "LOCATION")
+    people = {key(f.text) for f in findings if f.entity == "PERSON" and f.recognizer == "SpacyRecognizer"}
+    return [f for f in findings if not (f.entity == "PERSON" and places[key(f.text)] >= 2
+                                        and key(f.text) not in people)]
+
+
+def in_organisation_column(findings):
+    """The findings without the PERSON findings that lie inside the value of an organisation's
+    or a town's column or field (a table's "Make", "Company", "Employer", "City"...
+    recognizers/tables.py)."""
+    orgs = [f for f in findings if f.entity in ("ORGANIZATION", "LOCATION") and f.recognizer in _LABELLED]
+    if not orgs:
+        return findings
+    return [f for f in findings if not (f.entity == "PERSON" and any(
+        o.page == f.page and o.start <= f.start and f.end <= o.end for o in orgs))]
 
 
 def tidy(f):
@@ -780,6 +875,8 @@ def tidy(f):
     return dataclasses.replace(f, start=start, end=start + len(body), text=body)
 
 
+# A street's type word at the end of a street name ("Nancy Lodge", "Cook Summit", "MAIN ST").
+_STREET_TYPE_END = re.compile(rf"(?i)(?<![\w'’-])(?:{STREET_SUFFIX})$")
 _TOWN_STATE_ZIP = re.compile(rf",[ \t]*(?:[A-Z]{{2}}|{_US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b")
 _STREET_REST = re.compile(rf"(?:[ \t]+(?:{TITLE_WORD}|[NSEW]\.?))*\.?(?:{_ADDRESS_AFTER.pattern}[\w-]*)?")
 
@@ -795,10 +892,14 @@ def address_part(f, document):
 
     text = document.pages[f.page - 1].text
     house = re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, f.start - 12):f.start])
-    if house or _ADDRESS_AFTER.match(text, f.end):
+    unit = _ADDRESS_AFTER.match(text, f.end)
+    if house or unit:
         start = f.start - (len(house.group(0)) if house else 0)
         rest = _STREET_REST.match(text, f.end)
         end = rest.end() if rest else f.end
+        if not unit and not (_STREET_TYPE_END.search(text[start:end].rstrip(" \t.,"))
+                             or _TOWN_STATE_ZIP.search(text[end:end + 60].split("\n")[0])):
+            return None  # "121 MARGARET L OSTROWSKI": a vote count or a quantity before a name
         why = "street name of an address (house number or unit next to it)"
     else:
         town = _TOWN_STATE_ZIP.match(text, f.end)

@@ -149,15 +149,17 @@ def is_classified(pages: list[str]) -> bool:
     return any(CLASSIFIED_BANNER.search(t, timeout=REGEX_TIMEOUT) for t in pages)
 
 
-def evidence(text: str, start: int, end: int, classified: bool = False) -> tuple[str | None, bool]:
+def evidence(text: str, start: int, end: int, classified: bool = False,
+             cell_label: str | None = None) -> tuple[str | None, bool]:
     """(official evidence, private evidence) for the name at text[start:end] (``classified``:
-    the record bears a classification banner)."""
+    the record bears a classification banner; ``cell_label``: the text of the cell to the left
+    of the name's cell on a form read by position, its field label)."""
     ls, le = _line_bounds(text, start, end)
     before = text[ls:start]
     after = text[end:le]
     # a form's field: its label on a line of its own above the value ("POC" / blank line /
     # "Michelle Spencer, mspencer@fbcs.gov"; "Applicant" / "Erin Alvarez")
-    label = _label_above(text, ls) if not before.strip() and FORM_VALUE_AFTER.match(after) else None
+    label = cell_label or (_label_above(text, ls) if not before.strip() and FORM_VALUE_AFTER.match(after) else None)
     private = bool(PRIVATE_BEFORE.search(before[-60:]) or PRIVATE_AFTER.match(after)
                    or (label and PRIVATE_BEFORE.search(label)))
     if private:
@@ -217,12 +219,13 @@ def evidence(text: str, start: int, end: int, classified: bool = False) -> tuple
             field = " ".join(head.group("l").split()).upper()
             return f"sender or addressee ('{field}') of a classified message", False
     if label:
+        where = "beside" if cell_label else "above"
         title = _title_in(label)
         if title and title == label.strip(" \t,;:|"):
-            return f"form field '{title}' above the name", False
+            return f"form field '{title}' {where} the name", False
         m = ROLE_BEFORE.fullmatch(label.strip(" \t|") + " ")
         if m:
-            return f"form field '{label.strip(' :|')}' above the name", False
+            return f"form field '{label.strip(' :|')}' {where} the name", False
     # counsel's signature block: the name alone on its line, "Counsel for Plaintiff" (or
     # "Attorney for Debtor") a few lines under it, after the firm's address
     if not before.strip() and not after.strip(" \t,"):
@@ -344,6 +347,7 @@ def _mailbox_matches(local: str, name_key: str) -> bool:
 
 
 _HEADER = re.compile(r"(?im)^[ \t>]*(?P<f>from|to|cc)[ \t]*:[ \t]*(?P<v>[^\n]+)$")
+_OTHER_HEADER = re.compile(r"(?i)^[ \t>]*(?:sent|date|subject|bcc|reply-to|importance|attachments?)[ \t]*:")
 _ADDRESSEE = re.compile(r"(?:\"?(?P<n>[^\"<>,;\n]*?)\"?[ \t]*)?<?(?P<a>[\w.+-]+@(?P<d>[\w-]+(?:\.[\w-]+)+))>?")
 
 
@@ -355,24 +359,72 @@ def _copied_colleagues(pages: dict[int, str], official: dict[str, str], private:
     outside recipient and gives no one a role."""
     out: dict[str, str] = {}
     for number, text in pages.items():
-        fields: dict[str, list[tuple[str, str]]] = {}
-        for m in _HEADER.finditer(text, timeout=REGEX_TIMEOUT):
-            entries = [(_key(a.group("n") or ""), a.group("d").lower())
-                       for a in _ADDRESSEE.finditer(m.group("v"), timeout=REGEX_TIMEOUT)]
-            fields.setdefault(m.group("f").lower(), []).extend(entries)
-        senders = fields.get("from", [])
-        if len(senders) != 1:
-            continue
-        sender, domain = senders[0]
-        if not sender or sender not in official or sender in private:
-            continue
-        to = fields.get("to", [])
-        if not any(d != domain for _, d in to):
-            continue
-        for name, d in to + fields.get("cc", []):
-            if d == domain and name and len(name.split()) >= 2 and name != sender and name not in private:
-                out.setdefault(name, f"copied by an official of the same office on a reply to the public, page {number}")
+        # one message's header: a run of header lines (From, To, Cc, Date, Subject...) with no
+        # other line between (a thread quotes earlier messages, each with a header of its own)
+        blocks: list[dict[str, list[tuple[str, str]]]] = []
+        in_header = False
+        for line in text.split("\n"):
+            m = _HEADER.match(line)
+            if m:
+                if not in_header:
+                    blocks.append({})
+                in_header = True
+                entries = [(_key(a.group("n") or ""), a.group("d").lower())
+                           for a in _ADDRESSEE.finditer(m.group("v"), timeout=REGEX_TIMEOUT)]
+                blocks[-1].setdefault(m.group("f").lower(), []).extend(entries)
+            else:
+                in_header = bool(in_header and _OTHER_HEADER.match(line))
+        for fields in blocks:
+            senders = fields.get("from", [])
+            if len(senders) != 1:
+                continue
+            sender, domain = senders[0]
+            if not sender or sender not in official or sender in private:
+                continue
+            to = fields.get("to", [])
+            if not any(d != domain for _, d in to):
+                continue
+            for name, d in to + fields.get("cc", []):
+                if d == domain and name and len(name.split()) >= 2 and name != sender and name not in private:
+                    out.setdefault(name, "copied by an official of the same office on a reply to the public, "
+                                         f"page {number}")
     return out
+
+
+class _CellLabels:
+    """The cell to the left of a value's cell on a PDF page read by position (a form whose
+    labels and values a text reader puts in separate runs: "POC" ... "Michelle Spencer,
+    mspencer@fbcs.gov"), when it is short enough to be a field label. Pages are laid out on
+    first use."""
+
+    def __init__(self, document):
+        self._pages = {p.number: p for p in document.pages}
+        self._grids: dict[int, object] = {}
+
+    def __call__(self, page: int, start: int) -> str | None:
+        p = self._pages.get(page)
+        if p is None or not p.char_boxes:
+            return None
+        if page not in self._grids:
+            from .layout import grid
+
+            g = grid(p.text, p.char_boxes)
+            self._grids[page] = g if g.geometric else None
+        g = self._grids[page]
+        if g is None:
+            return None
+        for row in g.rows:
+            cell = next((c for c in row.cells if c.start <= start < c.end), None)
+            if cell is None:
+                continue
+            if p.text[cell.start:start].strip():
+                return None  # the name is not where its cell starts
+            left = [c for c in row.cells if c.u1 <= cell.u0]
+            if not left:
+                return None
+            label = max(left, key=lambda c: c.u1).text.strip()
+            return label if 0 < len(label) <= _LABEL_MAX else None
+        return None
 
 
 def mark_officials(findings, document):
@@ -380,6 +432,7 @@ def mark_officials(findings, document):
     agency's letterhead address and phone) marked; new Finding objects, never mutated."""
     pages = {p.number: p.text for p in document.pages}
     classified = is_classified(list(pages.values()))
+    cell_labels = _CellLabels(document)
     official: dict[str, str] = {}
     private: set[str] = set()
     # A name read across a line break ("PRUITT" of a caption over "BRYAN, J.") is never an
@@ -389,7 +442,7 @@ def mark_officials(findings, document):
         key = _key(f.text)
         if not key:
             continue
-        why, priv = evidence(pages.get(f.page, ""), f.start, f.end, classified)
+        why, priv = evidence(pages.get(f.page, ""), f.start, f.end, classified, cell_labels(f.page, f.start))
         if priv:
             private.add(key)
         elif why and key not in official:
@@ -417,7 +470,9 @@ def mark_officials(findings, document):
     out = []
     official_lines: dict[int, list[tuple[int, int]]] = {}
     for f in findings:
-        if f.entity == "PERSON" and "\n" not in f.text:
+        if f.entity == "PERSON":
+            # a name wrapped over two lines gives no evidence of its own (above) but is the
+            # same official as the same name on one line ("Jose" / "Herrera will follow up")
             why = official_for(_key(f.text))
             if why:
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},

@@ -69,7 +69,39 @@ def find(text: str, boxes: Sequence | None = None) -> list[Hit]:
     for i, row in enumerate(rows):
         if i not in used:
             hits.extend(_form_row(g, i, lex, used))
+    taken = [span for h in hits for span in h.spans]
+    hits.extend(h for h in _in_prose(text, lex)
+                if not any(a < h.spans[0][1] and h.spans[0][0] < b for a, b in taken))
     return [_spans_merged(text, h) for h in hits]
+
+
+# An identifier right after its label in a sentence ("her driver licence D1234567 was
+# suspended", "passport no. 533380006"): a token with a digit, after one to five words that
+# are, whole, an identifier field's label (fields.yaml, shape "identifier").
+_PROSE_VALUE = re.compile(r"(?<![\w-])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{4,24}(?![\w-]|[.,]\d)")
+_PROSE_LABEL = re.compile(r"((?:[^\W\d_][\w'’/]*\.?[ \t]+){0,4}[^\W\d_][\w'’/]*\.?)[ \t]*(?:#|:)?[ \t]*$")
+
+
+def _in_prose(text: str, lex: Lexicon) -> list[Hit]:
+    out = []
+    for m in _PROSE_VALUE.finditer(text):
+        tail = _PROSE_LABEL.search(text[max(0, m.start() - 64):m.start()])
+        if not tail:
+            continue
+        words = tail.group(1).split()
+        for n in range(len(words), 0, -1):
+            label = " ".join(words[-n:])
+            f = lex.field(label)
+            if f is None or f.shape != "identifier":
+                continue
+            check = _VALIDATE.get(f.entity)
+            if check and not VALIDATORS[check](m.group(0)):
+                break  # in running text a number with a check digit must pass it
+            if fits(f, m.group(0)):
+                why = f"value after the label '{label.rstrip('.')}' in a sentence"
+                out.append(Hit(((m.start(), m.end()),), f.entity, _score(f, m.group(0), 0.75), FORM, why))
+            break
+    return out
 
 
 # ---------------------------------------------------------------------------------------- tables

@@ -16,7 +16,12 @@ peak memory per process (parent and worst worker), redactor's time per stage (su
 workers), and the ratios the issue sets targets for. Speed is measured here, not asserted
 in tests: the machine is shared.
 
-    python tests/bench.py [--pages 300] [--jobs 1,2] [--no-records] [--only generated]
+    python tests/bench.py [--pages 300] [--jobs 1,2] [--no-records]
+    python tests/bench.py --memory 300,3000 [--jobs 2]   # peak memory as the batch grows
+
+With ``--memory`` it only runs redactor, on generated sets of each size, and prints the peak
+memory of the parent and of the largest worker for each: a worker's peak must not grow with
+the batch (the parent keeps one entry per document for the report).
 """
 
 from __future__ import annotations
@@ -199,11 +204,21 @@ def bench_set(name: str, folder: Path, jobs_list: list[int]) -> None:
                 f"{k} {v:.1f} s ({100 * v / m['cpu']:.0f}%)" for k, v in stages.items()))
 
 
+def bench_memory(sizes: list[int], jobs: int) -> None:
+    print(f"\n== peak memory as the batch grows (redactor run, {jobs} worker(s), generated text-layer PDFs)")
+    print(f"{'pages':>6s} {'wall s':>8s} {'pages/s':>8s} {'parent MB':>9s} {'worker MB':>9s}  statuses")
+    for n in sizes:
+        m = run_measure("redactor", build(n), jobs)
+        print(f"{m['pages']:6d} {m['wall']:8.1f} {m['pages'] / m['wall']:8.2f} {m['parent_mb']:9.0f} "
+              f"{m['worker_mb']:9.0f}  " + ", ".join(f"{k} {v}" for k, v in m["statuses"].items() if v), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=300)
     ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--no-records", action="store_true")
+    ap.add_argument("--memory", metavar="PAGES,PAGES", help="peak memory of redactor runs on generated sets of these sizes")
     ap.add_argument("--measure", nargs=3, metavar=("WHAT", "FOLDER", "JOBS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -211,6 +226,9 @@ def main() -> None:
         print(json.dumps(MEASURES[what](Path(folder), int(jobs))))
         return
     jobs_list = [int(j) for j in args.jobs.split(",")]
+    if args.memory:
+        bench_memory([int(n) for n in args.memory.split(",")], max(jobs_list))
+        return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start")
     bench_set("generated text-layer PDFs", build(args.pages), jobs_list)

@@ -74,3 +74,25 @@ def test_names_in_capitals_same_from_windows_as_from_the_page(settings):
     assert {"PATRICIA NGUYEN", "MARCUS DELGADO"} <= names
     for f in found:
         assert page_text[f.start:f.end] == f.text
+
+
+def test_context_token_lookup_is_presidios(texts, settings):
+    """The context enhancer finds a match's token by bisection: the same token as Presidio's
+    walk from the page's first token, for every offset of every text (or the same error)."""
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    from redactor.detect import _context_enhancer, analyzer
+
+    nlp = analyzer(settings.model).nlp_engine.nlp["en"]
+    ours = _context_enhancer()
+    assert isinstance(ours, LemmaContextAwareEnhancer)
+    for doc in nlp.pipe(texts[:6]):
+        indices = [t.idx for t in doc]
+        for start in range(0, len(doc.text) + 2, 3):
+            try:
+                expected = LemmaContextAwareEnhancer._find_index_of_match_token("w", start, doc, indices)
+            except ValueError:
+                with pytest.raises(ValueError):
+                    ours._find_index_of_match_token("w", start, doc, indices)
+                continue
+            assert ours._find_index_of_match_token("w", start, doc, indices) == expected

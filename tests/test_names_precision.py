@@ -135,3 +135,74 @@ CITY_LIST = ("Palo Alto\nSan Diego\nCulver City\nIrvine\nBerkeley\nNovato\nSan B
 def test_a_list_of_places_one_per_line_holds_no_names(word, settings):
     doc = document(CITY_LIST)
     assert hits(doc, word, settings) == []
+
+
+@pytest.mark.parametrize("text, name", [
+    ("JUDGE-SUPERIOR COURT #14\nYES    121 MARGARET L OSTROWSKI    64\nNO     108 DEVIN KALAMAR    175\n",
+     "MARGARET L OSTROWSKI"),
+    ("Votes cast: 188 Hollis Wainwright, 88 Priya Ramaswamy.", "Hollis Wainwright"),
+])
+def test_a_count_before_a_name_is_no_house_number(text, name, settings):
+    """A number before a name (a vote count, a quantity) makes it an address only with a street
+    word after it, a unit, or a town, state and ZIP code."""
+    doc = document(text)
+    found = detect(doc, settings)
+    at = text.index(name)
+    assert not any(f.entity in ("US_STREET_ADDRESS", "STREET_ADDRESS") and f.start <= at < f.end for f in found)
+
+
+def test_a_word_that_follows_many_places_is_a_kind_of_thing_not_a_surname(settings):
+    """'Cornbelt Ethanol' read as a name, in a record that also writes 'Iowa Ethanol' and
+    'Nebraska Ethanol': the last word follows three other words that are not given names."""
+    from redactor.model import Finding
+    from recognizers import names
+
+    text = ("Prices: Iowa Ethanol 1.35, Nebraska Ethanol 1.38, Wisconsin Ethanol 1.27, "
+            "Eastern Cornbelt Ethanol 1.49.\nMarta Kowalski and Henryk Kowalski filed the form.\n")
+    doc = document(text)
+    at = text.index("Cornbelt Ethanol")
+    f = Finding(page=1, start=at, end=at + 16, text="Cornbelt Ethanol", entity="PERSON", score=0.85,
+                recognizer="SpacyRecognizer")
+    assert names.not_a_name(f, doc)
+    at = text.index("Henryk Kowalski")
+    g = Finding(page=1, start=at, end=at + 15, text="Henryk Kowalski", entity="PERSON", score=0.85,
+                recognizer="SpacyRecognizer")
+    assert names.not_a_name(g, doc) is None
+
+
+def test_a_maker_or_company_column_holds_no_person(settings):
+    """Cells under a column headed 'Make', 'Company', 'Employer' or 'Vendor' name organisations,
+    also when they read as a given name and a surname ('CARL WALTHER'); a 'Name' column beside
+    them still holds persons."""
+    text = ("TYPE      MAKE              MODEL     OWNER NAME\n"
+            "PISTOL    CARL WALTHER      PPK       DELIA MARCHETTI\n"
+            "RIFLE     HENRY REPEATING   H001      OSCAR LINDQVIST\n")
+    doc = document(text)
+    assert hits(doc, "CARL WALTHER", settings) == []
+    assert hits(doc, "DELIA MARCHETTI", settings) and hits(doc, "OSCAR LINDQVIST", settings)
+
+
+def test_a_surname_is_not_carried_into_a_place_name(settings):
+    """A name found by mistake in a hotel's or a town's name ('Hilton San Francisco', 'Beverly
+    Hills') must not spread its last word over every place the record names."""
+    doc = document("Closures: Hilton San Francisco Union Square; Crescent Foods of Beverly Hills.\n"
+                   "Offices in San Francisco, Oakland and Beverly Hills were visited. The San Francisco "
+                   "office reopened in March; the Beverly Hills office did not.\n")
+    assert hits(doc, "Francisco, Oakland", settings) == []
+    text = doc.pages[0].text
+    second = text.index("San Francisco", text.index("Offices"))
+    found = persons(doc, settings)
+    assert not any(f.start <= second + 4 < f.end for f in found)
+    third = text.index("Beverly Hills office")
+    assert not any(f.start <= third + 8 < f.end for f in found)
+
+
+def test_company_and_city_columns_of_a_notice_log(settings):
+    """A log of notices by date received, company and city: a company named like a person and a
+    town named like one are an organisation and a place."""
+    text = ("Notice Date   Effective    Received     Company                    City          Employees\n"
+            "06/22/2015    08/21/2015   06/23/2015   Harlan Whitby              Porterville   40\n"
+            "07/01/2015    09/01/2015   07/02/2015   Odell Brinkworth & Sons    Carmichael    12\n")
+    doc = document(text)
+    for word in ("Harlan Whitby", "Carmichael"):
+        assert hits(doc, word, settings) == [], word

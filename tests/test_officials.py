@@ -359,16 +359,26 @@ Thank you for your request. Dwight Amari in our Records Unit will follow up with
 
 Helen Brooks
 City Clerk
+
+-----Original Message-----
+From: Oscar Beltran <obeltran71@gmail.com>
+To: Records Desk <records@lakeview.gov>
+
+I would like copies of the permits for my street.
 """
 
 
 def test_colleagues_copied_on_an_officials_reply_to_the_public(settings, policy):
     """An official (a title under the signature) replies to a member of the public and copies
-    a colleague of the same office: the colleague acts in role there. Between colleagues (no
+    a colleague of the same office: the colleague acts in role there (the quoted request under
+    it has a header of its own). Between colleagues (no
     outside recipient: a leave request) nobody is copied in role."""
-    ds = decisions(REPLY, settings, policy)
+    ds = decisions(REPLY.replace("Dwight Amari in our", "Dwight\nAmari in our"), settings, policy)
     for d in decision_for(ds, "Dwight Amari"):
         assert d.action is Action.KEEP and "copied by an official" in d.reason
+    for d in ds:  # the name wrapped over two lines in the body is the same official
+        if d.finding.entity == "PERSON" and d.finding.text == "Dwight\nAmari":
+            assert d.action is Action.KEEP
     for d in decision_for(ds, "damari@lakeview.gov", "EMAIL_ADDRESS"):
         assert d.action is Action.KEEP
     for d in decision_for(ds, "Oscar Beltran"):
@@ -377,3 +387,28 @@ def test_colleagues_copied_on_an_officials_reply_to_the_public(settings, policy)
         "Thank you for your request.", "Your leave request is approved.")
     for d in decision_for(decisions(internal, settings, policy), "Dwight Amari"):
         assert d.action is Action.REDACT
+
+
+def test_a_pdf_forms_label_cell_beside_the_name(tmp_path, settings, policy):
+    """A form drawn as two columns (labels left, values right) that a text reader may put in
+    separate runs: the label cell on the name's row is the field's label."""
+    from redactor.formats import by_name
+
+    from pdftools import make_text_pdf
+
+    rows = [("Federal Records Service - Adjudication Summary", ""), ("Controlled by", "Federal Records Service"),
+            ("POC", "Nadia Okafor, nokafor@frs.gov"), ("Applicant", "Peter Vance"),
+            ("Reviewing Official", "Lionel Grant"), ("Date of Birth", "1961-04-02")]
+    lines = []
+    for i, (label, value) in enumerate(rows):
+        lines.append((72, 720 - 22 * i, label))
+        if value:
+            lines.append((260, 720 - 22 * i, value))
+    pdf = make_text_pdf(tmp_path / "form.pdf", lines)
+    doc = by_name("pdf").read(pdf, settings)
+    ds = decide(detect(doc, settings), policy, relpath="x.pdf", pages=[p.text for p in doc.pages], fmt="pdf")
+    for name, label in (("Nadia Okafor", "POC"), ("Lionel Grant", "Reviewing Official")):
+        hits = [d for d in ds if d.finding.entity == "PERSON" and d.finding.text == name]
+        assert hits and all(d.action is Action.KEEP and f"form field '{label}'" in d.reason for d in hits), name
+    vance = [d for d in ds if d.finding.entity == "PERSON" and "Vance" in d.finding.text]
+    assert vance and all(d.action is Action.REDACT for d in vance)

@@ -1,0 +1,85 @@
+"""Names in the slots of prose that tie a word to a private person (recognizers/names.py):
+apposition to a person's noun ("his niece, <name>,", "the tenant, <name>,"), and the subject
+of a verb of something done to a person ("<name> was arrested", "<name> and <name> were
+interviewed"). Names here come from several countries' lists and from none; the near misses
+(offices, places, organisations in the same slots) must stay in the release.
+
+Also identifiers after their label in a sentence (recognizers/tables.py ``_in_prose``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from redactor.detect import detect
+from redactor.model import Document, Page
+
+
+def found(text, settings, entity=None):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    return [f for f in detect(doc, settings) if entity is None or f.entity == entity]
+
+
+def covered(fs, text, value):
+    start = text.find(value)
+    assert start >= 0
+    return any(f.start <= start and start + len(value) <= f.end for f in fs)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("The landlord said that his niece, Oyelaran, had moved out in May.", "Oyelaran"),
+    ("We were told by the complainant, Radhika, that the gate was locked.", "Radhika"),
+    ("Please note that my brother Tadeusz will collect the keys.", "Tadeusz"),
+    ("The caller identified her son, Kofi Boateng, as the driver.", "Kofi Boateng"),
+    ("Thuy-linh Vo was interviewed at the scene by deputies.", "Thuy-linh Vo"),
+    ("Seo-yeon Kim and Takeshi Mori were arrested after the search.", "Seo-yeon Kim"),
+    ("Seo-yeon Kim and Takeshi Mori were arrested after the search.", "Takeshi Mori"),
+    ("The report says Ngozi was treated for a broken wrist.", "Ngozi"),
+    ("I met with Anselm on Friday about the fence.", "Anselm"),
+])
+def test_name_in_a_persons_slot(text, name, settings):
+    assert covered(found(text, settings, "PERSON"), text, name), name
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("The applicant, Northwind Logistics LLC, filed the permit.", "Northwind Logistics"),
+    ("Her employer, the Department of Revenue, confirmed the dates.", "Department of Revenue"),
+    ("The Planning Commission was notified on Tuesday.", "Planning Commission"),
+    ("Boston was identified as the host city.", "Boston"),
+    ("The Applicant was notified by letter.", "Applicant"),
+    ("I met with Legal on Friday about the fence.", "Legal"),
+    ("The tenant, Springfield Housing Authority, was served.", "Springfield Housing Authority"),
+])
+def test_near_misses_stay(text, kept, settings):
+    assert not covered(found(text, settings, "PERSON"), text, kept), kept
+
+
+_SYLL = st.sampled_from(["ka", "zu", "mi", "to", "ren", "sa", "yo", "lu", "ba", "dri", "ne", "ko", "vi", "ash"])
+
+
+@st.composite
+def made_up(draw):
+    return "".join(draw(st.lists(_SYLL, min_size=2, max_size=4))).capitalize()
+
+
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=made_up(), noun=st.sampled_from(["daughter", "neighbour", "tenant", "witness", "husband"]))
+def test_any_made_up_name_in_apposition(name, noun, settings):
+    text = f"According to the file, her {noun}, {name}, left the building before noon."
+    assert covered(found(text, settings, "PERSON"), text, name), (noun, name)
+
+
+@pytest.mark.parametrize("text, value, entity", [
+    ("His driver licence S530-4127-8810 was suspended in 2021.", "S530-4127-8810", "US_DRIVER_LICENSE"),
+    ("She gave passport number X7731902 at the desk.", "X7731902", "US_PASSPORT"),
+    ("The badge no. 40417 was returned.", "40417", "BADGE_NUMBER"),
+])
+def test_identifier_after_its_label_in_a_sentence(text, value, entity, settings):
+    assert covered(found(text, settings), text, value)
+
+
+def test_label_words_in_a_sentence_without_a_value_take_nothing(settings):
+    text = "The licence plate reader and the passport office open at 9; case 2023-0417 is pending."
+    assert not any(f.recognizer == "FormFieldInContext" for f in found(text, settings))
