@@ -213,6 +213,16 @@ def bench_memory(sizes: list[int], jobs: int) -> None:
               f"{m['worker_mb']:9.0f}  " + ", ".join(f"{k} {v}" for k, v in m["statuses"].items() if v), flush=True)
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=300)
@@ -229,7 +239,7 @@ def main() -> None:
     if args.memory:
         bench_memory([int(n) for n in args.memory.split(",")], max(jobs_list))
         return
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start")
     bench_set("generated text-layer PDFs", build(args.pages), jobs_list)
     records = CORPUS / "records"
