@@ -136,9 +136,9 @@ def _date(value: str) -> bool:
     return 1 <= _digits(value) and len(value) <= 32 and len(value.split()) <= 5
 
 
-# "$90217865": a licence number whose letter S OCR read as a dollar sign -- not an amount,
-# which has fewer digits or a thousands comma or cents.
-_OCR_DOLLAR_S = re.compile(r"^\$\d{6,}[A-Z0-9]*$")
+# "$90217865", "S$90217865": a licence number whose letter S OCR read as a dollar sign (or
+# as both) -- not an amount, which has fewer digits, a thousands comma or cents.
+_OCR_DOLLAR_S = re.compile(r"^[A-Z]{0,2}\$\d{6,}[A-Z0-9]*$")
 
 
 def _identifier(value: str) -> bool:

@@ -194,6 +194,15 @@ LABEL_SLOT = re.compile(
 # A name in apposition to a private person's noun ("his daughter, <name>,", "my neighbour
 # <name>", "the claimant, <name>,"): family, household and the parties of a private matter.
 # Offices are not here: "the officer, <name>," is an official's slot (officials.py).
+HUMAN_NOUNS = ("daughter", "son", "wife", "husband", "spouse", "mother", "father", "brother", "sister", "child",
+             "baby", "grandson", "granddaughter", "grandmother", "grandfather", "grandchild", "niece", "nephew",
+             "cousin", "aunt", "uncle", "fiancé", "fiancée", "fiance", "fiancee", "boyfriend", "girlfriend",
+             "stepson", "stepdaughter", "stepfather", "stepmother", "mom", "dad", "sibling",
+             # nouns only a human being is (an organisation can be a tenant or an applicant)
+             "neighbour", "neighbor", "friend", "roommate", "flatmate", "housemate", "classmate", "colleague",
+             "coworker", "co-worker", "caregiver", "carer", "patient", "student", "pupil", "minor", "juvenile",
+             "detainee", "inmate", "passenger", "witness", "victim", "suspect", "caller", "decedent", "informant",
+             "homeowner", "employee", "cardholder")
 PERSON_NOUNS = ("daughter", "son", "wife", "husband", "partner", "spouse", "mother", "father", "brother", "sister",
                 "child", "baby", "grandson", "granddaughter", "grandmother", "grandfather", "grandchild", "niece",
                 "nephew", "cousin", "aunt", "uncle", "fiancé", "fiancée", "fiance", "fiancee", "boyfriend",
@@ -241,13 +250,15 @@ def _known(tokens) -> bool:
     return _known_words is None or any(_bare(t) in _known_words for t in tokens)
 
 
-def _slot_name_ok(text, words, propn, ents, lower, strong: bool = False) -> bool:
+def _slot_name_ok(text, words, propn, ents, lower, strong: bool = False, kin: bool = False) -> bool:
     """Is each word of a slot candidate a plausible name: not a word the record also writes in
     lower case, not an office, group, day or place word, and either unknown to the model's
     vocabulary, or a proper noun in the name lexicon that the model does not read as a place
     or a body. In a ``strong`` slot (a person's noun in apposition, "spoke with", a person
     acted on) the slot is evidence enough for a given name of any country's list, and for a
-    name whose given name the vocabulary does not know ("Haruto Sato")."""
+    name whose given name the vocabulary does not know ("Haruto Sato"). After a noun only a
+    human being is ("her daughter, ...", "the witness, ...") a proper noun is a name whatever the model's entity tag says (it
+    tags unfamiliar given names as organisations or places as often as not)."""
     tokens = [text[a:b] for a, b in words]
     if not tokens:
         return False
@@ -258,6 +269,8 @@ def _slot_name_ok(text, words, propn, ents, lower, strong: bool = False) -> bool
             return False
     if not _known(tokens):
         return True  # the tagger reads an unknown word with diacritics as a noun as often as not
+    if kin and _all_propn(propn, words):
+        return True
     if strong and not _overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT",
                                                                    "DATE", "EVENT", "LAW"}):
         if len(tokens) == 1 and is_given(tokens[0], international=True) and _all_propn(propn, words):
@@ -479,7 +492,8 @@ class NameStructureRecognizer(EntityRecognizer):
                 # A lone word acted on may be a place or a thing ("Boston was ..."): the slot
                 # alone is not enough evidence for it.
                 strong = pattern in (OBJECT_SLOT, APPOSITION_SLOT) or (pattern is PASSIVE_SLOT and len(words) > 1)
-                if not _slot_name_ok(text, words, propn, ents, lower, strong=strong):
+                kin = pattern is APPOSITION_SLOT and m.group("noun").lower() in HUMAN_NOUNS
+                if not _slot_name_ok(text, words, propn, ents, lower, strong=strong, kin=kin):
                     continue
                 add(words[0][0], words[-1][1], 0.65, why)
         return out

@@ -49,6 +49,11 @@ COUNSEL = re.compile(r"(?i)^[^\n]{0,200}?\b(?:on behalf of|for|counsel for|attor
                      r"(?:the[ \t]+)?(?:petitioners?|respondents?|appellants?|appellees?|plaintiffs?|defendants?"
                      r"|the state|the people|the united states|the government|the city|the county|the board"
                      r"|the district|the agency|the department|amicus)\b")
+# "On behalf of the respondent, <name>, ..." / "For the petitioner: <name>": the party's
+# counsel, not the party, is named there (but "Counsel for Plaintiff <name>" names the party).
+FOR_PARTY_BEFORE = re.compile(r"(?i)(?<!counsel[ \t])(?<!attorneys?[ \t])\b(?:on behalf of|for|appearing for)[ \t]+"
+                              r"(?:the[ \t]+)?(?:petitioners?|respondents?|appellants?|appellees?|plaintiffs?"
+                              r"|defendants?)\b[ \t]*[:,][ \t]*(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr)\.?[ \t]+)?$")
 JUDGE_AFTER = re.compile(r"^,?[ \t]*(?:C\.[ \t]?J\.|P\.[ \t]?J\.|JJ?\.|J\.[ \t]?P\.T\.)(?![A-Za-z])")
 ROLE_BEFORE = re.compile(r"(?i)(?:classified by|approved by|authori[sz]ed by|reviewed by the[^\n,]{0,40},"
                          r"|point of contact|contracting officer|reviewing official|certifying official"
@@ -160,7 +165,8 @@ def evidence(text: str, start: int, end: int, classified: bool = False,
     # a form's field: its label on a line of its own above the value ("POC" / blank line /
     # "Michelle Spencer, mspencer@fbcs.gov"; "Applicant" / "Erin Alvarez")
     label = cell_label or (_label_above(text, ls) if not before.strip() and FORM_VALUE_AFTER.match(after) else None)
-    private = bool(PRIVATE_BEFORE.search(before[-60:]) or PRIVATE_AFTER.match(after)
+    for_party = bool(FOR_PARTY_BEFORE.search(before[-80:]))
+    private = bool((PRIVATE_BEFORE.search(before[-60:]) and not for_party) or PRIVATE_AFTER.match(after)
                    or (label and PRIVATE_BEFORE.search(label)))
     if private:
         return None, True

@@ -501,6 +501,23 @@ def _field_findings(page) -> list[Finding]:
             for h in find(page.text, page.char_boxes) for s, e in h.spans]
 
 
+def _signature_findings(page) -> list[Finding]:
+    """Handwriting read by OCR by a signature caption (ocr.signature_spans): entity SIGNATURE,
+    withheld as a region or released for review as the policy says."""
+    from .ocr import signature_spans
+
+    return [Finding(page=page.number, start=s, end=e, text=page.text[s:e], entity="SIGNATURE", score=0.6,
+                    recognizer="SignatureByCaption",
+                    explanation=f"handwriting by the caption '{label}' (read by OCR with {c:.0f}% confidence)",
+                    attributes={"ocr_confidence": round(c, 1), "bbox": _span_box(page, s, e)})
+            for s, e, c, label in signature_spans(page)]
+
+
+def _span_box(page, start: int, end: int):
+    boxes = [b for b in page.char_boxes[start:end] if b is not None]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 def detect(document: Document, settings: Settings) -> list[Finding]:
     """All findings in ``document``, across pages."""
     from recognizers.markings import find_markings
@@ -534,6 +551,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
         findings.extend(_field_findings(page))
+        findings.extend(_signature_findings(page))
     common = _lowercase_words(document)
     from recognizers.names import address_part, in_organisation_column, not_a_name, read_as_places, tidy
 

@@ -126,7 +126,10 @@ def tesseract_hocr(image, dpi: float, psm: int = 3, timeout: float = TIMEOUT) ->
     buf = io.BytesIO()
     # PNM: uncompressed, the cheapest format for both sides to write and read.
     (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(buf, format="PPM")
-    cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", str(psm), "--dpi", str(int(round(dpi))),
+    # No --dpi: Tesseract measures the resolution from the letters' size, as it does for a
+    # picture that does not say; told the rendering's dpi it read ruled and shaded tables of
+    # some scans much worse (a shaded header row, the rows under it).
+    cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", str(psm),
            "-c", "tessedit_do_invert=0", "-c", "hocr_char_boxes=1", "hocr"]
     try:
         done = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, timeout=timeout, env=_env())
@@ -466,7 +469,73 @@ def render(page, dpi: float, region: Box | None = None):
     m = device_to_user(page, image.width, image.height)
     if image.mode not in ("L", "1"):
         image = image.convert("L")
+    if image.mode == "L":
+        image = _without_rules(image, dpi)
     return crop(image, m, region)
+
+
+RULE_LENGTH = 0.5  # inches: a straight dark run this long is a table's or a form's rule, not a letter
+
+
+def _without_rules(image, dpi: float):
+    """``image`` with the long straight lines of tables and forms (rules, cell borders, fill-in
+    lines) made paper. Tesseract reads text in ruled cells badly: whole rows of a table
+    with a ruled, shaded header were lost ("DL#" read as "—sd=$L#", a plate and a VIN in
+    ruled cells not read at all), and rules are read as letters ("|", "_")."""
+    import numpy as np
+    from PIL import Image
+
+    a = np.asarray(image)
+    dark = a < PAPER_GREY
+    length = max(2, int(dpi * RULE_LENGTH))
+    # a pixel's neighbours across the line count too, so a slightly skewed rule (a step every
+    # sixty pixels) is still one run
+    near = dark.copy()
+    near[1:] |= dark[:-1]
+    near[:-1] |= dark[1:]
+    # A rule is thin: ink as thick as a letter's stem across it (a black box, a bar, a
+    # photograph) is not one, and stays as it is.
+    thick = max(2, int(dpi * 0.04))
+    rules = _runs(near, length, 1) & ~_runs(dark, thick, 0)
+    near = dark.copy()
+    near[:, 1:] |= dark[:, :-1]
+    near[:, :-1] |= dark[:, 1:]
+    rules |= _runs(near, length, 0) & ~_runs(dark, thick, 1)
+    rules &= dark
+    if not rules.any():
+        return image
+    out = a.copy()
+    out[rules] = 255
+    return Image.fromarray(out)
+
+
+def _runs(mask, length: int, axis: int):
+    """The pixels of ``mask`` in a run of at least ``length`` along ``axis``: an opening by a
+    straight line, its erosion and dilation each done in log2(length) shifted ANDs/ORs."""
+    import numpy as np
+
+    def cut(a, s, e):
+        return a[:, s:e] if axis == 1 else a[s:e]
+
+    if mask.shape[axis] < length:
+        return np.zeros_like(mask)
+    e, k = mask, 1
+    while k < length:  # e[i]: mask[i:i + k] all set
+        step = min(k, length - k)
+        e = cut(e, 0, e.shape[axis] - step) & cut(e, step, None)
+        k += step
+    shape = list(mask.shape)
+    shape[axis] = length - 1
+    pad = np.zeros(shape, bool)
+    d, k = np.concatenate([pad, e, pad], axis=axis), 1
+    while k < length:  # d[j]: a full run ends within length of j
+        step = min(k, length - k)
+        d = cut(d, 0, d.shape[axis] - step) | cut(d, step, None)
+        k += step
+    return d
+
+
+PAPER_GREY = 200  # lighter than this is paper (or a cell's shading), darker is ink (or a rule)
 
 
 def crop(image, m: Matrix, region: Box | None):
@@ -913,3 +982,43 @@ def bands(page, boxes: list[Box], lines: float = 1.0, reach: float = 72.0) -> li
         if box[2] > box[0] and box[3] > box[1]:
             out.append(box)
     return out
+
+
+# ----------------------------------------------------------------------------- signatures
+
+# The caption of a signature: "Signature", "Signed", "Sign here", "Signature of applicant",
+# "/s/", "X" on a signature line.
+_SIGNATURE_LABEL = re.compile(r"^(?:signature|signed|sign|signatory|signat[uv]re|/s/?)[:.,;)]*$", re.IGNORECASE)
+
+
+def signature_spans(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, int, float, str]]:
+    """Handwriting by a signature caption on an OCR'd page: words read with less than
+    ``threshold`` confidence (OCR reads a signature as a few doubtful marks) to the right of a
+    "Signature"/"Signed" caption on its line (up to four inches), or on the line just above
+    it (the signature line a caption sits under). (start, end, confidence, caption) of each
+    such word; the policy decides (entity SIGNATURE) whether it is withheld as a region."""
+    if page.ocr is None or not text_runs_along_x(page):
+        return []
+    conf = page.ocr.char_confidence
+    words = []
+    for m in re.finditer(r"\S+", page.text):
+        s, e = m.span()
+        boxes = [b for b in page.char_boxes[s:e] if b is not None]
+        c = [v for v in conf[s:e] if v is not None] if s < len(conf) else []
+        if boxes and c:
+            words.append((s, e, (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                 max(b[2] for b in boxes), max(b[3] for b in boxes)), min(c), m.group(0)))
+    out: dict[tuple[int, int], tuple[int, int, float, str]] = {}
+    for ls, le, lb, _, label in words:
+        if not _SIGNATURE_LABEL.match(label):
+            continue
+        h = max(lb[3] - lb[1], 6.0)
+        for s, e, b, c, text in words:
+            if c >= threshold or s == ls or not any(ch.isalnum() for ch in text) and len(text) < 2:
+                continue
+            cy = (b[1] + b[3]) / 2
+            same_line = lb[1] - 0.3 * h <= cy <= lb[3] + 0.3 * h and lb[2] <= b[0] <= lb[2] + 288
+            above = lb[3] < cy <= lb[3] + 3 * h and lb[0] - 72 <= b[0] <= lb[2] + 288 and b[2] >= lb[0] - 36
+            if same_line or above:
+                out[(s, e)] = (s, e, c, label.rstrip(":.,"))
+    return sorted(out.values())

@@ -121,11 +121,13 @@ def make_scanned_record(path: Path, pages: list[tuple[list[str], dict]]) -> list
 
 def make_table_scan(path: Path, header: list[str], rows: list[list[str]], columns: list[float], *,
                     dpi: int = 200, size: float = 10.0, jitter: float = 1.5, skew: float = 0.0,
-                    seed: int = 0, page: tuple[float, float] = (612.0, 792.0), leading: float = 1.15) -> None:
+                    seed: int = 0, page: tuple[float, float] = (612.0, 792.0), leading: float = 1.15,
+                    shade: float | None = None, ruled: bool = False) -> None:
     """An image-only PDF of a table: ``header`` then ``rows``, cell k of each drawn at
     ``columns[k]`` (a cell with line breaks wrapped over lines ``leading`` sizes apart), each
     cell moved up to ``jitter`` points either way (a typed form's cells
-    never line up exactly), the picture ``skew`` degrees askew."""
+    never line up exactly), the picture ``skew`` degrees askew. ``shade``: the header row on
+    a grey of that level (0 black, 1 white); ``ruled``: a grid of lines round the cells."""
     import random
 
     import pypdfium2 as pdfium
@@ -137,15 +139,29 @@ def make_table_scan(path: Path, header: list[str], rows: list[list[str]], column
     c = canvas.Canvas(str(src), pagesize=page)
     c.setFont(FONT, size)
     y = page[1] - 90
+    right = page[0] - 54
+    if shade is not None:
+        c.setFillGray(shade)
+        c.rect(columns[0] - 6, y - size * 0.6, right - columns[0] + 6, size * 1.8, stroke=0, fill=1)
+        c.setFillGray(0)
     for x, t in zip(columns, header):
         c.drawString(x, y, t)
+    rules = [y + size * 1.2]  # where the grid's horizontal lines go: above each row
     for row in rows:
+        rules.append(y - size * 0.6)
         y -= size * 1.8
         for x, t in zip(columns, row):
             dx, dy = rnd.uniform(-jitter, jitter), rnd.uniform(-jitter, jitter)
             for k, part in enumerate(t.split("\n")):  # a cell wrapped over lines
                 c.drawString(x + dx, y + dy - k * size * leading, part)
         y -= (max(t.count("\n") for t in row) if row else 0) * size * leading
+    rules.append(y - size * 0.6)
+    if ruled:
+        c.setLineWidth(0.8)
+        for v in rules:
+            c.line(columns[0] - 6, v, right, v)
+        for x in [cx - 6 for cx in columns] + [right]:
+            c.line(x, rules[0], x, rules[-1])
     c.save()
     doc = pdfium.PdfDocument(str(src))
     image = doc[0].render(scale=dpi / 72.0).to_pil().convert("L")

@@ -283,6 +283,28 @@ def test_scanned_table_cells_wrapped_over_many_lines(tmp_path):
     assert not any(text.text[s:t] in ("Victim", "Witness", "Suspect", "unknown") for h in hits for s, t in h.spans)
 
 
+@pytest.mark.parametrize("shade", [0.85, pytest.param(0.8, marks=pytest.mark.slow)])
+def test_ruled_table_with_a_shaded_header(tmp_path, shade):
+    """A ruled table whose header row is shaded grey (as police and court forms print them):
+    the header is read, so every column keeps its meaning down to the last row."""
+    from recognizers import tables
+
+    path = tmp_path / "shaded.pdf"
+    header = ["Role", "Name", "DOB", "Address", "Phone", "DL #"]
+    rows = [["Victim", "Douglas\nBowman", "07/31/1996", "653 Casey\nRun,", "843-276-6264", "S85561340"],
+            ["Suspect", "Cory Perez", "1997-11-01", "unknown", "", "D316-5052-87\n33"]]
+    make_table_scan(path, header, rows, [54, 130, 215, 300, 390, 480], dpi=300, size=10.0, jitter=0.5,
+                    seed=2, shade=shade, ruled=True, leading=1.25)
+    text = ocr.page_text(_words(path).words)
+    hits = tables.find(text.text, text.char_boxes)
+    got = {e: " ".join(text.text[s:t] for h in hits if h.entity == e for s, t in h.spans).split()
+           for e in ("PERSON", "DATE_OF_BIRTH", "US_DRIVER_LICENSE")}
+    assert {"Douglas", "Bowman", "Cory", "Perez"} <= set(got["PERSON"])
+    assert {"07/31/1996", "1997-11-01"} <= set(got["DATE_OF_BIRTH"])
+    # (OCR may read the licence's S as "$": the column takes it all the same)
+    assert {"85561340", "D316-5052-87"} <= {v.lstrip("S$") for v in got["US_DRIVER_LICENSE"]}
+
+
 def test_text_layer_lines_are_level():
     """Only a slope that OCR read moves a row: characters on level lines are not levelled."""
     from recognizers import layout

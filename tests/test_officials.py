@@ -37,6 +37,8 @@ def decision_for(ds, value, entity="PERSON"):
      "The permit was issued today.\n\nWilliam Garcia\nCity Clerk\n", "William Garcia", "title"),
     ("Respectfully submitted,\n\nGwendolyn Oyelowo\nClerk of the Board\nLakeside Unified School District\n",
      "Gwendolyn Oyelowo", "title"),
+    ("For the appellee, Mr. Tobias Brennan, Senior Assistant City Solicitor, argued the appeal.",
+     "Tobias Brennan", "title"),
 ])
 def test_officials_are_kept_with_their_evidence(text, name, evidence, settings, policy):
     for d in decision_for(decisions(text, settings, policy), name):
@@ -57,6 +59,7 @@ def test_official_is_withheld_in_law_enforcement_records(settings, policy):
     ("Applicant Nancy Sanders, Director of Sales at a private firm, filed the form.", "Nancy Sanders"),
     ("From: Michael Kemp <mkemp74@aol.com>\nTo: wgarcia@riverton.gov\n", "Michael Kemp"),
     ("Hollis Pemberton, a parent, asked about the bus schedule.", "Hollis Pemberton"),
+    ("The respondent, Tobias Brennan, a welder, appeared without counsel.", "Tobias Brennan"),
 ])
 def test_private_persons_are_not_officials(text, name, settings, policy):
     for d in decision_for(decisions(text, settings, policy), name):

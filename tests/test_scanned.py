@@ -176,7 +176,8 @@ def test_every_corpus_scan_gets_an_outcome(corpus, tmp_path):
 @needs_tesseract
 def test_picture_of_text_on_a_text_page_is_read_and_redacted(tmp_path):
     """A pasted screenshot on a text-layer page: its words are read, the SSN in it is
-    withheld by removing its pixels, the text layer stays as it was."""
+    withheld by removing its pixels, the text layer stays as it was, and the kept words of
+    the picture are added to it invisibly (searchable)."""
     import pypdfium2 as pdfium
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
@@ -204,4 +205,91 @@ def test_picture_of_text_on_a_text_page_is_read_and_redacted(tmp_path):
     seen = squeeze(_tesseract_text(out / "memo.pdf", tmp_path))
     assert "512437789" not in seen and "okonkwo" not in seen
     assert "springfieldpolicedepartment" in seen and "attachedstatement" in seen
-    assert "Memorandum for the Springfield" in all_texts(out / "memo.pdf")["pdfium"]
+    texts = all_texts(out / "memo.pdf")
+    assert "Memorandum for the Springfield" in texts["pdfium"]
+    # The kept words of the picture are searchable too; the withheld ones are in no text.
+    assert "attachedstatement" in squeeze(texts["pdfium"])
+    for name, text in texts.items():
+        assert "512437789" not in squeeze(text) and "okonkwo" not in squeeze(text), name
+
+
+def _signed_statement(path, seed=1, dpi=200):
+    """A scanned statement signed by hand: a scribble of pen strokes right of a 'Signature:'
+    caption (as OCR sees handwriting: a few marks read with next to no confidence)."""
+    import random
+
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    rnd = random.Random(seed)
+    src = path.with_suffix(".src.pdf")
+    c = canvas.Canvas(str(src), pagesize=(612, 792))
+    c.setFont("Helvetica", 12)
+    c.drawString(54, 700, "Statement of witness Margaret Okonkwo, taken on March 3, 2024.")
+    c.drawString(54, 680, "I confirm that the statement above is true and complete.")
+    c.drawString(54, 600, "Signature:")
+    c.drawString(54, 560, "Date: March 3, 2024")
+    c.setLineWidth(1.6)
+    x, y = 130.0, 602.0
+    pen = c.beginPath()
+    pen.moveTo(x, y)
+    for _ in range(7):
+        x2 = x + rnd.uniform(12, 22)
+        pen.curveTo(x + rnd.uniform(-4, 8), y + rnd.uniform(8, 20), x2 + rnd.uniform(-8, 4), y + rnd.uniform(-14, -2),
+                    x2, y + rnd.uniform(-3, 6))
+        x = x2
+    c.drawPath(pen, stroke=1, fill=0)
+    c.save()
+    doc = pdfium.PdfDocument(str(src))
+    doc[0].render(scale=dpi / 72.0).to_pil().convert("L").save(path, format="PDF", resolution=dpi)
+    doc.close()
+    src.unlink()
+    return (125.0, 580.0, x + 12, 625.0)  # where the pen went (user space)
+
+
+def _ink(pdf, box, dpi=100, outside=()):
+    """Share of dark pixels of ``pdf``'s page 1 inside ``box`` (user space) and outside the
+    boxes ``outside``, as rendered."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    img = np.asarray(doc[0].render(scale=dpi / 72.0, grayscale=True).to_pil().convert("L")).copy()
+    doc.close()
+    s, h = dpi / 72.0, img.shape[0]
+    for b in outside:
+        img[int(h - b[3] * s) - 1:int(h - b[1] * s) + 1, int(b[0] * s) - 1:int(b[2] * s) + 1] = 255
+    part = img[int(h - box[3] * s):int(h - box[1] * s), int(box[0] * s):int(box[2] * s)]
+    return float((part < 128).mean())
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_signature_by_caption_is_withheld_by_policy_or_flagged(tmp_path):
+    """Handwriting by a 'Signature:' caption is found as a SIGNATURE region: a policy that
+    withholds signatures (example-state) burns it out of the page picture and says why in the
+    report; the default policy releases it for a reviewer, with its place. The printed text
+    round it is not touched by the signature rule."""
+    src = tmp_path / "in"
+    src.mkdir()
+    pen = _signed_statement(src / "statement.pdf")
+    out = tmp_path / "state"
+    result = CliRunner().invoke(app, ["run", str(src), "--out", str(out), "--policy", "example-state"])
+    doc = json.loads((out / "report.json").read_text())["documents"][0]
+    sig = [r for r in doc["redactions"] if r["entity"] == "SIGNATURE"]
+    assert sig, result.output
+    assert all(r["rule"] == "signatures" and r["exemptions"] == ["7(1)(c)"] for r in sig)
+    assert all(pen[0] - 6 <= b[0] and b[2] <= pen[2] + 6 for r in sig for b in r["release_bbox"])
+    # The pen's strokes are gone: round the boxes (now black, with their label) hardly any
+    # ink is left of what was there.
+    boxes = [b for r in sig for b in r["release_bbox"]]
+    before = _ink(src / "statement.pdf", pen)
+    assert before > 0.02
+    assert _ink(out / "statement.pdf", pen, outside=boxes) < 0.25 * before
+    out = tmp_path / "default"
+    CliRunner().invoke(app, ["run", str(src), "--out", str(out)])
+    doc = json.loads((out / "report.json").read_text())["documents"][0]
+    assert not [r for r in doc["redactions"] if r["entity"] == "SIGNATURE"]
+    flagged = [k for k in doc["kept"] if k["entity"] == "SIGNATURE"]
+    assert flagged and all(k["needs_review"] and k.get("bbox") for k in flagged)
+    assert doc["status"] == "needs_review"

@@ -223,6 +223,19 @@ def test_pdf_table_with_wrapped_cells(tmp_path, centred):
     assert "RPD-2024" not in found and "08/09/2024" not in found
 
 
+def test_ocr_dollar_for_s_in_an_identifier_column_and_card_columns():
+    """OCR reads a licence number's S as '$' ("$90217865"): still the column's identifier; an
+    amount ("$1,500.00", "$250") never is. A 'Card No.' column is a card number's."""
+    text = ("Name  |  DL #  |  Card No.  |  Exp\n"
+            "Ann Lee  |  S$90217865  |  5131 0427 8841 2214  |  08/27\n"
+            "Bo Chan  |  D1234567  |  4532 7715 0924 8816  |  11/26\n")
+    v = values(text)
+    assert v["US_DRIVER_LICENSE"] == {"S$90217865", "D1234567"}
+    assert v["CREDIT_CARD"] == {"5131 0427 8841 2214", "4532 7715 0924 8816"}
+    amounts = "Account  |  Status\n$1,500.00  |  paid\n$250  |  due\n"
+    assert "US_BANK_NUMBER" not in values(amounts)
+
+
 def test_label_key_ignores_case_punctuation_and_number_words():
     assert label_key("Passport No.:") == label_key("PASSPORT #") == label_key("passport number") == "passport"
     assert label_key("Date of\nBirth") == "dateofbirth"

@@ -137,17 +137,29 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
 def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int],
                 drawn_boxes: dict[int, list[Box]]) -> list[str]:
     """Scanned pages (their own invisible OCR layer already stripped): a new text layer holding
-    only the kept OCR text is drawn, so the release copy stays searchable."""
+    only the kept OCR text is drawn, so the release copy stays searchable. Pictures of text on
+    a text-layer page get one of the kept words OCR read in them (the page's own text stays
+    as it is)."""
     notes = []
     for p in plan.document.pages:
-        if p.ocr is None or p.ocr.kind == "images" or p.number in plan.withheld_pages:
+        if p.ocr is None or p.number in plan.withheld_pages:
             continue
         page = pdf.pages[p.number - 1]
         removed = stripped.get(p.number, 0)
         withheld = [(r.start, r.end) for r in plan.redactions if r.page == p.number]
         covered = [b for r in plan.redactions if r.page == p.number for b in drawn_boxes[id(r)]]
-        items = runs(p.text, p.char_boxes, withheld, covered)
+        boxes = p.char_boxes
+        if p.ocr.kind == "images":
+            # only the characters OCR read (they carry a confidence): the text layer's own are drawn already
+            conf = p.ocr.char_confidence
+            boxes = [b if i < len(conf) and conf[i] is not None else None for i, b in enumerate(p.char_boxes)]
+        items = runs(p.text, boxes, withheld, covered)
         add_text_layer(pdf, page, items)
+        if p.ocr.kind == "images":
+            if items:
+                notes.append(f"page {p.number}: pictures of text read by OCR ({p.ocr.dpi:.0f} dpi, confidence "
+                             f"{p.ocr.confidence:.0f}%); text layer of {len(items)} kept word(s) added over them")
+            continue
         notes.append(f"page {p.number}: read by OCR ({p.ocr.kind}, {p.ocr.dpi:.0f} dpi, confidence "
                      f"{p.ocr.confidence:.0f}%)" + ("; its own OCR text layer removed" if removed else "")
                      + f"; text layer of {len(items)} kept word(s) added")
