@@ -161,14 +161,24 @@ def report(results: list[DocumentResult], out: Path, settings: Settings, policy:
 _seconds: dict[str, float] = {}
 
 
+def _cpu_seconds() -> float:
+    """This process's CPU time and that of the child processes it waited for (Tesseract and
+    pdftoppm for OCR, page renderers)."""
+    import resource
+
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + c.ru_utime + c.ru_stime
+
+
 @contextlib.contextmanager
 def stage(name: str):
-    """CPU seconds of this process spent in ``name`` (robust to a busy machine)."""
-    start = time.process_time()
+    """CPU seconds spent in ``name``, by this process and the programs it ran (robust to a
+    busy machine)."""
+    start = _cpu_seconds()
     try:
         yield
     finally:
-        _seconds[name] = _seconds.get(name, 0.0) + time.process_time() - start
+        _seconds[name] = _seconds.get(name, 0.0) + _cpu_seconds() - start
 
 
 def take_stats() -> dict:
