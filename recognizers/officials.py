@@ -575,7 +575,11 @@ def _agency_contacts(findings, document, official_lines):
                                                                         "government email address"},
                                         explanation=f"{f.explanation}; an office's contact block (the office's "
                                                     "name above, its government email address under it)")
-            elif f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls]):
+            elif (f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls])
+                  and not any(pl < ls for pl in person_lines.get(1, set()))
+                  and not _RESIDES.search(text[max(0, f.start - 40):f.start])):
+                # a letterhead names no person above the address ("Witness ... lives at" /
+                # "4127 Maple Avenue" under a heading is a person's address, not the agency's)
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
                                                        "role_evidence": "in the agency's letterhead"},
                                         explanation=f"{f.explanation}; the agency's own address or phone in its "
@@ -584,6 +588,7 @@ def _agency_contacts(findings, document, official_lines):
     return _same_as_agency(out)
 
 
+_RESIDES = re.compile(r"(?i)\b(?:lives?|living|resides?|residing|residence|home|moved)\b[^\n]{0,12}$")
 GOV_EMAIL = re.compile(r"(?i)@[\w.-]+\.(?:gov|mil|gov\.uk|gc\.ca|gov\.au|govt\.nz|europa\.eu|state\.[a-z]{2}\.us)\b")
 
 

@@ -415,3 +415,15 @@ def test_a_pdf_forms_label_cell_beside_the_name(tmp_path, settings, policy):
         assert hits and all(d.action is Action.KEEP and f"form field '{label}'" in d.reason for d in hits), name
     vance = [d for d in ds if d.finding.entity == "PERSON" and "Vance" in d.finding.text]
     assert vance and all(d.action is Action.REDACT for d in vance)
+
+
+def test_a_persons_address_at_the_top_of_a_record_is_not_the_letterhead(settings, policy):
+    """A record's first lines name the agency, then a witness and where she lives (a scanned
+    report read without blank lines): that address is hers, not the agency's."""
+    text = ("Incident report 2024-0117, Springfield Police Department\n"
+            "Witness Margaret Okonkwo, SSN 512-43-7789, lives at\n"
+            "4127 Maple Avenue, Springfield, IL 62704.\n"
+            "She called the department on March 3, 2024 about the vehicle.\n")
+    ds = [d for d in decisions(text, settings, policy) if "Maple" in d.finding.text and "ADDRESS" in d.finding.entity]
+    assert ds and all(d.action is Action.REDACT for d in ds)
+    assert all(d.finding.attributes.get("role") != "agency" for d in ds)
