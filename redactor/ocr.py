@@ -603,8 +603,10 @@ def _read_stack(stack: _Stack) -> list[OcrPage]:
     words = parse_hocr(tesseract_hocr(sheet, stack.dpi))
     chars = sum(len(w.text) for w in words)
     conf = sum(w.confidence * len(w.text) for w in words) / chars if chars else 100.0
-    if conf < LOW_CONFIDENCE and chars >= 20:
-        return [_read(p) for p in parts]  # maybe turned: each part asks OSD on its own
+    if (conf < LOW_CONFIDENCE and chars >= 20) or not words:
+        # maybe turned: each part asks OSD on its own; or the sheet as a whole was not read
+        # (a skewed page's windows set together can read as nothing at all)
+        return [_read(p) for p in parts]
     mine: list[list[PixelWord]] = [[] for _ in parts]
     for w in words:
         c = (w.box[0] + w.box[2]) / 2 if tall else (w.box[1] + w.box[3]) / 2
