@@ -485,10 +485,8 @@ class NameStructureRecognizer(EntityRecognizer):
                     continue  # "The Tenant confirmed"
                 if pattern is LABEL_SLOT and (len(words) < 2 and not m.group("label")[0].isupper()):
                     continue
-                if pattern is PASSIVE_SLOT:
-                    before = text[max(0, words[0][0] - 20):words[0][0]].split()
-                    if group == "name" and before and _bare(before[-1]) in _DETERMINERS:
-                        continue  # "The Applicant was notified"
+                if pattern is PASSIVE_SLOT and group == "name" and before and _bare(before[-1]) in _DETERMINERS:
+                    continue  # "The Applicant was notified"
                 # A lone word acted on may be a place or a thing ("Boston was ..."): the slot
                 # alone is not enough evidence for it.
                 strong = pattern in (OBJECT_SLOT, APPOSITION_SLOT) or (pattern is PASSIVE_SLOT and len(words) > 1)
