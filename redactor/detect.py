@@ -596,13 +596,16 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
     return out
 
 
-def _field_findings(page) -> list[Finding]:
-    """Values of table columns and form fields, by their header or label (recognizers/tables.py)."""
-    from recognizers.tables import find
+def _field_findings(document) -> list[Finding]:
+    """Values of table columns and form fields, by their header or label, a table's header
+    carried to its continuation on the next pages (recognizers/tables.py)."""
+    from recognizers.tables import find_pages
 
+    pages = document.pages
+    per_page = find_pages([(p.text, p.char_boxes) for p in pages])
     return [Finding(page=page.number, start=s, end=e, text=page.text[s:e], entity=h.entity, score=h.score,
                     recognizer=h.recognizer, explanation=h.explanation)
-            for h in find(page.text, page.char_boxes) for s, e in h.spans]
+            for page, hits in zip(pages, per_page) for h in hits for s, e in h.spans]
 
 
 def _signature_findings(page) -> list[Finding]:
@@ -654,8 +657,8 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     analysis=_analysis(expl, recognizer)))
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
-        findings.extend(_field_findings(page))
         findings.extend(_signature_findings(page))
+    findings.extend(_field_findings(document))
     common = _lowercase_words(document)
     from recognizers.names import address_part, in_organisation_column, not_a_name, read_as_places, tidy
 
