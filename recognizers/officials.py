@@ -505,7 +505,7 @@ def mark_officials(findings, document):
                        "in a signature block or roster")
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; work email of an official acting in role")
-            elif GOV_EMAIL.search(f.text) and not _personal_mailbox(local):
+            elif GOV_EMAIL.search(f.text) and not _personal_mailbox(_mailbox(f.text)):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
                                                        "role_evidence": "a government office's mailbox"},
                                         explanation=f"{f.explanation}; an office's mailbox (a government domain, "
@@ -730,6 +730,12 @@ def _office_block(text: str, f, person_lines: set[int]) -> bool:
             return False
         pos = nxt
     return False
+
+
+def _mailbox(address: str) -> str:
+    """The local part of an address, without what a reader took in before it."""
+    m = re.search(r"[\w.+-]+(?=@)", address)
+    return m.group(0) if m else ""
 
 
 def _personal_mailbox(local: str) -> bool:
