@@ -378,6 +378,10 @@ def _lower_if_not_personal(f: Finding, document: Document) -> Finding:
         line_start = text.rfind("\n", 0, f.start) + 1
         before = text[max(line_start, f.start - 80):f.start]
         sentence = re.split(r"[.!?]\s", before)[-1]
+        from recognizers.officials import PRIVATE_OR_HOME
+
+        if PRIVATE_OR_HOME.search(sentence):
+            return f  # "The witness, who works for Acme Widgets Inc., lives at ...": a home
         if _ORG_BEFORE.search(before) or _ORG_ON_LINE.search(sentence):
             return replace(f, score=min(f.score, 0.3), explanation=f.explanation + "; follows an organisation's name")
     return f
@@ -415,6 +419,9 @@ _STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "d
                  "blvd", "highway", "route", "way", "place", "terrace", "parkway"}
 
 
+_PO_BOX = re.compile(r"(?i)p\.?[ \t]*o\.?[ \t]*box")
+
+
 def _not_a_person(f: Finding, document: Document, common: set[str] | None = None) -> bool:
     """Post-filter for NER PERSON hits that are organisations, places, codes or numbers.
     ``common``: the document's lower-case words (_lowercase_words), computed once by the caller."""
@@ -424,7 +431,7 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
     words = f.text.lower().split()
     if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text or "/" in f.text:
         return True
-    if any(w.strip(".,") in _STREET_WORDS for w in words):
+    if any(w.strip(".,") in _STREET_WORDS for w in words) or _PO_BOX.fullmatch(f.text.strip()):
         return True
     if f.recognizer == "SpacyRecognizer" and len(words) == 1 and f.text.isupper():
         return True  # single capitalised words: codes, acronyms, headings (names in caps: _caps_names)
@@ -445,9 +452,26 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
             or f.recognizer == "CapsNameRecognizer"
             or f.explanation.startswith("LAST, FIRST name in capitals")):
         return True
+    if _a_term_of_the_record(f, bare, common):
+        return True
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "
     return any(before.endswith(lead) for lead in _ORG_LEAD)
+
+
+def _a_term_of_the_record(f: Finding, bare: list[str], common: set[str]) -> bool:
+    """A phrase read as a name by the model alone, though no word of it is a given name or a
+    surname the lexicon knows, while the record writes one of its words in lower case
+    ("Airspeed Unreliable" beside "unreliable airspeed", "AOA DISAGREE" beside "disagree");
+    or a lone given name of the lexicon that the record also uses as a common word ("Angle"
+    beside "angle of attack"): a term of the record, not a person. Names are not written in
+    lower case in running text; both conditions must hold."""
+    from recognizers.names import is_given, is_surname
+
+    if f.recognizer in ("SpacyRecognizer", "CapsNameRecognizer") and len(bare) > 1:
+        return any(w in common for w in bare) and not any(is_given(w) or is_surname(w) for w in bare)
+    return (f.recognizer == "NameStructureRecognizer" and len(bare) == 1 and bare[0] in common
+            and f.explanation.startswith("given name (name lexicon)"))
 
 
 def _is_field_label(text: str) -> bool:
