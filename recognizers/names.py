@@ -20,6 +20,7 @@ uses it alone ("W1 Chavez" after "Kenneth Chavez").
 
 from __future__ import annotations
 
+import collections
 import functools
 from pathlib import Path
 
@@ -852,14 +853,68 @@ def read_as_places(findings):
 
 
 def in_organisation_column(findings):
-    """The findings without the PERSON findings that lie inside the value of an organisation's
-    or a town's column or field (a table's "Make", "Company", "Employer", "City"...
-    recognizers/tables.py)."""
-    orgs = [f for f in findings if f.entity in ("ORGANIZATION", "LOCATION") and f.recognizer in _LABELLED]
+    """The findings without the PERSON findings read in the value of an organisation's or a
+    town's column or field (a table's "Make", "Company", "Employer", "City"...
+    recognizers/tables.py), and without the model's PERSON readings in a category column of
+    a table (a status repeated on many rows) that hold no given name. A PERSON reaching over
+    such cells (the model reading across two cells of a row: "Los Angeles | San Fernando")
+    keeps only what lies outside them, or goes when nothing name-like does; an address read
+    from a number in one cell into a company's name in the next goes. The category cells
+    themselves are not findings and go too."""
+    import dataclasses
+
+    from .tables import CATEGORY
+
+    orgs = [f for f in findings if f.recognizer in _LABELLED and (
+        f.entity in ("ORGANIZATION", "LOCATION") or f.entity == CATEGORY)]
     if not orgs:
         return findings
-    return [f for f in findings if not (f.entity == "PERSON" and any(
-        o.page == f.page and o.start <= f.start and f.end <= o.end for o in orgs))]
+    by_page = collections.defaultdict(list)
+    for o in orgs:
+        by_page[o.page].append(o)
+    out = []
+    for f in findings:
+        if f.entity == CATEGORY:
+            continue
+        if f.entity.endswith("STREET_ADDRESS") and f.recognizer not in _LABELLED:
+            # an address read from the end of one cell into a company's name in the next
+            # ("02/01/2016 | Westin St. Francis"): what lies outside the company is no address
+            inside = [o for o in by_page.get(f.page, ()) if o.entity == "ORGANIZATION"
+                      and o.start < f.end and f.start < o.end and not (o.start <= f.start and f.end <= o.end)]
+            if inside:
+                outside = "".join(ch for i, ch in enumerate(f.text, f.start)
+                                  if not any(o.start <= i < o.end for o in inside))
+                if not any(ch.isalpha() for ch in outside):
+                    continue
+            out.append(f)
+            continue
+        cells = [o for o in by_page.get(f.page, ()) if o.start < f.end and f.start < o.end] if f.entity == "PERSON" else []
+        if cells and any(o.entity == CATEGORY for o in cells) and (
+                f.recognizer != "SpacyRecognizer" or any(is_given(w, international=False) for w in f.text.split())):
+            cells = [o for o in cells if o.entity != CATEGORY]
+        if not cells:
+            out.append(f)
+            continue
+        # what of the name lies outside the cells, as one run of text
+        keep = [True] * (f.end - f.start)
+        for o in cells:
+            for i in range(max(o.start, f.start), min(o.end, f.end)):
+                keep[i - f.start] = False
+        if not any(keep):
+            continue  # all of it inside the cells
+        if False in keep[keep.index(True):len(keep) - keep[::-1].index(True)]:
+            out.append(f)  # a cell inside the name: no reading of it to trust, withheld as found
+            continue
+        a = keep.index(True)
+        b = len(keep) - keep[::-1].index(True)
+        rest = f.text[a:b]
+        lead = len(rest) - len(rest.lstrip(" \t\n|,;:"))
+        body = rest.strip(" \t\n|,;:")
+        if not any(w[:1].isupper() and len(_bare(w)) > 1 for w in body.split()):
+            continue
+        start = f.start + a + lead
+        out.append(dataclasses.replace(f, start=start, end=start + len(body), text=body))
+    return out
 
 
 def tidy(f):

@@ -51,20 +51,63 @@ _VALIDATE = {"US_BANK_ROUTING": "aba_routing", "US_SSN": "us_ssn", "VIN": "vin",
 def find(text: str, boxes: Sequence | None = None) -> list[Hit]:
     """Values of labelled fields and table columns on one page (``boxes``: the page's
     character boxes, or None for plain text)."""
+    return _find(text, boxes, None)[0]
+
+
+def find_pages(pages: Sequence[tuple[str, Sequence | None]]) -> list[list[Hit]]:
+    """Values of labelled fields and table columns on each page of a document (``pages``:
+    (text, character boxes) per page). A table that runs to the foot of a page carries its
+    columns' meaning to the next page when that page's first rows stand in the same columns:
+    a long table prints its header once, on its first page."""
+    out = []
+    carried = None
+    for text, boxes in pages:
+        hits, carried = _find(text, boxes, carried)
+        out.append(hits)
+    return out
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """A table's columns as its header set them: what each column holds and where it starts."""
+
+    names: tuple[str, ...]
+    fields: tuple[Field | None, ...]
+    lefts: tuple[float, ...]
+    bounds: tuple[float, ...]
+    delimited: str
+    geometric: bool
+    org_table: bool
+    # where the cells of the table's first full row start: a cell that runs on into the
+    # next column ("Chateau at  Carmichael") is cut there
+    starts: tuple[float, ...] = ()
+
+
+def _find(text: str, boxes: Sequence | None, carried: "_Columns | None"):
     g = grid(text, boxes)
     lex = lexicon()
     hits: list[Hit] = []
     used: set[int] = set()
-    i = 0
     rows = g.rows
+    open_table = None
+    i = 0
+    if carried is not None:
+        start = _continued_at(g, carried, lex)
+        if start is not None:
+            end, body_hits = _body(g, start, carried, lex, text, continued=True)
+            hits.extend(body_hits)
+            used.update(range(start, end))
+            i = end
+            open_table = carried if _runs_to_foot(g, end) else None
     while i < len(rows):
         table = _table_at(g, i, lex, text)
         if table is None:
             i += 1
             continue
-        end, table_hits = table
+        end, table_hits, columns = table
         hits.extend(table_hits)
         used.update(range(i, end))
+        open_table = columns if _runs_to_foot(g, end) else None
         i = max(end, i + 1)
     for i, row in enumerate(rows):
         if i not in used:
@@ -72,7 +115,50 @@ def find(text: str, boxes: Sequence | None = None) -> list[Hit]:
     taken = [span for h in hits for span in h.spans]
     hits.extend(h for h in _in_prose(text, lex)
                 if not any(a < h.spans[0][1] and h.spans[0][0] < b for a, b in taken))
-    return [_spans_merged(text, h) for h in hits]
+    return [_spans_merged(text, h) for h in hits], open_table
+
+
+# A table's last row may be followed on its page by a footer ("Page 2 of 16", a date) and a
+# continued table's first row preceded by a running head: this many rows at most.
+_FURNITURE_ROWS = 3
+
+
+def _runs_to_foot(g: Grid, end: int) -> bool:
+    """Does the table that ended at row ``end`` run to the foot of its page (nothing after
+    it but a few one-cell lines of page furniture)?"""
+    rest = g.rows[end:]
+    return len(rest) <= _FURNITURE_ROWS and all(_furniture(r) for r in rest)
+
+
+def _furniture(row: Row) -> bool:
+    """A running head or foot: one short cell ("WARN Report", "Page 2 of 16"), not prose."""
+    return len(row.cells) == 1 and len(row.cells[0].text.split()) <= 8
+
+
+def _continued_at(g: Grid, cols: _Columns, lex: Lexicon) -> int | None:
+    """The first row of a table continued from the page before, or None: one of the page's
+    first rows whose cells stand one in each of the carried columns, as many as a row of the
+    table (at least two, in different columns, none reaching into the next column), and
+    which is not a header of its own."""
+    if g.geometric != cols.geometric:
+        return None
+    for i, row in enumerate(g.rows[:_FURNITURE_ROWS + 1]):
+        if len(row.cells) < 2:
+            if _furniture(row):
+                continue
+            return None
+        if row.delimited != cols.delimited or _header_fields(row, lex) is not None:
+            return None
+        if cols.delimited:
+            ks = [int(c.u0) for c in row.cells]
+            fits_columns = len(row.cells) == len(cols.names)
+        else:
+            ks = [_column(list(cols.bounds), c) for c in row.cells]
+            fits_columns = (None not in ks and len(set(ks)) == len(ks)
+                            and len(ks) >= max(2, 0.6 * len(cols.names))
+                            and not _crosses(g, list(cols.lefts), row.cells, ks))
+        return i if fits_columns else None
+    return None
 
 
 # An identifier right after its label in a sentence ("her driver licence D1234567 was
@@ -144,7 +230,23 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
         j += 1
     if not header.delimited:
         bounds = _calibrated(g, bounds, header.cells, rows[j:j + 6])
-    org_table = any(label_key(n) in _ORG_COLUMNS for n in names)
+    full = next((r for r in rows[j:j + 6] if len(r.cells) == len(header.cells)), None)
+    starts = tuple(c.u0 for c in full.cells[1:]) if full is not None and not header.delimited else ()
+    columns = _Columns(tuple(names), tuple(fields), tuple(lefts), tuple(bounds), header.delimited,
+                       g.geometric, any(label_key(n) in _ORG_COLUMNS for n in names), starts)
+    end, hits = _body(g, j, columns, lex, text)
+    return end, hits, columns
+
+
+def _body(g: Grid, j: int, columns: _Columns, lex: Lexicon, text: str, continued: bool = False):
+    """The cells of a table's rows from row ``j`` down to where the table ends, as hits of
+    their columns' fields: (the row after the table, hits)."""
+    rows = g.rows
+    names, fields, delimited = columns.names, columns.fields, columns.delimited
+    lefts, bounds = list(columns.lefts), list(columns.bounds)
+    edges = lefts[1:] + bounds[1:] + list(columns.starts)
+    org_table = columns.org_table
+    first = j
     # cells[k] = fragments of the current cell of column k
     current: dict[int, list[Cell]] = {}
     values: list[tuple[int, list[Cell]]] = []
@@ -157,17 +259,18 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
     while j < len(rows):
         row = rows[j]
         if g.geometric:  # a cell whose text runs up to the next column's: cut where that column starts
-            cells = tuple(p for c in row.cells for p in split_at(text, c, lefts[1:] + bounds[1:], 0.2 * row.height))
+            cells = tuple(p for c in row.cells for p in split_at(text, c, edges, 0.2 * row.height))
             row = Row(cells, row.v0, row.v1, row.gap, row.delimited, row.height)
-        if header.delimited:
-            if row.delimited != header.delimited or _header_fields(row, lex) is not None:
+        if delimited:
+            if row.delimited != delimited or _header_fields(row, lex) is not None:
                 break
             cols = [int(c.u0) if int(c.u0) < len(lefts) else None for c in row.cells]
             new_row = True
         else:
             if row.delimited or _header_fields(row, lex) is not None:
                 break
-            big = row.gap > (2.5 if g.geometric else 1.5)
+            # the space above a continued table's first row is the page's, not the table's
+            big = j > first and row.gap > (2.5 if g.geometric else 1.5)
             new_row = not _continues(g, row)
             if (new_row and g.geometric and len(row.cells) == 1 and row.gap <= 1.0 and current
                     and _column(bounds, row.cells[0]) in current):
@@ -190,7 +293,7 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
             current.setdefault(k, []).append(c)
         j += 1
     flush()
-    hits = []
+    hits = _categories(values, fields, names)
     for k, frags in values:
         f = fields[k]
         if f is None:
@@ -208,11 +311,37 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
                 continue
             score = _score(f, value, 0.85)
             why = f"in a table column headed '{' '.join(names[k].split())}'"
+            if continued:
+                why += " on an earlier page"
             if org_table and f.entity in ("STREET_ADDRESS", "PHONE_NUMBER"):
                 score = 0.3
                 why += "; a row about an organisation"
             hits.append(Hit(tuple((c.start, c.end) for c in part), f.entity, score, TABLE, why))
     return j, hits
+
+
+CATEGORY = "CATEGORY"
+# A column of a table that names no personal data and, over this many rows at least, holds
+# only a few values each repeated on many rows ("Layoff Permanent", "Closure Temporary"): a
+# category or a status, whatever the model reads in it.
+_CATEGORY_ROWS = 8
+
+
+def _categories(values, fields, names) -> list[Hit]:
+    # per line of a cell: rows set close together read as one wrapped cell (see _body)
+    by_column: dict[int, list[Cell]] = {}
+    for k, frags in values:
+        if fields[k] is None:
+            by_column.setdefault(k, []).extend(frags)
+    out = []
+    for k, cells in by_column.items():
+        distinct = {" ".join(c.text.lower().split()) for c in cells}
+        if len(cells) < _CATEGORY_ROWS or len(distinct) > max(2, len(cells) // 4):
+            continue
+        why = (f"a category in the table column headed '{' '.join(names[k].split())}' "
+               f"({len(distinct)} values over {len(cells)} lines)")
+        out.extend(Hit(((c.start, c.end),), CATEGORY, 0.0, TABLE, why) for c in cells)
+    return out
 
 
 def _continues(g: Grid, row: Row) -> bool:

@@ -320,3 +320,113 @@ def test_generated_pdf_tables(tmp_path_factory, rows, widths):
     assert squeezed("STREET_ADDRESS") == {"".join(r[3].split()) for r in body}
     found = " ".join(page.text[s:e] for h in hits for s, e in h.spans)
     assert "03/05/2024" not in found and "04/01/2024" not in found
+
+
+def _pdf_long_table(path, header, rows, per_page, prose_on_second=False):
+    """A table over several pages, its header on the first page only (as long reports print
+    them), each page's rows at the same column positions, a running page number at the foot."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=letter)
+    xs = [40, 190, 300, 410]
+    for n in range(0, len(rows), per_page):
+        y = 740
+        if n == 0:
+            c.setFont("Helvetica-Bold", 9)
+            for x, h in zip(xs, header):
+                c.drawString(x, y, h)
+            y -= 14
+        c.setFont("Helvetica", 9)
+        if n and prose_on_second:
+            c.drawString(40, y, "Minutes of the meeting held on 03/05/2024, continued from the page before,")
+            c.drawString(40, y - 12, "where the board heard reports from the staff and the public.")
+            y -= 26
+        for row in rows[n:n + per_page]:
+            for x, t in zip(xs, row):
+                c.drawString(x, y, t)
+            y -= 12
+        c.drawString(290, 40, f"Page {n // per_page + 1}")
+        c.showPage()
+    c.save()
+
+
+def _page_hits(path):
+    from recognizers.tables import find_pages
+    from redactor.formats.pdf.read import read_pdf
+
+    doc = read_pdf(path, ocr=False)
+    out = []
+    for page, hits in zip(doc.pages, find_pages([(p.text, p.char_boxes) for p in doc.pages])):
+        got: dict[str, set[str]] = {}
+        for h in hits:
+            got.setdefault(h.entity, set()).add(" ".join(" ".join(page.text[s:e] for s, e in h.spans).split()))
+        out.append(got)
+    return out
+
+
+@hsettings(max_examples=6, deadline=None)
+@given(rows=st.lists(st.tuples(_PDF_NAME, _DATE, st.integers(200, 989), st.integers(1000, 9999)),
+                     min_size=4, max_size=9),
+       per_page=st.integers(2, 4))
+def test_table_header_carries_to_its_next_pages(tmp_path_factory, rows, per_page):
+    """A long table prints its header once: the columns' meaning reaches the rows of every
+    later page whose cells stand in the same columns."""
+    path = tmp_path_factory.mktemp("t") / "long.pdf"
+    body = [[f"{a} {b}", dob, f"555-{p:03d}-{q:04d}", "Closed"] for (a, b), dob, p, q in rows]
+    _pdf_long_table(path, ["Name", "DOB", "Phone", "Status"], body, per_page)
+    pages = _page_hits(path)
+    assert len(pages) == -(-len(body) // per_page)
+    for k, got in enumerate(pages):
+        mine = body[k * per_page:(k + 1) * per_page]
+        # rows set this close may be read as one cell wrapped over lines: what is covered counts
+        for entity, col in (("PERSON", 0), ("DATE_OF_BIRTH", 1), ("PHONE_NUMBER", 2)):
+            assert _words(got.get(entity, ())) == _words(r[col] for r in mine), entity
+        assert not any("Page" in v for vs in got.values() for v in vs)  # the page number is no value
+
+
+def _words(values) -> set[str]:
+    return {w for v in values for w in v.split()}
+
+
+def test_carried_header_stops_at_prose(tmp_path):
+    """A page that opens with prose is not the table's continuation, even if rows follow."""
+    path = tmp_path / "prose.pdf"
+    body = [["Ana Chavez", "01/02/1980", "555-201-3344", "Open"], ["Li Moore", "03/04/1971", "555-202-1111", "Open"],
+            ["Abigail Okafor", "05/06/1990", "555-203-2222", "Open"], ["Kenneth Muñoz", "07/08/1964", "555-204-3333", "Open"]]
+    _pdf_long_table(path, ["Name", "DOB", "Phone", "Status"], body, 2, prose_on_second=True)
+    first, second = _page_hits(path)
+    assert _words(first["PERSON"]) == {"Ana", "Chavez", "Li", "Moore"}
+    assert "PERSON" not in second and "DATE_OF_BIRTH" not in second
+
+
+def test_a_column_of_few_repeated_values_is_a_category():
+    """A table column that names no personal data and repeats a few values down many rows
+    (a status) is read as categories; a column of distinct values is not."""
+    from recognizers.tables import CATEGORY
+
+    statuses = ["Layoff Permanent", "Closure Permanent", "Layoff Unknown at this time"]
+    lines = ["Company  |  City  |  Layoff/Closure"]
+    lines += [f"Firm {n} Inc.  |  Fresno  |  {statuses[n % 3]}" for n in range(12)]
+    text = "\n".join(lines) + "\n"
+    cats = {text[s:e] for h in find(text) if h.entity == CATEGORY for s, e in h.spans}
+    assert cats == set(statuses)
+    lines = ["Company  |  City  |  Contact"] + [f"Firm {n} Inc.  |  Fresno  |  Person {n}" for n in range(12)]
+    assert not [h for h in find("\n".join(lines)) if h.entity == CATEGORY]
+
+
+@pytest.mark.slow
+def test_a_long_report_table_printed_with_one_header(corpus, settings):
+    """A 16-page state report of layoffs (one row per company, its header on page 1 only):
+    no company, town or status on any page is taken for a person or an address, because the
+    columns' meaning is carried from page to page and a status column is read as categories."""
+    from redactor.detect import detect
+    from redactor.formats.pdf.read import read_pdf
+
+    doc = read_pdf(corpus / "records" / "ca-warn-report.pdf", ocr=False)
+    findings = detect(doc, settings)
+    personal = [(f.page, f.entity) for f in findings if f.entity == "PERSON" or f.entity.endswith("ADDRESS")]
+    assert personal == []
+    # ... while the table's companies are known as such on the last page of the table too
+    assert any(f.page == 15 and f.entity == "ORGANIZATION" and f.recognizer == "TableColumnInContext"
+               for f in findings)

@@ -81,7 +81,7 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
                     if not password else "encrypted: the password given does not open it"
                 ) from None
             rsrc = PDFResourceManager(caching=True)
-            device = PDFPageAggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
+            device = _aggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
             interp = PDFPageInterpreter(rsrc, device)
             for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
                 # Lay the page out in the orientation its text runs in, so that layout analysis
@@ -114,6 +114,96 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
     if not pages:
         raise BadInputError("PDF has no pages")
     return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+
+
+def _aggregator(rsrc, laparams):
+    """pdfminer's page aggregator, with its per-character work done in one function: the
+    same ``LTChar`` objects (text, box, matrix, advance, font, colour), made without the
+    six nested calls per character of pdfminer's own path (a third of its reading time).
+    tests/test_pdf_read.py checks that both give the same characters."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LTChar, LTContainer
+    from pdfminer.pdffont import PDFUnicodeNotDefined
+
+    class Aggregator(PDFPageAggregator):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._chars: dict = {}  # font -> {cid: (text, width)}
+
+        def render_string_horizontal(self, seq, matrix, pos, font, fontsize, scaling, charspace,
+                                     wordspace, rise, dxscale, ncs, graphicstate):
+            container = self.cur_item
+            if type(container).add is not LTContainer.add:
+                return super().render_string_horizontal(seq, matrix, pos, font, fontsize, scaling,
+                                                        charspace, wordspace, rise, dxscale, ncs,
+                                                        graphicstate)
+            append = container._objs.append
+            chars = self._chars.get(font)
+            if chars is None:
+                chars = self._chars[font] = {}
+            fontname = font.fontname
+            a, b, c, d, e, f = matrix
+            descent = font.get_descent() * fontsize
+            by0, by1 = descent + rise, descent + rise + fontsize
+            upright = a * d * scaling > 0 and b * c <= 0
+            new = LTChar.__new__
+            (x, y) = pos
+            needcharspace = False
+            for obj in seq:
+                if isinstance(obj, (int, float)):
+                    x -= obj * dxscale
+                    needcharspace = True
+                elif isinstance(obj, bytes):
+                    for cid in font.decode(obj):
+                        if needcharspace:
+                            x += charspace
+                        known = chars.get(cid)
+                        if known is None:
+                            try:
+                                text = font.to_unichr(cid)
+                                assert isinstance(text, str), str(type(text))
+                            except PDFUnicodeNotDefined:
+                                text = self.handle_undefined_char(font, cid)
+                            known = chars[cid] = (text, font.char_width(cid))
+                        text, textwidth = known
+                        # As pdfminer computes them: translate_matrix, then LTChar's box
+                        # (apply_matrix_rect of (0, descent + rise, adv, descent + rise + size)).
+                        e2 = x * a + y * c + e
+                        f2 = x * b + y * d + f
+                        adv = textwidth * fontsize * scaling
+                        left1, bottom1 = a * 0 + c * by0 + e2, b * 0 + d * by0 + f2
+                        right1, bottom2 = a * adv + c * by0 + e2, b * adv + d * by0 + f2
+                        right2, top1 = a * adv + c * by1 + e2, b * adv + d * by1 + f2
+                        left2, top2 = a * 0 + c * by1 + e2, b * 0 + d * by1 + f2
+                        x0 = min(left1, left2, right1, right2)
+                        y0 = min(bottom1, bottom2, top1, top2)
+                        x1 = max(left1, left2, right1, right2)
+                        y1 = max(bottom1, bottom2, top1, top2)
+                        item = new(LTChar)
+                        item._text = text
+                        item.matrix = (a, b, c, d, e2, f2)
+                        item.fontname = fontname
+                        item.ncs = ncs
+                        item.graphicstate = graphicstate
+                        item.adv = adv
+                        item.upright = upright
+                        item.x0, item.y0, item.x1, item.y1 = x0, y0, x1, y1
+                        item.width = x1 - x0
+                        item.height = y1 - y0
+                        item.bbox = (x0, y0, x1, y1)
+                        item.size = item.height
+                        append(item)
+                        x += adv
+                        if cid == 32 and wordspace:
+                            x += wordspace
+                        needcharspace = True
+                else:
+                    super().render_string_horizontal([obj], matrix, (x, y), font, fontsize, scaling,
+                                                     charspace, wordspace, rise, dxscale, ncs,
+                                                     graphicstate)
+            return (x, y)
+
+    return Aggregator(rsrc, laparams=laparams)
 
 
 class _PatternCell:
@@ -174,8 +264,11 @@ def _text_direction(layout) -> int:
         node = stack.pop()
         if isinstance(node, LTChar):
             a, b = node.matrix[0], node.matrix[1]
-            angle = math.degrees(math.atan2(b, a)) % 360
-            votes[int(((angle + 45) % 360) // 90) * 90] += 1
+            if b == 0 and a > 0:  # upright (most text): atan2 is 0
+                votes[0] += 1
+            else:
+                angle = math.degrees(math.atan2(b, a)) % 360
+                votes[int(((angle + 45) % 360) // 90) * 90] += 1
             seen += 1
         elif isinstance(node, LTContainer):
             stack.extend(node)
@@ -201,24 +294,45 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         boxes.extend([box] * len(s))
         dark_text.extend([dark] * len(s))
 
+    # The page's layout space differs from user space by a translation (the MediaBox origin)
+    # on unrotated pages: boxes are moved by it directly, the same sums transform_box does.
+    translation = (to_user.e, to_user.f) if (to_user.a, to_user.b, to_user.c, to_user.d) == (1, 0, 0, 1) else None
+    darkness: dict[int, float] = {}  # id(graphic state) -> _darkness (states live as long as the page)
+
     def emit_line(line) -> None:
         nonlocal chars_seen
-        prev_char: LTChar | None = None
+        prev_text: str | None = None
+        prev_box: Box | None = None
         pieces: list[tuple[str, Box | None, bool]] = []
         for item in line:
             if isinstance(item, LTChar):
                 chars_seen += 1
-                box = to_user.transform_box(item.bbox)
+                if translation is not None:
+                    x0, y0, x1, y1 = item.bbox
+                    e, f = translation
+                    box = (x0 + e, y0 + f, x1 + e, y1 + f)
+                else:
+                    box = to_user.transform_box(item.bbox)
+                ch = item.get_text()
                 # Fake bold draws each glyph twice at nearly the same place: read it once.
-                if (prev_char is not None and item.get_text() == prev_char.get_text()
-                        and _overlap(box, to_user.transform_box(prev_char.bbox)) > 0.6):
+                if ch == prev_text and _overlap(box, prev_box) > 0.6:
                     continue
-                pieces.append((item.get_text(), box, _darkness(getattr(item.graphicstate, "ncolor", None)) > 0.6))
-                prev_char = item
+                gs = item.graphicstate
+                dark = darkness.get(id(gs))
+                if dark is None:
+                    dark = darkness[id(gs)] = _darkness(getattr(gs, "ncolor", None)) > 0.6
+                pieces.append((ch, box, dark))
+                prev_text, prev_box = ch, box
             elif isinstance(item, LTAnno):
                 pieces.append((item.get_text(), None, False))
-        for piece in _unspaced(pieces):
-            emit(*piece)
+        for s, box, dark in _unspaced(pieces):
+            text_parts.append(s)
+            if len(s) == 1:
+                boxes.append(box)
+                dark_text.append(dark)
+            else:
+                boxes.extend([box] * len(s))
+                dark_text.extend([dark] * len(s))
 
     def walk(container) -> None:
         nonlocal images

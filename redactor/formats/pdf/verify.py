@@ -130,15 +130,10 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
                     pool.update(ch for ch in label if not ch.isspace())
                 leaked = 0
                 where: list[str] = []
-                for i in range(n):
+                for i, cx, cy in _chars_in(textpage, n, boxes, pdfium_c):
                     ch = textpage.get_text_range(i, 1)
                     if not ch or ch.isspace() or ch == "\ufffe":
                         continue
-                    try:
-                        l, b, r, t = textpage.get_charbox(i)
-                    except Exception:
-                        continue
-                    cx, cy = (l + r) / 2, (b + t) / 2
                     owner = next((rid for bx, rid in owned if contains_point(bx, cx, cy, tol=-0.25)), None)
                     if owner is not None:
                         if pool[ch] > 0:
@@ -158,6 +153,40 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
     finally:
         pdf.close()
     return problems
+
+
+def _chars_in(textpage, n: int, boxes: list[Box], pdfium_c) -> list[tuple[int, float, float]]:
+    """(index, centre x, centre y) of the characters of ``textpage`` whose tight box's centre
+    lies inside one of ``boxes`` (in char order; the same test as ``contains_point(box, cx,
+    cy, tol=-0.25)``). Boxes are read with one pdfium call per character into reused buffers
+    and looked up by horizontal bands of the page: on a release copy nearly every character
+    is far from every box."""
+    import ctypes
+    import math
+
+    band = 8.0
+    always: list[Box] = []  # boxes too tall to index (a page withheld in full)
+    bands: dict[int, list[Box]] = collections.defaultdict(list)
+    for bx in boxes:
+        lo, hi = bx[1] + 0.25, bx[3] - 0.25
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 400 * band:
+            always.append(bx)
+            continue
+        for k in range(math.floor(lo / band), math.floor(hi / band) + 1):
+            bands[k].append(bx)
+    l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    pl, pr, pb, pt = ctypes.byref(l), ctypes.byref(r), ctypes.byref(b), ctypes.byref(t)
+    get_box, raw = pdfium_c.FPDFText_GetCharBox, textpage.raw
+    out = []
+    for i in range(n):
+        if not get_box(raw, i, pl, pr, pb, pt):
+            continue
+        cx, cy = (l.value + r.value) / 2, (b.value + t.value) / 2
+        near = bands.get(math.floor(cy / band)) if math.isfinite(cy) else None
+        if (near and any(contains_point(bx, cx, cy, tol=-0.25) for bx in near)) or (
+                always and any(contains_point(bx, cx, cy, tol=-0.25) for bx in always)):
+            out.append((i, cx, cy))
+    return out
 
 
 def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
