@@ -122,8 +122,12 @@ def _aggregator(rsrc, laparams):
     six nested calls per character of pdfminer's own path (a third of its reading time).
     tests/test_pdf_read.py checks that both give the same characters."""
     from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar, LTContainer
+    from pdfminer.layout import LTChar, LTContainer, LTPage
     from pdfminer.pdffont import PDFUnicodeNotDefined
+
+    global _Page
+    if _Page is None:
+        _Page = _page_class()
 
     class Aggregator(PDFPageAggregator):
         def __init__(self, *args, **kwargs):
@@ -203,7 +207,80 @@ def _aggregator(rsrc, laparams):
                                                      graphicstate)
             return (x, y)
 
+        def begin_page(self, page, ctm) -> None:
+            super().begin_page(page, ctm)
+            if type(self.cur_item) is LTPage:
+                self.cur_item.__class__ = _Page
+
     return Aggregator(rsrc, laparams=laparams)
+
+
+def _page_class():
+    from pdfminer.layout import LTAnno, LTChar, LTPage, LTTextLineHorizontal
+
+    class Page(LTPage):
+        """pdfminer's page, whose first step of layout analysis (characters into lines) is
+        done in one function: the same lines, with the same spaces, as pdfminer's own
+        ``group_objects`` makes (checked by tests/test_pdf_read.py)."""
+
+        def group_objects(self, laparams, objs):
+            if laparams.detect_vertical:
+                yield from super().group_objects(laparams, objs)
+                return
+            line_overlap, char_margin, word_margin = laparams.line_overlap, laparams.char_margin, laparams.word_margin
+
+            def add(line, obj) -> None:  # LTTextLineHorizontal.add, as pdfminer does it
+                objs = line._objs
+                if word_margin and isinstance(obj, LTChar):
+                    if line._x1 < obj.x0 - word_margin * max(obj.width, obj.height):
+                        objs.append(LTAnno(" "))
+                line._x1 = obj.x1
+                objs.append(obj)
+                x0, y0 = min(line.x0, obj.x0), min(line.y0, obj.y0)
+                x1, y1 = max(line.x1, obj.x1), max(line.y1, obj.y1)
+                line.x0, line.y0, line.x1, line.y1 = x0, y0, x1, y1
+                line.width, line.height = x1 - x0, y1 - y0
+                line.bbox = (x0, y0, x1, y1)
+
+            obj0 = None
+            line = None
+            for obj1 in objs:
+                if obj0 is not None:
+                    # halign of pdfminer's group_objects (valign needs detect_vertical)
+                    halign = False
+                    if obj1.y0 <= obj0.y1 and obj0.y0 <= obj1.y1:  # is_voverlap
+                        voverlap = min(abs(obj0.y0 - obj1.y1), abs(obj0.y1 - obj1.y0))
+                        if min(obj0.height, obj1.height) * line_overlap < voverlap:
+                            if obj1.x0 <= obj0.x1 and obj0.x0 <= obj1.x1:  # is_hoverlap
+                                hdistance = 0
+                            else:
+                                hdistance = min(abs(obj0.x0 - obj1.x1), abs(obj0.x1 - obj1.x0))
+                            halign = hdistance < max(obj0.width, obj1.width) * char_margin
+                    if halign and line is not None:
+                        add(line, obj1)
+                    elif line is not None:
+                        yield line
+                        line = None
+                    elif halign:
+                        line = LTTextLineHorizontal(word_margin)
+                        add(line, obj0)
+                        add(line, obj1)
+                    else:
+                        line = LTTextLineHorizontal(word_margin)
+                        add(line, obj0)
+                        yield line
+                        line = None
+                obj0 = obj1
+            if line is None:
+                line = LTTextLineHorizontal(word_margin)
+                assert obj0 is not None
+                add(line, obj0)
+            yield line
+
+    return Page
+
+
+_Page = None
 
 
 class _PatternCell:
