@@ -179,10 +179,33 @@ def _aggregator(rsrc, laparams):
                         right1, bottom2 = a * adv + c * by0 + e2, b * adv + d * by0 + f2
                         right2, top1 = a * adv + c * by1 + e2, b * adv + d * by1 + f2
                         left2, top2 = a * 0 + c * by1 + e2, b * 0 + d * by1 + f2
-                        x0 = min(left1, left2, right1, right2)
-                        y0 = min(bottom1, bottom2, top1, top2)
-                        x1 = max(left1, left2, right1, right2)
-                        y1 = max(bottom1, bottom2, top1, top2)
+                        # min() and max() of the four corners, as the builtins pick them
+                        x0 = x1 = left1
+                        if left2 < x0:
+                            x0 = left2
+                        if right1 < x0:
+                            x0 = right1
+                        if right2 < x0:
+                            x0 = right2
+                        if left2 > x1:
+                            x1 = left2
+                        if right1 > x1:
+                            x1 = right1
+                        if right2 > x1:
+                            x1 = right2
+                        y0 = y1 = bottom1
+                        if bottom2 < y0:
+                            y0 = bottom2
+                        if top1 < y0:
+                            y0 = top1
+                        if top2 < y0:
+                            y0 = top2
+                        if bottom2 > y1:
+                            y1 = bottom2
+                        if top1 > y1:
+                            y1 = top1
+                        if top2 > y1:
+                            y1 = top2
                         item = new(LTChar)
                         item._text = text
                         item.matrix = (a, b, c, d, e2, f2)
@@ -232,12 +255,16 @@ def _page_class():
             def add(line, obj) -> None:  # LTTextLineHorizontal.add, as pdfminer does it
                 objs = line._objs
                 if word_margin and isinstance(obj, LTChar):
-                    if line._x1 < obj.x0 - word_margin * max(obj.width, obj.height):
+                    w, h = obj.width, obj.height
+                    if line._x1 < obj.x0 - word_margin * (h if h > w else w):
                         objs.append(LTAnno(" "))
                 line._x1 = obj.x1
                 objs.append(obj)
-                x0, y0 = min(line.x0, obj.x0), min(line.y0, obj.y0)
-                x1, y1 = max(line.x1, obj.x1), max(line.y1, obj.y1)
+                # min() and max() as the builtins pick them
+                x0 = obj.x0 if obj.x0 < line.x0 else line.x0
+                y0 = obj.y0 if obj.y0 < line.y0 else line.y0
+                x1 = obj.x1 if obj.x1 > line.x1 else line.x1
+                y1 = obj.y1 if obj.y1 > line.y1 else line.y1
                 line.x0, line.y0, line.x1, line.y1 = x0, y0, x1, y1
                 line.width, line.height = x1 - x0, y1 - y0
                 line.bbox = (x0, y0, x1, y1)
