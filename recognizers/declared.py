@@ -45,13 +45,23 @@ class DeclaredRecognizer(EntityRecognizer):
         words = sorted(decl.context, key=len, reverse=True)
         self._context = (re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(w) for w in words) + r")(?![A-Za-z])",
                                     re.IGNORECASE) if words else None)
+        # A text without the first word of any context word cannot give a recognizer that
+        # requires context a match: its context is looked for in pieces of the text (the
+        # sentence before, a header line above, the line before joined with a space), and the
+        # first word of a context word, having no space, lies whole inside one such piece.
+        firsts = sorted({w.split()[0] for w in words if w.split()}, key=len, reverse=True)
+        self._trigger = (re.compile("|".join(re.escape(w) for w in firsts), re.IGNORECASE)
+                         if decl.context_required and firsts else None)
 
     def load(self) -> None:
         pass
 
-    def _column_header(self, text: str, start: int, end: int):
+    def _column_header(self, text: str, start: int, end: int, lines: dict | None = None):
         """Context from a table: a header line above, in the same block, with a context word
-        over the same columns ("Booking No." above "2023-091801")."""
+        over the same columns ("Booking No." above "2023-091801"). ``lines`` caches what each
+        line of ``text`` says (by its start) across the matches of one text."""
+        if lines is None:
+            lines = {}
         line_start = text.rfind("\n", 0, start) + 1
         col0, col1 = start - line_start, end - line_start
         pos = line_start
@@ -59,13 +69,18 @@ class DeclaredRecognizer(EntityRecognizer):
             if pos <= 0:
                 return None
             prev_start = text.rfind("\n", 0, pos - 1) + 1
-            line = text[prev_start:pos - 1]
-            if not line.strip():
+            seen = lines.get(prev_start)
+            if seen is None:
+                line = text[prev_start:pos - 1]
+                if not line.strip():
+                    seen = lines[prev_start] = _BLANK
+                elif len(_COLUMN_GAP.findall(line)) < 2 or any(ch.isdigit() for ch in line):
+                    seen = lines[prev_start] = ()  # not a table header line (columns are set apart by spaces)
+                else:
+                    seen = lines[prev_start] = tuple(self._context.finditer(line, timeout=REGEX_TIMEOUT))
+            if seen is _BLANK:
                 return None
-            if len(re.findall(r"\S[ \t]{2,}\S", line)) < 2 or any(ch.isdigit() for ch in line):
-                pos = prev_start  # not a table header line (columns are set apart by spaces)
-                continue
-            for w in self._context.finditer(line, timeout=REGEX_TIMEOUT):
+            for w in seen:
                 if w.start() <= col1 + 3 and col0 - 3 <= w.end():
                     return w
             pos = prev_start
@@ -76,6 +91,9 @@ class DeclaredRecognizer(EntityRecognizer):
         out = []
         seen: set[tuple[int, int]] = set()
         validator = VALIDATORS.get(d.validate) if d.validate else None
+        if self._trigger is not None and self._trigger.search(text, timeout=REGEX_TIMEOUT) is None:
+            return out  # no context word anywhere, and this recognizer requires one
+        lines: dict = {}
         for pattern, score in d.patterns:
             try:
                 matches = list(pattern.finditer(text, overlapped=d.any_window, timeout=REGEX_TIMEOUT))
@@ -90,12 +108,12 @@ class DeclaredRecognizer(EntityRecognizer):
                 span = (m.start(), m.end())
                 if span in seen or any(s <= span[0] and span[1] <= e for s, e in seen):
                     continue
+                if not _whole_token(text, m.start(), m.end()):
+                    continue
                 before = _context_before(text, m.start(), d.window)
                 word = self._context.search(before, timeout=REGEX_TIMEOUT) if self._context else None
                 if word is None and self._context is not None:
-                    word = self._column_header(text, m.start(), m.end())
-                if not _whole_token(text, m.start(), m.end()):
-                    continue
+                    word = self._column_header(text, m.start(), m.end(), lines)
                 if d.context_required and word is None:
                     continue
                 if validator is not None and not validator(m.group(0)):
@@ -123,6 +141,8 @@ def _valid_prefix(pattern, text: str, m, validator):
     return None
 
 
+_BLANK = ("blank line",)  # _column_header: a blank line ends the block
+_COLUMN_GAP = re.compile(r"\S[ \t]{2,}\S")
 _SENTENCE_END = re.compile(r"(?:\d|[A-Za-z]{4,})\.\s|;|\n[ \t]*\n")
 
 

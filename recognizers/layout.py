@@ -259,8 +259,24 @@ def split_at(text: str, cell: Cell, edges: Sequence[float], min_gap: float) -> l
     return out
 
 
+# The pages laid out last, newest first: (text, boxes, grid). Detection lays out a page for
+# its fields and tables, again for the labels beside officials' names, and for authority
+# lines; a grid is immutable, so each reader gets the same one.
+_LAID_OUT: list[tuple[str, object, Grid]] = []
+_LAID_OUT_MAX = 32
+
+
 def grid(text: str, boxes: Sequence[Box | None] | None) -> Grid:
     """Rows of cells of one page: by character positions when the page has them."""
+    for i, (t, b, g) in enumerate(_LAID_OUT):
+        if b is boxes and t == text:
+            if i:
+                _LAID_OUT.insert(0, _LAID_OUT.pop(i))
+            return g
     if boxes and sum(b is not None for b in boxes) >= max(1, len(text.strip()) // 4):
-        return pdf_grid(text, boxes)
-    return text_grid(text)
+        g = pdf_grid(text, boxes)
+    else:
+        g = text_grid(text)
+    _LAID_OUT.insert(0, (text, boxes, g))
+    del _LAID_OUT[_LAID_OUT_MAX:]
+    return g

@@ -87,6 +87,7 @@ def analyzer(model: str):
                 registry.remove_recognizer(name)
             except Exception:  # not present in this Presidio version
                 pass
+        _speed_up_predefined(registry)
         for rec in custom_recognizers():
             registry.add_recognizer(rec)
         _engine = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"],
@@ -123,6 +124,109 @@ def _context_enhancer():
                              "is expected to be found")
 
     return ContextEnhancer()
+
+
+def _speed_up_predefined(registry) -> None:
+    """Presidio's URL and phone recognizers, with the same results, faster: the URL patterns
+    are not run on a text where no URL can match, and the phone matcher does not parse a
+    candidate with too few digits to be a valid number (tests/test_detect_speed.py compares
+    both with Presidio's own on generated and fixture texts)."""
+    import types
+
+    for rec in registry.recognizers:
+        if type(rec).__name__ == "UrlRecognizer":
+            rec.analyze = types.MethodType(_url_analyze, rec)
+        elif type(rec).__name__ == "PhoneRecognizer":
+            rec.analyze = types.MethodType(_phone_analyze, rec)
+
+
+# Every match of Presidio's URL patterns holds a letter, digit, dot or hyphen, a dot, then the
+# first letter of a top-level domain: a text without that sequence has no URL. (A letter
+# matched case-insensitively is still a word character.)
+_URL_DOT = re.compile(r"[\w.\-]\.\w")
+
+
+def _url_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+    if _URL_DOT.search(text) is None:
+        return []
+    return type(self).analyze(self, text, entities, nlp_artifacts, regex_flags)
+
+
+def _phone_analyze(self, text, entities, nlp_artifacts=None):
+    """Presidio's PhoneRecognizer.analyze (presidio-analyzer 2.2), with _PhoneMatcher."""
+    import phonenumbers
+    from phonenumbers.phonenumberutil import NumberParseException
+    from presidio_analyzer import EntityRecognizer
+
+    results = []
+    for region in self.supported_regions:
+        for match in _phone_matcher()(text, region, leniency=self.leniency):
+            try:
+                parsed_number = phonenumbers.parse(text[match.start:match.end])
+                region = phonenumbers.region_code_for_number(parsed_number)
+                results += [self._get_recognizer_result(match, text, region, nlp_artifacts)]
+            except NumberParseException:
+                results += [self._get_recognizer_result(match, text, region, nlp_artifacts)]
+    return EntityRecognizer.remove_duplicates(results)
+
+
+_PHONE_MATCHER = None
+
+
+def _phone_matcher():
+    """phonenumbers' PhoneNumberMatcher, refusing without parsing a candidate with fewer
+    letters and digits than the shortest valid number it could be parsed to (9 in 10 of the
+    candidates on a page: years, days, house numbers, amounts)."""
+    global _PHONE_MATCHER
+    if _PHONE_MATCHER is not None:
+        return _PHONE_MATCHER
+    from phonenumbers import PhoneMetadata, PhoneNumberMatcher, country_code_for_region
+    from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, REGION_CODE_FOR_NON_GEO_ENTITY
+
+    def metadata(cc, region):
+        if region == REGION_CODE_FOR_NON_GEO_ENTITY:
+            return PhoneMetadata.metadata_for_nongeo_region(cc)
+        return PhoneMetadata.metadata_for_region(region)
+
+    def shortest(md):  # the shortest national number valid in md's region (0: no bound)
+        lengths = [n for n in md.general_desc.possible_length if n > 0] if md.general_desc else []
+        return min(lengths) if lengths else 0
+
+    def added(md):  # digits a national-prefix transform rule can add ("1624\1": 4)
+        rule = md.national_prefix_transform_rule or ""
+        return sum(ch.isdigit() for ch in re.sub(r"\\\d|\$\d", "", rule))
+
+    # parse() strips and rewrites a national number with the metadata of the region it is read
+    # in (the default region, or the first region of the number's country code when it comes
+    # with + or an international prefix); it is valid only at a length its region allows.
+    shortest_in = {cc: min(shortest(m) for m in (metadata(cc, r) for r in regions) if m is not None)
+                   for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items()}
+    floor_any = min(shortest_in[cc] - added(metadata(cc, regions[0]))
+                    for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items())
+    floors: dict[str, int] = {}
+
+    def floor(region: str) -> int:
+        if region not in floors:
+            md = PhoneMetadata.metadata_for_region(region)
+            cc = country_code_for_region(region)
+            idd = str(md.international_prefix or "") if md is not None else ""
+            floors[region] = (floor_any if md is None or cc not in shortest_in or (idd and idd[0] != "0")
+                              else max(floor_any, shortest_in[cc] - added(md)))
+        return floors[region]
+
+    class _PhoneMatcher(PhoneNumberMatcher):
+        def _parse_and_verify(self, candidate, offset):
+            n = sum(ch.isalnum() for ch in candidate)
+            first = next((ch for ch in candidate if ch.isalnum()), "0")
+            # With + or a leading 0 (every international prefix of the default regions starts
+            # with 0) the number may be of any country; otherwise it is of the default region's.
+            international = "+" in candidate or "\uff0b" in candidate or first not in "123456789"
+            if n < (floor_any if international else floor(self.preferred_region)):
+                return None
+            return super()._parse_and_verify(candidate, offset)
+
+    _PHONE_MATCHER = _PhoneMatcher
+    return _PhoneMatcher
 
 
 # spaCy components that neither Presidio (entities, lemmas for context words) nor our
@@ -259,6 +363,10 @@ def _lower_if_not_personal(f: Finding, document: Document) -> Finding:
         line_start = text.rfind("\n", 0, f.start) + 1
         before = text[max(line_start, f.start - 80):f.start]
         sentence = re.split(r"[.!?]\s", before)[-1]
+        from recognizers.officials import PRIVATE_OR_HOME
+
+        if PRIVATE_OR_HOME.search(sentence):
+            return f  # "The witness, who works for Acme Widgets Inc., lives at ...": a home
         if _ORG_BEFORE.search(before) or _ORG_ON_LINE.search(sentence):
             return replace(f, score=min(f.score, 0.3), explanation=f.explanation + "; follows an organisation's name")
     return f
@@ -296,6 +404,9 @@ _STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "d
                  "blvd", "highway", "route", "way", "place", "terrace", "parkway"}
 
 
+_PO_BOX = re.compile(r"(?i)p\.?[ \t]*o\.?[ \t]*box")
+
+
 def _not_a_person(f: Finding, document: Document, common: set[str] | None = None) -> bool:
     """Post-filter for NER PERSON hits that are organisations, places, codes or numbers.
     ``common``: the document's lower-case words (_lowercase_words), computed once by the caller."""
@@ -305,7 +416,7 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
     words = f.text.lower().split()
     if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text or "/" in f.text:
         return True
-    if any(w.strip(".,") in _STREET_WORDS for w in words):
+    if any(w.strip(".,") in _STREET_WORDS for w in words) or _PO_BOX.fullmatch(f.text.strip()):
         return True
     if f.recognizer == "SpacyRecognizer" and len(words) == 1 and f.text.isupper():
         return True  # single capitalised words: codes, acronyms, headings (names in caps: _caps_names)
@@ -326,9 +437,26 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
             or f.recognizer == "CapsNameRecognizer"
             or f.explanation.startswith("LAST, FIRST name in capitals")):
         return True
+    if _a_term_of_the_record(f, bare, common):
+        return True
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "
     return any(before.endswith(lead) for lead in _ORG_LEAD)
+
+
+def _a_term_of_the_record(f: Finding, bare: list[str], common: set[str]) -> bool:
+    """A phrase read as a name by the model alone, though no word of it is a given name or a
+    surname the lexicon knows, while the record writes one of its words in lower case
+    ("Airspeed Unreliable" beside "unreliable airspeed", "AOA DISAGREE" beside "disagree");
+    or a lone given name of the lexicon that the record also uses as a common word ("Angle"
+    beside "angle of attack"): a term of the record, not a person. Names are not written in
+    lower case in running text; both conditions must hold."""
+    from recognizers.names import is_given, is_surname
+
+    if f.recognizer in ("SpacyRecognizer", "CapsNameRecognizer") and len(bare) > 1:
+        return any(w in common for w in bare) and not any(is_given(w) or is_surname(w) for w in bare)
+    return (f.recognizer == "NameStructureRecognizer" and len(bare) == 1 and bare[0] in common
+            and f.explanation.startswith("given name (name lexicon)"))
 
 
 def _is_field_label(text: str) -> bool:

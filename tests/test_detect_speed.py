@@ -4,9 +4,11 @@ whole page; pages go through nlp.pipe in batches with the same results as one by
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st, target
 
 from conftest import FIXTURES, RECORDS
 
@@ -96,3 +98,127 @@ def test_context_token_lookup_is_presidios(texts, settings):
                     ours._find_index_of_match_token("w", start, doc, indices)
                 continue
             assert ours._find_index_of_match_token("w", start, doc, indices) == expected
+
+
+_CONTEXT_WORDS = sorted({w for d in __import__("recognizers.declared", fromlist=["x"]).load_declarations()
+                         for w in d.context})
+_VALUES = ["071000013", "548831207", "D123-4567-8901", "E-20417", "KX19 ABF", "2023-091801", "4417 2290 0031",
+           "00482913", "20230918042", "36-4182951", "1HGCM82633A004352", "JG 10 37 45 B", "943 476 5919", "A1"]
+_GLUE = ["", " ", ": ", " No. ", "  ", "   ", "\n", "\n\n", " - ", "#", " x ", "The ", " was ", "ing "]
+
+
+@functools.lru_cache(maxsize=1)
+def _declared():
+    from recognizers.declared import declared_recognizers
+
+    return declared_recognizers()
+
+
+def _pick(draw_from, i):
+    return draw_from[i % len(draw_from)]
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 40), st.integers(0, 40), st.booleans()),
+                      min_size=1, max_size=12))
+def test_declared_context_prefilter_never_drops_a_match(parts):
+    """A recognizer that requires a context word skips a text without the first word of any
+    of its context words: the same results as reading the text in full, on texts of context
+    words (some in capitals, some cut to their first letters), identifiers, spaces, line
+    breaks and table gaps in any order."""
+    text = ""
+    for word_i, glue_i, value_i, variant in parts:
+        word = _pick(_CONTEXT_WORDS, word_i)
+        word = word.upper() if variant and word_i % 2 else word[: max(1, len(word) - 2)] if variant else word
+        text += word + _pick(_GLUE, glue_i) + _pick(_VALUES, value_i) + _pick(_GLUE, glue_i + value_i)
+    found = 0
+    for rec in _declared():
+        if rec._trigger is None:
+            continue
+        fast = [(r.start, r.end, r.score) for r in rec.analyze(text, None)]
+        trigger, rec._trigger = rec._trigger, None
+        try:
+            full = [(r.start, r.end, r.score) for r in rec.analyze(text, None)]
+        finally:
+            rec._trigger = trigger
+        assert fast == full, rec.name
+        found += len(full)
+    target(float(found))  # steer towards texts with many matches
+
+
+_GOLDEN_RECORDS = ["records/police/incident-report-2023-0417.txt", "records/emails/budget-thread.txt",
+                   "records/hr/memo-personnel-action.txt", "records/minutes/board-minutes-2023-05.txt",
+                   "records/classified/memo-port-security.txt", "eval/police-05-persons-table.txt",
+                   "eval/jail-01-roster.txt", "eval/hr-03-benefits.txt", "eval/intl-01-addresses.txt",
+                   "eval/procurement-02-travel.txt", "eval/email-03-hr-thread.txt", "eval/minutes-04-public-comment.txt"]
+
+
+def test_findings_of_fixture_records_are_stable(settings):
+    """Every finding (span, entity, score, recognizer, explanation, attributes) on a dozen
+    fixture records is the golden one: speed work must change none. A change of what is
+    found regenerates it with REDACTOR_UPDATE_GOLDEN=1 (and says why in its commit)."""
+    import dataclasses
+    import json
+    import os
+    from pathlib import Path
+
+    from redactor.detect import detect
+    from redactor.formats import for_file
+
+    got = {}
+    for rel in _GOLDEN_RECORDS:
+        path = FIXTURES / rel
+        found = detect(for_file(path).read(path, settings), settings)
+        got[rel] = [{k: v for k, v in dataclasses.asdict(f).items()} for f in found]
+    got = json.loads(json.dumps(got))  # tuples as lists, as read back
+    golden = Path(__file__).parent / "golden" / "findings-fixtures.json"
+    if os.environ.get("REDACTOR_UPDATE_GOLDEN"):
+        golden.write_text("{\n" + ",\n".join(  # one finding a line, for readable diffs
+            f"{json.dumps(rel)}: [\n" + ",\n".join(json.dumps(f, ensure_ascii=False, sort_keys=True) for f in got[rel])
+            + "]" for rel in _GOLDEN_RECORDS) + "\n}\n", encoding="utf-8")
+    expected = json.loads(golden.read_text(encoding="utf-8"))
+    for rel in _GOLDEN_RECORDS:
+        assert got[rel] == expected[rel], rel
+
+
+_PHONE_BITS = ["+", "+1 ", "+44 ", "+49 ", "00", "011 ", "0", "1", "(", ")", "-", ".", " ", "/", "ext. ", "x",
+               "555", "0123", "12", "4", "2021", "62704", "212", "800", "7946", "20 7946 0958", "30 901820",
+               "98765 43210", "11 91234-5678", "03-1234567", "\n", "Tel ", "March 15, ", "$", "%", "a"]
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(_PHONE_BITS), min_size=1, max_size=16))
+def test_phone_matcher_finds_what_phonenumbers_finds(parts):
+    """The phone matcher that skips candidates too short to be valid numbers finds exactly
+    the numbers phonenumbers' own matcher finds, in every default region of Presidio's
+    recognizer, on texts of digit groups, prefixes, separators and extensions."""
+    import phonenumbers
+
+    from redactor.detect import _phone_matcher
+
+    text = "".join(parts)
+    for region in ("US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "IM", "AR"):
+        expected = [(m.start, m.end, m.number) for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=1)]
+        assert [(m.start, m.end, m.number) for m in _phone_matcher()(text, region, leniency=1)] == expected
+
+
+def test_url_and_phone_recognizers_same_as_presidios(texts, settings):
+    """Presidio's URL and phone recognizers, sped up, give Presidio's results on fixture
+    records and on texts made for them."""
+    from redactor.detect import analyzer
+
+    engine = analyzer(settings.model)
+    recs = [r for r in engine.registry.recognizers if r.name in ("UrlRecognizer", "PhoneRecognizer")]
+    assert len(recs) == 2
+    made = ["See www.example.gov/foia or https://records.city.org/x?y=1 today.", "Call +44 20 7946 0958 or (212) 555-0147.",
+            "No dots here at all", "Mail j.doe@example.com", "e.g.the end.", "U.S. Dept.", "Tel. 030 901820"]
+    found = 0
+    for text in texts + made:
+        for rec in recs:
+            ours = [(r.start, r.end, r.score, r.analysis_explanation.textual_explanation)
+                    for r in rec.analyze(text, ["URL", "PHONE_NUMBER"], None)]
+            theirs = [(r.start, r.end, r.score, r.analysis_explanation.textual_explanation)
+                      for r in type(rec).analyze(rec, text, ["URL", "PHONE_NUMBER"], None)]
+            assert ours == theirs, rec.name
+            found += len(ours)
+    assert found > 10
