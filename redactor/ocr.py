@@ -2,13 +2,14 @@
 
 Pages are rendered with pdfium (so every image encoding pdfium reads -- CCITT, JBIG2, JPEG,
 JPX, CMYK, masks -- is handled the same way, at the place and orientation the page draws it)
-and read by the ``tesseract`` program (Debian ``tesseract-ocr``, ``tesseract-ocr-eng``,
-``tesseract-ocr-osd``), called directly with hOCR output: one process per page, no Python
-binding, ``--psm 3`` (automatic layout, which also reads lines running up or down a page
-scanned sideways). A page read with low confidence (upside down, or sideways with little
-text) is asked again with orientation detection (OSD, ``--psm 0``) and read turned the way it
-says. Boxes come back in the picture's own pixels, and each line says which way its text runs
-(``textangle``).
+and read by Tesseract (Debian ``tesseract-ocr``, ``tesseract-ocr-eng``, ``tesseract-ocr-osd``)
+with hOCR output, ``--psm 3`` (automatic layout, which also reads lines running up or down a
+page scanned sideways): in this process through libtesseract's C API (ctypes, no Python
+binding to install; each thread borrows an instance initialised once), or by the
+``tesseract`` program, one process per call, where the library does not load. A page read
+with low confidence (upside down, or sideways with little text) is asked again with
+orientation detection (OSD) and read turned the way it says. Boxes come back in the picture's
+own pixels, and each line says which way its text runs (``textangle``).
 
 The pixel -> user space matrix comes from pdfium itself (``FPDF_DeviceToPage`` on the corners
 of the rendered bitmap), so dpi, ``/Rotate``, the crop box and the image's own placement
