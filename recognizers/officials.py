@@ -217,7 +217,11 @@ def evidence(text: str, start: int, end: int, classified: bool = False,
     if not before.strip() and not after.strip(" \t,"):
         nxt = text[le + 1:text.find("\n", le + 1) if text.find("\n", le + 1) >= 0 else len(text)]
         title = _title_in(nxt) if nxt.strip() else None
-        if title and len(nxt.strip()) <= 70 and title == nxt.strip(" \t,;:|"):
+        line = nxt.strip(" \t,;:|")
+        # the whole line, or the line's first words before a comma ("Lance T. Gant," /
+        # "Director, Compliance & Airworthiness Division")
+        if title and len(line) <= 70 and (line == title or (
+                after.strip() == "," and line.startswith(title) and line[len(title):].startswith(","))):
             return f"title '{title}' on the line under the name", False
     if classified:
         head = HEADER_LABEL.match(before) or (label and HEADER_LABEL.match(label))
@@ -501,6 +505,11 @@ def mark_officials(findings, document):
                        "in a signature block or roster")
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; work email of an official acting in role")
+            elif GOV_EMAIL.search(f.text) and not _personal_mailbox(_mailbox(f.text)):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "a government office's mailbox"},
+                                        explanation=f"{f.explanation}; an office's mailbox (a government domain, "
+                                                    "no person's name in it)")
         result.append(f)
     return _agency_contacts(result, document, official_lines)
 
@@ -546,6 +555,15 @@ def _agency_contacts(findings, document, official_lines):
     for f in findings:
         if f.entity == "PERSON":
             person_lines.setdefault(f.page, set()).add(_line_bounds(pages.get(f.page, ""), f.start, f.end)[0])
+    contact_paragraphs = _contact_paragraphs(findings, pages)
+    counsel = _counsel_blocks(pages)
+    orgs_by_page: dict[int, list] = {}
+    persons_by_page: dict[int, list] = {}
+    for f in findings:
+        if f.entity == "ORGANIZATION":
+            orgs_by_page.setdefault(f.page, []).append(f)
+        elif f.entity == "PERSON":
+            persons_by_page.setdefault(f.page, []).append(f)
     out = []
     for f in findings:
         if f.entity == "EMAIL_ADDRESS" and "role" not in f.attributes and f.attributes.get("kind") != "personal" \
@@ -564,6 +582,18 @@ def _agency_contacts(findings, document, official_lines):
                                                        "role_evidence": "in the signature block of an official"},
                                         explanation=f"{f.explanation}; in the signature block of an official "
                                                     "acting in role (the office's contact details)")
+            elif any(s <= f.start < e for s, e, _ in counsel.get(f.page, [])):
+                role = next(r for s, e, r in counsel[f.page] if s <= f.start < e)
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": f"in a counsel of record's block ('{role}')"},
+                                        explanation=f"{f.explanation}; the law office's address or phone in a "
+                                                    f"counsel of record's block ('{role}' under it)")
+            elif any(s <= f.start < e for s, e in contact_paragraphs.get(f.page, [])):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": "in an office's contact paragraph"},
+                                        explanation=f"{f.explanation}; an office's contact details (in a paragraph "
+                                                    "with a government email address of the office or of an "
+                                                    "official acting in role, and no other person named)")
             elif f.entity == "PHONE_NUMBER" and _MAIN_LINE.search(text[max(ls, f.start - 40):f.start]):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
                                                        "role_evidence": "labelled as an office's main line"},
@@ -584,8 +614,119 @@ def _agency_contacts(findings, document, official_lines):
                                                        "role_evidence": "in the agency's letterhead"},
                                         explanation=f"{f.explanation}; the agency's own address or phone in its "
                                                     "letterhead")
+            elif _after_organisation(text, f, orgs_by_page.get(f.page, []), out, persons_by_page.get(f.page, [])):
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "organisation",
+                                                       "role_evidence": "right after an organisation's name"},
+                                        explanation=f"{f.explanation}; an organisation's address or phone (right "
+                                                    "after its name in the same sentence, no person named)")
         out.append(f)
     return _same_as_agency(out)
+
+
+# Between an organisation's name and its address or phone only its units, capitalised, and
+# these words: "contact Boeing Commercial Airplanes, Attention: Contractual & Data Services
+# (C&DS), 2600 Westminster Blvd., ...; telephone 562-797-1717", "at the FAA, Airworthiness
+# Products Section, Operational Safety Branch, 2200 South 216th St."
+_CONNECTORS = {"of", "and", "the", "for", "at", "attention", "attn", "room", "suite", "floor", "building", "c/o",
+               "telephone", "phone", "tel", "fax", "call", "mail", "mailing", "address", "stop", "mc", "&"}
+_BETWEEN_WORD = re.compile(r"[^\s,;:()]+")
+
+
+_TABLE_OR_FORM = {"TableColumnInContext", "FormFieldInContext"}
+PRIVATE_OR_HOME = re.compile(rf"(?i)\b(?:{_PRIVATE_ROLES}|lives?|living|resides?|residence|home|moved)\b")
+_ORG_SUFFIX = re.compile(r"(?i)\b(?:inc|llc|l\.l\.c|ltd|llp|plc|corp|corporation|company|co|gmbh|ag|s\.a|p\.c"
+                         r"|airplanes|aircraft|bank|association|foundation|institute|university|laboratories)\b\.?")
+
+
+def _organisation_shape(name: str) -> bool:
+    """An organisation's name by its own words: a company suffix ("Pilatus Aircraft Ltd."),
+    an office word ("Docket Operations" is not; "U.S. Department of Transportation" is), or an
+    acronym of three or more capitals ("FAA")."""
+    return bool(_ORG_SUFFIX.search(name) or _AGENCY_LINE.search(name)
+                or re.fullmatch(r"(?:the[ \t]+)?[A-Z]{3,6}", name.strip()))
+
+
+def _after_organisation(text: str, f, orgs, done, persons) -> bool:
+    """Does a street address or phone follow an organisation's name (a model's or a label's
+    ORGANIZATION finding) in its sentence with only the organisation's units and connecting
+    words between? A person's home is never written so; a person named, a private role or a
+    residence word between breaks it."""
+    if f.entity not in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") \
+            or f.recognizer in _TABLE_OR_FORM:
+        return False
+    # the nearest organisation before it, or a contact of the same organisation before it
+    anchors = [o.end for o in orgs if o.end <= f.start and f.start - o.end <= 200 and _organisation_shape(o.text)]
+    anchors += [c.end for c in done if c.page == f.page and c.attributes.get("role") == "organisation"
+                and c.end <= f.start and f.start - c.end <= 60]
+    if not anchors:
+        return False
+    anchor = max(anchors)
+    if any(anchor < p.end and p.start < f.start for p in persons):
+        return False  # a person named between: the contact may be theirs
+    between = text[anchor:f.start]
+    if re.search(r"(?i)\b(?:owner|proprietor|home|personal|cell|mobile)\b", between):
+        return False
+    if re.search(r"[.!?][ \t]*\n?[ \t]*\p{Lu}", between) or "\n\n" in between:
+        return False  # another sentence
+    if re.search(r"\||\t|\S[ ]{2,}\S", between):
+        return False  # cells of a table row: each column is its own
+    sentence_start = max(text.rfind(". ", 0, f.start), text.rfind("\n\n", 0, f.start), 0)
+    if PRIVATE_OR_HOME.search(text[sentence_start:f.start]):
+        return False
+    for w in _BETWEEN_WORD.findall(between):
+        bare = w.strip(".'’\"-").lower()
+        if not bare or w[:1].isupper() or bare in _CONNECTORS or any(ch.isdigit() for ch in bare) \
+                or not any(ch.isalpha() for ch in bare):
+            continue
+        return False
+    return True
+
+
+def _counsel_blocks(pages) -> dict[int, list[tuple[int, int, str]]]:
+    """Counsel of record's blocks: the lines (no blank line between, one allowed right above
+    the role line) over a "Counsel for Plaintiff" / "Attorney for Debtor" line, up to seven:
+    the attorney's name, firm, office address, phone and email, all of the law office."""
+    out: dict[int, list[tuple[int, int, str]]] = {}
+    for number, text in pages.items():
+        for m in re.finditer(r"(?m)^[^\n]*$", text):
+            role = COUNSEL_LINE.match(m.group(0))
+            if not role:
+                continue
+            start, lines, blanks = m.start(), 0, 0
+            while start > 0 and lines < _COUNSEL_LINES:
+                above = text.rfind("\n", 0, start - 1) + 1
+                line = text[above:start - 1]
+                if not line.strip():
+                    if lines or blanks:
+                        break
+                    blanks += 1
+                else:
+                    lines += 1
+                start = above
+            if lines:
+                out.setdefault(number, []).append((start, m.start(), " ".join(role.group("r").split())))
+    return out
+
+
+def _contact_paragraphs(findings, pages) -> dict[int, list[tuple[int, int]]]:
+    """Paragraphs (runs of lines without a blank line) holding the government email address
+    of an official acting in role or of an office, and no person who is not an official in
+    role: "FOR FURTHER INFORMATION CONTACT: Doug Rudolph, Aerospace Engineer, ... FAA, 2200
+    South 216th St., Des Moines, WA 98198; phone: 206-231-3195; email: doug.rudolph@faa.gov"."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for f in findings:
+        if not (f.entity == "EMAIL_ADDRESS" and f.attributes.get("role") in ("official", "agency")
+                and GOV_EMAIL.search(f.text)):
+            continue
+        text = pages.get(f.page, "")
+        a = max(text.rfind("\n\n", 0, f.start), -1) + 1
+        b = text.find("\n\n", f.end)
+        b = len(text) if b < 0 else b
+        if any(p.page == f.page and p.entity == "PERSON" and a <= p.start < b and p.attributes.get("role") != "official"
+               for p in findings):
+            continue
+        out.setdefault(f.page, []).append((a, b))
+    return out
 
 
 _RESIDES = re.compile(r"(?i)\b(?:lives?|living|resides?|residing|residence|home|moved)\b[^\n]{0,12}$")
@@ -624,6 +765,27 @@ def _office_block(text: str, f, person_lines: set[int]) -> bool:
     return False
 
 
+def _mailbox(address: str) -> str:
+    """The local part of an address, without what a reader took in before it."""
+    m = re.search(r"[\w.+-]+(?=@)", address)
+    return m.group(0) if m else ""
+
+
+def _personal_mailbox(local: str) -> bool:
+    """Could the mailbox ``local`` be a person's: a given name or a surname of the lexicon in
+    one of its parts, or an initial and a surname ("jgordon", "doug.rudolph", "m_spencer2")?
+    "ANM-Seattle-ACO-AMOC-Requests", "desm.lpgmn", "foia" are an office's."""
+    from .names import is_given, is_surname
+
+    parts = [p for p in re.split(r"[._+-]|\d+", local.lower()) if p]
+    for p in parts:
+        if len(p) > 2 and (is_given(p, international=False) or is_surname(p)):
+            return True
+        if len(p) > 3 and (is_surname(p[1:]) or is_surname(p[2:]) or is_given(p[:-1], international=False)):
+            return True
+    return not parts
+
+
 def _contact_key(f) -> str:
     if f.entity == "PHONE_NUMBER":
         digits = re.sub(r"\D", "", f.text)
@@ -634,7 +796,13 @@ def _contact_key(f) -> str:
 def _same_as_agency(findings):
     """The agency's own number or address (from its letterhead or a main line) wherever the
     record repeats it ("call the District Office at ..."): the same value is the agency's."""
-    agency = {(f.entity == "PHONE_NUMBER", _contact_key(f)) for f in findings if f.attributes.get("role") == "agency"}
+    roles = {}
+    for f in findings:
+        if f.attributes.get("role") in ("agency", "organisation") and f.entity != "EMAIL_ADDRESS":
+            key = (f.entity == "PHONE_NUMBER", _contact_key(f))
+            if roles.get(key) != "agency":  # the agency's own, once it is that anywhere
+                roles[key] = f.attributes["role"]
+    agency = set(roles)
     agency.discard((True, ""))
     agency.discard((False, ""))
     if not agency:
@@ -642,11 +810,14 @@ def _same_as_agency(findings):
     out = []
     for f in findings:
         if f.entity in ("PHONE_NUMBER", "US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS") \
-                and "role" not in f.attributes and f.attributes.get("kind") != "personal" \
-                and (f.entity == "PHONE_NUMBER", _contact_key(f)) in agency:
-            f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
-                                                   "role_evidence": "the same as the agency's own in this record"},
-                                    explanation=f"{f.explanation}; the agency's own address or phone (as in its "
-                                                "letterhead or main line)")
+                and f.attributes.get("role") in (None, "organisation") and f.attributes.get("kind") != "personal" \
+                and (f.entity == "PHONE_NUMBER", _contact_key(f)) in agency \
+                and f.attributes.get("role") != roles[(f.entity == "PHONE_NUMBER", _contact_key(f))]:
+            role = roles[(f.entity == "PHONE_NUMBER", _contact_key(f))]
+            whose = "the agency's own" if role == "agency" else "an organisation's"
+            f = dataclasses.replace(f, attributes={**f.attributes, "role": role,
+                                                   "role_evidence": f"the same as {whose} in this record"},
+                                    explanation=f"{f.explanation}; {whose} address or phone (the same value "
+                                                "is one elsewhere in this record)")
         out.append(f)
     return out

@@ -234,8 +234,12 @@ def _phone_matcher():
 # a fifth of the pipeline's time and changes no entity, tag or lemma (tests/test_detect_speed.py).
 UNUSED_COMPONENTS = ("parser",)
 # Pages analysed together through nlp.pipe: faster than one call per page, and memory stays
-# bounded by the batch, not the document.
+# bounded by the batch, not the document. A batch is also bounded in characters: spaCy's
+# memory grows faster than a batch's size (16 dense pages of a Federal Register issue, 73,000
+# characters, took 150 MB more than batches of 4; batches of 2 to 16 generated pages of
+# 2,700 characters run at the same speed).
 PIPE_BATCH = 16
+PIPE_CHARS = 12_000
 
 
 def _disable_unused_components(nlp_engine) -> None:
@@ -386,9 +390,20 @@ def fast_attribute_ruler(ruler) -> None:
 
 
 def page_artifacts(engine, texts):
-    """spaCy's analysis of each text (an iterable), in order, through nlp.pipe in batches."""
-    for _, artifacts in engine.nlp_engine.process_batch(texts, "en", batch_size=PIPE_BATCH):
-        yield artifacts
+    """spaCy's analysis of each text (an iterable), in order, through nlp.pipe in batches of
+    at most PIPE_BATCH texts and PIPE_CHARS characters (a longer text alone)."""
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if batch and (len(batch) >= PIPE_BATCH or size + len(text) > PIPE_CHARS):
+            for _, artifacts in engine.nlp_engine.process_batch(batch, "en", batch_size=len(batch)):
+                yield artifacts
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        for _, artifacts in engine.nlp_engine.process_batch(batch, "en", batch_size=len(batch)):
+            yield artifacts
 
 
 @dataclass
@@ -503,6 +518,10 @@ def _lower_if_not_personal(f: Finding, document: Document) -> Finding:
         line_start = text.rfind("\n", 0, f.start) + 1
         before = text[max(line_start, f.start - 80):f.start]
         sentence = re.split(r"[.!?]\s", before)[-1]
+        from recognizers.officials import PRIVATE_OR_HOME
+
+        if PRIVATE_OR_HOME.search(sentence):
+            return f  # "The witness, who works for Acme Widgets Inc., lives at ...": a home
         if _ORG_BEFORE.search(before) or _ORG_ON_LINE.search(sentence):
             return replace(f, score=min(f.score, 0.3), explanation=f.explanation + "; follows an organisation's name")
     return f
@@ -540,6 +559,9 @@ _STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "d
                  "blvd", "highway", "route", "way", "place", "terrace", "parkway"}
 
 
+_PO_BOX = re.compile(r"(?i)p\.?[ \t]*o\.?[ \t]*box")
+
+
 def _not_a_person(f: Finding, document: Document, common: set[str] | None = None) -> bool:
     """Post-filter for NER PERSON hits that are organisations, places, codes or numbers.
     ``common``: the document's lower-case words (_lowercase_words), computed once by the caller."""
@@ -549,7 +571,7 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
     words = f.text.lower().split()
     if not words or any(ch.isdigit() for ch in f.text) or "@" in f.text or "/" in f.text:
         return True
-    if any(w.strip(".,") in _STREET_WORDS for w in words):
+    if any(w.strip(".,") in _STREET_WORDS for w in words) or _PO_BOX.fullmatch(f.text.strip()):
         return True
     if f.recognizer == "SpacyRecognizer" and len(words) == 1 and f.text.isupper():
         return True  # single capitalised words: codes, acronyms, headings (names in caps: _caps_names)
@@ -570,9 +592,26 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
             or f.recognizer == "CapsNameRecognizer"
             or f.explanation.startswith("LAST, FIRST name in capitals")):
         return True
+    if _a_term_of_the_record(f, bare, common):
+        return True
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "
     return any(before.endswith(lead) for lead in _ORG_LEAD)
+
+
+def _a_term_of_the_record(f: Finding, bare: list[str], common: set[str]) -> bool:
+    """A phrase read as a name by the model alone, though no word of it is a given name or a
+    surname the lexicon knows, while the record writes one of its words in lower case
+    ("Airspeed Unreliable" beside "unreliable airspeed", "AOA DISAGREE" beside "disagree");
+    or a lone given name of the lexicon that the record also uses as a common word ("Angle"
+    beside "angle of attack"): a term of the record, not a person. Names are not written in
+    lower case in running text; both conditions must hold."""
+    from recognizers.names import is_given, is_surname
+
+    if f.recognizer in ("SpacyRecognizer", "CapsNameRecognizer") and len(bare) > 1:
+        return any(w in common for w in bare) and not any(is_given(w) or is_surname(w) for w in bare)
+    return (f.recognizer == "NameStructureRecognizer" and len(bare) == 1 and bare[0] in common
+            and f.explanation.startswith("given name (name lexicon)"))
 
 
 def _is_field_label(text: str) -> bool:

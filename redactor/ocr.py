@@ -118,27 +118,210 @@ def _env() -> dict[str, str]:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
-def tesseract_hocr(image, dpi: float, psm: int = 3, timeout: float = TIMEOUT) -> str:
-    """Run tesseract on a PIL image; the hOCR it writes."""
-    _, langs = tesseract_info()
-    if psm in (0, 1) and "osd" not in langs:
-        psm = 3  # no orientation data: read the page as it is
+def _pnm(image) -> bytes:
     buf = io.BytesIO()
     # PNM: uncompressed, the cheapest format for both sides to write and read.
     (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(buf, format="PPM")
+    return buf.getvalue()
+
+
+def tesseract_hocr(image, dpi: float, psm: int = 3, timeout: float = TIMEOUT) -> str:
+    """Run Tesseract on a PIL image; the hOCR it writes. In this process through
+    libtesseract's C API when the library loads (no process, no language model loaded again
+    per call, no image encoded), otherwise by the tesseract program."""
+    _, langs = tesseract_info()
+    if psm in (0, 1) and "osd" not in langs:
+        psm = 3  # no orientation data: read the page as it is
+    api = _Api.get()
+    if api is not None:
+        return api.hocr(image, psm, timeout)
     # No --dpi: Tesseract measures the resolution from the letters' size, as it does for a
     # picture that does not say; told the rendering's dpi it read ruled and shaded tables of
     # some scans much worse (a shaded header row, the rows under it).
     cmd = ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", str(psm),
            "-c", "tessedit_do_invert=0", "-c", "hocr_char_boxes=1", "hocr"]
     try:
-        done = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, timeout=timeout, env=_env())
+        done = subprocess.run(cmd, input=_pnm(image), capture_output=True, timeout=timeout, env=_env())
     except subprocess.TimeoutExpired:
         raise OcrUnavailable(f"tesseract took more than {timeout:.0f} s on one page") from None
     if done.returncode != 0:
         msg = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise OcrUnavailable(f"tesseract failed: {msg[-1] if msg else done.returncode}")
     return done.stdout.decode("utf-8", "replace")
+
+
+class _Api:
+    """A TessBaseAPI of libtesseract (Debian ``libtesseract5``, Apache-2.0: the library the
+    tesseract program is built on), called through its C API with ctypes. Each one is
+    initialised for English once and reused page after page; a page in flight holds one, so
+    threads read in parallel (ctypes lets go of the GIL during the call). Same engine, same
+    settings as the program: the words are the same, without a process started, the
+    language model loaded again and the picture written and parsed for every call.
+
+    Not used (the program is) when the library does not load, when
+    ``REDACTOR_TESSERACT=program``, or when OpenMP is already loaded in this process
+    without a thread limit (Tesseract would then run threads of its own beside the pages
+    read in parallel)."""
+
+    _lib = None
+    _loaded_in: int | None = None  # pid: a forked worker starts a pool of its own
+    _free: dict[str, list["_Api"]] = {}  # language -> idle instances
+    _lock = None
+
+    def __init__(self, handle, lang: str) -> None:
+        self.handle, self.lang = handle, lang
+
+    @classmethod
+    def _library(cls):
+        import ctypes
+        import ctypes.util
+        import threading
+
+        if cls._loaded_in == os.getpid():
+            return cls._lib
+        cls._loaded_in, cls._lib, cls._free, cls._lock = os.getpid(), None, {}, threading.Lock()
+        if os.environ.get("REDACTOR_TESSERACT", "") == "program":
+            return None
+        if os.environ.get("OMP_THREAD_LIMIT") != "1":
+            if _openmp_loaded():
+                return None
+            os.environ["OMP_THREAD_LIMIT"] = "1"  # read by libgomp when it loads, just below
+        try:
+            lib = ctypes.CDLL(ctypes.util.find_library("tesseract") or "libtesseract.so.5")
+        except OSError:
+            return None
+        p, i, c, f = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_float
+        for name, res, args in (
+                ("TessBaseAPICreate", p, []),
+                ("TessBaseAPIInit3", i, [p, c, c]),
+                ("TessBaseAPISetVariable", i, [p, c, c]),
+                ("TessBaseAPISetPageSegMode", None, [p, i]),
+                ("TessBaseAPISetImage", None, [p, p, i, i, i, i]),
+                ("TessBaseAPISetSourceResolution", None, [p, i]),
+                ("TessBaseAPIRecognize", i, [p, p]),
+                ("TessBaseAPIGetHOCRText", p, [p, i]),
+                ("TessBaseAPIDetectOrientationScript", i, [p, ctypes.POINTER(i), ctypes.POINTER(f),
+                                                           ctypes.POINTER(c), ctypes.POINTER(f)]),
+                ("TessBaseAPIClear", None, [p]),
+                ("TessBaseAPIDelete", None, [p]),
+                ("TessDeleteText", None, [p]),
+                ("TessMonitorCreate", p, []),
+                ("TessMonitorSetDeadlineMSecs", None, [p, i]),
+                ("TessMonitorDelete", None, [p])):
+            try:
+                fn = getattr(lib, name)
+            except AttributeError:
+                return None
+            fn.restype, fn.argtypes = res, args
+        cls._lib = lib
+        return lib
+
+    @classmethod
+    def get(cls) -> "_ApiLease | None":
+        return _ApiLease(cls) if cls._library() is not None else None
+
+    @classmethod
+    def _acquire(cls, lang: str) -> "_Api":
+        """An idle instance for ``lang``: "eng" to read, "osd" to tell a page's orientation
+        (OSD's own classifier, as the program loads it for ``--psm 0``)."""
+        with cls._lock:  # type: ignore[union-attr]
+            if cls._free.get(lang):
+                return cls._free[lang].pop()
+        lib = cls._lib
+        handle = lib.TessBaseAPICreate()
+        if lib.TessBaseAPIInit3(handle, None, lang.encode()) != 0:
+            lib.TessBaseAPIDelete(handle)
+            raise OcrUnavailable(f"libtesseract cannot load its data for {lang!r}")
+        for name, value in ((b"tessedit_do_invert", b"0"), (b"hocr_char_boxes", b"1"), (b"hocr_font_info", b"0"),
+                            (b"debug_file", os.devnull.encode())):  # no messages on this process's stderr
+            lib.TessBaseAPISetVariable(handle, name, value)
+        return cls(handle, lang)
+
+    @classmethod
+    def _release(cls, api: "_Api") -> None:
+        with cls._lock:  # type: ignore[union-attr]
+            cls._free.setdefault(api.lang, []).append(api)
+
+    def _set_image(self, image, psm: int):
+        import numpy as np
+
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("L")
+        a = np.ascontiguousarray(np.asarray(image), dtype=np.uint8)
+        lib = self._lib
+        lib.TessBaseAPIClear(self.handle)
+        lib.TessBaseAPISetPageSegMode(self.handle, psm)
+        depth = 1 if a.ndim == 2 else a.shape[2]
+        lib.TessBaseAPISetImage(self.handle, a.ctypes.data, a.shape[1], a.shape[0], depth, a.strides[0])
+        return a  # the pixels must live until Tesseract is done with them
+
+    def hocr(self, image, psm: int, timeout: float) -> str:
+        import ctypes
+
+        lib = self._lib
+        keep = self._set_image(image, psm)
+        monitor = lib.TessMonitorCreate()
+        try:
+            lib.TessMonitorSetDeadlineMSecs(monitor, int(timeout * 1000))
+            if lib.TessBaseAPIRecognize(self.handle, monitor) != 0:
+                raise OcrUnavailable(f"tesseract took more than {timeout:.0f} s on one page, or failed")
+            text = lib.TessBaseAPIGetHOCRText(self.handle, 0)
+        finally:
+            lib.TessMonitorDelete(monitor)
+            del keep
+        if not text:
+            return "<div class='ocr_page'></div>"
+        try:
+            return ctypes.string_at(text).decode("utf-8", "replace")
+        finally:
+            lib.TessDeleteText(text)
+
+    def osd(self, image, dpi: float) -> tuple[int, float] | None:
+        """(degrees to turn the picture clockwise to stand it upright, confidence), or None
+        when OSD cannot tell."""
+        import ctypes
+
+        lib = self._lib
+        keep = self._set_image(image, 0)
+        lib.TessBaseAPISetSourceResolution(self.handle, int(round(dpi)))
+        deg, conf, sconf = ctypes.c_int(), ctypes.c_float(), ctypes.c_float()
+        script = ctypes.c_char_p()
+        ok = lib.TessBaseAPIDetectOrientationScript(self.handle, ctypes.byref(deg), ctypes.byref(conf),
+                                                    ctypes.byref(script), ctypes.byref(sconf))
+        del keep
+        if not ok:
+            return None
+        # as the program's "Rotate:" line: the page's orientation, as a clockwise turn
+        return {0: 0, 90: 270, 180: 180, 270: 90}.get(deg.value % 360, 0), conf.value
+
+
+class _ApiLease:
+    """``with _Api.get() as api``-free use: each call borrows a TessBaseAPI for its length."""
+
+    def __init__(self, cls) -> None:
+        self.cls = cls
+
+    def hocr(self, image, psm: int, timeout: float) -> str:
+        api = self.cls._acquire("eng")
+        try:
+            return api.hocr(image, psm, timeout)
+        finally:
+            self.cls._release(api)
+
+    def osd(self, image, dpi: float) -> tuple[int, float] | None:
+        api = self.cls._acquire("osd")
+        try:
+            return api.osd(image, dpi)
+        finally:
+            self.cls._release(api)
+
+
+def _openmp_loaded() -> bool:
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            return any("libgomp" in line or "libomp" in line for line in fh)
+    except OSError:
+        return True  # cannot tell: the program, with its thread limit, is safe
 
 
 _TITLE = re.compile(r"(\w+) ([^;]*)")
@@ -563,6 +746,7 @@ class _Job:
     image: object
     matrix: Matrix
     region: Box | None = None
+    turned: int = 0  # degrees the picture was turned counter-clockwise from the page as drawn
 
 
 @dataclass
@@ -575,6 +759,9 @@ class _Stack:
     number: int
     dpi: float
     parts: list[_Job]
+    # The confidence the page was read with before (None: not read before): a sheet that
+    # reads about as well is taken as read, however low that is (a poor scan).
+    expect: float | None = None
 
 
 def _read_any(job: "_Job | _Stack") -> list[OcrPage]:
@@ -603,7 +790,8 @@ def _read_stack(stack: _Stack) -> list[OcrPage]:
     words = parse_hocr(tesseract_hocr(sheet, stack.dpi))
     chars = sum(len(w.text) for w in words)
     conf = sum(w.confidence * len(w.text) for w in words) / chars if chars else 100.0
-    if (conf < LOW_CONFIDENCE and chars >= 20) or not words:
+    poor = conf < LOW_CONFIDENCE and chars >= 20 and (stack.expect is None or conf < stack.expect - 15)
+    if poor or not words:
         # maybe turned: each part asks OSD on its own; or the sheet as a whole was not read
         # (a skewed page's windows set together can read as nothing at all)
         return [_read(p) for p in parts]
@@ -615,7 +803,7 @@ def _read_stack(stack: _Stack) -> list[OcrPage]:
             if lo - gap / 2 <= c < lo + n + gap / 2:
                 mine[k].append(_shifted(w, -ox, -oy))
                 break
-    return [_page_of(p.number, p.dpi, to_user(ws, p.matrix), p.region, 0) for p, ws in zip(parts, mine)]
+    return [_page_of(p.number, p.dpi, to_user(ws, p.matrix), p.region, p.turned) for p, ws in zip(parts, mine)]
 
 
 def _shifted(w: PixelWord, dx: int, dy: int) -> PixelWord:
@@ -629,35 +817,95 @@ def _shifted(w: PixelWord, dx: int, dy: int) -> PixelWord:
 
 
 def _read(job: _Job) -> OcrPage:
-    page = _read_image(job.number, job.dpi, job.image, job.matrix, job.region, 0)
+    words = parse_hocr(tesseract_hocr(job.image, job.dpi))
+    page = _page_of(job.number, job.dpi, to_user(words, job.matrix), job.region, job.turned)
     chars = sum(len(w.text) for w in page.words)
     if page.confidence < LOW_CONFIDENCE and chars >= 20:
         # Read badly: maybe upside down, or sideways with too little text for the layout
-        # analysis to see it. OSD (--psm 0) is asked, whatever its confidence, the page read
-        # turned that way (or upside down if OSD has no opinion), and the better reading kept.
-        turn = osd_turn(job.image, job.dpi) or 180
+        # analysis to see it. OSD (--psm 0) is asked and the page read again turned the way
+        # it says; the better reading is kept. When OSD finds it upright but is not sure, the
+        # lines read are read again upside down first, and the page only if they read better.
+        found = osd(job.image, job.dpi)
+        turn, sure = found if found is not None else (0, 0.0)
+        if turn == 0:
+            if sure >= OSD_SURE or not _lines_read_better_turned(job, words, page.confidence):
+                return page
+            turn = 180
         image, matrix = _turned(job.image, job.matrix, turn)
-        again = _read_image(job.number, job.dpi, image, matrix, job.region, turn, psm=3)
+        again = _read_image(job.number, job.dpi, image, matrix, job.region, (job.turned + turn) % 360, psm=3)
         if again.confidence > page.confidence + 10:
             return again
     return page
 
 
+OSD_SURE = 5.0  # OSD's orientation confidence from which its "upright" is taken as it is
+
+
+def _lines_read_better_turned(job: _Job, words: list[PixelWord], confidence: float) -> bool:
+    """Do the lines of a page read badly read better upside down? The lines Tesseract found
+    (each with a margin of half its height) are set one under the other on a white sheet,
+    turned over, and read: a page scanned upside down reads there far better than it did,
+    a poor scan (noise, faint type) of an upright page does not. Reading only the lines costs
+    a fraction of reading the whole page again, most of all on a noisy scan."""
+    from PIL import Image
+
+    lines: dict[int, list[PixelWord]] = {}
+    for w in words:
+        lines.setdefault(w.line, []).append(w)
+    boxes = []
+    for ws in sorted(lines.values(), key=lambda ws: -sum(len(w.text) for w in ws))[:40]:
+        x0, y0 = min(w.box[0] for w in ws), min(w.box[1] for w in ws)
+        x1, y1 = max(w.box[2] for w in ws), max(w.box[3] for w in ws)
+        pad = max(4, (y1 - y0) // 2)
+        box = (max(0, x0 - pad), max(0, y0 - pad), min(job.image.width, x1 + pad), min(job.image.height, y1 + pad))
+        if box[2] - box[0] >= 8 and box[3] - box[1] >= 8:
+            boxes.append((box, ws))
+    if not boxes:
+        return False
+    before = [w for _, ws in boxes for w in ws]
+    n = sum(len(w.text) for w in before)
+    was = sum(w.confidence * len(w.text) for w in before) / n if n else confidence
+    gap = int(max(48, job.dpi / 3))
+    width = max(b[2] - b[0] for b, _ in boxes) + 2 * gap
+    height = sum(b[3] - b[1] for b, _ in boxes) + gap * (len(boxes) + 1)
+    sheet = Image.new("L", (width, height), 255)
+    at = gap
+    for b, _ in boxes:
+        sheet.paste(job.image.crop(b).convert("L").rotate(180), (gap, at))  # type: ignore[attr-defined]
+        at += b[3] - b[1] + gap
+    turned = parse_hocr(tesseract_hocr(sheet, job.dpi))
+    m = sum(len(w.text) for w in turned)
+    now = sum(w.confidence * len(w.text) for w in turned) / m if m else 0.0
+    return m >= min(20, n) and now > was + 10
+
+
+def osd(image, dpi: float) -> tuple[int, float] | None:
+    """(degrees to turn the picture counter-clockwise to stand its text upright, OSD's
+    confidence in that) by Tesseract's orientation detection; None when it cannot tell."""
+    _, langs = tesseract_info()
+    if "osd" not in langs:
+        return None
+    api = _Api.get()
+    if api is not None:
+        found = api.osd(image, dpi)
+        return None if found is None else ((360 - found[0]) % 360, found[1])
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "0", "--dpi", str(int(round(dpi)))],
+                              input=_pnm(image), capture_output=True, timeout=TIMEOUT, env=_env())
+    except subprocess.TimeoutExpired:
+        return None
+    m = re.search(rb"Rotate: (\d+)", done.stdout)
+    c = re.search(rb"Orientation confidence: ([\d.]+)", done.stdout)
+    if not m:
+        return None
+    return (360 - int(m.group(1))) % 360, float(c.group(1)) if c else 0.0
+
+
 def osd_turn(image, dpi: float) -> int:
     """Degrees (0, 90, 180, 270) to turn the picture counter-clockwise to stand its text
     upright, by Tesseract's orientation detection; 0 when it cannot tell."""
-    _, langs = tesseract_info()
-    if "osd" not in langs:
-        return 0
-    buf = io.BytesIO()
-    (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(buf, format="PPM")
-    try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "0", "--dpi", str(int(round(dpi)))],
-                              input=buf.getvalue(), capture_output=True, timeout=TIMEOUT, env=_env())
-    except subprocess.TimeoutExpired:
-        return 0
-    m = re.search(rb"Rotate: (\d+)", done.stdout)
-    return (360 - int(m.group(1))) % 360 if m else 0
+    found = osd(image, dpi)
+    return found[0] if found is not None else 0
 
 
 def _turned(image, matrix: Matrix, turn: int):
@@ -686,9 +934,13 @@ def _page_of(number: int, dpi: float, words: list[OcrWord], region: Box | None, 
 
 def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = "",
               dpi: float | None = None, threads: int | None = None,
-              regions: dict[int, list[Box]] | None = None) -> dict[int, list[OcrPage]]:
+              regions: dict[int, list[Box]] | None = None,
+              known: dict[int, tuple[int, float]] | None = None) -> dict[int, list[OcrPage]]:
     """OCR pages of the PDF at ``path`` (all pages, or ``numbers``): page number -> what was
     read (one OcrPage for a whole page, one per region when ``regions`` names parts of it).
+    ``known`` gives pages read before (page -> (its orientation, the confidence it was read
+    with)): their parts are turned upright before reading, all in one sheet, and taken as
+    read when they read about as well as before (no orientation asked again).
 
     Pages are rendered one at a time (pdfium is not thread-safe) while up to ``threads``
     tesseract processes read the pages already rendered."""
@@ -710,12 +962,16 @@ def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = 
                     # The page is rendered once, whatever number of parts of it are read.
                     full, m = render(page, d)
                     parts = []
+                    before = (known or {}).get(number)
+                    turn = (-before[0]) % 360 if before and before[0] % 90 == 0 else 0
                     for region in (regions or {}).get(number, [None]):  # type: ignore[list-item]
                         image, pm = crop(full, m, region)
                         if image is not None:
-                            parts.append(_Job(number, d, image, pm, region))
-                    if len(parts) > 1:
-                        yield _Stack(number, d, parts)
+                            if turn:
+                                image, pm = _turned(image, pm, turn)
+                            parts.append(_Job(number, d, image, pm, region, turn))
+                    if len(parts) > 1 or (parts and before):
+                        yield _Stack(number, d, parts, before[1] if before else None)
                     elif parts:
                         yield parts[0]
                 finally:

@@ -206,3 +206,17 @@ def test_company_and_city_columns_of_a_notice_log(settings):
     doc = document(text)
     for word in ("Harlan Whitby", "Carmichael"):
         assert hits(doc, word, settings) == [], word
+
+
+def test_a_term_the_record_also_writes_in_lower_case_is_not_a_name(settings):
+    """A phrase the model reads as a name with no given name or surname in it, whose words the
+    same record uses in lower case, is a term of the record ("Airspeed Unreliable" beside
+    "unreliable airspeed"); a lone lexicon given name used as a common word too ("Angle").
+    A real name stays a name even when one of its words is a common word."""
+    doc = document("Airspeed Unreliable checklists were revised after the event.\n\n"
+                   "The crew saw unreliable airspeed indications and an angle of attack warning.\n\n"
+                   "Angle sensors were replaced.\n\n"
+                   "The inspection was requested by Rose Whitfield, who saw a rose on the seat.\n")
+    assert hits(doc, "Airspeed Unreliable", settings) == []
+    assert hits(doc, "Angle", settings) == []
+    assert hits(doc, "Rose Whitfield", settings)

@@ -427,3 +427,67 @@ def test_a_persons_address_at_the_top_of_a_record_is_not_the_letterhead(settings
     ds = [d for d in decisions(text, settings, policy) if "Maple" in d.finding.text and "ADDRESS" in d.finding.entity]
     assert ds and all(d.action is Action.REDACT for d in ds)
     assert all(d.finding.attributes.get("role") != "agency" for d in ds)
+
+
+@pytest.mark.parametrize("mailbox, kept", [
+    ("ANM-Seattle-ACO-AMOC-Requests@faa.gov", True),   # an office's mailbox
+    ("foia.requests@ams.usda.gov", True),
+    ("jgordon@riverton.gov", False),                    # initial + surname: a person's
+    ("nancy.adkins@riverton.gov", False),
+])
+def test_a_government_office_mailbox_is_the_agencys(mailbox, kept, settings, policy):
+    text = f"Send requests for an alternative method of compliance to {mailbox} before the deadline.\n"
+    for d in decision_for(decisions(text, settings, policy), mailbox, "EMAIL_ADDRESS"):
+        assert (d.action is Action.KEEP) is kept, d.rule
+        if kept:
+            assert d.rule == "agency-contact" and "mailbox" in d.finding.explanation
+
+
+def test_an_organisations_address_and_phone_after_its_name(settings, policy):
+    text = ("For service information identified in this notice, contact Boeing Commercial Airplanes, Attention: "
+            "Contractual & Data Services (C&DS), 2600 Westminster Blvd., MC 110-SK57, Seal Beach, CA 90740-5600; "
+            "telephone 562-797-1717.\n")
+    ds = decisions(text, settings, policy)
+    kept = [d for d in ds if d.finding.entity in ("STREET_ADDRESS", "US_STREET_ADDRESS", "PHONE_NUMBER")]
+    assert kept and all(d.action is Action.KEEP and d.rule == "organisation-contact" for d in kept)
+
+
+@pytest.mark.parametrize("text, value", [
+    # a person named between the company and the address: the address may be theirs
+    ("The claim names Acme Widgets Inc. and its owner Harold Murillo, 15699 Lee Parkways Apt. 309, "
+     "Carolfort, CO 56763.", "15699 Lee Parkways Apt. 309"),
+    # a private role in the sentence
+    ("The witness, who works for Acme Widgets Inc., lives at 4127 Maple Avenue, Fairview, OR 97024.",
+     "4127 Maple Avenue"),
+    # a table row: each cell is its own column's
+    ("Company  |  Contact  |  Address\n\nAcme Widgets Inc.  |  Ana Lee  |  88 Orchard Bend, Fairview, OR 97024\n",
+     "88 Orchard Bend"),
+    # an owner's phone on a vendor form
+    ("Vendor: Acme Widgets LLC\nOwner phone: (852) 801-2552\n", "(852) 801-2552"),
+])
+def test_a_persons_contact_near_an_organisation_is_still_withheld(text, value, settings, policy):
+    ds = [d for d in decisions(text, settings, policy) if value in d.finding.text]
+    assert ds and any(d.action is Action.REDACT for d in ds), value
+    assert not any(d.rule == "organisation-contact" for d in ds)
+
+
+def test_a_title_on_the_line_under_a_signature_with_its_office(settings, policy):
+    text = ("Issued on August 3, 2020.\nLance T. Gant,\nDirector, Compliance & Airworthiness\n"
+            "Division, Aircraft Certification Service.\n")
+    for d in decision_for(decisions(text, settings, policy), "Lance T. Gant"):
+        assert d.action is Action.KEEP and "title 'Director' on the line under the name" in d.reason
+
+
+def test_a_counsel_of_records_office_address_and_phone(settings, policy):
+    """The pleading block over "Attorney for Debtor": the law office's address and phone are
+    released with the attorney; a party's home address in the body is not."""
+    text = ("David H. Bundy\nDAVID H. BUNDY, P.C.\n310 K Street, Suite 200\nAnchorage, AK 99501\n(907) 248-8431\n"
+            "Attorney for Debtor\n\n\nUNITED STATES BANKRUPTCY COURT\n\n"
+            "The debtor's principal, Mr. Choy, resides at 4127 Maple Avenue, Fairview, OR 97024.\n")
+    ds = decisions(text, settings, policy)
+    for d in decision_for(ds, "(907) 248-8431", "PHONE_NUMBER"):
+        assert d.action is Action.KEEP and "counsel of record" in d.finding.attributes["role_evidence"]
+    office = [d for d in ds if "ADDRESS" in d.finding.entity and "310 K Street" in d.finding.text]
+    assert office and all(d.action is Action.KEEP for d in office)
+    home = [d for d in ds if "ADDRESS" in d.finding.entity and "Maple" in d.finding.text]
+    assert home and all(d.action is Action.REDACT for d in home)

@@ -99,6 +99,33 @@ def test_scanned_record_report_gives_ocr_pages_and_confidences(scanned_run):
     assert not any("Okonkwo" in json.dumps(r) for r in doc["redactions"])  # the report never repeats a value
 
 
+@pytest.mark.slow
+def test_ocr_check_reads_a_value_left_in_the_pixels(scanned_run):
+    """The release check reads the rendered pages again round each box, each page the way up
+    planning read it: handed the input (nothing burned) as if it were the release copy, it
+    reads withheld values on both pages, the sideways one too, and says where, not what; the
+    real release copy passes."""
+    from pathlib import Path
+
+    from redactor.formats.pdf.verify import check_ocr
+    from redactor.ingest import InputFile
+    from redactor.pipeline import plan_document
+    from redactor.policy import load_policy
+    from redactor.settings import Settings
+    from redactor.values import withheld_values
+
+    src, out, _ = scanned_run
+    plan = plan_document(InputFile(src / "report.pdf", Path("report.pdf"), "pdf"), Settings(), load_policy())
+    values = withheld_values(plan)
+    assert {p.ocr.orientation for p in plan.document.pages} == {0, 90} or \
+        {p.ocr.orientation for p in plan.document.pages} == {0, 270}
+    assert check_ocr(out / "report.pdf", plan, values) == []
+    problems = check_ocr(src / "report.pdf", plan, values)
+    leaked = {p.split(":")[0] for p in problems if "reads a withheld value" in p}
+    assert leaked == {"page 1", "page 2"}, problems
+    assert not any(squeeze(v) in squeeze(p) for p in problems for v in WITHHELD)
+
+
 def _image_page_with_ocr_layer(path, words):
     """A picture under an invisible text layer drawn in the page and in a form XObject, as
     OCR tools leave it, then visible text."""

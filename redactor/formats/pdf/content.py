@@ -108,6 +108,10 @@ class ContentWalker:
         # (XStep, YStep), so a glyph goes if any of its copies lands in a box.
         self.period = period
         self._index = BoxIndex((b, None) for b in boxes)
+        self._bands, self._cell = self._index.bands, self._index.cell
+        # Glyph runs by operator key: the measuring walk records them, the removal walk of
+        # the same page reuses them (``runs``): both see the same operators, fonts and boxes.
+        self.runs: dict[tuple, _Run] | None = None
         self.stats = RewriteStats()
         self.hooks = hooks if hooks is not None else REMOVAL
         self.placements: list[GlyphPlacement] = []
@@ -151,7 +155,14 @@ class ContentWalker:
         if self.period is not None:
             px, py = self.period
             return any(_periodic(x, x, b[0], b[2], px) and _periodic(y, y, b[1], b[3], py) for b in self.boxes)
-        return any(contains_point(b, x, y) for b, _ in self._index.near((x, y, x, y)))
+        # BoxIndex.near of a point, inlined (called for every glyph of a page)
+        near = self._bands.get(int(y // self._cell))
+        if not near:
+            return False
+        for b, _ in near:
+            if b[0] <= x <= b[2] and b[1] <= y <= b[3]:
+                return True
+        return False
 
     def _hits_box(self, box: Box) -> bool:
         if self.period is not None:
@@ -201,15 +212,33 @@ class ContentWalker:
 
     def glyph_run(self, gs: _State, tm: Matrix, strings_and_numbers, prefix: tuple) -> _Run:
         """Where the input draws each glyph of one text-showing array."""
+        runs = self.runs
+        if runs is not None:
+            run = runs.get(prefix)
+            if run is not None:
+                return run
         metrics = gs.metrics or self._metrics(None)
         if metrics.vertical and strings_and_numbers:
             # Vertical writing is rare in records; refuse rather than guess positions.
             raise UnsupportedContentError("vertical-writing text on a page with redactions")
-        size, th = gs.size, gs.th
+        size, th, ts = gs.size, gs.th, gs.ts
         unit = size * th  # text space units per 1000 of a TJ displacement, times 1000
         sm = tm @ gs.ctm
         sx = (sm.a ** 2 + sm.b ** 2) ** 0.5  # user space length of one text space unit
+        # Each glyph's text rendering matrix is Matrix(size * th, 0, 0, size, pos, ts) @ sm:
+        # its linear part is the run's; only the translation moves with the pen. Computed
+        # here term by term as Matrix.__matmul__ and Matrix.apply do (same floats).
+        sa, sb, sc, sd, se, sf = sm.a, sm.b, sm.c, sm.d, sm.e, sm.f
+        hs = size * th
+        ma, mb = hs * sa + 0 * sc, hs * sb + 0 * sd
+        mc, md = 0 * sa + size * sc, 0 * sb + size * sd
+        tse, tsf = ts * sc, ts * sd
+        mid = (metrics.ascent + metrics.descent) / 2
+        mcy, mdy = mc * mid, md * mid
+        tco, two = gs.tco, gs.two
+        under = self._under_box
         glyphs: list = []
+        append = glyphs.append
         pos = 0.0  # original pen, text units from the operator's start
         k = -1
         for item in strings_and_numbers:
@@ -218,12 +247,17 @@ class ContentWalker:
                 continue
             for g in metrics.glyphs(bytes(item)):
                 k += 1
-                m = Matrix(size * th, 0, 0, size, pos, gs.ts) @ sm  # trm_base, moved by pos
-                cx, cy = m.apply(g.width / 2, (metrics.ascent + metrics.descent) / 2)
-                tx = (g.width * size + gs.tco + (gs.two if g.is_space else 0.0)) * th
-                glyphs.append((prefix + (k,), g, pos, m, cx, cy, self._under_box(cx, cy)))
-                pos += tx
-        return _Run(glyphs, sm, sx, unit, pos, Matrix(1, 0, 0, 1, pos, 0) @ tm)
+                me = pos * sa + tse + se
+                mf = pos * sb + tsf + sf
+                hw = g.width / 2
+                cx = ma * hw + mcy + me
+                cy = mb * hw + mdy + mf
+                append((prefix + (k,), g, pos, (me, mf), cx, cy, under(cx, cy)))
+                pos += (g.width * size + tco + (two if g.is_space else 0.0)) * th
+        run = _Run(glyphs, sm, sx, unit, pos, Matrix(1, 0, 0, 1, pos, 0) @ tm, (ma, mb, mc, md))
+        if runs is not None:
+            runs[prefix] = run
+        return run
 
     def walk(self, instructions, resources, base: Matrix, top_level: bool = False,
              prefix: tuple = ()):
@@ -445,7 +479,8 @@ class ContentWalker:
 @dataclass
 class _Run:
     """One text-showing operator's glyphs where the input draws them: (key, glyph, pen
-    position, text rendering matrix, centre x, centre y, under a box) each."""
+    position, translation (e, f) of the glyph's text rendering matrix, centre x, centre y,
+    under a box) each; the rendering matrices' common linear part is ``trm``."""
 
     glyphs: list
     sm: Matrix
@@ -453,6 +488,7 @@ class _Run:
     unit: float
     end: float  # the pen after the operator, text units from its start
     tm: Matrix  # the text matrix after the operator
+    trm: tuple  # (a, b, c, d) of every glyph's text rendering matrix
 
 
 def _form_resources(xobj: pikepdf.Stream, resources):
@@ -592,14 +628,20 @@ class _Measuring(_Drawing):
         run = w.glyph_run(gs, tm, arr, prefix)
         sm, sx = run.sm, run.sx
         size, th = gs.size, gs.th
-        for key, g, _pos, m, cx, cy, removed in run.glyphs:
-            ox, oy = m.apply(0, 0)
-            w.placements.append(GlyphPlacement(
-                key=key, x=ox, y=oy, dx=sm.a / sx if sx else 1.0, dy=sm.b / sx if sx else 0.0,
-                advance=abs(g.width * size * th) * sx,
-                em=abs(size) * (sm.c ** 2 + sm.d ** 2) ** 0.5,
-                cx=cx, cy=cy, removed=removed, space=g.is_space, invisible=gs.tr in (3, 7),
-                spacing_ops=tuple(x for x in (gs.tc_src, gs.tw_src if g.is_space else None) if x)))
+        # What is the same for every glyph of the operator, computed once.
+        dx, dy = (sm.a / sx, sm.b / sx) if sx else (1.0, 0.0)
+        em = abs(size) * (sm.c ** 2 + sm.d ** 2) ** 0.5
+        invisible = gs.tr in (3, 7)
+        ops = tuple(x for x in (gs.tc_src, None) if x)
+        ops_space = tuple(x for x in (gs.tc_src, gs.tw_src) if x)
+        ma, mb, mc, md = run.trm
+        append = w.placements.append
+        for key, g, _pos, (me, mf), cx, cy, removed in run.glyphs:
+            ox, oy = ma * 0 + mc * 0 + me, mb * 0 + md * 0 + mf  # Matrix.apply(0, 0)
+            space = g.is_space
+            # fields in order: key, x, y, dx, dy, advance, em, cx, cy, removed, space, invisible, spacing_ops
+            append(GlyphPlacement(key, ox, oy, dx, dy, abs(g.width * size * th) * sx, em, cx, cy, removed,
+                                  space, invisible, ops_space if space else ops))
         return None, run.tm, drift
 
     @staticmethod

@@ -60,6 +60,7 @@ class FontMetrics:
         self._cid_widths: dict[int, float] = {}
         self._cmap: dict | None = None  # nested code2cid, or None for Identity (2-byte)
         self._composite = False
+        self._simple_glyphs: list[Glyph] | None = None
         if font is None:
             return
         subtype = str(font.get("/Subtype", ""))
@@ -180,8 +181,12 @@ class FontMetrics:
     # -- use ----------------------------------------------------------------------------
     def glyphs(self, data: bytes) -> list[Glyph]:
         if not self._composite:
-            dw = self._default_width
-            return [Glyph(bytes((b,)), self._simple_widths.get(b, dw), b == 32) for b in data]
+            table = self._simple_glyphs
+            if table is None:  # one (immutable) Glyph per code, made once per font
+                dw = self._default_width
+                table = self._simple_glyphs = [Glyph(bytes((b,)), self._simple_widths.get(b, dw), b == 32)
+                                               for b in range(256)]
+            return [table[b] for b in data]
         if self._cmap is None:  # Identity: two bytes a glyph
             out = []
             for i in range(0, len(data) - 1, 2):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import statistics
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ TOUCH_GAP_EM = 0.1  # text and box that touched (a comma after a name)
 SEGMENT_GAP_EM = 1.5  # a wider gap separates independent segments (columns, table cells)
 MULTILINE_EM = 2.2  # a box this many font sizes tall covers more than one line
 _AXES = ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0))
+_first = operator.itemgetter(0)
 
 
 @dataclass(slots=True)
@@ -84,6 +86,8 @@ class Layout:
 
 
 def _axis(g: GlyphPlacement) -> tuple[float, float] | None:
+    if g.dx == 1.0 and g.dy == 0.0:  # the common case, as the loop below would find it
+        return _AXES[0]
     for a in _AXES:
         if abs(g.dx - a[0]) < 1e-3 and abs(g.dy - a[1]) < 1e-3:
             return a
@@ -107,9 +111,10 @@ def _extent(axis, box: Box, along: bool) -> tuple[float, float]:
 def _box_from(axis, t0: float, t1: float, u0: float, u1: float) -> Box:
     # Inverse of (t, u) = (x*ax + y*ay, -x*ay + y*ax) for an axis-aligned unit vector.
     ax, ay = axis
-    pts = [(t * ax - u * ay, t * ay + u * ax) for t in (t0, t1) for u in (u0, u1)]
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return (min(xs), min(ys), max(xs), max(ys))
+    # the four corners in the order (t0, u0), (t0, u1), (t1, u0), (t1, u1)
+    x0, x1, x2, x3 = t0 * ax - u0 * ay, t0 * ax - u1 * ay, t1 * ax - u0 * ay, t1 * ax - u1 * ay
+    y0, y1, y2, y3 = t0 * ay + u0 * ax, t0 * ay + u1 * ax, t1 * ay + u0 * ax, t1 * ay + u1 * ax
+    return (min(x0, x1, x2, x3), min(y0, y1, y2, y3), max(x0, x1, x2, x3), max(y0, y1, y2, y3))
 
 
 def quantise(width: float, em: float, quantum_em: float = QUANTUM_EM, up: bool = True) -> float:
@@ -200,22 +205,29 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
 
     by_axis: dict[tuple, list[tuple[float, GlyphPlacement]]] = {}
     no_axis: list[GlyphPlacement] = []
+    horizontal = _AXES[0]
     for g in glyphs:
+        if g.dx == 1.0 and g.dy == 0.0:  # _axis(g) is (1, 0): the common case, inlined
+            column = by_axis.get(horizontal)
+            if column is None:
+                column = by_axis[horizontal] = []
+            column.append((-g.x * 0.0 + g.y * 1.0, g))  # _u((1, 0), x, y)
+            continue
         a = _axis(g)
         if a is not None:
             by_axis.setdefault(a, []).append((_u(a, g.x, g.y), g))
         else:
             no_axis.append(g)
     for a in by_axis:
-        by_axis[a].sort(key=lambda p: p[0])
+        by_axis[a].sort(key=_first)
     for line in lines:
         axis, _, u_line = single[line[0]]
         em = statistics.median(single[i][1] for i in line)
         if any(intersects(boxes[i], blk) for i in line for blk in blocks):
             continue  # inside a withheld portion: the portion's box hides the line anyway
         column = by_axis.get(axis, [])
-        lo = bisect.bisect_left(column, u_line - 0.5 * em, key=lambda p: p[0])
-        hi = bisect.bisect_right(column, u_line + 0.5 * em, key=lambda p: p[0])
+        lo = bisect.bisect_left(column, u_line - 0.5 * em, key=_first)
+        hi = bisect.bisect_right(column, u_line + 0.5 * em, key=_first)
         on_line = sorted((g for u, g in column[lo:hi] if abs(u - u_line) < 0.5 * em),
                          key=lambda g: g.key)
         line_boxes = set(line)
@@ -293,10 +305,13 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
     # a justified line was spread: set it to zero.
     needed: set[tuple] = set()
     used: set[tuple] = set()
+    shifts = layout.shifts
     for g in glyphs:
-        used.update(g.spacing_ops)
-        if not g.removed and g.key not in layout.shifts:
-            needed.update(g.spacing_ops)
+        ops = g.spacing_ops
+        if ops:
+            used.update(ops)
+            if not g.removed and g.key not in shifts:
+                needed.update(ops)
     layout.zero_spacing = used - needed
     return layout
 
@@ -312,7 +327,8 @@ def _glyph_box(g: GlyphPlacement, shift: tuple[float, float]) -> Box | None:
 
 
 def _touches(a: Box, b: Box) -> bool:
-    return intersects(a, b, tol=0.1)
+    # intersects(a, b, tol=0.1), inlined (called for every glyph near a moved box)
+    return a[0] + 0.1 < b[2] and b[0] + 0.1 < a[2] and a[1] + 0.1 < b[3] and b[1] + 0.1 < a[3]
 
 
 class _KeptGlyphs:
@@ -342,8 +358,8 @@ class _KeptGlyphs:
             u0, u1 = _extent(a, box, along=False)
             t0, t1 = _extent(a, box, along=True)
             reach = self.reach.get(a, 0.0) + 1.0
-            lo = bisect.bisect_left(column, u0 - reach, key=lambda p: p[0])
-            hi = bisect.bisect_right(column, u1 + reach, key=lambda p: p[0])
+            lo = bisect.bisect_left(column, u0 - reach, key=_first)
+            hi = bisect.bisect_right(column, u1 + reach, key=_first)
             ax, ay = a
             for _, g in column[lo:hi]:
                 if g.removed:
@@ -374,20 +390,23 @@ def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[B
             else:
                 axes[0].setdefault(a, []).append((_u(a, g.x, g.y), g))
         for col in axes[0].values():
-            col.sort(key=lambda p: p[0])
+            col.sort(key=_first)
     kept = _KeptGlyphs(*axes)
     # Glyphs drawn elsewhere than the content stream had them, and their boxes there.
     moved: dict[tuple, Box] = {}
-    for g in glyphs:
-        if g.removed:
-            continue
-        shift = layout.shifts.get(g.key)
-        if shift and shift != (0.0, 0.0):
-            box = _glyph_box(g, shift)
-            if box is not None:
-                moved[g.key] = box
+    original_of: dict[tuple, GlyphPlacement] = {}
+    shifts = layout.shifts
+    if shifts:
+        for g in glyphs:
+            if g.removed:
+                continue
+            shift = shifts.get(g.key)
+            if shift and shift != (0.0, 0.0):
+                box = _glyph_box(g, shift)
+                if box is not None:
+                    moved[g.key] = box
+                    original_of[g.key] = g
     moved_index = BoxIndex((b, k) for k, b in moved.items())
-    original_of = {g.key: g for g in glyphs if g.key in moved}
     for _ in range(len(segments) + 1):
         drawn = layout.boxes
         box_index = BoxIndex((b, None) for b in drawn)

@@ -45,9 +45,9 @@ MIN_KEPT_FOUND = 0.5  # of the kept words OCR read confidently, the share OCR mu
 def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
     """Scanned pages that carry a box are rendered from the release copy and read again by
     Tesseract round each box (its line, half a line beyond it on either side and half an inch
-    along the line before and after it, no word cut; the windows of a page read by one
-    Tesseract process): no withheld value may be read there, and most kept words there must
-    still be.
+    along the line before and after it, no word cut; the windows of a page set on one sheet,
+    turned the way up planning read the page, and read by one Tesseract call): no withheld
+    value may be read there, and most kept words there must still be.
 
     The rest of the page is not read again: its pixels are those of the input, which OCR
     already read for planning, and any withheld value read there was withheld (propagation
@@ -68,8 +68,11 @@ def check_ocr(out_path: Path, plan: Plan, values: list[str]) -> list[str]:
         else:
             regions[n] = ocr.bands(p, boxes[n], lines=0.5, reach=36.0)
     dpi = max(p.ocr.dpi for p in pages.values())
+    # Each page is read the way up planning read it (no orientation asked again), unless the
+    # windows then read much worse than the page did.
+    known = {n: (p.ocr.orientation, p.ocr.confidence) for n, p in pages.items() if p.ocr.kind != "images"}
     try:
-        read = ocr.ocr_pages(out_path, sorted(pages), dpi=dpi, regions=regions)
+        read = ocr.ocr_pages(out_path, sorted(pages), dpi=dpi, regions=regions, known=known)
     except ocr.OcrUnavailable as exc:
         return [f"scanned pages cannot be checked by OCR: {exc}"]
     problems = []

@@ -220,11 +220,14 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
             keep_positions = True
         if not keep_positions:
             measurer = ContentWalker(pdf, boxes, hooks=MEASURING)
+            measurer.runs = {}  # the rewrite below reuses where each glyph is drawn
             glyphs = measurer.measure_page(page, Matrix())
             layout = defend(glyphs, boxes, _visible_box(page), measurer.image_boxes,
                             fill_boxes=measurer.fill_boxes, owners=owners, min_widths=min_widths)
             notes.extend(f"page {number}: {n}" for n in layout.notes)
         rewriter = ContentWalker(pdf, boxes, layout)
+        if layout is not None:
+            rewriter.runs = measurer.runs
         new_content = rewriter.rewrite_page(page, Matrix())
     except UnsupportedContentError:
         raise
