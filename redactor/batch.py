@@ -59,6 +59,41 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+# A worker whose resident memory, once the heap's free memory is handed back to the system,
+# has grown by more than this since its first document retires, and a fresh one takes its
+# place: what a worker keeps from one document to the next (spaCy's vocabulary grows with
+# every new word, caches, a fragmented heap) must not add up over a batch of thousands.
+# (Relative to the first document: a worker forked from a larger parent starts larger.)
+RETIRE_GROWTH_MB = 100.0
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 ** 2
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _release_memory(collect: bool = False) -> float:
+    """Hand the heap's free memory back to the system (glibc keeps it otherwise, and the next
+    document's peak would stack on it), after a full garbage collection with ``collect``
+    (about 0.1 s with the NLP pipeline loaded: only when it matters); the resident memory
+    after."""
+    if collect:
+        import gc
+
+        gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    return _rss_mb()
+
+
 def _worker_main(conn, settings: Settings, policy: "Policy", parent: int = 0) -> None:
     if parent:
         _die_with_parent(parent)
@@ -69,6 +104,7 @@ def _worker_main(conn, settings: Settings, policy: "Policy", parent: int = 0) ->
             resource.setrlimit(resource.RLIMIT_AS, (settings.memory_limit, settings.memory_limit))
     except (ImportError, ValueError, OSError):
         pass
+    base = None  # resident MB after the first document
     while True:
         try:
             msg = conn.recv()
@@ -77,7 +113,16 @@ def _worker_main(conn, settings: Settings, policy: "Policy", parent: int = 0) ->
         if msg is None:
             return
         fn, job = msg
-        conn.send(fn(job, settings, policy))
+        out = fn(job, settings, policy)
+        rss = _release_memory(collect=base is None)
+        if base is None:
+            base = rss
+        elif rss > base + RETIRE_GROWTH_MB:  # garbage in reference cycles does not count
+            rss = _release_memory(collect=True)
+        retire = rss > base + RETIRE_GROWTH_MB
+        conn.send((out, retire))
+        if retire:
+            return
 
 
 class _Worker:
@@ -135,11 +180,14 @@ class WorkerPool:
                     continue
                 if w.conn in ready:
                     try:
-                        out = w.conn.recv()
+                        out, retired = w.conn.recv()
                     except (EOFError, OSError):
                         out = None
                     if out is not None:
                         w.job = None
+                        if retired:  # it kept too much memory: a fresh worker takes its place
+                            w.stop()
+                            self.workers[i] = _Worker(self.ctx, self.settings, self.policy)
                         yield job, out
                         continue
                 timed_out = now - w.started > self.settings.document_timeout

@@ -134,3 +134,48 @@ def test_huge_page_count_is_bounded_by_the_time_limit(tmp_path):
     assert time.monotonic() - started < 60
     assert results["huge.pdf"].status.value == "failed" and "timed out" in results["huge.pdf"].error
     assert results["ok.txt"].status.value == "redacted", results["ok.txt"].error
+
+
+_KEPT: list[bytearray] = []  # what a worker keeps across jobs
+
+
+def _pid_and_ballast(job, settings, policy):
+    """A job that keeps 8 MB in its worker (as spaCy's vocabulary grows) and says where it ran."""
+    _KEPT.append(bytearray(b"x" * (8 * 1024 ** 2)))  # written: resident, not just reserved
+    return (job, os.getpid())
+
+
+def test_a_worker_that_keeps_memory_retires_and_the_batch_goes_on(monkeypatch):
+    """Memory a worker keeps from one document to the next must not add up over a batch: a
+    worker that has grown beyond the allowance since its first document is replaced, and
+    every job still gets its own result, once, in a worker whose memory stayed bounded."""
+    from redactor import batch
+
+    monkeypatch.setattr(batch, "RETIRE_GROWTH_MB", 20.0)  # inherited by forked workers
+    pool = batch.WorkerPool(Settings(jobs=1), load_policy(), 1)
+    try:
+        outcomes = list(pool.run(_pid_and_ballast, list(range(8))))
+    finally:
+        pool.close()
+    assert sorted(job for job, _ in outcomes) == list(range(8))
+    assert all(out[0] == job for job, out in outcomes)
+    pids = [out[1] for _, out in sorted(outcomes)]
+    # 8 MB kept per job, 20 MB allowed: a worker does at most 4 jobs (its first sets the base)
+    assert len(set(pids)) >= 2
+    assert all(pids.count(p) <= 4 for p in set(pids))
+
+
+def test_a_worker_that_keeps_nothing_is_not_replaced():
+    from redactor import batch
+
+    pool = batch.WorkerPool(Settings(jobs=1), load_policy(), 1)
+    try:
+        outcomes = list(pool.run(_pid_of, list(range(6))))
+    finally:
+        pool.close()
+    assert len({pid for _, pid in outcomes}) == 1
+    assert sorted(job for job, _ in outcomes) == list(range(6))
+
+
+def _pid_of(job, settings, policy):
+    return os.getpid()

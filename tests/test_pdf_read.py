@@ -52,8 +52,8 @@ def test_indirect_rotate_and_object_streams_read(tmp_path):
     assert "Achterberg" in document.pages[0].text
 
 
-# The reader's per-character path (read._aggregator) must make the same characters as
-# pdfminer's own: compared attribute by attribute, without layout analysis (whose order of
+# The reader's per-character path and line grouping (read._aggregator) must make the same
+# characters and lines as pdfminer's own: compared attribute by attribute, without layout analysis (whose order of
 # equal-distance text boxes depends on object ids in pdfminer, so two runs of pdfminer itself
 # may order them differently).
 _CHAR_ATTRS = ("_text", "matrix", "fontname", "adv", "upright", "x0", "y0", "x1", "y1", "width", "height",
@@ -91,6 +91,41 @@ def _chars(source, fast: bool) -> list[tuple]:
     return out
 
 
+def _lines(source, fast: bool) -> list[list[tuple]]:
+    """Per page, the text lines and text boxes of the reader's layout analysis (as a sorted
+    list: the order of boxes depends on object ids in pdfminer)."""
+    import io
+
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams, LTContainer, LTTextBox, LTTextLine
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    from redactor.formats.pdf.read import _aggregator
+
+    out = []
+    with (open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)) as fh:
+        doc = PDFDocument(PDFParser(fh))
+        rsrc = PDFResourceManager(caching=True)
+        laparams = LAParams(all_texts=True, line_margin=0.8)
+        device = _aggregator(rsrc, laparams) if fast else PDFPageAggregator(rsrc, laparams=laparams)
+        interp = PDFPageInterpreter(rsrc, device)
+        for page in PDFPage.create_pages(doc):
+            interp.process_page(page)
+            found = []
+            stack = [device.get_result()]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, (LTTextBox, LTTextLine)):
+                    found.append((type(node).__name__, node.get_text(), node.bbox, len(node._objs)))
+                if isinstance(node, LTContainer):
+                    stack.extend(node)
+            out.append(sorted(found))
+    return out
+
+
 def _stock_chars(path: Path) -> list[tuple] | None:
     try:
         return _chars(path, False)
@@ -112,6 +147,7 @@ def test_fast_characters_are_pdfminers(path):
     if stock is None:
         pytest.skip("pdfminer does not read it itself (read from qpdf's rewrite)")
     assert _chars(path, True) == stock
+    assert _lines(path, True) == _lines(path, False)
 
 
 @pytest.mark.slow
@@ -123,6 +159,7 @@ def test_fast_characters_are_pdfminers_on_real_records():
         stock = _stock_chars(path)
         if stock is not None:
             assert _chars(path, True) == stock, path.name
+            assert _lines(path, True) == _lines(path, False), path.name
 
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
@@ -169,3 +206,25 @@ def test_fast_characters_on_generated_text(runs, font, size, angle, flip):
     data = buf.getvalue()
     fast = _chars(data, True)
     assert fast and fast == _chars(data, False)
+    assert _lines(data, True) == _lines(data, False)
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(words=st.lists(st.tuples(_words, st.floats(30, 560), st.floats(30, 760), st.floats(5, 16)),
+                      min_size=1, max_size=25))
+def test_fast_lines_on_scattered_text(words):
+    """Words scattered over a page, overlapping, touching and apart (columns, tables, stray
+    labels): the reader's lines are pdfminer's lines."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)
+    for text, x, y, size in words:
+        c.setFont("Helvetica", size)
+        c.drawString(x, y, text)
+    c.showPage()
+    c.save()
+    data = buf.getvalue()
+    assert _lines(data, True) == _lines(data, False)

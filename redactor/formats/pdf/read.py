@@ -122,8 +122,12 @@ def _aggregator(rsrc, laparams):
     six nested calls per character of pdfminer's own path (a third of its reading time).
     tests/test_pdf_read.py checks that both give the same characters."""
     from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar, LTContainer
+    from pdfminer.layout import LTChar, LTContainer, LTPage
     from pdfminer.pdffont import PDFUnicodeNotDefined
+
+    global _Page
+    if _Page is None:
+        _Page = _page_class()
 
     class Aggregator(PDFPageAggregator):
         def __init__(self, *args, **kwargs):
@@ -175,10 +179,33 @@ def _aggregator(rsrc, laparams):
                         right1, bottom2 = a * adv + c * by0 + e2, b * adv + d * by0 + f2
                         right2, top1 = a * adv + c * by1 + e2, b * adv + d * by1 + f2
                         left2, top2 = a * 0 + c * by1 + e2, b * 0 + d * by1 + f2
-                        x0 = min(left1, left2, right1, right2)
-                        y0 = min(bottom1, bottom2, top1, top2)
-                        x1 = max(left1, left2, right1, right2)
-                        y1 = max(bottom1, bottom2, top1, top2)
+                        # min() and max() of the four corners, as the builtins pick them
+                        x0 = x1 = left1
+                        if left2 < x0:
+                            x0 = left2
+                        if right1 < x0:
+                            x0 = right1
+                        if right2 < x0:
+                            x0 = right2
+                        if left2 > x1:
+                            x1 = left2
+                        if right1 > x1:
+                            x1 = right1
+                        if right2 > x1:
+                            x1 = right2
+                        y0 = y1 = bottom1
+                        if bottom2 < y0:
+                            y0 = bottom2
+                        if top1 < y0:
+                            y0 = top1
+                        if top2 < y0:
+                            y0 = top2
+                        if bottom2 > y1:
+                            y1 = bottom2
+                        if top1 > y1:
+                            y1 = top1
+                        if top2 > y1:
+                            y1 = top2
                         item = new(LTChar)
                         item._text = text
                         item.matrix = (a, b, c, d, e2, f2)
@@ -203,7 +230,84 @@ def _aggregator(rsrc, laparams):
                                                      graphicstate)
             return (x, y)
 
+        def begin_page(self, page, ctm) -> None:
+            super().begin_page(page, ctm)
+            if type(self.cur_item) is LTPage:
+                self.cur_item.__class__ = _Page
+
     return Aggregator(rsrc, laparams=laparams)
+
+
+def _page_class():
+    from pdfminer.layout import LTAnno, LTChar, LTPage, LTTextLineHorizontal
+
+    class Page(LTPage):
+        """pdfminer's page, whose first step of layout analysis (characters into lines) is
+        done in one function: the same lines, with the same spaces, as pdfminer's own
+        ``group_objects`` makes (checked by tests/test_pdf_read.py)."""
+
+        def group_objects(self, laparams, objs):
+            if laparams.detect_vertical:
+                yield from super().group_objects(laparams, objs)
+                return
+            line_overlap, char_margin, word_margin = laparams.line_overlap, laparams.char_margin, laparams.word_margin
+
+            def add(line, obj) -> None:  # LTTextLineHorizontal.add, as pdfminer does it
+                objs = line._objs
+                if word_margin and isinstance(obj, LTChar):
+                    w, h = obj.width, obj.height
+                    if line._x1 < obj.x0 - word_margin * (h if h > w else w):
+                        objs.append(LTAnno(" "))
+                line._x1 = obj.x1
+                objs.append(obj)
+                # min() and max() as the builtins pick them
+                x0 = obj.x0 if obj.x0 < line.x0 else line.x0
+                y0 = obj.y0 if obj.y0 < line.y0 else line.y0
+                x1 = obj.x1 if obj.x1 > line.x1 else line.x1
+                y1 = obj.y1 if obj.y1 > line.y1 else line.y1
+                line.x0, line.y0, line.x1, line.y1 = x0, y0, x1, y1
+                line.width, line.height = x1 - x0, y1 - y0
+                line.bbox = (x0, y0, x1, y1)
+
+            obj0 = None
+            line = None
+            for obj1 in objs:
+                if obj0 is not None:
+                    # halign of pdfminer's group_objects (valign needs detect_vertical)
+                    halign = False
+                    if obj1.y0 <= obj0.y1 and obj0.y0 <= obj1.y1:  # is_voverlap
+                        voverlap = min(abs(obj0.y0 - obj1.y1), abs(obj0.y1 - obj1.y0))
+                        if min(obj0.height, obj1.height) * line_overlap < voverlap:
+                            if obj1.x0 <= obj0.x1 and obj0.x0 <= obj1.x1:  # is_hoverlap
+                                hdistance = 0
+                            else:
+                                hdistance = min(abs(obj0.x0 - obj1.x1), abs(obj0.x1 - obj1.x0))
+                            halign = hdistance < max(obj0.width, obj1.width) * char_margin
+                    if halign and line is not None:
+                        add(line, obj1)
+                    elif line is not None:
+                        yield line
+                        line = None
+                    elif halign:
+                        line = LTTextLineHorizontal(word_margin)
+                        add(line, obj0)
+                        add(line, obj1)
+                    else:
+                        line = LTTextLineHorizontal(word_margin)
+                        add(line, obj0)
+                        yield line
+                        line = None
+                obj0 = obj1
+            if line is None:
+                line = LTTextLineHorizontal(word_margin)
+                assert obj0 is not None
+                add(line, obj0)
+            yield line
+
+    return Page
+
+
+_Page = None
 
 
 class _PatternCell:
