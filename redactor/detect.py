@@ -249,6 +249,146 @@ def _disable_unused_components(nlp_engine) -> None:
         for name in UNUSED_COMPONENTS:
             if name in nlp.pipe_names:
                 nlp.disable_pipe(name)
+        if "attribute_ruler" in nlp.pipe_names:
+            fast_attribute_ruler(nlp.get_pipe("attribute_ruler"))
+
+
+# What a one-token pattern of the attribute ruler may test (the token's attributes read as
+# one array per document).
+_TOKEN_KEYS = ("TAG", "LOWER", "DEP", "IS_SPACE")
+
+
+def _token_tests(pattern, strings):
+    """A one-token Matcher pattern as tests (slot, values, wanted): the token's attribute in
+    ``_TOKEN_KEYS`` is (or, for NOT_IN, is not) one of ``values``; None for any other pattern."""
+    if not pattern or not pattern[0]:
+        return None
+    tests = []
+    for k, v in pattern[0].items():
+        if k not in _TOKEN_KEYS:
+            return None
+        if isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("IN", "NOT_IN"):
+            op, values = next(iter(v.items()))
+            if not all(isinstance(x, str) for x in values):
+                return None
+            tests.append((_TOKEN_KEYS.index(k), frozenset(strings.add(x) for x in values), op == "IN"))
+        elif isinstance(v, (str, bool)):
+            tests.append((_TOKEN_KEYS.index(k), frozenset([int(v) if isinstance(v, bool) else strings.add(v)]), True))
+        else:
+            return None
+    return tuple(tests)
+
+
+def _first_token_test(pattern, strings):
+    """What the first token of a Matcher pattern without operators must be: (slot, values,
+    regex) for one of its attributes in ``_TOKEN_KEYS`` (a value of ``values``, or a match of
+    ``regex``); None when that cannot be said simply."""
+    if not pattern or any("OP" in token for token in pattern):
+        return None
+    for k in ("LOWER", "DEP", "TAG"):  # the most telling first
+        v = pattern[0].get(k)
+        if isinstance(v, str):
+            return (_TOKEN_KEYS.index(k), frozenset([strings.add(v)]), None)
+        if isinstance(v, dict) and list(v) == ["IN"] and all(isinstance(x, str) for x in v["IN"]):
+            return (_TOKEN_KEYS.index(k), frozenset(strings.add(x) for x in v["IN"]), None)
+        if isinstance(v, dict) and list(v) == ["REGEX"] and isinstance(v["REGEX"], str):
+            return (_TOKEN_KEYS.index(k), None, re.compile(v["REGEX"]))
+    return None
+
+
+def _may_match(firsts, rows, strings) -> bool:
+    """Can any pattern whose first-token test is in ``firsts`` match a document whose tokens'
+    (tag, lower, dep, is-space) are ``rows``?"""
+    seen: dict[int, set] = {}
+    for test in firsts:
+        if test is None:
+            return True
+        slot, values, regex = test
+        if slot not in seen:
+            seen[slot] = {row[slot] for row in rows}
+        if values is not None and not values.isdisjoint(seen[slot]):
+            return True
+        if regex is not None and any(regex.search(strings[h]) for h in seen[slot]):
+            return True
+    return False
+
+
+def fast_attribute_ruler(ruler) -> None:
+    """The attribute ruler's matches found without spaCy's Matcher for its one-token patterns
+    (all but a few of en_core_web_sm's 179: a tag's part of speech and morphology, a word's
+    lemma): they are looked up by the token's (tag, lower-case form, dependency, is-space),
+    each such combination matched once per process; the other patterns still go through a
+    Matcher of their own. Same matches in the same order, so the same parts of speech,
+    morphology and lemmas (tests/test_detect_speed.py)."""
+    from spacy.attrs import DEP, IS_SPACE, LOWER, TAG
+    from spacy.matcher import Matcher
+    from spacy.tokens._retokenize import set_token_attrs
+
+    if getattr(ruler, "_redactor_fast", False):
+        return
+    strings = ruler.vocab.strings
+    simple: list[tuple[int, int, tuple]] = []  # (attribute id, match key, ((slot, value), ...))
+    rest = Matcher(ruler.vocab, validate=False)
+    firsts: list = []  # for each pattern of ``rest``, what its first token must be (None: anything)
+    for i in range(len(ruler.attrs)):
+        key = strings.add(str(i))
+        patterns = ruler.matcher.get(str(i))[1]
+        plain = [tests for tests in (_token_tests(p, strings) if len(p) == 1 and ruler.indices[i] in (0, -1)
+                                     else None for p in patterns) if tests is not None]
+        if len(plain) == len(patterns):
+            simple.extend((i, key, tests) for tests in plain)
+        else:
+            rest.add(key, patterns)
+            firsts.extend(_first_token_test(p, strings) for p in patterns)
+    cache: dict[tuple, tuple] = {}
+    # the one-token patterns that can match a token with a given tag (most test the tag)
+    by_tag: dict[int, list] = {}
+    any_tag = []
+    for a, k, tests in simple:
+        tags = next((values for slot, values, wanted in tests if slot == 0 and wanted), None)
+        if tags is None:
+            any_tag.append((a, k, tests))
+        else:
+            for tag in tags:
+                by_tag.setdefault(tag, []).append((a, k, tests))
+
+    def match(doc):
+        matches = []
+        rows = doc.to_array([TAG, LOWER, DEP, IS_SPACE]).tolist()
+        for i, props in enumerate(map(tuple, rows)):
+            ids = cache.get(props)
+            if ids is None:
+                ids = cache[props] = tuple(sorted({(a, k) for a, k, tests in by_tag.get(props[0], []) + any_tag
+                                                   if all((props[slot] in values) == wanted
+                                                          for slot, values, wanted in tests)}))
+            matches.extend((a, k, i, i + 1) for a, k in ids)
+        if len(rest) and _may_match(firsts, rows, strings):
+            matches.extend((int(strings[k]), k, s, e) for k, s, e in rest(doc, allow_missing=True, as_spans=False))
+        return sorted(set(matches))
+
+    original_set_annotations = ruler.set_annotations
+    merged: dict[tuple, dict] = {}
+
+    def set_annotations(doc, matches):
+        """Each token's attributes set once, from the attributes of its matches in their
+        order, later ones over earlier ones (as spaCy sets them one match after another)."""
+        if any(e - s != 1 or ruler.indices[a] not in (0, -1) for a, _, s, e in matches):
+            return original_set_annotations(doc, matches)
+        ids: dict[int, list[int]] = {}
+        for a, _, s, _ in matches:  # ordered by attribute id
+            ids.setdefault(s, []).append(a)
+        for i, these in ids.items():
+            key = tuple(these)
+            attrs = merged.get(key)
+            if attrs is None:
+                attrs = merged[key] = {}
+                for a in these:
+                    attrs.update(ruler.attrs[a])
+            set_token_attrs(doc[i], attrs)
+
+    ruler.match = match
+    ruler.set_annotations = set_annotations
+    ruler._redactor_fast = True
 
 
 def page_artifacts(engine, texts):

@@ -222,3 +222,23 @@ def test_url_and_phone_recognizers_same_as_presidios(texts, settings):
             assert ours == theirs, rec.name
             found += len(ours)
     assert found > 10
+
+
+def test_fast_attribute_ruler_sets_what_spacys_sets(texts, settings):
+    """The attribute ruler matched by look-up gives every token the part of speech,
+    morphology, lemma, tag and dependency that spaCy's own Matcher-based ruler gives, on
+    fixture records and on words its multi-token and regex patterns are about."""
+    import spacy
+
+    from redactor.detect import fast_attribute_ruler
+
+    made = ["Y'all gonna see it, ain't it? Let's go, c'mon. Nothin' is there; I gotta tell you.",
+            "There is a man. It is not what they do, does it? I'm here and you're there; we've done it."]
+    theirs = spacy.load(settings.model, disable=["parser"])
+    ours = spacy.load(settings.model, disable=["parser"])
+    fast_attribute_ruler(ours.get_pipe("attribute_ruler"))
+    attrs = lambda doc: [(t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]  # noqa: E731
+    for a, b in zip(theirs.pipe(texts + made), ours.pipe(texts + made)):
+        assert attrs(a) == attrs(b)
+    engine_nlp = __import__("redactor.detect", fromlist=["x"]).analyzer(settings.model).nlp_engine.nlp["en"]
+    assert getattr(engine_nlp.get_pipe("attribute_ruler"), "_redactor_fast", False)
