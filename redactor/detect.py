@@ -13,6 +13,8 @@ import re
 import threading
 from dataclasses import dataclass, replace
 
+import regex
+
 from .model import Document, Explanation, Finding
 from .settings import Settings
 
@@ -134,8 +136,12 @@ def _speed_up_predefined(registry) -> None:
     import types
 
     for rec in registry.recognizers:
-        if type(rec).__name__ == "UrlRecognizer":
+        regexes = [p.regex for p in getattr(rec, "patterns", [])]
+        if type(rec).__name__ == "UrlRecognizer" and regexes and all(
+                _URL_TLD_AFTER_DOT in r for r in regexes):
             rec.analyze = types.MethodType(_url_analyze, rec)
+        elif type(rec).__name__ == "EmailRecognizer" and regexes and all("[@]" in r for r in regexes):
+            rec.analyze = types.MethodType(_email_analyze, rec)  # every match holds an @
         elif type(rec).__name__ == "PhoneRecognizer":
             rec.analyze = types.MethodType(_phone_analyze, rec)
 
@@ -144,6 +150,15 @@ def _speed_up_predefined(registry) -> None:
 # first letter of a top-level domain: a text without that sequence has no URL. (A letter
 # matched case-insensitively is still a word character.)
 _URL_DOT = re.compile(r"[\w.\-]\.\w")
+
+
+_URL_TLD_AFTER_DOT = "[a-z0-9.\\-]{1,253}[.](?:(?:com)|"  # what _URL_DOT relies on in Presidio's patterns
+
+
+def _email_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+    if "@" not in text:
+        return []
+    return type(self).analyze(self, text, entities, nlp_artifacts, regex_flags)
 
 
 def _url_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
@@ -758,11 +773,17 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
     """Pages that are not in English while the name model is: names there are not reliably
     found (an English model tags ordinary French or Spanish words as people), so a person
     must review the document, or a site runs it with a pipeline for that language."""
+    return [f"page {n} does not read as English, the language of the name model "
+            f"({settings.model}): names on it were not reliably detected"
+            for n in sorted(_foreign_pages(document, settings))]
+
+
+def _foreign_pages(document: Document, settings: Settings) -> set[int]:
     if not settings.model.lower().startswith("en"):
-        return []
+        return set()
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    out = []
+    out = set()
     for page in document.pages:
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", page.text)]
         if len(words) < 40:
@@ -770,9 +791,53 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
         foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in words)
         english = sum(w in STOP_WORDS and w not in _FOREIGN_FUNCTION_WORDS for w in words)
         if foreign >= 0.12 * len(words) and foreign > 2 * english:
-            out.append(f"page {page.number} does not read as English, the language of the name model "
-                       f"({settings.model}): names on it were not reliably detected")
+            out.add(page.number)
     return out
+
+
+def _foreign_document(document: Document, settings: Settings) -> set[int]:
+    """The pages to read as not English: those that do not read as English, and every page
+    of a record most of whose pages (of those with enough words to judge) do not (its tables
+    and short pages are in the same language)."""
+    foreign = _foreign_pages(document, settings)
+    judged = sum(1 for p in document.pages if len(re.findall(r"[^\W\d_]+", p.text)) >= 40)
+    if foreign and len(foreign) * 2 >= judged:
+        return {p.number for p in document.pages}
+    return foreign
+
+
+# "City of Chelsea", "Municipalité de Chelsea", "County of Kern": what follows is a place.
+_PLACE_OF = regex.compile(r"\b(?:City|Town|Township|Village|County|Borough|Parish|Municipality|Municipalité|Ville"
+                       r"|Comté|Municipio|Ciudad|Condado|Gemeinde|Stadt|Province|State|Commonwealth)[ \t]+"
+                       r"(?:of|de|du|del|von)[ \t]+(\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+)?)")
+_WEAK_NAME_READERS = {"SpacyRecognizer", "CapsNameRecognizer", "NameStructureRecognizer"}
+
+
+def _named_places(document: Document) -> set[str]:
+    """Names the record gives to a place by its kind ("City of Chelsea", "Municipalité de
+    Chelsea"): read alone elsewhere by the model as a person, they are still the place."""
+    return {" ".join(m.group(1).split()).lower() for p in document.pages for m in _PLACE_OF.finditer(p.text)}
+
+
+def _foreign_phrase(f: Finding, places: set[str] = frozenset()) -> bool:
+    """On a page in another language than the model's: a PERSON read by the model or by a
+    name's shape that holds a function word of that language or a word in lower case ("de
+    la", "la municipalité", "ont eu lieu"), or is one word in letters beyond ASCII
+    ("Synthèse"), with no given name or surname of the lexicon in it. (A name with its
+    particles, "Jean de la Fontaine", keeps its given name; the page goes to review anyway; a
+    place the record names by its kind, ``places``, is no given name.)"""
+    if f.entity != "PERSON" or f.recognizer not in ("SpacyRecognizer", "CapsNameRecognizer",
+                                                     "NameStructureRecognizer"):
+        return False
+    from recognizers.names import is_given, is_surname
+
+    words = [w for w in re.split(r"[\s’'-]+", f.text) if w]
+    if any(is_given(w) or is_surname(w) for w in words
+           if len(w) > 2 and w.lower() not in _FOREIGN_FUNCTION_WORDS and not w[:1].islower()
+           and w.lower() not in places):
+        return False
+    return (any(w.lower() in _FOREIGN_FUNCTION_WORDS or w[:1].islower() for w in words)
+            or (len(words) == 1 and any(ord(ch) > 127 and ch.isalpha() for ch in words[0])))
 
 
 def _field_findings(document) -> list[Finding]:
@@ -843,6 +908,13 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
 
     findings = [_trim_roles(address_part(f, document) or tidy(f)) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
+    places = _named_places(document)
+    if places:
+        findings = [f for f in findings if not (f.entity == "PERSON" and f.recognizer in _WEAK_NAME_READERS
+                                                and " ".join(f.text.split()).lower() in places)]
+    foreign = _foreign_document(document, settings)
+    if foreign:
+        findings = [f for f in findings if not (f.page in foreign and _foreign_phrase(f, places))]
     findings = read_as_places(in_organisation_column(findings))
     findings = _resolve_overlaps(findings)
     findings = [_personal_or_work(_lower_if_not_personal(f, document), document) for f in findings]
