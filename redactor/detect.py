@@ -136,8 +136,12 @@ def _speed_up_predefined(registry) -> None:
     import types
 
     for rec in registry.recognizers:
-        if type(rec).__name__ == "UrlRecognizer":
+        regexes = [p.regex for p in getattr(rec, "patterns", [])]
+        if type(rec).__name__ == "UrlRecognizer" and regexes and all(
+                _URL_TLD_AFTER_DOT in r for r in regexes):
             rec.analyze = types.MethodType(_url_analyze, rec)
+        elif type(rec).__name__ == "EmailRecognizer" and regexes and all("[@]" in r for r in regexes):
+            rec.analyze = types.MethodType(_email_analyze, rec)  # every match holds an @
         elif type(rec).__name__ == "PhoneRecognizer":
             rec.analyze = types.MethodType(_phone_analyze, rec)
 
@@ -146,6 +150,15 @@ def _speed_up_predefined(registry) -> None:
 # first letter of a top-level domain: a text without that sequence has no URL. (A letter
 # matched case-insensitively is still a word character.)
 _URL_DOT = re.compile(r"[\w.\-]\.\w")
+
+
+_URL_TLD_AFTER_DOT = "[a-z0-9.\\-]{1,253}[.](?:(?:com)|"  # what _URL_DOT relies on in Presidio's patterns
+
+
+def _email_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+    if "@" not in text:
+        return []
+    return type(self).analyze(self, text, entities, nlp_artifacts, regex_flags)
 
 
 def _url_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
