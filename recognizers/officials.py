@@ -556,6 +556,7 @@ def _agency_contacts(findings, document, official_lines):
         if f.entity == "PERSON":
             person_lines.setdefault(f.page, set()).add(_line_bounds(pages.get(f.page, ""), f.start, f.end)[0])
     contact_paragraphs = _contact_paragraphs(findings, pages)
+    counsel = _counsel_blocks(pages)
     orgs_by_page: dict[int, list] = {}
     persons_by_page: dict[int, list] = {}
     for f in findings:
@@ -581,6 +582,12 @@ def _agency_contacts(findings, document, official_lines):
                                                        "role_evidence": "in the signature block of an official"},
                                         explanation=f"{f.explanation}; in the signature block of an official "
                                                     "acting in role (the office's contact details)")
+            elif any(s <= f.start < e for s, e, _ in counsel.get(f.page, [])):
+                role = next(r for s, e, r in counsel[f.page] if s <= f.start < e)
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
+                                                       "role_evidence": f"in a counsel of record's block ('{role}')"},
+                                        explanation=f"{f.explanation}; the law office's address or phone in a "
+                                                    f"counsel of record's block ('{role}' under it)")
             elif any(s <= f.start < e for s, e in contact_paragraphs.get(f.page, [])):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
                                                        "role_evidence": "in an office's contact paragraph"},
@@ -673,6 +680,32 @@ def _after_organisation(text: str, f, orgs, done, persons) -> bool:
             continue
         return False
     return True
+
+
+def _counsel_blocks(pages) -> dict[int, list[tuple[int, int, str]]]:
+    """Counsel of record's blocks: the lines (no blank line between, one allowed right above
+    the role line) over a "Counsel for Plaintiff" / "Attorney for Debtor" line, up to seven:
+    the attorney's name, firm, office address, phone and email, all of the law office."""
+    out: dict[int, list[tuple[int, int, str]]] = {}
+    for number, text in pages.items():
+        for m in re.finditer(r"(?m)^[^\n]*$", text):
+            role = COUNSEL_LINE.match(m.group(0))
+            if not role:
+                continue
+            start, lines, blanks = m.start(), 0, 0
+            while start > 0 and lines < _COUNSEL_LINES:
+                above = text.rfind("\n", 0, start - 1) + 1
+                line = text[above:start - 1]
+                if not line.strip():
+                    if lines or blanks:
+                        break
+                    blanks += 1
+                else:
+                    lines += 1
+                start = above
+            if lines:
+                out.setdefault(number, []).append((start, m.start(), " ".join(role.group("r").split())))
+    return out
 
 
 def _contact_paragraphs(findings, pages) -> dict[int, list[tuple[int, int]]]:

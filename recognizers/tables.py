@@ -130,6 +130,14 @@ def _runs_to_foot(g: Grid, end: int) -> bool:
     return len(rest) <= _FURNITURE_ROWS and all(_furniture(r) for r in rest)
 
 
+_RULE = re.compile(r"[-=_~. \t]*[-=_~]{3,}[-=_~. \t]*")
+
+
+def _rule(row: Row) -> bool:
+    """A line drawn in characters ("--------  -----"): it separates rows, it holds no value."""
+    return all(_RULE.fullmatch(c.text) for c in row.cells)
+
+
 def _furniture(row: Row) -> bool:
     """A running head or foot: one short cell ("WARN Report", "Page 2 of 16"), not prose."""
     return len(row.cells) == 1 and len(row.cells[0].text.split()) <= 8
@@ -215,8 +223,11 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
     lefts = [c.u0 for c in header.cells]
     bounds = _bounds(g, header.cells)
     j = i + 1
-    # A header cell wrapped over two lines ("Addres" / "s", "Date of" / "Birth").
-    while j < len(rows) and not header.delimited and _continues(g, rows[j]):
+    # A header cell wrapped over two lines ("Addres" / "s", "Date of" / "Birth"); a rule
+    # drawn in dashes under the header is no part of it.
+    while j < len(rows) and _rule(rows[j]):
+        j += 1
+    while j < len(rows) and not header.delimited and _continues(g, rows[j]) and not _rule(rows[j]):
         cols = [_column(bounds, c) for c in rows[j].cells]
         if None in cols or any(ch.isdigit() for c in rows[j].cells for ch in c.text):
             break
@@ -224,8 +235,9 @@ def _table_at(g: Grid, i: int, lex: Lexicon, text: str):
         for c, k in zip(rows[j].cells, cols):
             merged[k] = merged[k] + " " + c.text
         new = [lex.field(n) for n in merged]
-        if not g.geometric and sum(f is not None for f in new) <= sum(f is not None for f in fields):
-            break
+        known, now = sum(f is not None for f in fields), sum(f is not None for f in new)
+        if now < known or (not g.geometric and now == known):
+            break  # a second header line of its own ("SERIAL NUMBER" under "TYPE"), not a wrap
         names, fields = merged, new
         j += 1
     if not header.delimited:
@@ -258,6 +270,9 @@ def _body(g: Grid, j: int, columns: _Columns, lex: Lexicon, text: str, continued
 
     while j < len(rows):
         row = rows[j]
+        if _rule(row):  # a rule drawn in dashes between rows (a system printout's)
+            j += 1
+            continue
         if g.geometric:  # a cell whose text runs up to the next column's: cut where that column starts
             cells = tuple(p for c in row.cells for p in split_at(text, c, edges, 0.2 * row.height))
             row = Row(cells, row.v0, row.v1, row.gap, row.delimited, row.height)

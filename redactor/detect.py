@@ -13,6 +13,8 @@ import re
 import threading
 from dataclasses import dataclass, replace
 
+import regex
+
 from .model import Document, Explanation, Finding
 from .settings import Settings
 
@@ -134,8 +136,12 @@ def _speed_up_predefined(registry) -> None:
     import types
 
     for rec in registry.recognizers:
-        if type(rec).__name__ == "UrlRecognizer":
+        regexes = [p.regex for p in getattr(rec, "patterns", [])]
+        if type(rec).__name__ == "UrlRecognizer" and regexes and all(
+                _URL_TLD_AFTER_DOT in r for r in regexes):
             rec.analyze = types.MethodType(_url_analyze, rec)
+        elif type(rec).__name__ == "EmailRecognizer" and regexes and all("[@]" in r for r in regexes):
+            rec.analyze = types.MethodType(_email_analyze, rec)  # every match holds an @
         elif type(rec).__name__ == "PhoneRecognizer":
             rec.analyze = types.MethodType(_phone_analyze, rec)
 
@@ -144,6 +150,15 @@ def _speed_up_predefined(registry) -> None:
 # first letter of a top-level domain: a text without that sequence has no URL. (A letter
 # matched case-insensitively is still a word character.)
 _URL_DOT = re.compile(r"[\w.\-]\.\w")
+
+
+_URL_TLD_AFTER_DOT = "[a-z0-9.\\-]{1,253}[.](?:(?:com)|"  # what _URL_DOT relies on in Presidio's patterns
+
+
+def _email_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+    if "@" not in text:
+        return []
+    return type(self).analyze(self, text, entities, nlp_artifacts, regex_flags)
 
 
 def _url_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
@@ -247,6 +262,146 @@ def _disable_unused_components(nlp_engine) -> None:
         for name in UNUSED_COMPONENTS:
             if name in nlp.pipe_names:
                 nlp.disable_pipe(name)
+        if "attribute_ruler" in nlp.pipe_names:
+            fast_attribute_ruler(nlp.get_pipe("attribute_ruler"))
+
+
+# What a one-token pattern of the attribute ruler may test (the token's attributes read as
+# one array per document).
+_TOKEN_KEYS = ("TAG", "LOWER", "DEP", "IS_SPACE")
+
+
+def _token_tests(pattern, strings):
+    """A one-token Matcher pattern as tests (slot, values, wanted): the token's attribute in
+    ``_TOKEN_KEYS`` is (or, for NOT_IN, is not) one of ``values``; None for any other pattern."""
+    if not pattern or not pattern[0]:
+        return None
+    tests = []
+    for k, v in pattern[0].items():
+        if k not in _TOKEN_KEYS:
+            return None
+        if isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("IN", "NOT_IN"):
+            op, values = next(iter(v.items()))
+            if not all(isinstance(x, str) for x in values):
+                return None
+            tests.append((_TOKEN_KEYS.index(k), frozenset(strings.add(x) for x in values), op == "IN"))
+        elif isinstance(v, (str, bool)):
+            tests.append((_TOKEN_KEYS.index(k), frozenset([int(v) if isinstance(v, bool) else strings.add(v)]), True))
+        else:
+            return None
+    return tuple(tests)
+
+
+def _first_token_test(pattern, strings):
+    """What the first token of a Matcher pattern without operators must be: (slot, values,
+    regex) for one of its attributes in ``_TOKEN_KEYS`` (a value of ``values``, or a match of
+    ``regex``); None when that cannot be said simply."""
+    if not pattern or any("OP" in token for token in pattern):
+        return None
+    for k in ("LOWER", "DEP", "TAG"):  # the most telling first
+        v = pattern[0].get(k)
+        if isinstance(v, str):
+            return (_TOKEN_KEYS.index(k), frozenset([strings.add(v)]), None)
+        if isinstance(v, dict) and list(v) == ["IN"] and all(isinstance(x, str) for x in v["IN"]):
+            return (_TOKEN_KEYS.index(k), frozenset(strings.add(x) for x in v["IN"]), None)
+        if isinstance(v, dict) and list(v) == ["REGEX"] and isinstance(v["REGEX"], str):
+            return (_TOKEN_KEYS.index(k), None, re.compile(v["REGEX"]))
+    return None
+
+
+def _may_match(firsts, rows, strings) -> bool:
+    """Can any pattern whose first-token test is in ``firsts`` match a document whose tokens'
+    (tag, lower, dep, is-space) are ``rows``?"""
+    seen: dict[int, set] = {}
+    for test in firsts:
+        if test is None:
+            return True
+        slot, values, regex = test
+        if slot not in seen:
+            seen[slot] = {row[slot] for row in rows}
+        if values is not None and not values.isdisjoint(seen[slot]):
+            return True
+        if regex is not None and any(regex.search(strings[h]) for h in seen[slot]):
+            return True
+    return False
+
+
+def fast_attribute_ruler(ruler) -> None:
+    """The attribute ruler's matches found without spaCy's Matcher for its one-token patterns
+    (all but a few of en_core_web_sm's 179: a tag's part of speech and morphology, a word's
+    lemma): they are looked up by the token's (tag, lower-case form, dependency, is-space),
+    each such combination matched once per process; the other patterns still go through a
+    Matcher of their own. Same matches in the same order, so the same parts of speech,
+    morphology and lemmas (tests/test_detect_speed.py)."""
+    from spacy.attrs import DEP, IS_SPACE, LOWER, TAG
+    from spacy.matcher import Matcher
+    from spacy.tokens._retokenize import set_token_attrs
+
+    if getattr(ruler, "_redactor_fast", False):
+        return
+    strings = ruler.vocab.strings
+    simple: list[tuple[int, int, tuple]] = []  # (attribute id, match key, ((slot, value), ...))
+    rest = Matcher(ruler.vocab, validate=False)
+    firsts: list = []  # for each pattern of ``rest``, what its first token must be (None: anything)
+    for i in range(len(ruler.attrs)):
+        key = strings.add(str(i))
+        patterns = ruler.matcher.get(str(i))[1]
+        plain = [tests for tests in (_token_tests(p, strings) if len(p) == 1 and ruler.indices[i] in (0, -1)
+                                     else None for p in patterns) if tests is not None]
+        if len(plain) == len(patterns):
+            simple.extend((i, key, tests) for tests in plain)
+        else:
+            rest.add(key, patterns)
+            firsts.extend(_first_token_test(p, strings) for p in patterns)
+    cache: dict[tuple, tuple] = {}
+    # the one-token patterns that can match a token with a given tag (most test the tag)
+    by_tag: dict[int, list] = {}
+    any_tag = []
+    for a, k, tests in simple:
+        tags = next((values for slot, values, wanted in tests if slot == 0 and wanted), None)
+        if tags is None:
+            any_tag.append((a, k, tests))
+        else:
+            for tag in tags:
+                by_tag.setdefault(tag, []).append((a, k, tests))
+
+    def match(doc):
+        matches = []
+        rows = doc.to_array([TAG, LOWER, DEP, IS_SPACE]).tolist()
+        for i, props in enumerate(map(tuple, rows)):
+            ids = cache.get(props)
+            if ids is None:
+                ids = cache[props] = tuple(sorted({(a, k) for a, k, tests in by_tag.get(props[0], []) + any_tag
+                                                   if all((props[slot] in values) == wanted
+                                                          for slot, values, wanted in tests)}))
+            matches.extend((a, k, i, i + 1) for a, k in ids)
+        if len(rest) and _may_match(firsts, rows, strings):
+            matches.extend((int(strings[k]), k, s, e) for k, s, e in rest(doc, allow_missing=True, as_spans=False))
+        return sorted(set(matches))
+
+    original_set_annotations = ruler.set_annotations
+    merged: dict[tuple, dict] = {}
+
+    def set_annotations(doc, matches):
+        """Each token's attributes set once, from the attributes of its matches in their
+        order, later ones over earlier ones (as spaCy sets them one match after another)."""
+        if any(e - s != 1 or ruler.indices[a] not in (0, -1) for a, _, s, e in matches):
+            return original_set_annotations(doc, matches)
+        ids: dict[int, list[int]] = {}
+        for a, _, s, _ in matches:  # ordered by attribute id
+            ids.setdefault(s, []).append(a)
+        for i, these in ids.items():
+            key = tuple(these)
+            attrs = merged.get(key)
+            if attrs is None:
+                attrs = merged[key] = {}
+                for a in these:
+                    attrs.update(ruler.attrs[a])
+            set_token_attrs(doc[i], attrs)
+
+    ruler.match = match
+    ruler.set_annotations = set_annotations
+    ruler._redactor_fast = True
 
 
 def page_artifacts(engine, texts):
@@ -618,11 +773,17 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
     """Pages that are not in English while the name model is: names there are not reliably
     found (an English model tags ordinary French or Spanish words as people), so a person
     must review the document, or a site runs it with a pipeline for that language."""
+    return [f"page {n} does not read as English, the language of the name model "
+            f"({settings.model}): names on it were not reliably detected"
+            for n in sorted(_foreign_pages(document, settings))]
+
+
+def _foreign_pages(document: Document, settings: Settings) -> set[int]:
     if not settings.model.lower().startswith("en"):
-        return []
+        return set()
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    out = []
+    out = set()
     for page in document.pages:
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", page.text)]
         if len(words) < 40:
@@ -630,9 +791,53 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
         foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in words)
         english = sum(w in STOP_WORDS and w not in _FOREIGN_FUNCTION_WORDS for w in words)
         if foreign >= 0.12 * len(words) and foreign > 2 * english:
-            out.append(f"page {page.number} does not read as English, the language of the name model "
-                       f"({settings.model}): names on it were not reliably detected")
+            out.add(page.number)
     return out
+
+
+def _foreign_document(document: Document, settings: Settings) -> set[int]:
+    """The pages to read as not English: those that do not read as English, and every page
+    of a record most of whose pages (of those with enough words to judge) do not (its tables
+    and short pages are in the same language)."""
+    foreign = _foreign_pages(document, settings)
+    judged = sum(1 for p in document.pages if len(re.findall(r"[^\W\d_]+", p.text)) >= 40)
+    if foreign and len(foreign) * 2 >= judged:
+        return {p.number for p in document.pages}
+    return foreign
+
+
+# "City of Chelsea", "Municipalité de Chelsea", "County of Kern": what follows is a place.
+_PLACE_OF = regex.compile(r"\b(?:City|Town|Township|Village|County|Borough|Parish|Municipality|Municipalité|Ville"
+                       r"|Comté|Municipio|Ciudad|Condado|Gemeinde|Stadt|Province|State|Commonwealth)[ \t]+"
+                       r"(?:of|de|du|del|von)[ \t]+(\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+)?)")
+_WEAK_NAME_READERS = {"SpacyRecognizer", "CapsNameRecognizer", "NameStructureRecognizer"}
+
+
+def _named_places(document: Document) -> set[str]:
+    """Names the record gives to a place by its kind ("City of Chelsea", "Municipalité de
+    Chelsea"): read alone elsewhere by the model as a person, they are still the place."""
+    return {" ".join(m.group(1).split()).lower() for p in document.pages for m in _PLACE_OF.finditer(p.text)}
+
+
+def _foreign_phrase(f: Finding, places: set[str] = frozenset()) -> bool:
+    """On a page in another language than the model's: a PERSON read by the model or by a
+    name's shape that holds a function word of that language or a word in lower case ("de
+    la", "la municipalité", "ont eu lieu"), or is one word in letters beyond ASCII
+    ("Synthèse"), with no given name or surname of the lexicon in it. (A name with its
+    particles, "Jean de la Fontaine", keeps its given name; the page goes to review anyway; a
+    place the record names by its kind, ``places``, is no given name.)"""
+    if f.entity != "PERSON" or f.recognizer not in ("SpacyRecognizer", "CapsNameRecognizer",
+                                                     "NameStructureRecognizer"):
+        return False
+    from recognizers.names import is_given, is_surname
+
+    words = [w for w in re.split(r"[\s’'-]+", f.text) if w]
+    if any(is_given(w) or is_surname(w) for w in words
+           if len(w) > 2 and w.lower() not in _FOREIGN_FUNCTION_WORDS and not w[:1].islower()
+           and w.lower() not in places):
+        return False
+    return (any(w.lower() in _FOREIGN_FUNCTION_WORDS or w[:1].islower() for w in words)
+            or (len(words) == 1 and any(ord(ch) > 127 and ch.isalpha() for ch in words[0])))
 
 
 def _field_findings(document) -> list[Finding]:
@@ -703,6 +908,13 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
 
     findings = [_trim_roles(address_part(f, document) or tidy(f)) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
+    places = _named_places(document)
+    if places:
+        findings = [f for f in findings if not (f.entity == "PERSON" and f.recognizer in _WEAK_NAME_READERS
+                                                and " ".join(f.text.split()).lower() in places)]
+    foreign = _foreign_document(document, settings)
+    if foreign:
+        findings = [f for f in findings if not (f.page in foreign and _foreign_phrase(f, places))]
     findings = read_as_places(in_organisation_column(findings))
     findings = _resolve_overlaps(findings)
     findings = [_personal_or_work(_lower_if_not_personal(f, document), document) for f in findings]

@@ -2,13 +2,14 @@
 
 Pages are rendered with pdfium (so every image encoding pdfium reads -- CCITT, JBIG2, JPEG,
 JPX, CMYK, masks -- is handled the same way, at the place and orientation the page draws it)
-and read by the ``tesseract`` program (Debian ``tesseract-ocr``, ``tesseract-ocr-eng``,
-``tesseract-ocr-osd``), called directly with hOCR output: one process per page, no Python
-binding, ``--psm 3`` (automatic layout, which also reads lines running up or down a page
-scanned sideways). A page read with low confidence (upside down, or sideways with little
-text) is asked again with orientation detection (OSD, ``--psm 0``) and read turned the way it
-says. Boxes come back in the picture's own pixels, and each line says which way its text runs
-(``textangle``).
+and read by Tesseract (Debian ``tesseract-ocr``, ``tesseract-ocr-eng``, ``tesseract-ocr-osd``)
+with hOCR output, ``--psm 3`` (automatic layout, which also reads lines running up or down a
+page scanned sideways): in this process through libtesseract's C API (ctypes, no Python
+binding to install; each thread borrows an instance initialised once), or by the
+``tesseract`` program, one process per call, where the library does not load. A page read
+with low confidence (upside down, or sideways with little text) is asked again with
+orientation detection (OSD) and read turned the way it says. Boxes come back in the picture's
+own pixels, and each line says which way its text runs (``textangle``).
 
 The pixel -> user space matrix comes from pdfium itself (``FPDF_DeviceToPage`` on the corners
 of the rendered bitmap), so dpi, ``/Rotate``, the crop box and the image's own placement
@@ -643,9 +644,10 @@ def choose_dpi(survey: PageSurvey) -> float:
     return dpi
 
 
-def render(page, dpi: float, region: Box | None = None):
+def render(page, dpi: float, region: Box | None = None, near: list[Box] | None = None):
     """(PIL grey image, pixel -> user matrix) of ``page`` (or of the part of it inside
-    ``region``, user space) at ``dpi``."""
+    ``region``, user space) at ``dpi``. With ``near`` (user space boxes), rules are removed
+    only round them: what is read there is the same, the rest of the page is left as drawn."""
     scale = dpi / 72.0
     bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
     image = bitmap.to_pil()
@@ -653,7 +655,18 @@ def render(page, dpi: float, region: Box | None = None):
     if image.mode not in ("L", "1"):
         image = image.convert("L")
     if image.mode == "L":
-        image = _without_rules(image, dpi)
+        if near:
+            # A rule is a run of RULE_LENGTH: one that reaches into the boxes lies within that
+            # much of them, so a margin of it finds every such pixel as the whole page would.
+            inv, margin = m.inverse(), int(dpi * RULE_LENGTH) + 2
+            px = [inv.transform_box(b) for b in near]
+            x0, y0 = max(0, int(min(b[0] for b in px)) - margin), max(0, int(min(b[1] for b in px)) - margin)
+            x1 = min(image.width, int(math.ceil(max(b[2] for b in px))) + margin)
+            y1 = min(image.height, int(math.ceil(max(b[3] for b in px))) + margin)
+            if x1 > x0 and y1 > y0:
+                image.paste(_without_rules(image.crop((x0, y0, x1, y1)), dpi), (x0, y0))
+        else:
+            image = _without_rules(image, dpi)
     return crop(image, m, region)
 
 
@@ -960,7 +973,7 @@ def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = 
                     survey = survey_page(page, number)
                     d = dpi or choose_dpi(survey)
                     # The page is rendered once, whatever number of parts of it are read.
-                    full, m = render(page, d)
+                    full, m = render(page, d, near=[r for r in (regions or {}).get(number, []) if r is not None])
                     parts = []
                     before = (known or {}).get(number)
                     turn = (-before[0]) % 360 if before and before[0] % 90 == 0 else 0

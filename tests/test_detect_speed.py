@@ -202,23 +202,43 @@ def test_phone_matcher_finds_what_phonenumbers_finds(parts):
         assert [(m.start, m.end, m.number) for m in _phone_matcher()(text, region, leniency=1)] == expected
 
 
-def test_url_and_phone_recognizers_same_as_presidios(texts, settings):
-    """Presidio's URL and phone recognizers, sped up, give Presidio's results on fixture
+def test_url_phone_and_email_recognizers_same_as_presidios(texts, settings):
+    """Presidio's URL, phone and email recognizers, sped up, give Presidio's results on fixture
     records and on texts made for them."""
     from redactor.detect import analyzer
 
     engine = analyzer(settings.model)
-    recs = [r for r in engine.registry.recognizers if r.name in ("UrlRecognizer", "PhoneRecognizer")]
-    assert len(recs) == 2
+    recs = [r for r in engine.registry.recognizers if r.name in ("UrlRecognizer", "PhoneRecognizer", "EmailRecognizer")]
+    assert len(recs) == 3 and all("analyze" in vars(r) for r in recs)  # all three sped up
     made = ["See www.example.gov/foia or https://records.city.org/x?y=1 today.", "Call +44 20 7946 0958 or (212) 555-0147.",
             "No dots here at all", "Mail j.doe@example.com", "e.g.the end.", "U.S. Dept.", "Tel. 030 901820"]
     found = 0
     for text in texts + made:
         for rec in recs:
             ours = [(r.start, r.end, r.score, r.analysis_explanation.textual_explanation)
-                    for r in rec.analyze(text, ["URL", "PHONE_NUMBER"], None)]
+                    for r in rec.analyze(text, ["URL", "PHONE_NUMBER", "EMAIL_ADDRESS"], None)]
             theirs = [(r.start, r.end, r.score, r.analysis_explanation.textual_explanation)
-                      for r in type(rec).analyze(rec, text, ["URL", "PHONE_NUMBER"], None)]
+                      for r in type(rec).analyze(rec, text, ["URL", "PHONE_NUMBER", "EMAIL_ADDRESS"], None)]
             assert ours == theirs, rec.name
             found += len(ours)
     assert found > 10
+
+
+def test_fast_attribute_ruler_sets_what_spacys_sets(texts, settings):
+    """The attribute ruler matched by look-up gives every token the part of speech,
+    morphology, lemma, tag and dependency that spaCy's own Matcher-based ruler gives, on
+    fixture records and on words its multi-token and regex patterns are about."""
+    import spacy
+
+    from redactor.detect import fast_attribute_ruler
+
+    made = ["Y'all gonna see it, ain't it? Let's go, c'mon. Nothin' is there; I gotta tell you.",
+            "There is a man. It is not what they do, does it? I'm here and you're there; we've done it."]
+    theirs = spacy.load(settings.model, disable=["parser"])
+    ours = spacy.load(settings.model, disable=["parser"])
+    fast_attribute_ruler(ours.get_pipe("attribute_ruler"))
+    attrs = lambda doc: [(t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]  # noqa: E731
+    for a, b in zip(theirs.pipe(texts + made), ours.pipe(texts + made)):
+        assert attrs(a) == attrs(b)
+    engine_nlp = __import__("redactor.detect", fromlist=["x"]).analyzer(settings.model).nlp_engine.nlp["en"]
+    assert getattr(engine_nlp.get_pipe("attribute_ruler"), "_redactor_fast", False)

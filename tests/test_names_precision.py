@@ -220,3 +220,30 @@ def test_a_term_the_record_also_writes_in_lower_case_is_not_a_name(settings):
     assert hits(doc, "Airspeed Unreliable", settings) == []
     assert hits(doc, "Angle", settings) == []
     assert hits(doc, "Rose Whitfield", settings)
+
+
+FRENCH = ("La Municipalité de Chelsea présente la synthèse de la consultation. Les résidents ont eu lieu "
+          "de se prononcer sur le réseau de transport actif de la municipalité et sur la sécurité des "
+          "sentiers. Selon la majorité des répondants, la priorité est la santé de notre communauté et le "
+          "bien-être des familles. Chelsea veut appuyer la communauté et mieux structurer le parc de la "
+          "rivière. Le rapport a été préparé par Marie Tremblay pour le conseil, avec une carte du réseau.")
+
+
+def test_a_record_in_another_language_does_not_make_its_words_people(settings):
+    """On pages that do not read as English, the English model's PERSON readings that hold a
+    function word or a lower-case word of that language, or one word in accented letters, are
+    no names; a name with a given name of the lexicon stays (the page goes to review)."""
+    doc = document(FRENCH, FRENCH.replace("Marie Tremblay", "Jean Gagnon"))
+    found = {" ".join(f.text.split()) for f in persons(doc, settings)}
+    assert not any(w in found for w in ("de la", "la municipalité", "La Municipalité", "Synthèse"))
+    assert not any(" la " in f" {x.lower()} " or " de " in f" {x.lower()} " for x in found), found
+    assert "Marie Tremblay" in found and "Jean Gagnon" in found
+
+
+def test_a_place_named_by_its_kind_is_no_person(settings):
+    """"City of Chelsea" names a place: "Chelsea" alone elsewhere in the record is the place;
+    a person with that given name and a surname is still a person."""
+    doc = document("The City of Chelsea adopted the trail plan on May 2.\n\n"
+                   "Chelsea will build two new crossings next year.\n\n"
+                   "The plan was presented by Chelsea Whitfield, a resident of Hollow Road.\n")
+    assert hits(doc, "Chelsea will", settings) == [] and hits(doc, "Chelsea Whitfield", settings)

@@ -476,3 +476,18 @@ def test_a_title_on_the_line_under_a_signature_with_its_office(settings, policy)
             "Division, Aircraft Certification Service.\n")
     for d in decision_for(decisions(text, settings, policy), "Lance T. Gant"):
         assert d.action is Action.KEEP and "title 'Director' on the line under the name" in d.reason
+
+
+def test_a_counsel_of_records_office_address_and_phone(settings, policy):
+    """The pleading block over "Attorney for Debtor": the law office's address and phone are
+    released with the attorney; a party's home address in the body is not."""
+    text = ("David H. Bundy\nDAVID H. BUNDY, P.C.\n310 K Street, Suite 200\nAnchorage, AK 99501\n(907) 248-8431\n"
+            "Attorney for Debtor\n\n\nUNITED STATES BANKRUPTCY COURT\n\n"
+            "The debtor's principal, Mr. Choy, resides at 4127 Maple Avenue, Fairview, OR 97024.\n")
+    ds = decisions(text, settings, policy)
+    for d in decision_for(ds, "(907) 248-8431", "PHONE_NUMBER"):
+        assert d.action is Action.KEEP and "counsel of record" in d.finding.attributes["role_evidence"]
+    office = [d for d in ds if "ADDRESS" in d.finding.entity and "310 K Street" in d.finding.text]
+    assert office and all(d.action is Action.KEEP for d in office)
+    home = [d for d in ds if "ADDRESS" in d.finding.entity and "Maple" in d.finding.text]
+    assert home and all(d.action is Action.REDACT for d in home)

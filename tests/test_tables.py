@@ -4,6 +4,7 @@ truth, wrapped cells withheld whole, and the near misses that must stay."""
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -430,3 +431,41 @@ def test_a_long_report_table_printed_with_one_header(corpus, settings):
     # ... while the table's companies are known as such on the last page of the table too
     assert any(f.page == 15 and f.entity == "ORGANIZATION" and f.recognizer == "TableColumnInContext"
                for f in findings)
+
+
+PRINTOUT = """TYPE        ITEM              MAKE                      MODEL          STATUS
+----------  ----------------  ------------------------  -------------  --------
+SERIAL NUMBER  REPORT/TAG NUMBER  CASE/FILE NUMBER
+-------------  -----------------  ----------------
+
+PISTOL      SEMI-AUTOMATIC    CARL WALTHER              PPK            FOUND
+SZH77919    Tag#:SJ3360-1     GO SJ 2012-122670386
+
+PISTOL      REVOLVER          SMITH AND WESSON          39             FOUND
+85517       Tag#:SJ3686-1     GO SJ 2012-122741016
+"""
+
+
+def test_rules_drawn_in_dashes_and_a_second_header_line(tmp_path):
+    """A system printout: each header line underlined with dashes, and a second header line
+    for the second line of each record. The dashes are no part of a header and no value; the
+    second header line does not rename the first's columns (MAKE stays the maker's column)."""
+    makes = {" ".join(PRINTOUT[s:e].split()) for h in find(PRINTOUT) if h.entity == "ORGANIZATION" for s, e in h.spans}
+    assert any("CARL WALTHER" in m for m in makes) and any("SMITH AND WESSON" in m for m in makes)
+    assert not any("-" * 5 in m for m in makes)
+    # the same printout as a PDF, read by the characters' positions
+    from reportlab.pdfgen import canvas
+
+    from redactor.formats.pdf.read import read_pdf
+
+    path = tmp_path / "printout.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("Courier", 8)
+    for n, line in enumerate(PRINTOUT.splitlines()):
+        for m in re.finditer(r"\S+(?: \S+)*", line):  # each cell where its column starts
+            c.drawString(30 + 4.8 * m.start(), 780 - 10 * n, m.group(0))
+    c.save()
+    page = read_pdf(path, ocr=False).pages[0]
+    makes = {" ".join(page.text[s:e].split()) for h in find(page.text, page.char_boxes)
+             if h.entity == "ORGANIZATION" for s, e in h.spans}
+    assert any("CARL WALTHER" in m for m in makes), makes

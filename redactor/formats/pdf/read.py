@@ -238,13 +238,41 @@ def _aggregator(rsrc, laparams):
     return Aggregator(rsrc, laparams=laparams)
 
 
+class _StableIds:
+    """Numbers for pdfminer's grouping of text boxes in place of ``id()``: pdfminer breaks
+    ties between equally distant boxes by their ids, that is by memory addresses, so one file
+    could read in another order from one run to the next (a plan made by ``scan`` would then
+    not match the text ``apply`` reads). These count objects in the order the grouping first
+    sees them, which follows the page's own order."""
+
+    def __init__(self) -> None:
+        self._ids: dict = {}
+
+    def __call__(self, obj) -> int:
+        n = self._ids.get(obj)
+        if n is None:
+            n = self._ids[obj] = len(self._ids)
+        return n
+
+
 def _page_class():
-    from pdfminer.layout import LTAnno, LTChar, LTPage, LTTextLineHorizontal
+    import types
+
+    from pdfminer.layout import LTAnno, LTChar, LTLayoutContainer, LTPage, LTTextLineHorizontal
+
+    grouping = LTLayoutContainer.group_textboxes
 
     class Page(LTPage):
         """pdfminer's page, whose first step of layout analysis (characters into lines) is
         done in one function: the same lines, with the same spaces, as pdfminer's own
         ``group_objects`` makes (checked by tests/test_pdf_read.py)."""
+
+        def group_textboxes(self, laparams, boxes):
+            # pdfminer's own grouping, run with _StableIds for its id() (a copy of the
+            # function with that one global replaced; pdfminer's module is not touched)
+            fn = types.FunctionType(grouping.__code__, {**grouping.__globals__, "id": _StableIds()},
+                                    grouping.__name__, grouping.__defaults__, grouping.__closure__)
+            return fn(self, laparams, boxes)
 
         def group_objects(self, laparams, objs):
             if laparams.detect_vertical:
