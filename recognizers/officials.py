@@ -559,6 +559,7 @@ def _agency_contacts(findings, document, official_lines):
     counsel = _counsel_blocks(pages)
     orgs_by_page: dict[int, list] = {}
     persons_by_page: dict[int, list] = {}
+    org_contacts: dict[int, list] = {}  # contacts found to be an organisation's, so far
     for f in findings:
         if f.entity == "ORGANIZATION":
             orgs_by_page.setdefault(f.page, []).append(f)
@@ -614,11 +615,14 @@ def _agency_contacts(findings, document, official_lines):
                                                        "role_evidence": "in the agency's letterhead"},
                                         explanation=f"{f.explanation}; the agency's own address or phone in its "
                                                     "letterhead")
-            elif _after_organisation(text, f, orgs_by_page.get(f.page, []), out, persons_by_page.get(f.page, [])):
+            elif _after_organisation(text, f, orgs_by_page.get(f.page, []), org_contacts.get(f.page, []),
+                                     persons_by_page.get(f.page, [])):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "organisation",
                                                        "role_evidence": "right after an organisation's name"},
                                         explanation=f"{f.explanation}; an organisation's address or phone (right "
                                                     "after its name in the same sentence, no person named)")
+        if f.attributes.get("role") == "organisation":
+            org_contacts.setdefault(f.page, []).append(f)
         out.append(f)
     return _same_as_agency(out)
 
@@ -646,7 +650,7 @@ def _organisation_shape(name: str) -> bool:
                 or re.fullmatch(r"(?:the[ \t]+)?[A-Z]{3,6}", name.strip()))
 
 
-def _after_organisation(text: str, f, orgs, done, persons) -> bool:
+def _after_organisation(text: str, f, orgs, contacts, persons) -> bool:
     """Does a street address or phone follow an organisation's name (a model's or a label's
     ORGANIZATION finding) in its sentence with only the organisation's units and connecting
     words between? A person's home is never written so; a person named, a private role or a
@@ -656,8 +660,7 @@ def _after_organisation(text: str, f, orgs, done, persons) -> bool:
         return False
     # the nearest organisation before it, or a contact of the same organisation before it
     anchors = [o.end for o in orgs if o.end <= f.start and f.start - o.end <= 200 and _organisation_shape(o.text)]
-    anchors += [c.end for c in done if c.page == f.page and c.attributes.get("role") == "organisation"
-                and c.end <= f.start and f.start - c.end <= 60]
+    anchors += [c.end for c in contacts if c.end <= f.start and f.start - c.end <= 60]
     if not anchors:
         return False
     anchor = max(anchors)

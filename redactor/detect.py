@@ -779,28 +779,33 @@ def language_warnings(document: Document, settings: Settings) -> list[str]:
 
 
 def _foreign_pages(document: Document, settings: Settings) -> set[int]:
+    return _language_of_pages(document, settings)[0]
+
+
+def _language_of_pages(document: Document, settings: Settings) -> tuple[set[int], int]:
+    """(the pages that do not read as English, how many pages had enough words to judge)."""
     if not settings.model.lower().startswith("en"):
-        return set()
+        return set(), 0
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    out = set()
+    out, judged = set(), 0
     for page in document.pages:
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", page.text)]
         if len(words) < 40:
             continue
+        judged += 1
         foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in words)
         english = sum(w in STOP_WORDS and w not in _FOREIGN_FUNCTION_WORDS for w in words)
         if foreign >= 0.12 * len(words) and foreign > 2 * english:
             out.add(page.number)
-    return out
+    return out, judged
 
 
 def _foreign_document(document: Document, settings: Settings) -> set[int]:
     """The pages to read as not English: those that do not read as English, and every page
     of a record most of whose pages (of those with enough words to judge) do not (its tables
     and short pages are in the same language)."""
-    foreign = _foreign_pages(document, settings)
-    judged = sum(1 for p in document.pages if len(re.findall(r"[^\W\d_]+", p.text)) >= 40)
+    foreign, judged = _language_of_pages(document, settings)
     if foreign and len(foreign) * 2 >= judged:
         return {p.number for p in document.pages}
     return foreign
