@@ -451,6 +451,9 @@ def list_recognizers(settings: Settings) -> list[RecognizerInfo]:
         "CLASSIFICATION_AUTHORITY", "CUI_DESIGNATION"], "marking parser"))
     out.append(RecognizerInfo("CapsNameRecognizer", ["PERSON"], "NER"))
     out.append(RecognizerInfo("PriorRedactionDetector", ["PRIOR_REDACTION"], "layout"))
+    out.append(RecognizerInfo("SignatureByCaption", ["SIGNATURE"], "OCR confidence by a caption"))
+    out.append(RecognizerInfo("SignatureInkByCaption", ["SIGNATURE"], "region: pen strokes by a caption or line"))
+    out.append(RecognizerInfo("SignatureImage", ["SIGNATURE"], "region: a picture by a caption, line or block"))
     return out
 
 
