@@ -28,7 +28,7 @@ import regex as re
 from presidio_analyzer import EntityRecognizer
 
 from .addresses import SUFFIX as STREET_SUFFIX
-from .common import REGEX_TIMEOUT, TITLE_WORDS
+from .common import EMAIL, GOV_EMAIL, REGEX_TIMEOUT, TITLE_WORDS
 from .common import result as _result
 
 DATA = Path(__file__).parent / "data"
@@ -216,7 +216,7 @@ PERSON_NOUNS = ("daughter", "son", "wife", "husband", "partner", "spouse", "moth
                 "respondent", "plaintiff", "defendant", "decedent", "deceased", "ward", "guardian", "cardholder",
                 "beneficiary", "informant", "reporting party")
 APPOSITION_SLOT = re.compile(
-    rf"(?i:\b(?:the|his|her|their|my|our|your|a|an|whose)[ \t]+(?:(?:late|elder|older|younger|eldest|youngest"
+    rf"(?i:\b(?:the|his|her|their|my|our|your|a|an|whose|\p{{L}}+['’]s)[ \t]+(?:(?:late|elder|older|younger|eldest|youngest"
     rf"|little|adult|minor|teenage|ex-|former|\d+-year-old)[ \t]*)?(?P<noun>{'|'.join(PERSON_NOUNS)}))"
     rf"(?:[ \t]*,[ \t]*|[ \t]+)(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})(?![\w'’-])")
 # People a record speaks of as the ones acted on: the subject of "was interviewed", "were
@@ -495,6 +495,8 @@ class NameStructureRecognizer(EntityRecognizer):
                 if not _slot_name_ok(text, words, propn, ents, lower, strong=strong, kin=kin):
                     continue
                 add(words[0][0], words[-1][1], 0.65, why)
+        for s, e in _spelled_by_mailbox(text, toks, lower):
+            add(s, e, 0.7, "name spelled by the email address after it (first.last@)")
         return out
 
     def _pair(self, text, run, ents, propn, lower) -> bool:
@@ -528,6 +530,33 @@ class NameStructureRecognizer(EntityRecognizer):
                else "name in letters beyond ASCII, tagged a proper noun")
         self._add(start, end, 0.75 if lexicon else 0.6, why)
         return True
+
+
+def _spelled_by_mailbox(text: str, toks, lower) -> list[tuple[int, int]]:
+    """Names that a personal email address just after them spells: "send it to Hiroshi at
+    hiroshi.tanaka@outlook.jp", "Ana Silva <ana.silva@example.pt>". The mailbox must have two
+    parts of a person's name (first.last), the word one of them, in the name lexicon, and
+    within 80 characters before the address in its paragraph. A government mailbox is an
+    official's or an office's (officials.py decides about those)."""
+    spans = []
+    for m in EMAIL.finditer(text, timeout=REGEX_TIMEOUT):
+        if GOV_EMAIL.search(m.group(0)):
+            continue
+        parts = {p for p in re.split(r"[._+-]|\d+", m.group("local").lower()) if len(p) >= 3}
+        if len(parts) < 2:
+            continue
+        start = max(0, m.start() - 80, text.rfind("\n\n", 0, m.start()) + 1)
+        run = [(a, b, w) for a, b, w in toks if start <= a and b <= m.start()]
+        for k, (a, b, w) in enumerate(run):
+            bare = _bare(w)
+            if (bare not in parts or bare in NOT_NAME_WORDS or bare in lower or not w[:1].isupper()
+                    or not (is_given(w) or is_surname(w))):
+                continue
+            end = b
+            if k + 1 < len(run) and _bare(run[k + 1][2]) in parts and _joined(text, [run[k], run[k + 1]], newline=False):
+                end = run[k + 1][1]  # "Hiroshi Tanaka": both parts
+            spans.append((a, end))
+    return spans
 
 
 _LONE = re.compile(r"[ \t]*\p{Lu}[\p{L}\p{M}'’.-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’.-]*){0,2}[ \t]*")
@@ -606,7 +635,13 @@ def _trim_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def _lower_words(text: str) -> set[str]:
+    """The words a record writes in lower case in its prose (an email address or a web
+    address is not prose: "hiroshi.tanaka@..." does not make "Hiroshi" a common word)."""
+    text = _ADDRESSES.sub(" ", text)
     return {w for w in re.findall(r"(?<![\w'’-])\p{Ll}[\p{Ll}\p{M}'’]+(?![\w'’-])", text)}
+
+
+_ADDRESSES = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+")
 
 
 def _entity_spans(nlp_artifacts) -> list[tuple[int, int, str]]:

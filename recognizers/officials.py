@@ -33,7 +33,7 @@ import dataclasses
 
 import regex as re
 
-from .common import REGEX_TIMEOUT, TITLE_WORDS
+from .common import GOV_EMAIL, REGEX_TIMEOUT, TITLE_WORDS
 
 _PRIVATE_ROLES = (r"victim|witness|suspect|arrestee|applicant|complainant|claimant|requester|requestor|resident"
                   r"|residing|parent|guardian|student|patient|tenant|employee|subject|inmate|detainee|driver"
@@ -733,7 +733,6 @@ def _contact_paragraphs(findings, pages) -> dict[int, list[tuple[int, int]]]:
 
 
 _RESIDES = re.compile(r"(?i)\b(?:lives?|living|resides?|residing|residence|home|moved)\b[^\n]{0,12}$")
-GOV_EMAIL = re.compile(r"(?i)@[\w.-]+\.(?:gov|mil|gov\.uk|gc\.ca|gov\.au|govt\.nz|europa\.eu|state\.[a-z]{2}\.us)\b")
 
 
 def _office_block(text: str, f, person_lines: set[int]) -> bool:
