@@ -464,3 +464,36 @@ def test_real_records_signature_regions_are_small_and_by_their_anchor(corpus):
         checked += 1
     if not checked:
         pytest.skip("none of the records is in the corpus")
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_pen_strokes_on_a_scanned_image_are_burned_out(tmp_path):
+    """The same signed form as a PNG scan: the pen strokes are a SIGNATURE region, and every
+    pen pixel is under a box in the released picture (compared pixel for pixel)."""
+    from PIL import Image
+
+    src = tmp_path / "in"
+    src.mkdir()
+    _, signed, clean = _signed_form_scan(tmp_path / "permit.pdf")
+    Image.fromarray(signed).save(src / "permit.png", dpi=(200, 200))
+    report = _run(src, tmp_path / "out", "--policy", "example-state")
+    doc = report["documents"][0]
+    regions = [r for r in doc["redactions"] if r["entity"] == "SIGNATURE" and r.get("region")]
+    assert regions, doc["redactions"]
+    out = np.asarray(Image.open(tmp_path / "out" / "permit.png").convert("L"))
+    assert out.shape == signed.shape
+    pen_px = (signed < 128) & (clean > 200)
+    under = np.zeros_like(pen_px)
+    for r in regions:
+        for b in r["release_bbox"]:
+            under[_px(b, 200.0)] = True
+    assert (pen_px & ~under).sum() <= 0.01 * pen_px.sum()
+    # nothing of the pen is left outside the boxes, and the print outside them is as it was
+    assert (out[pen_px & ~under] < 128).sum() == 0
+    far = np.ones_like(pen_px)
+    for r in doc["redactions"]:
+        for b in r["release_bbox"]:
+            m = 2.0 + 0.25 * (b[3] - b[1])  # the image writer pads a box by a fifth of its height
+            far[_px((b[0] - m, b[1] - m, b[2] + m, b[3] + m), 200.0)] = False
+    assert np.array_equal(out[far], signed[far])
