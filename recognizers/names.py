@@ -186,6 +186,16 @@ OBJECT_SLOT = re.compile(
     rf"[ \t]+(?:with|to)|\b(?:phoned|emailed|e-mailed|texted|contacted|visited|interviewed|thanked|informed"
     rf"|notified|called)|\b[Aa]ccording to|\b(?:Dear|Hi|Hello))[ \t]+(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD})?)"
     rf"(?![\w'’-])")
+# The person something is sent or handed to: "pass the lease to <name> when ...", "return the
+# form to <name> at ...". A place follows "to" as often (the verb's object may travel), so the
+# word must be a given name of some country's list that the model does not know as a place.
+GIVE_SLOT = re.compile(
+    rf"\b(?i:send|sends|sent|pass|passes|passed|give|gives|gave|given|forward|forwards|forwarded|hand|hands|handed"
+    rf"|deliver|delivers|delivered|return|returns|returned|mail|mails|mailed|show|shows|showed|shown|introduce"
+    rf"|introduced|refer|referred|lend|lent|pay|paid|explain|explained|report|reported|reply|replied)"
+    rf"(?:[ \t]+[\p{{L}}'’-]+){{0,5}}?[ \t]+to[ \t]+(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD})?)(?![\w'’-])")
+# A person's pronoun later in the clause ("... to Tomasz when he drops by").
+_PRONOUN_AFTER = re.compile(r"[^.;:!?\n]{0,60}?\b(?:he|she|him|his|hers|her)\b")
 PERSON_LABELS = ("recipient", "addressee", "tenant", "landlord", "witness", "applicant", "claimant", "complainant",
                  "requester", "requestor", "sender", "consignee", "cardholder", "beneficiary", "caller", "attn",
                  "attention", "patient", "passenger")
@@ -495,6 +505,21 @@ class NameStructureRecognizer(EntityRecognizer):
                 if not _slot_name_ok(text, words, propn, ents, lower, strong=strong, kin=kin):
                     continue
                 add(words[0][0], words[-1][1], 0.65, why)
+        for m in GIVE_SLOT.finditer(text, timeout=REGEX_TIMEOUT):
+            words = _trim_words(text, *m.span("name"))
+            tokens = [text[a:b] for a, b in words]
+            if not words or not _all_propn(propn, words) or not is_given(tokens[0]):
+                continue
+            if any(_bare(t) in NOT_NAME_WORDS or _bare(t) in AMBIGUOUS_GIVEN or _bare(t) in lower
+                   or _bare(t) in _SLOT_NOT_NAME or _bare(t) in _STATE_CODES for t in tokens):
+                continue
+            if len(tokens) > 1 and not (is_surname(tokens[-1]) or not _known(tokens[-1:])):
+                continue
+            if _overlaps(ents, words[0][0], words[-1][1],
+                         {"LOCATION", "ORGANIZATION", "ORG", "NRP", "DATE_TIME", "PRODUCT", "EVENT"}) \
+                    and not _PRONOUN_AFTER.match(text, words[-1][1]):
+                continue  # "sent to Victoria by rail", "reported to Congress"; not "to Tomasz when he ..."
+            add(words[0][0], words[-1][1], 0.65, "name of the person something is sent or handed to ('... to <name>')")
         for s, e in _spelled_by_mailbox(text, toks, lower):
             add(s, e, 0.7, "name spelled by the email address after it (first.last@)")
         return out
@@ -1042,4 +1067,30 @@ def extend_names(findings, document):
                     f = dataclasses.replace(f, end=m.end(), text=text[f.start:m.end()],
                                             explanation=f"{f.explanation}; extended over the surname after it")
         out.append(f)
+        shared = _shared_surname(f, document, lower)
+        if shared is not None:
+            out.append(shared)
     return out
+
+
+_AND_BEFORE = re.compile(rf"(?<![\w'’-])(?P<word>{TITLE_WORD})[ \t]+(?:and|&)[ \t]+$")
+
+
+def _shared_surname(f, document, lower):
+    """The given name before "and" that shares a full name's surname: "Lars" of "Lars and
+    Ingrid Johansson", "John & Mary Okafor". The word must be a given name of some country's
+    list, not a word the record writes in lower case, nor an office or organisation word."""
+    import dataclasses
+
+    if f.entity != "PERSON" or "\n" in f.text or len(f.text.split()) < 2 or not is_given(f.text.split()[0]):
+        return None
+    text = document.pages[f.page - 1].text
+    m = _AND_BEFORE.search(text[max(0, f.start - 40):f.start])
+    if not m:
+        return None
+    word = m.group("word")
+    if not is_given(word) or _bare(word) in lower or _bare(word) in NOT_NAME_WORDS or _bare(word) in AMBIGUOUS_GIVEN:
+        return None
+    start = max(0, f.start - 40) + m.start("word")
+    return dataclasses.replace(f, start=start, end=start + len(word), text=word, score=min(f.score, 0.7),
+                               explanation="given name joined by 'and' to a full name whose surname it shares")

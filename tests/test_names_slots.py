@@ -121,3 +121,26 @@ def test_a_name_is_not_a_common_word_because_its_mailbox_is_lower_case(settings)
 
     assert "tomasz" not in _lower_words("Tomasz wrote from tomasz.nowak@example.pl and www.tomasz.example")
     assert "records" in _lower_words("the records are at records@city.org")
+
+
+@pytest.mark.parametrize("text, name", [
+    # the person something is handed to
+    ("Please hand the keys to Wojciech so that he can lock up.", "Wojciech"),
+    ("I returned the deposit cheque to Radek on Monday.", "Radek"),
+    # a given name sharing the full name's surname after "and"
+    ("Kasper and Birgit Lindholm own the adjoining lot.", "Kasper"),
+    ("The claim names Oscar & Amara Nwosu as joint owners.", "Oscar"),
+])
+def test_name_in_a_recipient_slot_or_sharing_a_surname(text, name, settings):
+    assert covered(found(text, settings, "PERSON"), text, name), name
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("The samples were sent to Austin, Texas, for testing.", "Austin"),
+    ("The crates were sent to Victoria by rail.", "Victoria"),
+    ("The findings were reported to Congress in May.", "Congress"),
+    ("Forward the complaint to Legal for review.", "Legal"),
+    ("Housing and Ana Ruiz of the tenants union spoke.", "Housing"),
+])
+def test_recipient_slot_near_misses(text, kept, settings):
+    assert not covered(found(text, settings, "PERSON"), text, kept), kept
