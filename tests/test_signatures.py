@@ -497,3 +497,76 @@ def test_pen_strokes_on_a_scanned_image_are_burned_out(tmp_path):
             m = 2.0 + 0.25 * (b[3] - b[1])  # the image writer pads a box by a fifth of its height
             far[_px((b[0] - m, b[1] - m, b[2] + m, b[3] + m), 200.0)] = False
     assert np.array_equal(out[far], signed[far])
+
+
+# ----------------------------------------------------------------------------- DOCX
+
+
+def _docx_letter(path: Path, signed: str | None) -> tuple[bytes, bytes]:
+    """A letter in Word: a logo in the first paragraph, the body, and by ``signed`` a
+    signature picture in a signature block ("block": between "Sincerely," and the typed name)
+    or above a "Signature" caption ("caption"), or none. Returns the picture files' bytes
+    (signature, logo)."""
+    import docx
+    from docx.shared import Inches
+
+    def png(img) -> bytes:
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        return buf.getvalue()
+
+    sig, logo = png(_scribble()), png(_logo())
+    d = docx.Document()
+    d.add_picture(io.BytesIO(logo), width=Inches(0.8), height=Inches(0.8))
+    d.add_paragraph("Springfield Department of Public Works")
+    for line in BODY:
+        d.add_paragraph(line)
+    if signed:
+        d.add_picture(io.BytesIO(sig), width=Inches(2.0), height=Inches(0.6))
+        if signed == "caption":
+            d.add_paragraph("Signature")
+    d.add_paragraph("Harold Q. Whitcombe")
+    d.add_paragraph("Permit Applicant")
+    d.save(str(path))
+    return sig, logo
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+@pytest.mark.parametrize("signed", ["block", "caption"])
+def test_docx_signature_picture_is_withheld_by_policy(tmp_path, signed):
+    """A picture in a Word letter's signature block (or above a "Signature" caption) is a
+    SIGNATURE region: example-state replaces the picture's data (no member of the copy holds
+    its bytes), the logo and the letter's text are released; the default policy flags it."""
+    src = tmp_path / "in"
+    src.mkdir()
+    sig, logo = _docx_letter(src / "letter.docx", signed)
+    report = _run(src, tmp_path / "out", "--policy", "example-state")
+    doc = report["documents"][0]
+    regions = [r for r in doc["redactions"] if r["entity"] == "SIGNATURE"]
+    assert len(regions) == 1 and regions[0]["region"] is True, doc
+    assert regions[0]["where"].startswith("embedded image") and regions[0]["rule"] == "signatures"
+    assert doc["status"] == "redacted", doc
+    members = _members(tmp_path / "out" / "letter.docx")
+    assert sig not in members.values() and logo in members.values()
+    body = members["word/document.xml"].decode()
+    assert "Sincerely," in body and "Permit Applicant" in body
+    report = _run(src, tmp_path / "default")
+    doc = report["documents"][0]
+    assert [k["region"] for k in doc["kept"] if k["entity"] == "SIGNATURE"] == [True]
+    assert doc["status"] == "needs_review"
+
+
+def test_docx_logo_is_no_signature(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    _, logo = _docx_letter(src / "letter.docx", None)
+    report = _run(src, tmp_path / "out", "--policy", "example-state")
+    doc = report["documents"][0]
+    assert not [r for r in doc["redactions"] + doc["kept"] if r["entity"] == "SIGNATURE"]
+    assert logo in _members(tmp_path / "out" / "letter.docx").values()
