@@ -85,7 +85,7 @@ NOT_NAME_WORDS = {
     "apple", "ford", "toyota", "honda", "chevrolet", "nissan", "tesla", "visa", "mastercard", "inn", "hotel",
     "motel", "suites", "resort", "recipient", "addressee", "tenant", "landlord", "sender", "consignee",
     "cardholder", "beneficiary", "caller", "attn", "attention", "patient", "passenger", "claimant",
-    "complainant", "requestor",
+    "complainant", "requestor", "signature", "signatures", "signed", "signatory", "sign",
 }
 
 # Given names that are also ordinary English words or places, too often capitalised for other

@@ -141,7 +141,7 @@ def _dedupe(decisions: list[Decision]) -> list[Decision]:
     the most confident (the others add nothing to the release copy or the report)."""
     best: dict[tuple, Decision] = {}
     for d in decisions:
-        key = (d.finding.page, d.finding.start, d.finding.end, d.action)
+        key = (d.finding.page, d.finding.start, d.finding.end, d.finding.region, d.action)
         if key not in best or d.finding.score > best[key].finding.score:
             best[key] = d
     return list(best.values())
@@ -153,6 +153,11 @@ def _redactions(document: Document, decisions: list[Decision]) -> tuple[list[Red
     reasons: list[str] = []
     for d in sorted(decisions, key=lambda d: (d.finding.page, d.finding.start, -d.finding.end)):
         f = d.finding
+        if f.is_region:
+            # A place, not text (a signature's picture or pen strokes): withheld by position,
+            # whatever lies in it; no span of the page's text is withheld with it.
+            redactions.append(Redaction(page=f.page, start=0, end=0, text="", boxes=[tuple(f.region)], decision=d))
+            continue
         start, end = f.start, f.end
         if d.action is Action.MASK:
             start, end = masked_span(document.pages[f.page - 1].text, start, end, d.keep_last)

@@ -125,7 +125,8 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
             if d["format"] == "pdf":
                 part = _where_on_page(boxes, geoms.get(r["page"]))
                 lines = len(boxes)
-                location = (f"{part} of page, " if part else "") + f"{lines} line(s)"
+                extent = "a region" if r.get("region") else f"{lines} line(s)"
+                location = (f"{part} of page, " if part else "") + extent
             elif r.get("where"):  # a part of the file, in words ("header 1", "footnotes")
                 location = r["where"]
             elif r.get("line"):
