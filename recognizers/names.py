@@ -977,13 +977,16 @@ def in_organisation_column(findings):
     return out
 
 
-def tidy(f):
+def tidy(f, document=None):
     """A PERSON finding without the spaces, separators and line breaks the name model
-    sometimes takes in at its ends ("John Gordon  |  ")."""
+    sometimes takes in at its ends ("John Gordon  |  "), and without a form's next label
+    read in across a column gap ("Jayden Reyes      Grade" of "Grade: 10")."""
     if f.entity != "PERSON":
         return f
     import dataclasses
 
+    if document is not None:
+        f = _cut_label_across_gap(f, document.pages[f.page - 1].text)
     text = f.text
     # a line of office words read into the name ("William Garcia\nCity Clerk")
     lines = text.split("\n")
@@ -1000,6 +1003,30 @@ def tidy(f):
         return f
     start = f.start + lead
     return dataclasses.replace(f, start=start, end=start + len(body), text=body)
+
+
+_GAP = re.compile(r"\t|[ \t]{2,}")
+
+
+def _cut_label_across_gap(f, page_text: str):
+    """The words after a column gap in a one-line PERSON finding are cut off when they are a
+    field's label, which the page shows by a colon right after them ("Student: Jayden Reyes
+    Grade: 10"), or office and title words only. A part that may be a name is never cut (a
+    first and a last name in two columns are both withheld)."""
+    import dataclasses
+
+    if "\n" in f.text or not _GAP.search(f.text):
+        return f
+    gaps = list(_GAP.finditer(f.text))
+    last = f.text[gaps[-1].end():]
+    words = last.split()
+    colon = re.match(r"[ \t]*:", page_text[f.end:f.end + 3]) is not None
+    if words and (colon or all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in words)):
+        keep = f.text[:gaps[-1].start()]
+        if keep.strip():
+            return dataclasses.replace(f, end=f.start + len(keep), text=keep,
+                                       explanation=f"{f.explanation}; cut before the label '{last}' after a column gap")
+    return f
 
 
 # A street's type word at the end of a street name ("Nancy Lodge", "Cook Summit", "MAIN ST").

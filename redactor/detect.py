@@ -512,9 +512,6 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_ROLE_MAILBOXES = {"foia", "info", "records", "housing", "publicworks", "admin", "contact", "help", "support",
-                   "office", "clerk", "permits", "hr", "press", "media", "webmaster", "noreply", "no-reply",
-                   "complaints", "billing", "accounts", "sales", "service", "services", "reception", "mail"}
 _ORG_BEFORE = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Inn|Hotel|Hospital|University|College"
                          r"|Department|Office|Center|Centre|Church|School|Bank|Systems|Services|Agency)\b\.?,?\s*$")
 
@@ -527,8 +524,9 @@ def _lower_if_not_personal(f: Finding, document: Document) -> Finding:
     """Office mailboxes and the addresses of businesses are not personal data: keep the
     finding for the report but below the detection floor."""
     if f.entity == "EMAIL_ADDRESS":
-        local = f.text.split("@")[0].lower()
-        if local in _ROLE_MAILBOXES:
+        from recognizers.mailboxes import is_role_mailbox
+
+        if is_role_mailbox(f.text):
             return replace(f, score=min(f.score, 0.3),
                            explanation=f.explanation + "; a role mailbox, not a person's address")
     elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS"):
@@ -967,7 +965,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
     common = _lowercase_words(document)
     from recognizers.names import address_part, in_organisation_column, not_a_name, read_as_places, tidy
 
-    findings = [_trim_roles(address_part(f, document) or tidy(f)) for f in findings]
+    findings = [_trim_roles(address_part(f, document) or tidy(f, document)) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
     places = _named_places(document)
     if places:
