@@ -570,3 +570,85 @@ def test_docx_logo_is_no_signature(tmp_path):
     doc = report["documents"][0]
     assert not [r for r in doc["redactions"] + doc["kept"] if r["entity"] == "SIGNATURE"]
     assert logo in _members(tmp_path / "out" / "letter.docx").values()
+
+
+def _variant_scan(path: Path, variant: str, mode: str, dpi: int, seed: int = 5):
+    """Scanned affidavits signed in other ways: ``right`` (pen right of "Signed:", a date
+    further along the line), ``sincerely`` (under a closing, on a line over the typed name),
+    ``crossing`` (heavy strokes across the line over a "Signature" caption), ``empty`` (the
+    line unsigned) and ``checkbox`` (a small printed box on the line, no pen). ``mode`` "1"
+    makes the scan bilevel. Returns the scan's pixels with and without the pen."""
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    def draw(target: Path, pen: bool):
+        rnd = random.Random(seed)
+        c = canvas.Canvas(str(target), pagesize=(612, 792))
+        c.setFont("Helvetica", 12)
+        c.drawString(54, 700, "Affidavit of service, Springfield County Court, case 24-CV-1187.")
+        c.drawString(54, 680, "I declare under penalty of perjury that the foregoing is true.")
+        if variant == "right":
+            c.drawString(54, 600, "Signed:")
+            c.drawString(360, 600, "Date: March 3, 2024")
+            c.setLineWidth(1.6)
+            pen and _pen(c, 110, 602, rnd)
+        elif variant == "sincerely":
+            c.drawString(54, 620, "Sincerely,")
+            c.setLineWidth(0.8)
+            c.line(54, 570, 250, 570)
+            c.drawString(54, 556, "Margaret Okonkwo")
+            c.setLineWidth(1.6)
+            pen and _pen(c, 60, 585, rnd, n=9)
+        else:
+            c.setLineWidth(0.8)
+            c.line(54, 600, 300, 600)
+            c.drawString(54, 586, "Signature")
+            c.drawString(330, 586, "Date")
+            if variant == "checkbox":
+                c.rect(80, 606, 8, 8)
+            c.setLineWidth(2.2)
+            pen and variant == "crossing" and _pen(c, 70, 598, rnd, n=10)
+        c.save()
+        doc = pdfium.PdfDocument(str(target))
+        img = doc[0].render(scale=dpi / 72.0).to_pil().convert("L")
+        doc.close()
+        if mode == "1":
+            img = img.point(lambda v: 255 if v > 160 else 0).convert("1")
+        return img
+
+    src = path.with_suffix(".src.pdf")
+    signed = draw(src, True)
+    clean = draw(src, False)
+    src.unlink()
+    signed.save(path, format="PDF", resolution=dpi)
+    return np.asarray(signed.convert("L")), np.asarray(clean.convert("L"))
+
+
+@pytest.mark.slow
+@needs_tesseract
+@pytest.mark.parametrize("variant,mode,dpi", [("right", "1", 300), ("crossing", "L", 300), ("sincerely", "L", 200),
+                                              ("empty", "1", 200), ("checkbox", "L", 300)])
+def test_pen_strokes_found_whole_in_other_layouts(tmp_path, variant, mode, dpi):
+    """Whatever the caption, line or closing, grey or bilevel, 200 or 300 dpi: every pixel of
+    the pen lies in the SIGNATURE regions found; an unsigned line or a printed checkbox gives
+    none."""
+    from redactor.detect import _signature_findings
+    from redactor.formats.pdf.read import read_pdf
+
+    signed, clean = _variant_scan(tmp_path / "scan.pdf", variant, mode, dpi)
+    page = read_pdf(tmp_path / "scan.pdf").pages[0]
+    regions = [f.region for f in _signature_findings(page) if f.is_region]
+    pen = (signed < 128) & (clean > 200)
+    if variant in ("empty", "checkbox"):
+        assert pen.sum() == 0 and regions == []
+        return
+    assert pen.sum() > 200 and regions
+    under = np.zeros_like(pen)
+    for b in regions:
+        under[_px(b, float(dpi))] = True
+    assert (pen & ~under).sum() <= 0.005 * pen.sum()
+    # and no wider than the pen's own extent plus a margin
+    ys, xs = np.nonzero(pen)
+    s = dpi / 72.0
+    for b in regions:
+        assert b[0] >= xs.min() / s - 6 and b[2] <= (xs.max() + 1) / s + 6
