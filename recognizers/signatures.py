@@ -244,3 +244,45 @@ def ink_bands(anchors: Sequence[Anchor], words: Sequence[Box], page_box: Box) ->
         if box[2] - box[0] > 4 and box[3] - box[1] > 4:
             clipped.append((box, why))
     return clipped
+
+
+def _caption_line(text: str) -> str | None:
+    """The caption word of ``text`` when the line is a signature caption (or a line to sign
+    on: underscores), else None."""
+    line = text.strip()
+    if UNDERSCORES.search(line):
+        rest = UNDERSCORES.sub(" ", line).strip()
+        m = CAPTION.search(rest) if rest else None
+        return m.group(0).rstrip(":.,;)") if m else "a signature line"
+    m = CAPTION.search(line)
+    if m and (len(line.split()) <= MAX_CAPTION_WORDS or m.group(0).endswith(":")):
+        return m.group(0).rstrip(":.,;)")
+    return None
+
+
+def _typed_name(text: str) -> bool:
+    words = [w for w in re.split(r"[\s,]+", text.strip()) if w]
+    return (2 <= len(words) <= 5 and all(w[:1].isupper() or w in ("de", "van", "von", "da") for w in words)
+            and not any(ch.isdigit() for ch in text))
+
+
+def signature_picture_in_text(width: float, height: float, own: str, before: Sequence[str],
+                              after: Sequence[str]) -> str | None:
+    """A picture drawn in flowing text (DOCX: ``width`` x ``height`` points, its own
+    paragraph's text, the nearest non-empty paragraphs before, nearest first, and after):
+    why it is a signature, or None. It must be of a signature's size, and be captioned (its
+    own paragraph, or the paragraph just before or after it, is a signature caption or a line
+    to sign on), or stand between a closing (one of the two paragraphs before) and a typed
+    name (the paragraph after)."""
+    if not _is_picture_sized((0.0, 0.0, width, height)):
+        return None
+    for text, where in ((own, "beside it"), (after[0] if after else "", "under it"),
+                        (before[0] if before else "", "above it")):
+        label = _caption_line(text) if text else None
+        if label:
+            return (f"captioned by {label} {where}" if label == "a signature line"
+                    else f"captioned '{label}' {where}")
+    closing = next((t for t in before[:2] if CLOSING.match(t)), None)
+    if closing and after and _typed_name(after[0]):
+        return f"in a signature block (under the closing '{closing.strip().rstrip(',:.')}', above a typed name)"
+    return None

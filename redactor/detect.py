@@ -885,6 +885,18 @@ def _signature_findings(page) -> list[Finding]:
             regions.append(_region_finding(page, box, 0.7, "SignatureImage",
                                            f"an image of {w:.1f} x {h:.1f} in {why}",
                                            {"kind": "image", "image_sha256": pic.sha256, "pixels": list(pic.pixels)}))
+    if page.pictures and page.char_boxes is None:  # a picture drawn in flowing text (DOCX)
+        from recognizers.signatures import signature_picture_in_text
+
+        for pic in page.pictures:
+            w, h = pic.box[2] - pic.box[0], pic.box[3] - pic.box[1]
+            why = signature_picture_in_text(w, h, pic.own, pic.before, pic.after)
+            if why is not None:
+                regions.append(_region_finding(page, pic.box, 0.7, "SignatureImage",
+                                               f"an image of {w / 72:.1f} x {h / 72:.1f} in {why}",
+                                               {"kind": "image", "image_sha256": pic.sha256,
+                                                "pixels": list(pic.pixels)}))
+                break  # the picture is withheld whole, wherever else it is drawn
     spans = []
     for s, e, c, label in signature_spans(page):
         box = _span_box(page, s, e)

@@ -60,13 +60,19 @@ class OcrInfo:
 
 @dataclass(frozen=True, slots=True)
 class Picture:
-    """An image a PDF page draws (pdfminer's reading): where, its size in pixels, and the
-    SHA-256 of its stream's encoded bytes (verification looks for a withheld picture's bytes
-    in the release copy)."""
+    """An image a page draws: where (PDF: its box in user space; DOCX: (0, 0, width, height)
+    in points, the picture itself), its size in pixels, and the SHA-256 of its data (PDF: the
+    image stream as pdfminer decodes it; DOCX: the image part's bytes), which verification
+    looks for in the release copy when the picture is withheld."""
 
     box: Box
     pixels: tuple[int, int] = (0, 0)
     sha256: str = ""
+    # Formats without positions (DOCX): the text round the picture where it is drawn -- its
+    # own paragraph, and the nearest non-empty paragraphs before (nearest first) and after.
+    own: str = ""
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

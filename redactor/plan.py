@@ -81,8 +81,12 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
         elif d.action is Action.WITHHOLD_DOCUMENT and withheld_document is None:
             withheld_document = d
     redactions, reasons = _redactions(document, withheld)
+    # A picture of a format without positions (a DOCX's embedded image) that a region withholds
+    # is withheld whole (its writer replaces it): nothing of it is left to check.
+    whole = {r.page for r in redactions if r.decision.finding.is_region
+             and document.pages[r.page - 1].char_boxes is None}
     for p in document.pages:
-        if p.number in withheld_pages:
+        if p.number in withheld_pages or p.number in whole:
             continue
         if not p.has_text_layer and (p.image_count or p.label) and p.ocr is None:
             where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"

@@ -497,3 +497,158 @@ def test_pen_strokes_on_a_scanned_image_are_burned_out(tmp_path):
             m = 2.0 + 0.25 * (b[3] - b[1])  # the image writer pads a box by a fifth of its height
             far[_px((b[0] - m, b[1] - m, b[2] + m, b[3] + m), 200.0)] = False
     assert np.array_equal(out[far], signed[far])
+
+
+# ----------------------------------------------------------------------------- DOCX
+
+
+def _docx_letter(path: Path, signed: str | None) -> tuple[bytes, bytes]:
+    """A letter in Word: a logo in the first paragraph, the body, and by ``signed`` a
+    signature picture in a signature block ("block": between "Sincerely," and the typed name)
+    or above a "Signature" caption ("caption"), or none. Returns the picture files' bytes
+    (signature, logo)."""
+    import docx
+    from docx.shared import Inches
+
+    def png(img) -> bytes:
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        return buf.getvalue()
+
+    sig, logo = png(_scribble()), png(_logo())
+    d = docx.Document()
+    d.add_picture(io.BytesIO(logo), width=Inches(0.8), height=Inches(0.8))
+    d.add_paragraph("Springfield Department of Public Works")
+    for line in BODY:
+        d.add_paragraph(line)
+    if signed:
+        d.add_picture(io.BytesIO(sig), width=Inches(2.0), height=Inches(0.6))
+        if signed == "caption":
+            d.add_paragraph("Signature")
+    d.add_paragraph("Harold Q. Whitcombe")
+    d.add_paragraph("Permit Applicant")
+    d.save(str(path))
+    return sig, logo
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+@pytest.mark.parametrize("signed", ["block", "caption"])
+def test_docx_signature_picture_is_withheld_by_policy(tmp_path, signed):
+    """A picture in a Word letter's signature block (or above a "Signature" caption) is a
+    SIGNATURE region: example-state replaces the picture's data (no member of the copy holds
+    its bytes), the logo and the letter's text are released; the default policy flags it."""
+    src = tmp_path / "in"
+    src.mkdir()
+    sig, logo = _docx_letter(src / "letter.docx", signed)
+    report = _run(src, tmp_path / "out", "--policy", "example-state")
+    doc = report["documents"][0]
+    regions = [r for r in doc["redactions"] if r["entity"] == "SIGNATURE"]
+    assert len(regions) == 1 and regions[0]["region"] is True, doc
+    assert regions[0]["where"].startswith("embedded image") and regions[0]["rule"] == "signatures"
+    assert doc["status"] == "redacted", doc
+    members = _members(tmp_path / "out" / "letter.docx")
+    assert sig not in members.values() and logo in members.values()
+    body = members["word/document.xml"].decode()
+    assert "Sincerely," in body and "Permit Applicant" in body
+    report = _run(src, tmp_path / "default")
+    doc = report["documents"][0]
+    assert [k["region"] for k in doc["kept"] if k["entity"] == "SIGNATURE"] == [True]
+    assert doc["status"] == "needs_review"
+
+
+def test_docx_logo_is_no_signature(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    _, logo = _docx_letter(src / "letter.docx", None)
+    report = _run(src, tmp_path / "out", "--policy", "example-state")
+    doc = report["documents"][0]
+    assert not [r for r in doc["redactions"] + doc["kept"] if r["entity"] == "SIGNATURE"]
+    assert logo in _members(tmp_path / "out" / "letter.docx").values()
+
+
+def _variant_scan(path: Path, variant: str, mode: str, dpi: int, seed: int = 5):
+    """Scanned affidavits signed in other ways: ``right`` (pen right of "Signed:", a date
+    further along the line), ``sincerely`` (under a closing, on a line over the typed name),
+    ``crossing`` (heavy strokes across the line over a "Signature" caption), ``empty`` (the
+    line unsigned) and ``checkbox`` (a small printed box on the line, no pen). ``mode`` "1"
+    makes the scan bilevel. Returns the scan's pixels with and without the pen."""
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    def draw(target: Path, pen: bool):
+        rnd = random.Random(seed)
+        c = canvas.Canvas(str(target), pagesize=(612, 792))
+        c.setFont("Helvetica", 12)
+        c.drawString(54, 700, "Affidavit of service, Springfield County Court, case 24-CV-1187.")
+        c.drawString(54, 680, "I declare under penalty of perjury that the foregoing is true.")
+        if variant == "right":
+            c.drawString(54, 600, "Signed:")
+            c.drawString(360, 600, "Date: March 3, 2024")
+            c.setLineWidth(1.6)
+            pen and _pen(c, 110, 602, rnd)
+        elif variant == "sincerely":
+            c.drawString(54, 620, "Sincerely,")
+            c.setLineWidth(0.8)
+            c.line(54, 570, 250, 570)
+            c.drawString(54, 556, "Margaret Okonkwo")
+            c.setLineWidth(1.6)
+            pen and _pen(c, 60, 585, rnd, n=9)
+        else:
+            c.setLineWidth(0.8)
+            c.line(54, 600, 300, 600)
+            c.drawString(54, 586, "Signature")
+            c.drawString(330, 586, "Date")
+            if variant == "checkbox":
+                c.rect(80, 606, 8, 8)
+            c.setLineWidth(2.2)
+            pen and variant == "crossing" and _pen(c, 70, 598, rnd, n=10)
+        c.save()
+        doc = pdfium.PdfDocument(str(target))
+        img = doc[0].render(scale=dpi / 72.0).to_pil().convert("L")
+        doc.close()
+        if mode == "1":
+            img = img.point(lambda v: 255 if v > 160 else 0).convert("1")
+        return img
+
+    src = path.with_suffix(".src.pdf")
+    signed = draw(src, True)
+    clean = draw(src, False)
+    src.unlink()
+    signed.save(path, format="PDF", resolution=dpi)
+    return np.asarray(signed.convert("L")), np.asarray(clean.convert("L"))
+
+
+@pytest.mark.slow
+@needs_tesseract
+@pytest.mark.parametrize("variant,mode,dpi", [("right", "1", 300), ("crossing", "L", 300), ("sincerely", "L", 200),
+                                              ("empty", "1", 200), ("checkbox", "L", 300)])
+def test_pen_strokes_found_whole_in_other_layouts(tmp_path, variant, mode, dpi):
+    """Whatever the caption, line or closing, grey or bilevel, 200 or 300 dpi: every pixel of
+    the pen lies in the SIGNATURE regions found; an unsigned line or a printed checkbox gives
+    none."""
+    from redactor.detect import _signature_findings
+    from redactor.formats.pdf.read import read_pdf
+
+    signed, clean = _variant_scan(tmp_path / "scan.pdf", variant, mode, dpi)
+    page = read_pdf(tmp_path / "scan.pdf").pages[0]
+    regions = [f.region for f in _signature_findings(page) if f.is_region]
+    pen = (signed < 128) & (clean > 200)
+    if variant in ("empty", "checkbox"):
+        assert pen.sum() == 0 and regions == []
+        return
+    assert pen.sum() > 200 and regions
+    under = np.zeros_like(pen)
+    for b in regions:
+        under[_px(b, float(dpi))] = True
+    assert (pen & ~under).sum() <= 0.005 * pen.sum()
+    # and no wider than the pen's own extent plus a margin
+    ys, xs = np.nonzero(pen)
+    s = dpi / 72.0
+    for b in regions:
+        assert b[0] >= xs.min() / s - 6 and b[2] <= (xs.max() + 1) / s + 6
