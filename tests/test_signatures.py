@@ -682,3 +682,30 @@ def test_docx_pictures_read_with_their_place(tmp_path):
     assert signature_picture_in_text(144, 43, "", ("Sincerely,",), ("Permit application 2024-117",)) is None
     assert signature_picture_in_text(144, 43, "", ("Dear Resident,",), ("Harold Q. Whitcombe",)) is None
     assert signature_picture_in_text(60, 60, "", ("Signature",), ()) is None  # a seal's square
+
+
+def test_the_same_signature_picture_elsewhere_is_withheld_too(tmp_path):
+    """A signature picture drawn again on a later page without any caption (the same image
+    object: initials on every page) is a signature there too, so the copy holds none of it
+    (verification would fail the copy otherwise)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from redactor.detect import _same_pictures, _signature_findings
+    from redactor.formats.pdf.read import read_pdf
+
+    path = tmp_path / "two.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792))
+    sig = ImageReader(_scribble())
+    c.drawString(54, 700, "I agree to the terms above.")
+    c.drawImage(sig, 54, 600, width=144, height=44)
+    c.drawString(54, 586, "Signature")
+    c.showPage()
+    c.drawString(54, 700, "Schedule A, continued.")
+    c.drawImage(sig, 400, 60, width=72, height=22)
+    c.save()
+    document = read_pdf(path, ocr=False)
+    first = [f for p in document.pages for f in _signature_findings(p) if f.is_region]
+    assert [f.page for f in first] == [1]
+    (again,) = _same_pictures(document, first)
+    assert again.page == 2 and again.region == (399.0, 59.0, 473.0, 83.0) and "page 1" in again.explanation
