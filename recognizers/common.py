@@ -5,11 +5,16 @@ officials.py and the layout-based modules, so none of them imports another for t
 
 from __future__ import annotations
 
+import regex as re
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
 # A time bound for every regular expression we run on document text, so that no pattern can
 # hang a batch on a pathological input (the `regex` module supports timeouts).
 REGEX_TIMEOUT = 2.0
+# An address of a government's domain (an office's or an official's mailbox).
+GOV_EMAIL = re.compile(r"(?i)@[\w.-]+\.(?:gov|mil|gov\.uk|gc\.ca|gov\.au|govt\.nz|europa\.eu|state\.[a-z]{2}\.us)\b")
+# An email address, its local part and its domain.
+EMAIL = re.compile(r"(?<![\w.+-])(?P<local>[\w.+-]+)@(?P<domain>[\w-]+(?:\.[\w-]+)+)")
 
 
 def result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float,

@@ -108,7 +108,8 @@ def lexicon() -> Lexicon:
 
 PLACEHOLDERS = {"unknown", "unk", "n/a", "na", "none", "nil", "-", "--", "—", "–", "same", "same as above",
                 "redacted", "withheld", "not provided", "declined", "refused", "tbd", "?", "x", "see attached",
-                "see above", "on file", "pending", "not applicable", "not known", "no", "yes", "null", "blank"}
+                "see above", "on file", "pending", "not applicable", "not known", "no", "yes", "null", "blank",
+                "vacant", "unoccupied", "empty", "anonymous", "unnamed", "tba", "to be determined", "self"}
 _NAME_PARTICLES = {"de", "del", "della", "der", "den", "van", "von", "da", "das", "dos", "di", "du", "la", "le",
                    "bin", "ibn", "al", "el", "y", "st", "mac", "ter", "ten"}
 

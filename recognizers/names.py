@@ -28,7 +28,7 @@ import regex as re
 from presidio_analyzer import EntityRecognizer
 
 from .addresses import SUFFIX as STREET_SUFFIX
-from .common import REGEX_TIMEOUT, TITLE_WORDS
+from .common import EMAIL, GOV_EMAIL, REGEX_TIMEOUT, TITLE_WORDS
 from .common import result as _result
 
 DATA = Path(__file__).parent / "data"
@@ -85,7 +85,7 @@ NOT_NAME_WORDS = {
     "apple", "ford", "toyota", "honda", "chevrolet", "nissan", "tesla", "visa", "mastercard", "inn", "hotel",
     "motel", "suites", "resort", "recipient", "addressee", "tenant", "landlord", "sender", "consignee",
     "cardholder", "beneficiary", "caller", "attn", "attention", "patient", "passenger", "claimant",
-    "complainant", "requestor",
+    "complainant", "requestor", "signature", "signatures", "signed", "signatory", "sign",
 }
 
 # Given names that are also ordinary English words or places, too often capitalised for other
@@ -186,6 +186,16 @@ OBJECT_SLOT = re.compile(
     rf"[ \t]+(?:with|to)|\b(?:phoned|emailed|e-mailed|texted|contacted|visited|interviewed|thanked|informed"
     rf"|notified|called)|\b[Aa]ccording to|\b(?:Dear|Hi|Hello))[ \t]+(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD})?)"
     rf"(?![\w'’-])")
+# The person something is sent or handed to: "pass the lease to <name> when ...", "return the
+# form to <name> at ...". A place follows "to" as often (the verb's object may travel), so the
+# word must be a given name of some country's list that the model does not know as a place.
+GIVE_SLOT = re.compile(
+    rf"\b(?i:send|sends|sent|pass|passes|passed|give|gives|gave|given|forward|forwards|forwarded|hand|hands|handed"
+    rf"|deliver|delivers|delivered|return|returns|returned|mail|mails|mailed|show|shows|showed|shown|introduce"
+    rf"|introduced|refer|referred|lend|lent|pay|paid|explain|explained|report|reported|reply|replied)"
+    rf"(?:[ \t]+[\p{{L}}'’-]+){{0,5}}?[ \t]+to[ \t]+(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD})?)(?![\w'’-])")
+# A person's pronoun later in the clause ("... to Tomasz when he drops by").
+_PRONOUN_AFTER = re.compile(r"[^.;:!?\n]{0,60}?\b(?:he|she|him|his|hers|her)\b")
 PERSON_LABELS = ("recipient", "addressee", "tenant", "landlord", "witness", "applicant", "claimant", "complainant",
                  "requester", "requestor", "sender", "consignee", "cardholder", "beneficiary", "caller", "attn",
                  "attention", "patient", "passenger")
@@ -216,7 +226,7 @@ PERSON_NOUNS = ("daughter", "son", "wife", "husband", "partner", "spouse", "moth
                 "respondent", "plaintiff", "defendant", "decedent", "deceased", "ward", "guardian", "cardholder",
                 "beneficiary", "informant", "reporting party")
 APPOSITION_SLOT = re.compile(
-    rf"(?i:\b(?:the|his|her|their|my|our|your|a|an|whose)[ \t]+(?:(?:late|elder|older|younger|eldest|youngest"
+    rf"(?i:\b(?:the|his|her|their|my|our|your|a|an|whose|\p{{L}}+['’]s)[ \t]+(?:(?:late|elder|older|younger|eldest|youngest"
     rf"|little|adult|minor|teenage|ex-|former|\d+-year-old)[ \t]*)?(?P<noun>{'|'.join(PERSON_NOUNS)}))"
     rf"(?:[ \t]*,[ \t]*|[ \t]+)(?P<name>{TITLE_WORD}(?:[ \t]+{TITLE_WORD}){{0,2}})(?![\w'’-])")
 # People a record speaks of as the ones acted on: the subject of "was interviewed", "were
@@ -495,6 +505,23 @@ class NameStructureRecognizer(EntityRecognizer):
                 if not _slot_name_ok(text, words, propn, ents, lower, strong=strong, kin=kin):
                     continue
                 add(words[0][0], words[-1][1], 0.65, why)
+        for m in GIVE_SLOT.finditer(text, timeout=REGEX_TIMEOUT):
+            words = _trim_words(text, *m.span("name"))
+            tokens = [text[a:b] for a, b in words]
+            if not words or not _all_propn(propn, words) or not is_given(tokens[0]):
+                continue
+            if any(_bare(t) in NOT_NAME_WORDS or _bare(t) in AMBIGUOUS_GIVEN or _bare(t) in lower
+                   or _bare(t) in _SLOT_NOT_NAME or _bare(t) in _STATE_CODES for t in tokens):
+                continue
+            if len(tokens) > 1 and not (is_surname(tokens[-1]) or not _known(tokens[-1:])):
+                continue
+            if _overlaps(ents, words[0][0], words[-1][1],
+                         {"LOCATION", "ORGANIZATION", "ORG", "NRP", "DATE_TIME", "PRODUCT", "EVENT"}) \
+                    and not _PRONOUN_AFTER.match(text, words[-1][1]):
+                continue  # "sent to Victoria by rail", "reported to Congress"; not "to Tomasz when he ..."
+            add(words[0][0], words[-1][1], 0.65, "name of the person something is sent or handed to ('... to <name>')")
+        for s, e in _spelled_by_mailbox(text, toks, lower):
+            add(s, e, 0.7, "name spelled by the email address after it (first.last@)")
         return out
 
     def _pair(self, text, run, ents, propn, lower) -> bool:
@@ -528,6 +555,33 @@ class NameStructureRecognizer(EntityRecognizer):
                else "name in letters beyond ASCII, tagged a proper noun")
         self._add(start, end, 0.75 if lexicon else 0.6, why)
         return True
+
+
+def _spelled_by_mailbox(text: str, toks, lower) -> list[tuple[int, int]]:
+    """Names that a personal email address just after them spells: "send it to Hiroshi at
+    hiroshi.tanaka@outlook.jp", "Ana Silva <ana.silva@example.pt>". The mailbox must have two
+    parts of a person's name (first.last), the word one of them, in the name lexicon, and
+    within 80 characters before the address in its paragraph. A government mailbox is an
+    official's or an office's (officials.py decides about those)."""
+    spans = []
+    for m in EMAIL.finditer(text, timeout=REGEX_TIMEOUT):
+        if GOV_EMAIL.search(m.group(0)):
+            continue
+        parts = {p for p in re.split(r"[._+-]|\d+", m.group("local").lower()) if len(p) >= 3}
+        if len(parts) < 2:
+            continue
+        start = max(0, m.start() - 80, text.rfind("\n\n", 0, m.start()) + 1)
+        run = [(a, b, w) for a, b, w in toks if start <= a and b <= m.start()]
+        for k, (a, b, w) in enumerate(run):
+            bare = _bare(w)
+            if (bare not in parts or bare in NOT_NAME_WORDS or bare in lower or not w[:1].isupper()
+                    or not (is_given(w) or is_surname(w))):
+                continue
+            end = b
+            if k + 1 < len(run) and _bare(run[k + 1][2]) in parts and _joined(text, [run[k], run[k + 1]], newline=False):
+                end = run[k + 1][1]  # "Hiroshi Tanaka": both parts
+            spans.append((a, end))
+    return spans
 
 
 _LONE = re.compile(r"[ \t]*\p{Lu}[\p{L}\p{M}'’.-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’.-]*){0,2}[ \t]*")
@@ -606,7 +660,13 @@ def _trim_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def _lower_words(text: str) -> set[str]:
+    """The words a record writes in lower case in its prose (an email address or a web
+    address is not prose: "hiroshi.tanaka@..." does not make "Hiroshi" a common word)."""
+    text = _ADDRESSES.sub(" ", text)
     return {w for w in re.findall(r"(?<![\w'’-])\p{Ll}[\p{Ll}\p{M}'’]+(?![\w'’-])", text)}
+
+
+_ADDRESSES = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+")
 
 
 def _entity_spans(nlp_artifacts) -> list[tuple[int, int, str]]:
@@ -917,13 +977,16 @@ def in_organisation_column(findings):
     return out
 
 
-def tidy(f):
+def tidy(f, document=None):
     """A PERSON finding without the spaces, separators and line breaks the name model
-    sometimes takes in at its ends ("John Gordon  |  ")."""
+    sometimes takes in at its ends ("John Gordon  |  "), and without a form's next label
+    read in across a column gap ("Jayden Reyes      Grade" of "Grade: 10")."""
     if f.entity != "PERSON":
         return f
     import dataclasses
 
+    if document is not None:
+        f = _cut_label_across_gap(f, document.pages[f.page - 1].text)
     text = f.text
     # a line of office words read into the name ("William Garcia\nCity Clerk")
     lines = text.split("\n")
@@ -940,6 +1003,30 @@ def tidy(f):
         return f
     start = f.start + lead
     return dataclasses.replace(f, start=start, end=start + len(body), text=body)
+
+
+_GAP = re.compile(r"\t|[ \t]{2,}")
+
+
+def _cut_label_across_gap(f, page_text: str):
+    """The words after a column gap in a one-line PERSON finding are cut off when they are a
+    field's label, which the page shows by a colon right after them ("Student: Jayden Reyes
+    Grade: 10"), or office and title words only. A part that may be a name is never cut (a
+    first and a last name in two columns are both withheld)."""
+    import dataclasses
+
+    if "\n" in f.text or not _GAP.search(f.text):
+        return f
+    gaps = list(_GAP.finditer(f.text))
+    last = f.text[gaps[-1].end():]
+    words = last.split()
+    colon = re.match(r"[ \t]*:", page_text[f.end:f.end + 3]) is not None
+    if words and (colon or all(_bare(w) in NOT_NAME_WORDS or _bare(w) in TITLE_WORDS for w in words)):
+        keep = f.text[:gaps[-1].start()]
+        if keep.strip():
+            return dataclasses.replace(f, end=f.start + len(keep), text=keep,
+                                       explanation=f"{f.explanation}; cut before the label '{last}' after a column gap")
+    return f
 
 
 # A street's type word at the end of a street name ("Nancy Lodge", "Cook Summit", "MAIN ST").
@@ -1007,4 +1094,30 @@ def extend_names(findings, document):
                     f = dataclasses.replace(f, end=m.end(), text=text[f.start:m.end()],
                                             explanation=f"{f.explanation}; extended over the surname after it")
         out.append(f)
+        shared = _shared_surname(f, document, lower)
+        if shared is not None:
+            out.append(shared)
     return out
+
+
+_AND_BEFORE = re.compile(rf"(?<![\w'’-])(?P<word>{TITLE_WORD})[ \t]+(?:and|&)[ \t]+$")
+
+
+def _shared_surname(f, document, lower):
+    """The given name before "and" that shares a full name's surname: "Lars" of "Lars and
+    Ingrid Johansson", "John & Mary Okafor". The word must be a given name of some country's
+    list, not a word the record writes in lower case, nor an office or organisation word."""
+    import dataclasses
+
+    if f.entity != "PERSON" or "\n" in f.text or len(f.text.split()) < 2 or not is_given(f.text.split()[0]):
+        return None
+    text = document.pages[f.page - 1].text
+    m = _AND_BEFORE.search(text[max(0, f.start - 40):f.start])
+    if not m:
+        return None
+    word = m.group("word")
+    if not is_given(word) or _bare(word) in lower or _bare(word) in NOT_NAME_WORDS or _bare(word) in AMBIGUOUS_GIVEN:
+        return None
+    start = max(0, f.start - 40) + m.start("word")
+    return dataclasses.replace(f, start=start, end=start + len(word), text=word, score=min(f.score, 0.7),
+                               explanation="given name joined by 'and' to a full name whose surname it shares")

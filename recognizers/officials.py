@@ -33,7 +33,8 @@ import dataclasses
 
 import regex as re
 
-from .common import REGEX_TIMEOUT, TITLE_WORDS
+from . import mailboxes
+from .common import GOV_EMAIL, REGEX_TIMEOUT, TITLE_WORDS
 
 _PRIVATE_ROLES = (r"victim|witness|suspect|arrestee|applicant|complainant|claimant|requester|requestor|resident"
                   r"|residing|parent|guardian|student|patient|tenant|employee|subject|inmate|detainee|driver"
@@ -346,16 +347,6 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"[^\W\d_]+", text.lower()))
 
 
-def _mailbox_matches(local: str, name_key: str) -> bool:
-    words = name_key.split()
-    if len(words) < 2:
-        return False
-    first, last = words[0], words[-1]
-    local = re.sub(r"\d+$", "", local.lower())
-    return local in {first[0] + last, first + "." + last, first + last, first + "_" + last, last,
-                     first[0] + "." + last, last + first[0], first + last[0]}
-
-
 _HEADER = re.compile(r"(?im)^[ \t>]*(?P<f>from|to|cc)[ \t]*:[ \t]*(?P<v>[^\n]+)$")
 _OTHER_HEADER = re.compile(r"(?i)^[ \t>]*(?:sent|date|subject|bcc|reply-to|importance|attachments?)[ \t]*:")
 _ADDRESSEE = re.compile(r"(?:\"?(?P<n>[^\"<>,;\n]*?)\"?[ \t]*)?<?(?P<a>[\w.+-]+@(?P<d>[\w-]+(?:\.[\w-]+)+))>?")
@@ -498,14 +489,14 @@ def mark_officials(findings, document):
     for f in out:
         if f.entity == "EMAIL_ADDRESS" and f.attributes.get("kind") != "personal" and "role" not in f.attributes:
             local = f.text.split("@")[0]
-            owner = next((k for k in full if _mailbox_matches(local, k)), None)
+            owner = next((k for k in full if mailboxes.matches_name(local, k)), None)
             on_line = any(s <= f.start < e for s, e in official_lines.get(f.page, []))
             if owner or on_line:
                 why = ("the mailbox of an official's name" if owner else "on the line of an official's name "
                        "in a signature block or roster")
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; work email of an official acting in role")
-            elif GOV_EMAIL.search(f.text) and not _personal_mailbox(_mailbox(f.text)):
+            elif GOV_EMAIL.search(f.text) and not mailboxes.could_be_personal(mailboxes.local_part(f.text)):
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
                                                        "role_evidence": "a government office's mailbox"},
                                         explanation=f"{f.explanation}; an office's mailbox (a government domain, "
@@ -523,6 +514,23 @@ _AGENCY_LINE = re.compile(r"(?i)\b(?:city|county|state|town|village|district|dep
 _MAIN_LINE = re.compile(r"(?i)\b(?:main(?:[ \t]+(?:office|line|number|switchboard))?|switchboard|front desk|reception"
                         r"|general (?:line|information|inquiries)|information line)\b[ \t]*(?:phone|tel\.?|telephone)?"
                         r"[ \t]*(?:no\.?|number)?[ \t]*[:|-]?[ \t]*$")
+
+
+_CELL_GAP = re.compile(r"\t|[ \t]{2,}|[ \t]*\|[ \t]*")
+
+
+def _under_column_labels(text: str, line_start: int) -> bool:
+    """Does a row of column labels ("Date   Visitor   Phone   Purpose") stand above the line at
+    ``line_start``: the line is a table's row (a visitor log under the office's name), not the
+    office's letterhead."""
+    from .fields import lexicon
+
+    lex = lexicon()
+    for line in text[:line_start].split("\n"):
+        cells = [c.strip() for c in _CELL_GAP.split(line.strip()) if c.strip()]
+        if len(cells) >= 3 and sum(lex.is_label(c) for c in cells) >= 2:
+            return True
+    return False
 
 
 def _agency_contacts(findings, document, official_lines):
@@ -607,8 +615,9 @@ def _agency_contacts(findings, document, official_lines):
                                         explanation=f"{f.explanation}; an office's contact block (the office's "
                                                     "name above, its government email address under it)")
             elif (f.page == 1 and seen_agency and f.end <= head_end and ls > 0 and _AGENCY_LINE.search(text[:ls])
-                  and not any(pl < ls for pl in person_lines.get(1, set()))
-                  and not _RESIDES.search(text[max(0, f.start - 40):f.start])):
+                  and not any(pl <= ls for pl in person_lines.get(1, set()))
+                  and not _RESIDES.search(text[max(0, f.start - 40):f.start])
+                  and not _under_column_labels(text, ls)):
                 # a letterhead names no person above the address ("Witness ... lives at" /
                 # "4127 Maple Avenue" under a heading is a person's address, not the agency's)
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "agency",
@@ -733,7 +742,6 @@ def _contact_paragraphs(findings, pages) -> dict[int, list[tuple[int, int]]]:
 
 
 _RESIDES = re.compile(r"(?i)\b(?:lives?|living|resides?|residing|residence|home|moved)\b[^\n]{0,12}$")
-GOV_EMAIL = re.compile(r"(?i)@[\w.-]+\.(?:gov|mil|gov\.uk|gc\.ca|gov\.au|govt\.nz|europa\.eu|state\.[a-z]{2}\.us)\b")
 
 
 def _office_block(text: str, f, person_lines: set[int]) -> bool:
@@ -766,27 +774,6 @@ def _office_block(text: str, f, person_lines: set[int]) -> bool:
             return False
         pos = nxt
     return False
-
-
-def _mailbox(address: str) -> str:
-    """The local part of an address, without what a reader took in before it."""
-    m = re.search(r"[\w.+-]+(?=@)", address)
-    return m.group(0) if m else ""
-
-
-def _personal_mailbox(local: str) -> bool:
-    """Could the mailbox ``local`` be a person's: a given name or a surname of the lexicon in
-    one of its parts, or an initial and a surname ("jgordon", "doug.rudolph", "m_spencer2")?
-    "ANM-Seattle-ACO-AMOC-Requests", "desm.lpgmn", "foia" are an office's."""
-    from .names import is_given, is_surname
-
-    parts = [p for p in re.split(r"[._+-]|\d+", local.lower()) if p]
-    for p in parts:
-        if len(p) > 2 and (is_given(p, international=False) or is_surname(p)):
-            return True
-        if len(p) > 3 and (is_surname(p[1:]) or is_surname(p[2:]) or is_given(p[:-1], international=False)):
-            return True
-    return not parts
 
 
 def _contact_key(f) -> str:

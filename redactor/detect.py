@@ -451,6 +451,9 @@ def list_recognizers(settings: Settings) -> list[RecognizerInfo]:
         "CLASSIFICATION_AUTHORITY", "CUI_DESIGNATION"], "marking parser"))
     out.append(RecognizerInfo("CapsNameRecognizer", ["PERSON"], "NER"))
     out.append(RecognizerInfo("PriorRedactionDetector", ["PRIOR_REDACTION"], "layout"))
+    out.append(RecognizerInfo("SignatureByCaption", ["SIGNATURE"], "OCR confidence by a caption"))
+    out.append(RecognizerInfo("SignatureInkByCaption", ["SIGNATURE"], "region: pen strokes by a caption or line"))
+    out.append(RecognizerInfo("SignatureImage", ["SIGNATURE"], "region: a picture by a caption, line or block"))
     return out
 
 
@@ -509,9 +512,6 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_ROLE_MAILBOXES = {"foia", "info", "records", "housing", "publicworks", "admin", "contact", "help", "support",
-                   "office", "clerk", "permits", "hr", "press", "media", "webmaster", "noreply", "no-reply",
-                   "complaints", "billing", "accounts", "sales", "service", "services", "reception", "mail"}
 _ORG_BEFORE = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Inn|Hotel|Hospital|University|College"
                          r"|Department|Office|Center|Centre|Church|School|Bank|Systems|Services|Agency)\b\.?,?\s*$")
 
@@ -524,8 +524,9 @@ def _lower_if_not_personal(f: Finding, document: Document) -> Finding:
     """Office mailboxes and the addresses of businesses are not personal data: keep the
     finding for the report but below the detection floor."""
     if f.entity == "EMAIL_ADDRESS":
-        local = f.text.split("@")[0].lower()
-        if local in _ROLE_MAILBOXES:
+        from recognizers.mailboxes import is_role_mailbox
+
+        if is_role_mailbox(f.text):
             return replace(f, score=min(f.score, 0.3),
                            explanation=f.explanation + "; a role mailbox, not a person's address")
     elif f.entity in ("US_STREET_ADDRESS", "UK_ADDRESS", "STREET_ADDRESS"):
@@ -858,15 +859,94 @@ def _field_findings(document) -> list[Finding]:
 
 
 def _signature_findings(page) -> list[Finding]:
-    """Handwriting read by OCR by a signature caption (ocr.signature_spans): entity SIGNATURE,
-    withheld as a region or released for review as the policy says."""
+    """Signatures (entity SIGNATURE), withheld as regions or released for review as the policy
+    says: handwriting OCR read with low confidence by a signature caption (ocr.signature_spans,
+    a span of the OCR text); pen strokes OCR read as nothing by a caption or on a signature line
+    (``OcrInfo.signature_ink``, a region); a picture of a signature's size by a caption, on a
+    signature line or in a signature block of a text page (recognizers/signatures.py, a region:
+    the picture's box)."""
+    from recognizers.signatures import signature_pictures
+
     from .ocr import signature_spans
 
-    return [Finding(page=page.number, start=s, end=e, text=page.text[s:e], entity="SIGNATURE", score=0.6,
-                    recognizer="SignatureByCaption",
-                    explanation=f"handwriting by the caption '{label}' (read by OCR with {c:.0f}% confidence)",
-                    attributes={"ocr_confidence": round(c, 1), "bbox": _span_box(page, s, e)})
-            for s, e, c, label in signature_spans(page)]
+    regions: list[Finding] = []
+    if page.ocr is not None:
+        for box, why in page.ocr.signature_ink:
+            regions.append(_region_finding(page, box, 0.6, "SignatureInkByCaption",
+                                           f"pen strokes OCR read as nothing, {why}", {"kind": "ink"}))
+    if page.pictures and page.char_boxes is not None:
+        page_box = (0.0, 0.0, page.width, page.height)
+        for i, why in signature_pictures(page_box, page.text, page.char_boxes, [p.box for p in page.pictures],
+                                         page.rules):
+            pic = page.pictures[i]
+            w, h = (pic.box[2] - pic.box[0]) / 72.0, (pic.box[3] - pic.box[1]) / 72.0
+            # a point beyond the picture on every side: every one of its pixels is under the box
+            box = (pic.box[0] - 1.0, pic.box[1] - 1.0, pic.box[2] + 1.0, pic.box[3] + 1.0)
+            regions.append(_region_finding(page, box, 0.7, "SignatureImage",
+                                           f"an image of {w:.1f} x {h:.1f} in {why}",
+                                           {"kind": "image", "image_sha256": pic.sha256, "pixels": list(pic.pixels)}))
+    if page.pictures and page.char_boxes is None:  # a picture drawn in flowing text (DOCX)
+        from recognizers.signatures import signature_picture_in_text
+
+        for pic in page.pictures:
+            w, h = pic.box[2] - pic.box[0], pic.box[3] - pic.box[1]
+            why = signature_picture_in_text(w, h, pic.own, pic.before, pic.after)
+            if why is not None:
+                regions.append(_region_finding(page, pic.box, 0.7, "SignatureImage",
+                                               f"an image of {w / 72:.1f} x {h / 72:.1f} in {why}",
+                                               {"kind": "image", "image_sha256": pic.sha256,
+                                                "pixels": list(pic.pixels)}))
+                break  # the picture is withheld whole, wherever else it is drawn
+    spans = []
+    for s, e, c, label in signature_spans(page):
+        box = _span_box(page, s, e)
+        if any(_inside(box, r.region) for r in regions):
+            continue  # the region round it withholds it (and says so)
+        spans.append(Finding(page=page.number, start=s, end=e, text=page.text[s:e], entity="SIGNATURE", score=0.6,
+                             recognizer="SignatureByCaption",
+                             explanation=f"handwriting by the caption '{label}' (read by OCR with {c:.0f}% confidence)",
+                             attributes={"ocr_confidence": round(c, 1), "bbox": box}))
+    return spans + regions
+
+
+def _same_pictures(document, regions: list[Finding]) -> list[Finding]:
+    """The same picture as a signature found elsewhere in the document (the same image data:
+    initials on every page, a signature stamp used twice) is a signature wherever it is drawn,
+    as a withheld value is withheld wherever it occurs."""
+    signed = {}
+    for f in regions:
+        digest = f.attributes.get("image_sha256")
+        if digest:
+            signed.setdefault(digest, f)
+    if not signed:
+        return []
+    taken = {(f.page, f.region) for f in regions}
+    out = []
+    for page in document.pages:
+        if page.char_boxes is None:
+            continue  # a DOCX picture is one part, withheld whole wherever it is drawn
+        for pic in page.pictures:
+            first = signed.get(pic.sha256) if pic.sha256 else None
+            box = (pic.box[0] - 1.0, pic.box[1] - 1.0, pic.box[2] + 1.0, pic.box[3] + 1.0)
+            if first is None or (page.number, tuple(round(float(v), 2) for v in box)) in taken:
+                continue
+            out.append(_region_finding(page, box, first.score, first.recognizer,
+                                       f"the same picture as the signature on page {first.page}",
+                                       {k: v for k, v in first.attributes.items() if k != "bbox"}))
+            taken.add((page.number, out[-1].region))
+    return out
+
+
+def _region_finding(page, box, score: float, recognizer: str, explanation: str, attributes: dict) -> Finding:
+    """A finding that is a place on the page, not text (Finding.region)."""
+    box = tuple(round(float(v), 2) for v in box)
+    return Finding(page=page.number, start=0, end=0, text="", entity="SIGNATURE", score=score, recognizer=recognizer,
+                   explanation=explanation, attributes={**attributes, "bbox": box}, region=box)
+
+
+def _inside(inner, outer, tol: float = 2.0) -> bool:
+    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol and inner[2] <= outer[2] + tol
+            and inner[3] <= outer[3] + tol)
 
 
 def _span_box(page, start: int, end: int):
@@ -904,14 +984,17 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                     score=round(float(r.score), 4), recognizer=recognizer,
                                     explanation=why or f"{recognizer} match",
                                     analysis=_analysis(expl, recognizer)))
+    regions: list[Finding] = []  # places, not text: kept out of the text filters below
     for page in document.pages:
         findings.extend(_caps_names(engine, page))
-        findings.extend(_signature_findings(page))
+        for f in _signature_findings(page):
+            (regions if f.is_region else findings).append(f)
+    regions += _same_pictures(document, regions)
     findings.extend(_field_findings(document))
     common = _lowercase_words(document)
     from recognizers.names import address_part, in_organisation_column, not_a_name, read_as_places, tidy
 
-    findings = [_trim_roles(address_part(f, document) or tidy(f)) for f in findings]
+    findings = [_trim_roles(address_part(f, document) or tidy(f, document)) for f in findings]
     findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
     places = _named_places(document)
     if places:
@@ -943,5 +1026,6 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
                                 entity=mf.entity, score=mf.score, recognizer="MarkingParser",
                                 explanation=mf.explanation,
                                 attributes=mf.marking.as_dict() if mf.marking else dict(mf.fields)))
+    findings.extend(regions)
     findings.sort(key=lambda f: (f.page, f.start, -f.end))
     return findings

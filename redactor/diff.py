@@ -55,6 +55,9 @@ def _doc_key(d: dict) -> str:
 
 
 def _span(r: dict) -> str:
+    if r.get("region") and r.get("release_bbox"):
+        x0, y0, x1, y1 = r["release_bbox"][0]
+        return f"region ({x0:.0f}, {y0:.0f})-({x1:.0f}, {y1:.0f})"
     return f"line {r['line']}" if r.get("line") else "on the page"
 
 

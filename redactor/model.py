@@ -53,6 +53,26 @@ class OcrInfo:
     char_confidence: tuple[float | None, ...]  # per character of Page.text (None: not OCR text)
     regions: tuple[Box, ...] = ()  # the image regions read, for kind "images"
     layer_removed: bool = False  # the page had an invisible OCR layer of its own
+    # Pen strokes OCR read as nothing by a signature caption or on a signature line
+    # (ocr.signature_ink): (region in user space, what it was found by, in words).
+    signature_ink: tuple[tuple[Box, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """An image a page draws: where (PDF: its box in user space; DOCX: (0, 0, width, height)
+    in points, the picture itself), its size in pixels, and the SHA-256 of its data (PDF: the
+    image stream as pdfminer decodes it; DOCX: the image part's bytes), which verification
+    looks for in the release copy when the picture is withheld."""
+
+    box: Box
+    pixels: tuple[int, int] = (0, 0)
+    sha256: str = ""
+    # Formats without positions (DOCX): the text round the picture where it is drawn -- its
+    # own paragraph, and the nearest non-empty paragraphs before (nearest first) and after.
+    own: str = ""
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -80,6 +100,10 @@ class Page:
     # ("body", "header 1", "comments", "From/To/Cc headers"); empty for PDF pages.
     label: str = ""
     ocr: OcrInfo | None = None  # set when (part of) the text was read by OCR
+    # PDF pages: the images drawn on the page, and the thin horizontal rules (lines, thin
+    # rectangles) it draws -- where signatures are looked for (recognizers/signatures.py).
+    pictures: list[Picture] = field(default_factory=list)
+    rules: list[Box] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -123,8 +147,9 @@ class Explanation:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """Something a recognizer found: a span of one page's text. ``explanation`` is the
-    readable reason; ``analysis`` Presidio's structured explanation, when Presidio found it."""
+    """Something a recognizer found: a span of one page's text, or a region of the page
+    (``region``). ``explanation`` is the readable reason; ``analysis`` Presidio's structured
+    explanation, when Presidio found it."""
 
     page: int
     start: int
@@ -136,6 +161,14 @@ class Finding:
     explanation: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
     analysis: Explanation | None = None
+    # A place on the page rather than text (a signature's picture, pen strokes OCR read as
+    # nothing): the rectangle in default user space that is withheld whatever lies in it. Such
+    # a finding has no text span (``start == end == 0``, ``text`` empty); see ``is_region``.
+    region: Box | None = None
+
+    @property
+    def is_region(self) -> bool:
+        return self.region is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ text and character boxes that the rest of redactor reads like any text layer.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import math
@@ -75,6 +76,8 @@ class OcrPage:
     words: tuple[OcrWord, ...]
     orientation: int = 0  # the majority text angle Tesseract found, degrees
     region: Box | None = None  # the part of the page that was read (None: all of it)
+    # pen strokes read as nothing by a signature caption or line (signature_ink)
+    signature_ink: tuple[tuple[Box, str], ...] = ()
 
     @property
     def confidence(self) -> float:
@@ -644,10 +647,13 @@ def choose_dpi(survey: PageSurvey) -> float:
     return dpi
 
 
-def render(page, dpi: float, region: Box | None = None, near: list[Box] | None = None):
+def render(page, dpi: float, region: Box | None = None, near: list[Box] | None = None,
+           hlines: list | None = None):
     """(PIL grey image, pixel -> user matrix) of ``page`` (or of the part of it inside
     ``region``, user space) at ``dpi``. With ``near`` (user space boxes), rules are removed
-    only round them: what is read there is the same, the rest of the page is left as drawn."""
+    only round them: what is read there is the same, the rest of the page is left as drawn.
+    ``hlines``: a list the horizontal rules removed from the whole page are added to (pixel
+    boxes), for finding signature lines."""
     scale = dpi / 72.0
     bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
     image = bitmap.to_pil()
@@ -666,14 +672,14 @@ def render(page, dpi: float, region: Box | None = None, near: list[Box] | None =
             if x1 > x0 and y1 > y0:
                 image.paste(_without_rules(image.crop((x0, y0, x1, y1)), dpi), (x0, y0))
         else:
-            image = _without_rules(image, dpi)
+            image = _without_rules(image, dpi, hlines)
     return crop(image, m, region)
 
 
 RULE_LENGTH = 0.5  # inches: a straight dark run this long is a table's or a form's rule, not a letter
 
 
-def _without_rules(image, dpi: float):
+def _without_rules(image, dpi: float, hlines: list | None = None):
     """``image`` with the long straight lines of tables and forms (rules, cell borders, fill-in
     lines) made paper. Tesseract reads text in ruled cells badly: whole rows of a table
     with a ruled, shaded header were lost ("DL#" read as "—sd=$L#", a plate and a VIN in
@@ -693,6 +699,8 @@ def _without_rules(image, dpi: float):
     # photograph) is not one, and stays as it is.
     thick = max(2, int(dpi * 0.04))
     rules = _runs(near, length, 1) & ~_runs(dark, thick, 0)
+    if hlines is not None:
+        hlines.extend(_segments(rules & dark, gap=max(2, int(dpi * 0.1))))
     near = dark.copy()
     near[:, 1:] |= dark[:, :-1]
     near[:, :-1] |= dark[:, 1:]
@@ -703,6 +711,41 @@ def _without_rules(image, dpi: float):
     out = a.copy()
     out[rules] = 255
     return Image.fromarray(out)
+
+
+def _segments(mask, gap: int) -> list[tuple[int, int, int, int]]:
+    """The horizontal strokes of ``mask`` (pixel boxes x0, y0, x1, y1, exclusive ends): runs
+    along each row, a gap of less than ``gap`` pixels bridged (pen strokes crossing a line
+    break it), and runs of neighbouring rows that overlap joined into one stroke."""
+    import numpy as np
+
+    rows = np.flatnonzero(mask.any(axis=1))
+    done: list[list[int]] = []
+    open_: list[list[int]] = []
+    for y in rows[:20000]:
+        row = mask[y]
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], row.view(np.int8), [0]))))
+        runs: list[list[int]] = []
+        for x0, x1 in zip(edges[::2], edges[1::2]):
+            if runs and x0 - runs[-1][1] < gap:
+                runs[-1][1] = int(x1)
+            else:
+                runs.append([int(x0), int(x1)])
+        still = []
+        for seg in open_:
+            if seg[3] < y - 1:
+                done.append(seg)
+            else:
+                still.append(seg)
+        open_ = still
+        for x0, x1 in runs:
+            for seg in open_:
+                if seg[0] < x1 and x0 < seg[2]:
+                    seg[0], seg[2], seg[3] = min(seg[0], x0), max(seg[2], x1), int(y)
+                    break
+            else:
+                open_.append([x0, int(y), x1, int(y)])
+    return [(x0, y0, x1, y1 + 1) for x0, y0, x1, y1 in done + open_]
 
 
 def _runs(mask, length: int, axis: int):
@@ -760,6 +803,8 @@ class _Job:
     matrix: Matrix
     region: Box | None = None
     turned: int = 0  # degrees the picture was turned counter-clockwise from the page as drawn
+    # the horizontal rules of the page (pixel boxes) when signatures are looked for on it
+    hlines: list | None = None
 
 
 @dataclass
@@ -948,7 +993,8 @@ def _page_of(number: int, dpi: float, words: list[OcrWord], region: Box | None, 
 def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = "",
               dpi: float | None = None, threads: int | None = None,
               regions: dict[int, list[Box]] | None = None,
-              known: dict[int, tuple[int, float]] | None = None) -> dict[int, list[OcrPage]]:
+              known: dict[int, tuple[int, float]] | None = None,
+              signatures: bool = False) -> dict[int, list[OcrPage]]:
     """OCR pages of the PDF at ``path`` (all pages, or ``numbers``): page number -> what was
     read (one OcrPage for a whole page, one per region when ``regions`` names parts of it).
     ``known`` gives pages read before (page -> (its orientation, the confidence it was read
@@ -956,7 +1002,9 @@ def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = 
     read when they read about as well as before (no orientation asked again).
 
     Pages are rendered one at a time (pdfium is not thread-safe) while up to ``threads``
-    tesseract processes read the pages already rendered."""
+    tesseract processes read the pages already rendered. With ``signatures``, each page read
+    whole is also searched for pen strokes OCR read as nothing by a signature caption or line
+    (``OcrPage.signature_ink``), in the picture OCR read."""
     import pypdfium2 as pdfium
 
     tesseract_info()
@@ -973,7 +1021,10 @@ def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = 
                     survey = survey_page(page, number)
                     d = dpi or choose_dpi(survey)
                     # The page is rendered once, whatever number of parts of it are read.
-                    full, m = render(page, d, near=[r for r in (regions or {}).get(number, []) if r is not None])
+                    whole = signatures and not (regions or {}).get(number) and not known
+                    hlines: list | None = [] if whole else None
+                    full, m = render(page, d, near=[r for r in (regions or {}).get(number, []) if r is not None],
+                                     hlines=hlines)
                     parts = []
                     before = (known or {}).get(number)
                     turn = (-before[0]) % 360 if before and before[0] % 90 == 0 else 0
@@ -982,7 +1033,7 @@ def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = 
                         if image is not None:
                             if turn:
                                 image, pm = _turned(image, pm, turn)
-                            parts.append(_Job(number, d, image, pm, region, turn))
+                            parts.append(_Job(number, d, image, pm, region, turn, hlines=hlines))
                     if len(parts) > 1 or (parts and before):
                         yield _Stack(number, d, parts, before[1] if before else None)
                     elif parts:
@@ -990,18 +1041,21 @@ def ocr_pages(path: Path, numbers: Iterable[int] | None = None, password: str = 
                 finally:
                     page.close()
 
-        def collect(pages: list[OcrPage]) -> None:
-            for done in pages:
+        def collect(item) -> None:
+            fut, job = item
+            for done in fut.result():
+                if isinstance(job, _Job) and job.hlines is not None and done.region is None:
+                    done = dataclasses.replace(done, signature_ink=signature_ink(job, done))
                 out.setdefault(done.number, []).append(done)
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
             pending = []
             for job in jobs():
-                pending.append(pool.submit(_read_any, job))
+                pending.append((pool.submit(_read_any, job), job))
                 while len(pending) > threads:  # bound memory: few rendered pages in flight
-                    collect(pending.pop(0).result())
-            for fut in pending:
-                collect(fut.result())
+                    collect(pending.pop(0))
+            for item in pending:
+                collect(item)
     finally:
         doc.close()
     return out
@@ -1094,7 +1148,7 @@ def read_document(document, path: Path, password: str = ""):
         return document
     regions = {n: [i.box for i in s.text_images()] for n, s in need.items() if s.kind == "images"}
     try:
-        read = ocr_pages(path, sorted(need), password, regions=regions)
+        read = ocr_pages(path, sorted(need), password, regions=regions, signatures=True)
     except OcrUnavailable as exc:
         # Tesseract failed or ran out of time on a page: the document is read as if there were
         # no OCR (pages without text go to review; an OCR layer is used as it is).
@@ -1132,7 +1186,8 @@ def read_document(document, path: Path, password: str = ""):
         info = OcrInfo(kind=s.kind, dpi=round(results[0].dpi, 1) if results else 0.0,
                        orientation=results[0].orientation if results else 0, confidence=round(mean, 1),
                        char_confidence=tuple(conf), regions=tuple(r.region for r in results if r.region),
-                       layer_removed=s.kind == "OCR text layer")
+                       layer_removed=s.kind == "OCR text layer",
+                       signature_ink=tuple(ink for r in results for ink in r.signature_ink))
         pages[n - 1] = dataclasses.replace(old, text=text, char_boxes=boxes, covered_spans=covered,
                                            dark_boxes=dark, ocr=info)
     return dataclasses.replace(document, pages=pages)
@@ -1293,3 +1348,124 @@ def signature_spans(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, 
             if same_line or above:
                 out[(s, e)] = (s, e, c, label.rstrip(":.,"))
     return sorted(out.values())
+
+
+INK_MIN_AREA = 0.004  # square inches of ink: less is a speck, a dot, a stray mark
+INK_MIN_WIDTH, INK_MIN_HEIGHT = 0.3, 0.25  # inches: a signature is wider than a tick or a checkbox
+INK_REACH = 0.75  # inches: strokes joined to those in a band are followed this far beyond it
+INK_WORD_CONFIDENCE = 80.0  # a word read with less by a signature caption or line may be its strokes
+
+
+def signature_ink(job: "_Job", page: OcrPage) -> tuple[tuple[Box, str], ...]:
+    """Pen strokes by a signature caption or on a signature line that OCR read as nothing (or
+    as a few marks read with little confidence), in the picture of a page OCR read whole:
+    ``(region, what it was found by)``, user space. Where a signature would be comes from
+    ``recognizers.signatures.ink_bands`` (right of and above a caption, above a signature
+    line); in each band the dark pixels that are not in a word OCR read with confidence are
+    the ink; the strokes they belong to are followed out of the band (a signature rises
+    above its line). Pages read turned (sideways, upside down) or mapped to the page at an
+    angle are not searched."""
+    import numpy as np
+
+    from recognizers.signatures import (CLOSING, MAX_CAPTION_WORDS, Anchor, ink_bands, signature_lines)
+
+    m = job.matrix
+    if page.orientation % 360 or abs(m.b) > 1e-9 or abs(m.c) > 1e-9 or job.region is not None:
+        return ()
+    words = [w for w in page.words if w.angle == 0]
+    by_line: dict[tuple[int, int], list[OcrWord]] = {}
+    for w in words:
+        by_line.setdefault((w.block, w.line), []).append(w)
+    anchors: list[Anchor] = []
+    for ws in by_line.values():
+        line_text = " ".join(w.text for w in ws)
+        if CLOSING.match(line_text):
+            anchors.append(Anchor((min(w.box[0] for w in ws), min(w.box[1] for w in ws),
+                                   max(w.box[2] for w in ws), max(w.box[3] for w in ws)), "closing",
+                                  f"the closing '{line_text.strip().rstrip(',:.')}'"))
+        if len(ws) > MAX_CAPTION_WORDS:
+            continue
+        for w in ws:
+            if _SIGNATURE_LABEL.match(w.text):
+                anchors.append(Anchor(w.box, "caption", f"the caption '{w.text.rstrip(':.,;)')}'"))
+    if not any(a.kind == "caption" for a in anchors) and not any(a.kind == "closing" for a in anchors):
+        return ()
+    image = job.image
+    arr = np.asarray(image if image.mode == "L" else image.convert("L"))  # type: ignore[attr-defined]
+    h_px, w_px = arr.shape
+    rules = [m.transform_box((float(x0), float(y0), float(x1), float(y1))) for x0, y0, x1, y1 in (job.hlines or [])]
+    lines = signature_lines(rules, anchors)
+    page_box = m.transform_box((0.0, 0.0, float(w_px), float(h_px)))
+    # Print by a signature reads with confidence; a signature's strokes read as a "word" at
+    # times, but hardly ever with more than INK_WORD_CONFIDENCE ("SWAN," at 63 %).
+    confident = [w.box for w in words if w.confidence >= INK_WORD_CONFIDENCE and any(ch.isalnum() for ch in w.text)]
+    captions = [a for a in anchors if a.kind == "caption"]
+    bands = ink_bands(captions + lines, confident, page_box)
+    if not bands:
+        return ()
+    dpi = job.dpi
+    inv = m.inverse()
+    ink = arr < PAPER_GREY
+    # letters OCR read with confidence (and the captions) are text, not a signature
+    pad = max(1, int(dpi / 100))
+    for b in confident + [a.box for a in captions]:
+        x0, y0, x1, y1 = inv.transform_box(b)
+        ink[max(0, int(y0) - pad):max(0, int(math.ceil(y1)) + pad), max(0, int(x0) - pad):max(0, int(math.ceil(x1)) + pad)] = False
+    # a speck (scanner dust) has no dark neighbour; a stroke has several
+    n = np.zeros(ink.shape, np.uint8)
+    n[1:] += ink[:-1]
+    n[:-1] += ink[1:]
+    n[:, 1:] += ink[:, :-1]
+    n[:, :-1] += ink[:, 1:]
+    ink &= n >= 2
+    min_px = INK_MIN_AREA * dpi * dpi
+    reach = int(INK_REACH * dpi)
+    found: list[tuple[Box, str]] = []
+    for band, why in bands:
+        bx0, by0, bx1, by1 = (int(v) for v in _clip_px(inv.transform_box(band), w_px, h_px))
+        if bx1 <= bx0 or by1 <= by0 or ink[by0:by1, bx0:bx1].sum() < min_px:
+            continue
+        # follow the strokes out of the band, within reach of it
+        wx0, wy0 = max(0, bx0 - reach), max(0, by0 - reach)
+        wx1, wy1 = min(w_px, bx1 + reach), min(h_px, by1 + reach)
+        window = ink[wy0:wy1, wx0:wx1]
+        seed = np.zeros_like(window)
+        seed[by0 - wy0:by1 - wy0, bx0 - wx0:bx1 - wx0] = window[by0 - wy0:by1 - wy0, bx0 - wx0:bx1 - wx0]
+        for _ in range(4 * reach // 3 + 1):
+            grown = seed.copy()
+            for k in (1, 2, 3):
+                grown[k:] |= seed[:-k]
+                grown[:-k] |= seed[k:]
+                grown[:, k:] |= seed[:, :-k]
+                grown[:, :-k] |= seed[:, k:]
+            grown &= window
+            if np.array_equal(grown, seed):
+                break
+            seed = grown
+        ys, xs = np.nonzero(seed)
+        if len(xs) < min_px:
+            continue
+        x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()) + wy0, int(ys.max()) + 1 + wy0
+        x0, x1 = x0 + wx0, x1 + wx0
+        if (x1 - x0) < INK_MIN_WIDTH * dpi and (y1 - y0) < INK_MIN_HEIGHT * dpi:
+            continue
+        margin = dpi * 0.04
+        box = m.transform_box((max(0.0, x0 - margin), max(0.0, y0 - margin), min(float(w_px), x1 + margin),
+                               min(float(h_px), y1 + margin)))
+        found.append((box, why))
+    # the bands of one signature (right of its caption, above its line) find it more than once
+    merged: list[tuple[Box, str]] = []
+    for box, why in found:
+        for i, (other, first) in enumerate(merged):
+            if box[0] <= other[2] and other[0] <= box[2] and box[1] <= other[3] and other[1] <= box[3]:
+                merged[i] = ((min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]),
+                              max(box[3], other[3])), first)
+                break
+        else:
+            merged.append((box, why))
+    return tuple(merged)
+
+
+def _clip_px(box, w: int, h: int) -> tuple[float, float, float, float]:
+    return (max(0.0, math.floor(box[0])), max(0.0, math.floor(box[1])), min(float(w), math.ceil(box[2])),
+            min(float(h), math.ceil(box[3])))

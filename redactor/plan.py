@@ -81,8 +81,12 @@ def build_plan(document: Document, decisions: list[Decision], policy_name: str, 
         elif d.action is Action.WITHHOLD_DOCUMENT and withheld_document is None:
             withheld_document = d
     redactions, reasons = _redactions(document, withheld)
+    # A picture of a format without positions (a DOCX's embedded image) that a region withholds
+    # is withheld whole (its writer replaces it): nothing of it is left to check.
+    whole = {r.page for r in redactions if r.decision.finding.is_region
+             and document.pages[r.page - 1].char_boxes is None}
     for p in document.pages:
-        if p.number in withheld_pages:
+        if p.number in withheld_pages or p.number in whole:
             continue
         if not p.has_text_layer and (p.image_count or p.label) and p.ocr is None:
             where = f"page {p.number} ({p.label})" if p.label else f"page {p.number}"
@@ -141,7 +145,7 @@ def _dedupe(decisions: list[Decision]) -> list[Decision]:
     the most confident (the others add nothing to the release copy or the report)."""
     best: dict[tuple, Decision] = {}
     for d in decisions:
-        key = (d.finding.page, d.finding.start, d.finding.end, d.action)
+        key = (d.finding.page, d.finding.start, d.finding.end, d.finding.region, d.action)
         if key not in best or d.finding.score > best[key].finding.score:
             best[key] = d
     return list(best.values())
@@ -153,6 +157,11 @@ def _redactions(document: Document, decisions: list[Decision]) -> tuple[list[Red
     reasons: list[str] = []
     for d in sorted(decisions, key=lambda d: (d.finding.page, d.finding.start, -d.finding.end)):
         f = d.finding
+        if f.is_region:
+            # A place, not text (a signature's picture or pen strokes): withheld by position,
+            # whatever lies in it; no span of the page's text is withheld with it.
+            redactions.append(Redaction(page=f.page, start=0, end=0, text="", boxes=[tuple(f.region)], decision=d))
+            continue
         start, end = f.start, f.end
         if d.action is Action.MASK:
             start, end = masked_span(document.pages[f.page - 1].text, start, end, d.keep_last)

@@ -63,7 +63,8 @@ def _finding_json(f: Finding) -> dict:
     return {"page": f.page, "start": f.start, "end": f.end, "text": f.text, "entity": f.entity, "score": f.score,
             "recognizer": f.recognizer, "explanation": f.explanation,
             "attributes": json.loads(json.dumps(f.attributes, default=str)),
-            **({"analysis": f.analysis.as_dict()} if f.analysis is not None else {})}
+            **({"analysis": f.analysis.as_dict()} if f.analysis is not None else {}),
+            **({"region": [float(v) for v in f.region]} if f.region is not None else {})}
 
 
 def _decision_fields(d: Decision) -> dict:
@@ -81,14 +82,17 @@ def redaction_json(i: int, r: Redaction) -> dict:
     f = r.decision.finding
     return {"id": f"r{i}", "kind": "redaction", "status": "proposed", "page": r.page, "start": r.start,
             "end": r.end, "value": r.text, "bbox": [list(b) for b in r.boxes], **_item_common(f),
-            **_decision_fields(r.decision), "finding": _finding_json(f)}
+            **_decision_fields(r.decision), "finding": _finding_json(f),
+            **({"region": True} if f.is_region else {})}
 
 
 def kept_json(i: int, d: Decision, boxes: list) -> dict:
     f = d.finding
+    if f.is_region:
+        boxes = [f.region]
     return {"id": f"k{i}", "kind": "kept", "status": "kept", "page": f.page, "start": f.start, "end": f.end,
             "value": f.text, "bbox": [list(b) for b in boxes], **_item_common(f), **_decision_fields(d),
-            "finding": _finding_json(f)}
+            "finding": _finding_json(f), **({"region": True} if f.is_region else {})}
 
 
 def _why(d: Decision) -> dict:
@@ -161,9 +165,11 @@ def new_plan_file(policy: Policy, settings: dict, documents: list[dict]) -> dict
 
 
 def _finding(fj: dict) -> Finding:
+    region = fj.get("region")
     return Finding(page=fj["page"], start=fj["start"], end=fj["end"], text=fj["text"], entity=fj["entity"],
                    score=fj["score"], recognizer=fj["recognizer"], explanation=fj.get("explanation", ""),
-                   attributes=dict(fj.get("attributes") or {}), analysis=_analysis(fj.get("analysis")))
+                   attributes=dict(fj.get("attributes") or {}), analysis=_analysis(fj.get("analysis")),
+                   region=tuple(float(v) for v in region) if region else None)
 
 
 def _analysis(aj: dict | None) -> Explanation | None:
@@ -434,7 +440,17 @@ def add_by_text(data: dict, query: str, exemptions: list[str], reviewer: str, re
 def region_redaction(it: dict, page) -> Redaction:
     """A region a reviewer drew: every character whose centre lies in it is withheld (the
     span from the first to the last, in reading order, for the report), and the writer
-    removes whatever is drawn under the box (text, images, shapes)."""
+    removes whatever is drawn under the box (text, images, shapes). A region found by a
+    recognizer (a signature: the item's finding has a ``region``) stays as it was planned: its
+    finding and decision, its box (the item's ``bbox``), no text span."""
+    fj = it.get("finding")
+    if fj and fj.get("region"):
+        box = tuple(float(v) for v in it["bbox"][0]) if it.get("bbox") else tuple(float(v) for v in fj["region"])
+        finding = dataclasses.replace(_finding(fj), start=0, end=0, text="", region=box)
+        d = _decision(it, finding)
+        if d.action not in (Action.REDACT, Action.WITHHOLD_PORTION, Action.MASK, Action.PSEUDONYMISE):
+            d = dataclasses.replace(d, action=Action.REDACT)  # a kept region a reviewer withholds
+        return Redaction(page=it["page"], start=0, end=0, text="", boxes=[box], decision=d)
     x0, y0, x1, y1 = it["bbox"][0]
     inside = [i for i, b in enumerate(page.char_boxes or []) if b is not None and not page.text[i].isspace()
               and x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1]

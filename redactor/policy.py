@@ -42,7 +42,7 @@ ENTITY_LABELS = {
     "US_BANK_ROUTING": "bank routing number", "VIN": "vehicle identification number",
     "LICENSE_PLATE": "licence plate", "MEDICAL_RECORD_NUMBER": "medical record number",
     "HEALTH_PLAN_NUMBER": "health plan number", "INMATE_NUMBER": "inmate number",
-    "EMPLOYEE_ID": "employee number", "STREET_ADDRESS": "home or street address",
+    "EMPLOYEE_ID": "employee number", "PERSONAL_ID": "personal identification number", "STREET_ADDRESS": "home or street address",
     "MEDICAL_CONDITION": "medical condition or treatment", "BADGE_NUMBER": "badge number",
     "CASE_NUMBER": "case number",
 }

@@ -45,7 +45,7 @@ def _redaction_json(i: int, r: Redaction, labels: list[str] = (), breaks: list[t
     return {
         "id": f"r{i}",
         "page": r.page,
-        **_line(breaks, r.page, r.start),
+        **(_line(breaks, r.page, r.start) if not f.is_region else {"region": True}),
         "release_bbox": [[round(v, 2) for v in b] for b in r.release_boxes],
         "entity": f.entity,
         "recognizer": f.recognizer,
@@ -64,6 +64,14 @@ def _redaction_json(i: int, r: Redaction, labels: list[str] = (), breaks: list[t
     }
 
 
+def _region_html(r: dict) -> str:
+    """Where a region (a signature) is: its rectangle on the page, in points."""
+    if not r.get("region") or not r.get("release_bbox"):
+        return ""
+    x0, y0, x1, y1 = r["release_bbox"][0]
+    return f"<br><span class='small'>region ({x0:.0f}, {y0:.0f})&ndash;({x1:.0f}, {y1:.0f}) pt</span>"
+
+
 def _ocr_json(f) -> dict:
     c = f.attributes.get("ocr_confidence") if isinstance(f.attributes, dict) else None
     return {"ocr_confidence": round(float(c), 1)} if c is not None else {}
@@ -71,7 +79,8 @@ def _ocr_json(f) -> dict:
 
 def _kept_json(d, labels: list[str] = (), breaks: list[tuple[int, ...]] = ()) -> dict:
     f = d.finding
-    return {"page": f.page, **_line(breaks, f.page, f.start), "entity": f.entity, "recognizer": f.recognizer,
+    return {"page": f.page, **(_line(breaks, f.page, f.start) if not f.is_region else {"region": True}),
+            "entity": f.entity, "recognizer": f.recognizer,
             "rule": d.rule, "action": d.action.value, "score": round(f.score, 4), "reason": d.reason,
             "needs_review": d.needs_review, **_where(labels, f.page), **_ocr_json(f),
             **({"bbox": [[round(v, 2) for v in f.attributes["bbox"]]]} if "bbox" in f.attributes else {})}
@@ -385,7 +394,8 @@ def _html_parts(report: dict, documents: Iterable[dict]) -> Iterator[str]:
                 flag = " (review)" if r["needs_review"] else ""
                 found = r["recognizer"] + (" (propagated)" if r["propagated"] else "")
                 out.append(
-                    f"<tr><td>{e(r['id'])}</td><td>{r['page']}{' (' + e(r['where']) + ')' if r.get('where') else ''}</td>"
+                    f"<tr><td>{e(r['id'])}</td><td>{r['page']}{' (' + e(r['where']) + ')' if r.get('where') else ''}"
+                    f"{_region_html(r)}</td>"
                     f"<td>{e(entity_label(r['entity']))}</td>"
                     f"<td>{e(r['label'])}</td><td>{e(r['rule'])}</td><td>{r['score']:.2f}</td>"
                     f"<td>{e(r['reason'])}{flag}</td><td class='small'>{e(found)}: {e(r['explanation'])}</td></tr>")

@@ -134,7 +134,8 @@ def iter_withholding_rows(report: dict, documents: Iterable[dict], policy: Polic
             if d["format"] == "pdf":
                 part = _where_on_page(boxes, geoms.get(r["page"]))
                 lines = len(boxes)
-                location = (f"{part} of page, " if part else "") + f"{lines} line(s)"
+                extent = "a region" if r.get("region") else f"{lines} line(s)"
+                location = (f"{part} of page, " if part else "") + extent
             elif r.get("where"):  # a part of the file, in words ("header 1", "footnotes")
                 location = r["where"]
             elif r.get("line"):

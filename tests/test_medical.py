@@ -47,6 +47,7 @@ def test_conditions_found(text, value):
     # airworthiness directives and incident statistics (real Federal Register and WARN pages)
     "This AD was prompted by reports of an AOA sensor failure. We are issuing this AD to address the unsafe condition.",
     "Serious Injury",
+    "The school nurse position was posted in the spring; the pharmacy opens at nine.",
 ])
 def test_near_misses_stay(text):
     assert spans(text) == set()

@@ -491,3 +491,16 @@ def test_a_counsel_of_records_office_address_and_phone(settings, policy):
     assert office and all(d.action is Action.KEEP for d in office)
     home = [d for d in ds if "ADDRESS" in d.finding.entity and "Maple" in d.finding.text]
     assert home and all(d.action is Action.REDACT for d in home)
+
+
+def test_a_log_under_the_offices_name_is_not_its_letterhead(settings, policy):
+    """A visitor log whose title names the office: the phones in its rows are the visitors',
+    also on a row where the model finds no name (the column labels above say it is a table)."""
+    text = ("SIGN-IN SHEET - COUNTY CLERK'S OFFICE, ROOM 110\n"
+            "Date        Visitor              Phone            Purpose\n"
+            "05/13/2024  Ottilie Braithwaite  (503) 555-0177   Marriage licence\n"
+            "05/13/2024  Kenji Abernathy      503.555.0121     Records request\n")
+    for value in ("(503) 555-0177", "503.555.0121"):
+        ds = decision_for(decisions(text, settings, policy), value, "PHONE_NUMBER")
+        assert ds and all(d.action is Action.REDACT for d in ds), value
+        assert all(d.finding.attributes.get("role") != "agency" for d in ds), value

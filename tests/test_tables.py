@@ -469,3 +469,22 @@ def test_rules_drawn_in_dashes_and_a_second_header_line(tmp_path):
     makes = {" ".join(page.text[s:e].split()) for h in find(page.text, page.char_boxes)
              if h.entity == "ORGANIZATION" for s, e in h.spans}
     assert any("CARL WALTHER" in m for m in makes), makes
+
+
+def test_placeholders_in_a_persons_column_are_not_names():
+    text = ("Unit   Tenant                  Since      Contact\n"
+            "1A     Ferdinand Kowalski      2015       fkowalski@example.com\n"
+            "1B     Vacant                  -          -\n"
+            "2A     Anonymous               2019       -\n")
+    found = values(text)
+    assert "Ferdinand Kowalski" in found.get("PERSON", set())
+    assert not {"Vacant", "Anonymous"} & found.get("PERSON", set())
+
+
+def test_visitor_column_holds_names():
+    text = ("Date        Visitor              Phone            Purpose\n"
+            "06/03/2024  Agnes Whitcombe      (608) 555-0110   Permit pickup\n"
+            "06/04/2024  Bogdan Stoica        +40 721 555 012  Records request\n")
+    found = values(text)
+    assert {"Agnes Whitcombe", "Bogdan Stoica"} <= found.get("PERSON", set())
+    assert "Permit pickup" not in str(found)

@@ -62,6 +62,25 @@ def image_text(data: bytes, settings: "Settings") -> str | None:
     return "\n".join(" ".join(ws) for ws in lines.values())
 
 
+def _pictures(data: bytes, uses) -> list:
+    """The places an embedded image is drawn (model.Picture each: its size in points, the
+    text round it), with the image's digest and pixel size: for finding signature pictures."""
+    import io
+
+    from PIL import Image
+
+    from ...model import Picture
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            pixels = im.size
+    except Exception:  # noqa: BLE001 - an image Pillow cannot open keeps no pixel size
+        pixels = (0, 0)
+    digest = hashlib.sha256(data).hexdigest()
+    return [Picture(box=(0.0, 0.0, u.width, u.height), pixels=pixels, sha256=digest, own=u.own,
+                    before=u.before, after=u.after) for u in uses[:20]]
+
+
 class DocxFormat(DocumentFormat):
     name = "docx"
     description = "Word document (DOCX)"
@@ -87,16 +106,18 @@ class DocxFormat(DocumentFormat):
     def read(self, path: Path, settings: "Settings") -> "Document":
         from ...model import Document, Page
         from .package import open_package
-        from .stories import read_units
+        from .stories import picture_uses, read_units
 
         pkg = open_package(path)
-        units, _ = read_units(pkg)
+        units, lay = read_units(pkg)
+        uses = picture_uses(pkg, lay) if lay.images else {}
         pages = []
         for number, unit in enumerate(units, start=1):
             if unit.image:
                 ocr = image_text(pkg.data[unit.image], settings)
                 pages.append(Page(number=number, text=ocr or "", char_boxes=None,
-                                  has_text_layer=ocr is not None, image_count=1, label=unit.label))
+                                  has_text_layer=ocr is not None, image_count=1, label=unit.label,
+                                  pictures=_pictures(pkg.data[unit.image], uses.get(unit.image, []))))
                 continue
             text, _ = unit.text_and_map()
             pages.append(Page(number=number, text=text, char_boxes=None, label=unit.label))

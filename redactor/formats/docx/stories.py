@@ -366,3 +366,60 @@ def read_units(pkg: Package) -> tuple[list[Unit], Layout]:
     units += generic_units
     units += [Unit(f"embedded image {part}", image=part) for part in lay.images]
     return units, lay
+
+
+EMU_PER_POINT = 12700  # DrawingML lengths: 914400 EMU to the inch
+
+
+@dataclass
+class PictureUse:
+    """Where an image part is drawn in a story: its size there (points) and the text round
+    it (its own paragraph, the nearest non-empty paragraphs before, nearest first, and after)."""
+
+    part: str
+    width: float
+    height: float
+    own: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+def picture_uses(pkg: Package, lay: Layout, reach: int = 3) -> dict[str, list[PictureUse]]:
+    """Every drawing (``w:drawing`` with a picture) of the main stories (body, headers,
+    footers, notes), by image part, with its size and the paragraphs round it: what tells a
+    signature picture from a logo (recognizers/signatures.py)."""
+    out: dict[str, list[PictureUse]] = {}
+    for part, _label in lay.stories:
+        rels = {rel.id: rel.part for rel in pkg.relationships(part) if not rel.external}
+        root = pkg.xml(part)
+        paras: list[tuple[str, list[tuple[str, float, float]]]] = []
+        for p in root.iter():
+            if key(p.tag) != "w:p":
+                continue
+            texts, pics = [], []
+            for el in p.iter():
+                k = key(el.tag)
+                if k == "w:t" and el.text:
+                    texts.append(el.text)
+                elif k == "w:drawing":
+                    size = next((e for e in el.iter() if local(str(e.tag)) == "extent"), None)
+                    blip = next((e for e in el.iter() if local(str(e.tag)) == "blip"), None)
+                    if size is None or blip is None:
+                        continue
+                    embed = next((v for a, v in blip.attrib.items() if local(a) == "embed"), None)
+                    target = rels.get(embed or "")
+                    try:
+                        w, h = int(size.get("cx", "0")) / EMU_PER_POINT, int(size.get("cy", "0")) / EMU_PER_POINT
+                    except ValueError:
+                        continue
+                    if target:
+                        pics.append((target, w, h))
+            paras.append(("".join(texts).strip(), pics))
+        for i, (own, pics) in enumerate(paras):
+            if not pics:
+                continue
+            before = tuple(t for t, _ in reversed(paras[max(0, i - 3 * reach):i]) if t)[:reach]
+            after = tuple(t for t, _ in paras[i + 1:i + 1 + 3 * reach] if t)[:reach]
+            for target, w, h in pics:
+                out.setdefault(target, []).append(PictureUse(target, w, h, own, before, after))
+    return out

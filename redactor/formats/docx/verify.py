@@ -30,6 +30,16 @@ _W = {"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
       "http://purl.oclc.org/ooxml/wordprocessingml/main"}
 
 
+def _withheld_pictures(plan: Plan) -> dict[str, str]:
+    """SHA-256 of the data of each picture withheld whole (a signature's) -> where, in words."""
+    out: dict[str, str] = {}
+    for i, r in enumerate(plan.redactions, start=1):
+        f = r.decision.finding
+        if f.is_region and f.attributes.get("image_sha256"):
+            out.setdefault(f.attributes["image_sha256"], f"page {r.page}, redaction r{i} ({f.entity})")
+    return out
+
+
 def verify_docx(plan: Plan, out_path: Path) -> list[str]:
     values = withheld_values(plan)
     where = _value_sources(plan)
@@ -48,8 +58,15 @@ def verify_docx(plan: Plan, out_path: Path) -> list[str]:
         names = zf.namelist()
         if len(set(n.lower() for n in names)) != len(names):
             problems.append("the release copy holds two members with the same name")
+        pictures = _withheld_pictures(plan)
         for name in names:
             blob = zf.read(name)
+            if pictures:
+                import hashlib
+
+                digest = hashlib.sha256(blob).hexdigest()
+                if digest in pictures:
+                    problems.append(f"part {name}: the withheld picture of {pictures[digest]} is still in the file")
             base = name.rsplit("/", 1)[-1].lower()
             if base.rsplit(".", 1)[0] in _REMOVED_PARTS:
                 problems.append(f"part {name}: comment or author part present in the release copy")

@@ -106,8 +106,9 @@ def write_docx(plan: Plan, out_path: Path) -> list[str]:
     for number in sorted({r.page for r in plan.redactions} | set(plan.withheld_pages)):
         if units[number - 1].image:
             pkg.data[units[number - 1].image] = _black_image(pkg.data[units[number - 1].image], number)
-            notes.append(f"page {number} ({units[number - 1].label}) withheld in full: its text held "
-                         "withheld information")
+            picture = any(r.page == number and r.decision.finding.is_region for r in plan.redactions)
+            notes.append(f"page {number} ({units[number - 1].label}) withheld in full: "
+                         + ("the picture is withheld (a region)" if picture else "its text held withheld information"))
     edits = _plan_edits(units, plan)
     _apply_edits(edits)
     notes += _scrub(pkg, lay)

@@ -72,7 +72,8 @@ def read_image(path: Path) -> Document:
             text = ocr.page_text(read.words)
             page.text, page.char_boxes = text.text, list(text.char_boxes)
             page.ocr = OcrInfo(kind="no text layer", dpi=round(read.dpi, 1), orientation=read.orientation,
-                               confidence=round(read.confidence, 1), char_confidence=tuple(text.confidence))
+                               confidence=round(read.confidence, 1), char_confidence=tuple(text.confidence),
+                               signature_ink=read.signature_ink)
         pages.append(page)
     return Document(source=path, format=ImageFormat.name, pages=pages, sha256=hashlib.sha256(raw).hexdigest())
 

@@ -263,7 +263,23 @@ def ocr_page(image, page_width: float, page_height: float, number: int):
         again = read(grey.rotate(turn, expand=True), back @ matrix, turn)
         if again.confidence > page.confidence + 10:
             return again
-    return page
+    return _with_signature_ink(page, grey, matrix, dpi)
+
+
+def _with_signature_ink(page, grey, matrix: Matrix, dpi: float):
+    """The page with the pen strokes OCR read as nothing by a signature caption or line
+    (ocr.signature_ink), looked for in the picture with its rules (signature lines among
+    them) taken out, as the PDF pages' are."""
+    import dataclasses
+
+    from ... import ocr
+
+    if grey.mode != "L" or not any(ocr._SIGNATURE_LABEL.match(w.text) for w in page.words):
+        return page
+    hlines: list = []
+    clean = ocr._without_rules(grey, dpi, hlines)
+    ink = ocr.signature_ink(ocr._Job(page.number, dpi, clean, matrix, hlines=hlines), page)
+    return dataclasses.replace(page, signature_ink=ink) if ink else page
 
 
 def save(pages: list, kind: str, out_path: Path, dpi: float | None, icc_profile: bytes | None) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ...errors import BadInputError
 from ...geometry import Box, area, intersection_area, rotation_matrix
-from ...model import Document, Page
+from ...model import Document, Page, Picture
 from ..base import sha256_file
 
 log = logging.getLogger(__name__)
@@ -419,6 +419,8 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
     dark_text: list[bool] = []
     dark_boxes: list[Box] = []
     images = 0
+    pictures: list[Picture] = []
+    rules: list[Box] = []
     chars_seen = 0
 
     def emit(s: str, box: Box | None, dark: bool = False) -> None:
@@ -481,10 +483,21 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                 walk(obj)
             elif isinstance(obj, LTImage):
                 images += 1
+                if len(pictures) < MAX_PICTURES:
+                    pictures.append(_picture(obj, to_user.transform_box(obj.bbox)))
             elif isinstance(obj, LTCurve) and obj.fill and _darkness(obj.non_stroking_color) > 0.75:
                 box = to_user.transform_box(obj.bbox)
-                if box[2] - box[0] > 2 and box[3] - box[1] > 4:
+                if _bleeds(box, mediabox, to_user):
+                    pass  # a background printed past the page's edges (a photograph's dark
+                    # surround), not a box over text: "Exh. B - 4" stamped on it is in sight
+                elif box[2] - box[0] > 2 and box[3] - box[1] > 4:
                     dark_boxes.append(box)
+                elif box[3] - box[1] <= RULE_THICKNESS and box[2] - box[0] >= MIN_RULE and len(rules) < MAX_RULES:
+                    rules.append(box)  # a thin filled bar: a rule
+            elif isinstance(obj, LTCurve) and obj.stroke and len(rules) < MAX_RULES:
+                box = to_user.transform_box(obj.bbox)
+                if box[3] - box[1] <= RULE_THICKNESS and box[2] - box[0] >= MIN_RULE:
+                    rules.append(box)  # a stroked line (a signature or fill-in line)
             elif isinstance(obj, LTChar):  # stray chars outside any text box
                 emit_line([obj])
                 emit("\n", None)
@@ -511,7 +524,38 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         image_count=images,
         covered_spans=covered,
         dark_boxes=dark_boxes,
+        pictures=pictures,
+        rules=rules,
     )
+
+
+# Images and rules are recorded for finding signatures (recognizers/signatures.py): a page
+# may draw thousands of each (a chart, a ruled form); beyond these many the rest are not.
+MAX_PICTURES = 200
+MAX_RULES = 400
+RULE_THICKNESS = 2.5  # points: a line this thin or thinner is a rule
+MIN_RULE = 36.0  # points: half an inch
+# The digest of an image's data is taken for small images only (a signature's size: a large
+# picture is never taken for one, and decoding it would cost time on every scan).
+DIGEST_MAX_AREA = 4.0 * 72 * 72
+
+
+def _picture(obj, box: Box) -> Picture:
+    """An image of the page as ``Picture``: the digest of its data as pdfminer decodes it
+    (verification compares it with every image of the release copy)."""
+    import hashlib
+
+    try:
+        w, h = (int(v) for v in obj.srcsize)
+    except (TypeError, ValueError):
+        w = h = 0
+    digest = ""
+    if area(box) <= DIGEST_MAX_AREA and w * h <= 4_000_000:
+        try:
+            digest = hashlib.sha256(obj.stream.get_data()).hexdigest()
+        except Exception:  # noqa: BLE001 - an image pdfminer cannot decode gets no digest
+            digest = ""
+    return Picture(box=box, pixels=(w, h), sha256=digest)
 
 
 def _unspaced(pieces: list) -> list:
@@ -614,6 +658,15 @@ def _darkness(color) -> float:
         c, m, y, k = values
         return 1.0 - (1 - min(1, c + k)) * 0.299 - (1 - min(1, m + k)) * 0.587 - (1 - min(1, y + k)) * 0.114
     return 1.0
+
+
+def _bleeds(box: Box, mediabox, to_user) -> bool:
+    """Does a filled shape run past the page on two sides or more, by more than a tenth of
+    an inch each: a background, not a redaction box (those are drawn on the page)?"""
+    x0, y0, x1, y1 = to_user.transform_box(tuple(float(v) for v in mediabox))
+    over = 7.2
+    sides = (box[0] < x0 - over) + (box[1] < y0 - over) + (box[2] > x1 + over) + (box[3] > y1 + over)
+    return sides >= 2
 
 
 def _covered_spans(text, boxes, dark_text, dark_boxes) -> list[tuple[int, int]]:

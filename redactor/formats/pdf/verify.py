@@ -35,7 +35,40 @@ def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[t
             ((-1e9, -1e9, 1e9, 1e9), "page withheld in full")]
     problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
     problems += _check_objects(out_path, values)
+    problems += _check_withheld_pictures(out_path, plan)
     problems += check_ocr(out_path, plan, values)
+    return problems
+
+
+def _check_withheld_pictures(out_path: Path, plan: Plan) -> list[str]:
+    """A picture withheld whole (a signature's image: its finding carries the SHA-256 of the
+    image's data as the reader decoded it) must not be in the release copy: no image stream of
+    the file may have that data, drawn or not. (The pixels under every box are checked by
+    rendering, in _check_images; this catches a copy left anywhere else in the file.)"""
+    import hashlib
+
+    import pikepdf
+
+    wanted: dict[str, str] = {}
+    for i, r in enumerate(plan.redactions, start=1):
+        digest = r.decision.finding.attributes.get("image_sha256") if r.decision.finding.is_region else None
+        if digest and r.page not in plan.withheld_pages:
+            wanted.setdefault(digest, f"page {r.page}, redaction r{i} ({r.decision.finding.entity})")
+    if not wanted:
+        return []
+    problems = []
+    with pikepdf.open(out_path) as pdf:
+        for obj in pdf.objects:
+            if not (isinstance(obj, pikepdf.Stream) and str(obj.get("/Subtype", "")) == "/Image"):
+                continue
+            digests = set()
+            for read in (obj.read_raw_bytes, obj.read_bytes):
+                try:
+                    digests.add(hashlib.sha256(read()).hexdigest())
+                except Exception:  # noqa: BLE001 - data pikepdf cannot decode is compared raw only
+                    continue
+            for d in digests & wanted.keys():
+                problems.append(f"the withheld picture of {wanted[d]} is still in the file (PDF object {obj.objgen[0]})")
     return problems
 
 
