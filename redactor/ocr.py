@@ -1353,6 +1353,7 @@ def signature_spans(page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, 
 INK_MIN_AREA = 0.004  # square inches of ink: less is a speck, a dot, a stray mark
 INK_MIN_WIDTH, INK_MIN_HEIGHT = 0.3, 0.25  # inches: a signature is wider than a tick or a checkbox
 INK_REACH = 0.75  # inches: strokes joined to those in a band are followed this far beyond it
+INK_WORD_CONFIDENCE = 80.0  # a word read with less by a signature caption or line may be its strokes
 
 
 def signature_ink(job: "_Job", page: OcrPage) -> tuple[tuple[Box, str], ...]:
@@ -1385,7 +1386,7 @@ def signature_ink(job: "_Job", page: OcrPage) -> tuple[tuple[Box, str], ...]:
         if len(ws) > MAX_CAPTION_WORDS:
             continue
         for w in ws:
-            if _SIGNATURE_LABEL.match(w.text) and w.confidence >= LOW_CONFIDENCE:
+            if _SIGNATURE_LABEL.match(w.text):
                 anchors.append(Anchor(w.box, "caption", f"the caption '{w.text.rstrip(':.,;)')}'"))
     if not any(a.kind == "caption" for a in anchors) and not any(a.kind == "closing" for a in anchors):
         return ()
@@ -1395,7 +1396,9 @@ def signature_ink(job: "_Job", page: OcrPage) -> tuple[tuple[Box, str], ...]:
     rules = [m.transform_box((float(x0), float(y0), float(x1), float(y1))) for x0, y0, x1, y1 in (job.hlines or [])]
     lines = signature_lines(rules, anchors)
     page_box = m.transform_box((0.0, 0.0, float(w_px), float(h_px)))
-    confident = [w.box for w in words if w.confidence >= LOW_CONFIDENCE and any(ch.isalnum() for ch in w.text)]
+    # Print by a signature reads with confidence; a signature's strokes read as a "word" at
+    # times, but hardly ever with more than INK_WORD_CONFIDENCE ("SWAN," at 63 %).
+    confident = [w.box for w in words if w.confidence >= INK_WORD_CONFIDENCE and any(ch.isalnum() for ch in w.text)]
     captions = [a for a in anchors if a.kind == "caption"]
     bands = ink_bands(captions + lines, confident, page_box)
     if not bands:

@@ -38,6 +38,21 @@ def test_earlier_box_over_live_text_is_found_and_removed(tmp_path):
     assert xray_bad_redactions(out / src.name) == {}
 
 
+@pytest.mark.parametrize("content, hidden", [
+    # a box drawn over the words, on the page: the classic bad redaction
+    (b"BT /F1 12 Tf 72 700 Td (Exhibit 4 Carlos Mendez) Tj ET 0 g 128 695 83 16 re f", True),
+    # a dark background printed past the page's edges (a photograph's surround) with an
+    # exhibit stamp on it: in sight, not an earlier redaction
+    (b"0.1 0.1 0.15 rg -70 -290 745 745 re f 0 g BT /F1 12 Tf 72 300 Td (Exhibit 4 Carlos Mendez) Tj ET", False),
+])
+def test_a_background_past_the_page_edges_is_no_earlier_redaction(tmp_path, content, hidden):
+    from redactor.formats.pdf.read import read_pdf
+
+    src = _raw_pdf(tmp_path, content)
+    page = read_pdf(src, ocr=False).pages[0]
+    assert bool(page.covered_spans) is hidden
+
+
 def test_vector_shape_under_box_is_removed(tmp_path):
     # An underline drawn under the name, and a table rule crossing the whole line.
     content = (b"BT /F1 12 Tf 72 700 Td (Signed: Patricia Nguyen today) Tj ET "

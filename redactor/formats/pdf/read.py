@@ -487,7 +487,10 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                     pictures.append(_picture(obj, to_user.transform_box(obj.bbox)))
             elif isinstance(obj, LTCurve) and obj.fill and _darkness(obj.non_stroking_color) > 0.75:
                 box = to_user.transform_box(obj.bbox)
-                if box[2] - box[0] > 2 and box[3] - box[1] > 4:
+                if _bleeds(box, mediabox, to_user):
+                    pass  # a background printed past the page's edges (a photograph's dark
+                    # surround), not a box over text: "Exh. B - 4" stamped on it is in sight
+                elif box[2] - box[0] > 2 and box[3] - box[1] > 4:
                     dark_boxes.append(box)
                 elif box[3] - box[1] <= RULE_THICKNESS and box[2] - box[0] >= MIN_RULE and len(rules) < MAX_RULES:
                     rules.append(box)  # a thin filled bar: a rule
@@ -655,6 +658,15 @@ def _darkness(color) -> float:
         c, m, y, k = values
         return 1.0 - (1 - min(1, c + k)) * 0.299 - (1 - min(1, m + k)) * 0.587 - (1 - min(1, y + k)) * 0.114
     return 1.0
+
+
+def _bleeds(box: Box, mediabox, to_user) -> bool:
+    """Does a filled shape run past the page on two sides or more, by more than a tenth of
+    an inch each: a background, not a redaction box (those are drawn on the page)?"""
+    x0, y0, x1, y1 = to_user.transform_box(tuple(float(v) for v in mediabox))
+    over = 7.2
+    sides = (box[0] < x0 - over) + (box[1] < y0 - over) + (box[2] > x1 + over) + (box[3] > y1 + over)
+    return sides >= 2
 
 
 def _covered_spans(text, boxes, dark_text, dark_boxes) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ import pikepdf
 from ...errors import BadInputError, UnsupportedContentError
 from ...geometry import Box, Matrix, intersects
 from ...model import Plan, Redaction
+from ...ocr import LOW_CONFIDENCE
 from ..base import WriteResult
 from .content import MEASURING, ContentWalker, draws_text
 from .layout import defend
@@ -150,9 +151,15 @@ def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int],
         covered = [b for r in plan.redactions if r.page == p.number for b in drawn_boxes[id(r)]]
         boxes = p.char_boxes
         if p.ocr.kind == "images":
-            # only the characters OCR read (they carry a confidence): the text layer's own are drawn already
+            # only the characters OCR read (they carry a confidence): the text layer's own are
+            # drawn already. Not those read with little confidence ("eee" in a photograph's
+            # shadow), nor those over the page's own text (a picture the text layer already
+            # spells): they would only garble what extractors read there.
             conf = p.ocr.char_confidence
-            boxes = [b if i < len(conf) and conf[i] is not None else None for i, b in enumerate(p.char_boxes)]
+            own = [b for i, b in enumerate(p.char_boxes)
+                   if b is not None and (i >= len(conf) or conf[i] is None)]
+            boxes = [b if i < len(conf) and conf[i] is not None and conf[i] >= LOW_CONFIDENCE
+                     and not _over_text(b, own) else None for i, b in enumerate(p.char_boxes)]
         items = runs(p.text, boxes, withheld, covered)
         add_text_layer(pdf, page, items)
         if p.ocr.kind == "images":
@@ -164,6 +171,19 @@ def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int],
                      f"{p.ocr.confidence:.0f}%)" + ("; its own OCR text layer removed" if removed else "")
                      + f"; text layer of {len(items)} kept word(s) added")
     return notes
+
+
+def _over_text(box, own) -> bool:
+    """Does ``box`` (an OCR character) lie mostly over one of the page's own characters?"""
+    if box is None:
+        return False
+    x0, y0, x1, y1 = box
+    size = max((x1 - x0) * (y1 - y0), 1e-6)
+    for a0, b0, a1, b1 in own:
+        w, h = min(x1, a1) - max(x0, a0), min(y1, b1) - max(y0, b0)
+        if w > 0 and h > 0 and w * h > 0.3 * size:
+            return True
+    return False
 
 
 def _pattern_with_text(page: pikepdf.Page) -> bool:
