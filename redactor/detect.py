@@ -918,6 +918,34 @@ def _signature_findings(page) -> list[Finding]:
     return spans + regions
 
 
+def _same_pictures(document, regions: list[Finding]) -> list[Finding]:
+    """The same picture as a signature found elsewhere in the document (the same image data:
+    initials on every page, a signature stamp used twice) is a signature wherever it is drawn,
+    as a withheld value is withheld wherever it occurs."""
+    signed = {}
+    for f in regions:
+        digest = f.attributes.get("image_sha256")
+        if digest:
+            signed.setdefault(digest, f)
+    if not signed:
+        return []
+    taken = {(f.page, f.region) for f in regions}
+    out = []
+    for page in document.pages:
+        if page.char_boxes is None:
+            continue  # a DOCX picture is one part, withheld whole wherever it is drawn
+        for pic in page.pictures:
+            first = signed.get(pic.sha256) if pic.sha256 else None
+            box = (pic.box[0] - 1.0, pic.box[1] - 1.0, pic.box[2] + 1.0, pic.box[3] + 1.0)
+            if first is None or (page.number, tuple(round(float(v), 2) for v in box)) in taken:
+                continue
+            out.append(_region_finding(page, box, first.score, first.recognizer,
+                                       f"the same picture as the signature on page {first.page}",
+                                       {k: v for k, v in first.attributes.items() if k != "bbox"}))
+            taken.add((page.number, out[-1].region))
+    return out
+
+
 def _region_finding(page, box, score: float, recognizer: str, explanation: str, attributes: dict) -> Finding:
     """A finding that is a place on the page, not text (Finding.region)."""
     box = tuple(round(float(v), 2) for v in box)
@@ -970,6 +998,7 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
         findings.extend(_caps_names(engine, page))
         for f in _signature_findings(page):
             (regions if f.is_region else findings).append(f)
+    regions += _same_pictures(document, regions)
     findings.extend(_field_findings(document))
     common = _lowercase_words(document)
     from recognizers.names import address_part, in_organisation_column, not_a_name, read_as_places, tidy

@@ -145,7 +145,7 @@ def _contains(outer, inner, tol=0.01) -> bool:
 
 
 def _run(src: Path, out: Path, *args: str) -> dict:
-    result = runner.invoke(app, ["run", str(src), "--out", str(out), *args])
+    result = runner.invoke(app, ["run", str(src), "--out", str(out), "--no-review-report", *args])
     assert result.exit_code in (0, 4), result.output
     return json.loads((out / "report.json").read_text())
 
@@ -153,7 +153,8 @@ def _run(src: Path, out: Path, *args: str) -> dict:
 # ----------------------------------------------------------------------------- text pages
 
 
-@pytest.mark.parametrize("how", ["caption", "line", "block"])
+@pytest.mark.parametrize("how", ["caption", pytest.param("line", marks=pytest.mark.slow),
+                                 pytest.param("block", marks=pytest.mark.slow)])
 def test_signature_picture_is_withheld_whole_by_policy(tmp_path, how):
     """example-state withholds a signature's picture found by its caption, its line or its
     place in a signature block: the report lists the region (page and rectangle, entity,
@@ -202,6 +203,7 @@ def test_signature_picture_is_withheld_whole_by_policy(tmp_path, how):
     assert "a region" in log
 
 
+@pytest.mark.slow
 def test_signature_picture_is_flagged_by_default_policy(tmp_path):
     """The default policy releases the picture for a reviewer to look at: a kept SIGNATURE
     region with its rectangle, the document held for review, the picture untouched."""
@@ -219,6 +221,7 @@ def test_signature_picture_is_flagged_by_default_policy(tmp_path):
     assert sig in _images(tmp_path / "out" / "letter.pdf")
 
 
+@pytest.mark.slow
 def test_logo_and_seal_are_not_signatures(tmp_path):
     """A logo in the letterhead (above a rule across the page) and a round seal by a
     signature caption are not taken for signatures: under example-state both are released
@@ -538,6 +541,7 @@ def _members(path: Path) -> dict[str, bytes]:
         return {n: zf.read(n) for n in zf.namelist()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signed", ["block", "caption"])
 def test_docx_signature_picture_is_withheld_by_policy(tmp_path, signed):
     """A picture in a Word letter's signature block (or above a "Signature" caption) is a
@@ -562,6 +566,7 @@ def test_docx_signature_picture_is_withheld_by_policy(tmp_path, signed):
     assert doc["status"] == "needs_review"
 
 
+@pytest.mark.slow
 def test_docx_logo_is_no_signature(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
@@ -652,3 +657,55 @@ def test_pen_strokes_found_whole_in_other_layouts(tmp_path, variant, mode, dpi):
     s = dpi / 72.0
     for b in regions:
         assert b[0] >= xs.min() / s - 6 and b[2] <= (xs.max() + 1) / s + 6
+
+
+def test_docx_pictures_read_with_their_place(tmp_path):
+    """The DOCX reader records where each picture is drawn (its size, the paragraphs round
+    it), and the rules tell the signature in a signature block from the letterhead's logo."""
+    from redactor.detect import _signature_findings
+    from redactor.formats.docx import DocxFormat
+    from redactor.settings import Settings
+    from recognizers.signatures import signature_picture_in_text
+
+    sig, logo = _docx_letter(tmp_path / "letter.docx", "block")
+    document = DocxFormat().read(tmp_path / "letter.docx", Settings())
+    pictures = {p.pictures[0].sha256: p for p in document.pages if p.pictures}
+    s_page, l_page = pictures[hashlib.sha256(sig).hexdigest()], pictures[hashlib.sha256(logo).hexdigest()]
+    (s_pic,) = s_page.pictures
+    assert s_pic.box == pytest.approx((0, 0, 144, 43.2)) and s_pic.before[0] == "Sincerely,"
+    assert s_pic.after[0] == "Harold Q. Whitcombe" and s_pic.pixels == SIG_PIXELS
+    assert [f.region for f in _signature_findings(s_page)] == [(0.0, 0.0, 144.0, 43.2)]
+    assert _signature_findings(l_page) == []
+    # captioned beside, under or above; a closing alone, or a name alone, is not enough
+    assert signature_picture_in_text(144, 43, "", ("Sincerely,",), ("Signature",)) == "captioned 'Signature' under it"
+    assert signature_picture_in_text(144, 43, "/s/", (), ()) == "captioned '/s/' beside it"
+    assert signature_picture_in_text(144, 43, "", ("Sincerely,",), ("Permit application 2024-117",)) is None
+    assert signature_picture_in_text(144, 43, "", ("Dear Resident,",), ("Harold Q. Whitcombe",)) is None
+    assert signature_picture_in_text(60, 60, "", ("Signature",), ()) is None  # a seal's square
+
+
+def test_the_same_signature_picture_elsewhere_is_withheld_too(tmp_path):
+    """A signature picture drawn again on a later page without any caption (the same image
+    object: initials on every page) is a signature there too, so the copy holds none of it
+    (verification would fail the copy otherwise)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from redactor.detect import _same_pictures, _signature_findings
+    from redactor.formats.pdf.read import read_pdf
+
+    path = tmp_path / "two.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792))
+    sig = ImageReader(_scribble())
+    c.drawString(54, 700, "I agree to the terms above.")
+    c.drawImage(sig, 54, 600, width=144, height=44)
+    c.drawString(54, 586, "Signature")
+    c.showPage()
+    c.drawString(54, 700, "Schedule A, continued.")
+    c.drawImage(sig, 400, 60, width=72, height=22)
+    c.save()
+    document = read_pdf(path, ocr=False)
+    first = [f for p in document.pages for f in _signature_findings(p) if f.is_region]
+    assert [f.page for f in first] == [1]
+    (again,) = _same_pictures(document, first)
+    assert again.page == 2 and again.region == (399.0, 59.0, 473.0, 83.0) and "page 1" in again.explanation
