@@ -69,6 +69,9 @@ class FoldedText:
         pages = [[t.translate(_FOLD).casefold() for t in _TOKEN.findall(x)] for x in texts]
         self.vocabulary = {t for toks in pages for t in toks}
         self.words = " " + " \n ".join(" ".join(toks) for toks in pages) + " "  # never across pages
+        # Neighbouring tokens of a page: a key of several tokens is searched for in ``words``
+        # (a scan of the whole document) only when its first two are neighbours somewhere.
+        self.pairs = {pair for toks in pages for pair in zip(toks, toks[1:])}
 
     def may_hold(self, key: str) -> bool:
         """False only when ``value_pattern(v)`` matches in none of the texts, for every ``v``
@@ -76,7 +79,11 @@ class FoldedText:
         pattern matches folds to the key's); any other key may occur."""
         if not key.isascii() or not key:
             return True
-        return key.split(" ", 1)[0] in self.vocabulary and f" {key} " in self.words
+        first, _, rest = key.partition(" ")
+        if first not in self.vocabulary:
+            return False
+        # " a b ... " stands in ``words`` only where tokens a and b are neighbours on a page
+        return (not rest or (first, rest.partition(" ")[0]) in self.pairs) and f" {key} " in self.words
 
 
 def find_in(text: str, value: str, timeout: float = 5.0):

@@ -29,6 +29,17 @@ def test_fold_never_rules_out_a_value_its_pattern_finds(pages, value):
         assert FoldedText(pages).may_hold(normalize(value))
 
 
+@hsettings(max_examples=300, deadline=None)
+@given(pages=st.lists(st.text(alphabet="ab c\n", max_size=30), min_size=1, max_size=3),
+       key=st.lists(st.sampled_from(["a", "b", "c", "ab", "ba"]), min_size=1, max_size=4))
+def test_neighbour_pairs_answer_as_the_whole_scan(pages, key):
+    """The neighbour-pair shortcut of ``may_hold`` rules out exactly the keys that the scan
+    of the document's folded words alone rules out."""
+    folded = FoldedText(pages)
+    key = " ".join(key)
+    assert folded.may_hold(key) == (key.split(" ", 1)[0] in folded.vocabulary and f" {key} " in folded.words)
+
+
 def test_examples():
     folded = FoldedText(["Report of MARCUS DELGADO, 12 Oak St.", "SMİTH and ſam"])
     assert folded.may_hold("marcus delgado")
