@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
+from typing import Iterable
 
 from .errors import UsageError
 
@@ -91,16 +92,21 @@ def publish(tmp: Path, final: Path) -> None:
     fsync_dir(final.parent)
 
 
-def write_atomic(final: Path, data: bytes | str, tmp_dir: Path | None = None) -> Path:
-    """Write ``data`` to ``final`` through a temporary file beside it (or in ``tmp_dir``,
-    which must be on the same file system)."""
+def write_atomic(final: Path, data: "bytes | str | Iterable[str]", tmp_dir: Path | None = None) -> Path:
+    """Write ``data`` (or its pieces, written as they come: a large report is never whole in
+    memory) to ``final`` through a temporary file beside it (or in ``tmp_dir``, which must be
+    on the same file system)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     where = tmp_dir or final.parent
     where.mkdir(parents=True, exist_ok=True)
     tmp = where / f".{final.name}.{os.getpid()}.tmp"
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        if isinstance(data, bytes):
+            fh.write(data)
+        else:
+            for piece in data:
+                fh.write(piece.encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
     final.parent.mkdir(parents=True, exist_ok=True)

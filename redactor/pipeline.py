@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import pickle
 import shutil
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 from .errors import RedactorError, VerificationError
 from .formats import by_name, sha256_file
 from .ingest import InputFile
-from .model import Action, Decision, Document, DocumentResult, Plan, Status, line_breaks
+from .model import Action, Decision, Document, DocumentResult, Finding, Plan, Status, line_breaks
 from .settings import Settings
 from .values import normalize
 
@@ -54,7 +55,7 @@ TMP_DIR_NAME = ".redactor-tmp"
 
 @dataclass
 class RunOutcome:
-    results: list[DocumentResult]
+    # The report: its summary and (read from report.json when asked for) its documents.
     report: dict
     report_json: Path
     report_html: Path
@@ -62,14 +63,33 @@ class RunOutcome:
     review_report: Path | None = None  # NOT-FOR-RELEASE/report.html: holds withheld text
     # Seconds per stage summed over the workers, and the largest worker's peak memory (MB).
     stats: dict = field(default_factory=dict)
+    # The documents that failed or wait for review: source, status, error.
+    problems: list[dict] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict]:
-        return [d for d in self.report["documents"] if d["status"] == "failed"]
+        return [d for d in self.problems if d["status"] == "failed"]
 
     @property
     def needs_review(self) -> list[dict]:
-        return [d for d in self.report["documents"] if d["status"] == "needs_review"]
+        return [d for d in self.problems if d["status"] == "needs_review"]
+
+
+class Report(dict):
+    """A written report without its documents in memory: report["documents"] reads them
+    from report.json (a run of thousands of documents never holds them all)."""
+
+    def __init__(self, data: dict, path: Path):
+        super().__init__(data)
+        self.path = path
+
+    def __missing__(self, key):
+        if key != "documents":
+            raise KeyError(key)
+        return json.loads(self.path.read_text(encoding="utf-8"))["documents"]
+
+
+REPORT_SPOOL = ".redactor-report.spool"  # in OUTDIR, during a run
 
 
 def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None = None,
@@ -79,10 +99,15 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
     """Redact ``inputs`` (files or folders) into ``out``; write out/report.json and
     out/report.html. A failure in one document is that document's outcome, never the run's;
     a bad policy or bad arguments raise ``RedactorError``. ``on_start`` hears of each job as
-    it starts, ``on_result`` of each document's outcome (progress displays)."""
+    it starts, ``on_result`` of each document's outcome (progress displays).
+
+    Each document's report entries are written to disk as it finishes (report.DocumentSpool,
+    review_report.ReviewSpool) and the reports written from there at the end: the run holds
+    the summary's counts, not every document's outcome."""
     from .incremental import RunState
     from .outdir import OutdirLock
-    from .report import previous_documents
+    from .report import DocumentSpool, previous_documents
+    from .review_report import REVIEW_DIR_NAME, ReviewSpool
 
     settings = settings or Settings()
     policy = policy or load_run_policy(settings)
@@ -93,17 +118,26 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
     # skipped, and every release is logged in the audit trail (audit.jsonl).
     with OutdirLock(out):
         state = RunState.open(out, policy, settings, force=settings.force)
-        previous = previous_documents(out)
-        results = []
-        stats: dict = {}
-        for result in process(files, out, settings, policy, executor, on_start, state=state,  # extract .. verify
-                              stats=stats):
-            results.append(result)
-            results.extend(result.attachments)  # documents inside it, each listed on its own
-            if on_result:
-                on_result(result)
-        with stage("report (parent)"):
-            outcome = report(results, out, settings, policy, state=state, previous=previous)  # report
+        spool = DocumentSpool(out / REPORT_SPOOL, previous_documents(out))
+        review = ReviewSpool(out) if settings.review_report else None
+        if review is None:  # withheld values a killed run left there
+            (out / REVIEW_DIR_NAME / ".documents.spool").unlink(missing_ok=True)
+        try:
+            stats: dict = {}
+            for result in process(files, out, settings, policy, executor, on_start, state=state,  # extract .. verify
+                                  stats=stats):
+                for res in (result, *result.attachments):  # documents inside it, each listed on its own
+                    spool.add(res)
+                    if review is not None:
+                        review.add(res)
+                if on_result:
+                    on_result(result)
+            with stage("report (parent)"):
+                outcome = write_reports(spool, out, settings, policy, state, review)  # report
+        finally:
+            spool.close()
+            if review is not None:
+                review.close()
     for k, v in take_stats()["seconds"].items():  # the parent's own stages
         stats.setdefault("seconds", {})[k] = stats.get("seconds", {}).get(k, 0.0) + v
     outcome.stats = stats
@@ -113,15 +147,9 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
 def load_run_policy(settings: Settings) -> "Policy":
     """The settings' policy (a file, or the name of a shipped policy), with the requester's
     own data released to them."""
-    from .policy import load_policy
+    from .policy import load_policy_spec
 
-    spec = settings.policy_path
-    if spec is None:
-        policy = load_policy()
-    elif not Path(spec).exists() and Path(spec).suffix == "" and "/" not in str(spec):
-        policy = load_policy(name=str(spec))
-    else:
-        policy = load_policy(Path(spec))
+    policy = load_policy_spec(settings.policy_path)
     return policy.with_requester(list(settings.requester)) if settings.requester else policy
 
 
@@ -134,8 +162,9 @@ def ingest(inputs: list[Path], out: Path) -> list[InputFile]:
 def report(results: list[DocumentResult], out: Path, settings: Settings, policy: "Policy",
            state: "RunState | None" = None, previous: dict | None = None) -> RunOutcome:
     """report.json and report.html, the withholding log for the requester, and (unless
-    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/. With a ``state``, the
-    run's end goes into the manifest and the audit trail, whose head the report records."""
+    turned off) the reviewer's report in OUTDIR/NOT-FOR-RELEASE/, from results in memory (the
+    report's documents stay in it). With a ``state``, the run's end goes into the manifest
+    and the audit trail, whose head the report records."""
     from .report import build_report, write_report
     from .withholding_log import withholding_rows, write_withholding_log
 
@@ -150,7 +179,34 @@ def report(results: list[DocumentResult], out: Path, settings: Settings, policy:
 
         review_path = write_run_review(results, out, rep["policy"], workers=settings.jobs,
                                        password=settings.password, memory_limit=settings.memory_limit)
-    return RunOutcome(results, rep, json_path, html_path, tuple(log), review_path)
+    problems = [{k: d.get(k) for k in ("source", "status", "error")} for d in rep["documents"]
+                if d["status"] in ("failed", "needs_review")]
+    return RunOutcome(rep, json_path, html_path, tuple(log), review_path, problems=problems)
+
+
+def write_reports(spool, out: Path, settings: Settings, policy: "Policy", state: "RunState | None" = None,
+                  review=None) -> RunOutcome:
+    """``report`` for a run whose document entries are in ``spool`` (report.DocumentSpool) and
+    ``review`` (review_report.ReviewSpool): each file is written from them, one entry at a
+    time, and atomically."""
+    from .report import report_head, write_report
+    from .withholding_log import iter_withholding_rows, write_withholding_log
+
+    rep = {**report_head(policy, settings.model), "summary": spool.totals.summary(), "documents": []}
+    if state is not None:
+        rep["audit_head"] = state.finish(rep["summary"])
+    json_path, html_path = write_report(rep, out, documents=spool.documents)
+    log = write_withholding_log(iter_withholding_rows(rep, spool.documents(), policy, out), out, rep,
+                                rep["summary"].get("release"))
+    review_path = None
+    if review is not None:
+        from .review_report import write_run_review
+
+        review_path = write_run_review(review, out, rep["policy"], workers=settings.jobs,
+                                       password=settings.password, memory_limit=settings.memory_limit)
+    del rep["documents"]
+    return RunOutcome(Report(rep, json_path), json_path, html_path, tuple(log), review_path,
+                      problems=list(spool.problems))
 
 
 # ---------------------------------------------------------------------------------------
@@ -275,10 +331,16 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
 @dataclass(frozen=True)
 class ReleaseSet:
     """What the rest of the release set withholds: (value, document it came from, decision),
-    and the set-wide labels of pseudonymised values (normalised value -> "Person 3")."""
+    and the set-wide labels of pseudonymised values (normalised value -> "Person 3").
+
+    Built by ``SetBuilder``, it holds one entry per normalised value (the first found; the
+    only one propagation uses) with ``sources`` listing every document that withholds it,
+    and decisions cut to what propagation copies (``slim_decision``): every worker loads the
+    whole set, so its size is what a worker's memory grows by with the size of the batch."""
 
     values: tuple[tuple[str, str, Decision], ...] = ()
     pseudonyms: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _index: "tuple[ReleaseSet, Any] | None" = None
@@ -292,7 +354,7 @@ def set_index(release_set: ReleaseSet):
     from .plan import SetValues
 
     if _index is None or _index[0] is not release_set:
-        _index = (release_set, SetValues(release_set.values))
+        _index = (release_set, SetValues(release_set.values, release_set.sources))
     return _index[1]
 
 
@@ -480,8 +542,19 @@ def plan_phase(job: Job, settings: Settings, policy: "Policy") -> PlanSummary:
     with stage("save plan"):
         with open(plan_file, "wb") as fh:
             pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        values = [] if plan.withheld_document else tree_values(plan, set_values)
+        values = [] if plan.withheld_document else [(v, rel, slim_decision(d))
+                                                     for v, rel, d in tree_values(plan, set_values)]
     return PlanSummary(None, plan_file, values, stats=take_stats())
+
+
+def slim_decision(d: Decision) -> Decision:
+    """What propagation copies of a decision withheld elsewhere in the set (plan.extend_plan:
+    the finding's entity and score, and the decision's action, rule, exemptions, reason...):
+    the rest of the finding (where it was, its text, Presidio's analysis, attributes) does
+    not cross the process boundary nor sit in every worker's copy of the release set."""
+    f = d.finding
+    return dataclasses.replace(d, finding=Finding(page=0, start=0, end=0, text="", entity=f.entity, score=f.score,
+                                                  recognizer=""))
 
 
 def _with_work_dir(settings: Settings, outdir: Path) -> Settings:
@@ -535,23 +608,59 @@ def _apply_phase(job: Job, settings: Settings, policy: "Policy") -> DocumentResu
             tmp_path.unlink()
 
 
+class SetBuilder:
+    """The release set, gathered document by document as the plan phase hands back each
+    one's values (so the parent never holds every document's list): the first entry of each
+    normalised value, every document that withholds it, and where each pseudonymised value
+    first occurs in path order (for its label)."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, str, Decision]] = {}  # key -> first entry, in set order
+        self.sources: dict[str, list[str]] = {}
+        self.pseudonymised: dict[str, tuple[tuple[str, int], str]] = {}  # key -> ((path, n), prefix)
+        self._shared: dict = {}  # one object per distinct path and decision: pickled once
+
+    def _one(self, obj, key=None):
+        return self._shared.setdefault(obj if key is None else key, obj)
+
+    def add(self, relpath: str, values: list[tuple[str, str, Decision]]) -> None:
+        """The values (value, plan path, decision) of the document at ``relpath``, in order."""
+        for n, (value, src, d) in enumerate(values):
+            key = normalize(value)
+            src = self._one(src)
+            if key not in self.first:
+                d = slim_decision(d)
+                f = d.finding
+                d = self._one(d, ("decision", d.action, d.rule, tuple(d.exemptions), d.reason, d.needs_review,
+                                  d.propagated, d.keep_last, d.pseudonym, f.entity, f.score))
+                self.first[key] = (value, src, d)
+            srcs = self.sources.setdefault(key, [])
+            if not srcs or srcs[-1] is not src:
+                srcs.append(src)
+            if d.action is Action.PSEUDONYMISE:
+                mark = (relpath, n)
+                if key not in self.pseudonymised or mark < self.pseudonymised[key][0]:
+                    prefix = "Person" if d.finding.entity == "PERSON" else d.finding.entity.replace("_", " ").title()
+                    self.pseudonymised[key] = (mark, prefix)
+
+    def build(self) -> ReleaseSet:
+        """The set, and one label per distinct pseudonymised value, numbered in path order."""
+        labels: dict[str, str] = {}
+        counters: dict[str, int] = {}
+        for key, (_, prefix) in sorted(self.pseudonymised.items(), key=lambda kv: kv[1][0]):
+            counters[prefix] = counters.get(prefix, 0) + 1
+            labels[key] = f"{prefix} {counters[prefix]}"
+        sources = {k: tuple(v) for k, v in self.sources.items() if len(v) > 1}
+        return ReleaseSet(tuple(self.first.values()), labels, sources)
+
+
 def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:
     """The values withheld anywhere in the set, and one label per distinct pseudonymised value
     across the set, numbered in path order."""
-    values = tuple(value for _, s in planned for value in s.values)
-    labels: dict[str, str] = {}
-    counters: dict[str, int] = {}
-    for job, summary in sorted(planned, key=lambda js: js[0].input.relpath.as_posix()):
-        for value, _, d in summary.values:
-            if d.action is not Action.PSEUDONYMISE:
-                continue
-            key = normalize(value)
-            if key in labels:
-                continue
-            prefix = "Person" if d.finding.entity == "PERSON" else d.finding.entity.replace("_", " ").title()
-            counters[prefix] = counters.get(prefix, 0) + 1
-            labels[key] = f"{prefix} {counters[prefix]}"
-    return ReleaseSet(values, labels)
+    builder = SetBuilder()
+    for job, summary in planned:
+        builder.add(job.input.relpath.as_posix(), summary.values)
+    return builder.build()
 
 
 def process(files: list[InputFile], out: Path, settings: Settings, policy: "Policy",
@@ -593,30 +702,32 @@ def process(files: list[InputFile], out: Path, settings: Settings, policy: "Poli
     if executor is None:
         executor = make_executor(settings, policy, len(to_plan))
     try:
-        planned: list[tuple[Job, PlanSummary]] = []
+        to_apply: list[Job] = []
+        builder = None if reuse else SetBuilder()
         for job, outcome in executor.run(plan_phase, to_plan, on_start=on_start):
             if stats is not None and isinstance(outcome, PlanSummary):
                 add_stats(stats, outcome.stats)
+            if isinstance(outcome, PlanSummary) and outcome.result is None and builder is not None:
+                builder.add(job.input.relpath.as_posix(), outcome.values)
             if id(job) in plan_only:
-                if not isinstance(outcome, DocumentResult) and outcome.result is None:
-                    planned.append((job, outcome))
-            elif isinstance(outcome, DocumentResult):
+                continue
+            if isinstance(outcome, DocumentResult):
                 yield _settle(job, outcome, state)
             elif outcome.result is not None:
                 yield _settle(job, outcome.result, state)
             else:
                 job.plan_file = outcome.plan_file
-                planned.append((job, outcome))
-        if not reuse:
+                to_apply.append(job)
+        if builder is not None:
             set_file = set_file or tmp_dir / f"set-{uuid.uuid4().hex}.pickle"
             set_file.parent.mkdir(parents=True, exist_ok=True)
             part = set_file.with_name(set_file.name + ".part")
             with stage("set-wide values (parent)"), open(part, "wb") as fh:
-                pickle.dump(release_set(planned), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(builder.build(), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(part, set_file)  # whole or absent: a run after a crash may use it
-        to_apply = [job for job, _ in planned if id(job) not in plan_only]
+            del builder
         for job in to_apply:
             job.set_file = set_file
             job.hand_back = state is not None

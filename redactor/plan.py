@@ -204,8 +204,11 @@ class SetValues:
     decision), in set order), indexed once (per worker) by normalised value and its first
     token, so each document looks only at the values that can occur in it."""
 
-    def __init__(self, values):
+    def __init__(self, values, sources: "dict[str, tuple[str, ...]] | None" = None):
         self.values = list(values)
+        # Every document a value is withheld in, by normalised value, when ``values`` holds
+        # one entry per normalised value (pipeline.SetBuilder); otherwise each entry's own.
+        self.sources = sources or {}
         self.keys = [normalize_value(v) for v, _, _ in self.values]
         self.by_key: dict[str, list[int]] = {}
         self.by_first: dict[str, list[int]] = {}
@@ -219,6 +222,10 @@ class SetValues:
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def sources_of(self, i: int) -> tuple[str, ...]:
+        """The documents that withhold the value of entry ``i``."""
+        return self.sources.get(self.keys[i]) or (self.values[i][1],)
 
     def candidates(self, document: Document) -> list[int]:
         """Indices (in set order) of the values whose pattern may match in ``document``: every
@@ -247,13 +254,10 @@ def extend_plan(plan: Plan, values: "list[tuple[str, str, Decision]] | SetValues
     # is not carried here from a document that withholds it (a law enforcement record, where
     # officers are withheld under (b)(7)(C)): this record ties the name to its office, with
     # evidence; the kept decision says so.
-    not_carried = [index.values[i] for key in sorted(set(in_role) - own) for i in index.by_key.get(key, ())
-                   if index.values[i][1] != plan.relpath]
+    sources = {key: srcs for key in sorted(set(in_role) - own)
+               if (srcs := [s for i in index.by_key.get(key, ()) for s in index.sources_of(i) if s != plan.relpath])}
     kept = plan.kept
-    if not_carried:
-        sources: dict[str, list[str]] = {}
-        for v, src, _ in not_carried:
-            sources.setdefault(normalize_value(v), []).append(src)
+    if sources:
         kept = [dataclasses.replace(d, reason=f"{d.reason}; withheld in "
                                               f"{', '.join(sorted(set(sources[normalize_value(d.finding.text)])))}, "
                                               "not carried over: here acting in role")

@@ -13,16 +13,21 @@ from __future__ import annotations
 import collections
 
 
-def release_summary(documents: list[dict]) -> dict:
-    pages = collections.Counter({"released_in_full": 0, "released_in_part": 0, "withheld_in_full": 0,
-                                 "not_released": 0})
-    docs = collections.Counter({"released": 0, "withheld_in_full": 0, "failed": 0, "needs_review": 0})
-    by_code: dict[str, dict[str, int]] = {}
+class ReleaseSummary:
+    """The summary, added to one document entry at a time (a run streams its entries to disk
+    and keeps only these counts)."""
 
-    def cite(code: str, kind: str, n: int = 1) -> None:
-        by_code.setdefault(code, {"redactions": 0, "pages": 0, "documents": 0})[kind] += n
+    def __init__(self) -> None:
+        self.pages = collections.Counter({"released_in_full": 0, "released_in_part": 0, "withheld_in_full": 0,
+                                          "not_released": 0})
+        self.docs = collections.Counter({"released": 0, "withheld_in_full": 0, "failed": 0, "needs_review": 0})
+        self.by_code: dict[str, dict[str, int]] = {}
 
-    for d in documents:
+    def _cite(self, code: str, kind: str, n: int = 1) -> None:
+        self.by_code.setdefault(code, {"redactions": 0, "pages": 0, "documents": 0})[kind] += n
+
+    def add(self, d: dict) -> None:
+        pages, docs, cite = self.pages, self.docs, self._cite
         status = d["status"]
         if status == "failed":
             docs["failed"] += 1
@@ -35,10 +40,10 @@ def release_summary(documents: list[dict]) -> dict:
             for code in (withheld_doc or {}).get("exemptions", []):
                 cite(code, "documents")
                 cite(code, "pages", d["pages"])
-            continue
+            return
         if not d.get("output"):
             pages["not_released"] += d["pages"]
-            continue
+            return
         docs["released"] += 1
         withheld_pages = set(d.get("withheld_pages") or [])
         redacted_pages: dict[int, set[str]] = {}
@@ -56,5 +61,14 @@ def release_summary(documents: list[dict]) -> dict:
         pages["withheld_in_full"] += len(withheld_pages)
         pages["released_in_part"] += len(redacted_pages)
         pages["released_in_full"] += max(0, d["pages"] - len(withheld_pages) - len(redacted_pages))
-    return {"pages": dict(pages), "documents": dict(docs),
-            "by_exemption": {k: by_code[k] for k in sorted(by_code)}}
+
+    def result(self) -> dict:
+        return {"pages": dict(self.pages), "documents": dict(self.docs),
+                "by_exemption": {k: self.by_code[k] for k in sorted(self.by_code)}}
+
+
+def release_summary(documents: list[dict]) -> dict:
+    summary = ReleaseSummary()
+    for d in documents:
+        summary.add(d)
+    return summary.result()

@@ -14,11 +14,12 @@ import html
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .model import DocumentResult, Redaction, Status
 from .policy import Policy, entity_label
-from .release_summary import release_summary
+from .release_summary import ReleaseSummary
 
 REPORT_VERSION = 1
 
@@ -110,17 +111,72 @@ def document_json(res: DocumentResult) -> dict:
         {"unchanged_since": res.unchanged_since} if res.unchanged_since else {})
 
 
-def previous_documents(outdir: Path) -> dict[str, dict]:
+class PreviousReport:
     """The document entries of the report an earlier run left in OUTDIR, by source, so a
-    document skipped as unchanged keeps its full entry (redactions, reasons) in the new one."""
-    try:
-        report = json.loads((outdir / "report.json").read_text(encoding="utf-8"))
-        return {d["source"]: d for d in report.get("documents", []) if isinstance(d, dict) and "source" in d}
-    except (OSError, ValueError, AttributeError, TypeError):
-        return {}
+    document skipped as unchanged keeps its full entry (redactions, reasons) in the new one.
+
+    Only where each entry is in report.json is held, not the entries: ``report_json_pieces``
+    writes each at the same place (from a line "    {" to a line "    }"), so one is read
+    when asked for. A report.json of another shape is read whole."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.index: dict[str, tuple[int, int]] = {}  # source -> (offset, length)
+        self.loaded: dict[str, dict] = {}  # a report.json of another shape
+        try:
+            self._scan()
+        except (OSError, ValueError):
+            self.index = {}
+        if not self.index:
+            try:
+                report = json.loads(path.read_text(encoding="utf-8"))
+                self.loaded = {d["source"]: d for d in report.get("documents", [])
+                               if isinstance(d, dict) and "source" in d}
+            except (OSError, ValueError, AttributeError, TypeError):
+                self.loaded = {}
+
+    def _scan(self) -> None:
+        with open(self.path, "rb") as fh:
+            offset, start, source, in_documents = 0, None, None, False
+            for line in fh:
+                if not in_documents:
+                    in_documents = line == b'  "documents": [\n'
+                elif line == b"    {\n":
+                    start, source = offset, None
+                elif start is not None and source is None and line.startswith(b'      "source": '):
+                    source = json.loads(line[len(b'      "source": '):].rstrip().rstrip(b","))
+                elif start is not None and line in (b"    }\n", b"    },\n"):
+                    if isinstance(source, str):
+                        self.index[source] = (start, offset + 5 - start)
+                    start = None
+                elif line.startswith(b"  ]"):
+                    break
+                offset += len(line)
+
+    def get(self, source: str, default: dict | None = None) -> dict | None:
+        if source in self.loaded:
+            return self.loaded[source]
+        where = self.index.get(source)
+        if where is None:
+            return default
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(where[0])
+                d = json.loads(fh.read(where[1]))
+        except (OSError, ValueError):
+            return default
+        return d if isinstance(d, dict) and d.get("source") == source else default
+
+    def __len__(self) -> int:
+        return len(self.index) or len(self.loaded)
 
 
-def _carried(res: DocumentResult, previous: dict[str, dict]) -> dict:
+def previous_documents(outdir: Path) -> PreviousReport:
+    """The document entries of the report an earlier run left in OUTDIR (``PreviousReport``)."""
+    return PreviousReport(outdir / "report.json")
+
+
+def _carried(res: DocumentResult, previous: "PreviousReport | dict[str, dict]") -> dict:
     """A skipped document's entry: the earlier report's, when it describes the same copy."""
     mine = document_json(res)
     old = previous.get(mine["source"])
@@ -141,13 +197,36 @@ def _without_extents(d: dict) -> dict:
             "kept": [clean(k, True) for k in d.get("kept") or []]}
 
 
-def build_report(results: list[DocumentResult], policy: Policy, model: str,
-                 created: dt.datetime | None = None, previous: dict[str, dict] | None = None) -> dict:
-    docs = [_carried(r, previous or {}) for r in sorted(results, key=lambda r: str(r.source))]
-    by_status = collections.Counter(d["status"] for d in docs)
-    by_ex: collections.Counter = collections.Counter()
-    for d in docs:
-        by_ex.update(d["counts_by_exemption"])
+class Totals:
+    """The report's summary, added to one document entry at a time."""
+
+    def __init__(self) -> None:
+        self.documents = self.pages = self.redactions = 0
+        self.by_status: collections.Counter = collections.Counter()
+        self.by_exemption: collections.Counter = collections.Counter()
+        self.release = ReleaseSummary()
+
+    def add(self, d: dict) -> None:
+        self.documents += 1
+        self.pages += d["pages"]
+        self.redactions += d["redaction_count"]
+        self.by_status[d["status"]] += 1
+        self.by_exemption.update(d["counts_by_exemption"])
+        self.release.add(d)
+
+    def summary(self) -> dict:
+        return {
+            "documents": self.documents,
+            "pages": self.pages,
+            "redactions": self.redactions,
+            "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
+            "by_exemption": dict(sorted(self.by_exemption.items())),
+            "release": self.release.result(),
+        }
+
+
+def report_head(policy: Policy, model: str, created: dt.datetime | None = None) -> dict:
+    """The report's first keys, before its summary and documents."""
     return {
         "report_version": REPORT_VERSION,
         "tool": {"name": "redactor", "version": __version__},
@@ -155,28 +234,99 @@ def build_report(results: list[DocumentResult], policy: Policy, model: str,
         "policy": {"name": policy.name, "title": policy.title, "source": policy.source},
         "model": model,
         "coordinates": "PDF default user space, points, origin bottom-left, before /Rotate",
-        "summary": {
-            "documents": len(docs),
-            "pages": sum(d["pages"] for d in docs),
-            "redactions": sum(d["redaction_count"] for d in docs),
-            "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
-            "by_exemption": dict(sorted(by_ex.items())),
-            "release": release_summary(docs),
-        },
-        "documents": docs,
     }
+
+
+def build_report(results: list[DocumentResult], policy: Policy, model: str,
+                 created: dt.datetime | None = None, previous: dict[str, dict] | None = None) -> dict:
+    docs = [_carried(r, previous or {}) for r in sorted(results, key=lambda r: str(r.source))]
+    totals = Totals()
+    for d in docs:
+        totals.add(d)
+    return {**report_head(policy, model, created), "summary": totals.summary(), "documents": docs}
+
+
+class DocumentSpool:
+    """A run's report entries, appended to a file (in OUTDIR) as documents finish, so the
+    parent process holds only the summary's counts and, per document, where its entry is:
+    the report is written from the file at the end, entry by entry (``documents``), in the
+    order ``build_report`` gives (by source)."""
+
+    def __init__(self, path: Path, previous: "PreviousReport | dict[str, dict] | None" = None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fh = open(path, "w+b")  # a spool a killed run left behind is started again
+        self.previous = previous or {}
+        self.index: list[tuple[str, int, int]] = []  # (source, offset, length), in arrival order
+        self.totals = Totals()
+        # What the command line says at the end about documents that failed or wait for review.
+        self.problems: list[dict] = []
+
+    def add(self, res: DocumentResult) -> dict:
+        """Spool ``res``'s report entry; returns it."""
+        d = _carried(res, self.previous)
+        data = json.dumps(d, ensure_ascii=False).encode("utf-8") + b"\n"
+        self.fh.seek(0, 2)
+        self.index.append((d["source"], self.fh.tell(), len(data)))
+        self.fh.write(data)
+        self.totals.add(d)
+        if d["status"] in ("failed", "needs_review"):
+            self.problems.append({k: d.get(k) for k in ("source", "status", "error")})
+        return d
+
+    def documents(self) -> Iterator[dict]:
+        """The spooled entries, by source (in arrival order for the same source)."""
+        self.fh.flush()
+        for _, offset, length in sorted(self.index, key=lambda e: e[0]):
+            self.fh.seek(offset)
+            yield json.loads(self.fh.read(length))
+
+    def close(self) -> None:
+        self.fh.close()
+        self.path.unlink(missing_ok=True)
 
 
 def report_schema() -> dict:
     return json.loads(resources.files("redactor").joinpath("schema/report.schema.json").read_text())
 
 
-def write_report(report: dict, outdir: Path) -> tuple[Path, Path]:
+def write_report(report: dict, outdir: Path, documents: Callable[[], Iterable[dict]] | None = None
+                 ) -> tuple[Path, Path]:
+    """OUTDIR/report.json and report.html, each written atomically; with ``documents``, the
+    report's document entries are ``documents()`` (called once per file), not report["documents"]."""
     from .outdir import write_atomic
 
-    json_path = write_atomic(outdir / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    html_path = write_atomic(outdir / "report.html", render_html(report))
+    docs = documents or (lambda: report["documents"])
+    json_path = write_atomic(outdir / "report.json", report_json_pieces(report, docs()))
+    html_path = write_atomic(outdir / "report.html", _joined(_html_parts(report, docs())))
     return json_path, html_path
+
+
+def report_json_pieces(report: dict, documents: Iterable[dict]) -> Iterator[str]:
+    """``json.dumps(report, indent=2, ensure_ascii=False) + "\\n"``, piece by piece, with
+    ``documents`` as report["documents"] (one entry in memory at a time)."""
+    def dumps(value, indent: str) -> str:
+        return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+
+    keys = list(report) if "documents" in report else [*report, "documents"]
+    yield "{"
+    for i, key in enumerate(keys):
+        yield ("," if i else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": "
+        if key != "documents":
+            yield dumps(report[key], "  ")
+            continue
+        n = 0
+        for d in documents:
+            yield ("[\n    " if n == 0 else ",\n    ") + dumps(d, "    ")
+            n += 1
+        yield "\n  ]" if n else "[]"
+    yield "\n}\n" if keys else "}\n"
+
+
+def _joined(parts: Iterable[str], sep: str = "\n") -> Iterator[str]:
+    """``sep.join(parts)``, piece by piece."""
+    for i, part in enumerate(parts):
+        yield sep + part if i else part
 
 
 _CSS = """
@@ -190,9 +340,13 @@ th{background:#f2f2f2}.status{font-weight:bold;padding:1px 6px;border-radius:3px
 
 
 def render_html(report: dict) -> str:
+    return "\n".join(_html_parts(report, report["documents"]))
+
+
+def _html_parts(report: dict, documents: Iterable[dict]) -> Iterator[str]:
     e = html.escape
     s = report["summary"]
-    out = [
+    yield from [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<title>redactor report</title>",
         f"<style>{_CSS}</style></head><body>",
@@ -205,6 +359,7 @@ def render_html(report: dict) -> str:
         f"<td>{s['documents']}</td><td>{s['pages']}</td><td>{s['redactions']}</td>"
         + "".join(f"<td>{v}</td>" for v in s["by_status"].values()) + "</tr></table>",
     ]
+    out: list[str] = []
     rel = s.get("release")
     if rel:
         pg, dc = rel["pages"], rel["documents"]
@@ -221,8 +376,9 @@ def render_html(report: dict) -> str:
         out += [f"<tr><td>{e(k)}</td><td>{v}</td><td>{by.get(k, {}).get('pages', '')}</td>"
                 f"<td>{by.get(k, {}).get('documents', '')}</td></tr>" for k, v in s["by_exemption"].items()]
         out.append("</table>")
-    for d in report["documents"]:
-        out.append(f"<h2>{e(d['source'])}</h2>")
+    yield from out
+    for d in documents:
+        out = [f"<h2>{e(d['source'])}</h2>"]
         out.append(f"<p><span class='status {e(d['status'])}'>{e(d['status'])}</span> &middot; "
                    f"{d['pages']} page(s) &middot; {d['redaction_count']} redaction(s)"
                    + (f" &middot; release copy <code>{e(d['output'])}</code>" if d["output"] else "")
@@ -255,5 +411,5 @@ def render_html(report: dict) -> str:
                        + "</table></details>")
         if d["notes"]:
             out.append("<ul class='small'>" + "".join(f"<li>{e(n)}</li>" for n in d["notes"]) + "</ul>")
-    out.append("</body></html>\n")
-    return "\n".join(out)
+        yield from out
+    yield "</body></html>\n"

@@ -23,7 +23,7 @@ from .model import DocumentResult, Status
 from .pipeline import (TMP_DIR_NAME, Job, PlanSummary, ReleaseSet, apply_plan, failure, plan_phase,
                        release_set)
 from .attachments import extend_tree, nodes
-from .plan import _boxes_for
+from .plan import SetValues, _boxes_for
 from .planfile import (PLAN_NAME, PlanFileError, assign_ids, changed_inputs, document_json, failed_document_json,
                        inconsistent_rejections, load_plan, new_plan_file, plan_from_json, review_documents,
                        save_plan)
@@ -46,7 +46,7 @@ def export_phase(job: Job, settings: Settings, policy: Policy):
         if job.set_file is not None:
             with open(job.set_file, "rb") as fh:
                 rs = pickle.load(fh)
-        plan = extend_tree(plan, list(rs.values), rs.pseudonyms)
+        plan = extend_tree(plan, SetValues(rs.values, rs.sources), rs.pseudonyms)
         return document_json(plan, "", job.input.path, job.input.relpath.as_posix(), _boxes_for)
     except Exception as exc:  # noqa: BLE001 -- this document fails, the scan goes on
         return failure(job.input, exc)
@@ -272,10 +272,10 @@ def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy,
 
 def policy_for(data: dict, override: Path | None = None):
     """The policy a plan was scanned with (for the report and the withholding log)."""
-    from .policy import load_policy
+    from .policy import load_policy, load_policy_spec
 
     if override is not None:
-        return load_policy(override)
+        return load_policy_spec(override)
     src = data["policy"]["source"]
     if src.endswith(" (shipped)"):
         return load_policy(name=data["policy"]["name"])

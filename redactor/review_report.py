@@ -25,7 +25,7 @@ import os
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .model import DocumentResult, Redaction
 from .policy import entity_label
@@ -325,15 +325,37 @@ def _asset(name: str) -> str:
 
 
 def _json_for_script(data) -> str:
+    return _script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def _script_safe(text: str) -> str:
     # Inside <script>: no "</" may end the element early, no U+2028/9 may end a JS line.
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def _model_json_pieces(model: dict, documents: Iterable[dict]) -> Iterator[str]:
+    """``_json_for_script(model)`` piece by piece, with ``documents`` as model["documents"]."""
+    yield "{"
+    for i, (key, value) in enumerate(model.items()):
+        yield ("," if i else "") + _json_for_script(key) + ":"
+        if key != "documents":
+            yield _json_for_script(value)
+            continue
+        yield "["
+        for n, d in enumerate(documents):
+            yield ("," if n else "") + _json_for_script(d)
+        yield "]"
+    yield "}"
+
+
 def render_review_html(model: dict, title: str = "redactor review") -> str:
+    return "".join(_review_html_parts(model, model["documents"], title))
+
+
+def _review_html_parts(model: dict, documents: Iterable[dict], title: str = "redactor review") -> Iterator[str]:
     e = html.escape
-    return "".join([
+    yield from ([
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         # No network: nothing outside this file and its pages/ folder may load.
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; img-src 'self' data:; "
@@ -345,23 +367,26 @@ def render_review_html(model: dict, title: str = "redactor review") -> str:
         "NOT FOR RELEASE</div>",
         "<noscript><p>This page needs JavaScript to show the documents.</p></noscript>",
         "<div id='app'></div>",
-        f"<script id='data' type='application/json'>{_json_for_script(model)}</script>",
-        f"<script>{_asset('review.js')}</script>",
-        "</body></html>\n",
-    ])
+        "<script id='data' type='application/json'>"])
+    yield from _model_json_pieces(model, documents)
+    yield from ["</script>",
+                f"<script>{_asset('review.js')}</script>",
+                "</body></html>\n"]
 
 
-def write_review(model: dict, folder: Path, name: str = "report.html") -> Path:
+def write_review(model: dict, folder: Path, name: str = "report.html",
+                 documents: Iterable[dict] | None = None) -> Path:
+    """The page in ``folder``, written atomically; with ``documents``, they are the model's
+    documents (written as they come), not model["documents"]."""
+    from .outdir import write_atomic
+
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "README.txt").write_text(
         "This folder CONTAINS WITHHELD INFORMATION: the text that was withheld from the release\n"
         "copies, for reviewers. Do not release it, publish it, or send it to a requester.\n",
         encoding="utf-8")
-    path = folder / name
-    tmp = folder / f".{name}.tmp"
-    tmp.write_text(render_review_html(model), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    docs = model["documents"] if documents is None else documents
+    return write_atomic(folder / name, _review_html_parts(model, docs))
 
 
 # ---------------------------------------------------------------------------------------
@@ -373,62 +398,131 @@ REVIEW_LOG_FIELDS = ["document", "page", "id", "kind", "status", "withheld_text"
                      "decided_by", "decided_at"]
 
 
-def write_review_log(docs: list[dict], path: Path) -> Path:
+def write_review_log(docs: Iterable[dict], path: Path) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(REVIEW_LOG_FIELDS)
         for d in docs:
-            for it in sorted(d["items"], key=lambda it: (it["page"], it["start"])):
-                w.writerow([d.get("relpath") or d["source"], it["page"], it["id"], it["kind"], it["status"],
-                            it["value"], it["entity"], "; ".join(it["exemptions"]), it["rule"], it["action"],
-                            f"{it['score']:.2f}", "yes" if it["needs_review"] else "",
-                            "yes" if it["propagated"] else "", it["reason"], it["recognizer"],
-                            it.get("decided_by", ""), it.get("decided_at", "")])
+            _review_log_rows(w, d)
     os.replace(tmp, path)
     return path
+
+
+def _review_log_rows(w, d: dict) -> None:
+    for it in sorted(d["items"], key=lambda it: (it["page"], it["start"])):
+        w.writerow([d.get("relpath") or d["source"], it["page"], it["id"], it["kind"], it["status"],
+                    it["value"], it["entity"], "; ".join(it["exemptions"]), it["rule"], it["action"],
+                    f"{it['score']:.2f}", "yes" if it["needs_review"] else "",
+                    "yes" if it["propagated"] else "", it["reason"], it["recognizer"],
+                    it.get("decided_by", ""), it.get("decided_at", "")])
 
 
 # ---------------------------------------------------------------------------------------
 # `redactor run`: the whole review bundle from the run's results
 # ---------------------------------------------------------------------------------------
 
-def write_run_review(results: list[DocumentResult], outdir: Path, policy: dict, *, workers: int = 1,
-                     password: str = "", memory_limit: int = 0, timeout: float = RENDER_TIMEOUT) -> Path:
-    """OUTDIR/NOT-FOR-RELEASE/report.html (+ pages/, review-log.csv) for a finished run."""
-    import shutil
+class ReviewSpool:
+    """The review model's documents of a run, appended as documents finish to a file in
+    OUTDIR/NOT-FOR-RELEASE/ (they hold withheld values: never beside the release copies),
+    so the parent holds only the exemption codes and, per document, where its entry is."""
 
-    folder = outdir / REVIEW_DIR_NAME
-    pages_dir = folder / "pages"
-    shutil.rmtree(pages_dir, ignore_errors=True)  # images of an earlier run into the same OUTDIR
-    docs, jobs = [], []
-    for i, res in enumerate(sorted(results, key=lambda r: str(r.source)), start=1):
+    def __init__(self, outdir: Path):
+        self.outdir = outdir
+        self.folder = outdir / REVIEW_DIR_NAME
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / ".documents.spool"
+        self.fh = open(self.path, "w+b")  # a spool a killed run left behind is started again
+        self.index: list[tuple[str, int, int]] = []  # (source, offset, length), in arrival order
+        self.codes: set[str] = set()
+
+    def add(self, res: DocumentResult) -> None:
         doc = result_document(res, None, list(getattr(res, "page_labels", []) or []))
-        doc["id"] = f"d{i}"
         if res.output:
             doc["relpath"] = str(res.output)
-        docs.append(doc)
-        if res.format == "pdf" and res.pages:
-            jobs.append((Path(res.source), pages_dir, f"d{i}-orig"))
-            if res.output:
-                jobs.append((outdir / res.output, pages_dir, f"d{i}-rel"))
-        elif res.format and res.pages and Path(res.source).is_file():  # (an attachment has no file)
-            jobs.append((Path(res.source), None, f"d{i}-text", res.format))
-    renders = render_pages(jobs, workers=workers, password=password, memory_limit=memory_limit,
-                           timeout=timeout) if jobs else {}
-    for doc in docs:
-        if doc["format"] == "pdf":
-            attach_renders(doc, renders.get(f"{doc['id']}-orig"), renders.get(f"{doc['id']}-rel"))
-        else:
-            pages = renders.get(f"{doc['id']}-text")
-            if isinstance(pages, list) and len(pages) == len(doc["pages"]):
-                for page, read in zip(doc["pages"], pages):
-                    page["text"] = read["text"]
-                    page["label"] = page["label"] or read["label"]
-            elif isinstance(pages, str):
-                doc["render_notes"] = [f"text: {pages}"]
-        text_views(doc)
-    model = review_model(docs, policy)
-    path = write_review(model, folder)
-    write_review_log(docs, folder / "review-log.csv")
-    return path
+        self.codes.update(c for it in doc["items"] for c in it["exemptions"])
+        data = json.dumps(doc, ensure_ascii=False).encode("utf-8") + b"\n"
+        self.fh.seek(0, 2)
+        self.index.append((doc["source"], self.fh.tell(), len(data)))
+        self.fh.write(data)
+
+    def documents(self) -> Iterator[dict]:
+        """The spooled documents, by source (``write_run_review``'s order), with their ids."""
+        self.fh.flush()
+        for i, (_, offset, length) in enumerate(sorted(self.index, key=lambda e: e[0]), start=1):
+            self.fh.seek(offset)
+            doc = json.loads(self.fh.read(length))
+            relpath = doc.pop("relpath", None)
+            doc["id"] = f"d{i}"
+            if relpath is not None:
+                doc["relpath"] = relpath
+            yield doc
+
+    def close(self) -> None:
+        self.fh.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _render_jobs(doc: dict, outdir: Path, pages_dir: Path) -> list[tuple]:
+    i, n = doc["id"], len(doc["pages"])
+    if doc["format"] == "pdf" and n:
+        return [(Path(doc["source"]), pages_dir, f"{i}-orig")] + (
+            [(outdir / doc["output"], pages_dir, f"{i}-rel")] if doc["output"] else [])
+    if doc["format"] and n and Path(doc["source"]).is_file():  # (an attachment has no file)
+        return [(Path(doc["source"]), None, f"{i}-text", doc["format"])]
+    return []
+
+
+def write_run_review(results: "list[DocumentResult] | ReviewSpool", outdir: Path, policy: dict, *, workers: int = 1,
+                     password: str = "", memory_limit: int = 0, timeout: float = RENDER_TIMEOUT) -> Path:
+    """OUTDIR/NOT-FOR-RELEASE/report.html (+ pages/, review-log.csv) for a finished run, from
+    its results or its ``ReviewSpool``. Documents are rendered and written a few at a time."""
+    import itertools
+    import shutil
+
+    spool = results if isinstance(results, ReviewSpool) else None
+    if spool is None:
+        spool = ReviewSpool(outdir)
+        for res in results:
+            spool.add(res)
+    try:
+        folder = outdir / REVIEW_DIR_NAME
+        pages_dir = folder / "pages"
+        shutil.rmtree(pages_dir, ignore_errors=True)  # images of an earlier run into the same OUTDIR
+        model = review_model([], policy)
+        model["colours"] = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(spool.codes))}
+        log = folder / ".review-log.csv.tmp"
+        with open(log, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(REVIEW_LOG_FIELDS)
+
+            def finished() -> Iterator[dict]:
+                docs = spool.documents()
+                while chunk := list(itertools.islice(docs, max(16, 8 * workers))):
+                    jobs = [j for doc in chunk for j in _render_jobs(doc, outdir, pages_dir)]
+                    renders = render_pages(jobs, workers=workers, password=password, memory_limit=memory_limit,
+                                           timeout=timeout) if jobs else {}
+                    for doc in chunk:
+                        _attach(doc, renders)
+                        _review_log_rows(w, doc)
+                        yield doc
+
+            path = write_review(model, folder, documents=finished())
+        os.replace(log, folder / "review-log.csv")
+        return path
+    finally:
+        spool.close()
+
+
+def _attach(doc: dict, renders: dict) -> None:
+    if doc["format"] == "pdf":
+        attach_renders(doc, renders.get(f"{doc['id']}-orig"), renders.get(f"{doc['id']}-rel"))
+    else:
+        pages = renders.get(f"{doc['id']}-text")
+        if isinstance(pages, list) and len(pages) == len(doc["pages"]):
+            for page, read in zip(doc["pages"], pages):
+                page["text"] = read["text"]
+                page["label"] = page["label"] or read["label"]
+        elif isinstance(pages, str):
+            doc["render_notes"] = [f"text: {pages}"]
+    text_views(doc)

@@ -21,8 +21,10 @@ import html
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .policy import Policy, entity_label
+from .report import _joined
 
 FIELDS = ["document", "page", "bates", "location", "extent", "exemptions", "statute", "category", "description",
           "justification", "policy_version"]
@@ -85,9 +87,15 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
     """One row per withheld item of every document, in document and page order.
     ``withheld_pages_why`` maps (source, page) to {exemptions, rule, reason} for pages the
     policy withheld in full (the report lists those pages without their reason)."""
+    return list(iter_withholding_rows(report, report["documents"], policy, outdir, withheld_pages_why))
+
+
+def iter_withholding_rows(report: dict, documents: Iterable[dict], policy: Policy | None, outdir: Path | None,
+                          withheld_pages_why: dict[tuple[str, int], dict] | None = None) -> Iterator[dict]:
+    """``withholding_rows`` for the report's ``documents``, one document at a time."""
     version = policy_version(policy) if policy else report["policy"]["name"]
-    rows: list[dict] = []
-    for d in report["documents"]:
+    for d in documents:
+        rows: list[dict] = []
         name = d["output"] or Path(d["source"]).name
         bates = d.get("bates") or []  # Bates number of each page, when the copies were stamped
 
@@ -104,6 +112,7 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
             codes = (whole or {}).get("exemptions", [])
             row("", f"all {d['pages']} page(s)", "document withheld in full", codes, "entire document",
                 "The whole document is withheld", (whole or {}).get("reason", ""))
+            yield from rows
             continue
         if d["status"] == "failed" or not d["output"]:
             continue  # nothing was released: it is not part of this release's log
@@ -140,21 +149,31 @@ def withholding_rows(report: dict, policy: Policy | None, outdir: Path | None,
             if r.get("propagated"):
                 description += " (the same information as withheld elsewhere in the release)"
             row(r["page"], location, "withheld in part", r["exemptions"], label, description, r["reason"])
-    return rows
+        yield from rows
 
 
-def write_withholding_log(rows: list[dict], outdir: Path, report: dict, summary: dict | None = None) -> tuple[Path, Path]:
-    """OUTDIR/withholding-log.csv and OUTDIR/withholding-log.html."""
+def write_withholding_log(rows: Iterable[dict], outdir: Path, report: dict, summary: dict | None = None
+                          ) -> tuple[Path, Path]:
+    """OUTDIR/withholding-log.csv and OUTDIR/withholding-log.html, each written atomically.
+    ``rows`` are written as they come; the HTML page is written from the CSV file (it needs
+    the count of rows first), so the rows are never all in memory."""
+    from .outdir import write_atomic
+
     csv_path, html_path = outdir / "withholding-log.csv", outdir / "withholding-log.html"
     tmp = outdir / ".withholding-log.csv.tmp"
+    count, bates = 0, False
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS)
         w.writeheader()
-        w.writerows(rows)
+        for r in rows:
+            w.writerow(r)
+            count += 1
+            bates = bates or bool(r["bates"])
+        fh.flush()
+        os.fsync(fh.fileno())
+    with open(tmp, encoding="utf-8", newline="") as fh:
+        write_atomic(html_path, _log_html_parts(csv.DictReader(fh), count, bates, report, summary))
     os.replace(tmp, csv_path)
-    tmp = outdir / ".withholding-log.html.tmp"
-    tmp.write_text(render_log_html(rows, report, summary), encoding="utf-8")
-    os.replace(tmp, html_path)
     return csv_path, html_path
 
 
@@ -164,22 +183,28 @@ th{background:#eee}.small{color:#555;font-size:12px}@media print{body{margin:0}t
 
 
 def render_log_html(rows: list[dict], report: dict, summary: dict | None = None) -> str:
+    return "".join(_log_html_parts(rows, len(rows), any(r["bates"] for r in rows), report, summary))
+
+
+def _log_html_parts(rows: Iterable[dict], count: int, bates: bool, report: dict, summary: dict | None = None
+                    ) -> Iterator[str]:
+    """The HTML page of ``count`` rows (``bates``: some row has a Bates number), piece by piece."""
     e = html.escape
     heads = {"document": "Document", "page": "Page", "bates": "Bates", "location": "Location", "extent": "Extent",
              "exemptions": "Exemption(s)", "statute": "Statute", "category": "Category",
              "description": "Description", "justification": "Justification", "policy_version": "Policy"}
-    cols = [c for c in FIELDS if c != "bates" or any(r["bates"] for r in rows)]
+    cols = [c for c in FIELDS if c != "bates" or bates]
     out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Withholding log</title>",
            f"<style>{_CSS}</style></head><body><h1>Withholding log</h1>",
            f"<p class='small'>Policy {e(report['policy']['name'])} ({e(report['policy']['title'])}) &middot; "
-           f"{e(report['created'])} &middot; {len(rows)} item(s) withheld. Each row says where information was "
+           f"{e(report['created'])} &middot; {count} item(s) withheld. Each row says where information was "
            "withheld and under which exemption; it does not reveal the information.</p>"]
     if summary:
         pg = summary["pages"]
         out.append(f"<p>Pages released in full: {pg['released_in_full']}; released in part: "
                    f"{pg['released_in_part']}; withheld in full: {pg['withheld_in_full']}.</p>")
     out.append("<table><tr>" + "".join(f"<th>{heads[c]}</th>" for c in cols) + "</tr>")
+    yield from _joined(out)
     for r in rows:
-        out.append("<tr>" + "".join(f"<td>{e(str(r[c]))}</td>" for c in cols) + "</tr>")
-    out.append("</table></body></html>\n")
-    return "\n".join(out)
+        yield "\n<tr>" + "".join(f"<td>{e(str(r[c]))}</td>" for c in cols) + "</tr>"
+    yield "\n</table></body></html>\n"

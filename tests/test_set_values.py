@@ -103,3 +103,43 @@ def test_extend_plan_through_the_index_is_extend_plan_value_by_value(tmp_path, s
         assert pickle.dumps(fast.redactions) == pickle.dumps(slow.redactions)
         assert fast.review_reasons == slow.review_reasons
         assert pickle.dumps(fast.kept) == pickle.dumps(slow.kept)
+
+
+def test_the_release_set_extends_plans_as_every_value_would(tmp_path, settings, policy):
+    """The set the parent builds (one entry per normalised value, decisions cut to what
+    propagation copies, every source kept) extends each plan exactly as the full list of
+    (value, document, decision) does, and is smaller: it sits in every worker."""
+    from redactor.attachments import tree_values
+
+    from test_record_kind import COUNCIL_MINUTES, OFFENSE_REPORT
+
+    src = tmp_path / "set"
+    src.mkdir()
+    # A chief withheld in two police reports, kept in the minutes where she acts in role; a
+    # private person of the reports named in the minutes where no recognizer finds him.
+    report = OFFENSE_REPORT.replace("Sgt. Paul Okafor approved this report.",
+                                    "Chief of Police Gina Barber approved this report.").replace(
+        "V1 Ebersole stated", "V1 Thomas Ebersole stated")
+    (src / "offense-report.txt").write_text(report)
+    (src / "offense-report-2.txt").write_text(report.replace("Thomas Ebersole", "Thomas Ebersole Jr"))
+    (src / "minutes.txt").write_text(COUNCIL_MINUTES + "\nletter received from thomas ebersole about lighting.\n")
+    files = discover([RECORDS, src], tmp_path / "out")
+    plans = [pipeline.plan_document(f, settings, policy) for f in files if f.format]
+    full = [entry for p in plans for entry in tree_values(p, set_values)]
+    builder = pipeline.SetBuilder()
+    for p in plans:
+        builder.add(p.relpath, [(v, rel, pipeline.slim_decision(d)) for v, rel, d in tree_values(p, set_values)])
+    built = pickle.loads(pickle.dumps(builder.build()))  # as a worker reads it
+    assert len(built.values) < len(full) and any(len(s) > 1 for s in built.sources.values())
+    assert len(pickle.dumps(built)) < len(pickle.dumps(full)) / 2
+    propagated = carried = 0
+    for plan in plans:
+        fast = extend_plan(plan, SetValues(built.values, built.sources), built.pseudonyms)
+        slow = extend_plan(plan, _Everything(full), built.pseudonyms)
+        assert pickle.dumps(fast.redactions) == pickle.dumps(slow.redactions)
+        assert fast.review_reasons == slow.review_reasons
+        assert pickle.dumps(fast.kept) == pickle.dumps(slow.kept)
+        propagated += sum(r.decision.propagated for r in fast.redactions) - sum(
+            r.decision.propagated for r in plan.redactions)
+        carried += sum("not carried over" in d.reason for d in fast.kept)
+    assert propagated > 0 and carried > 0
