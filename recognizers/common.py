@@ -43,4 +43,6 @@ TITLE_WORDS = {
     "examiner", "assessor", "recorder", "planner", "architect", "ranger", "warden", "principal", "provost",
     "chancellor", "general", "colonel", "major", "admiral", "constable", "superintendant", "steward",
     "member", "board", "council", "poc",
+    # a legislator's or an office's staff on its payroll
+    "aide", "caseworker", "scheduler", "correspondent", "intern",
 }

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import unicodedata
 from pathlib import Path
 
 import regex as re
@@ -348,7 +349,9 @@ def is_surname(word: str) -> bool:
 
 
 def _non_ascii(word: str) -> bool:
-    return any(ord(ch) > 127 and ch.isalpha() for ch in word)
+    """A letter beyond ASCII in ``word`` (not a spacing accent a PDF's font put beside its
+    letter: "Ageˆncia" holds U+02C6, a modifier letter)."""
+    return any(ord(ch) > 127 and ch.isalpha() and unicodedata.category(ch) != "Lm" for ch in word)
 
 
 class NameStructureRecognizer(EntityRecognizer):
@@ -836,7 +839,11 @@ _GROUP_ROLES = {"admin", "admins", "administrator", "administrators", "executive
 _PAPER_WORDS = {"order", "orders", "notice", "thereof", "hereof", "motion", "memorandum", "stipulation", "affidavit",
                 "declaration", "complaint", "petition", "judgment", "judgement", "decree", "subpoena", "exhibit",
                 "attachment", "schedule", "findings", "conclusions", "minutes", "agenda", "resolution",
-                "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement"}
+                "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement",
+                # divisions of a statute or a document cited ("Subtitle VII, Part A, Subpart III",
+                # "[FR Doc. 2020-17221 ...]")
+                "part", "subpart", "subtitle", "subchapter", "subsection", "section", "paragraph", "clause",
+                "article", "appendix", "annex", "doc"}
 
 
 def _head_noun(word: str, document) -> bool:

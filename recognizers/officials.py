@@ -156,10 +156,11 @@ def is_classified(pages: list[str]) -> bool:
 
 
 def evidence(text: str, start: int, end: int, classified: bool = False,
-             cell_label: str | None = None) -> tuple[str | None, bool]:
+             cell_label: str | None = None, cell_after=None) -> tuple[str | None, bool]:
     """(official evidence, private evidence) for the name at text[start:end] (``classified``:
     the record bears a classification banner; ``cell_label``: the text of the cell to the left
-    of the name's cell on a form read by position, its field label)."""
+    of the name's cell on a form read by position, its field label; ``cell_after``: a function
+    giving the text of the cell right of it in its row, for a table read by position)."""
     ls, le = _line_bounds(text, start, end)
     before = text[ls:start]
     after = text[end:le]
@@ -177,9 +178,20 @@ def evidence(text: str, start: int, end: int, classified: bool = False,
     # "Name, Title" / "Name | Title" / "Name    Title" on the same line
     m = re.match(r"^[ \t]*(?:,|\||\t|[ \t]{2,}|[ \t]+-[ \t]+)[ \t]*(?P<rest>[^\n]*)", after)
     if m:
-        title = _title_in(m.group("rest"))
+        # the title's own cell (a payroll row goes on with an amount), without the dates of
+        # the post ("DISTRICT DIRECTOR FROM MAY 23")
+        rest = _CELL_GAP.split(m.group("rest").strip(" \t"), maxsplit=1)[0]
+        rest = _TENURE.sub("", rest)
+        title = _title_in(rest)
         if title:
             return f"title '{title}' next to the name", False
+    # "Name | Title" in a table read by position, the title in the next cell of the row (a
+    # payroll or a staff roster)
+    if not after.strip() and cell_after is not None:
+        right = cell_after()
+        title = _title_in(_TENURE.sub("", right)) if right else None
+        if title:
+            return f"title '{title}' in the next cell of the name's row", False
     # "Title, Name" / "Title: Name" / "Title Name" / "Title | Name" / "Title Dr. Name" on the
     # same line: the title stands right before the name (words separated by spaces only, so
     # never across a colon or comma: "...may it please the Court: Mr. Holloway" is no title)
@@ -255,6 +267,7 @@ def evidence(text: str, start: int, end: int, classified: bool = False,
     return None, False
 
 
+_TENURE = re.compile(r"(?i)[ \t]+(?:from|to|since|until|through|thru)[ \t]+(?:\p{L}{3,9}\.?[ \t]+)?\d[^\n]*$")
 VOTE_COUNT = re.compile(r"^[ \t]*\d{1,7}[ \t]+$")
 COUNSEL_LINE = re.compile(r"(?i)^[ \t]*(?P<r>(?:(?:lead|trial|local|appellate)[ \t]+)?(?:counsel|attorneys?|solicitors?)"
                           r"[ \t]+for[ \t]+(?:the[ \t]+)?(?:plaintiffs?|defendants?|petitioners?|respondents?|appellants?"
@@ -392,6 +405,30 @@ def _copied_colleagues(pages: dict[int, str], official: dict[str, str], private:
     return out
 
 
+def _parts_of_officials(findings, pages):
+    """A name read within officials' names (the model's "ERIN S" of "BOLLINGER, ERIN S", or
+    "ROBERT CLINTON\nGRUENDER" across two rows of a roster) is theirs: every letter of it lies
+    in the span of a name marked official on the page."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for f in findings:
+        if f.entity == "PERSON" and f.attributes.get("role") == "official":
+            spans.setdefault(f.page, []).append((f.start, f.end))
+    if not spans:
+        return findings
+    out = []
+    for f in findings:
+        if f.entity == "PERSON" and "role" not in f.attributes and f.page in spans:
+            text = pages.get(f.page, "")
+            inside = [(s, e) for s, e in spans[f.page] if s < f.end and f.start < e]
+            if inside and all(any(s <= i < e for s, e in inside) for i in range(f.start, f.end)
+                              if text[i:i + 1].isalnum()):
+                why = "within the name of an official acting in role on the same page"
+                f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
+                                        explanation=f"{f.explanation}; {why}")
+        out.append(f)
+    return out
+
+
 class _CellLabels:
     """The cell to the left of a value's cell on a PDF page read by position (a form whose
     labels and values a text reader puts in separate runs: "POC" ... "Michelle Spencer,
@@ -402,7 +439,7 @@ class _CellLabels:
         self._pages = {p.number: p for p in document.pages}
         self._grids: dict[int, object] = {}
 
-    def __call__(self, page: int, start: int) -> str | None:
+    def _grid(self, page: int):
         p = self._pages.get(page)
         if p is None or not p.char_boxes:
             return None
@@ -411,9 +448,31 @@ class _CellLabels:
 
             g = grid(p.text, p.char_boxes)
             self._grids[page] = g if g.geometric else None
-        g = self._grids[page]
+        return self._grids[page]
+
+    def right_of(self, page: int, start: int, end: int) -> str | None:
+        """The text of the cell right of the one that holds text[start:end] in its row (a
+        payroll's "SMITH, ALVARO R" ... "LEGISLATIVE CORRESPONDENT"), when the name fills its
+        cell."""
+        g = self._grid(page)
         if g is None:
             return None
+        p = self._pages[page]
+        for row in g.rows:
+            cell = next((c for c in row.cells if c.start <= start < c.end), None)
+            if cell is None:
+                continue
+            if p.text[cell.start:start].strip() or p.text[end:cell.end].strip(" \t,"):
+                return None
+            right = [c for c in row.cells if c.u0 >= cell.u1]
+            return min(right, key=lambda c: c.u0).text.strip() if right else None
+        return None
+
+    def __call__(self, page: int, start: int) -> str | None:
+        g = self._grid(page)
+        if g is None:
+            return None
+        p = self._pages[page]
         for row in g.rows:
             cell = next((c for c in row.cells if c.start <= start < c.end), None)
             if cell is None:
@@ -443,7 +502,8 @@ def mark_officials(findings, document):
         key = _key(f.text)
         if not key:
             continue
-        why, priv = evidence(pages.get(f.page, ""), f.start, f.end, classified, cell_labels(f.page, f.start))
+        why, priv = evidence(pages.get(f.page, ""), f.start, f.end, classified, cell_labels(f.page, f.start),
+                             cell_after=lambda f=f: cell_labels.right_of(f.page, f.start, f.end))
         if priv:
             private.add(key)
         elif why and key not in official:
@@ -455,16 +515,20 @@ def mark_officials(findings, document):
             del official[key]
     full = {k: v for k, v in official.items() if len(k.split()) >= 2}
 
-    def official_for(key: str) -> str | None:
+    def official_for(key: str, surname: bool = False) -> str | None:
         if key in official and key not in private:
             return official[key]
         words = key.split()
-        if len(words) != 1:
+        if len(words) == 1:
+            # a surname alone ("Ms. Adkins", "Dr. Raghunathan"), not a given name alone: one
+            # official of the record has it, and no private person does
+            hits = [k for k in full if k.split()[-1] == words[0]]
+        elif len(words) == 2 and surname:
+            # a compound surname alone ("VELEZ-GREEN") of a name written surname first
+            hits = [k for k in full if k.split()[:2] == words or k.split()[-2:] == words]
+        else:
             return None
-        # a surname alone ("Ms. Adkins", "Dr. Raghunathan"), not a given name alone: one
-        # official of the record has it, and no private person does
-        hits = [k for k in full if k.split()[-1] == words[0]]
-        if len(hits) == 1 and not any(words[0] in p.split() for p in private):
+        if len(hits) == 1 and not any(w in p.split() for w in words for p in private):
             return full[hits[0]]
         return None
 
@@ -474,7 +538,7 @@ def mark_officials(findings, document):
         if f.entity == "PERSON":
             # a name wrapped over two lines gives no evidence of its own (above) but is the
             # same official as the same name on one line ("Jose" / "Herrera will follow up")
-            why = official_for(_key(f.text))
+            why = official_for(_key(f.text), surname=f.recognizer == "SurnameOfName")
             if why:
                 f = dataclasses.replace(f, attributes={**f.attributes, "role": "official", "role_evidence": why},
                                         explanation=f"{f.explanation}; official acting in role: {why}")
@@ -485,6 +549,7 @@ def mark_officials(findings, document):
                     # a full name alone on its line: a signature block or a roster row
                     official_lines.setdefault(f.page, []).append((ls, le))
         out.append(f)
+    out = _parts_of_officials(out, pages)
     result = []
     for f in out:
         if f.entity == "EMAIL_ADDRESS" and f.attributes.get("kind") != "personal" and "role" not in f.attributes:

@@ -425,7 +425,7 @@ def review(
 def apply_cmd(
     workdir: Path = typer.Argument(..., help="The folder `redactor scan` wrote (with the reviewed plan)."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for release copies and the report."),
-    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="The scan's policy file, if it moved."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="The scan's policy (a file, or a shipped policy's name), if its file moved."),
     password: str = typer.Option("", "--password", help="Password for encrypted PDFs."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1),
     timeout: float = typer.Option(600.0, "--timeout"),

@@ -680,6 +680,13 @@ def _windows(text: str, runs, lines: int = CAPS_CONTEXT_LINES) -> list[tuple[int
     return spans
 
 
+def _lexicon_word(span: str) -> bool:
+    from recognizers.names import is_given, is_surname
+
+    return any(is_given(w) or is_surname(w) for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", span)
+               if len(w) > 1)
+
+
 def _caps_names(engine, page) -> list[Finding]:
     """Names written in capitals ("PATRICIA NGUYEN", email headers, police forms), which the
     small spaCy model does not recognise: run NER once more on a copy of the page in which
@@ -708,7 +715,9 @@ def _caps_names(engine, page) -> list[Finding]:
             # it away ("Enroll Immediately", "Must Be Apart").
             if tokens is not None and _function_words(tokens, r.start, r.end):
                 continue
-            if inside and len(span.split()) >= 2 and span.isupper():
+            # Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
+            # "P.M. CST"): a word of the name lexicon must be among them.
+            if inside and len(span.split()) >= 2 and span.isupper() and _lexicon_word(span):
                 out.append(Finding(page=page.number, start=start, end=end, text=span, entity="PERSON",
                                    score=round(float(r.score) * 0.9, 4), recognizer="CapsNameRecognizer",
                                    explanation="name in capitals, recognised by spaCy on a title-cased copy"))

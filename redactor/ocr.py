@@ -194,6 +194,15 @@ class _Api:
             lib = ctypes.CDLL(ctypes.util.find_library("tesseract") or "libtesseract.so.5")
         except OSError:
             return None
+        try:
+            # Leptonica prints its own complaints ("Error in boxClipToRectangle: box outside
+            # rectangle") on stderr, with nothing to tell which file: a cron job's mail is no
+            # place for them. What OCR made of a page is in the report.
+            lept = ctypes.CDLL(ctypes.util.find_library("lept") or "liblept.so.5")
+            lept.setMsgSeverity.argtypes, lept.setMsgSeverity.restype = [ctypes.c_int], ctypes.c_int
+            lept.setMsgSeverity(6)  # L_SEVERITY_NONE
+        except (OSError, AttributeError):
+            pass
         p, i, c, f = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_float
         for name, res, args in (
                 ("TessBaseAPICreate", p, []),

@@ -147,15 +147,9 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
 def load_run_policy(settings: Settings) -> "Policy":
     """The settings' policy (a file, or the name of a shipped policy), with the requester's
     own data released to them."""
-    from .policy import load_policy
+    from .policy import load_policy_spec
 
-    spec = settings.policy_path
-    if spec is None:
-        policy = load_policy()
-    elif not Path(spec).exists() and Path(spec).suffix == "" and "/" not in str(spec):
-        policy = load_policy(name=str(spec))
-    else:
-        policy = load_policy(Path(spec))
+    policy = load_policy_spec(settings.policy_path)
     return policy.with_requester(list(settings.requester)) if settings.requester else policy
 
 

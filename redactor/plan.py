@@ -12,7 +12,8 @@ import dataclasses
 
 from .geometry import Box, union
 from .model import Action, Decision, Document, Finding, Plan, Redaction
-from .values import POSITION_ONLY, FoldedText, normalize as normalize_value, value_pattern
+from .values import POSITION_ONLY, FoldedText, ValueFinder, normalize as normalize_value
+from .values import value_pattern  # noqa: F401 - planfile.py imports it from here
 
 MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too many words
 
@@ -301,6 +302,7 @@ def _propagate(document: Document, sources: list[Decision], already: list[Decisi
         covered.setdefault(d.finding.page, []).append((d.finding.start, d.finding.end))
     extra: list[Decision] = []
     seen_values: set[str] = set()
+    finders: dict[int, ValueFinder] = {}
     for d in sources:
         f = d.finding
         if f.entity in POSITION_ONLY or d.action not in VALUE_ACTIONS:
@@ -310,17 +312,18 @@ def _propagate(document: Document, sources: list[Decision], already: list[Decisi
         if key in seen_values or sum(ch.isalnum() for ch in value) < MIN_PROPAGATE_CHARS:
             continue
         seen_values.add(key)
-        pattern = value_pattern(value)
-        if pattern is None:
-            continue
         for page in document.pages:
-            for m in pattern.finditer(page.text, timeout=5.0):
+            # what value_pattern(value).finditer(page.text) finds, without a pattern per value
+            finder = finders.get(page.number)
+            if finder is None:
+                finder = finders[page.number] = ValueFinder(page.text)
+            for start, end in finder.find(value):
                 spans = covered.setdefault(page.number, [])
-                if any(s <= m.start() and m.end() <= e for s, e in spans):
+                if any(s <= start and end <= e for s, e in spans):
                     continue
-                spans.append((m.start(), m.end()))
+                spans.append((start, end))
                 why = f.explanation if cross_document else f"same value as withheld on page {f.page}"
-                finding = Finding(page=page.number, start=m.start(), end=m.end(), text=m.group(0),
+                finding = Finding(page=page.number, start=start, end=end, text=page.text[start:end],
                                   entity=f.entity, score=f.score, recognizer="propagation", explanation=why)
                 extra.append(dataclasses.replace(d, finding=finding, propagated=True))
     return extra

@@ -308,6 +308,16 @@ def _merge(parent: dict, child: dict) -> dict:
     return merged
 
 
+def load_policy_spec(spec: "Path | str | None") -> Policy:
+    """A policy given on the command line: a file, or the name of a shipped policy
+    ("example-state"); None: the shipped US FOIA policy."""
+    if spec is None:
+        return load_policy()
+    if not Path(spec).exists() and Path(spec).suffix == "" and "/" not in str(spec):
+        return load_policy(name=str(spec))
+    return load_policy(Path(spec))
+
+
 def load_policy(path: Path | None = None, name: str = "us-foia", _depth: int = 0) -> Policy:
     doc, label = _read_yaml(path, name if path is None else None)
     _validate(doc, label)

@@ -272,10 +272,10 @@ def apply(workdir: Path, out_dir: Path, settings: Settings, policy: Policy,
 
 def policy_for(data: dict, override: Path | None = None):
     """The policy a plan was scanned with (for the report and the withholding log)."""
-    from .policy import load_policy
+    from .policy import load_policy, load_policy_spec
 
     if override is not None:
-        return load_policy(override)
+        return load_policy_spec(override)
     src = data["policy"]["source"]
     if src.endswith(" (shipped)"):
         return load_policy(name=data["policy"]["name"])

@@ -504,3 +504,42 @@ def test_a_log_under_the_offices_name_is_not_its_letterhead(settings, policy):
         ds = decision_for(decisions(text, settings, policy), value, "PHONE_NUMBER")
         assert ds and all(d.action is Action.REDACT for d in ds), value
         assert all(d.finding.attributes.get("role") != "agency" for d in ds), value
+
+
+def _columns_pdf(tmp_path, rows):
+    """A page whose table a text reader reads column by column (each column one text run):
+    the name and the cell beside it are tied only by their positions."""
+    from test_pdf_removal import _raw_pdf
+
+    parts = []
+    for col, x in ((0, 72), (1, 260)):
+        parts.append(f"BT /F1 9 Tf {x} 700 Td 12 TL".encode())
+        for row in rows:
+            parts.append(b"(" + row[col].encode() + b") Tj T*")
+        parts.append(b"ET")
+    return _raw_pdf(tmp_path, b"\n".join(parts))
+
+
+def test_a_payroll_rows_title_in_the_next_cell_makes_the_name_an_officials(tmp_path, settings, policy):
+    from redactor.formats.pdf.read import read_pdf
+
+    rows = [("OKAFOR, CHINEDU A", "LEGISLATIVE AIDE FROM MAY 2"), ("LINDQVIST, BRITTA M", "STAFF ASSISTANT"),
+            ("HOLLOWAY, GRANT T", "INTERN FROM SEP. 10")]
+    doc = read_pdf(_columns_pdf(tmp_path, rows), ocr=False)
+    assert "OKAFOR, CHINEDU A\n" in doc.pages[0].text  # read column by column
+    ds = decide(detect(doc, settings), policy, relpath="x.pdf", pages=[p.text for p in doc.pages], fmt="pdf")
+    for name, _ in rows:
+        hits = [d for d in ds if d.finding.entity == "PERSON" and name.split(",")[0] in d.finding.text]
+        assert hits and all(d.action is Action.KEEP for d in hits), name
+        assert any("in the next cell of the name's row" in d.finding.explanation for d in hits), name
+
+
+def test_a_rows_next_cell_that_is_no_title_says_nothing(tmp_path, settings, policy):
+    from redactor.formats.pdf.read import read_pdf
+
+    rows = [("OKAFOR, CHINEDU A", "VICTIM"), ("LINDQVIST, BRITTA M", "WITNESS"), ("HOLLOWAY, GRANT T", "2211 ELM ST")]
+    doc = read_pdf(_columns_pdf(tmp_path, rows), ocr=False)
+    ds = decide(detect(doc, settings), policy, relpath="x.pdf", pages=[p.text for p in doc.pages], fmt="pdf")
+    for name, _ in rows:
+        hits = [d for d in ds if d.finding.entity == "PERSON" and name.split(",")[0] in d.finding.text]
+        assert hits and all(d.action is Action.REDACT for d in hits), name

@@ -322,3 +322,24 @@ def test_personal_data_inside_a_tiling_pattern_needs_review(tmp_path):
     doc = json.loads((out / "report.json").read_text())["documents"][0]
     assert doc["status"] == "needs_review" and "no position on the page" in doc["error"], doc
     assert not (out / "pattern.pdf").exists()
+
+
+def test_orphan_form_widgets_are_a_note_not_a_warning_on_stderr(tmp_path):
+    """A widget annotation that no field of /AcroForm reaches (as some real forms ship): the
+    copy keeps it, and the report says so; pikepdf's warning does not reach a cron job's mail."""
+    import warnings
+
+    src = _raw_pdf(tmp_path, b"BT /F1 12 Tf 72 700 Td (Applicant Robert Kowalski signed.) Tj ET", name="in.pdf")
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        widget = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget,
+                                                      FT=pikepdf.Name.Tx, T=pikepdf.String("box1"),
+                                                      Rect=[300, 100, 400, 120]))
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([widget]))
+        pdf.save(src)
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pikepdf.PageCopyWarning)
+        result = runner.invoke(app, ["run", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "report.json").read_text())["documents"][0]
+    assert any("1 form widget(s) that no field of the form" in n for n in doc["notes"]), doc["notes"]

@@ -91,6 +91,17 @@ def test_run_equals_scan_plus_apply(scanned, tmp_path):
     assert (rel_a / "withholding-log.csv").read_text() == (rel_b / "withholding-log.csv").read_text()
 
 
+def test_apply_takes_a_shipped_policy_by_name(scanned, tmp_path):
+    """`apply --policy` names the policy as `run` and `scan` do: a file, or a shipped one."""
+    _, work = scanned
+    out = tmp_path / "applied"
+    r = runner.invoke(app, ["apply", str(work), "--out", str(out), "--policy", "us-foia"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((out / "report.json").read_text())["documents"]
+    r = runner.invoke(app, ["apply", str(work), "--out", str(tmp_path / "x"), "--policy", "no-such-policy"])
+    assert r.exit_code != 0 and "no-such-policy" in r.output
+
+
 def test_reject_and_add_by_text_are_exactly_what_is_released(scanned, tmp_path):
     src, _ = scanned
     work = _fresh(scanned, tmp_path)

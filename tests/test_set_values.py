@@ -11,7 +11,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 import redactor.pipeline as pipeline
 from redactor.ingest import discover
 from redactor.plan import SetValues, extend_plan, set_values
-from redactor.values import FoldedText, normalize, value_pattern
+from redactor.values import FoldedText, ValueFinder, normalize, value_pattern
 
 from conftest import RECORDS
 
@@ -27,6 +27,53 @@ def test_fold_never_rules_out_a_value_its_pattern_finds(pages, value):
     pattern = value_pattern(value)
     if pattern is not None and any(pattern.search(p) for p in pages):
         assert FoldedText(pages).may_hold(normalize(value))
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(pages=st.lists(st.text(alphabet="ab c\n", max_size=30), min_size=1, max_size=3),
+       key=st.lists(st.sampled_from(["a", "b", "c", "ab", "ba"]), min_size=1, max_size=4))
+def test_neighbour_pairs_answer_as_the_whole_scan(pages, key):
+    """The neighbour-pair shortcut of ``may_hold`` rules out exactly the keys that the scan
+    of the document's folded words alone rules out."""
+    folded = FoldedText(pages)
+    key = " ".join(key)
+    assert folded.may_hold(key) == (key.split(" ", 1)[0] in folded.vocabulary and f" {key} " in folded.words)
+
+
+@hsettings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=ALPHABET, max_size=60), value=st.text(alphabet=ALPHABET, min_size=1, max_size=12))
+def test_value_finder_finds_what_the_value_pattern_finds(text, value):
+    """Propagation's token look-up finds exactly the spans of the value's pattern, whatever
+    the case (Turkish i, Kelvin sign, long s, sharp s, sigma), separators and repeats."""
+    pattern = value_pattern(value)
+    expected = [] if pattern is None else [m.span() for m in pattern.finditer(text)]
+    assert ValueFinder(text).find(value) == expected
+    doubled = text + " " + text  # a value found again further on, and overlapping candidates
+    expected = [] if pattern is None else [m.span() for m in pattern.finditer(doubled)]
+    assert ValueFinder(doubled).find(value) == expected
+
+
+def test_value_finder_reads_the_regex_case_table():
+    """Every character the regex engine relates by case to a letter or digit: it matches the
+    ignore-case pattern of that character exactly when the case table says so, and is a
+    letter or digit itself (so a match is a run of whole tokens)."""
+    import regex
+
+    from redactor.values import _case_class, _cases, _same_token
+
+    word = regex.compile(r"[^\W_]")
+    for cp in range(0x110000):
+        cases = _cases(chr(cp))
+        if len(cases) < 2:
+            continue
+        p = chr(cp)
+        single = regex.compile(regex.escape(p), regex.IGNORECASE)
+        linked = {d for c in cases for d in _cases(chr(c))}
+        for d in linked:
+            assert bool(single.fullmatch(chr(d))) == (d in cases) == _same_token(p, chr(d)), (hex(cp), hex(d))
+            assert _case_class(chr(d)) == _case_class(p)
+        if word.match(p):
+            assert all(word.match(chr(d)) for d in cases), hex(cp)
 
 
 def test_examples():

@@ -488,3 +488,13 @@ def test_visitor_column_holds_names():
     found = values(text)
     assert {"Agnes Whitcombe", "Bogdan Stoica"} <= found.get("PERSON", set())
     assert "Permit pickup" not in str(found)
+
+
+def test_a_label_that_is_one_letter_once_number_words_are_ignored_is_no_field():
+    """"A-number" would read as the label "a" (number words are ignored): a form's line letters
+    ("a", "b") must not make the next cell a personal identifier."""
+    lex = lexicon()
+    for letter in "abcdefgh":
+        assert lex.field(letter) is None, letter
+    assert lex.field("Student ID").entity == "PERSONAL_ID"
+    assert lex.field("Pupil") is None or lex.field("Pupil").entity == "PERSON"

@@ -4,6 +4,7 @@ exemption label, scrub the document, write the file whole."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,9 +118,18 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
                          "outlines) contained withheld values and were replaced")
         target = out_path.with_suffix(".unflattened.pdf") if flatten else out_path
         try:
-            pdf.save(target, compress_streams=True, deterministic_id=True,
-                     fix_metadata_version=False,
-                     object_stream_mode=pikepdf.ObjectStreamMode.disable)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pikepdf.PageCopyWarning)
+                pdf.save(target, compress_streams=True, deterministic_id=True,
+                         fix_metadata_version=False,
+                         object_stream_mode=pikepdf.ObjectStreamMode.disable)
+            # pikepdf warns on stderr of form widgets the form's field tree does not reach (as
+            # in the input): a note in the report says it instead, where a reviewer reads it.
+            for w in caught:
+                if issubclass(w.category, pikepdf.PageCopyWarning):
+                    count = "".join(ch for ch in str(w.message).split("annotation")[0] if ch.isdigit()) or "some"
+                    notes.append(f"{count} form widget(s) that no field of the form (/AcroForm) reaches, "
+                                 "as in the input: viewers may not show them as form fields")
         except pikepdf.PdfError as exc:
             raise BadInputError(f"cannot write release copy: {exc}") from None
     if flatten:
