@@ -118,6 +118,7 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
     # skipped, and every release is logged in the audit trail (audit.jsonl).
     with OutdirLock(out):
         state = RunState.open(out, policy, settings, force=settings.force)
+        _remove_partial_reports(out)
         spool = DocumentSpool(out / REPORT_SPOOL, previous_documents(out))
         review = ReviewSpool(out) if settings.review_report else None
         if review is None:  # withheld values a killed run left there
@@ -142,6 +143,18 @@ def run(inputs: Iterable[Path | str], out: Path | str, settings: Settings | None
         stats.setdefault("seconds", {})[k] = stats.get("seconds", {}).get(k, 0.0) + v
     outcome.stats = stats
     return outcome
+
+
+def _remove_partial_reports(out: Path) -> None:
+    """The temporary files of reports a killed run was writing (each report is written to a
+    temporary file, then renamed over the old one: the old report stays whole)."""
+    from .review_report import REVIEW_DIR_NAME
+
+    for pattern in (".report.json.*tmp", ".report.html.*tmp", ".withholding-log.*tmp", ".manifest.jsonl.*tmp"):
+        for p in out.glob(pattern):
+            p.unlink(missing_ok=True)
+    for p in (out / REVIEW_DIR_NAME).glob(".*.tmp"):
+        p.unlink(missing_ok=True)
 
 
 def load_run_policy(settings: Settings) -> "Policy":

@@ -143,3 +143,20 @@ def test_the_parent_holds_little_per_document(tmp_path, policy, monkeypatch):
     # Measured: 2.6 KB (the manifest's record, the job and its input's paths, where the
     # report entry is); 44 KB when the parent kept every document's outcome for the report.
     assert per_document < 8000, f"the parent holds {per_document:.0f} bytes more per document"
+
+
+def test_a_run_removes_the_partial_reports_a_killed_run_left(tmp_path, policy):
+    """A run killed while writing its reports leaves their temporary files (the reports in
+    place stay whole); the next run removes them, and its spools."""
+    _documents(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    review = out / REVIEW_DIR_NAME
+    review.mkdir(parents=True)
+    stale = [out / ".report.json.4242.tmp", out / ".report.html.4242.tmp", out / ".withholding-log.csv.tmp",
+             out / ".withholding-log.html.4242.tmp", review / ".report.html.4242.tmp", review / ".review-log.csv.tmp",
+             out / pipeline.REPORT_SPOOL, review / ".documents.spool"]
+    for p in stale:
+        p.write_text("partial")
+    pipeline.run([tmp_path / "in"], out, Settings(jobs=1), policy=policy)
+    assert [p for p in stale if p.exists()] == []
+    assert json.loads((out / "report.json").read_text())["summary"]["documents"] == 1
