@@ -839,7 +839,11 @@ _GROUP_ROLES = {"admin", "admins", "administrator", "administrators", "executive
 _PAPER_WORDS = {"order", "orders", "notice", "thereof", "hereof", "motion", "memorandum", "stipulation", "affidavit",
                 "declaration", "complaint", "petition", "judgment", "judgement", "decree", "subpoena", "exhibit",
                 "attachment", "schedule", "findings", "conclusions", "minutes", "agenda", "resolution",
-                "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement"}
+                "ordinance", "indictment", "transcript", "docket", "plan", "disclosure", "statement",
+                # divisions of a statute or a document cited ("Subtitle VII, Part A, Subpart III",
+                # "[FR Doc. 2020-17221 ...]")
+                "part", "subpart", "subtitle", "subchapter", "subsection", "section", "paragraph", "clause",
+                "article", "appendix", "annex", "doc"}
 
 
 def _head_noun(word: str, document) -> bool:

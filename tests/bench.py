@@ -20,8 +20,9 @@ in tests: the machine is shared.
     python tests/bench.py --memory 300,3000 [--jobs 2]   # peak memory as the batch grows
 
 With ``--memory`` it only runs redactor, on generated sets of each size, and prints the peak
-memory of the parent and of the largest worker for each: a worker's peak must not grow with
-the batch (the parent keeps one entry per document for the report).
+memory of the parent and of the largest worker for each: neither may grow with the batch
+beyond the set-wide values and a few kilobytes per document (the report entries are spooled to
+disk as documents finish).
 """
 
 from __future__ import annotations

@@ -97,6 +97,9 @@ def test_private_names_of_real_record_shapes_are_withheld_whole(text, name, sett
     ("AIRSPEED UNRELIABLE checklist\nPROBE HEAT .......... ON\nLVL CHG .......... SELECT\n", "PROBE HEAT"),
     ("AIRSPEED UNRELIABLE checklist\nPROBE HEAT .......... ON\nLVL CHG .......... SELECT\n", "AIRSPEED"),
     ("Step 4: PROBE HEAT on. Step 5: LVL CHG.", "LVL CHG"),
+    # divisions of a statute, a document's citation
+    ("The FAA issues this rule under Subtitle VII, Part A, Subpart III, Section 44701.", "Subpart III"),
+    ("Signed on August 3, 2020.\n[FR Doc. 2020-17221 Filed 8-5-20; 8:45 am]\nBILLING CODE 4910-13-P", "FR Doc"),
     # a spacing accent a PDF's font put beside its letter is no letter beyond ASCII
     ("Contact the Ageˆncia Nacional de Aviac¸a˜o Civil (ANAC) for the directive.", "Ageˆncia"),
 ])
