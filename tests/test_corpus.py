@@ -46,7 +46,20 @@ def test_real_records_are_released(corpus_run):
     assert records
     for d in records:
         assert d["status"] in ("redacted", "unchanged", "needs_review"), d
-    assert sum(1 for d in records if d["status"] == "redacted") >= 8
+    # Most real records are released (redacted, or unchanged when they hold nothing to withhold:
+    # a blank tax form, a payroll of staff in their posts, a firearm list); the rest go to review.
+    assert sum(1 for d in records if d["status"] in ("redacted", "unchanged") and d["output"]) >= 11
+    # A record labelled by hand with private persons' names (tests/realrecords/labels.yaml) is
+    # never released unchanged.
+    import yaml
+
+    labels = yaml.safe_load((Path(__file__).parent / "realrecords" / "labels.yaml").read_text())
+    private = {item["path"].split("/")[-1] for item in (labels.get("records") if isinstance(labels, dict) else labels)
+               if item.get("withhold")}
+    assert private
+    for d in records:
+        if Path(d["source"]).name in private:
+            assert d["status"] in ("redacted", "needs_review"), d["source"]
 
 
 def test_expected_failures_say_why(corpus_run):
