@@ -669,7 +669,7 @@ def _lower_words(text: str) -> set[str]:
     return {w for w in re.findall(r"(?<![\w'’-])\p{Ll}[\p{Ll}\p{M}'’]+(?![\w'’-])", text)}
 
 
-_ADDRESSES = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+")
+_ADDRESSES = re.compile(rf"{EMAIL.pattern}|\b(?:https?://|www\.)\S+")
 
 
 def _entity_spans(nlp_artifacts) -> list[tuple[int, int, str]]:
@@ -1032,7 +1032,7 @@ def _cut_label_across_gap(f, page_text: str):
         keep = f.text[:gaps[-1].start()]
         if keep.strip():
             return dataclasses.replace(f, end=f.start + len(keep), text=keep,
-                                       explanation=f"{f.explanation}; cut before the label '{last}' after a column gap")
+                                       explanation=f"{f.explanation}; cut before a field's label after a column gap")
     return f
 
 
