@@ -154,6 +154,11 @@ def _aggregator(rsrc, laparams):
             if not (b == 0 and a > 0):
                 self.all_upright = False
             new = LTChar.__new__
+            # The corners' terms that do not change along the string (each corner is summed
+            # in pdfminer's order: (first product + second product) + translation).
+            left1_k, bottom1_k = a * 0 + c * by0, b * 0 + d * by0
+            left2_k, top2_k = a * 0 + c * by1, b * 0 + d * by1
+            c_by0, d_by0, c_by1, d_by1 = c * by0, d * by0, c * by1, d * by1
             (x, y) = pos
             needcharspace = False
             for obj in seq:
@@ -178,10 +183,11 @@ def _aggregator(rsrc, laparams):
                         e2 = x * a + y * c + e
                         f2 = x * b + y * d + f
                         adv = textwidth * fontsize * scaling
-                        left1, bottom1 = a * 0 + c * by0 + e2, b * 0 + d * by0 + f2
-                        right1, bottom2 = a * adv + c * by0 + e2, b * adv + d * by0 + f2
-                        right2, top1 = a * adv + c * by1 + e2, b * adv + d * by1 + f2
-                        left2, top2 = a * 0 + c * by1 + e2, b * 0 + d * by1 + f2
+                        a_adv, b_adv = a * adv, b * adv
+                        left1, bottom1 = left1_k + e2, bottom1_k + f2
+                        right1, bottom2 = a_adv + c_by0 + e2, b_adv + d_by0 + f2
+                        right2, top1 = a_adv + c_by1 + e2, b_adv + d_by1 + f2
+                        left2, top2 = left2_k + e2, top2_k + f2
                         # min() and max() of the four corners, as the builtins pick them
                         x0 = x1 = left1
                         if left2 < x0:
