@@ -126,6 +126,55 @@ def _lines(source, fast: bool) -> list[list[tuple]]:
     return out
 
 
+def _tree(source, fast: bool) -> list:
+    """Per page, the reader's layout analysis in order: text boxes, their lines, the lines'
+    characters and spaces, and the other objects. ``fast``: the reader's own ``analyze``;
+    otherwise pdfminer's ``LTLayoutContainer.analyze`` and ``group_objects`` (with the reader's
+    tie-breaking of equally distant boxes, so that both are deterministic)."""
+    import io
+
+    from pdfminer.layout import LAParams, LTAnno, LTChar, LTContainer, LTFigure, LTLayoutContainer
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    from redactor.formats.pdf import read
+
+    fast_page = read._page_class()
+
+    class StockPage(fast_page):
+        analyze = LTLayoutContainer.analyze
+        group_objects = LTLayoutContainer.group_objects
+
+    def shape(node):
+        if isinstance(node, LTAnno):
+            return ("anno", node.get_text())
+        if isinstance(node, LTChar):
+            return ("char", node.get_text(), node.bbox)
+        if isinstance(node, LTFigure):  # analysed by pdfminer itself, either way
+            return ("figure", node.bbox)
+        kids = [shape(n) for n in node] if isinstance(node, LTContainer) else []
+        kind = "page" if isinstance(node, fast_page) else type(node).__name__
+        return (kind, getattr(node, "bbox", None), getattr(node, "_x1", None), kids)
+
+    out = []
+    with (open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)) as fh:
+        doc = PDFDocument(PDFParser(fh))
+        rsrc = PDFResourceManager(caching=True)
+        device = read._aggregator(rsrc, None)  # no analysis: done below, one way or the other
+        interp = PDFPageInterpreter(rsrc, device)
+        for page in PDFPage.create_pages(doc):
+            interp.process_page(page)
+            layout = device.get_result()
+            if device.all_upright:  # the reader then skips _text_direction: it would say 0
+                assert read._text_direction(layout) == 0
+            layout.__class__ = fast_page if fast else StockPage
+            layout.analyze(LAParams(all_texts=True, line_margin=0.8))
+            out.append(shape(layout))
+    return out
+
+
 def _stock_chars(path: Path) -> list[tuple] | None:
     try:
         return _chars(path, False)
@@ -148,6 +197,7 @@ def test_fast_characters_are_pdfminers(path):
         pytest.skip("pdfminer does not read it itself (read from qpdf's rewrite)")
     assert _chars(path, True) == stock
     assert _lines(path, True) == _lines(path, False)
+    assert _tree(path, True) == _tree(path, False)
 
 
 @pytest.mark.slow
@@ -160,6 +210,7 @@ def test_fast_characters_are_pdfminers_on_real_records():
         if stock is not None:
             assert _chars(path, True) == stock, path.name
             assert _lines(path, True) == _lines(path, False), path.name
+            assert _tree(path, True) == _tree(path, False), path.name
 
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
@@ -207,6 +258,7 @@ def test_fast_characters_on_generated_text(runs, font, size, angle, flip):
     fast = _chars(data, True)
     assert fast and fast == _chars(data, False)
     assert _lines(data, True) == _lines(data, False)
+    assert _tree(data, True) == _tree(data, False)
 
 
 @hsettings(max_examples=30, deadline=None)
@@ -228,6 +280,7 @@ def test_fast_lines_on_scattered_text(words):
     c.save()
     data = buf.getvalue()
     assert _lines(data, True) == _lines(data, False)
+    assert _tree(data, True) == _tree(data, False)
 
 
 def test_text_boxes_group_the_same_whatever_their_memory_addresses():
@@ -262,3 +315,15 @@ def _flatten(node) -> list:
     if hasattr(node, "label"):
         return [node.label]
     return [x for child in node for x in _flatten(child)]
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(["a", "B", "1", " ", " ", "\u00e9", ".", "\n"]), max_size=30))
+def test_lines_not_letter_spaced_are_read_as_they_stand(pieces):
+    """The reader's fast path for a line (read.emit_line): a line without four letters set
+    apart by single spaces is one _unspaced leaves as it is."""
+    from redactor.formats.pdf.read import _LETTER_SPACED, _unspaced
+
+    line = [(ch, (float(i), 0.0, i + 1.0, 10.0) if ch.strip() else None, i % 3 == 0) for i, ch in enumerate(pieces)]
+    if _LETTER_SPACED.search("".join(pieces)) is None:
+        assert _unspaced(line) == line

@@ -89,7 +89,7 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
                 pdfpage.rotate = 0
                 interp.process_page(pdfpage)
                 layout = device.get_result()
-                turn = _text_direction(layout)
+                turn = 0 if device.all_upright else _text_direction(layout)
                 if turn:
                     pdfpage.rotate = turn
                     interp.process_page(pdfpage)
@@ -133,6 +133,7 @@ def _aggregator(rsrc, laparams):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._chars: dict = {}  # font -> {cid: (text, width)}
+            self.all_upright = True  # see begin_page
 
         def render_string_horizontal(self, seq, matrix, pos, font, fontsize, scaling, charspace,
                                      wordspace, rise, dxscale, ncs, graphicstate):
@@ -150,7 +151,14 @@ def _aggregator(rsrc, laparams):
             descent = font.get_descent() * fontsize
             by0, by1 = descent + rise, descent + rise + fontsize
             upright = a * d * scaling > 0 and b * c <= 0
+            if not (b == 0 and a > 0):
+                self.all_upright = False
             new = LTChar.__new__
+            # The corners' terms that do not change along the string (each corner is summed
+            # in pdfminer's order: (first product + second product) + translation).
+            left1_k, bottom1_k = a * 0 + c * by0, b * 0 + d * by0
+            left2_k, top2_k = a * 0 + c * by1, b * 0 + d * by1
+            c_by0, d_by0, c_by1, d_by1 = c * by0, d * by0, c * by1, d * by1
             (x, y) = pos
             needcharspace = False
             for obj in seq:
@@ -175,10 +183,11 @@ def _aggregator(rsrc, laparams):
                         e2 = x * a + y * c + e
                         f2 = x * b + y * d + f
                         adv = textwidth * fontsize * scaling
-                        left1, bottom1 = a * 0 + c * by0 + e2, b * 0 + d * by0 + f2
-                        right1, bottom2 = a * adv + c * by0 + e2, b * adv + d * by0 + f2
-                        right2, top1 = a * adv + c * by1 + e2, b * adv + d * by1 + f2
-                        left2, top2 = a * 0 + c * by1 + e2, b * 0 + d * by1 + f2
+                        a_adv, b_adv = a * adv, b * adv
+                        left1, bottom1 = left1_k + e2, bottom1_k + f2
+                        right1, bottom2 = a_adv + c_by0 + e2, b_adv + d_by0 + f2
+                        right2, top1 = a_adv + c_by1 + e2, b_adv + d_by1 + f2
+                        left2, top2 = left2_k + e2, top2_k + f2
                         # min() and max() of the four corners, as the builtins pick them
                         x0 = x1 = left1
                         if left2 < x0:
@@ -230,7 +239,14 @@ def _aggregator(rsrc, laparams):
                                                      graphicstate)
             return (x, y)
 
+        def render_char(self, *args, **kwargs):
+            self.all_upright = False  # pdfminer's own path: _text_direction looks at it
+            return super().render_char(*args, **kwargs)
+
         def begin_page(self, page, ctm) -> None:
+            # Every character of the page upright (text running left to right, as
+            # _text_direction counts it), so far: the page needs no turning.
+            self.all_upright = True
             super().begin_page(page, ctm)
             if type(self.cur_item) is LTPage:
                 self.cur_item.__class__ = _Page
@@ -258,9 +274,50 @@ class _StableIds:
 def _page_class():
     import types
 
-    from pdfminer.layout import LTAnno, LTChar, LTLayoutContainer, LTPage, LTTextLineHorizontal
+    from pdfminer.layout import (
+        INF,
+        IndexAssigner,
+        LTAnno,
+        LTChar,
+        LTLayoutContainer,
+        LTPage,
+        LTTextBoxHorizontal,
+        LTTextGroupLRTB,
+        LTTextLineHorizontal,
+    )
 
     grouping = LTLayoutContainer.group_textboxes
+
+    def _line(word_margin, members, x0, y0, x1, y1, last_x1):
+        """An LTTextLineHorizontal of ``members`` with the box its adds made."""
+        line = LTTextLineHorizontal(word_margin)
+        line._objs = members
+        line._x1 = last_x1
+        line.set_bbox((x0, y0, x1, y1))
+        return line
+
+    def _analyze_line(line, laparams) -> None:
+        """LTTextLine.analyze of a line of ``_group_lines``: its items' analyze (a no-op for the
+        characters and spaces it holds), then the line break."""
+        line._objs.append(LTAnno("\n"))
+
+    def _analyze_group(obj, laparams) -> None:
+        """``analyze`` of a text group or box, as pdfminer's classes do it."""
+        kind = type(obj)
+        if kind is LTTextGroupLRTB:
+            for child in obj._objs:
+                _analyze_group(child, laparams)
+            boxes_flow = laparams.boxes_flow
+            obj._objs.sort(key=lambda o: (1 - boxes_flow) * o.x0 - (1 + boxes_flow) * (o.y0 + o.y1))
+        elif kind is LTTextBoxHorizontal:
+            for line in obj._objs:
+                if type(line) is LTTextLineHorizontal:
+                    _analyze_line(line, laparams)
+                else:
+                    line.analyze(laparams)
+            obj._objs.sort(key=lambda o: -o.y1)
+        else:
+            obj.analyze(laparams)
 
     class Page(LTPage):
         """pdfminer's page, whose first step of layout analysis (characters into lines) is
@@ -274,63 +331,117 @@ def _page_class():
                                     grouping.__name__, grouping.__defaults__, grouping.__closure__)
             return fn(self, laparams, boxes)
 
+        def analyze(self, laparams):
+            """pdfminer's ``LTLayoutContainer.analyze`` for horizontal text, with its per-character
+            steps done in one pass each: characters into lines (``_group_lines``), a line's
+            emptiness from its text joined once, and the text boxes' own ``analyze`` (which
+            calls the no-op ``analyze`` of every character) done by ``_analyze_group``. The
+            same boxes, lines and order (tests/test_pdf_read.py compares both)."""
+            if laparams.detect_vertical or laparams.boxes_flow is None:
+                return super().analyze(laparams)
+            objs = self._objs
+            textobjs = [obj for obj in objs if isinstance(obj, LTChar)]
+            otherobjs = [obj for obj in objs if not isinstance(obj, LTChar)]
+            for obj in otherobjs:
+                obj.analyze(laparams)
+            if not textobjs:
+                return
+            textlines = []
+            empties = []
+            for line in self._group_lines(laparams, textobjs):
+                # LTTextLine.is_empty: no extent, or text that is all spaces
+                if line.width <= 0 or line.height <= 0 or "".join([o._text for o in line._objs]).isspace():
+                    empties.append(line)
+                else:
+                    textlines.append(line)
+            for line in empties:
+                _analyze_line(line, laparams)
+            textboxes = list(self.group_textlines(laparams, textlines))
+            self.groups = self.group_textboxes(laparams, textboxes)
+            assigner = IndexAssigner()
+            for group in self.groups:
+                _analyze_group(group, laparams)
+                assigner.run(group)
+            textboxes.sort(key=lambda box: box.index)
+            self._objs = textboxes + otherobjs + empties
+
         def group_objects(self, laparams, objs):
             if laparams.detect_vertical:
                 yield from super().group_objects(laparams, objs)
                 return
+            yield from self._group_lines(laparams, objs)
+
+        @staticmethod
+        def _group_lines(laparams, objs) -> list:
+            """pdfminer's ``group_objects`` for horizontal text (characters, in the order drawn,
+            into lines, with a space where two stand further apart than the word margin) in
+            one loop: each character's box is read once, each line's box set once."""
             line_overlap, char_margin, word_margin = laparams.line_overlap, laparams.char_margin, laparams.word_margin
-
-            def add(line, obj) -> None:  # LTTextLineHorizontal.add, as pdfminer does it
-                objs = line._objs
-                if word_margin and isinstance(obj, LTChar):
-                    w, h = obj.width, obj.height
-                    if line._x1 < obj.x0 - word_margin * (h if h > w else w):
-                        objs.append(LTAnno(" "))
-                line._x1 = obj.x1
-                objs.append(obj)
-                # min() and max() as the builtins pick them
-                x0 = obj.x0 if obj.x0 < line.x0 else line.x0
-                y0 = obj.y0 if obj.y0 < line.y0 else line.y0
-                x1 = obj.x1 if obj.x1 > line.x1 else line.x1
-                y1 = obj.y1 if obj.y1 > line.y1 else line.y1
-                line.x0, line.y0, line.x1, line.y1 = x0, y0, x1, y1
-                line.width, line.height = x1 - x0, y1 - y0
-                line.bbox = (x0, y0, x1, y1)
-
+            lines = []
+            members = None  # the characters (and spaces) of the line being made
+            # the line's box and right edge (_x1), as LTTextLineHorizontal.add keeps them:
+            # min() and max() as the builtins pick them
+            lx0 = ly0 = lx1 = ly1 = last_x1 = 0.0
+            px0 = py0 = px1 = py1 = pw = ph = 0.0  # the previous character's box
             obj0 = None
-            line = None
             for obj1 in objs:
+                x0, y0, x1, y1, w, h = obj1.x0, obj1.y0, obj1.x1, obj1.y1, obj1.width, obj1.height
                 if obj0 is not None:
                     # halign of pdfminer's group_objects (valign needs detect_vertical)
                     halign = False
-                    if obj1.y0 <= obj0.y1 and obj0.y0 <= obj1.y1:  # is_voverlap
-                        voverlap = min(abs(obj0.y0 - obj1.y1), abs(obj0.y1 - obj1.y0))
-                        if min(obj0.height, obj1.height) * line_overlap < voverlap:
-                            if obj1.x0 <= obj0.x1 and obj0.x0 <= obj1.x1:  # is_hoverlap
+                    if y0 <= py1 and py0 <= y1:  # is_voverlap
+                        a, b = abs(py0 - y1), abs(py1 - y0)
+                        voverlap = b if b < a else a
+                        if (h if h < ph else ph) * line_overlap < voverlap:
+                            if x0 <= px1 and px0 <= x1:  # is_hoverlap
                                 hdistance = 0
                             else:
-                                hdistance = min(abs(obj0.x0 - obj1.x1), abs(obj0.x1 - obj1.x0))
-                            halign = hdistance < max(obj0.width, obj1.width) * char_margin
-                    if halign and line is not None:
-                        add(line, obj1)
-                    elif line is not None:
-                        yield line
-                        line = None
-                    elif halign:
-                        line = LTTextLineHorizontal(word_margin)
-                        add(line, obj0)
-                        add(line, obj1)
+                                a, b = abs(px0 - x1), abs(px1 - x0)
+                                hdistance = b if b < a else a
+                            halign = hdistance < (w if w > pw else pw) * char_margin
+                    if halign and members is not None:
+                        pass  # obj1 joins the line below
+                    elif members is not None:
+                        lines.append(_line(word_margin, members, lx0, ly0, lx1, ly1, last_x1))
+                        members = None
                     else:
-                        line = LTTextLineHorizontal(word_margin)
-                        add(line, obj0)
-                        yield line
-                        line = None
+                        # a new line starting with obj0 (alone when obj1 does not join it)
+                        members = [obj0]
+                        lx0, ly0, lx1, ly1, last_x1 = px0, py0, px1, py1, px1
+                        if not (INF > px0):
+                            lx0 = INF
+                        if not (INF > py0):
+                            ly0 = INF
+                        if not (-INF < px1):
+                            lx1 = -INF
+                        if not (-INF < py1):
+                            ly1 = -INF
+                        if not halign:
+                            lines.append(_line(word_margin, members, lx0, ly0, lx1, ly1, last_x1))
+                            members = None
+                    if halign and members is not None:
+                        if word_margin and last_x1 < x0 - word_margin * (h if h > w else w):
+                            members.append(LTAnno(" "))
+                        last_x1 = x1
+                        members.append(obj1)
+                        if x0 < lx0:
+                            lx0 = x0
+                        if y0 < ly0:
+                            ly0 = y0
+                        if x1 > lx1:
+                            lx1 = x1
+                        if y1 > ly1:
+                            ly1 = y1
                 obj0 = obj1
-            if line is None:
-                line = LTTextLineHorizontal(word_margin)
+                px0, py0, px1, py1, pw, ph = x0, y0, x1, y1, w, h
+            if members is None:
                 assert obj0 is not None
-                add(line, obj0)
-            yield line
+                lx0, ly0, lx1, ly1 = (px0 if px0 < INF else INF), (py0 if py0 < INF else INF), \
+                    (px1 if px1 > -INF else -INF), (py1 if py1 > -INF else -INF)
+                lines.append(_line(word_margin, [obj0], lx0, ly0, lx1, ly1, px1))
+            else:
+                lines.append(_line(word_margin, members, lx0, ly0, lx1, ly1, last_x1))
+            return lines
 
     return Page
 
@@ -437,29 +548,55 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         nonlocal chars_seen
         prev_text: str | None = None
         prev_box: Box | None = None
-        pieces: list[tuple[str, Box | None, bool]] = []
+        # the line's pieces (a character or a space, its box, whether it is dark), as lists
+        texts: list[str] = []
+        line_boxes: list[Box | None] = []
+        darks: list[bool] = []
+        single = True  # every piece one character long (not a ligature's "fi", not "")
+        last_gs, last_dark = None, False
+        count = 0
+        if translation is not None:
+            e, f = translation
         for item in line:
             if isinstance(item, LTChar):
-                chars_seen += 1
+                count += 1
                 if translation is not None:
                     x0, y0, x1, y1 = item.bbox
-                    e, f = translation
                     box = (x0 + e, y0 + f, x1 + e, y1 + f)
                 else:
                     box = to_user.transform_box(item.bbox)
-                ch = item.get_text()
+                ch = item._text
                 # Fake bold draws each glyph twice at nearly the same place: read it once.
                 if ch == prev_text and _overlap(box, prev_box) > 0.6:
                     continue
                 gs = item.graphicstate
-                dark = darkness.get(id(gs))
-                if dark is None:
-                    dark = darkness[id(gs)] = _darkness(getattr(gs, "ncolor", None)) > 0.6
-                pieces.append((ch, box, dark))
+                if gs is not last_gs or last_gs is None:
+                    dark = darkness.get(id(gs))
+                    if dark is None:
+                        dark = darkness[id(gs)] = _darkness(getattr(gs, "ncolor", None)) > 0.6
+                    last_gs, last_dark = gs, dark
+                if len(ch) != 1:
+                    single = False
+                texts.append(ch)
+                line_boxes.append(box)
+                darks.append(last_dark)
                 prev_text, prev_box = ch, box
             elif isinstance(item, LTAnno):
-                pieces.append((item.get_text(), None, False))
-        for s, box, dark in _unspaced(pieces):
+                ch = item._text
+                if len(ch) != 1:
+                    single = False
+                texts.append(ch)
+                line_boxes.append(None)
+                darks.append(False)
+        chars_seen += count
+        text = "".join(texts)
+        if single and _LETTER_SPACED.search(text) is None:
+            # most lines: not letter-spaced (_unspaced leaves them), one box per character
+            text_parts.append(text)
+            boxes.extend(line_boxes)
+            dark_text.extend(darks)
+            return
+        for s, box, dark in _unspaced(list(zip(texts, line_boxes, darks))):
             text_parts.append(s)
             if len(s) == 1:
                 boxes.append(box)
@@ -558,6 +695,9 @@ def _picture(obj, box: Box) -> Picture:
     return Picture(box=box, pixels=(w, h), sha256=digest)
 
 
+_LETTER_SPACED = re.compile(r"(?:\S ){3}\S")  # four letters set apart by single spaces
+
+
 def _unspaced(pieces: list) -> list:
     """A letter-spaced line ("B I N T   L L C", a heading set with wide character spacing)
     read as a person reads it ("BINT LLC"): the layout analysis puts a space between letters
@@ -568,7 +708,7 @@ def _unspaced(pieces: list) -> list:
     text = "".join(p[0] for p in pieces)
     tokens = text.split()
     singles = sum(1 for t in tokens if len(t) == 1)
-    if len(tokens) < 4 or singles < 0.8 * len(tokens) or not re.search(r"(?:\S ){3}\S", text):
+    if len(tokens) < 4 or singles < 0.8 * len(tokens) or not _LETTER_SPACED.search(text):
         return pieces
     out = []
     i = 0
