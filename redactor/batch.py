@@ -176,14 +176,18 @@ class WorkerPool:
             # taken last keeps one worker busy while the others wait (a file's size stands
             # for its work; equal sizes keep their order).
             pending.sort(key=_size, reverse=True)
+
+        def hand_out(w: _Worker) -> None:
+            if w.job is None and pending:
+                w.job = pending.pop(0)
+                if on_start:
+                    on_start(w.job)
+                w.started = time.monotonic()
+                w.conn.send((fn, w.job))
+
         while pending or any(w.job for w in self.workers):
             for w in self.workers:
-                if w.job is None and pending:
-                    w.job = pending.pop(0)
-                    if on_start:
-                        on_start(w.job)
-                    w.started = time.monotonic()
-                    w.conn.send((fn, w.job))
+                hand_out(w)
             busy = [w for w in self.workers if w.job is not None]
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0)
             now = time.monotonic()
@@ -201,6 +205,10 @@ class WorkerPool:
                         if retired:  # it kept too much memory: a fresh worker takes its place
                             w.stop()
                             self.workers[i] = _Worker(self.ctx, self.settings, self.policy)
+                        # The next document before this one's outcome is recorded (release,
+                        # manifest, audit trail: a file synced to disk each): the worker does
+                        # not wait for the parent.
+                        hand_out(self.workers[i])
                         yield job, out
                         continue
                 timed_out = now - w.started > self.settings.document_timeout
