@@ -148,6 +148,14 @@ class _Worker:
             self.proc.join()
 
 
+def _size(job: "Job") -> int:
+    path = getattr(getattr(job, "input", None), "path", None)
+    try:
+        return os.stat(path).st_size if path is not None else 0
+    except OSError:
+        return 0
+
+
 class WorkerPool:
     """Worker processes that run one phase of one document at a time; a worker that exceeds
     the time limit or dies is replaced and its document failed."""
@@ -163,6 +171,11 @@ class WorkerPool:
         from multiprocessing.connection import wait
 
         pending = list(jobs)
+        if len(self.workers) > 1:
+            # Largest first: a batch ends when its last document does, and a large document
+            # taken last keeps one worker busy while the others wait (a file's size stands
+            # for its work; equal sizes keep their order).
+            pending.sort(key=_size, reverse=True)
         while pending or any(w.job for w in self.workers):
             for w in self.workers:
                 if w.job is None and pending:

@@ -179,3 +179,31 @@ def test_a_worker_that_keeps_nothing_is_not_replaced():
 
 def _pid_of(job, settings, policy):
     return os.getpid()
+
+
+def _name_of(job, settings, policy):
+    return job.input.path.name
+
+
+def test_two_workers_take_the_largest_documents_first(tmp_path):
+    """A batch ends when its last document does: with several workers the largest files
+    are handed out first (a large one taken last would keep one worker busy alone), and
+    every job still gets its own result."""
+    from types import SimpleNamespace
+
+    from redactor import batch
+
+    jobs = []
+    for name, kb in (("a", 1), ("b", 50), ("c", 10), ("d", 30), ("e", 10)):
+        path = tmp_path / name
+        path.write_bytes(b"x" * kb * 1024)
+        jobs.append(SimpleNamespace(input=SimpleNamespace(path=path)))
+    started: list[str] = []
+    pool = batch.WorkerPool(Settings(jobs=2), load_policy(), 2)
+    try:
+        outcomes = list(pool.run(_name_of, jobs, on_start=lambda job: started.append(job.input.path.name)))
+    finally:
+        pool.close()
+    assert started == ["b", "d", "c", "e", "a"]  # by size, ties in the order given
+    assert sorted(out for _, out in outcomes) == ["a", "b", "c", "d", "e"]
+    assert all(job.input.path.name == out for job, out in outcomes)

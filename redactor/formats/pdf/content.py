@@ -119,6 +119,8 @@ class ContentWalker:
         self.fill_boxes: list[Box] = []  # measure: filled shapes (a re-laid line must not run under one)
         self.layout = layout or Layout()
         self._enter = self.layout.enter
+        # Operators (their keys) of which the layout moves some glyph.
+        self.shifted = {key[:-1] for key in self.layout.shifts}
         self._metrics_cache: dict[tuple[int, int], FontMetrics] = {}
         self._form_stack: list[tuple[int, int]] = []
 
@@ -241,9 +243,12 @@ class ContentWalker:
         append = glyphs.append
         pos = 0.0  # original pen, text units from the operator's start
         k = -1
+        plain = True
+        removed = False
         for item in strings_and_numbers:
             if not isinstance(item, pikepdf.String):
                 pos -= _f(item) / 1000.0 * unit
+                plain = False
                 continue
             for g in metrics.glyphs(bytes(item)):
                 k += 1
@@ -252,9 +257,11 @@ class ContentWalker:
                 hw = g.width / 2
                 cx = ma * hw + mcy + me
                 cy = mb * hw + mdy + mf
-                append((prefix + (k,), g, pos, (me, mf), cx, cy, under(cx, cy)))
+                gone = under(cx, cy)
+                removed = removed or gone
+                append((prefix + (k,), g, pos, (me, mf), cx, cy, gone))
                 pos += (g.width * size + tco + (two if g.is_space else 0.0)) * th
-        run = _Run(glyphs, sm, sx, unit, pos, Matrix(1, 0, 0, 1, pos, 0) @ tm, (ma, mb, mc, md))
+        run = _Run(glyphs, sm, sx, unit, pos, Matrix(1, 0, 0, 1, pos, 0) @ tm, (ma, mb, mc, md), plain, removed)
         if runs is not None:
             runs[prefix] = run
         return run
@@ -489,6 +496,8 @@ class _Run:
     end: float  # the pen after the operator, text units from its start
     tm: Matrix  # the text matrix after the operator
     trm: tuple  # (a, b, c, d) of every glyph's text rendering matrix
+    plain: bool = False  # only strings: no TJ displacement (nor anything else) between them
+    removed: bool = True  # some glyph is under a box (False: none is)
 
 
 def _form_resources(xobj: pikepdf.Stream, resources):
@@ -542,6 +551,11 @@ class _Removal(_Drawing):
         """Returns the new TJ array (None when the operator can stay as it was), the text
         matrix after it and the drift after it."""
         run = w.glyph_run(gs, tm, arr, prefix)
+        if (not run.removed and run.plain and -1e-6 <= drift <= 1e-6 and gs.tc == gs.tco and gs.tw == gs.two
+                and prefix not in w.shifted):
+            # Nothing of the operator moves: every glyph is drawn where the one before it
+            # ends, as the loop below would find (it would leave the operator as it is).
+            return None, run.tm, drift
         size, th, sm, sx, unit = gs.size, gs.th, run.sm, run.sx, run.unit
         shifts = w.layout.shifts
         new_items: list = []

@@ -432,10 +432,10 @@ def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[B
                        for k in keys)
 
         bad = [(keys, idx) for keys, idx in segments if collides(keys, idx)]
-        if not bad and not any(any(_touches(b, box) for b, _ in box_index.near(box)) for box in moved.values()):
+        if not bad:
+            # Every moved glyph was checked above: the layout moves only glyphs of recorded
+            # segments, and undoing a segment forgets its glyphs from ``moved``.
             return
-        if not bad:  # a glyph of no recorded segment collides: put everything back
-            bad = list(segments)
         for keys, idx in bad:
             for k in keys:
                 layout.shifts.pop(k, None)

@@ -1,0 +1,87 @@
+"""The PDF writer's fast paths (issue #14: the glyph-position defence made cheap) change no
+byte of a release copy: on generated pages (lines of words, kerned TJ arrays, character and
+word spacing, several sizes, tight line spacing, rotated pages, withheld words anywhere) the
+writer with its shortcuts and the writer made to take the general path everywhere write the
+same file, the same boxes and the same notes."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pikepdf
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from redactor.formats.pdf import content as C
+from redactor.formats.pdf.read import read_pdf
+from redactor.formats.pdf.write import write_pdf
+from redactor.model import Action, Decision, Finding
+from redactor.plan import build_plan
+
+from test_pdf_removal import _raw_pdf
+
+WORDS = ["the", "grant", "Quentin", "Zweig", "board", "approved", "May", "clerk", "Filed", "on", "4",
+         "March", "2021", "by", "Ashley", "McAllister", "555-0142", "Dear", "office", "report"]
+
+
+def slow_paths(monkeypatch) -> None:
+    """Make the writer take its general path everywhere."""
+    real = C.ContentWalker.glyph_run
+
+    def every_run_may_lose_glyphs(self, *args):
+        return dataclasses.replace(real(self, *args), removed=True)
+
+    monkeypatch.setattr(C.ContentWalker, "glyph_run", every_run_may_lose_glyphs)
+
+
+@st.composite
+def pages(draw):
+    """(content stream, withheld words) of one generated page."""
+    parts = []
+    used = []
+    y = 740.0
+    turn = draw(st.sampled_from(["", "", "0 1 -1 0 612 0 cm "]))
+    for _ in range(draw(st.integers(1, 10))):
+        words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=9))
+        used += words
+        size = draw(st.sampled_from([8.0, 10.0, 12.0]))
+        spacing = draw(st.sampled_from(["", "", "0.3 Tc ", "1.2 Tw ", "0.2 Tc 0.8 Tw "]))
+        if draw(st.booleans()):
+            kern = draw(st.sampled_from(["0", "-15", "40"]))
+            items = f" {kern} ".join(pikepdf.String(w + " ").unparse().decode("latin-1") for w in words)
+            show = f"[{items}] TJ"
+        else:
+            show = pikepdf.String(" ".join(words)).unparse().decode("latin-1") + " Tj"
+        parts.append(f"BT {spacing}/F1 {size} Tf 60 {y:.1f} Td {show} ET")
+        y -= draw(st.sampled_from([6.0, 11.0, 14.0, 30.0]))
+    withheld = draw(st.lists(st.sampled_from(sorted(set(used))), min_size=1, max_size=3, unique=True))
+    return (turn + " ".join(parts)).encode("latin-1"), withheld
+
+
+def _write(src: Path, out: Path, withheld: list[str]):
+    doc = read_pdf(src)
+    decisions = []
+    for page in doc.pages:
+        for v in withheld:
+            start = 0
+            while (i := page.text.find(v, start)) != -1:
+                f = Finding(page.number, i, i + len(v), v, "TEST", 1.0, "test")
+                decisions.append(Decision(f, Action.REDACT, "test-rule", ["(b)(6)"], "test"))
+                start = i + len(v)
+    written = write_pdf(build_plan(doc, decisions, "test"), out)
+    return written, out.read_bytes()
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(page=pages())
+def test_fast_and_general_paths_write_the_same_file(tmp_path, monkeypatch, page):
+    content, withheld = page
+    src = _raw_pdf(tmp_path, content)
+    fast, fast_bytes = _write(src, tmp_path / "fast.pdf", withheld)
+    with monkeypatch.context() as m:
+        slow_paths(m)
+        slow, slow_bytes = _write(src, tmp_path / "slow.pdf", withheld)
+    assert fast_bytes == slow_bytes
+    assert (fast.notes, fast.drawn) == (slow.notes, slow.drawn)
+
