@@ -52,6 +52,11 @@ class DeclaredRecognizer(EntityRecognizer):
         firsts = sorted({w.split()[0] for w in words if w.split()}, key=len, reverse=True)
         self._trigger = (re.compile("|".join(re.escape(w) for w in firsts), re.IGNORECASE)
                          if decl.context_required and firsts else None)
+        # The same in a few characters before a match: a context word found there holds its
+        # first word. Compared in lower case when the words and the text are ASCII, where
+        # that is what IGNORECASE compares (beyond ASCII, "ſ" matches "s"; the pattern decides).
+        self._firsts = (tuple(w.lower() for w in firsts)
+                        if words and all(w.split() for w in words) and all(w.isascii() for w in firsts) else None)
 
     def load(self) -> None:
         pass
@@ -111,7 +116,14 @@ class DeclaredRecognizer(EntityRecognizer):
                 if not _whole_token(text, m.start(), m.end()):
                     continue
                 before = _context_before(text, m.start(), d.window)
-                word = self._context.search(before, timeout=REGEX_TIMEOUT) if self._context else None
+                # No time limit here: ``before`` is two windows long at most and the pattern is
+                # escaped words between two lookarounds, which runs in linear time; setting up
+                # the limit took twice as long as the search.
+                if self._context is None or (self._firsts is not None and before.isascii()
+                                             and not any(w in before.lower() for w in self._firsts)):
+                    word = None
+                else:
+                    word = self._context.search(before)
                 if word is None and self._context is not None:
                     word = self._column_header(text, m.start(), m.end(), lines)
                 if d.context_required and word is None:

@@ -9,7 +9,7 @@ all name their field."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _attribute
 from functools import lru_cache
 from importlib import resources
 
@@ -39,14 +39,37 @@ def label_key(text: str) -> str:
     return "".join(label_words(text)).replace("'", "")
 
 
+# A page asks about the same cells and words again and again (header rows, labels, the words
+# before every number): the answers are kept, at most this many per lexicon.
+_MEMO = 1 << 14
+
+
 @dataclass(frozen=True)
 class Lexicon:
     fields: dict[str, Field]  # label key -> field
     neutral: frozenset[str]  # label keys of header words with no personal meaning
     longest: int  # words in the longest label
+    _memo: dict = _attribute(default_factory=dict, compare=False, repr=False)  # text -> field(text)
+    # keys of six letters or more by their first letter, in the order of ``fields``
+    _by_initial: dict = _attribute(default_factory=dict, compare=False, repr=False)
+    _neutral_memo: dict = _attribute(default_factory=dict, compare=False, repr=False)  # text -> a neutral word?
+
+    def __post_init__(self):
+        for k, f in self.fields.items():
+            if len(k) >= 6:
+                self._by_initial.setdefault(k[0], []).append((k, f))
 
     def field(self, text: str) -> Field | None:
         """The field ``text`` names, when the whole of it is a label (a trailing colon allowed)."""
+        memo = self._memo
+        if text in memo:
+            return memo[text]
+        if len(memo) >= _MEMO:
+            memo.clear()
+        hit = memo[text] = self._field(text)
+        return hit
+
+    def _field(self, text: str) -> Field | None:
         text = text.strip().rstrip(":").strip()
         if not text or len(text) > 48:
             return None
@@ -58,16 +81,20 @@ class Lexicon:
             return hit  # "Debtor 1" is a label as written; a value with digits is never mistyped into one
         if hit is None and len(key) >= 6 and key not in self.neutral:
             # a typing error, never in the first letter ("President" is not "Resident")
-            hit = next((f for k, f in self.fields.items() if len(k) >= 6 and k[0] == key[0] and _one_edit(key, k)),
-                       None)
+            hit = next((f for k, f in self._by_initial.get(key[0], ()) if _one_edit(key, k)), None)
         return hit
 
     def is_label(self, text: str) -> bool:
         """A header word: a field's label or a neutral column name ("Role", "Qty")."""
         if self.field(text) is not None:
             return True
-        key = label_key(text.strip().rstrip(":"))
-        return bool(key) and key in self.neutral
+        memo = self._neutral_memo
+        if text not in memo:
+            if len(memo) >= _MEMO:
+                memo.clear()
+            key = label_key(text.strip().rstrip(":"))
+            memo[text] = bool(key) and key in self.neutral
+        return memo[text]
 
 
 def _one_edit(a: str, b: str) -> bool:
