@@ -82,11 +82,16 @@ class DaskExecutor:
             ) -> Iterator[tuple["Job", object]]:
         from distributed import as_completed
 
+        from .batch import _size
+
         futures = {}
         for job in jobs:
             if on_start:
                 on_start(job)
-            fut = self.client.submit(_call, fn, job, self._settings, self._policy, pure=False)
+            # Largest first, as the local worker pool does: a large document the scheduler
+            # starts last would keep one worker busy while the others wait.
+            fut = self.client.submit(_call, fn, job, self._settings, self._policy, pure=False,
+                                     priority=_size(job))
             futures[fut] = job
         for fut in as_completed(list(futures), loop=self.client.loop):
             job = futures.pop(fut)

@@ -47,6 +47,11 @@ def _offline_tldextract() -> None:
 analyzer_builds = 0  # how many times this process built the engine (once per worker: tests)
 
 
+def analyzer_built(model: str) -> bool:
+    """Is this process's AnalyzerEngine for ``model`` built already?"""
+    return _engine is not None and _engine_model == model
+
+
 def analyzer(model: str):
     """The process-wide AnalyzerEngine for ``model`` (built once)."""
     global _engine, _engine_model
@@ -92,12 +97,62 @@ def analyzer(model: str):
         _speed_up_predefined(registry)
         for rec in custom_recognizers():
             registry.add_recognizer(rec)
-        _engine = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"],
-                                 context_aware_enhancer=_context_enhancer())
+        _engine = _engine_class(AnalyzerEngine)(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"],
+                                                context_aware_enhancer=_context_enhancer())
         _engine_model = model
         global analyzer_builds
         analyzer_builds += 1
         return _engine
+
+
+def _engine_class(base):
+    """Presidio's AnalyzerEngine, handing each recognizer its own results for its context
+    step in one pass over the results: Presidio filters every result once per recognizer
+    (forty of them), twice. The results come out in the same order (by recognizer)."""
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+
+    class Engine(base):
+        def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+            own: dict = {}
+            for r in raw_results:
+                own.setdefault(r.recognition_metadata[key], []).append(r)
+            results = []
+            for recognizer in recognizers:
+                mine = own.get(recognizer.id, [])
+                if type(recognizer).enhance_using_context is not EntityRecognizer.enhance_using_context:
+                    mine = recognizer.enhance_using_context(  # a recognizer with a context step of its own
+                        text=text, raw_recognizer_results=mine,
+                        other_raw_recognizer_results=[r for r in raw_results if r.recognition_metadata[key] != recognizer.id],
+                        nlp_artifacts=nlp_artifacts, context=context)
+                results.extend(mine)
+            return self.context_aware_enhancer.enhance_using_context(
+                text=text, raw_results=results, nlp_artifacts=nlp_artifacts, recognizers=recognizers, context=context)
+
+    return Engine
+
+
+class _Results(list):
+    """One analysis' results, as Presidio's context enhancer copies them before raising
+    scores: each result, its metadata and its explanation copied (an explanation two results
+    share stays shared), instead of a deep copy of everything they reach (a tenth of the
+    analysis). The results are the recognizers' own, made for this text."""
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        out = []
+        for r in self:
+            c = copy.copy(r)
+            c.recognition_metadata = dict(r.recognition_metadata) if r.recognition_metadata is not None else None
+            e = r.analysis_explanation
+            if e is not None:
+                if id(e) not in memo:
+                    memo[id(e)] = copy.copy(e)
+                c.analysis_explanation = memo[id(e)]
+            out.append(c)
+        return out
 
 
 def _context_enhancer():
@@ -110,6 +165,9 @@ def _context_enhancer():
 
     class ContextEnhancer(LemmaContextAwareEnhancer):
         _ends: tuple = (None, [])  # (the page's tokens, the end offset of each token)
+
+        def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+            return super().enhance_using_context(text, _Results(raw_results), nlp_artifacts, recognizers, context)
 
         def _find_index_of_match_token(self, word, start, tokens, tokens_indices):
             if self._ends[0] is not tokens:
@@ -155,16 +213,45 @@ _URL_DOT = re.compile(r"[\w.\-]\.\w")
 _URL_TLD_AFTER_DOT = "[a-z0-9.\\-]{1,253}[.](?:(?:com)|"  # what _URL_DOT relies on in Presidio's patterns
 
 
+_AT = re.compile("@")
+_SEPARATORS = " \t\n\r"
+
+
+def _only_words_with(text: str, mark: re.Pattern) -> str | None:
+    """``text`` with every word (a run of characters other than space, tab and line breaks)
+    in which ``mark`` is not found turned into spaces: same length, so offsets hold; None when
+    no word is left. Presidio's URL and email patterns match no space, tab or line break and
+    every match holds its mark, so they find the same matches in what is left, at the same
+    offsets, without trying every position of the page (the URL pattern backtracks through
+    each word)."""
+    spans: list[tuple[int, int]] = []
+    for m in mark.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue  # in the word already kept
+        start = max(text.rfind(c, 0, m.start()) for c in _SEPARATORS) + 1
+        ends = [e for e in (text.find(c, m.end()) for c in _SEPARATORS) if e >= 0]
+        spans.append((start, min(ends) if ends else len(text)))
+    if not spans:
+        return None
+    out = [" " * spans[0][0]]
+    for i, (a, b) in enumerate(spans):
+        out.append(text[a:b])
+        out.append(" " * ((spans[i + 1][0] if i + 1 < len(spans) else len(text)) - b))
+    return "".join(out)
+
+
 def _email_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
-    if "@" not in text:
+    words = _only_words_with(text, _AT) if "@" in text else None
+    if words is None:
         return []
-    return type(self).analyze(self, text, entities, nlp_artifacts, regex_flags)
+    return type(self).analyze(self, words, entities, nlp_artifacts, regex_flags)
 
 
 def _url_analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
-    if _URL_DOT.search(text) is None:
+    words = _only_words_with(text, _URL_DOT)
+    if words is None:
         return []
-    return type(self).analyze(self, text, entities, nlp_artifacts, regex_flags)
+    return type(self).analyze(self, words, entities, nlp_artifacts, regex_flags)
 
 
 def _phone_analyze(self, text, entities, nlp_artifacts=None):
@@ -680,18 +767,36 @@ def _windows(text: str, runs, lines: int = CAPS_CONTEXT_LINES) -> list[tuple[int
     return spans
 
 
+_LEXICON_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
 def _lexicon_word(span: str) -> bool:
     from recognizers.names import is_given, is_surname
 
-    return any(is_given(w) or is_surname(w) for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", span)
-               if len(w) > 1)
+    return any(is_given(w) or is_surname(w) for w in _LEXICON_WORD.findall(span) if len(w) > 1)
+
+
+def _may_name(run: str) -> bool:
+    """Can a name the model reads inside this run of capitals pass _caps_names' last test (a
+    word of the name lexicon among its words)? A name's words are the run's words, except that
+    its first and last may be cut where the model's tokens cut a word: at a hyphen or an
+    apostrophe ("JEAN-PAUL", "O'BRIEN", "SMITH'S"), so each part between those is tried too.
+    (The tokenizer also splits a few words between letters, "CANNOT"; a name cut there is not
+    a name.)"""
+    pieces = []
+    for w in _LEXICON_WORD.findall(run):
+        parts = re.split(r"['’-]", w)
+        pieces.extend("".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
+        pieces.append(w)
+    return _lexicon_word(" ".join(pieces))
 
 
 def _caps_names(engine, page) -> list[Finding]:
     """Names written in capitals ("PATRICIA NGUYEN", email headers, police forms), which the
     small spaCy model does not recognise: run NER once more on a copy of the page in which
     runs of capitalised words are title-cased (same length, so offsets carry over); only the
-    lines around the runs are read again."""
+    lines around the runs that may hold a name of the lexicon are read again (the model is a
+    third of detection: headings such as "FIELD REPORT" are not read twice)."""
     runs = [m for m in _CAPS_RUN.finditer(page.text) if len(m.group(0).split()) <= 4]
     if not runs:
         return []
@@ -699,6 +804,9 @@ def _caps_names(engine, page) -> list[Finding]:
     for m in runs:
         chars[m.start():m.end()] = list(m.group(0).title())
     titled = "".join(chars)
+    runs = [m for m in runs if _may_name(m.group(0))]
+    if not runs:
+        return []
     windows = _windows(titled, runs)
     out = []
     for (ws, we), artifacts in zip(windows, page_artifacts(engine, (titled[a:b] for a, b in windows))):

@@ -179,3 +179,54 @@ def test_a_worker_that_keeps_nothing_is_not_replaced():
 
 def _pid_of(job, settings, policy):
     return os.getpid()
+
+
+def _name_of(job, settings, policy):
+    return job.input.path.name
+
+
+def test_two_workers_take_the_largest_documents_first(tmp_path):
+    """A batch ends when its last document does: with several workers the largest files
+    are handed out first (a large one taken last would keep one worker busy alone), and
+    every job still gets its own result."""
+    from types import SimpleNamespace
+
+    from redactor import batch
+
+    jobs = []
+    for name, kb in (("a", 1), ("b", 50), ("c", 10), ("d", 30), ("e", 10)):
+        path = tmp_path / name
+        path.write_bytes(b"x" * kb * 1024)
+        jobs.append(SimpleNamespace(input=SimpleNamespace(path=path)))
+    started: list[str] = []
+    pool = batch.WorkerPool(Settings(jobs=2), load_policy(), 2)
+    try:
+        outcomes = list(pool.run(_name_of, jobs, on_start=lambda job: started.append(job.input.path.name)))
+    finally:
+        pool.close()
+    assert started == ["b", "d", "c", "e", "a"]  # by size, ties in the order given
+    assert sorted(out for _, out in outcomes) == ["a", "b", "c", "d", "e"]
+    assert all(job.input.path.name == out for job, out in outcomes)
+
+
+def test_the_time_limit_does_not_count_the_workers_model_load(tmp_path, monkeypatch):
+    """A worker loads the NLP pipeline on its first document; on a slow or busy machine that
+    load must not use up the document's time limit (unattended jobs set tight limits)."""
+    from redactor import detect
+
+    real = detect.analyzer
+
+    def slow_to_load(model):  # a slow disk, a busy machine: the load takes longer than the limit
+        if detect._engine is None:
+            time.sleep(5)
+        return real(model)
+
+    # Forked workers inherit these: the pipeline is not loaded yet, and loads slowly.
+    monkeypatch.setattr(detect, "_engine", None)
+    monkeypatch.setattr(detect, "_engine_model", None)
+    monkeypatch.setattr(detect, "analyzer", slow_to_load)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "note.txt").write_text("Patricia Nguyen called about the permit.\n")
+    results = _run(src, tmp_path / "out", Settings(jobs=1, document_timeout=4))
+    assert [r.status.value for r in results] == ["redacted"], results[0].error

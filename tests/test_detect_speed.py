@@ -202,6 +202,31 @@ def test_phone_matcher_finds_what_phonenumbers_finds(parts):
         assert [(m.start, m.end, m.number) for m in _phone_matcher()(text, region, leniency=1)] == expected
 
 
+_ADDRESS_BITS = ["www", "www2.", "http://", "https://", "ftp://", ".", "..", "-", "@", "@@", "_", "'", '"', "(", ")",
+                 "<", ">", "/", "?x=1", "#", "gov", "com", "co.uk", "org", "example", "a", "J", "3", "e.g.",
+                 "U.S.", "\u00e9", "\u00a0", "\u2003", " ", "  ", "\t", "\n", "\r", "\f", "\x1c", ",", ";", ":"]
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(_ADDRESS_BITS), min_size=1, max_size=24))
+def test_url_and_email_read_only_marked_words_same_as_presidios(parts, settings):
+    """Presidio's URL and email recognizers, run only on the words that hold a dot before a
+    letter or an @ (the rest turned into spaces), find exactly what they find on the whole
+    text, on texts of address pieces, quotes, brackets and every kind of space."""
+    from redactor.detect import analyzer
+
+    text = "".join(parts)
+    engine = analyzer(settings.model)
+    for rec in engine.registry.recognizers:
+        if rec.name in ("UrlRecognizer", "EmailRecognizer"):
+            ours = [(r.start, r.end, r.score, r.analysis_explanation.textual_explanation,
+                     r.analysis_explanation.pattern_name) for r in rec.analyze(text, ["URL", "EMAIL_ADDRESS"], None)]
+            theirs = [(r.start, r.end, r.score, r.analysis_explanation.textual_explanation,
+                       r.analysis_explanation.pattern_name)
+                      for r in type(rec).analyze(rec, text, ["URL", "EMAIL_ADDRESS"], None)]
+            assert ours == theirs, (rec.name, text)
+
+
 def test_url_phone_and_email_recognizers_same_as_presidios(texts, settings):
     """Presidio's URL, phone and email recognizers, sped up, give Presidio's results on fixture
     records and on texts made for them."""

@@ -71,13 +71,14 @@ def _chars(source, fast: bool) -> list[tuple]:
     from pdfminer.pdfparser import PDFParser
 
     from redactor.formats.pdf.read import _aggregator
+    from redactor.formats.pdf.tokens import interpreter_class
 
     out = []
     with (open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)) as fh:
         doc = PDFDocument(PDFParser(fh))
         rsrc = PDFResourceManager(caching=True)
         device = _aggregator(rsrc, None) if fast else PDFPageAggregator(rsrc, laparams=None)
-        interp = PDFPageInterpreter(rsrc, device)
+        interp = (interpreter_class() if fast else PDFPageInterpreter)(rsrc, device)
         for page in PDFPage.create_pages(doc):
             interp.process_page(page)
             stack = [device.get_result()]

@@ -65,9 +65,11 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect, PDFEncryptionError
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfinterp import PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+
+    from .tokens import interpreter_class
 
     pages: list[Page] = []
     try:
@@ -82,7 +84,7 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
                 ) from None
             rsrc = PDFResourceManager(caching=True)
             device = _aggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
-            interp = PDFPageInterpreter(rsrc, device)
+            interp = interpreter_class()(rsrc, device)  # content read as pdfminer reads it (tokens.py)
             for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
                 # Lay the page out in the orientation its text runs in, so that layout analysis
                 # reads lines (a /Rotate'd page or sideways text would read one char a line).
