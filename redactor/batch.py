@@ -104,11 +104,10 @@ def _worker_main(conn, settings: Settings, policy: "Policy", parent: int = 0) ->
             resource.setrlimit(resource.RLIMIT_AS, (settings.memory_limit, settings.memory_limit))
     except (ImportError, ValueError, OSError):
         pass
-    from . import pipeline
-
     # The NLP pipeline loads on the worker's first document: say when the load starts and
     # ends, so that the document's time limit does not count it.
-    pipeline.on_pipeline_load = lambda done: conn.send(LOADED if done else LOADING)
+    global on_pipeline_load
+    on_pipeline_load = lambda done: conn.send(LOADED if done else LOADING)  # noqa: E731
     base = None  # resident MB after the first document
     while True:
         try:
@@ -158,6 +157,8 @@ class _Worker:
 # bounded on its own (a worker stuck loading is replaced).
 LOADING, LOADED = "nlp-pipeline-loading", "nlp-pipeline-loaded"
 LOAD_LIMIT = 600.0  # seconds
+# Called in a worker before (False) and after (True) it loads its NLP pipeline (pipeline.py).
+on_pipeline_load: "Callable[[bool], None] | None" = None
 
 
 def _size(job: "Job") -> int:

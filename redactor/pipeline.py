@@ -297,12 +297,6 @@ def add_stats(total: dict, stats: dict | None) -> None:
 # One document: the stages
 # ---------------------------------------------------------------------------------------
 
-# Called in a worker before (False) and after (True) it loads its NLP pipeline, on its first
-# document (batch.py: the load is the worker's, not the document's, and does not count in
-# the document's time limit).
-on_pipeline_load: "Callable[[bool], None] | None" = None
-
-
 def plan_document(file: InputFile, settings: Settings, policy: "Policy") -> Plan:
     """extract -> detect -> decide -> plan, for one document on its own; the documents inside
     it (email attachments) are each planned the same way, as documents of their own, and
@@ -328,6 +322,8 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
 
     with stage("load NLP pipeline (once per worker)"):
         from . import detect as _detect
+
+        from .batch import on_pipeline_load  # set in a worker process
 
         builds = _detect.analyzer_builds
         loading = on_pipeline_load is not None and not _detect.analyzer_built(settings.model)
