@@ -324,9 +324,13 @@ def used_as_organisation(word: str, text: str) -> bool:
                 or re.search(rf"{_DETERMINER_BEFORE}[ \t]+{w}[ \t]+\p{{L}}", text, timeout=REGEX_TIMEOUT))
 
 
+_POSSESSIVE = re.compile(r"'s$")
+_POSSESSIVE_END = re.compile(r"['’]s$")
+
+
 def _parts(word: str) -> list[str]:
     """"Duval-Arsenault" -> ["duval", "arsenault", "duval-arsenault"]."""
-    w = re.sub(r"'s$", "", _bare(word).replace("’", "'"))  # "Jodi's" -> "jodi"
+    w = _POSSESSIVE.sub("", _bare(word).replace("’", "'"))  # "Jodi's" -> "jodi"
     return [p for p in {w, *w.split("-")} if p]
 
 
@@ -337,21 +341,53 @@ def _all(kind: str) -> frozenset[str]:
     return surnames() | _lexicon("surnames-intl.txt")
 
 
+# A record asks about the same few thousand words again and again: the answers are kept
+# (bounded, so a long batch's memory stays flat).
+_WORD_CACHE = 1 << 16
+
+
 def is_given(word: str, international: bool = True) -> bool:
     """In the given-name lexicon: the US Census list, and (``international``) the names of
     other locales, which only count beside other evidence (a surname, a role code)."""
+    return _is_given(word, bool(international))
+
+
+@functools.lru_cache(maxsize=_WORD_CACHE)
+def _is_given(word: str, international: bool) -> bool:
     names = _all("given") if international else given_names()
     return any(p in names for p in _parts(word))
 
 
+@functools.lru_cache(maxsize=_WORD_CACHE)
 def is_surname(word: str) -> bool:
-    return any(p in _all("family") for p in _parts(word))
+    family = _all("family")
+    return any(p in family for p in _parts(word))
 
 
 def _non_ascii(word: str) -> bool:
     """A letter beyond ASCII in ``word`` (not a spacing accent a PDF's font put beside its
     letter: "Ageˆncia" holds U+02C6, a modifier letter)."""
     return any(ord(ch) > 127 and ch.isalpha() and unicodedata.category(ch) != "Lm" for ch in word)
+
+
+# What a text must hold for a pattern to match in it, found faster than the pattern itself
+# (it starts with a name, tried at every capital): a text without it is not searched.
+_NEEDLES = {
+    CAPTION_V: re.compile(r"[ \t]vs?\.[ \t]"),
+    CAPTION_PARTY: re.compile(rf"{_PARTY}\b"),
+    FORM_NAME: re.compile(r"(?i)name|signature of"),
+    PASSIVE_SLOT: re.compile(rf"(?:was|were|been)[ \t]+{_DONE_TO}\b"),
+    SUBJECT_SLOT: re.compile(rf"[ \t]{_SPEECH}\b"),
+    GIVE_SLOT: re.compile(r"[ \t]to[ \t]+\p{Lu}"),
+}
+
+
+def _finditer(pattern, text: str) -> list:
+    """``pattern``'s matches in ``text`` (none when its needle is not there)."""
+    needle = _NEEDLES.get(pattern)
+    if needle is not None and not needle.search(text, timeout=REGEX_TIMEOUT):
+        return []
+    return list(pattern.finditer(text, timeout=REGEX_TIMEOUT))
 
 
 class NameStructureRecognizer(EntityRecognizer):
@@ -375,7 +411,7 @@ class NameStructureRecognizer(EntityRecognizer):
 
         def add(start, end, score, why):  # one result per span
             span = text[start:end]
-            stripped = re.sub(r"['’]s$", "", span.rstrip(" \t\n,.;:"))
+            stripped = _POSSESSIVE_END.sub("", span.rstrip(" \t\n,.;:"))
             end = start + len(stripped)
             if end > start and (start, end) not in seen:
                 seen.add((start, end))
@@ -411,8 +447,8 @@ class NameStructureRecognizer(EntityRecognizer):
                 continue  # "the founders of KORVEX, Janelle and ...": KORVEX is "the KORVEX group"
             if not caps_last and is_given(last, international=False) and not last.isupper():
                 continue  # "Sam, Lena": two given names in a list
-            if not caps_last and (re.search(r"\p{Lu}[\p{L}'’.-]*[ \t]+$", text[max(0, m.start() - 30):m.start()])
-                                  or re.match(r"[ \t]+\p{Lu}\p{Ll}", text[m.end():m.end() + 3])):
+            if not caps_last and (_CAPITALISED_BEFORE.search(text[max(0, m.start() - 30):m.start()])
+                                  or _CAPITALISED_AFTER.match(text[m.end():m.end() + 3])):
                 continue  # "Robert Hale, Mia Thornton": a list of names, not "Hale, Mia"
             if _overlaps(ents, m.start(), m.end(), {"GPE", "LOC", "ORG", "FAC"}) and not caps_last:
                 continue
@@ -445,7 +481,7 @@ class NameStructureRecognizer(EntityRecognizer):
             if not is_given(word, international=False) or _bare(word) in lower:
                 continue
             if (k > 0 and _joined(text, [toks[k - 1], toks[k]], newline=False)
-                    and not re.search(r"[.!?:]\s*$", text[max(0, toks[k - 1][0] - 1):toks[k - 1][1]])) \
+                    and not _SENTENCE_END.search(text[max(0, toks[k - 1][0] - 1):toks[k - 1][1]])) \
                     or (k + 1 < len(toks) and _joined(text, [toks[k], toks[k + 1]], newline=False)):
                 continue  # part of a longer capitalised run: an organisation, a place, or handled above
             if not _all_propn(propn, [(s, e)]):
@@ -462,7 +498,7 @@ class NameStructureRecognizer(EntityRecognizer):
                                     (NAME_IS, "name introduced as one ('my name is', 'named')", 0.7),
                                     (FORM_NAME, "name on a form's name or signature line", 0.8),
                                     (SLASH_S, "name of a signatory ('/s/')", 0.85)):
-            for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
+            for m in _finditer(pattern, text):
                 s, e = m.span("name")
                 words = _trim_words(text, s, e)
                 if not words:
@@ -478,6 +514,7 @@ class NameStructureRecognizer(EntityRecognizer):
                 if pattern is CAPTION_V and len(tokens) > 1 and not (is_given(tokens[0]) or is_surname(tokens[-1])):
                     tokens, words = tokens[-1:], words[-1:]  # "See also Okonkwo v." -> "Okonkwo"
                 add(words[0][0], words[-1][1], score, why)
+        found = {}  # PASSIVE_SLOT's matches serve both of its groups
         for pattern, why in ((SUBJECT_SLOT, "name as the subject of a speech verb ('said', 'asked')"),
                              (OBJECT_SLOT, "name in a person's slot ('spoke with', 'According to', a greeting)"),
                              (LABEL_SLOT, "name after a person role label ('Recipient', 'Tenant')"),
@@ -485,7 +522,9 @@ class NameStructureRecognizer(EntityRecognizer):
                              (PASSIVE_SLOT, "name of a person acted on ('... was interviewed', '... were arrested')"),
                              (PASSIVE_SLOT, "name of a person acted on ('... and ... were interviewed')")):
             group = "other" if "'... and ..." in why else "name"
-            for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
+            if pattern not in found:
+                found[pattern] = _finditer(pattern, text)
+            for m in found[pattern]:
                 if m.group(group) is None:
                     continue
                 s, e = m.span(group)
@@ -508,7 +547,7 @@ class NameStructureRecognizer(EntityRecognizer):
                 if not _slot_name_ok(text, words, propn, ents, lower, strong=strong, kin=kin):
                     continue
                 add(words[0][0], words[-1][1], 0.65, why)
-        for m in GIVE_SLOT.finditer(text, timeout=REGEX_TIMEOUT):
+        for m in _finditer(GIVE_SLOT, text):
             words = _trim_words(text, *m.span("name"))
             tokens = [text[a:b] for a, b in words]
             if not words or not _all_propn(propn, words) or not is_given(tokens[0]):
@@ -538,7 +577,7 @@ class NameStructureRecognizer(EntityRecognizer):
         if _bare(last) in _STATE_CODES or _STATE_AFTER.match(text, end):
             return False  # "SAINT LOUIS MO", "Jackson, Mississippi"
         after = text[end:end + 30]
-        if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
+        if _ORG_WORD_AFTER.match(after):
             return False  # "Douglas Brooks Associates", "Jackson Lewis LLP"
         caps = first.isupper()
         if caps and "\n" in text[start:end]:
@@ -641,19 +680,26 @@ _ORG_AFTER = ["inn", "hotel", "motel", "suites", "resort", "restaurant", "cafe",
               "middle", "high", "law", "act", "award", "prize", "fund", "trust", "bank", "motors"]
 
 
+_ORG_WORD_AFTER = re.compile(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", re.IGNORECASE)
+
 _ADDRESS_AFTER = re.compile(r"[ \t]*(?:,[ \t]*)?(?:Suite|Ste|Apt|Apartment|Unit|Fl|Floor|Room|Rm|#)\.?[ \t]*#?\w")
+_HOUSE_BEFORE = re.compile(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$")
+_TRIM_WORD = re.compile(r"[^\s,]+(?:,(?=[ \t]))?")
+_CAPITALISED_BEFORE = re.compile(r"\p{Lu}[\p{L}'’.-]*[ \t]+$")
+_CAPITALISED_AFTER = re.compile(r"[ \t]+\p{Lu}\p{Ll}")
+_SENTENCE_END = re.compile(r"[.!?:]\s*$")
 
 
 def _in_address(text: str, start: int, end: int) -> bool:
     """Is text[start:end] the street name of an address: a house number right before it
     ("6403 Nancy Lodge"), or a unit right after it ("Nancy Lodge Suite 022")?"""
-    return bool(re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, start - 12):start])
+    return bool(_HOUSE_BEFORE.search(text[max(0, start - 12):start])
                 or _ADDRESS_AFTER.match(text, end))
 
 
 def _trim_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """The words of text[s:e] without role and function words at either end."""
-    words = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^\s,]+(?:,(?=[ \t]))?", text[s:e])]
+    words = [(m.start() + s, m.end() + s) for m in _TRIM_WORD.finditer(text[s:e])]
     words = [(a, b - 1) if text[b - 1] == "," else (a, b) for a, b in words]
     while words and _bare(text[words[-1][0]:words[-1][1]]) in NOT_NAME_WORDS:
         words.pop()
@@ -662,14 +708,18 @@ def _trim_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return words
 
 
-def _lower_words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=64)
+def _lower_words(text: str) -> frozenset[str]:
     """The words a record writes in lower case in its prose (an email address or a web
-    address is not prose: "hiroshi.tanaka@..." does not make "Hiroshi" a common word)."""
-    text = _ADDRESSES.sub(" ", text)
-    return {w for w in re.findall(r"(?<![\w'’-])\p{Ll}[\p{Ll}\p{M}'’]+(?![\w'’-])", text)}
+    address is not prose: "hiroshi.tanaka@..." does not make "Hiroshi" a common word). Kept
+    for the pages read last: detection asks for a page's words from several places."""
+    if "@" in text or "http" in text or "www." in text:  # what an address must hold
+        text = _ADDRESSES.sub(" ", text)
+    return frozenset(_LOWER_WORD.findall(text))
 
 
 _ADDRESSES = re.compile(rf"{EMAIL.pattern}|\b(?:https?://|www\.)\S+")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])\p{Ll}[\p{Ll}\p{M}'’]+(?![\w'’-])")
 
 
 def _entity_spans(nlp_artifacts) -> list[tuple[int, int, str]]:
@@ -682,6 +732,13 @@ def _propn_spans(nlp_artifacts) -> list[tuple[int, int]]:
     tokens = getattr(nlp_artifacts, "tokens", None) if nlp_artifacts is not None else None
     if tokens is None:
         return []
+    if hasattr(tokens, "to_array"):  # a spaCy Doc: its columns, without a Token object per word
+        from spacy.attrs import IDX, LENGTH, POS
+        from spacy.symbols import PROPN
+
+        if not len(tokens):
+            return []
+        return [(i, i + n) for p, i, n in tokens.to_array([POS, IDX, LENGTH]).tolist() if p == PROPN]
     return [(t.idx, t.idx + len(t.text)) for t in tokens if t.pos_ == "PROPN"]
 
 
@@ -770,7 +827,7 @@ def propagate_surnames(findings, document, is_official=None):
                 if any(s <= m.start() and m.end() <= e for s, e in covered.get(page.number, [])):
                     continue
                 after = page.text[m.end():m.end() + 30]
-                if re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", after, re.IGNORECASE):
+                if _ORG_WORD_AFTER.match(after):
                     continue
                 covered.setdefault(page.number, []).append((m.start(), m.end()))
                 out.append(dataclasses.replace(
@@ -1052,7 +1109,7 @@ def address_part(f, document):
     import dataclasses
 
     text = document.pages[f.page - 1].text
-    house = re.search(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$", text[max(0, f.start - 12):f.start])
+    house = _HOUSE_BEFORE.search(text[max(0, f.start - 12):f.start])
     unit = _ADDRESS_AFTER.match(text, f.end)
     if house or unit:
         start = f.start - (len(house.group(0)) if house else 0)
@@ -1095,8 +1152,7 @@ def extend_names(findings, document):
                 ok = ((is_surname(word) or _non_ascii(word)) and _bare(word) not in lower
                       and _bare(word) not in NOT_NAME_WORDS and _bare(word) not in AMBIGUOUS_GIVEN
                       and word.isupper() == f.text.split()[-1].isupper()
-                      and not re.match(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", text[m.end():m.end() + 20],
-                                       re.IGNORECASE))
+                      and not _ORG_WORD_AFTER.match(text[m.end():m.end() + 20]))
                 if ok:
                     f = dataclasses.replace(f, end=m.end(), text=text[f.start:m.end()],
                                             explanation=f"{f.explanation}; extended over the surname after it")

@@ -104,6 +104,10 @@ def _worker_main(conn, settings: Settings, policy: "Policy", parent: int = 0) ->
             resource.setrlimit(resource.RLIMIT_AS, (settings.memory_limit, settings.memory_limit))
     except (ImportError, ValueError, OSError):
         pass
+    # The NLP pipeline loads on the worker's first document: say when the load starts and
+    # ends, so that the document's time limit does not count it.
+    global on_pipeline_load
+    on_pipeline_load = lambda done: conn.send(LOADED if done else LOADING)  # noqa: E731
     base = None  # resident MB after the first document
     while True:
         try:
@@ -133,6 +137,7 @@ class _Worker:
         child.close()
         self.job: "Job | None" = None
         self.started = 0.0
+        self.loading = False  # loading the NLP pipeline (its time is not the document's)
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -146,6 +151,14 @@ class _Worker:
         if self.proc.is_alive():
             self.proc.kill()
             self.proc.join()
+
+
+# A worker's messages while it loads the NLP pipeline, on its first document. The load is
+# bounded on its own (a worker stuck loading is replaced).
+LOADING, LOADED = "nlp-pipeline-loading", "nlp-pipeline-loaded"
+LOAD_LIMIT = 600.0  # seconds
+# Called in a worker before (False) and after (True) it loads its NLP pipeline (pipeline.py).
+on_pipeline_load: "Callable[[bool], None] | None" = None
 
 
 def _size(job: "Job") -> int:
@@ -176,14 +189,18 @@ class WorkerPool:
             # taken last keeps one worker busy while the others wait (a file's size stands
             # for its work; equal sizes keep their order).
             pending.sort(key=_size, reverse=True)
+
+        def hand_out(w: _Worker) -> None:
+            if w.job is None and pending:
+                w.job = pending.pop(0)
+                if on_start:
+                    on_start(w.job)
+                w.started, w.loading = time.monotonic(), False
+                w.conn.send((fn, w.job))
+
         while pending or any(w.job for w in self.workers):
             for w in self.workers:
-                if w.job is None and pending:
-                    w.job = pending.pop(0)
-                    if on_start:
-                        on_start(w.job)
-                    w.started = time.monotonic()
-                    w.conn.send((fn, w.job))
+                hand_out(w)
             busy = [w for w in self.workers if w.job is not None]
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0)
             now = time.monotonic()
@@ -193,17 +210,27 @@ class WorkerPool:
                     continue
                 if w.conn in ready:
                     try:
-                        out, retired = w.conn.recv()
+                        msg = w.conn.recv()
                     except (EOFError, OSError):
-                        out = None
+                        msg = None
+                    if msg in (LOADING, LOADED):  # the document's time starts when the load ends
+                        w.loading = msg == LOADING
+                        w.started = time.monotonic()
+                        continue
+                    out, retired = msg if msg is not None else (None, False)
                     if out is not None:
                         w.job = None
                         if retired:  # it kept too much memory: a fresh worker takes its place
                             w.stop()
                             self.workers[i] = _Worker(self.ctx, self.settings, self.policy)
+                        # The next document before this one's outcome is recorded (release,
+                        # manifest, audit trail: a file synced to disk each): the worker does
+                        # not wait for the parent.
+                        hand_out(self.workers[i])
                         yield job, out
                         continue
-                timed_out = now - w.started > self.settings.document_timeout
+                limit = self.settings.document_timeout
+                timed_out = now - w.started > (max(limit, LOAD_LIMIT) if w.loading else limit)
                 if not w.proc.is_alive() or timed_out or w.conn in ready:
                     w.stop(kill=True)
                     self.workers[i] = _Worker(self.ctx, self.settings, self.policy)

@@ -47,6 +47,11 @@ def _offline_tldextract() -> None:
 analyzer_builds = 0  # how many times this process built the engine (once per worker: tests)
 
 
+def analyzer_built(model: str) -> bool:
+    """Is this process's AnalyzerEngine for ``model`` built already?"""
+    return _engine is not None and _engine_model == model
+
+
 def analyzer(model: str):
     """The process-wide AnalyzerEngine for ``model`` (built once)."""
     global _engine, _engine_model

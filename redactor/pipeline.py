@@ -323,8 +323,15 @@ def plan_read_document(document: Document, settings: Settings, policy: "Policy",
     with stage("load NLP pipeline (once per worker)"):
         from . import detect as _detect
 
+        from .batch import on_pipeline_load  # set in a worker process
+
         builds = _detect.analyzer_builds
+        loading = on_pipeline_load is not None and not _detect.analyzer_built(settings.model)
+        if loading:
+            on_pipeline_load(False)
         analyzer(settings.model)  # built on a worker's first document, then kept
+        if loading:
+            on_pipeline_load(True)
         tune_gc(freeze=_detect.analyzer_builds != builds)
     with stage("detect"):
         findings = detect(document, settings) + deny_findings(pages, policy)    # detect

@@ -207,3 +207,26 @@ def test_two_workers_take_the_largest_documents_first(tmp_path):
     assert started == ["b", "d", "c", "e", "a"]  # by size, ties in the order given
     assert sorted(out for _, out in outcomes) == ["a", "b", "c", "d", "e"]
     assert all(job.input.path.name == out for job, out in outcomes)
+
+
+def test_the_time_limit_does_not_count_the_workers_model_load(tmp_path, monkeypatch):
+    """A worker loads the NLP pipeline on its first document; on a slow or busy machine that
+    load must not use up the document's time limit (unattended jobs set tight limits)."""
+    from redactor import detect
+
+    real = detect.analyzer
+
+    def slow_to_load(model):  # a slow disk, a busy machine: the load takes longer than the limit
+        if detect._engine is None:
+            time.sleep(5)
+        return real(model)
+
+    # Forked workers inherit these: the pipeline is not loaded yet, and loads slowly.
+    monkeypatch.setattr(detect, "_engine", None)
+    monkeypatch.setattr(detect, "_engine_model", None)
+    monkeypatch.setattr(detect, "analyzer", slow_to_load)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "note.txt").write_text("Patricia Nguyen called about the permit.\n")
+    results = _run(src, tmp_path / "out", Settings(jobs=1, document_timeout=4))
+    assert [r.status.value for r in results] == ["redacted"], results[0].error

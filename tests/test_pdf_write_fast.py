@@ -6,7 +6,6 @@ same file, the same boxes and the same notes."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pikepdf
@@ -25,13 +24,20 @@ WORDS = ["the", "grant", "Quentin", "Zweig", "board", "approved", "May", "clerk"
 
 
 def slow_paths(monkeypatch) -> None:
-    """Make the writer take its general path everywhere."""
-    real = C.ContentWalker.glyph_run
+    """Make the writer take its general path everywhere: every glyph placed as soon as it is
+    met, and every operator re-laid glyph by glyph."""
+    monkeypatch.setattr(C, "LAZY_RUNS", False)
+    real = C._Removal.show
 
-    def every_run_may_lose_glyphs(self, *args):
-        return dataclasses.replace(real(self, *args), removed=True)
+    def every_run_may_lose_glyphs(w, gs, tm, arr, prefix, drift, inst):
+        run = w.glyph_run(gs, tm, arr, prefix)
+        removed, run.removed = run.removed, True
+        try:
+            return real(w, gs, tm, arr, prefix, drift, inst)
+        finally:
+            run.removed = removed
 
-    monkeypatch.setattr(C.ContentWalker, "glyph_run", every_run_may_lose_glyphs)
+    monkeypatch.setattr(C._Removal, "show", staticmethod(every_run_may_lose_glyphs))
 
 
 @st.composite
@@ -50,6 +56,10 @@ def pages(draw):
             kern = draw(st.sampled_from(["0", "-15", "40"]))
             items = f" {kern} ".join(pikepdf.String(w + " ").unparse().decode("latin-1") for w in words)
             show = f"[{items}] TJ"
+        elif len(words) > 1 and draw(st.booleans()):  # two operators, the second where the first ends
+            cut = draw(st.integers(1, len(words) - 1))
+            show = " ".join(pikepdf.String(" ".join(part) + " ").unparse().decode("latin-1") + " Tj"
+                            for part in (words[:cut], words[cut:]))
         else:
             show = pikepdf.String(" ".join(words)).unparse().decode("latin-1") + " Tj"
         parts.append(f"BT {spacing}/F1 {size} Tf 60 {y:.1f} Td {show} ET")

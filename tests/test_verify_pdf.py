@@ -114,3 +114,33 @@ def test_box_over_live_text_that_is_no_withheld_value_fails(tmp_path):
     problems = verify_pdf_output(out, plan, {})
     assert any("page 1:" in p and "inside redaction boxes (r1)" in p for p in problems), problems
     assert not any("Carlos" in p or "quarterly" in p for p in problems)
+
+
+def test_strings_among_numbers_in_content_streams_are_searched(tmp_path):
+    """The object walk searches every string a content stream holds outside text-showing
+    operators (a marked-content /ActualText, a string in an array operand), between the
+    numbers that make most of a stream; the text drawn by Tj is the extractors' business."""
+    import pikepdf
+
+    from redactor.formats.pdf.verify import _check_objects
+    from redactor.values import Withheld
+
+    def pdf_with(content: bytes) -> Path:
+        pdf = pikepdf.new()
+        font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                    BaseFont=pikepdf.Name.Helvetica))
+        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+            Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792], Contents=pdf.make_stream(content),
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)))))
+        path = tmp_path / f"p{len(list(tmp_path.iterdir()))}.pdf"
+        pdf.save(path, compress_streams=True)
+        return path
+
+    numbers = b"q 1 0 0 1 10.5 20 cm 0 0 100 50 re f Q "
+    values = [Withheld("Quentin Zweig", "page 1, redaction r1 (PERSON)")]
+    actual = pdf_with(numbers + b"/Span << /ActualText (Quentin Zweig) >> BDC BT /F1 9 Tf 72 700 Td (x) Tj ET EMC")
+    array = pdf_with(numbers + b"[ 3 (Quentin Zweig) 4.5 ] 0 d")
+    shown = pdf_with(numbers + b"BT /F1 9 Tf 72 700 Td (Quentin Zweig) Tj ET")
+    assert len(_check_objects(actual, values)) == 1
+    assert len(_check_objects(array, values)) == 1
+    assert _check_objects(shown, values) == []

@@ -29,9 +29,12 @@ import pikepdf
 from ...errors import UnsupportedContentError
 from ...geometry import Box, BoxIndex, Matrix, contains_point, intersects
 from .fonts import FontMetrics
-from .layout import GlyphPlacement, Layout
+from .layout import GlyphPlacement, GlyphRun, Layout, PageGlyphs, axis_of, baseline
 
 MAX_FORM_DEPTH = 16
+# Glyphs of text far from every box are placed only when asked for (False: always, as the
+# tests that compare both ways set it).
+LAZY_RUNS = True
 # Keys of marked-content property lists that carry replacement text for what they enclose.
 _TEXT_KEYS = ("/ActualText", "/Alt", "/E")
 
@@ -114,7 +117,7 @@ class ContentWalker:
         self.runs: dict[tuple, _Run] | None = None
         self.stats = RewriteStats()
         self.hooks = hooks if hooks is not None else REMOVAL
-        self.placements: list[GlyphPlacement] = []
+        self.placements = PageGlyphs()  # measure: every glyph, by writing direction and baseline
         self.image_boxes: list[Box] = []
         self.fill_boxes: list[Box] = []  # measure: filled shapes (a re-laid line must not run under one)
         self.layout = layout or Layout()
@@ -124,7 +127,7 @@ class ContentWalker:
         self._metrics_cache: dict[tuple[int, int], FontMetrics] = {}
         self._form_stack: list[tuple[int, int]] = []
 
-    def measure_page(self, page: pikepdf.Page, base: Matrix) -> list[GlyphPlacement]:
+    def measure_page(self, page: pikepdf.Page, base: Matrix) -> PageGlyphs:
         """Record where every glyph of the page (and its forms) is drawn."""
         resources = page.obj.get("/Resources")
         if not isinstance(resources, pikepdf.Dictionary):
@@ -239,29 +242,83 @@ class ContentWalker:
         mcy, mdy = mc * mid, md * mid
         tco, two = gs.tco, gs.two
         under = self._under_box
-        glyphs: list = []
-        append = glyphs.append
-        pos = 0.0  # original pen, text units from the operator's start
-        k = -1
-        plain = True
-        removed = False
-        for item in strings_and_numbers:
-            if not isinstance(item, pikepdf.String):
-                pos -= _f(item) / 1000.0 * unit
-                plain = False
-                continue
-            for g in metrics.glyphs(bytes(item)):
-                k += 1
-                me = pos * sa + tse + se
-                mf = pos * sb + tsf + sf
-                hw = g.width / 2
-                cx = ma * hw + mcy + me
-                cy = mb * hw + mdy + mf
-                gone = under(cx, cy)
-                removed = removed or gone
-                append((prefix + (k,), g, pos, (me, mf), cx, cy, gone))
-                pos += (g.width * size + tco + (two if g.is_space else 0.0)) * th
-        run = _Run(glyphs, sm, sx, unit, pos, Matrix(1, 0, 0, 1, pos, 0) @ tm, (ma, mb, mc, md), plain, removed)
+
+        def place() -> tuple[list, bool, float]:
+            """Every glyph: (key, glyph, pen position, translation (e, f) of its text
+            rendering matrix, centre x, centre y, under a box); any under a box; the end."""
+            glyphs: list = []
+            append = glyphs.append
+            pos = 0.0  # original pen, text units from the operator's start
+            k = -1
+            removed = False
+            for item in strings_and_numbers:
+                if not isinstance(item, pikepdf.String):
+                    pos -= _f(item) / 1000.0 * unit
+                    continue
+                for g in metrics.glyphs(bytes(item)):
+                    k += 1
+                    me = pos * sa + tse + se
+                    mf = pos * sb + tsf + sf
+                    hw = g.width / 2
+                    cx = ma * hw + mcy + me
+                    cy = mb * hw + mdy + mf
+                    gone = under(cx, cy)
+                    removed = removed or gone
+                    append((prefix + (k,), g, pos, (me, mf), cx, cy, gone))
+                    pos += (g.width * size + tco + (two if g.is_space else 0.0)) * th
+            return glyphs, removed, pos
+
+        def kinds() -> tuple[bool, bool]:
+            """Does it draw a space glyph; does it draw any other glyph?"""
+            space = other = False
+            for item in strings_and_numbers:
+                if isinstance(item, pikepdf.String):
+                    for g in metrics.glyphs(bytes(item)):
+                        if g.is_space:
+                            space = True
+                        else:
+                            other = True
+            return space, other
+
+        plain = all(isinstance(item, pikepdf.String) for item in strings_and_numbers)
+        aligned = None
+        if LAZY_RUNS and self.period is None and math.isfinite(
+                sa + sb + sc + sd + se + sf + ma + mb + mc + md + tse + tsf + mcy + mdy + unit + size + th + tco + two):
+            # Text drawn along x (sm.b is 0) has every glyph's centre at one height (the
+            # terms that vary with the pen are zeros): far from every box, it loses no glyph,
+            # and its glyphs are placed only if something asks for them. Likewise along y.
+            if sb == 0.0:
+                aligned, line = "h", mdy + (tsf + sf)
+                near = any(b[1] - 1.0 <= line <= b[3] + 1.0 for b in self.boxes)
+            elif sa == 0.0:
+                aligned, line = "v", mcy + (tse + se)
+                near = any(b[0] - 1.0 <= line <= b[2] + 1.0 for b in self.boxes)
+        if aligned is None or near:
+            glyphs, removed, pos = place()
+        else:
+            glyphs, removed = None, False
+            pos = lo = hi = 0.0  # the pen, and its extremes where a glyph is drawn
+            for item in strings_and_numbers:
+                if not isinstance(item, pikepdf.String):
+                    pos -= _f(item) / 1000.0 * unit
+                    continue
+                for g in metrics.glyphs(bytes(item)):
+                    if pos < lo:
+                        lo = pos
+                    elif pos > hi:
+                        hi = pos
+                    pos += (g.width * size + tco + (two if g.is_space else 0.0)) * th
+            # Every glyph's origin is finite (its coordinate along the line, as the glyph
+            # loop computes it, lies between those of the extremes).
+            if aligned == "h":
+                ends = (lo * sa + tse + se, hi * sa + tse + se)
+            else:
+                ends = (lo * sb + tsf + sf, hi * sb + tsf + sf)
+            if not (math.isfinite(pos) and math.isfinite(ends[0]) and math.isfinite(ends[1])):
+                glyphs, removed, pos = place()
+                aligned = None
+        run = _Run(glyphs, place, sm, sx, unit, pos, Matrix(1, 0, 0, 1, pos, 0) @ tm, (ma, mb, mc, md),
+                   plain, removed, aligned, (tse + se, tsf + sf), kinds)
         if runs is not None:
             runs[prefix] = run
         return run
@@ -483,21 +540,35 @@ class ContentWalker:
         return f"/{stem}_R{i}"
 
 
-@dataclass
 class _Run:
     """One text-showing operator's glyphs where the input draws them: (key, glyph, pen
     position, translation (e, f) of the glyph's text rendering matrix, centre x, centre y,
-    under a box) each; the rendering matrices' common linear part is ``trm``."""
+    under a box) each, made on first use; the rendering matrices' common linear part is
+    ``trm``."""
 
-    glyphs: list
-    sm: Matrix
-    sx: float
-    unit: float
-    end: float  # the pen after the operator, text units from its start
-    tm: Matrix  # the text matrix after the operator
-    trm: tuple  # (a, b, c, d) of every glyph's text rendering matrix
-    plain: bool = False  # only strings: no TJ displacement (nor anything else) between them
-    removed: bool = True  # some glyph is under a box (False: none is)
+    __slots__ = ("_glyphs", "_place", "sm", "sx", "unit", "end", "tm", "trm", "plain", "removed", "aligned",
+                 "origin", "glyph_kinds")
+
+    def __init__(self, glyphs, place, sm: Matrix, sx: float, unit: float, end: float, tm: Matrix, trm: tuple,
+                 plain: bool, removed: bool, aligned: str | None, origin: tuple[float, float], kinds):
+        self._glyphs = glyphs
+        self._place = place
+        self.sm, self.sx, self.unit = sm, sx, unit
+        self.end = end  # the pen after the operator, text units from its start
+        self.tm = tm  # the text matrix after the operator
+        self.trm = trm  # (a, b, c, d) of every glyph's text rendering matrix
+        self.plain = plain  # only strings: no TJ displacement (nor anything else) between them
+        self.removed = removed  # some glyph is under a box (False: none is)
+        # "h": every glyph's origin at one height (text along x), "v": at one x; None: any
+        self.aligned = aligned
+        self.origin = origin  # the first glyph's origin (e, f), had it no displacement before it
+        self.glyph_kinds = kinds  # () -> (draws a space glyph, draws another glyph)
+
+    @property
+    def glyphs(self) -> list:
+        if self._glyphs is None:
+            self._glyphs = self._place()[0]
+        return self._glyphs
 
 
 def _form_resources(xobj: pikepdf.Stream, resources):
@@ -648,14 +719,30 @@ class _Measuring(_Drawing):
         invisible = gs.tr in (3, 7)
         ops = tuple(x for x in (gs.tc_src, None) if x)
         ops_space = tuple(x for x in (gs.tc_src, gs.tw_src) if x)
-        ma, mb, mc, md = run.trm
-        append = w.placements.append
-        for key, g, _pos, (me, mf), cx, cy, removed in run.glyphs:
-            ox, oy = ma * 0 + mc * 0 + me, mb * 0 + md * 0 + mf  # Matrix.apply(0, 0)
-            space = g.is_space
-            # fields in order: key, x, y, dx, dy, advance, em, cx, cy, removed, space, invisible, spacing_ops
-            append(GlyphPlacement(key, ox, oy, dx, dy, abs(g.width * size * th) * sx, em, cx, cy, removed,
-                                  space, invisible, ops_space if space else ops))
+
+        def placements() -> list[GlyphPlacement]:
+            ma, mb, mc, md = run.trm
+            out = []
+            append = out.append
+            for key, g, _pos, (me, mf), cx, cy, removed in run.glyphs:
+                ox, oy = ma * 0 + mc * 0 + me, mb * 0 + md * 0 + mf  # Matrix.apply(0, 0)
+                space = g.is_space
+                # fields in order: key, x, y, dx, dy, advance, em, cx, cy, removed, space, invisible, spacing_ops
+                append(GlyphPlacement(key, ox, oy, dx, dy, abs(g.width * size * th) * sx, em, cx, cy, removed,
+                                      space, invisible, ops_space if space else ops))
+            return out
+
+        axis = axis_of(dx, dy)
+        if not run.removed and run.aligned is not None and axis is not None and (
+                (run.aligned == "h") == (axis[1] == 0.0)):
+            # Nothing of it is removed and every glyph is on one baseline: one entry for
+            # all, its glyphs placed if the layout asks for them.
+            ex, ey = run.origin  # every glyph's origin has this y (along x) or this x (along y)
+            u = baseline(axis, 0.0, ey) if run.aligned == "h" else baseline(axis, ex, 0.0)
+            if arr:
+                w.placements.add_run(GlyphRun(axis, u, em, ops, ops_space, placements, run.glyph_kinds))
+        else:
+            w.placements.add(placements())
         return None, run.tm, drift
 
     @staticmethod

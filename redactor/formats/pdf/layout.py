@@ -28,6 +28,7 @@ width), or no room before the next column, a filled shape or picture further alo
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import operator
 import statistics
@@ -85,13 +86,82 @@ class Layout:
         return out
 
 
-def _axis(g: GlyphPlacement) -> tuple[float, float] | None:
-    if g.dx == 1.0 and g.dy == 0.0:  # the common case, as the loop below would find it
+class GlyphRun:
+    """The glyphs of one text-showing operator that loses none of them and draws them all on
+    one baseline ``u`` along ``axis``, at one size ``em``: one entry of a page's glyphs,
+    placed (GlyphPlacements, as the measuring walk makes them) only when first asked for."""
+
+    __slots__ = ("axis", "u", "em", "ops", "ops_space", "_place", "_glyphs", "_kinds", "_band")
+    removed = False
+
+    def __init__(self, axis: tuple[float, float], u: float, em: float, ops: tuple, ops_space: tuple,
+                 place, kinds):
+        self.axis, self.u, self.em = axis, u, em
+        self.ops, self.ops_space = ops, ops_space  # spacing_ops of its other glyphs, of its space glyphs
+        self._place = place  # () -> list[GlyphPlacement]
+        self._kinds = kinds  # () -> (draws a space glyph, draws another glyph)
+        self._glyphs: list[GlyphPlacement] | None = None
+        self._band: tuple[float, float] | None = None
+
+    def may_touch(self, box: Box) -> bool:
+        """Can the box of any of its glyphs (``_glyph_box``: they all span the same extent
+        across the axis) touch ``box``? False only if none can."""
+        band = self._band
+        if band is None:
+            b = _box_from(self.axis, 0.0, 0.0, self.u - 0.2 * self.em, self.u + 0.75 * self.em)
+            band = self._band = (b[1], b[3]) if self.axis[1] == 0.0 else (b[0], b[2])
+        lo, hi = (box[1], box[3]) if self.axis[1] == 0.0 else (box[0], box[2])
+        return lo + 0.1 < band[1] and band[0] + 0.1 < hi
+
+    @property
+    def placed(self) -> bool:
+        return self._glyphs is not None
+
+    @property
+    def glyphs(self) -> list[GlyphPlacement]:
+        if self._glyphs is None:
+            self._glyphs = self._place()
+        return self._glyphs
+
+    def kinds(self) -> tuple[bool, bool]:
+        return self._kinds()
+
+
+class PageGlyphs:
+    """Every glyph a page draws, as the measuring walk found them: one by one (in drawing
+    order) those of operators that lose a glyph or do not draw along one baseline, and the
+    others' by operator (GlyphRun): most of a page is far from every box, and the layout
+    asks for few of its glyphs."""
+
+    def __init__(self, glyphs: "list[GlyphPlacement] | tuple" = ()):
+        self.glyphs: list[GlyphPlacement] = list(glyphs)
+        self.runs: list[GlyphRun] = []
+
+    def add(self, glyphs: list[GlyphPlacement]) -> None:
+        self.glyphs.extend(glyphs)
+
+    def add_run(self, run: GlyphRun) -> None:
+        self.runs.append(run)
+
+    def __iter__(self):
+        """Every glyph (those of runs placed now if they were not)."""
+        yield from self.glyphs
+        for r in self.runs:
+            yield from r.glyphs
+
+
+def axis_of(dx: float, dy: float) -> tuple[float, float] | None:
+    """The axis (of ``_AXES``) a writing direction (dx, dy) follows, if any."""
+    if dx == 1.0 and dy == 0.0:  # the common case, as the loop below would find it
         return _AXES[0]
     for a in _AXES:
-        if abs(g.dx - a[0]) < 1e-3 and abs(g.dy - a[1]) < 1e-3:
+        if abs(dx - a[0]) < 1e-3 and abs(dy - a[1]) < 1e-3:
             return a
     return None
+
+
+def _axis(g: GlyphPlacement) -> tuple[float, float] | None:
+    return axis_of(g.dx, g.dy)
 
 
 def _t(axis, x: float, y: float) -> float:
@@ -100,6 +170,13 @@ def _t(axis, x: float, y: float) -> float:
 
 def _u(axis, x: float, y: float) -> float:
     return -x * axis[1] + y * axis[0]
+
+
+baseline = _u  # a glyph's baseline across ``axis``, from its origin
+
+
+def _members(entry) -> "list[GlyphPlacement] | tuple[GlyphPlacement]":
+    return entry.glyphs if type(entry) is GlyphRun else (entry,)
 
 
 def _extent(axis, box: Box, along: bool) -> tuple[float, float]:
@@ -148,7 +225,7 @@ class _Element:
     width: float = 0.0  # natural width (boxes: quantised below)
 
 
-def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
+def defend(glyphs: "list[GlyphPlacement] | PageGlyphs", boxes: list[Box], page_box: Box,
            image_boxes: list[Box], quantum_em: float = QUANTUM_EM,
            fill_boxes: list[Box] | None = None, owners: list[int] | None = None,
            min_widths: list[float] | None = None) -> Layout:
@@ -157,6 +234,8 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
     ``owners[i]``: which redaction box ``i`` belongs to (its boxes on one line become one).
     ``min_widths[i]``: the width box ``i`` needs for its label to be legible (public, so a
     box may be widened to it before quantising without telling anything)."""
+    page = glyphs if isinstance(glyphs, PageGlyphs) else PageGlyphs(glyphs)
+    loose = page.glyphs  # glyphs one by one (every removed glyph is one of them)
     layout = Layout(boxes=list(boxes))
     owners = owners if owners is not None else list(range(len(boxes)))
     segments_done: list[tuple[list[tuple], list[int]]] = []  # (glyph keys, box indices) per segment
@@ -164,7 +243,7 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
     obstacles = list(image_boxes) + [f for f in (fill_boxes or [])
                                      if not any(contained(f, b) for b in boxes)]
     members: dict[int, list[GlyphPlacement]] = {}
-    removed_at = BoxIndex(((g.cx, g.cy, g.cx, g.cy), g) for g in glyphs if g.removed)
+    removed_at = BoxIndex(((g.cx, g.cy, g.cx, g.cy), g) for g in loose if g.removed)
     for i, b in enumerate(boxes):
         inside = [g for _, g in removed_at.near(b) if contains_point(b, g.cx, g.cy)]
         if inside:
@@ -206,7 +285,7 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
     by_axis: dict[tuple, list[tuple[float, GlyphPlacement]]] = {}
     no_axis: list[GlyphPlacement] = []
     horizontal = _AXES[0]
-    for g in glyphs:
+    for g in loose:
         if g.dx == 1.0 and g.dy == 0.0:  # _axis(g) is (1, 0): the common case, inlined
             column = by_axis.get(horizontal)
             if column is None:
@@ -218,8 +297,11 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
             by_axis.setdefault(a, []).append((_u(a, g.x, g.y), g))
         else:
             no_axis.append(g)
+    for r in page.runs:  # (the order of entries on one baseline matters to none of the uses)
+        by_axis.setdefault(r.axis, []).append((r.u, r))
     for a in by_axis:
         by_axis[a].sort(key=_first)
+    shifted: list[GlyphPlacement] = []  # every glyph the layout places (on a line of a box)
     for line in lines:
         axis, _, u_line = single[line[0]]
         em = statistics.median(single[i][1] for i in line)
@@ -228,7 +310,7 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
         column = by_axis.get(axis, [])
         lo = bisect.bisect_left(column, u_line - 0.5 * em, key=_first)
         hi = bisect.bisect_right(column, u_line + 0.5 * em, key=_first)
-        on_line = sorted((g for u, g in column[lo:hi] if abs(u - u_line) < 0.5 * em),
+        on_line = sorted((g for u, e in column[lo:hi] if abs(u - u_line) < 0.5 * em for g in _members(e)),
                          key=lambda g: g.key)
         line_boxes = set(line)
         stray = [g for g in on_line if g.removed and not any(
@@ -294,23 +376,32 @@ def defend(glyphs: list[GlyphPlacement], boxes: list[Box], page_box: Box,
                     # none of them may depend on the original spacing any more.
                     d = start - e.start
                     layout.shifts[e.glyph.key] = (d * axis[0], d * axis[1])
+                    shifted.append(e.glyph)
                 else:
                     for i in group_of[e.box]:
                         u0, u1 = _extent(axis, boxes[i], along=False)
                         layout.boxes[i] = _box_from(axis, start, end, u0, u1)
 
-    _undo_collisions(layout, glyphs, boxes, segments_done, (by_axis, no_axis))
+    # (given a list of every glyph, as the tests do, the check sees that list)
+    _undo_collisions(layout, glyphs if isinstance(glyphs, list) else shifted, boxes, segments_done,
+                     (by_axis, no_axis))
 
     # Character and word spacing that only moved or removed glyphs used would still tell how
     # a justified line was spread: set it to zero.
     needed: set[tuple] = set()
     used: set[tuple] = set()
     shifts = layout.shifts
-    for g in glyphs:
+    for g in itertools.chain(loose, *(r.glyphs for r in page.runs if r.placed)):
         ops = g.spacing_ops
         if ops:
             used.update(ops)
             if not g.removed and g.key not in shifts:
+                needed.update(ops)
+    for r in page.runs:
+        if not r.placed and (r.ops or r.ops_space):  # its glyphs all stay where they were
+            space, other = r.kinds()
+            for ops in ((r.ops,) if other else ()) + ((r.ops_space,) if space else ()):
+                used.update(ops)
                 needed.update(ops)
     layout.zero_spacing = used - needed
     return layout
@@ -338,7 +429,7 @@ class _KeptGlyphs:
 
     def __init__(self, by_axis: dict[tuple, list[tuple[float, GlyphPlacement]]],
                  no_axis: list[GlyphPlacement]):
-        self.by_axis = by_axis  # every glyph along each axis, sorted by its baseline
+        self.by_axis = by_axis  # every glyph (or GlyphRun) along each axis, sorted by its baseline
         self.reach = {a: max(abs(g.em) for _, g in col) for a, col in by_axis.items() if col}
         self.no_axis = [g for g in no_axis if not g.removed]
         self._boxes: dict[tuple, Box] = {}
@@ -352,7 +443,8 @@ class _KeptGlyphs:
     def near(self, box: Box) -> list[GlyphPlacement]:
         """Kept glyphs whose original box may touch ``box`` (a superset): those whose
         baseline lies within the largest glyph height of the box, across each axis, and
-        whose origin lies within their advance of it, along the axis (a point of margin)."""
+        whose origin lies within their advance of it, along the axis (a point of margin);
+        of a GlyphRun, only if its glyphs' extent across the axis meets the box's."""
         out = list(self.no_axis)
         for a, column in self.by_axis.items():
             u0, u1 = _extent(a, box, along=False)
@@ -361,12 +453,15 @@ class _KeptGlyphs:
             lo = bisect.bisect_left(column, u0 - reach, key=_first)
             hi = bisect.bisect_right(column, u1 + reach, key=_first)
             ax, ay = a
-            for _, g in column[lo:hi]:
-                if g.removed:
-                    continue
-                t, adv = g.x * ax + g.y * ay, abs(g.advance) + 1.0
-                if t - adv < t1 and t0 < t + adv:
-                    out.append(g)
+            for _, e in column[lo:hi]:
+                if type(e) is GlyphRun and not e.may_touch(box):
+                    continue  # (its glyphs are placed only if one may touch the box)
+                for g in _members(e):
+                    if g.removed:
+                        continue
+                    t, adv = g.x * ax + g.y * ay, abs(g.advance) + 1.0
+                    if t - adv < t1 and t0 < t + adv:
+                        out.append(g)
         return out
 
 

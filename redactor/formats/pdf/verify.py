@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import logging
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -209,17 +210,42 @@ def _chars_in(textpage, n: int, boxes: list[Box], pdfium_c) -> list[tuple[int, f
             bands[k].append(bx)
     l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     pl, pr, pb, pt = ctypes.byref(l), ctypes.byref(r), ctypes.byref(b), ctypes.byref(t)
-    get_box, raw = pdfium_c.FPDFText_GetCharBox, textpage.raw
+    get_box, raw = _char_box_function(pdfium_c), textpage.raw
+    if get_box is None:
+        get_box = pdfium_c.FPDFText_GetCharBox
+    else:
+        raw = ctypes.cast(raw, ctypes.c_void_p)
     out = []
+    band_of, floor, isfinite = bands.get, math.floor, math.isfinite
     for i in range(n):
         if not get_box(raw, i, pl, pr, pb, pt):
             continue
-        cx, cy = (l.value + r.value) / 2, (b.value + t.value) / 2
-        near = bands.get(math.floor(cy / band)) if math.isfinite(cy) else None
+        cy = (b.value + t.value) / 2
+        near = band_of(floor(cy / band)) if isfinite(cy) else None
+        if near is None and not always:
+            continue  # (the x of a character in no band is not needed)
+        cx = (l.value + r.value) / 2
         if (near and any(contains_point(bx, cx, cy, tol=-0.25) for bx in near)) or (
                 always and any(contains_point(bx, cx, cy, tol=-0.25) for bx in always)):
             out.append((i, cx, cy))
     return out
+
+
+def _char_box_function(pdfium_c):
+    """pdfium's FPDFText_GetCharBox(text_page, int index, double* left, double* right,
+    double* bottom, double* top) as a bare C function (no ctypes argument types: the call
+    costs a third as much, on every character of every checked page), or None if this
+    pypdfium2 does not expose its library."""
+    import ctypes
+
+    try:
+        from pypdfium2_raw import bindings
+
+        fn = bindings._libs["pdfium"]["FPDFText_GetCharBox"]
+    except (ImportError, AttributeError, KeyError, TypeError):
+        return None
+    fn.restype = ctypes.c_int  # FPDF_BOOL
+    return fn
 
 
 def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
@@ -227,6 +253,9 @@ def _check_images(page, number: int, boxes: list[Box], pdfium_c) -> list[str]:
     problems = []
     matrices: dict[int, Matrix] = {}
     for obj in page.get_objects(filter=None, max_depth=15):
+        kind = obj.type
+        if kind != pdfium_c.FPDF_PAGEOBJ_FORM and kind != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            continue  # text and paths: neither pixels nor the matrix of what is inside them
         level = getattr(obj, "level", 0)
         try:
             m = Matrix.of(obj.get_matrix().get())
@@ -307,12 +336,20 @@ def _search_content_stream(stream, values: list[str]) -> list[str]:
         instructions = pikepdf.parse_content_stream(stream)
     except Exception:
         return hits + find_values(stream.read_bytes().decode("latin-1"), values)
+    inline_image = pikepdf.ContentStreamInlineImage
     for inst in instructions:
-        if isinstance(inst, pikepdf.ContentStreamInlineImage) or str(inst.operator) in _SHOW_OPS:
+        if isinstance(inst, inline_image):
             continue
-        for operand in inst.operands:
+        # Numbers carry no string (_search_object finds nothing in them): most operands.
+        operands = [o for o in inst.operands if type(o) not in _NUMBERS]
+        if not operands or str(inst.operator) in _SHOW_OPS:
+            continue
+        for operand in operands:
             hits += _search_object(operand, values, 1)
     return hits
+
+
+_NUMBERS = (int, float, Decimal, bool)
 
 
 _FONT_PROGRAM_SUBTYPES = {"/Type1C", "/CIDFontType0C", "/OpenType"}
