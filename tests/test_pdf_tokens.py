@@ -54,10 +54,12 @@ def _agree(datas: list[bytes]) -> bool:
 _GOOD = [b"0", b"12", b"-3", b"+4", b"5.", b".5", b"-.25", b"1.2.3", b"007", b"1e5", b"/F1", b"/", b"/\xc3\xa9",
          b"/\xff", b"BT", b"ET", b"Tj", b"TJ", b"T*", b"'", b'"', b"d0", b"true", b"false", b"null", b"(Ab)",
          b"()", b"(a\\)b)", b"(\\101\\60x)", b"(\\1234)", b"(a\\\r\nb)", b"(a\\\nb)",
-         b"(\\q\\n\\t\\r\\b\\f\\\\)", b"(\r\n)", b"<4142>", b"<41 4 2>", b"<>", b"[", b"]", b"[]"]
+         b"(\\q\\n\\t\\r\\b\\f\\\\)", b"(\r\n)", b"<4142>", b"<41 4 2>", b"<>", b"[", b"]", b"[]",
+         b"<< /MCID 0 >>", b"<</A [1 (x)] /B <</C <41> >> /A 2>>", b"<<>>", b"/Span<</ActualText(a\\)b)>>BDC"]
 _BAD = [b"-", b"+.", b".", b"--5", b"/A#20B", b"(\\777)", b"(a(b)c)", b"(open", b"<414>", b"<41>>", b"<<",
-        b">>", b"{", b"}", b"%c\n", b"BI", b"ID", b"EI", b"\x00", b"#", b")", b"<x>", b"[Tj]"]
-_OPERATORS = {b"BT", b"ET", b"Tj", b"TJ", b"T*", b"'", b'"', b"d0", b"null", b"1e5"}  # 1e5: 1, then e5
+        b">>", b"<< /A >>", b"<< 1 2 >>", b"<< /A null >>", b"<< /A 1 ]", b"[ /A >>", b"{", b"}", b"%c\n", b"BI", b"ID", b"EI", b"\x00", b"#", b")", b"<x>", b"[Tj]"]
+_OPERATORS = {b"BT", b"ET", b"Tj", b"TJ", b"T*", b"'", b'"', b"d0", b"null", b"1e5",  # 1e5: 1, then e5
+              b"/Span<</ActualText(a\\)b)>>BDC"}
 _gaps = st.sampled_from([b" ", b"\n", b"\r\n", b"\t", b"", b"  \f"])
 
 
@@ -100,6 +102,8 @@ def test_escapes_on_block_edges(offset):
     for escape in (b"\\n", b"\\101", b"\\)", b"\\\r\n", b"\\12"):
         head = b"BT (" + b"a" * (offset - 4)
         _agree([head + escape + b"b) Tj ET"])
+    for dictionary in (b"<</A 1>>", b"<</A <41>>>"):
+        _agree([b"0 " * (offset // 2) + b" " * (offset % 2) + dictionary + b" BDC"])
 
 
 @pytest.mark.parametrize("text, fast", [("Marie-\u00c9lise O'Neill (ret.) 50% <x> [y] {z}", True),

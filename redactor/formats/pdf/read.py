@@ -387,7 +387,8 @@ def _page_class():
             px0 = py0 = px1 = py1 = pw = ph = 0.0  # the previous character's box
             obj0 = None
             for obj1 in objs:
-                x0, y0, x1, y1, w, h = obj1.x0, obj1.y0, obj1.x1, obj1.y1, obj1.width, obj1.height
+                x0, y0, x1, y1 = obj1.bbox  # set with x0, y0, x1, y1 (LTComponent.set_bbox)
+                w, h = obj1.width, obj1.height
                 if obj0 is not None:
                     # halign of pdfminer's group_objects (valign needs detect_vertical)
                     halign = False
@@ -560,7 +561,7 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         if translation is not None:
             e, f = translation
         for item in line:
-            if isinstance(item, LTChar):
+            if type(item) is LTChar or isinstance(item, LTChar):
                 count += 1
                 if translation is not None:
                     x0, y0, x1, y1 = item.bbox

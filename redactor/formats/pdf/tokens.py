@@ -4,8 +4,8 @@ operators) pdfminer's content parser makes, made by one regular expression per s
 pdfminer reads content one character at a time in Python; most content (numbers, names,
 strings, arrays, operators) is read here in one pass of ``re`` instead. Only what this module
 is sure to read exactly as pdfminer does is read here: a stream with anything else (comments,
-dictionaries, inline images, procedures, nested or unterminated strings, name escapes, odd
-numbers, NUL bytes, an operator inside an array) is left to pdfminer's own parser, whole
+inline images, procedures, nested or unterminated strings, name escapes, odd numbers, NUL
+bytes, an operator inside an array or a dictionary) is left to pdfminer's own parser, whole
 (``objects`` returns None). tests/test_pdf_read.py compares both on the shared corpus and on
 generated content.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from pdfminer.psparser import KWD, LIT, PSBaseParser, PSKeyword
+from pdfminer.psparser import KWD, LIT, PSBaseParser, PSKeyword, PSLiteral, literal_name
 
 BUFSIZ = PSBaseParser.BUFSIZ  # the size of the blocks pdfminer reads a stream in
 
@@ -28,6 +28,7 @@ _TOKEN = re.compile(
     rb"|(?P<num>[-+]?[0-9]*\.[0-9]*|[-+]?[0-9]+)"
     rb"|(?P<kw>[A-Za-z][^#/%\[\]()<>{}\s]*)"
     rb"|\((?P<str>(?:[^()\\]|\\[\s\S])*)\)"
+    rb"|(?P<dopen><<)|(?P<dclose>>>)"
     rb"|<(?P<hex>[0-9A-Fa-f \t\n\r\f\v]*)>"
     rb"|(?P<open>\[)|(?P<close>\])|(?P<quote>['\"])"
 )
@@ -116,6 +117,10 @@ def tokens(data: bytes) -> list | None:
                 if len(digits) % 2:
                     return None
                 append(bytes.fromhex(digits.decode("ascii")))
+            elif kind == "dopen" or kind == "dclose":
+                if (m.start() + 1) % BUFSIZ == 0:
+                    return None  # cut by a block's edge, pdfminer reads two tokens
+                append(_DOPEN if kind == "dopen" else _DCLOSE)
             else:  # [ ] ' "
                 append(KWD(m.group(kind)))
     except _Declined:
@@ -124,24 +129,34 @@ def tokens(data: bytes) -> list | None:
 
 
 _OPEN, _CLOSE = KWD(b"["), KWD(b"]")
+_DOPEN, _DCLOSE = KWD(b"<<"), KWD(b">>")
 
 
 def objects(datas: list[bytes]) -> list | None:
     """The objects pdfminer's PDFContentParser gives for streams of these data, in order:
-    arrays made into lists, every other token as it is; or None (pdfminer's parser then)."""
+    arrays made into lists, dictionaries (of names) into dicts, every other token as it is;
+    or None (pdfminer's parser then)."""
     out: list = []
-    stack: list[list] = []
+    stack: list[list] = []  # open arrays and dictionaries
+    kinds: list = []  # _OPEN or _DOPEN, for each
     for data in datas:
         toks = tokens(data)
         if toks is None:
             return None
         for tok in toks:
-            if tok is _OPEN:
+            if tok is _OPEN or tok is _DOPEN:
                 stack.append([])
-            elif tok is _CLOSE:
-                if not stack:
+                kinds.append(tok)
+            elif tok is _CLOSE or tok is _DCLOSE:
+                if not stack or kinds.pop() is not (_OPEN if tok is _CLOSE else _DOPEN):
                     return None
                 done = stack.pop()
+                if tok is _DCLOSE:
+                    # PSStackParser.nextobject: names as keys (pdfminer raises on an odd
+                    # count, and takes a key that is not a name as its str())
+                    if len(done) % 2 or not all(type(k) is PSLiteral for k in done[::2]):
+                        return None
+                    done = {literal_name(k): v for k, v in zip(done[::2], done[1::2]) if v is not None}
                 (stack[-1] if stack else out).append(done)
             elif stack:
                 if isinstance(tok, PSKeyword):
