@@ -95,3 +95,23 @@ def test_fast_and_general_paths_write_the_same_file(tmp_path, monkeypatch, page)
     assert fast_bytes == slow_bytes
     assert (fast.notes, fast.drawn) == (slow.notes, slow.drawn)
 
+
+
+_any_float = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1e-300, 1e308])
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(x=_any_float, y=_any_float, advance=_any_float, em=_any_float, shift=st.tuples(_any_float, _any_float))
+def test_glyph_box_along_x_is_the_general_one_bit_for_bit(x, y, advance, em, shift):
+    """The collision check's glyph box for text along x (written out) is the general
+    computation's, to the bit, whatever the numbers (zeros of either sign, infinities, NaN)."""
+    import struct
+
+    from redactor.formats.pdf import layout as L
+
+    g = L.GlyphPlacement((0,), x, y, 1.0, 0.0, advance, em, 0.0, 0.0, False, False, False)
+    axis = L._axis(g)
+    sx, sy = g.x + shift[0], g.y + shift[1]
+    t, u = L._t(axis, sx, sy), L._u(axis, sx, sy)
+    general = L._box_from(axis, t, t + g.advance, u - 0.2 * g.em, u + 0.75 * g.em)
+    assert [struct.pack("<d", v) for v in L._glyph_box(g, shift)] == [struct.pack("<d", v) for v in general]
