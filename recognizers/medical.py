@@ -66,16 +66,24 @@ class MedicalConditionRecognizer(EntityRecognizer):
         condition, cue, context, strong, evidence = _patterns()
         out = []
         seen: set[tuple[int, int]] = set()
+        # A cue or a health word in a sentence is one in the page (a sentence starts after a
+        # character that is not a letter or a digit, so the patterns' \b read the same): a
+        # page without either has nothing to find, and a page without one of them is not
+        # searched for it sentence by sentence.
+        any_cue = cue.search(text, timeout=REGEX_TIMEOUT) is not None
+        any_context = context.search(text, timeout=REGEX_TIMEOUT) is not None
+        if not any_cue and not any_context:
+            return out
         for sent in _SENTENCE.finditer(text, timeout=REGEX_TIMEOUT):
             s_text = sent.group(0)
             base = sent.start()
-            cues = list(cue.finditer(s_text, timeout=REGEX_TIMEOUT))
-            for span, why in self._after_cues(s_text, cues, condition, strong, evidence):
+            cues = list(cue.finditer(s_text, timeout=REGEX_TIMEOUT)) if any_cue else []
+            for span, why in self._after_cues(s_text, cues, condition, strong, evidence) if cues else ():
                 s, e = base + span[0], base + span[1]
                 if (s, e) not in seen:
                     seen.add((s, e))
                     out.append(_result(self, self.ENTITY, s, e, 0.85, why))
-            if not cues and not context.search(s_text, timeout=REGEX_TIMEOUT):
+            if not cues and not (any_context and context.search(s_text, timeout=REGEX_TIMEOUT)):
                 continue
             for m in condition.finditer(s_text, timeout=REGEX_TIMEOUT):
                 start, end = _trim(s_text, m.start(), m.end())
