@@ -143,3 +143,17 @@ def test_the_release_set_extends_plans_as_every_value_would(tmp_path, settings, 
             r.decision.propagated for r in plan.redactions)
         carried += sum("not carried over" in d.reason for d in fast.kept)
     assert propagated > 0 and carried > 0
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet="0123456789 ab-\u0663\u00b2\u2075", max_size=40),
+       number=st.text(alphabet="0123\u0663\u00b2", min_size=1, max_size=4))
+def test_numbers_are_counted_as_the_pattern_counts_them(text, number):
+    """find_values counts a withheld number where no decimal digit stands just before or after
+    it, as the pattern (?<!\\d)NUMBER(?!\\d) counts its matches (not overlapping), without a
+    pattern per number: on texts of ASCII and Arabic-Indic digits, superscripts and letters."""
+    import re
+
+    from redactor.values import _count_number
+
+    assert _count_number(text, number) == len(re.findall(rf"(?<!\d){re.escape(number)}(?!\d)", text))
