@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import functools
+from bisect import bisect_left, bisect_right
 import unicodedata
 from pathlib import Path
 
@@ -599,6 +600,9 @@ class NameStructureRecognizer(EntityRecognizer):
         return True
 
 
+_MAILBOX_PARTS = re.compile(r"[._+-]|\d+")
+
+
 def _spelled_by_mailbox(text: str, toks, lower) -> list[tuple[int, int]]:
     """Names that a personal email address just after them spells: "send it to Hiroshi at
     hiroshi.tanaka@outlook.jp", "Ana Silva <ana.silva@example.pt>". The mailbox must have two
@@ -606,14 +610,19 @@ def _spelled_by_mailbox(text: str, toks, lower) -> list[tuple[int, int]]:
     within 80 characters before the address in its paragraph. A government mailbox is an
     official's or an office's (officials.py decides about those)."""
     spans = []
+    if "@" not in text:  # what every address holds
+        return spans
+    # the words in order, none inside another: those from ``start`` to an address are a slice
+    starts = [a for a, _, _ in toks]
+    ends = [b for _, b, _ in toks]
     for m in EMAIL.finditer(text, timeout=REGEX_TIMEOUT):
         if GOV_EMAIL.search(m.group(0)):
             continue
-        parts = {p for p in re.split(r"[._+-]|\d+", m.group("local").lower()) if len(p) >= 3}
+        parts = {p for p in _MAILBOX_PARTS.split(m.group("local").lower()) if len(p) >= 3}
         if len(parts) < 2:
             continue
         start = max(0, m.start() - 80, text.rfind("\n\n", 0, m.start()) + 1)
-        run = [(a, b, w) for a, b, w in toks if start <= a and b <= m.start()]
+        run = toks[bisect_left(starts, start):bisect_right(ends, m.start())]
         for k, (a, b, w) in enumerate(run):
             bare = _bare(w)
             if (bare not in parts or bare in NOT_NAME_WORDS or bare in lower or not w[:1].isupper()
@@ -714,11 +723,19 @@ def _lower_words(text: str) -> frozenset[str]:
     address is not prose: "hiroshi.tanaka@..." does not make "Hiroshi" a common word). Kept
     for the pages read last: detection asks for a page's words from several places."""
     if "@" in text or "http" in text or "www." in text:  # what an address must hold
-        text = _ADDRESSES.sub(" ", text)
+        # An address lies inside a run of characters other than spaces, and reads the same
+        # there as in the page (what stands before the run is a space): only the runs that
+        # may hold one are searched.
+        pieces, last = [], 0
+        for run in _MAY_HOLD_ADDRESS.finditer(text):
+            pieces += [text[last:run.start()], _ADDRESSES.sub(" ", run.group(0))]
+            last = run.end()
+        text = "".join(pieces) + text[last:]
     return frozenset(_LOWER_WORD.findall(text))
 
 
 _ADDRESSES = re.compile(rf"{EMAIL.pattern}|\b(?:https?://|www\.)\S+")
+_MAY_HOLD_ADDRESS = re.compile(r"\S*(?:@|https?://|www\.)\S*")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])\p{Ll}[\p{Ll}\p{M}'’]+(?![\w'’-])")
 
 

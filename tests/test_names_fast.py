@@ -22,6 +22,8 @@ _PIECES = [
     "sent the form to Tomasz when he", "pass it to Ann", "returned to  Lee", "to\tAnn", "given to the Court",
     "Dear Ann,", "my name is Ann Lee", "/s/ Ann Lee", "In re Ann Lee", "Kind regards,\nAnn Lee",
     "ann.lee@example.com", "http://x.example/ann", "www.ann.example", "the", "and", "of", ",", ".", "\n", "\n\n",
+    "(ann.lee@example.com)", "<Ann.Lee@example.org>", "ann@x", "@", "http://", "xhttp://lee", "https://a.b/c@d.e",
+    "a.b@c.d,e", "mail:ann_lee+x@example.co.uk;", "Ann Lee ann.lee@example.com", "www.", "x@y.gov",
     "  ", "\t", "É", "Ñuñez", "Lee's", "LEE", "lee",
 ]
 
@@ -64,6 +66,53 @@ def test_lower_words_without_and_with_the_address_filter(text):
 def test_lower_words_on_records():
     for text in _texts():
         assert names._lower_words(text) == _lower_words_plain(text)
+
+
+def _spelled_plain(text, toks, lower):
+    """_spelled_by_mailbox as it was: every word of the page tested against each address."""
+    spans = []
+    for m in names.EMAIL.finditer(text):
+        if names.GOV_EMAIL.search(m.group(0)):
+            continue
+        parts = {p for p in names.re.split(r"[._+-]|\d+", m.group("local").lower()) if len(p) >= 3}
+        if len(parts) < 2:
+            continue
+        start = max(0, m.start() - 80, text.rfind("\n\n", 0, m.start()) + 1)
+        run = [(a, b, w) for a, b, w in toks if start <= a and b <= m.start()]
+        for k, (a, b, w) in enumerate(run):
+            bare = names._bare(w)
+            if (bare not in parts or bare in names.NOT_NAME_WORDS or bare in lower or not w[:1].isupper()
+                    or not (names.is_given(w) or names.is_surname(w))):
+                continue
+            end = b
+            if k + 1 < len(run) and names._bare(run[k + 1][2]) in parts and names._joined(
+                    text, [run[k], run[k + 1]], newline=False):
+                end = run[k + 1][1]
+            spans.append((a, end))
+    return spans
+
+
+def _spelled_both(text):
+    toks = [(m.start(), m.end(), m.group(0)) for m in names.TOKEN.finditer(text)]
+    lower = names._lower_words(text)
+    return names._spelled_by_mailbox(text, toks, lower), _spelled_plain(text, toks, lower)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(prose())
+def test_names_spelled_by_a_mailbox_from_the_words_before_it(text):
+    fast, plain = _spelled_both(text)
+    assert fast == plain
+
+
+def test_names_spelled_by_a_mailbox_on_records():
+    found = 0
+    for text in _texts() + ["Send it to Hiroshi at hiroshi.tanaka@outlook.jp today.",
+                            "Ana Silva <ana.silva@example.pt>\n\nLars Berg lars.berg@example.se"]:
+        fast, plain = _spelled_both(text)
+        assert fast == plain
+        found += len(plain)
+    assert found
 
 
 def _is_given_plain(word, international=True):
