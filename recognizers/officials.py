@@ -450,41 +450,43 @@ class _CellLabels:
             self._grids[page] = g if g.geometric else None
         return self._grids[page]
 
+    def _cell(self, page: int, start: int):
+        """(the page's text, the row, the cell holding offset ``start``), or None (no table
+        read by position on the page, or no cell there)."""
+        g = self._grid(page)
+        if g is None:
+            return None
+        for row in g.rows:
+            cell = next((c for c in row.cells if c.start <= start < c.end), None)
+            if cell is not None:
+                return self._pages[page].text, row, cell
+        return None
+
     def right_of(self, page: int, start: int, end: int) -> str | None:
         """The text of the cell right of the one that holds text[start:end] in its row (a
         payroll's "SMITH, ALVARO R" ... "LEGISLATIVE CORRESPONDENT"), when the name fills its
         cell."""
-        g = self._grid(page)
-        if g is None:
+        found = self._cell(page, start)
+        if found is None:
             return None
-        p = self._pages[page]
-        for row in g.rows:
-            cell = next((c for c in row.cells if c.start <= start < c.end), None)
-            if cell is None:
-                continue
-            if p.text[cell.start:start].strip() or p.text[end:cell.end].strip(" \t,"):
-                return None
-            right = [c for c in row.cells if c.u0 >= cell.u1]
-            return min(right, key=lambda c: c.u0).text.strip() if right else None
-        return None
+        text, row, cell = found
+        if text[cell.start:start].strip() or text[end:cell.end].strip(" \t,"):
+            return None
+        right = [c for c in row.cells if c.u0 >= cell.u1]
+        return min(right, key=lambda c: c.u0).text.strip() if right else None
 
     def __call__(self, page: int, start: int) -> str | None:
-        g = self._grid(page)
-        if g is None:
+        found = self._cell(page, start)
+        if found is None:
             return None
-        p = self._pages[page]
-        for row in g.rows:
-            cell = next((c for c in row.cells if c.start <= start < c.end), None)
-            if cell is None:
-                continue
-            if p.text[cell.start:start].strip():
-                return None  # the name is not where its cell starts
-            left = [c for c in row.cells if c.u1 <= cell.u0]
-            if not left:
-                return None
-            label = max(left, key=lambda c: c.u1).text.strip()
-            return label if 0 < len(label) <= _LABEL_MAX else None
-        return None
+        text, row, cell = found
+        if text[cell.start:start].strip():
+            return None  # the name is not where its cell starts
+        left = [c for c in row.cells if c.u1 <= cell.u0]
+        if not left:
+            return None
+        label = max(left, key=lambda c: c.u1).text.strip()
+        return label if 0 < len(label) <= _LABEL_MAX else None
 
 
 def mark_officials(findings, document):
