@@ -171,7 +171,7 @@ def _context_enhancer():
 
         def _find_index_of_match_token(self, word, start, tokens, tokens_indices):
             if self._ends[0] is not tokens:
-                self._ends = (tokens, [i + len(t) for i, t in zip(tokens_indices, tokens)])
+                self._ends = (tokens, _token_ends(tokens, tokens_indices))
             ends = self._ends[1]
             # Presidio's answer: the first token that starts at ``start`` or ends after it.
             first = bisect.bisect_right(ends, start)
@@ -184,6 +184,16 @@ def _context_enhancer():
                              "is expected to be found")
 
     return ContextEnhancer()
+
+
+def _token_ends(tokens, starts) -> list[int]:
+    """The end offset of each token (its start plus its length): for a spaCy Doc, the
+    lengths read as one column (a Token object made per word is a tenth of context)."""
+    if hasattr(tokens, "to_array") and len(tokens):
+        from spacy.attrs import LENGTH
+
+        return [i + n for i, n in zip(starts, tokens.to_array(LENGTH).tolist())]
+    return [i + len(t) for i, t in zip(starts, tokens)]
 
 
 def _speed_up_predefined(registry) -> None:

@@ -100,6 +100,22 @@ def test_context_token_lookup_is_presidios(texts, settings):
             assert ours._find_index_of_match_token("w", start, doc, indices) == expected
 
 
+@hsettings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("aZé\u0301\u00a0 \t\n.-@5'") + ["\U0001f44d", "\U0001f3fd", "\u2603",
+                                                                              "\ufb01", "\u0130"]), max_size=60))
+def test_token_ends_read_as_a_column_are_presidios(text):
+    """The context enhancer's token ends, read from a spaCy Doc's length column, are each
+    token's start plus its length as Presidio computes them (len of the token), on texts of
+    accents, combining marks, emoji with modifiers, ligatures and every kind of space."""
+    import spacy
+
+    from redactor.detect import _token_ends
+
+    doc = spacy.blank("en")(text)
+    starts = [t.idx for t in doc]
+    assert _token_ends(doc, starts) == [i + len(t) for i, t in zip(starts, doc)]
+
+
 _CONTEXT_WORDS = sorted({w for d in __import__("recognizers.declared", fromlist=["x"]).load_declarations()
                          for w in d.context})
 _VALUES = ["071000013", "548831207", "D123-4567-8901", "E-20417", "KX19 ABF", "2023-091801", "4417 2290 0031",
