@@ -635,7 +635,10 @@ class SetBuilder:
     first occurs in path order (for its label)."""
 
     def __init__(self) -> None:
-        self.first: dict[str, tuple[str, str, Decision]] = {}  # key -> first entry, in set order
+        # key -> (where its first entry is: (document path, n), the entry). Path order, not
+        # the order in which workers hand documents back: the entry propagation copies (its
+        # rule, exemptions and "withheld in" source) is the same whatever the run's timing.
+        self.first: dict[str, tuple[tuple[str, int], tuple[str, str, Decision]]] = {}
         self.sources: dict[str, list[str]] = {}
         self.pseudonymised: dict[str, tuple[tuple[str, int], str]] = {}  # key -> ((path, n), prefix)
         self._shared: dict = {}  # one object per distinct path and decision: pickled once
@@ -648,12 +651,14 @@ class SetBuilder:
         for n, (value, src, d) in enumerate(values):
             key = normalize(value)
             src = self._one(src)
-            if key not in self.first:
-                d = slim_decision(d)
-                f = d.finding
-                d = self._one(d, ("decision", d.action, d.rule, tuple(d.exemptions), d.reason, d.needs_review,
-                                  d.propagated, d.keep_last, d.pseudonym, f.entity, f.score))
-                self.first[key] = (value, src, d)
+            mark = (relpath, n)
+            if key not in self.first or mark < self.first[key][0]:
+                slim = slim_decision(d)
+                f = slim.finding
+                slim = self._one(slim, ("decision", slim.action, slim.rule, tuple(slim.exemptions), slim.reason,
+                                        slim.needs_review, slim.propagated, slim.keep_last, slim.pseudonym,
+                                        f.entity, f.score))
+                self.first[key] = (mark, (value, src, slim))
             srcs = self.sources.setdefault(key, [])
             if not srcs or srcs[-1] is not src:
                 srcs.append(src)
@@ -670,8 +675,9 @@ class SetBuilder:
         for key, (_, prefix) in sorted(self.pseudonymised.items(), key=lambda kv: kv[1][0]):
             counters[prefix] = counters.get(prefix, 0) + 1
             labels[key] = f"{prefix} {counters[prefix]}"
-        sources = {k: tuple(v) for k, v in self.sources.items() if len(v) > 1}
-        return ReleaseSet(tuple(self.first.values()), labels, sources)
+        sources = {k: tuple(sorted(s)) for k, v in self.sources.items() if len(s := set(v)) > 1}
+        values = tuple(entry for _, entry in sorted(self.first.values(), key=lambda me: me[0]))
+        return ReleaseSet(values, labels, sources)
 
 
 def release_set(planned: list[tuple[Job, PlanSummary]]) -> ReleaseSet:

@@ -238,7 +238,7 @@ def find_values(text: str, values: list, strict: bool = False) -> list:
 
 
 def _count_number(text: str, number: str) -> int:
-    """How many times ``number`` stands in ``text`` with no decimal digit just before or after
+    r"""How many times ``number`` stands in ``text`` with no decimal digit just before or after
     it: what ``re.findall(rf"(?<!\d){number}(?!\d)", text)`` counts (its matches do not
     overlap; ``\d`` is a decimal digit, ``str.isdecimal``), without compiling a pattern per
     number (the verifiers search every withheld number on every string of a copy)."""

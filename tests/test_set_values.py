@@ -157,3 +157,41 @@ def test_numbers_are_counted_as_the_pattern_counts_them(text, number):
     from redactor.values import _count_number
 
     assert _count_number(text, number) == len(re.findall(rf"(?<!\d){re.escape(number)}(?!\d)", text))
+
+
+def test_the_release_set_is_the_same_whatever_order_workers_hand_documents_back(tmp_path, settings, policy):
+    """Workers hand planned documents back in the order they finish, which varies from run to
+    run. The set built from them must not: a value withheld in two documents under different
+    rules is carried to a third with the rule, exemptions and source of the first of them in
+    path order, and the set is the same byte for byte in every order."""
+    import itertools
+
+    from redactor.attachments import tree_values
+
+    from test_record_kind import OFFENSE_REPORT
+
+    src = tmp_path / "set"
+    src.mkdir()
+    report = OFFENSE_REPORT.replace("V1 Ebersole stated", "V1 Thomas Ebersole stated")
+    (src / "a-offense-report.txt").write_text(report)
+    (src / "b-letter.txt").write_text("Dear Sir,\n\nI write about the lighting on Elm Street. Thomas Ebersole, "
+                                      "my neighbour, agrees.\n\nYours faithfully,\nThomas Ebersole\n")
+    (src / "c-notes.txt").write_text("Case notes. A call from thomas ebersole about the lighting.\n")
+    files = discover([src], tmp_path / "out")
+    plans = [pipeline.plan_document(f, settings, policy) for f in files]
+    entries = {p.relpath: [(v, rel, pipeline.slim_decision(d)) for v, rel, d in tree_values(p, set_values)]
+               for p in plans}
+    rules = {p.relpath: {tuple(d.exemptions) for v, _, d in entries[p.relpath] if "ebersole" in v.lower()}
+             for p in plans}
+    assert rules["a-offense-report.txt"] and rules["b-letter.txt"]
+    assert rules["a-offense-report.txt"] != rules["b-letter.txt"]  # else the order could not show
+    built = set()
+    for order in itertools.permutations(plans):
+        builder = pipeline.SetBuilder()
+        for p in order:
+            builder.add(p.relpath, entries[p.relpath])
+        release_set = builder.build()
+        built.add(pickle.dumps(release_set))
+        (value, where, decision), = [e for e in release_set.values if e[0].lower() == "thomas ebersole"]
+        assert where == "a-offense-report.txt" and tuple(decision.exemptions) in rules["a-offense-report.txt"]
+    assert len(built) == 1
