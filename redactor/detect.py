@@ -171,7 +171,7 @@ def _context_enhancer():
 
         def _find_index_of_match_token(self, word, start, tokens, tokens_indices):
             if self._ends[0] is not tokens:
-                self._ends = (tokens, [i + len(t) for i, t in zip(tokens_indices, tokens)])
+                self._ends = (tokens, _token_ends(tokens, tokens_indices))
             ends = self._ends[1]
             # Presidio's answer: the first token that starts at ``start`` or ends after it.
             first = bisect.bisect_right(ends, start)
@@ -184,6 +184,16 @@ def _context_enhancer():
                              "is expected to be found")
 
     return ContextEnhancer()
+
+
+def _token_ends(tokens, starts) -> list[int]:
+    """The end offset of each token (its start plus its length): for a spaCy Doc, the
+    lengths read as one column (a Token object made per word is a tenth of context)."""
+    if hasattr(tokens, "to_array") and len(tokens):
+        from spacy.attrs import LENGTH
+
+        return [i + n for i, n in zip(starts, tokens.to_array(LENGTH).tolist())]
+    return [i + len(t) for i, t in zip(starts, tokens)]
 
 
 def _speed_up_predefined(registry) -> None:
@@ -261,8 +271,9 @@ def _phone_analyze(self, text, entities, nlp_artifacts=None):
     from presidio_analyzer import EntityRecognizer
 
     results = []
+    searches: dict = {}  # the candidates' scan, shared by the regions (it does not depend on one)
     for region in self.supported_regions:
-        for match in _phone_matcher()(text, region, leniency=self.leniency):
+        for match in _phone_matcher()(text, region, leniency=self.leniency, searches=searches):
             try:
                 parsed_number = phonenumbers.parse(text[match.start:match.end])
                 region = phonenumbers.region_code_for_number(parsed_number)
@@ -273,16 +284,25 @@ def _phone_analyze(self, text, entities, nlp_artifacts=None):
 
 
 _PHONE_MATCHER = None
+_UNSEEN = object()
+# phonenumbers' verdict on a candidate (the number it reads, or None), by (candidate, region,
+# leniency, character before, character after): pages and documents repeat dates, years,
+# amounts and form numbers. Emptied when it reaches _VERIFIED_MAX entries.
+_VERIFIED: dict = {}
+_VERIFIED_MAX = 100_000
 
 
 def _phone_matcher():
     """phonenumbers' PhoneNumberMatcher, refusing without parsing a candidate with fewer
     letters and digits than the shortest valid number it could be parsed to (9 in 10 of the
-    candidates on a page: years, days, house numbers, amounts)."""
+    candidates on a page: years, days, house numbers, amounts), remembering its verdict on a
+    candidate (``_VERIFIED``), and scanning a text for candidates once for all the regions
+    it is read in (``searches``: one dict per text)."""
     global _PHONE_MATCHER
     if _PHONE_MATCHER is not None:
         return _PHONE_MATCHER
-    from phonenumbers import PhoneMetadata, PhoneNumberMatcher, country_code_for_region
+    from phonenumbers import Leniency, PhoneMetadata, PhoneNumberMatch, PhoneNumberMatcher, country_code_for_region
+    from phonenumbers.phonenumbermatcher import _PATTERN, _SECOND_NUMBER_START_PATTERN
     from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, REGION_CODE_FOR_NON_GEO_ENTITY
 
     def metadata(cc, region):
@@ -317,15 +337,57 @@ def _phone_matcher():
         return floors[region]
 
     class _PhoneMatcher(PhoneNumberMatcher):
+        def __init__(self, text, region, leniency=Leniency.VALID, max_tries=65535, min_candidate_length=1,
+                     searches: dict | None = None):
+            super().__init__(text, region, leniency, max_tries, min_candidate_length)
+            self._searches = {} if searches is None else searches
+
+        def _find(self, index):
+            """phonenumbers' own, the pattern's search from an index looked up in
+            ``searches`` (the same text's scan in another region) before it is run."""
+            text, searches = self.text, self._searches
+            match = searches.get(index, _UNSEEN)
+            if match is _UNSEEN:
+                m = _PATTERN.search(text, index)
+                match = searches[index] = None if m is None else (m.start(), m.end())
+            while self._max_tries > 0 and match is not None:
+                start = match[0]
+                candidate = self._trim_after_first_match(_SECOND_NUMBER_START_PATTERN, text[start:match[1]])
+                candidate_len = len(candidate)
+                if candidate_len >= self._min_candidate_length:
+                    found = self._extract_match(candidate, start)
+                    if found is not None:
+                        return found
+                    self._max_tries -= 1
+                index = start + candidate_len
+                match = searches.get(index, _UNSEEN)
+                if match is _UNSEEN:
+                    m = _PATTERN.search(text, index)
+                    match = searches[index] = None if m is None else (m.start(), m.end())
+            return None
+
         def _parse_and_verify(self, candidate, offset):
-            n = sum(ch.isalnum() for ch in candidate)
-            first = next((ch for ch in candidate if ch.isalnum()), "0")
-            # With + or a leading 0 (every international prefix of the default regions starts
-            # with 0) the number may be of any country; otherwise it is of the default region's.
-            international = "+" in candidate or "\uff0b" in candidate or first not in "123456789"
-            if n < (floor_any if international else floor(self.preferred_region)):
-                return None
-            return super()._parse_and_verify(candidate, offset)
+            """phonenumbers' own, its answer remembered: it depends only on the candidate,
+            the region, the leniency and the characters either side of the candidate."""
+            text = self.text
+            after = offset + len(candidate)
+            key = (candidate, self.preferred_region, self.leniency, text[offset - 1] if offset > 0 else None,
+                   text[after] if after < len(text) else None)
+            number = _VERIFIED.get(key, _UNSEEN)
+            if number is _UNSEEN:
+                number = None
+                n = sum(ch.isalnum() for ch in candidate)
+                first = next((ch for ch in candidate if ch.isalnum()), "0")
+                # With + or a leading 0 (every international prefix of the default regions starts
+                # with 0) the number may be of any country; otherwise it is of the default region's.
+                international = "+" in candidate or "\uff0b" in candidate or first not in "123456789"
+                if n >= (floor_any if international else floor(self.preferred_region)):
+                    found = super()._parse_and_verify(candidate, offset)
+                    number = None if found is None else found.number
+                if len(_VERIFIED) >= _VERIFIED_MAX:
+                    _VERIFIED.clear()
+                _VERIFIED[key] = number
+            return None if number is None else PhoneNumberMatch(offset, candidate, number)
 
     _PHONE_MATCHER = _PhoneMatcher
     return _PhoneMatcher
@@ -791,12 +853,14 @@ def _may_name(run: str) -> bool:
     return _lexicon_word(" ".join(pieces))
 
 
-def _caps_names(engine, page) -> list[Finding]:
+def _caps_names(engine, page, prefilter: bool = True) -> list[Finding]:
     """Names written in capitals ("PATRICIA NGUYEN", email headers, police forms), which the
     small spaCy model does not recognise: run NER once more on a copy of the page in which
     runs of capitalised words are title-cased (same length, so offsets carry over); only the
     lines around the runs that may hold a name of the lexicon are read again (the model is a
-    third of detection: headings such as "FIELD REPORT" are not read twice)."""
+    third of detection: headings such as "FIELD REPORT" are not read twice). ``prefilter``:
+    a window's model-only results are looked at first (the full analysis only where one of
+    them passes; False: always the full analysis, for tests)."""
     runs = [m for m in _CAPS_RUN.finditer(page.text) if len(m.group(0).split()) <= 4]
     if not runs:
         return []
@@ -810,26 +874,61 @@ def _caps_names(engine, page) -> list[Finding]:
     windows = _windows(titled, runs)
     out = []
     for (ws, we), artifacts in zip(windows, page_artifacts(engine, (titled[a:b] for a, b in windows))):
-        segment = titled[ws:we]
         tokens = getattr(artifacts, "tokens", None)
-        for r in engine.analyze(text=segment, language="en", entities=["PERSON"], return_decision_process=True,
-                                nlp_artifacts=artifacts):
-            if r.recognition_metadata.get("recognizer_name") != "SpacyRecognizer":
-                continue
-            start, end = r.start + ws, r.end + ws
-            span = page.text[start:end]
-            inside = any(m.start() <= start and end <= m.end() for m in runs)
-            # A title-cased heading is often tagged as a name; its verbs and function words give
-            # it away ("Enroll Immediately", "Must Be Apart").
-            if tokens is not None and _function_words(tokens, r.start, r.end):
-                continue
-            # Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
-            # "P.M. CST"): a word of the name lexicon must be among them.
-            if inside and len(span.split()) >= 2 and span.isupper() and _lexicon_word(span):
-                out.append(Finding(page=page.number, start=start, end=end, text=span, entity="PERSON",
-                                   score=round(float(r.score) * 0.9, 4), recognizer="CapsNameRecognizer",
-                                   explanation="name in capitals, recognised by spaCy on a title-cased copy"))
+        ask = dict(text=titled[ws:we], language="en", entities=["PERSON"], return_decision_process=True,
+                   nlp_artifacts=artifacts)
+        # Only the model's names are kept, and the model's alone keep a superset of them: a
+        # window where none of those passes needs no other PERSON recognizer (_spacy_only).
+        if prefilter and not any(_caps_finding(r, ws, page, runs, tokens) for r in _spacy_only(engine).analyze(**ask)):
+            continue
+        for r in engine.analyze(**ask):
+            f = _caps_finding(r, ws, page, runs, tokens)
+            if f is not None:
+                out.append(f)
     return out
+
+
+def _caps_finding(r, ws: int, page, runs, tokens) -> Finding | None:
+    """The name in capitals the model's result ``r`` in the window at ``ws`` stands for, if
+    it passes _caps_names' tests."""
+    if r.recognition_metadata.get("recognizer_name") != "SpacyRecognizer":
+        return None
+    start, end = r.start + ws, r.end + ws
+    span = page.text[start:end]
+    inside = any(m.start() <= start and end <= m.end() for m in runs)
+    # A title-cased heading is often tagged as a name; its verbs and function words give
+    # it away ("Enroll Immediately", "Must Be Apart").
+    if tokens is not None and _function_words(tokens, r.start, r.end):
+        return None
+    # Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
+    # "P.M. CST"): a word of the name lexicon must be among them.
+    if inside and len(span.split()) >= 2 and span.isupper() and _lexicon_word(span):
+        return Finding(page=page.number, start=start, end=end, text=span, entity="PERSON",
+                       score=round(float(r.score) * 0.9, 4), recognizer="CapsNameRecognizer",
+                       explanation="name in capitals, recognised by spaCy on a title-cased copy")
+    return None
+
+
+def _spacy_only(engine):
+    """An engine like ``engine`` whose only recognizer is its SpacyRecognizer (same NLP
+    engine, same context step): its PERSON results hold every SpacyRecognizer result that
+    ``engine.analyze(entities=["PERSON"])`` returns, with the same span, score and
+    explanation. The context step and the score floor treat each result on its own;
+    Presidio's de-duplication then drops a result equal to an earlier one (kept in its place:
+    another recognizer's, in the full engine) or inside a kept one of the same entity with a
+    score as high; the model's entities never overlap one another, so alone it drops none of
+    its own (tests/test_detect_speed.py compares _caps_names with and without it)."""
+    alone = getattr(engine, "_redactor_spacy_only", None)
+    if alone is None:
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+        spacy_rec = [r for r in engine.registry.recognizers if type(r).__name__ == "SpacyRecognizer"]
+        alone = _engine_class(AnalyzerEngine)(
+            nlp_engine=engine.nlp_engine, registry=RecognizerRegistry(recognizers=spacy_rec, supported_languages=["en"]),
+            supported_languages=["en"], context_aware_enhancer=_context_enhancer(),
+            default_score_threshold=engine.default_score_threshold)
+        engine._redactor_spacy_only = alone
+    return alone
 
 
 def _analysis(expl, recognizer: str) -> Explanation | None:
