@@ -229,14 +229,18 @@ class WorkerPool:
                         hand_out(self.workers[i])
                         yield job, out
                         continue
-                limit = self.settings.document_timeout
-                timed_out = now - w.started > (max(limit, LOAD_LIMIT) if w.loading else limit)
+                limit = max(self.settings.document_timeout, LOAD_LIMIT) if w.loading else self.settings.document_timeout
+                timed_out = now - w.started > limit
                 if not w.proc.is_alive() or timed_out or w.conn in ready:
                     w.stop(kill=True)
                     self.workers[i] = _Worker(self.ctx, self.settings, self.policy)
-                    reason = (f"timed out after {self.settings.document_timeout:.0f} s (hostile or huge file?)"
-                              if timed_out else
-                              "the worker process died (out of memory or a crash in a PDF library)")
+                    if timed_out and w.loading:
+                        reason = (f"timed out after {limit:.0f} s loading the NLP pipeline "
+                                  f"({self.settings.model}), before reading the document")
+                    elif timed_out:
+                        reason = f"timed out after {limit:.0f} s (hostile or huge file?)"
+                    else:
+                        reason = "the worker process died (out of memory or a crash in a PDF library)"
                     yield job, DocumentResult(source=job.input.path, output=None, status=Status.FAILED,
                                               format=job.input.format or "", error=reason)
 

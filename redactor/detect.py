@@ -261,8 +261,9 @@ def _phone_analyze(self, text, entities, nlp_artifacts=None):
     from presidio_analyzer import EntityRecognizer
 
     results = []
+    searches: dict = {}  # the candidates' scan, shared by the regions (it does not depend on one)
     for region in self.supported_regions:
-        for match in _phone_matcher()(text, region, leniency=self.leniency):
+        for match in _phone_matcher()(text, region, leniency=self.leniency, searches=searches):
             try:
                 parsed_number = phonenumbers.parse(text[match.start:match.end])
                 region = phonenumbers.region_code_for_number(parsed_number)
@@ -273,16 +274,25 @@ def _phone_analyze(self, text, entities, nlp_artifacts=None):
 
 
 _PHONE_MATCHER = None
+_UNSEEN = object()
+# phonenumbers' verdict on a candidate (the number it reads, or None), by (candidate, region,
+# leniency, character before, character after): pages and documents repeat dates, years,
+# amounts and form numbers. Emptied when it reaches _VERIFIED_MAX entries.
+_VERIFIED: dict = {}
+_VERIFIED_MAX = 100_000
 
 
 def _phone_matcher():
     """phonenumbers' PhoneNumberMatcher, refusing without parsing a candidate with fewer
     letters and digits than the shortest valid number it could be parsed to (9 in 10 of the
-    candidates on a page: years, days, house numbers, amounts)."""
+    candidates on a page: years, days, house numbers, amounts), remembering its verdict on a
+    candidate (``_VERIFIED``), and scanning a text for candidates once for all the regions
+    it is read in (``searches``: one dict per text)."""
     global _PHONE_MATCHER
     if _PHONE_MATCHER is not None:
         return _PHONE_MATCHER
-    from phonenumbers import PhoneMetadata, PhoneNumberMatcher, country_code_for_region
+    from phonenumbers import Leniency, PhoneMetadata, PhoneNumberMatch, PhoneNumberMatcher, country_code_for_region
+    from phonenumbers.phonenumbermatcher import _PATTERN, _SECOND_NUMBER_START_PATTERN
     from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, REGION_CODE_FOR_NON_GEO_ENTITY
 
     def metadata(cc, region):
@@ -317,15 +327,57 @@ def _phone_matcher():
         return floors[region]
 
     class _PhoneMatcher(PhoneNumberMatcher):
+        def __init__(self, text, region, leniency=Leniency.VALID, max_tries=65535, min_candidate_length=1,
+                     searches: dict | None = None):
+            super().__init__(text, region, leniency, max_tries, min_candidate_length)
+            self._searches = {} if searches is None else searches
+
+        def _find(self, index):
+            """phonenumbers' own, the pattern's search from an index looked up in
+            ``searches`` (the same text's scan in another region) before it is run."""
+            text, searches = self.text, self._searches
+            match = searches.get(index, _UNSEEN)
+            if match is _UNSEEN:
+                m = _PATTERN.search(text, index)
+                match = searches[index] = None if m is None else (m.start(), m.end())
+            while self._max_tries > 0 and match is not None:
+                start = match[0]
+                candidate = self._trim_after_first_match(_SECOND_NUMBER_START_PATTERN, text[start:match[1]])
+                candidate_len = len(candidate)
+                if candidate_len >= self._min_candidate_length:
+                    found = self._extract_match(candidate, start)
+                    if found is not None:
+                        return found
+                    self._max_tries -= 1
+                index = start + candidate_len
+                match = searches.get(index, _UNSEEN)
+                if match is _UNSEEN:
+                    m = _PATTERN.search(text, index)
+                    match = searches[index] = None if m is None else (m.start(), m.end())
+            return None
+
         def _parse_and_verify(self, candidate, offset):
-            n = sum(ch.isalnum() for ch in candidate)
-            first = next((ch for ch in candidate if ch.isalnum()), "0")
-            # With + or a leading 0 (every international prefix of the default regions starts
-            # with 0) the number may be of any country; otherwise it is of the default region's.
-            international = "+" in candidate or "\uff0b" in candidate or first not in "123456789"
-            if n < (floor_any if international else floor(self.preferred_region)):
-                return None
-            return super()._parse_and_verify(candidate, offset)
+            """phonenumbers' own, its answer remembered: it depends only on the candidate,
+            the region, the leniency and the characters either side of the candidate."""
+            text = self.text
+            after = offset + len(candidate)
+            key = (candidate, self.preferred_region, self.leniency, text[offset - 1] if offset > 0 else None,
+                   text[after] if after < len(text) else None)
+            number = _VERIFIED.get(key, _UNSEEN)
+            if number is _UNSEEN:
+                number = None
+                n = sum(ch.isalnum() for ch in candidate)
+                first = next((ch for ch in candidate if ch.isalnum()), "0")
+                # With + or a leading 0 (every international prefix of the default regions starts
+                # with 0) the number may be of any country; otherwise it is of the default region's.
+                international = "+" in candidate or "\uff0b" in candidate or first not in "123456789"
+                if n >= (floor_any if international else floor(self.preferred_region)):
+                    found = super()._parse_and_verify(candidate, offset)
+                    number = None if found is None else found.number
+                if len(_VERIFIED) >= _VERIFIED_MAX:
+                    _VERIFIED.clear()
+                _VERIFIED[key] = number
+            return None if number is None else PhoneNumberMatch(offset, candidate, number)
 
     _PHONE_MATCHER = _PhoneMatcher
     return _PhoneMatcher

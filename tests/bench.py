@@ -4,7 +4,9 @@ Sets: a generated corpus of text-layer PDFs (tests/bench_corpus.py, >= 300 pages
 into build/bench-corpus/) and ../shared/corpus/records/ when present.
 
 Per set it runs, each in a fresh process so that peak memory is its own:
-- redactor:   `redactor run SET --out TMP --jobs N` for each N of --jobs (default 1,2);
+- redactor:   `redactor run SET --out TMP --jobs N --no-review-report` for each N of --jobs
+              (default 1,2), and once more with the reviewer's report (redactor's default)
+              with the last N, to show what that report adds;
 - spaCy NER:  the same model's full pipeline over the same page text (read with pdfium
               beforehand, not timed), in N processes (nlp.pipe), model loading included;
 - naive:      the recipe a user would write instead, in one process: PyMuPDF reads each
@@ -16,7 +18,7 @@ peak memory per process (parent and worst worker), redactor's time per stage (su
 workers), and the ratios the issue sets targets for. Speed is measured here, not asserted
 in tests: the machine is shared.
 
-    python tests/bench.py [--pages 300] [--jobs 1,2] [--no-records]
+    python tests/bench.py [--pages 300] [--jobs 1,2] [--no-records] [--no-review]
     python tests/bench.py --memory 300,3000 [--jobs 2]   # peak memory as the batch grows
 
 With ``--memory`` it only runs redactor, on generated sets of each size, and prints the peak
@@ -69,14 +71,15 @@ def _texts(files: list[Path]) -> list[str]:
 
 # --- the measured runs, each in its own process ------------------------------------------
 
-def measure_redactor(folder: Path, jobs: int) -> dict:
+def measure_redactor(folder: Path, jobs: int, review: bool = False) -> dict:
     from redactor.pipeline import run
     from redactor.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        # The reviewer's report (page images for reviewers) is an extra output, off here.
-        outcome = run([folder], Path(tmp) / "out", Settings(jobs=jobs, review_report=False))
+        # The reviewer's report (page images for reviewers, on by default) is measured in a
+        # run of its own ("+ review report"): the ratios are those of the release itself.
+        outcome = run([folder], Path(tmp) / "out", Settings(jobs=jobs, review_report=review))
         wall = time.perf_counter() - t
     summary = outcome.report["summary"]
     return {"wall": wall, "pages": summary["pages"], "stages": outcome.stats.get("seconds", {}),
@@ -159,7 +162,8 @@ def measure_naive(folder: Path, jobs: int) -> dict:
             "worker_mb": _peak_mb(resource.RUSAGE_SELF)}
 
 
-MEASURES = {"redactor": measure_redactor, "spacy": measure_spacy, "naive": measure_naive}
+MEASURES = {"redactor": measure_redactor, "spacy": measure_spacy, "naive": measure_naive,
+            "redactor-review": lambda folder, jobs: measure_redactor(folder, jobs, review=True)}
 
 
 def run_measure(what: str, folder: Path, jobs: int) -> dict:
@@ -172,7 +176,7 @@ def run_measure(what: str, folder: Path, jobs: int) -> dict:
 
 # --- the report ----------------------------------------------------------------------------
 
-def bench_set(name: str, folder: Path, jobs_list: list[int]) -> None:
+def bench_set(name: str, folder: Path, jobs_list: list[int], review: bool = True) -> None:
     files = _pdfs(folder)
     chars = sum(len(t) for t in _texts(files))
     print(f"\n== {name}: {folder} ({len(files)} PDFs, {chars:,} characters of text)")
@@ -184,6 +188,11 @@ def bench_set(name: str, folder: Path, jobs_list: list[int]) -> None:
         rows.append(("spaCy NER alone", j, spacy[j]))
         ours[j] = run_measure("redactor", folder, j)
         rows.append(("redactor run", j, ours[j]))
+    with_review = None
+    if review:  # redactor's defaults: as many workers as cores, the reviewer's report on
+        j = jobs_list[-1]
+        with_review = (j, run_measure("redactor-review", folder, j))
+        rows.append(("+ review report", j, with_review[1]))
     pages = ours[jobs_list[0]]["pages"]
     print(f"{'':18s} {'procs':>5s} {'wall s':>8s} {'pages/s':>8s} {'chars/s':>9s} {'CPU s':>7s} "
           f"{'parent MB':>9s} {'worker MB':>9s}")
@@ -203,6 +212,13 @@ def bench_set(name: str, folder: Path, jobs_list: list[int]) -> None:
             stages["outside any stage"] = max(0.0, m["cpu"] - sum(stages.values()))
             print(f"  CPU time per stage (workers summed, parent's marked; total {m['cpu']:.1f} s): " + ", ".join(
                 f"{k} {v:.1f} s ({100 * v / m['cpu']:.0f}%)" for k, v in stages.items()))
+
+
+    if with_review is not None:
+        j, m = with_review
+        print(f"reviewer's report ({j} worker(s)): +{m['cpu'] - ours[j]['cpu']:.1f} CPU s "
+              f"(+{100 * (m['cpu'] / ours[j]['cpu'] - 1):.0f}%), +{m['wall'] - ours[j]['wall']:.1f} s wall; "
+              f"throughput with it vs naive recipe {naive['wall'] / m['wall']:.2f}x")
 
 
 def bench_memory(sizes: list[int], jobs: int) -> None:
@@ -229,6 +245,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=300)
     ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--no-records", action="store_true")
+    ap.add_argument("--no-review", action="store_true", help="skip the run with the reviewer's report")
     ap.add_argument("--memory", metavar="PAGES,PAGES", help="peak memory of redactor runs on generated sets of these sizes")
     ap.add_argument("--measure", nargs=3, metavar=("WHAT", "FOLDER", "JOBS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -242,10 +259,10 @@ def main() -> None:
         return
     print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start")
-    bench_set("generated text-layer PDFs", build(args.pages), jobs_list)
+    bench_set("generated text-layer PDFs", build(args.pages), jobs_list, review=not args.no_review)
     records = CORPUS / "records"
     if records.is_dir() and not args.no_records:
-        bench_set("shared corpus records", records, jobs_list)
+        bench_set("shared corpus records", records, jobs_list, review=not args.no_review)
 
 
 if __name__ == "__main__":

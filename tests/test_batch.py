@@ -230,3 +230,27 @@ def test_the_time_limit_does_not_count_the_workers_model_load(tmp_path, monkeypa
     (src / "note.txt").write_text("Patricia Nguyen called about the permit.\n")
     results = _run(src, tmp_path / "out", Settings(jobs=1, document_timeout=4))
     assert [r.status.value for r in results] == ["redacted"], results[0].error
+
+
+def test_a_model_load_that_never_ends_fails_the_document_saying_so(tmp_path, monkeypatch):
+    """The load has a bound of its own (batch.LOAD_LIMIT): past it the document fails, the
+    batch goes on, and the message names the load and that bound, not the document's limit."""
+    from redactor import batch, detect
+
+    real = detect.analyzer
+
+    def stuck(model):
+        if detect._engine is None:
+            time.sleep(30)
+        return real(model)
+
+    monkeypatch.setattr(detect, "_engine", None)
+    monkeypatch.setattr(detect, "_engine_model", None)
+    monkeypatch.setattr(detect, "analyzer", stuck)
+    monkeypatch.setattr(batch, "LOAD_LIMIT", 3.0)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "note.txt").write_text("Patricia Nguyen called about the permit.\n")
+    results = _run(src, tmp_path / "out", Settings(jobs=1, document_timeout=1))
+    assert [r.status.value for r in results] == ["failed"]
+    assert results[0].error.startswith("timed out after 3 s loading the NLP pipeline"), results[0].error

@@ -328,3 +328,61 @@ def test_lines_not_letter_spaced_are_read_as_they_stand(pieces):
     line = [(ch, (float(i), 0.0, i + 1.0, 10.0) if ch.strip() else None, i % 3 == 0) for i, ch in enumerate(pieces)]
     if _LETTER_SPACED.search("".join(pieces)) is None:
         assert _unspaced(line) == line
+
+
+def _pages_pdf(path: Path, pages: int = 3) -> Path:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    for n in range(pages):
+        for i in range(40):
+            c.drawString(72, 760 - 18 * i, f"Page {n + 1} line {i}: Rosalind Achterberg, 12 Elm St")
+        c.rect(60, 60, 200, 10, fill=1)
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_collector_paused_only_while_a_page_is_read(tmp_path, monkeypatch):
+    """read._collector_paused holds the cyclic collector off while a page is read: the document
+    is the same as read with the collector running throughout, the pause does happen, and the
+    collector runs again afterwards, also when the file is refused, and is left off when the
+    caller had it off."""
+    import contextlib
+    import gc
+
+    from redactor.errors import BadInputError
+    from redactor.formats.pdf import read
+
+    src = _pages_pdf(tmp_path / "three.pdf")
+    seen = []
+    layout = read._page_from_layout
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return layout(*args)
+
+    monkeypatch.setattr(read, "_page_from_layout", spy)
+    assert gc.isenabled()
+    paused = read.read_pdf(src, ocr=False)
+    assert seen == [False, False, False] and gc.isenabled()
+    with monkeypatch.context() as m:
+        m.setattr(read, "_collector_paused", contextlib.nullcontext)
+        plain = read.read_pdf(src, ocr=False)
+    assert repr(paused) == repr(plain)
+
+    def fails(*args):
+        raise ValueError("a page pdfminer cannot lay out")
+
+    monkeypatch.setattr(read, "_page_from_layout", fails)
+    with pytest.raises(BadInputError):
+        read.read_pdf(src, ocr=False)
+    assert gc.isenabled()
+    monkeypatch.setattr(read, "_page_from_layout", layout)
+
+    gc.disable()
+    try:
+        read.read_pdf(src, ocr=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

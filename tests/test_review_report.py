@@ -248,3 +248,29 @@ def test_fraction_to_box_inverts_box_to_fraction(left, top, w, h, rot):
     box = fraction_to_box([left, top, w, h], crop, rot)
     back = box_to_fraction(box, crop, rot)
     assert all(abs(a - b) < 1e-4 for a, b in zip(back, [left, top, w, h]))
+
+
+def test_page_images_are_the_pages_pixels_grey_when_the_page_is(tmp_path):
+    """A page drawn in greys is written as an 8-bit grey PNG (a third of the bytes to
+    compress), one with colour as RGB; either way its pixels are exactly pdfium's rendering."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from redactor.review_report import RENDER_SCALE, render_pdf
+
+    pdf = pikepdf.new()
+    for ops in (b"0.5 g 100 100 200 50 re f 0 G 2 w 50 700 m 500 700 l S",  # greys only
+                b"0.5 g 100 100 200 50 re f 1 0 0 rg 300 300 40 40 re f"):  # and one red square
+        pdf.add_blank_page(page_size=(612, 792))
+        pdf.pages[-1].Contents = pdf.make_stream(ops)
+    path = tmp_path / "p.pdf"
+    pdf.save(path)
+    pages = render_pdf(path, tmp_path / "pages", "p")
+    images = [Image.open(tmp_path / "pages" / p["file"]) for p in pages]
+    assert [im.mode for im in images] == ["L", "RGB"]
+    doc = pdfium.PdfDocument(str(path))
+    for i, im in enumerate(images):
+        expected = np.asarray(doc[i].render(scale=RENDER_SCALE).to_pil().convert("RGB"))
+        assert np.array_equal(np.asarray(im.convert("RGB")), expected)
+        assert pages[i]["px"] == [im.width, im.height]
