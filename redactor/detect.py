@@ -171,7 +171,7 @@ def _context_enhancer():
 
         def _find_index_of_match_token(self, word, start, tokens, tokens_indices):
             if self._ends[0] is not tokens:
-                self._ends = (tokens, [i + len(t) for i, t in zip(tokens_indices, tokens)])
+                self._ends = (tokens, _token_ends(tokens, tokens_indices))
             ends = self._ends[1]
             # Presidio's answer: the first token that starts at ``start`` or ends after it.
             first = bisect.bisect_right(ends, start)
@@ -184,6 +184,16 @@ def _context_enhancer():
                              "is expected to be found")
 
     return ContextEnhancer()
+
+
+def _token_ends(tokens, starts) -> list[int]:
+    """The end offset of each token (its start plus its length): for a spaCy Doc, the
+    lengths read as one column (a Token object made per word is a tenth of context)."""
+    if hasattr(tokens, "to_array") and len(tokens):
+        from spacy.attrs import LENGTH
+
+        return [i + n for i, n in zip(starts, tokens.to_array(LENGTH).tolist())]
+    return [i + len(t) for i, t in zip(starts, tokens)]
 
 
 def _speed_up_predefined(registry) -> None:
@@ -843,12 +853,14 @@ def _may_name(run: str) -> bool:
     return _lexicon_word(" ".join(pieces))
 
 
-def _caps_names(engine, page) -> list[Finding]:
+def _caps_names(engine, page, prefilter: bool = True) -> list[Finding]:
     """Names written in capitals ("PATRICIA NGUYEN", email headers, police forms), which the
     small spaCy model does not recognise: run NER once more on a copy of the page in which
     runs of capitalised words are title-cased (same length, so offsets carry over); only the
     lines around the runs that may hold a name of the lexicon are read again (the model is a
-    third of detection: headings such as "FIELD REPORT" are not read twice)."""
+    third of detection: headings such as "FIELD REPORT" are not read twice). ``prefilter``:
+    a window's model-only results are looked at first (the full analysis only where one of
+    them passes; False: always the full analysis, for tests)."""
     runs = [m for m in _CAPS_RUN.finditer(page.text) if len(m.group(0).split()) <= 4]
     if not runs:
         return []
@@ -862,26 +874,61 @@ def _caps_names(engine, page) -> list[Finding]:
     windows = _windows(titled, runs)
     out = []
     for (ws, we), artifacts in zip(windows, page_artifacts(engine, (titled[a:b] for a, b in windows))):
-        segment = titled[ws:we]
         tokens = getattr(artifacts, "tokens", None)
-        for r in engine.analyze(text=segment, language="en", entities=["PERSON"], return_decision_process=True,
-                                nlp_artifacts=artifacts):
-            if r.recognition_metadata.get("recognizer_name") != "SpacyRecognizer":
-                continue
-            start, end = r.start + ws, r.end + ws
-            span = page.text[start:end]
-            inside = any(m.start() <= start and end <= m.end() for m in runs)
-            # A title-cased heading is often tagged as a name; its verbs and function words give
-            # it away ("Enroll Immediately", "Must Be Apart").
-            if tokens is not None and _function_words(tokens, r.start, r.end):
-                continue
-            # Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
-            # "P.M. CST"): a word of the name lexicon must be among them.
-            if inside and len(span.split()) >= 2 and span.isupper() and _lexicon_word(span):
-                out.append(Finding(page=page.number, start=start, end=end, text=span, entity="PERSON",
-                                   score=round(float(r.score) * 0.9, 4), recognizer="CapsNameRecognizer",
-                                   explanation="name in capitals, recognised by spaCy on a title-cased copy"))
+        ask = dict(text=titled[ws:we], language="en", entities=["PERSON"], return_decision_process=True,
+                   nlp_artifacts=artifacts)
+        # Only the model's names are kept, and the model's alone keep a superset of them: a
+        # window where none of those passes needs no other PERSON recognizer (_spacy_only).
+        if prefilter and not any(_caps_finding(r, ws, page, runs, tokens) for r in _spacy_only(engine).analyze(**ask)):
+            continue
+        for r in engine.analyze(**ask):
+            f = _caps_finding(r, ws, page, runs, tokens)
+            if f is not None:
+                out.append(f)
     return out
+
+
+def _caps_finding(r, ws: int, page, runs, tokens) -> Finding | None:
+    """The name in capitals the model's result ``r`` in the window at ``ws`` stands for, if
+    it passes _caps_names' tests."""
+    if r.recognition_metadata.get("recognizer_name") != "SpacyRecognizer":
+        return None
+    start, end = r.start + ws, r.end + ws
+    span = page.text[start:end]
+    inside = any(m.start() <= start and end <= m.end() for m in runs)
+    # A title-cased heading is often tagged as a name; its verbs and function words give
+    # it away ("Enroll Immediately", "Must Be Apart").
+    if tokens is not None and _function_words(tokens, r.start, r.end):
+        return None
+    # Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
+    # "P.M. CST"): a word of the name lexicon must be among them.
+    if inside and len(span.split()) >= 2 and span.isupper() and _lexicon_word(span):
+        return Finding(page=page.number, start=start, end=end, text=span, entity="PERSON",
+                       score=round(float(r.score) * 0.9, 4), recognizer="CapsNameRecognizer",
+                       explanation="name in capitals, recognised by spaCy on a title-cased copy")
+    return None
+
+
+def _spacy_only(engine):
+    """An engine like ``engine`` whose only recognizer is its SpacyRecognizer (same NLP
+    engine, same context step): its PERSON results hold every SpacyRecognizer result that
+    ``engine.analyze(entities=["PERSON"])`` returns, with the same span, score and
+    explanation. The context step and the score floor treat each result on its own;
+    Presidio's de-duplication then drops a result equal to an earlier one (kept in its place:
+    another recognizer's, in the full engine) or inside a kept one of the same entity with a
+    score as high; the model's entities never overlap one another, so alone it drops none of
+    its own (tests/test_detect_speed.py compares _caps_names with and without it)."""
+    alone = getattr(engine, "_redactor_spacy_only", None)
+    if alone is None:
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+        spacy_rec = [r for r in engine.registry.recognizers if type(r).__name__ == "SpacyRecognizer"]
+        alone = _engine_class(AnalyzerEngine)(
+            nlp_engine=engine.nlp_engine, registry=RecognizerRegistry(recognizers=spacy_rec, supported_languages=["en"]),
+            supported_languages=["en"], context_aware_enhancer=_context_enhancer(),
+            default_score_threshold=engine.default_score_threshold)
+        engine._redactor_spacy_only = alone
+    return alone
 
 
 def _analysis(expl, recognizer: str) -> Explanation | None:

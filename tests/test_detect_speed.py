@@ -46,6 +46,48 @@ def test_engine_runs_without_the_parser(settings):
     assert {"ner", "tagger", "attribute_ruler", "lemmatizer"} <= set(nlp.pipe_names)
 
 
+_CAPS_LINES = ["REPORTING OFFICER: PATRICIA NGUYEN", "WITNESS: MARCUS DELGADO", "FIELD REPORT", "MUST BE APART",
+               "APPROVED BY LIEUTENANT JAMES O'BRIEN", "NGUYEN, PATRICIA", "cc: JEAN-PAUL SMITH", "PROBE HEAT",
+               "Patricia Nguyen met Marcus Delgado at the station.", "The tenant, John Smith, said so.",
+               "From: MARIA GARCIA <m.garcia@example.com>", "TO: ROBERT HALE", "ENROLL IMMEDIATELY", "", "DEAR MS. OKAFOR,",
+               "The investigator took a statement about the events.", "SMITH'S GARAGE", "V1 JOHN DOE", "ANNA LEE KIM",
+               "Signed: JODI OKAFOR", "Officer Lee spoke with Ana Silva.", "P.M. CST", "LVL CHG",
+               "The investigator met the complainant at the station and took a statement about the events."]
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.sampled_from(_CAPS_LINES), min_size=1, max_size=14))
+def test_names_in_capitals_same_with_the_model_only_prefilter(lines, settings):
+    """_caps_names looks at a window's model-only results first and runs the full PERSON
+    analysis only where one of them passes: the same names as running the full analysis on
+    every window, on pages of names in capitals beside the same names in prose, labels,
+    headings and sign-offs (which the other PERSON recognizers also read)."""
+    from redactor import detect as D
+    from redactor.model import Page
+
+    engine = D.analyzer(settings.model)
+    page = Page(number=1, text="\n".join(lines))
+    fast = D._caps_names(engine, page)
+    assert fast == D._caps_names(engine, page, prefilter=False)
+    target(float(len(fast)))
+
+
+def test_names_in_capitals_of_fixture_records_same_with_the_prefilter(texts, settings):
+    from redactor import detect as D
+    from redactor.model import Page
+
+    engine = D.analyzer(settings.model)
+    found = 0
+    body = "The investigator met the complainant at the station and took a statement about the events.\n" * 6
+    made = f"INCIDENT REPORT\nREPORTING OFFICER: PATRICIA NGUYEN\n{body}WITNESS: MARCUS DELGADO\n{body}"
+    for text in texts + [made]:
+        page = Page(number=1, text=text)
+        fast = D._caps_names(engine, page)
+        assert fast == D._caps_names(engine, page, prefilter=False)
+        found += len(fast)
+    assert found >= 2
+
+
 def test_windows_cover_each_run_with_context_and_merge():
     from redactor.detect import _windows
 
@@ -98,6 +140,22 @@ def test_context_token_lookup_is_presidios(texts, settings):
                     ours._find_index_of_match_token("w", start, doc, indices)
                 continue
             assert ours._find_index_of_match_token("w", start, doc, indices) == expected
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("aZé\u0301\u00a0 \t\n.-@5'") + ["\U0001f44d", "\U0001f3fd", "\u2603",
+                                                                              "\ufb01", "\u0130"]), max_size=60))
+def test_token_ends_read_as_a_column_are_presidios(text):
+    """The context enhancer's token ends, read from a spaCy Doc's length column, are each
+    token's start plus its length as Presidio computes them (len of the token), on texts of
+    accents, combining marks, emoji with modifiers, ligatures and every kind of space."""
+    import spacy
+
+    from redactor.detect import _token_ends
+
+    doc = spacy.blank("en")(text)
+    starts = [t.idx for t in doc]
+    assert _token_ends(doc, starts) == [i + len(t) for i, t in zip(starts, doc)]
 
 
 _CONTEXT_WORDS = sorted({w for d in __import__("recognizers.declared", fromlist=["x"]).load_declarations()
