@@ -178,15 +178,24 @@ class Withheld:
     paragraph and again in the signature block) may remain that many times; values withheld
     for what they are (names, numbers) allow none."""
 
-    __slots__ = ("_value", "where", "allowed")
+    __slots__ = ("_value", "where", "allowed", "_keys")
 
     def __init__(self, value: str, where: str, allowed: int = 0):
         self._value = value
         self.where = where
         self.allowed = allowed
+        self._keys: tuple[str, str] | None = None
 
     def reveal(self) -> str:
         return self._value
+
+    def search_keys(self) -> tuple[str, str]:
+        """What ``find_values`` looks for, made once per value (a verifier searches every
+        string of a file for every value): ``normalize(value)`` and ``_alnum(value)``."""
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = (normalize(self._value), _alnum(self._value))
+        return keys
 
     def __str__(self) -> str:
         return f"<withheld: {self.where}>"
@@ -222,13 +231,15 @@ def find_values(text: str, values: list, strict: bool = False) -> list:
     words = f" {normalize(text)} "
     digits_only = None
     for v in values:
-        raw = reveal(v)
-        key = normalize(raw)
-        allowed = 0 if strict or not isinstance(v, Withheld) else v.allowed
+        if isinstance(v, Withheld):
+            key, d = v.search_keys()
+            allowed = 0 if strict else v.allowed
+        else:
+            key, d = normalize(v), _alnum(v)
+            allowed = 0
         if key and f" {key} " in words and (allowed == 0 or _count(words, key) > allowed):
             hits.append(v)
             continue
-        d = _alnum(raw)
         if len(d) >= 7 and d.isdigit():
             if digits_only is None:
                 digits_only = re.sub(r"[\s\-./()]", "", text)

@@ -270,7 +270,8 @@ _LINE_AXES = [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (0.6, 0.8)]
 @st.composite
 def _pages(draw):
     """Lines of glyphs in any direction (and one slanted), on baselines close enough for
-    boxes to reach across lines; runs of removed glyphs each under a box; filled shapes."""
+    boxes to reach across lines; runs of removed glyphs each under a box; boxes over no
+    glyph; filled shapes."""
     from redactor.formats.pdf.layout import GlyphPlacement
 
     glyphs, boxes = [], []
@@ -304,6 +305,13 @@ def _pages(draw):
             boxes.append((min(xs), min(ys), max(xs), max(ys)))
     fills = [(x0, y0, x0 + w, y0 + h) for x0, y0, w, h in draw(st.lists(
         st.tuples(st.floats(0, 600), st.floats(0, 780), st.floats(1, 80), st.floats(1, 30)), max_size=3))]
+    # Boxes over no glyph (they keep their place and width): only a glyph that moves can
+    # run into one. Placed near a glyph, so that one may.
+    for _ in range(draw(st.integers(0, 3))):
+        g = draw(st.sampled_from(glyphs))
+        dx, dy = draw(st.floats(-15, 15)), draw(st.floats(-6, 6))
+        w, h = draw(st.floats(0.5, 6)), draw(st.floats(1, 12))
+        boxes.append((g.x + dx, g.y + dy, g.x + dx + w, g.y + dy + h))
     return glyphs, boxes, fills
 
 

@@ -263,20 +263,31 @@ def test_fast_characters_on_generated_text(runs, font, size, angle, flip):
 
 
 @hsettings(max_examples=30, deadline=None)
-@given(words=st.lists(st.tuples(_words, st.floats(30, 560), st.floats(30, 760), st.floats(5, 16)),
-                      min_size=1, max_size=25))
+@given(words=st.lists(st.tuples(_words, st.floats(30, 560), st.floats(30, 760), st.floats(5, 16),
+                                st.sampled_from([None, "rule", "box", "line"])),
+                      min_size=0, max_size=25))
 def test_fast_lines_on_scattered_text(words):
     """Words scattered over a page, overlapping, touching and apart (columns, tables, stray
-    labels): the reader's lines are pdfminer's lines."""
+    labels), with rules, filled boxes and lines drawn between them (the reader's analyze
+    sorts characters from the page's other objects in the same pass as it makes lines), or
+    no words at all: the reader's lines are pdfminer's lines."""
     import io
 
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)
-    for text, x, y, size in words:
+    for text, x, y, size, shape in words:
         c.setFont("Helvetica", size)
         c.drawString(x, y, text)
+        if shape == "rule":
+            c.rect(x, y - 3, 90, 1, fill=1)
+        elif shape == "box":
+            c.rect(x - 5, y - 5, 40, size + 4, fill=1)
+        elif shape == "line":
+            c.line(x, y - 2, x + 120, y - 2)
+    if not words:
+        c.rect(50, 50, 100, 100, fill=1)
     c.showPage()
     c.save()
     data = buf.getvalue()
@@ -386,3 +397,74 @@ def test_collector_paused_only_while_a_page_is_read(tmp_path, monkeypatch):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _plain_line(items, to_user, translation) -> tuple[str, list]:
+    """A text line as the reader reads it, written plainly: characters (a fake-bold repeat
+    dropped), spaces, then letter-spaced lines through _unspaced; (text, boxes)."""
+    from pdfminer.layout import LTChar
+
+    from redactor.formats.pdf.read import _LETTER_SPACED, _overlap, _unspaced
+
+    pieces: list = []
+    prev = (None, None)
+    for item in items:
+        if isinstance(item, LTChar):
+            if translation is not None:
+                x0, y0, x1, y1 = item.bbox
+                box = (x0 + translation[0], y0 + translation[1], x1 + translation[0], y1 + translation[1])
+            else:
+                box = to_user.transform_box(item.bbox)
+            if item._text == prev[0] and _overlap(box, prev[1]) > 0.6:
+                continue
+            pieces.append((item._text, box, True))
+            prev = (item._text, box)
+        else:
+            pieces.append((item._text, None, False))
+    text = "".join(p[0] for p in pieces)
+    if not all(len(p[0]) == 1 for p in pieces) or _LETTER_SPACED.search(text):
+        pieces = _unspaced(pieces)
+    return "".join(p[0] for p in pieces), [p[1] for p in pieces for _ in p[0]]
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(items=st.lists(st.tuples(st.sampled_from(["a", "B", "l", " ", "fi", "", "\u00e9", "anno", "anno2"]),
+                                st.integers(0, 60), st.booleans()), max_size=40),
+       origin=st.sampled_from([(0.0, 0.0), (-20.0, 13.5)]), rotate=st.sampled_from([0, 90]))
+def test_line_read_as_plainly_read(items, origin, rotate):
+    """The reader's emit_line (pieces appended with their boxes, a line's pieces all one
+    character long judged from its text's length) reads a line as the plain loop does: fake
+    bold repeats, ligatures, empty texts, spaces, letter-spaced runs, shifted and rotated pages."""
+    from pdfminer.layout import LTAnno, LTChar, LTPage, LTTextBoxHorizontal, LTTextLineHorizontal
+
+    from redactor.formats.pdf.read import _page_from_layout
+    from redactor.geometry import rotation_matrix
+
+    line = LTTextLineHorizontal(0.1)
+    for text, x, twice in items:
+        if text.startswith("anno"):
+            line._objs.append(LTAnno(" " if text == "anno" else "\n"))
+            continue
+        for k in range(2 if twice else 1):  # drawn twice, nearly in place: fake bold
+            ch = LTChar.__new__(LTChar)
+            ch._text = text
+            ch.graphicstate = None
+            ch.bbox = (origin[0] + 6.0 * x + 0.3 * k, origin[1] + 100.0, origin[0] + 6.0 * x + 5.0 + 0.3 * k, origin[1] + 110.0)
+            line._objs.append(ch)
+    box = LTTextBoxHorizontal()
+    box._objs.append(line)
+    mediabox = (origin[0], origin[1], origin[0] + 612.0, origin[1] + 792.0)
+    layout = LTPage(1, mediabox)
+    layout._objs.append(box)
+
+    class PdfPage:
+        pass
+
+    pdfpage = PdfPage()
+    pdfpage.mediabox, pdfpage.rotate, pdfpage.attrs, pdfpage.annots = mediabox, rotate, {}, None
+    page = _page_from_layout(1, pdfpage, layout)
+    to_user = rotation_matrix(rotate, mediabox).inverse()
+    translation = (to_user.e, to_user.f) if (to_user.a, to_user.b, to_user.c, to_user.d) == (1, 0, 0, 1) else None
+    text, boxes = _plain_line(line._objs, to_user, translation)
+    assert page.text == text + "\n"
+    assert page.char_boxes == boxes + [None]

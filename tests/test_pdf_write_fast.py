@@ -25,7 +25,8 @@ WORDS = ["the", "grant", "Quentin", "Zweig", "board", "approved", "May", "clerk"
 
 def slow_paths(monkeypatch) -> None:
     """Make the writer take its general path everywhere: every glyph placed as soon as it is
-    met, and every operator re-laid glyph by glyph."""
+    met, every operator re-laid glyph by glyph, and the page's content parsed again for the
+    rewrite."""
     monkeypatch.setattr(C, "LAZY_RUNS", False)
     real = C._Removal.show
 
@@ -38,6 +39,12 @@ def slow_paths(monkeypatch) -> None:
             run.removed = removed
 
     monkeypatch.setattr(C._Removal, "show", staticmethod(every_run_may_lose_glyphs))
+    rewrite = C.ContentWalker.rewrite_page
+
+    def parse_again(self, page, base, instructions=None):  # not the measuring walk's parse
+        return rewrite(self, page, base)
+
+    monkeypatch.setattr(C.ContentWalker, "rewrite_page", parse_again)
 
 
 @st.composite

@@ -126,20 +126,26 @@ class ContentWalker:
         self.shifted = {key[:-1] for key in self.layout.shifts}
         self._metrics_cache: dict[tuple[int, int], FontMetrics] = {}
         self._form_stack: list[tuple[int, int]] = []
+        self.instructions: list | None = None  # measure_page: the page content it parsed
 
     def measure_page(self, page: pikepdf.Page, base: Matrix) -> PageGlyphs:
-        """Record where every glyph of the page (and its forms) is drawn."""
+        """Record where every glyph of the page (and its forms) is drawn. The page's parsed
+        content is kept in ``instructions`` (the rewrite of the same page walks it again)."""
         resources = page.obj.get("/Resources")
         if not isinstance(resources, pikepdf.Dictionary):
             resources = pikepdf.Dictionary()
-        self.walk(pikepdf.parse_content_stream(page.obj), resources, base, top_level=True)
+        self.instructions = pikepdf.parse_content_stream(page.obj)
+        self.walk(self.instructions, resources, base, top_level=True)
         return self.placements
 
     # -- public -------------------------------------------------------------------------
-    def rewrite_page(self, page: pikepdf.Page, base: Matrix) -> bytes:
+    def rewrite_page(self, page: pikepdf.Page, base: Matrix, instructions: list | None = None) -> bytes:
         """Return the page's new content, wrapped in a balanced ``q ... Q`` so that what we
-        draw afterwards (the boxes) is not displaced by a transformation left over."""
-        instructions = pikepdf.parse_content_stream(page.obj)
+        draw afterwards (the boxes) is not displaced by a transformation left over.
+        ``instructions``: the page's content as the measuring walk parsed it (walks change no
+        instruction), or None to parse it here."""
+        if instructions is None:
+            instructions = pikepdf.parse_content_stream(page.obj)
         resources = _localize(page.obj.get("/Resources"))
         page.obj.Resources = resources
         out, _ = self.walk(instructions, resources, base, top_level=True)
@@ -769,9 +775,11 @@ class UsedCodes:
 
     listens = frozenset({"q", "Q", "Tf", "gs", "Tj", "TJ", "'", '"', "Do"})
 
-    def __init__(self, pdf: pikepdf.Pdf):
+    def __init__(self, pdf: pikepdf.Pdf, fonts=None):
         self.walker = ContentWalker(pdf, [], hooks=self)
         self.used: dict[tuple[int, int], set[bytes]] = {}
+        # Only the codes of these fonts (objgens) are collected (None: of every font).
+        self.fonts = fonts
         self._seen_streams: set[tuple[int, int]] = set()
         self._metrics: dict[tuple[int, int], FontMetrics] = {}
         self._depth = 0
@@ -820,6 +828,8 @@ class UsedCodes:
         font = gs.font
         if isinstance(font, pikepdf.Dictionary) and font.is_indirect:
             key = font.objgen
+            if self.fonts is not None and key not in self.fonts:
+                return None, tm, drift
             m = self._metrics.get(key)
             if m is None:
                 try:
@@ -830,7 +840,7 @@ class UsedCodes:
             items = operands[0] if op == "TJ" and operands else operands[-1:]
             for item in items:
                 if isinstance(item, pikepdf.String):
-                    self.used.setdefault(key, set()).update(g.code for g in m.glyphs(bytes(item)))
+                    self.used.setdefault(key, set()).update(m.codes(bytes(item)))
         return None, tm, drift
 
     @staticmethod

@@ -18,9 +18,10 @@ from .content import UsedCodes
 from .fonts import FontMetrics
 
 
-def used_codes(pdf: pikepdf.Pdf) -> dict[tuple[int, int], set[bytes]]:
-    """Font (objgen) -> every glyph code some content stream of the file draws with it."""
-    walk = UsedCodes(pdf)
+def used_codes(pdf: pikepdf.Pdf, fonts=None) -> dict[tuple[int, int], set[bytes]]:
+    """Font (objgen) -> every glyph code some content stream of the file draws with it; only
+    for the fonts (objgens) in ``fonts`` unless it is None."""
+    walk = UsedCodes(pdf, fonts)
     scan = walk.scan
 
     for page in pdf.pages:
@@ -57,7 +58,7 @@ def prune_fonts(pdf: pikepdf.Pdf, touched: dict[tuple[int, int], set[bytes]]) ->
 
     if not touched:
         return 0, 0, []
-    used = used_codes(pdf)
+    used = used_codes(pdf, set(touched))  # (only the fonts that lost glyphs are looked up)
     forgotten = blanked = 0
     notes: list[str] = []
     for objgen, removed in touched.items():

@@ -40,6 +40,9 @@ class Glyph:
     is_space: bool  # a single-byte code 32: word spacing (Tw) applies
 
 
+_ONE_BYTE = [bytes((b,)) for b in range(256)]
+
+
 def _num(obj, default: float = 0.0) -> float:
     try:
         return float(obj)
@@ -179,6 +182,13 @@ class FontMetrics:
                     break
 
     # -- use ----------------------------------------------------------------------------
+    def codes(self, data: bytes) -> set[bytes]:
+        """The set of the codes of ``glyphs(data)`` (for a simple font, its distinct bytes:
+        no Glyph is made)."""
+        if not self._composite:
+            return {_ONE_BYTE[b] for b in set(data)}
+        return {g.code for g in self.glyphs(data)}
+
     def glyphs(self, data: bytes) -> list[Glyph]:
         if not self._composite:
             table = self._simple_glyphs

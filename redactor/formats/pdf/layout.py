@@ -515,25 +515,53 @@ def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[B
         drawn = layout.boxes
         box_index = BoxIndex((b, None) for b in drawn)
 
+        # every drawn box the index holds (one whose band range is empty, an upside-down box
+        # within no band, is near nothing)
+        indexed = list({id(e): e[0] for band in box_index.bands.values() for e in band}.values())
+
         def touches_glyph(i: int) -> bool:
             """Does drawn box ``i`` cover a kept glyph that its original box did not?"""
-            for g in kept.near(drawn[i]):
+            d = drawn[i]
+            for g in kept.near(d):
                 if g.key in moved:
                     continue
                 gbox = kept.original(g)
-                if _touches(drawn[i], gbox) and not _touches(boxes[i], gbox):
+                if _touches(d, gbox) and not _touches(boxes[i], gbox):
                     return True
-            for gbox, k in moved_index.near(drawn[i]):
-                if k in moved and _touches(drawn[i], gbox) and not _touches(
-                        boxes[i], kept.original(original_of[k])):
+            d0, d2, d3 = d[0] + 0.1, d[2], d[3]
+            d1 = d[1] + 0.1
+            for gbox, k in moved_index.near(d):
+                # _touches(d, gbox) written out (same operations), tested before the rest
+                if (d0 < gbox[2] and gbox[0] + 0.1 < d2 and d1 < gbox[3] and gbox[1] + 0.1 < d3
+                        and k in moved and not _touches(boxes[i], kept.original(original_of[k]))):
                     return True
             return False
 
         def collides(keys, idx) -> bool:
             if any(drawn[i] != boxes[i] and touches_glyph(i) for i in idx):
                 return True
-            return any(k in moved and any(_touches(b, moved[k]) for b, _ in box_index.near(moved[k]))
-                       for k in keys)
+            # Does a moved glyph of the segment touch a drawn box? Only a box that touches
+            # the extent of all of them can (a NaN coordinate touches nothing: left out).
+            glyph_boxes = [moved[k] for k in keys if k in moved]
+            if not glyph_boxes:
+                return False
+            x0 = y0 = math.inf
+            x1 = y1 = -math.inf
+            for g0, g1, g2, g3 in glyph_boxes:
+                if g0 < x0:
+                    x0 = g0
+                if g1 < y0:
+                    y0 = g1
+                if g2 > x1:
+                    x1 = g2
+                if g3 > y1:
+                    y1 = g3
+            extent = (x0, y0, x1, y1)
+            near = [b for b in indexed if _touches(b, extent)]
+            if not near:
+                return False
+            # (every drawn box touching a glyph box is among those BoxIndex.near finds for it)
+            return any(_touches(b, gbox) for gbox in glyph_boxes for b in near)
 
         bad = [(keys, idx) for keys, idx in segments if collides(keys, idx)]
         if not bad:

@@ -183,6 +183,10 @@ def _aggregator(rsrc, laparams):
             left1_k, bottom1_k = a * 0 + c * by0, b * 0 + d * by0
             left2_k, top2_k = a * 0 + c * by1, b * 0 + d * by1
             c_by0, d_by0, c_by1, d_by1 = c * by0, d * by0, c * by1, d * by1
+            # what a character code's glyph adds along this string, once per code: its text,
+            # advance, and the terms of the right and the upper corners that do not change
+            # (a * adv + c * by0 and so on, summed before the translation as pdfminer sums)
+            glyphs: dict = {}
             (x, y) = pos
             needcharspace = False
             for obj in seq:
@@ -193,24 +197,29 @@ def _aggregator(rsrc, laparams):
                     for cid in font.decode(obj):
                         if needcharspace:
                             x += charspace
-                        known = chars.get(cid)
-                        if known is None:
-                            try:
-                                text = font.to_unichr(cid)
-                                assert isinstance(text, str), str(type(text))
-                            except PDFUnicodeNotDefined:
-                                text = self.handle_undefined_char(font, cid)
-                            known = chars[cid] = (text, font.char_width(cid))
-                        text, textwidth = known
+                        glyph = glyphs.get(cid)
+                        if glyph is None:
+                            known = chars.get(cid)
+                            if known is None:
+                                try:
+                                    text = font.to_unichr(cid)
+                                    assert isinstance(text, str), str(type(text))
+                                except PDFUnicodeNotDefined:
+                                    text = self.handle_undefined_char(font, cid)
+                                known = chars[cid] = (text, font.char_width(cid))
+                            text, textwidth = known
+                            adv = textwidth * fontsize * scaling
+                            a_adv, b_adv = a * adv, b * adv
+                            glyph = glyphs[cid] = (text, adv, a_adv + c_by0, b_adv + d_by0, a_adv + c_by1,
+                                                   b_adv + d_by1)
+                        text, adv, right1_k, bottom2_k, right2_k, top1_k = glyph
                         # As pdfminer computes them: translate_matrix, then LTChar's box
                         # (apply_matrix_rect of (0, descent + rise, adv, descent + rise + size)).
                         e2 = x * a + y * c + e
                         f2 = x * b + y * d + f
-                        adv = textwidth * fontsize * scaling
-                        a_adv, b_adv = a * adv, b * adv
                         left1, bottom1 = left1_k + e2, bottom1_k + f2
-                        right1, bottom2 = a_adv + c_by0 + e2, b_adv + d_by0 + f2
-                        right2, top1 = a_adv + c_by1 + e2, b_adv + d_by1 + f2
+                        right1, bottom2 = right1_k + e2, bottom2_k + f2
+                        right2, top1 = right2_k + e2, top1_k + f2
                         left2, top2 = left2_k + e2, top2_k + f2
                         # min() and max() of the four corners, as the builtins pick them
                         x0 = x1 = left1
@@ -363,16 +372,16 @@ def _page_class():
             same boxes, lines and order (tests/test_pdf_read.py compares both)."""
             if laparams.detect_vertical or laparams.boxes_flow is None:
                 return super().analyze(laparams)
-            objs = self._objs
-            textobjs = [obj for obj in objs if isinstance(obj, LTChar)]
-            otherobjs = [obj for obj in objs if not isinstance(obj, LTChar)]
+            # the characters into lines, and the other objects apart, in one pass over the page
+            otherobjs: list = []
+            lines = self._group_lines(laparams, self._objs, otherobjs)
             for obj in otherobjs:
                 obj.analyze(laparams)
-            if not textobjs:
+            if not lines:  # no characters
                 return
             textlines = []
             empties = []
-            for line in self._group_lines(laparams, textobjs):
+            for line in lines:
                 # LTTextLine.is_empty: no extent, or text that is all spaces
                 if line.width <= 0 or line.height <= 0 or "".join([o._text for o in line._objs]).isspace():
                     empties.append(line)
@@ -396,10 +405,12 @@ def _page_class():
             yield from self._group_lines(laparams, objs)
 
         @staticmethod
-        def _group_lines(laparams, objs) -> list:
+        def _group_lines(laparams, objs, others: list | None = None) -> list:
             """pdfminer's ``group_objects`` for horizontal text (characters, in the order drawn,
             into lines, with a space where two stand further apart than the word margin) in
-            one loop: each character's box is read once, each line's box set once."""
+            one loop: each character's box is read once, each line's box set once. With
+            ``others``, ``objs`` may hold objects other than characters: they are put there,
+            in their order, and no lines are made of them (no characters: no lines)."""
             line_overlap, char_margin, word_margin = laparams.line_overlap, laparams.char_margin, laparams.word_margin
             lines = []
             members = None  # the characters (and spaces) of the line being made
@@ -409,6 +420,9 @@ def _page_class():
             px0 = py0 = px1 = py1 = pw = ph = 0.0  # the previous character's box
             obj0 = None
             for obj1 in objs:
+                if others is not None and type(obj1) is not LTChar and not isinstance(obj1, LTChar):
+                    others.append(obj1)
+                    continue
                 x0, y0, x1, y1 = obj1.bbox  # set with x0, y0, x1, y1 (LTComponent.set_bbox)
                 w, h = obj1.width, obj1.height
                 if obj0 is not None:
@@ -459,6 +473,8 @@ def _page_class():
                             ly1 = y1
                 obj0 = obj1
                 px0, py0, px1, py1, pw, ph = x0, y0, x1, y1, w, h
+            if obj0 is None and others is not None:
+                return lines  # no characters
             if members is None:
                 assert obj0 is not None
                 lx0, ly0, lx1, ly1 = (px0 if px0 < INF else INF), (py0 if py0 < INF else INF), \
@@ -577,11 +593,10 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         texts: list[str] = []
         line_boxes: list[Box | None] = []
         darks: list[bool] = []
-        single = True  # every piece one character long (not a ligature's "fi", not "")
         last_gs, last_dark = None, False
         count = 0
-        if translation is not None:
-            e, f = translation
+        add_text, add_box, add_dark = texts.append, line_boxes.append, darks.append
+        e, f = translation if translation is not None else (0.0, 0.0)
         for item in line:
             if type(item) is LTChar or isinstance(item, LTChar):
                 count += 1
@@ -600,21 +615,19 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                     if dark is None:
                         dark = darkness[id(gs)] = _darkness(getattr(gs, "ncolor", None)) > 0.6
                     last_gs, last_dark = gs, dark
-                if len(ch) != 1:
-                    single = False
-                texts.append(ch)
-                line_boxes.append(box)
-                darks.append(last_dark)
+                add_text(ch)
+                add_box(box)
+                add_dark(last_dark)
                 prev_text, prev_box = ch, box
             elif isinstance(item, LTAnno):
-                ch = item._text
-                if len(ch) != 1:
-                    single = False
-                texts.append(ch)
-                line_boxes.append(None)
-                darks.append(False)
+                add_text(item._text)
+                add_box(None)
+                add_dark(False)
         chars_seen += count
         text = "".join(texts)
+        # every piece one character long (not a ligature's "fi", not ""): with no piece
+        # empty, as many characters as pieces
+        single = len(text) == len(texts) and "" not in texts
         if single and _LETTER_SPACED.search(text) is None:
             # most lines: not letter-spaced (_unspaced leaves them), one box per character
             text_parts.append(text)

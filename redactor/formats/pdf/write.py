@@ -258,7 +258,7 @@ def _redact_page(pdf: pikepdf.Pdf, page: pikepdf.Page, number: int, boxes: list[
         rewriter = ContentWalker(pdf, boxes, layout)
         if layout is not None:
             rewriter.runs = measurer.runs
-        new_content = rewriter.rewrite_page(page, Matrix())
+        new_content = rewriter.rewrite_page(page, Matrix(), measurer.instructions if layout is not None else None)
     except UnsupportedContentError:
         raise
     except (pikepdf.PdfError, RecursionError, ValueError) as exc:
