@@ -160,3 +160,20 @@ def test_corpus_content_reads_as_pdfminer_reads_it():
             continue
         read_fast += sum(_agree(g) for g in groups)
     assert read_fast > 0
+
+
+@pytest.mark.parametrize("gap", [b" ", b"\n", b"  \t"])
+def test_dictionary_brackets_cut_by_a_block_edge_are_left_to_pdfminer(gap):
+    """'<<' or '>>' whose second character begins one of pdfminer's 4096-byte blocks is read
+    by pdfminer as two tokens: such a stream is left to pdfminer, wherever the white space
+    before the bracket (read with it in one match) begins."""
+    from redactor.formats.pdf.tokens import BUFSIZ, objects
+
+    for at in (BUFSIZ - 2, BUFSIZ - 1, BUFSIZ):
+        head = b"0 " * ((at - len(gap)) // 2) + b"0" * ((at - len(gap)) % 2)
+        data = head + gap + b"<</MCID 0>> BDC"
+        assert data.index(b"<<") == at
+        assert (objects([data]) is None) == (at == BUFSIZ - 1)
+        closing = b"/Span <</MCID 0" + b" " * (at - 15 - len(gap)) + gap + b">> BDC"
+        assert closing.index(b">>") == at
+        assert (objects([closing]) is None) == (at == BUFSIZ - 1)

@@ -183,6 +183,10 @@ def _aggregator(rsrc, laparams):
             left1_k, bottom1_k = a * 0 + c * by0, b * 0 + d * by0
             left2_k, top2_k = a * 0 + c * by1, b * 0 + d * by1
             c_by0, d_by0, c_by1, d_by1 = c * by0, d * by0, c * by1, d * by1
+            # what a character code's glyph adds along this string, once per code: its text,
+            # advance, and the terms of the right and the upper corners that do not change
+            # (a * adv + c * by0 and so on, summed before the translation as pdfminer sums)
+            glyphs: dict = {}
             (x, y) = pos
             needcharspace = False
             for obj in seq:
@@ -193,24 +197,29 @@ def _aggregator(rsrc, laparams):
                     for cid in font.decode(obj):
                         if needcharspace:
                             x += charspace
-                        known = chars.get(cid)
-                        if known is None:
-                            try:
-                                text = font.to_unichr(cid)
-                                assert isinstance(text, str), str(type(text))
-                            except PDFUnicodeNotDefined:
-                                text = self.handle_undefined_char(font, cid)
-                            known = chars[cid] = (text, font.char_width(cid))
-                        text, textwidth = known
+                        glyph = glyphs.get(cid)
+                        if glyph is None:
+                            known = chars.get(cid)
+                            if known is None:
+                                try:
+                                    text = font.to_unichr(cid)
+                                    assert isinstance(text, str), str(type(text))
+                                except PDFUnicodeNotDefined:
+                                    text = self.handle_undefined_char(font, cid)
+                                known = chars[cid] = (text, font.char_width(cid))
+                            text, textwidth = known
+                            adv = textwidth * fontsize * scaling
+                            a_adv, b_adv = a * adv, b * adv
+                            glyph = glyphs[cid] = (text, adv, a_adv + c_by0, b_adv + d_by0, a_adv + c_by1,
+                                                   b_adv + d_by1)
+                        text, adv, right1_k, bottom2_k, right2_k, top1_k = glyph
                         # As pdfminer computes them: translate_matrix, then LTChar's box
                         # (apply_matrix_rect of (0, descent + rise, adv, descent + rise + size)).
                         e2 = x * a + y * c + e
                         f2 = x * b + y * d + f
-                        adv = textwidth * fontsize * scaling
-                        a_adv, b_adv = a * adv, b * adv
                         left1, bottom1 = left1_k + e2, bottom1_k + f2
-                        right1, bottom2 = a_adv + c_by0 + e2, b_adv + d_by0 + f2
-                        right2, top1 = a_adv + c_by1 + e2, b_adv + d_by1 + f2
+                        right1, bottom2 = right1_k + e2, bottom2_k + f2
+                        right2, top1 = right2_k + e2, top1_k + f2
                         left2, top2 = left2_k + e2, top2_k + f2
                         # min() and max() of the four corners, as the builtins pick them
                         x0 = x1 = left1
@@ -373,8 +382,12 @@ def _page_class():
             textlines = []
             empties = []
             for line in lines:
-                # LTTextLine.is_empty: no extent, or text that is all spaces
-                if line.width <= 0 or line.height <= 0 or "".join([o._text for o in line._objs]).isspace():
+                # LTTextLine.is_empty: no extent, or text that is all spaces (a line that starts
+                # with a character whose text is not all spaces is not: its text is read only
+                # when it does, as a line starts with a character)
+                first = line._objs[0]._text
+                if line.width <= 0 or line.height <= 0 or (
+                        (not first or first.isspace()) and "".join([o._text for o in line._objs]).isspace()):
                     empties.append(line)
                 else:
                     textlines.append(line)

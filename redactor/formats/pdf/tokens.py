@@ -22,15 +22,18 @@ BUFSIZ = PSBaseParser.BUFSIZ  # the size of the blocks pdfminer reads a stream i
 # literal string, a hex string, or an array bracket. pdfminer's rules, as psparser.py has them:
 # a name or a keyword runs to [#/%[]()<>{} or white space; a number is digits with at most one
 # point ("1.2.3" is 1.2 then .3); a keyword starts with an ASCII letter.
+# White space before a token is read with it (one match a token); a match of white space
+# alone (no group) is the end of the stream, or a character none of these reads.
 _TOKEN = re.compile(
-    rb"(?P<ws>[ \t\n\r\f\v]+)"
-    rb"|/(?P<name>[^#/%\[\]()<>{}\s]*)"
+    rb"[ \t\n\r\f\v]*(?:"
+    rb"/(?P<name>[^#/%\[\]()<>{}\s]*)"
     rb"|(?P<num>[-+]?[0-9]*\.[0-9]*|[-+]?[0-9]+)"
     rb"|(?P<kw>[A-Za-z][^#/%\[\]()<>{}\s]*)"
     rb"|\((?P<str>(?:[^()\\]|\\[\s\S])*)\)"
     rb"|(?P<dopen><<)|(?P<dclose>>>)"
     rb"|<(?P<hex>[0-9A-Fa-f \t\n\r\f\v]*)>"
     rb"|(?P<open>\[)|(?P<close>\])|(?P<quote>['\"])"
+    rb")?"
 )
 # A backslash escape in a literal string, as pdfminer's _parse_string_1 reads it: up to three
 # octal digits, a known letter, a backslash + CR LF (dropped), any other character (dropped).
@@ -75,8 +78,10 @@ def tokens(data: bytes) -> list | None:
                 return None
             pos = m.end()
             kind = m.lastgroup
-            if kind == "ws":
-                continue
+            if kind is None:  # white space only
+                if pos == end:
+                    break
+                return None
             if kind == "num":
                 text = m.group(kind)
                 try:
@@ -118,7 +123,7 @@ def tokens(data: bytes) -> list | None:
                     return None
                 append(bytes.fromhex(digits.decode("ascii")))
             elif kind == "dopen" or kind == "dclose":
-                if (m.start() + 1) % BUFSIZ == 0:
+                if (m.start(kind) + 1) % BUFSIZ == 0:
                     return None  # cut by a block's edge, pdfminer reads two tokens
                 append(_DOPEN if kind == "dopen" else _DCLOSE)
             else:  # [ ] ' "
