@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
+import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from redactor.formats.pdf import content as C
@@ -122,3 +123,52 @@ def test_glyph_box_along_x_is_the_general_one_bit_for_bit(x, y, advance, em, shi
     t, u = L._t(axis, sx, sy), L._u(axis, sx, sy)
     general = L._box_from(axis, t, t + g.advance, u - 0.2 * g.em, u + 0.75 * g.em)
     assert [struct.pack("<d", v) for v in L._glyph_box(g, shift)] == [struct.pack("<d", v) for v in general]
+
+
+def test_collector_paused_only_while_a_page_is_rewritten(tmp_path, monkeypatch):
+    """write._collector_paused holds the cyclic collector off while a page is rewritten (and
+    while the fonts are pruned and strings scrubbed): the release copy, notes and boxes are
+    those written with the collector running throughout, the pause does happen, and the
+    collector runs again afterwards, also when a page cannot be rewritten, and is left off
+    when the caller had it off."""
+    import contextlib
+    import gc
+
+    from redactor.errors import UnsupportedContentError
+    from redactor.formats.pdf import write as W
+
+    content = b" ".join(b"BT /F1 10 Tf 60 %d Td (Filed by Ashley McAllister on 4 March 2021) Tj ET" % y
+                        for y in range(700, 400, -14))
+    src = _raw_pdf(tmp_path, content)
+    seen = []
+    redact = W._redact_page
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return redact(*args)
+
+    monkeypatch.setattr(W, "_redact_page", spy)
+    assert gc.isenabled()
+    paused, paused_bytes = _write(src, tmp_path / "paused.pdf", ["Ashley McAllister"])
+    assert seen == [False] and gc.isenabled()
+    with monkeypatch.context() as m:
+        m.setattr(W, "_collector_paused", contextlib.nullcontext)
+        plain, plain_bytes = _write(src, tmp_path / "plain.pdf", ["Ashley McAllister"])
+    assert seen == [False, True]
+    assert paused_bytes == plain_bytes and (paused.notes, paused.drawn) == (plain.notes, plain.drawn)
+
+    def fails(*args):
+        raise UnsupportedContentError("page 1: content cannot be rewritten safely")
+
+    monkeypatch.setattr(W, "_redact_page", fails)
+    with pytest.raises(UnsupportedContentError):
+        _write(src, tmp_path / "failed.pdf", ["Ashley McAllister"])
+    assert gc.isenabled()
+    monkeypatch.setattr(W, "_redact_page", redact)
+
+    gc.disable()
+    try:
+        _write(src, tmp_path / "off.pdf", ["Ashley McAllister"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -360,9 +360,10 @@ class ContentWalker:
                     continue
                 out.append(inst)
                 continue
-            operands, op = inst.operands, str(inst.operator)
+            op = str(inst.operator)
             if listens is not None and op not in listens:
                 continue
+            operands = inst.operands
             if op in _PATH_BUILD:
                 path.append(inst)
                 path_points.extend(_path_points(op, operands, gs.ctm))
@@ -730,8 +731,9 @@ class _Measuring(_Drawing):
             ma, mb, mc, md = run.trm
             out = []
             append = out.append
+            zx, zy = ma * 0 + mc * 0, mb * 0 + md * 0  # Matrix.apply(0, 0) is (zx + e, zy + f)
             for key, g, _pos, (me, mf), cx, cy, removed in run.glyphs:
-                ox, oy = ma * 0 + mc * 0 + me, mb * 0 + md * 0 + mf  # Matrix.apply(0, 0)
+                ox, oy = zx + me, zy + mf
                 space = g.is_space
                 # fields in order: key, x, y, dx, dy, advance, em, cx, cy, removed, space, invisible, spacing_ops
                 append(GlyphPlacement(key, ox, oy, dx, dy, abs(g.width * size * th) * sx, em, cx, cy, removed,

@@ -382,8 +382,12 @@ def _page_class():
             textlines = []
             empties = []
             for line in lines:
-                # LTTextLine.is_empty: no extent, or text that is all spaces
-                if line.width <= 0 or line.height <= 0 or "".join([o._text for o in line._objs]).isspace():
+                # LTTextLine.is_empty: no extent, or text that is all spaces (a line that starts
+                # with a character whose text is not all spaces is not: its text is read only
+                # when it does, as a line starts with a character)
+                first = line._objs[0]._text
+                if line.width <= 0 or line.height <= 0 or (
+                        (not first or first.isspace()) and "".join([o._text for o in line._objs]).isspace()):
                     empties.append(line)
                 else:
                     textlines.append(line)

@@ -3,7 +3,9 @@ exemption label, scrub the document, write the file whole."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -92,9 +94,11 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
             if not entries:
                 continue
             boxes = [b for b, _ in entries]
-            page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, settings.keep_positions,
-                                                 [id(r) for r, _ in owners[number]],
-                                                 [label_width(label, LEGIBLE_LABEL_SIZE) + 2 for _, label in entries])
+            with _collector_paused():
+                page_notes, new_boxes = _redact_page(pdf, page, number, boxes, touched_fonts, settings.keep_positions,
+                                                     [id(r) for r, _ in owners[number]],
+                                                     [label_width(label, LEGIBLE_LABEL_SIZE) + 2
+                                                      for _, label in entries])
             notes.extend(page_notes)
             entries = [(b, label) for b, (_, label) in zip(new_boxes, entries)]
             for b, (r, k) in zip(new_boxes, owners[number]):
@@ -103,7 +107,8 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
         notes.extend(_ocr_layers(pdf, plan, stripped, drawn_boxes))
         from .fontprune import prune_fonts
 
-        forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
+        with _collector_paused():  # (a walk of every content stream; no cycle per page)
+            forgotten, blanked, font_notes = prune_fonts(pdf, touched_fonts)
         if forgotten:
             notes.append(f"{forgotten} glyph width(s) used only by removed text forgotten from font tables")
         if blanked:
@@ -112,7 +117,8 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
         notes.extend(sanitize(pdf))
         from ...values import withheld_values
 
-        scrubbed = scrub_strings(pdf, withheld_values(plan))
+        with _collector_paused():
+            scrubbed = scrub_strings(pdf, withheld_values(plan))
         if scrubbed:
             notes.append(f"{scrubbed} string(s) outside page content (annotations, form fields, "
                          "outlines) contained withheld values and were replaced")
@@ -143,6 +149,23 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
     written = dataclasses.replace(plan, redactions=[dataclasses.replace(r, drawn=drawn_boxes[id(r)])
                                                     for r in plan.redactions])
     return WriteResult(notes=tuple(notes), drawn=drawn, plan=written)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector held off while a page is rewritten. The walks and the
+    layout make a few objects per glyph (where each is drawn, its box) that all live until the
+    page is written: every collection their allocations set off walks all of them and frees
+    none. What forms cycles (a walk and the glyph runs it keeps) is collected after the page,
+    as the collector runs again then. Nothing written depends on when garbage goes."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int],
