@@ -8,11 +8,11 @@ out of reading order read as a person reads them. Verification uses a different 
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import re
 from pathlib import Path
 
+from ...collector import collector_paused as _collector_paused
 from ...errors import BadInputError
 from ...geometry import Box, area, intersection_area, rotation_matrix
 from ...model import Document, Page, Picture
@@ -120,24 +120,6 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
     if not pages:
         raise BadInputError("PDF has no pages")
     return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector held off while a page is read. A page makes a few
-    objects per character (pdfminer's characters, their boxes, the lines holding them) that
-    all live until the page is laid out: every collection the allocations set off walks all
-    of them and frees none (pdfminer's page objects form no cycles; what does, the reader's
-    nested functions, is collected between pages, as the collector runs again then). A
-    tenth of the reading time on the bench set. Nothing read depends on when garbage goes."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _aggregator(rsrc, laparams):

@@ -3,9 +3,7 @@ exemption label, scrub the document, write the file whole."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pikepdf
 
+from ...collector import collector_paused as _collector_paused
 from ...errors import BadInputError, UnsupportedContentError
 from ...geometry import Box, Matrix, intersects
 from ...model import Plan, Redaction
@@ -149,23 +148,6 @@ def write_pdf(plan: Plan, out_path: Path, settings: "Settings | None" = None) ->
     written = dataclasses.replace(plan, redactions=[dataclasses.replace(r, drawn=drawn_boxes[id(r)])
                                                     for r in plan.redactions])
     return WriteResult(notes=tuple(notes), drawn=drawn, plan=written)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector held off while a page is rewritten. The walks and the
-    layout make a few objects per glyph (where each is drawn, its box) that all live until the
-    page is written: every collection their allocations set off walks all of them and frees
-    none. What forms cycles (a walk and the glyph runs it keeps) is collected after the page,
-    as the collector runs again then. Nothing written depends on when garbage goes."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _ocr_layers(pdf: pikepdf.Pdf, plan: Plan, stripped: dict[int, int],
