@@ -209,16 +209,16 @@ def test_two_workers_take_the_largest_documents_first(tmp_path):
     assert all(job.input.path.name == out for job, out in outcomes)
 
 
-def test_the_time_limit_does_not_count_the_workers_model_load(tmp_path, monkeypatch):
-    """A worker loads the NLP pipeline on its first document; on a slow or busy machine that
-    load must not use up the document's time limit (unattended jobs set tight limits)."""
+def _slow_first_load(tmp_path, monkeypatch, seconds: float):
+    """A folder holding one short note, and a pipeline whose first load (in a worker) takes
+    ``seconds``: a slow disk, a busy machine."""
     from redactor import detect
 
     real = detect.analyzer
 
-    def slow_to_load(model):  # a slow disk, a busy machine: the load takes longer than the limit
+    def slow_to_load(model):
         if detect._engine is None:
-            time.sleep(5)
+            time.sleep(seconds)
         return real(model)
 
     # Forked workers inherit these: the pipeline is not loaded yet, and loads slowly.
@@ -228,6 +228,13 @@ def test_the_time_limit_does_not_count_the_workers_model_load(tmp_path, monkeypa
     src = tmp_path / "in"
     src.mkdir()
     (src / "note.txt").write_text("Patricia Nguyen called about the permit.\n")
+    return src
+
+
+def test_the_time_limit_does_not_count_the_workers_model_load(tmp_path, monkeypatch):
+    """A worker loads the NLP pipeline on its first document; on a slow or busy machine that
+    load must not use up the document's time limit (unattended jobs set tight limits)."""
+    src = _slow_first_load(tmp_path, monkeypatch, 5)  # longer than the document's limit
     results = _run(src, tmp_path / "out", Settings(jobs=1, document_timeout=4))
     assert [r.status.value for r in results] == ["redacted"], results[0].error
 
@@ -235,22 +242,10 @@ def test_the_time_limit_does_not_count_the_workers_model_load(tmp_path, monkeypa
 def test_a_model_load_that_never_ends_fails_the_document_saying_so(tmp_path, monkeypatch):
     """The load has a bound of its own (batch.LOAD_LIMIT): past it the document fails, the
     batch goes on, and the message names the load and that bound, not the document's limit."""
-    from redactor import batch, detect
+    from redactor import batch
 
-    real = detect.analyzer
-
-    def stuck(model):
-        if detect._engine is None:
-            time.sleep(30)
-        return real(model)
-
-    monkeypatch.setattr(detect, "_engine", None)
-    monkeypatch.setattr(detect, "_engine_model", None)
-    monkeypatch.setattr(detect, "analyzer", stuck)
+    src = _slow_first_load(tmp_path, monkeypatch, 30)
     monkeypatch.setattr(batch, "LOAD_LIMIT", 3.0)
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "note.txt").write_text("Patricia Nguyen called about the permit.\n")
     results = _run(src, tmp_path / "out", Settings(jobs=1, document_timeout=1))
     assert [r.status.value for r in results] == ["failed"]
     assert results[0].error.startswith("timed out after 3 s loading the NLP pipeline"), results[0].error

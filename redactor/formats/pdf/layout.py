@@ -34,7 +34,7 @@ import operator
 import statistics
 from dataclasses import dataclass, field
 
-from ...geometry import Box, BoxIndex, contained, contains_point, intersects
+from ...geometry import Box, BoxIndex, contained, contains_point, intersects, union
 
 QUANTUM_EM = 2.0  # box widths are multiples of this many font sizes
 WORD_GAP_EM = 0.25  # a gap between words that was drawn without a space glyph
@@ -545,18 +545,7 @@ def _undo_collisions(layout: Layout, glyphs: list[GlyphPlacement], boxes: list[B
             glyph_boxes = [moved[k] for k in keys if k in moved]
             if not glyph_boxes:
                 return False
-            x0 = y0 = math.inf
-            x1 = y1 = -math.inf
-            for g0, g1, g2, g3 in glyph_boxes:
-                if g0 < x0:
-                    x0 = g0
-                if g1 < y0:
-                    y0 = g1
-                if g2 > x1:
-                    x1 = g2
-                if g3 > y1:
-                    y1 = g3
-            extent = (x0, y0, x1, y1)
+            extent = union(glyph_boxes)
             near = [b for b in indexed if _touches(b, extent)]
             if not near:
                 return False
