@@ -65,18 +65,10 @@ def analyzer(model: str):
         from recognizers.personal import custom_recognizers
 
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+        _one_blas_thread()
         try:
-            nlp_engine = NlpEngineProvider(nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": "en", "model_name": model}],
-                "ner_model_configuration": {
-                    "model_to_presidio_entity_mapping": NER_MAPPING,
-                    "low_confidence_score_multiplier": 0.4,
-                    "low_score_entity_names": [],
-                    "labels_to_ignore": ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
-                                         "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART"],
-                },
-            }).create_engine()
+            with _numpy_blas():
+                nlp_engine = _nlp_engine(NlpEngineProvider, model)
         except OSError as exc:
             from .errors import UsageError
 
@@ -103,6 +95,41 @@ def analyzer(model: str):
         global analyzer_builds
         analyzer_builds += 1
         return _engine
+
+
+def _nlp_engine(NlpEngineProvider, model: str):
+    """Presidio's spaCy engine for ``model``, with our entity mapping and ignored labels."""
+    return NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": model}],
+        "ner_model_configuration": {
+            "model_to_presidio_entity_mapping": NER_MAPPING,
+            "low_confidence_score_multiplier": 0.4,
+            "low_score_entity_names": [],
+            "labels_to_ignore": ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
+                                 "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART"],
+        },
+    }).create_engine()
+
+
+def _numpy_blas():
+    """Build spaCy's models on thinc's numpy ops without BLIS: their matrix products then go to
+    numpy's BLAS (OpenBLAS). The BLIS that thinc bundles picks its generic C kernels on CPUs its
+    build does not know (AMD Zen 3 and 4: this project's EPYC), where it runs 4 to 7 times
+    slower than OpenBLAS; tok2vec took 8 CPU s of the bench's 300 pages, now 3, the NER 14, now
+    10. The entities, tags and lemmas are the same (tests/test_detect_speed.py). The NER's
+    greedy decoding, written in Cython, still calls BLIS for its small per-step products."""
+    from thinc.api import use_ops
+
+    return use_ops("numpy", use_blis=False)
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread per process: a worker is one core's work (`--jobs` sets how many), and
+    OpenBLAS would otherwise start a thread per core in each worker."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _engine_class(base):
@@ -413,6 +440,46 @@ def _disable_unused_components(nlp_engine) -> None:
                 nlp.disable_pipe(name)
         if "attribute_ruler" in nlp.pipe_names:
             fast_attribute_ruler(nlp.get_pipe("attribute_ruler"))
+        if "lemmatizer" in nlp.pipe_names:
+            fast_lemmatizer(nlp.get_pipe("lemmatizer"))
+
+
+def fast_lemmatizer(lemmatizer) -> None:
+    """spaCy's rule lemmatizer, reading a doc's words, parts of speech and morphologies as
+    columns and remembering the lemma of each (word, part of speech, morphology): its rules
+    read nothing else. spaCy caches by the same key but for base forms (most words), which it
+    works out again for every token, through a Token object made per token (a lemmatizer's
+    time on the bench's pages: 1.5 CPU s). Other modes (lookup tables) are left as they are."""
+    if getattr(lemmatizer, "mode", None) != "rule" or getattr(lemmatizer, "_redactor_fast", False):
+        return
+    from spacy.attrs import LEMMA, MORPH, ORTH, POS
+
+    base = type(lemmatizer)
+    memo: dict = {}
+
+    def __call__(self, doc):
+        if not self._validated or self.lemmatize != self.rule_lemmatize:
+            return base.__call__(self, doc)
+        try:
+            columns = doc.to_array([ORTH, POS, MORPH, LEMMA])
+            lemmas = columns[:, 3].copy()
+            strings = doc.vocab.strings
+            for i, (orth, pos, morph, lemma) in enumerate(columns.tolist()):
+                if self.overwrite or lemma == 0:
+                    key = (orth, pos, morph)
+                    found = memo.get(key)
+                    if found is None:
+                        if len(memo) >= 500_000:
+                            memo.clear()
+                        found = memo[key] = strings.add(self.lemmatize(doc[i])[0])
+                    lemmas[i] = found
+            doc.from_array([LEMMA], lemmas)
+            return doc
+        except Exception as e:
+            self.get_error_handler()(self.name, self, [doc], e)
+
+    lemmatizer.__class__ = type(base.__name__, (base,), {"__call__": __call__, "_redactor_fast": True,
+                                                         "__module__": __name__})
 
 
 # What a one-token pattern of the attribute ruler may test (the token's attributes read as
@@ -560,14 +627,72 @@ def page_artifacts(engine, texts):
     size = 0
     for text in texts:
         if batch and (len(batch) >= PIPE_BATCH or size + len(text) > PIPE_CHARS):
-            for _, artifacts in engine.nlp_engine.process_batch(batch, "en", batch_size=len(batch)):
-                yield artifacts
+            yield from _batch_artifacts(engine.nlp_engine, batch)
             batch, size = [], 0
         batch.append(text)
         size += len(text)
     if batch:
-        for _, artifacts in engine.nlp_engine.process_batch(batch, "en", batch_size=len(batch)):
+        yield from _batch_artifacts(engine.nlp_engine, batch)
+
+
+def _batch_artifacts(nlp_engine, batch: list[str]):
+    """Presidio's NlpArtifacts of each text of ``batch`` (SpacyNlpEngine.process_batch, which
+    also rebuilds each text from its tokens: we do not read it)."""
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    if type(nlp_engine)._doc_to_nlp_artifact is not SpacyNlpEngine._doc_to_nlp_artifact:
+        for _, artifacts in nlp_engine.process_batch(batch, "en", batch_size=len(batch)):
             yield artifacts
+        return
+    for doc in nlp_engine.nlp["en"].pipe(batch, batch_size=len(batch)):
+        yield _artifacts(nlp_engine, doc)
+
+
+def _artifacts(nlp_engine, doc):
+    """SpacyNlpEngine._doc_to_nlp_artifact, reading the lemmas and token offsets as one array
+    of the doc instead of a Token object per token per list (the same lists:
+    tests/test_detect_speed.py)."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+    from spacy.attrs import IDX, LEMMA
+
+    columns = doc.to_array([LEMMA, IDX])
+    strings = doc.vocab.strings
+    lemmas = [strings[h] for h in columns[:, 0].tolist()]
+    entities, scores = nlp_engine._get_updated_entities(nlp_engine._get_entities(doc),
+                                                        nlp_engine._get_scores_for_entities(doc))
+    # Without the engine, NlpArtifacts skips its keywords (Presidio's set_keywords: a
+    # vocabulary look-up per lemma per page); they are set here from the same rule, per word.
+    artifacts = NlpArtifacts(entities=entities, tokens=doc, tokens_indices=columns[:, 1].tolist(),
+                             lemmas=lemmas, nlp_engine=None, language="en", scores=scores)
+    artifacts.nlp_engine = nlp_engine
+    artifacts.keywords = _keywords(nlp_engine, lemmas)
+    return artifacts
+
+
+_KEYWORDS: dict = {}  # lemma -> its keywords (Presidio's rule), per process
+_KEYWORDS_MAX = 200_000
+
+
+def _keywords(nlp_engine, lemmas: list[str]) -> list[str]:
+    """NlpArtifacts.set_keywords(nlp_engine, lemmas, "en"): each lemma that is no stop word,
+    no punctuation, not "-PRON-" nor "be", in lower case, split at colons. Whether a word is a
+    stop word or punctuation is a property of its lexeme, so it is looked up once per word."""
+    memo = _KEYWORDS
+    if memo.get(None) is not nlp_engine:  # another engine (a test's): other stop words
+        memo.clear()
+        memo[None] = nlp_engine
+    out: list[str] = []
+    for k in lemmas:
+        parts = memo.get(k)
+        if parts is None:
+            if len(memo) >= _KEYWORDS_MAX:
+                memo.clear()
+                memo[None] = nlp_engine
+            keep = (not nlp_engine.is_stopword(k, "en") and not nlp_engine.is_punct(k, "en")
+                    and k != "-PRON-" and k != "be")
+            parts = memo[k] = tuple(k.lower().split(":")) if keep else ()
+        out.extend(parts)
+    return out
 
 
 @dataclass

@@ -357,3 +357,67 @@ def test_fast_attribute_ruler_sets_what_spacys_sets(texts, settings):
         assert attrs(a) == attrs(b)
     engine_nlp = __import__("redactor.detect", fromlist=["x"]).analyzer(settings.model).nlp_engine.nlp["en"]
     assert getattr(engine_nlp.get_pipe("attribute_ruler"), "_redactor_fast", False)
+
+
+def test_models_on_numpys_blas_find_what_blis_finds(texts, settings):
+    """The engine's spaCy models run their matrix products on numpy's BLAS, one thread per
+    process, and find the same entities, tags and lemmas as spaCy's default (BLIS) ops."""
+    import spacy
+    from threadpoolctl import threadpool_info
+    from thinc.api import NumpyOps
+
+    from redactor.detect import analyzer
+
+    nlp = analyzer(settings.model).nlp_engine.nlp["en"]
+    for name in ("tok2vec", "ner"):
+        ops = {type(node.ops) for node in nlp.get_pipe(name).model.walk()}
+        assert ops == {NumpyOps} and not nlp.get_pipe(name).model.ops.use_blis, name
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+    default = spacy.load(settings.model, disable=["parser"])
+    assert default.get_pipe("ner").model.ops.use_blis
+    read = lambda doc: ([(e.start_char, e.end_char, e.label_) for e in doc.ents],  # noqa: E731
+                        [(t.tag_, t.lemma_) for t in doc])
+    found = 0
+    for a, b in zip(default.pipe(texts), nlp.pipe(texts)):
+        assert read(a) == read(b)
+        found += len(a.ents)
+    assert found > 50
+
+
+def test_artifacts_are_presidios(texts, settings):
+    """Page artifacts read from arrays carry Presidio's own entities, scores, lemmas and
+    token offsets."""
+    from redactor.detect import analyzer, page_artifacts
+
+    engine = analyzer(settings.model)
+    theirs = [a for _, a in engine.nlp_engine.process_batch(texts, "en", batch_size=8)]
+    ours = list(page_artifacts(engine, texts))
+    assert len(ours) == len(theirs) == len(texts)
+    for a, b in zip(ours, theirs):
+        assert a.lemmas == b.lemmas and a.tokens_indices == b.tokens_indices
+        assert [(e.start_char, e.end_char, e.label_) for e in a.entities] == [
+            (e.start_char, e.end_char, e.label_) for e in b.entities]
+        assert a.scores == b.scores and a.tokens.text == b.tokens.text
+        assert a.keywords == b.keywords and a.nlp_engine is b.nlp_engine
+    assert sum(len(a.entities) for a in ours) > 50
+
+
+def test_fast_lemmatizer_sets_what_spacys_sets(texts, settings):
+    """The lemmatizer that reads columns and remembers each (word, part of speech, morphology)
+    gives every token spaCy's own lemma, on fixture records and on inflected words."""
+    import spacy
+
+    from redactor.detect import analyzer, fast_lemmatizer
+
+    made = ["The officers were running; she had been seen. Children's toys, mice and geese went faster.",
+            "He wrote, they write, it is written: better, best, worse. I'm going; we've gone; RUNNING MEN."]
+    theirs = spacy.load(settings.model, disable=["parser"])
+    ours = spacy.load(settings.model, disable=["parser"])
+    fast_lemmatizer(ours.get_pipe("lemmatizer"))
+    assert type(ours.get_pipe("lemmatizer")).__call__ is not type(theirs.get_pipe("lemmatizer")).__call__
+    lemmas = lambda doc: [(t.text, t.lemma_) for t in doc]  # noqa: E731
+    for _ in range(2):  # the second time from its memory
+        for a, b in zip(theirs.pipe(texts + made), ours.pipe(texts + made)):
+            assert lemmas(a) == lemmas(b)
+    engine_nlp = analyzer(settings.model).nlp_engine.nlp["en"]
+    assert getattr(engine_nlp.get_pipe("lemmatizer"), "_redactor_fast", False)
