@@ -23,7 +23,7 @@ peak memory per process (parent and worst worker), redactor's time per stage (su
 workers), and the ratios the issue sets targets for. Speed is measured here, not asserted
 in tests: the machine is shared.
 
-    python tests/bench.py [--pages 300] [--jobs 1,2] [--no-records] [--no-review] [--no-same-blas]
+    python tests/bench.py [--pages 300] [--jobs 1,2] [--no-records] [--no-review] [--no-same-blas] [--repeat N]
     python tests/bench.py --memory 300,3000 [--jobs 2]   # peak memory as the batch grows
 
 With ``--memory`` it only runs redactor, on generated sets of each size, and prints the peak
@@ -198,36 +198,45 @@ def run_measure(what: str, folder: Path, jobs: int) -> dict:
 
 # --- the report ----------------------------------------------------------------------------
 
-def bench_set(name: str, folder: Path, jobs_list: list[int], review: bool = True, same_blas: bool = True) -> None:
+def bench_set(name: str, folder: Path, jobs_list: list[int], review: bool = True, same_blas: bool = True,
+              repeat: int = 1) -> None:
     files = _pdfs(folder)
     chars = sum(len(t) for t in _texts(files))
     print(f"\n== {name}: {folder} ({len(files)} PDFs, {chars:,} characters of text)")
-    naive = run_measure("naive", folder, 1)
-    rows = [("naive recipe", 1, naive)]
-    naive_np, spacy_np = None, {}
+    # What is measured, in the order of one round; with --repeat N, N rounds one after the
+    # other, and each row is its median run (the range of walls beside it): the machine's
+    # speed drifts from minute to minute, and a round measures everything within minutes.
+    specs = [("naive recipe", "naive", 1)]
     if same_blas:
-        naive_np = run_measure("naive-numpy", folder, 1)
-        rows.append(("  numpy BLAS", 1, naive_np))
-    ours, spacy = {}, {}
+        specs.append(("  numpy BLAS", "naive-numpy", 1))
     for j in jobs_list:
-        spacy[j] = run_measure("spacy", folder, j)
-        rows.append(("spaCy NER alone", j, spacy[j]))
+        specs.append(("spaCy NER alone", "spacy", j))
         if same_blas:
-            spacy_np[j] = run_measure("spacy-numpy", folder, j)
-            rows.append(("  numpy BLAS", j, spacy_np[j]))
-        ours[j] = run_measure("redactor", folder, j)
-        rows.append(("redactor run", j, ours[j]))
-    with_review = None
+            specs.append(("  numpy BLAS", "spacy-numpy", j))
+        specs.append(("redactor run", "redactor", j))
     if review:  # redactor's defaults: as many workers as cores, the reviewer's report on
-        j = jobs_list[-1]
-        with_review = (j, run_measure("redactor-review", folder, j))
-        rows.append(("+ review report", j, with_review[1]))
+        specs.append(("+ review report", "redactor-review", jobs_list[-1]))
+    runs: dict[tuple[str, int], list[dict]] = {(what, j): [] for _, what, j in specs}
+    for n in range(repeat):
+        if repeat > 1:
+            print(f"round {n + 1} of {repeat} ...", flush=True)
+        for _, what, j in specs:
+            runs[(what, j)].append(run_measure(what, folder, j))
+    median = {k: sorted(v, key=lambda m: m["wall"])[(len(v) - 1) // 2] for k, v in runs.items()}
+    rows = [(label, j, median[(what, j)], runs[(what, j)]) for label, what, j in specs]
+    naive = median[("naive", 1)]
+    naive_np = median.get(("naive-numpy", 1))
+    spacy = {j: median[("spacy", j)] for j in jobs_list}
+    spacy_np = {j: median[("spacy-numpy", j)] for j in jobs_list if ("spacy-numpy", j) in median}
+    ours = {j: median[("redactor", j)] for j in jobs_list}
+    with_review = (jobs_list[-1], median[("redactor-review", jobs_list[-1])]) if review else None
     pages = ours[jobs_list[0]]["pages"]
     print(f"{'':18s} {'procs':>5s} {'wall s':>8s} {'pages/s':>8s} {'chars/s':>9s} {'CPU s':>7s} "
-          f"{'parent MB':>9s} {'worker MB':>9s}")
-    for label, j, m in rows:
+          f"{'parent MB':>9s} {'worker MB':>9s}" + ("  wall s of the runs" if repeat > 1 else ""))
+    for label, j, m, all_runs in rows:
+        spread = " ".join(f"{r['wall']:.1f}" for r in all_runs)
         print(f"{label:18s} {j:5d} {m['wall']:8.1f} {pages / m['wall']:8.2f} {chars / m['wall']:9.0f} "
-              f"{m['cpu']:7.1f} {m['parent_mb']:9.0f} {m['worker_mb']:9.0f}")
+              f"{m['cpu']:7.1f} {m['parent_mb']:9.0f} {m['worker_mb']:9.0f}" + (f"  {spread}" if repeat > 1 else ""))
     for j in jobs_list:
         m = ours[j]
         print(f"redactor, {j} worker(s): throughput vs naive recipe (1 process) {naive['wall'] / m['wall']:.2f}x, "
@@ -278,6 +287,8 @@ def main() -> None:
     ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--no-records", action="store_true")
     ap.add_argument("--no-review", action="store_true", help="skip the run with the reviewer's report")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of every measure, one after the other; each row is its median run")
     ap.add_argument("--no-same-blas", action="store_true",
                     help="skip the baselines' second runs with their models on numpy's BLAS")
     ap.add_argument("--memory", metavar="PAGES,PAGES", help="peak memory of redactor runs on generated sets of these sizes")
@@ -294,11 +305,11 @@ def main() -> None:
     print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start")
     bench_set("generated text-layer PDFs", build(args.pages), jobs_list, review=not args.no_review,
-              same_blas=not args.no_same_blas)
+              same_blas=not args.no_same_blas, repeat=args.repeat)
     records = CORPUS / "records"
     if records.is_dir() and not args.no_records:
         bench_set("shared corpus records", records, jobs_list, review=not args.no_review,
-                  same_blas=not args.no_same_blas)
+                  same_blas=not args.no_same_blas, repeat=args.repeat)
 
 
 if __name__ == "__main__":
