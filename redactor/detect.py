@@ -469,7 +469,7 @@ def fast_lemmatizer(lemmatizer) -> None:
                     key = (orth, pos, morph)
                     found = memo.get(key)
                     if found is None:
-                        if len(memo) >= 500_000:
+                        if len(memo) >= _MEMO_MAX:
                             memo.clear()
                         found = memo[key] = strings.add(self.lemmatize(doc[i])[0])
                     lemmas[i] = found
@@ -670,7 +670,9 @@ def _artifacts(nlp_engine, doc):
 
 
 _KEYWORDS: dict = {}  # lemma -> its keywords (Presidio's rule), per process
-_KEYWORDS_MAX = 200_000
+# Both memories are emptied when full: they hold the words of many records (names, numbers:
+# most words of a batch are seen once), and a worker's memory must not grow with the batch.
+_MEMO_MAX = 20_000
 
 
 def _keywords(nlp_engine, lemmas: list[str]) -> list[str]:
@@ -685,7 +687,7 @@ def _keywords(nlp_engine, lemmas: list[str]) -> list[str]:
     for k in lemmas:
         parts = memo.get(k)
         if parts is None:
-            if len(memo) >= _KEYWORDS_MAX:
+            if len(memo) >= _MEMO_MAX:
                 memo.clear()
                 memo[None] = nlp_engine
             keep = (not nlp_engine.is_stopword(k, "en") and not nlp_engine.is_punct(k, "en")
