@@ -671,7 +671,6 @@ def _artifacts(nlp_engine, doc):
     return artifacts
 
 
-_KEYWORDS: dict = {}  # lemma -> its keywords (Presidio's rule), per process
 # Both memories are emptied when full: they hold the words of many records (names, numbers:
 # most words of a batch are seen once), and a worker's memory must not grow with the batch.
 _MEMO_MAX = 20_000
@@ -681,17 +680,13 @@ def _keywords(nlp_engine, lemmas: list[str]) -> list[str]:
     """NlpArtifacts.set_keywords(nlp_engine, lemmas, "en"): each lemma that is no stop word,
     no punctuation, not "-PRON-" nor "be", in lower case, split at colons. Whether a word is a
     stop word or punctuation is a property of its lexeme, so it is looked up once per word."""
-    memo = _KEYWORDS
-    if memo.get(None) is not nlp_engine:  # another engine (a test's): other stop words
-        memo.clear()
-        memo[None] = nlp_engine
+    memo = nlp_engine.__dict__.setdefault("_redactor_keywords", {})  # lemma -> its keywords
     out: list[str] = []
     for k in lemmas:
         parts = memo.get(k)
         if parts is None:
             if len(memo) >= _MEMO_MAX:
                 memo.clear()
-                memo[None] = nlp_engine
             keep = (not nlp_engine.is_stopword(k, "en") and not nlp_engine.is_punct(k, "en")
                     and k != "-PRON-" and k != "be")
             parts = memo[k] = tuple(k.lower().split(":")) if keep else ()
