@@ -271,6 +271,40 @@ def test_boundary_never_found(tmp_path, settings):
     assert_gone(out, "Jordan Blake")
 
 
+def test_release_copy_is_the_same_every_run(tmp_path, settings):
+    """A multipart copy written twice is the same byte for byte (its boundaries come from
+    the released content, not from chance), so a re-run's output hash, as the manifest and
+    the audit log record it, does not change."""
+    msg = simple_message()
+    msg.set_content("Call Jordan Blake on Monday.")
+    msg.add_alternative("<p>Call <b>Jordan Blake</b> on Monday.</p>", subtype="html")
+    msg.add_attachment(b"Jordan Blake's notes", maintype="text", subtype="plain", filename="notes.txt")
+    raw = msg.as_bytes()
+    copies = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        _, out, problems, _ = release(tmp_path / run, raw, ["Jordan Blake"], settings)
+        assert problems == []
+        assert_gone(out, "Jordan Blake")
+        copies.append(out)
+    assert copies[0] == copies[1]
+    assert email.message_from_bytes(copies[0], policy=email.policy.default).is_multipart()
+
+
+def test_boundary_is_not_in_the_content(monkeypatch):
+    """A boundary found in a part's content is not used: the next one derived is."""
+    from redactor.formats.email import message
+
+    derived = message.new_boundary
+    monkeypatch.setattr(message, "new_boundary",
+                        lambda content, attempt=0: "=_taken" if attempt == 0 else derived(content, attempt))
+    clash = message.Rendered(["Content-Type: text/plain"], b"a line that reads --=_taken\n")
+    out = message.multipart("multipart/mixed", [clash])
+    boundary = out.headers[0].split('boundary="')[1].rstrip('"')
+    assert boundary != "=_taken" and boundary.startswith("=_redactor_")
+    assert message.multipart("multipart/mixed", [clash]).body == out.body
+
+
 def test_deep_mime_nesting_is_bounded(tmp_path, settings):
     depth = 200
     head = b"From: a@agency.gov\nTo: b@agency.gov\nSubject: deep\nMIME-Version: 1.0\n"

@@ -21,11 +21,11 @@ import email
 import email.header
 import email.policy
 import email.utils
+import hashlib
 import mimetypes
 import quopri
 import unicodedata
 import urllib.parse
-import uuid
 from dataclasses import dataclass, field
 
 import regex as re
@@ -552,18 +552,24 @@ def render_part(headers: list[str], body: bytes) -> bytes:
     return ("\n".join(headers) + "\n\n").encode("utf-8") + body
 
 
-def new_boundary() -> str:
-    return f"=_redactor_{uuid.uuid4().hex}"
+def new_boundary(content: bytes, attempt: int = 0) -> str:
+    """A boundary for a multipart of released ``content``, the same in every run (a re-run
+    writes the same copy, byte for byte: its hash in the manifest and audit log stays the
+    same). It is derived from the released content only, never from the original."""
+    return f"=_redactor_{hashlib.sha256(content + attempt.to_bytes(4, 'big')).hexdigest()[:32]}"
 
 
 def multipart(subtype: str, children: list[Rendered]) -> Rendered:
+    parts = [render_part(c.headers, c.body) for c in children]
+    content = subtype.encode("utf-8") + b"".join(hashlib.sha256(p).digest() for p in parts)
+    attempt = 0
     while True:
-        boundary = new_boundary()
-        if not any(boundary.encode() in c.body for c in children):
+        boundary = new_boundary(content, attempt)
+        if not any(boundary.encode() in p for p in parts):
             break
+        attempt += 1
     chunks = []
-    for c in children:
-        rendered = render_part(c.headers, c.body)
+    for rendered in parts:
         chunks.append(b"--" + boundary.encode() + b"\n" + rendered + (b"" if rendered.endswith(b"\n") else b"\n"))
     body = b"".join(chunks) + b"--" + boundary.encode() + b"--\n"
     return Rendered([f'Content-Type: {subtype}; boundary="{boundary}"'], body)
