@@ -8,6 +8,7 @@ Presidio's email recognizer) is pinned to the public-suffix snapshot it ships.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -473,8 +474,10 @@ def fast_lemmatizer(lemmatizer) -> None:
                     if found is None:
                         if len(memo) >= _MEMO_MAX:
                             memo.clear()
-                        found = memo[key] = strings.add(self.lemmatize(doc[i])[0])
-                    lemmas[i] = found
+                        found = memo[key] = self.lemmatize(doc[i])[0]
+                    # added each time: a string first added inside a memory zone (detect) is
+                    # gone from the string store once the zone ends
+                    lemmas[i] = strings.add(found)
             doc.from_array([LEMMA], lemmas)
             return doc
         except Exception as e:
@@ -571,7 +574,12 @@ def fast_attribute_ruler(ruler) -> None:
         else:
             rest.add(key, patterns)
             firsts.extend(_first_token_test(p, strings) for p in patterns)
+    # What a token's (tag, lower-case form, dependency, is-space) matches, per combination:
+    # a lower-case form no pattern names is read as -1 (no hash), which every test treats as
+    # it treats the form, so the cache holds a bounded number of combinations, not one per
+    # word of the batch.
     cache: dict[tuple, tuple] = {}
+    lowers = frozenset().union(*(values for _, _, tests in simple for slot, values, _ in tests if slot == 1))
     # the one-token patterns that can match a token with a given tag (most test the tag)
     by_tag: dict[int, list] = {}
     any_tag = []
@@ -586,7 +594,8 @@ def fast_attribute_ruler(ruler) -> None:
     def match(doc):
         matches = []
         rows = doc.to_array([TAG, LOWER, DEP, IS_SPACE]).tolist()
-        for i, props in enumerate(map(tuple, rows)):
+        for i, (tag, lower, dep, space) in enumerate(rows):
+            props = (tag, lower if lower in lowers else -1, dep, space)
             ids = cache.get(props)
             if ids is None:
                 ids = cache[props] = tuple(sorted({(a, k) for a, k, tests in by_tag.get(props[0], []) + any_tag
@@ -620,6 +629,7 @@ def fast_attribute_ruler(ruler) -> None:
     ruler.match = match
     ruler.set_annotations = set_annotations
     ruler._redactor_fast = True
+    ruler._redactor_cache = cache
 
 
 def page_artifacts(engine, texts):
@@ -1295,10 +1305,26 @@ def _span_box(page, start: int, end: int):
 
 
 def detect(document: Document, settings: Settings) -> list[Finding]:
-    """All findings in ``document``, across pages."""
+    """All findings in ``document``, across pages.
+
+    Inside a spaCy memory zone: the words, lexemes and tokenizer entries the record adds to
+    the pipeline's vocabulary are freed when its detection ends (a worker's vocabulary would
+    otherwise grow with every new name and number of a batch). Findings hold plain strings,
+    so nothing read after the zone points into it."""
+    engine = analyzer(settings.model)
+    with _memory_zone(engine):
+        return _detect(document, engine, settings)
+
+
+def _memory_zone(engine):
+    nlp = getattr(engine.nlp_engine, "nlp", {}).get("en")
+    zone = getattr(nlp, "memory_zone", None)  # spaCy >= 3.8
+    return zone() if zone is not None else contextlib.nullcontext()
+
+
+def _detect(document: Document, engine, settings: Settings) -> list[Finding]:
     from recognizers.markings import find_markings
 
-    engine = analyzer(settings.model)
     findings: list[Finding] = []
     pages = [p for p in document.pages if p.text.strip()]
     for page, artifacts in zip(pages, page_artifacts(engine, (p.text for p in pages))):

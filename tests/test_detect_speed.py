@@ -355,6 +355,13 @@ def test_fast_attribute_ruler_sets_what_spacys_sets(texts, settings):
     attrs = lambda doc: [(t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]  # noqa: E731
     for a, b in zip(theirs.pipe(texts + made), ours.pipe(texts + made)):
         assert attrs(a) == attrs(b)
+    # its memory holds combinations of tag and the words its patterns name, not every word
+    cache = ours.get_pipe("attribute_ruler")._redactor_cache
+    size = len(cache)
+    new_words = [f"Zorbanek{i} Quillfeather{i} filed form QX-{i * 7919} with Plimmox{i}." for i in range(50)]
+    for a, b in zip(theirs.pipe(new_words), ours.pipe(new_words)):
+        assert attrs(a) == attrs(b)
+    assert len(cache) <= size + 5
     engine_nlp = __import__("redactor.detect", fromlist=["x"]).analyzer(settings.model).nlp_engine.nlp["en"]
     assert getattr(engine_nlp.get_pipe("attribute_ruler"), "_redactor_fast", False)
 
@@ -421,3 +428,41 @@ def test_fast_lemmatizer_sets_what_spacys_sets(texts, settings):
             assert lemmas(a) == lemmas(b)
     engine_nlp = analyzer(settings.model).nlp_engine.nlp["en"]
     assert getattr(engine_nlp.get_pipe("lemmatizer"), "_redactor_fast", False)
+
+
+def test_detection_leaves_the_vocabulary_as_it_found_it(texts, settings, monkeypatch, tmp_path):
+    """detect() runs in a spaCy memory zone: the strings and tokenizer entries a record adds
+    (its names, numbers, addresses) are gone once its detection ends, so a worker's memory
+    does not grow with the words of a batch; and the findings are those found without the
+    zone, record after record (the rule lemmatizer's memory outlives the zone)."""
+    import contextlib
+    import dataclasses
+
+    import redactor.detect as detect_module
+    from redactor.formats import for_file
+
+    engine = detect_module.analyzer(settings.model)
+    nlp = engine.nlp_engine.nlp["en"]
+    # new words in every made record: a batch's names and numbers are mostly seen once
+    made = [f"Interview of Zorbanek Quillfeather-{i}, badge Q{i}X{i * 7919} (call 212-555-01{i:02d}).\n"
+            f"Yvandra Plimmox{i} was present. Report RX-{i * 104729}." for i in range(20)]
+    records = []
+    for i, text in enumerate(texts[:10] + made):
+        path = tmp_path / f"record-{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        records.append(for_file(path).read(path, settings))
+
+    def run():
+        return [[dataclasses.astuple(f) for f in detect_module.detect(d, settings)] for d in records]
+
+    detect_module.detect(records[0], settings)  # the pipeline's first-use words
+    strings = len(nlp.vocab.strings)
+    zoned = run()
+    assert len(nlp.vocab.strings) == strings
+    assert "Zorbanek" not in nlp.vocab.strings and "Q5X39595" not in nlp.vocab.strings
+    zoned_again = run()  # lemmas remembered from the first pass, strings added again
+    monkeypatch.setattr(detect_module, "_memory_zone", lambda engine: contextlib.nullcontext())
+    plain = run()
+    assert "Zorbanek" in nlp.vocab.strings  # without the zone the words stay
+    assert zoned == zoned_again == plain
+    assert all(zoned[10:])
