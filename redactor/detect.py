@@ -1310,10 +1310,14 @@ def detect(document: Document, settings: Settings) -> list[Finding]:
     Inside a spaCy memory zone: the words, lexemes and tokenizer entries the record adds to
     the pipeline's vocabulary are freed when its detection ends (a worker's vocabulary would
     otherwise grow with every new name and number of a batch). Findings hold plain strings,
-    so nothing read after the zone points into it."""
+    so nothing read after the zone points into it. A zone is the pipeline's, not a thread's:
+    threads of one process (a Dask worker run with --nthreads 2) detect one record at a time."""
     engine = analyzer(settings.model)
-    with _memory_zone(engine):
+    with _detect_lock, _memory_zone(engine):
         return _detect(document, engine, settings)
+
+
+_detect_lock = threading.Lock()
 
 
 def _memory_zone(engine):

@@ -466,3 +466,23 @@ def test_detection_leaves_the_vocabulary_as_it_found_it(texts, settings, monkeyp
     assert "Zorbanek" in nlp.vocab.strings  # without the zone the words stay
     assert zoned == zoned_again == plain
     assert all(zoned[10:])
+
+
+def test_threads_detect_what_one_thread_detects(texts, settings, tmp_path):
+    """Two threads of one process (a Dask worker with two threads) share the pipeline and its
+    memory zone; detection holds a lock, so each finds what it finds alone."""
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
+    from redactor.detect import detect
+    from redactor.formats import for_file
+
+    records = []
+    for i, text in enumerate(texts[:6]):
+        path = tmp_path / f"record-{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        records.append(for_file(path).read(path, settings))
+    alone = [[dataclasses.astuple(f) for f in detect(d, settings)] for d in records]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(pool.map(lambda d: [dataclasses.astuple(f) for f in detect(d, settings)], records * 2))
+    assert together == alone * 2
