@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .geometry import Box, union
+from .geometry import Box, BoxIndex, intersects, union
 from .model import Action, Decision, Document, Finding, Plan, Redaction
 from .values import POSITION_ONLY, FoldedText, ValueFinder, normalize as normalize_value
 from .values import value_pattern  # noqa: F401 - planfile.py imports it from here
@@ -21,6 +21,10 @@ MIN_PROPAGATE_CHARS = 4  # shorter values ("Li", "Ng") would match inside too ma
 def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
     """Group character boxes into lines (same baseline band, left to right; or same column,
     for text running up or down) and return one box per line."""
+    return [union(line) for line in _char_lines(boxes)]
+
+
+def _char_lines(boxes: list[Box]) -> list[list[Box]]:
     lines: list[list[Box]] = []
     for b in boxes:
         if lines:
@@ -38,7 +42,7 @@ def char_boxes_to_lines(boxes: list[Box]) -> list[Box]:
                 lines[-1].append(b)
                 continue
         lines.append([b])
-    return [union(line) for line in lines]
+    return lines
 
 
 def _boxes_for(document: Document, page: int, start: int, end: int) -> list[Box]:
@@ -47,7 +51,50 @@ def _boxes_for(document: Document, page: int, start: int, end: int) -> list[Box]
         return []
     chosen = [p.char_boxes[i] for i in range(start, min(end, len(p.char_boxes)))
               if p.char_boxes[i] is not None and not p.text[i].isspace()]
-    return char_boxes_to_lines(chosen) if chosen else []
+    if not chosen:
+        return []
+    lines = _char_lines(chosen)
+    if p.ocr is None:
+        return [union(line) for line in lines]
+    others = None
+    out: list[Box] = []
+    for line in lines:
+        box = union(line)
+        if others is None:
+            others = BoxIndex((b, None) for i, b in enumerate(p.char_boxes)
+                              if b is not None and not (start <= i < end) and not p.text[i].isspace())
+        out.extend(_clear_of(line, box, others))
+    return out
+
+
+def _clear_of(line: list[Box], box: Box, others: BoxIndex) -> list[Box]:
+    """The box of an OCR line, or, where that box would also cover the text of a line above
+    or below (a scanned line runs at a slant, and its box is upright: one end reaches into the
+    next line's band, over a portion mark or a word kept), boxes of consecutive parts of the
+    line, each as wide as it can be without covering that text. Every character's own box
+    stays covered; text that a character's own box reaches is covered as before."""
+    near = [b for b, _ in others.near(box) if intersects(box, b)]
+    if not near:
+        return [box]
+    avoid = [b for b in near if not any(intersects(c, b) for c in line)]
+    if not avoid:
+        return [box]
+    pieces: list[Box] = []
+    current: Box | None = None
+    for c in line:
+        grown = c if current is None else union([current, c])
+        if current is not None and any(intersects(grown, b) for b in avoid):
+            pieces.append(current)
+            grown = c
+        current = grown
+    pieces.append(current)
+    # the gap between two parts, at the height of the part on its left, where that is clear
+    for i in range(len(pieces) - 1):
+        a, b = pieces[i], pieces[i + 1]
+        bridged = (a[0], a[1], max(a[2], b[0]), a[3])
+        if not any(intersects(bridged, o) for o in avoid):
+            pieces[i] = bridged
+    return pieces
 
 
 SPAN_ACTIONS = {Action.REDACT, Action.WITHHOLD_PORTION, Action.MASK, Action.PSEUDONYMISE}

@@ -5,6 +5,7 @@ text is still found."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import subprocess
 import jsonschema
 import pikepdf
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 from typer.testing import CliRunner
 
 from redactor import ocr
@@ -320,3 +322,55 @@ def test_signature_by_caption_is_withheld_by_policy_or_flagged(tmp_path):
     flagged = [k for k in doc["kept"] if k["entity"] == "SIGNATURE"]
     assert flagged and all(k["needs_review"] and k.get("bbox") for k in flagged)
     assert doc["status"] == "needs_review"
+
+
+# ----------------------------------------------------------------------------- boxes of slanted lines
+
+def _slanted_page(slope: float, height: float, gap: float, widths: tuple[int, int, int]):
+    """An OCR page of three lines of ``widths`` characters, each line's band running at
+    ``slope`` (a scan fed in at a slant), ``gap`` points between bands; line 1 opens with a
+    portion mark."""
+    from redactor.model import OcrInfo, Page
+
+    text, boxes = [], []
+    lines = ["1. (TS) " + "x" * widths[0], "y" * widths[1], "3. (U) " + "z" * widths[2]]
+    for n, line in enumerate(lines):
+        top = 700 - n * (height + gap)
+        for i, ch in enumerate(line):
+            x = 72 + 6 * i
+            dy = slope * (x - 300)
+            text.append(ch)
+            boxes.append(None if ch == " " else (x, top - height + dy, x + 6, top + dy))
+        text.append("\n")
+        boxes.append(None)
+    info = OcrInfo(kind="no text layer", dpi=300, orientation=0, confidence=90, char_confidence=())
+    return Page(number=1, text="".join(text), char_boxes=boxes, ocr=info)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(slope=st.floats(-0.03, 0.03), height=st.floats(6, 14), gap=st.floats(0, 4),
+       widths=st.tuples(st.integers(1, 80), st.integers(1, 80), st.integers(1, 80)))
+def test_boxes_of_a_slanted_withheld_portion_cover_it_and_spare_the_marks(slope, height, gap, widths):
+    """A withheld portion on a slanted scan: every character withheld lies inside a box, and
+    no box covers a kept character (the portion marks of its own and the next line) that the
+    withheld characters' own boxes do not reach; an upright page's boxes are one per line."""
+    from redactor.geometry import contained, intersects
+    from redactor.model import Document
+    from redactor.plan import _boxes_for, char_boxes_to_lines
+
+    page = _slanted_page(slope, height, gap, widths)
+    doc = Document(source=None, format="pdf", pages=[page], sha256="")
+    start = page.text.index("x")
+    end = page.text.index("3. (U)") - 1
+    boxes = _boxes_for(doc, 1, start, end)
+    withheld = [b for i, b in enumerate(page.char_boxes) if start <= i < end and b is not None]
+    kept = [b for i, b in enumerate(page.char_boxes) if not start <= i < end and b is not None]
+    for c in withheld:
+        assert any(contained(c, b, tol=1e-6) for b in boxes)
+    for k in kept:
+        if not any(intersects(c, k) for c in withheld):
+            assert not any(intersects(b, k) for b in boxes)
+    if slope == 0:
+        assert boxes == char_boxes_to_lines(withheld)
+    upright = Document(source=None, format="pdf", pages=[dataclasses.replace(page, ocr=None)], sha256="")
+    assert _boxes_for(upright, 1, start, end) == char_boxes_to_lines(withheld)
