@@ -56,24 +56,35 @@ def _boxes_for(document: Document, page: int, start: int, end: int) -> list[Box]
     lines = _char_lines(chosen)
     if p.ocr is None:
         return [union(line) for line in lines]
-    others = None
+    index = _char_index(p)
     out: list[Box] = []
     for line in lines:
-        box = union(line)
-        if others is None:
-            others = BoxIndex((b, None) for i, b in enumerate(p.char_boxes)
-                              if b is not None and not (start <= i < end) and not p.text[i].isspace())
-        out.extend(_clear_of(line, box, others))
+        out.extend(_clear_of(line, union(line), index, start, end))
     return out
 
 
-def _clear_of(line: list[Box], box: Box, others: BoxIndex) -> list[Box]:
+_CHAR_INDEXES: list[tuple[object, BoxIndex]] = []  # the last few pages' (char_boxes, index)
+
+
+def _char_index(page) -> BoxIndex:
+    """The page's character boxes (but spaces), indexed, each with its offset; kept for the
+    last few pages a plan asked about (a page's redactions are planned one after another)."""
+    for boxes, index in _CHAR_INDEXES:
+        if boxes is page.char_boxes:
+            return index
+    index = BoxIndex((b, i) for i, b in enumerate(page.char_boxes) if b is not None and not page.text[i].isspace())
+    _CHAR_INDEXES.insert(0, (page.char_boxes, index))
+    del _CHAR_INDEXES[4:]
+    return index
+
+
+def _clear_of(line: list[Box], box: Box, index: BoxIndex, start: int, end: int) -> list[Box]:
     """The box of an OCR line, or, where that box would also cover the text of a line above
     or below (a scanned line runs at a slant, and its box is upright: one end reaches into the
     next line's band, over a portion mark or a word kept), boxes of consecutive parts of the
     line, each as wide as it can be without covering that text. Every character's own box
     stays covered; text that a character's own box reaches is covered as before."""
-    near = [b for b, _ in others.near(box) if intersects(box, b)]
+    near = [b for b, i in index.near(box) if not start <= i < end and intersects(box, b)]
     if not near:
         return [box]
     avoid = [b for b in near if not any(intersects(c, b) for c in line)]
