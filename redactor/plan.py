@@ -59,7 +59,7 @@ def _boxes_for(document: Document, page: int, start: int, end: int) -> list[Box]
     index = _char_index(p)
     out: list[Box] = []
     for line in lines:
-        out.extend(_clear_of(line, union(line), index, start, end))
+        out.extend(_clear_of(line, index, start, end))
     return out
 
 
@@ -78,12 +78,13 @@ def _char_index(page) -> BoxIndex:
     return index
 
 
-def _clear_of(line: list[Box], box: Box, index: BoxIndex, start: int, end: int) -> list[Box]:
+def _clear_of(line: list[Box], index: BoxIndex, start: int, end: int) -> list[Box]:
     """The box of an OCR line, or, where that box would also cover the text of a line above
     or below (a scanned line runs at a slant, and its box is upright: one end reaches into the
     next line's band, over a portion mark or a word kept), boxes of consecutive parts of the
     line, each as wide as it can be without covering that text. Every character's own box
     stays covered; text that a character's own box reaches is covered as before."""
+    box = union(line)
     near = [b for b, i in index.near(box) if not start <= i < end and intersects(box, b)]
     if not near:
         return [box]
