@@ -88,6 +88,7 @@ def analyzer(model: str):
             except Exception:  # not present in this Presidio version
                 pass
         _speed_up_predefined(registry)
+        _model_names_without_verbs(registry)
         for rec in custom_recognizers():
             registry.add_recognizer(rec)
         _engine = _engine_class(AnalyzerEngine)(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"],
@@ -240,6 +241,27 @@ def _speed_up_predefined(registry) -> None:
             rec.analyze = types.MethodType(_email_analyze, rec)  # every match holds an @
         elif type(rec).__name__ == "PhoneRecognizer":
             rec.analyze = types.MethodType(_phone_analyze, rec)
+
+
+def _model_names_without_verbs(registry) -> None:
+    """The model's PERSON results without those that hold a verb, adverb or function word
+    (``_function_words``), dropped inside its recognizer: Presidio's de-duplication, which
+    runs after every recognizer, drops a result of another recognizer that lies inside a
+    model result with a score as high. Dropped later, the model's "Recipient Zedær Badær"
+    (its "Zedær" tagged a verb) took the name-structure recognizer's "Zedær Badær" with it."""
+    import types
+
+    for rec in registry.recognizers:
+        if type(rec).__name__ == "SpacyRecognizer":
+            rec.analyze = types.MethodType(_spacy_analyze, rec)
+
+
+def _spacy_analyze(self, text, entities, nlp_artifacts=None):
+    results = type(self).analyze(self, text, entities, nlp_artifacts)
+    tokens = getattr(nlp_artifacts, "tokens", None)
+    if tokens is None:
+        return results
+    return [r for r in results if not (r.entity_type == "PERSON" and _function_words(tokens, r.start, r.end))]
 
 
 # Every match of Presidio's URL patterns holds a letter, digit, dot or hyphen, a dot, then the
@@ -1008,21 +1030,20 @@ def _caps_names(engine, page, prefilter: bool = True) -> list[Finding]:
     windows = _windows(titled, runs)
     out = []
     for (ws, we), artifacts in zip(windows, page_artifacts(engine, (titled[a:b] for a, b in windows))):
-        tokens = getattr(artifacts, "tokens", None)
         ask = dict(text=titled[ws:we], language="en", entities=["PERSON"], return_decision_process=True,
                    nlp_artifacts=artifacts)
         # Only the model's names are kept, and the model's alone keep a superset of them: a
         # window where none of those passes needs no other PERSON recognizer (_spacy_only).
-        if prefilter and not any(_caps_finding(r, ws, page, runs, tokens) for r in _spacy_only(engine).analyze(**ask)):
+        if prefilter and not any(_caps_finding(r, ws, page, runs) for r in _spacy_only(engine).analyze(**ask)):
             continue
         for r in engine.analyze(**ask):
-            f = _caps_finding(r, ws, page, runs, tokens)
+            f = _caps_finding(r, ws, page, runs)
             if f is not None:
                 out.append(f)
     return out
 
 
-def _caps_finding(r, ws: int, page, runs, tokens) -> Finding | None:
+def _caps_finding(r, ws: int, page, runs) -> Finding | None:
     """The name in capitals the model's result ``r`` in the window at ``ws`` stands for, if
     it passes _caps_names' tests."""
     if r.recognition_metadata.get("recognizer_name") != "SpacyRecognizer":
@@ -1030,11 +1051,9 @@ def _caps_finding(r, ws: int, page, runs, tokens) -> Finding | None:
     start, end = r.start + ws, r.end + ws
     span = page.text[start:end]
     inside = any(m.start() <= start and end <= m.end() for m in runs)
-    # A title-cased heading is often tagged as a name; its verbs and function words give
-    # it away ("Enroll Immediately", "Must Be Apart").
-    if tokens is not None and _function_words(tokens, r.start, r.end):
-        return None
-    # Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
+    # A title-cased heading is often tagged as a name; its verbs and function words give it
+    # away ("Enroll Immediately", "Must Be Apart"): the model's recognizer drops those
+    # (_model_names_without_verbs). Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
     # "P.M. CST"): a word of the name lexicon must be among them.
     if inside and len(span.split()) >= 2 and span.isupper() and _lexicon_word(span):
         return Finding(page=page.number, start=start, end=end, text=span, entity="PERSON",
@@ -1332,14 +1351,9 @@ def _detect(document: Document, engine, settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
     pages = [p for p in document.pages if p.text.strip()]
     for page, artifacts in zip(pages, page_artifacts(engine, (p.text for p in pages))):
-        tokens = getattr(artifacts, "tokens", None)
         for r in engine.analyze(text=page.text, language="en", return_decision_process=True,
                                 nlp_artifacts=artifacts):
             if r.end <= r.start:
-                continue
-            if (r.entity_type == "PERSON" and tokens is not None
-                    and (r.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer"
-                    and _function_words(tokens, r.start, r.end)):
                 continue
             expl = r.analysis_explanation
             recognizer = (r.recognition_metadata or {}).get("recognizer_name") or (

@@ -96,6 +96,10 @@ def test_full_names_after_role_labels(first, last, template, settings):
     ("Olumide asked whether the card had been replaced.", "Olumide"),
     ("According to Bjørn, the meeting was postponed.", "Bjørn"),
     ("Ship to: Calle Mayor 15, 28013 Madrid. Recipient Giulia Halvorsen.", "Giulia Halvorsen"),
+    # The model reads "Recipient Zedær Badær" as a name with "Zedær" a verb, and that result
+    # is dropped: it must not take the label slot's "Zedær Badær" with it (a hypothesis draw).
+    ("Ship to: Calle Mayor 15, 28013 Madrid. Recipient Zedær Badær.", "Zedær Badær"),
+    ("Ship to: Madrid. Recipient Zedær Badær.", "Zedær Badær"),
 ])
 def test_lead_examples(text, name, settings):
     assert covered(persons(text, settings), text, name)
