@@ -136,6 +136,39 @@ def _label_above(text: str, line_start: int, max_blank: int = 2) -> str | None:
     return None
 
 
+def _block_lines(text: str, ls: int, le: int, n: int, stop_at=frozenset()) -> list[tuple[int, int]]:
+    """Up to ``n`` lines of the block under the line at ``ls``-``le`` (a signature block), as
+    (start, end): the lines right under it, up to a blank line; and, when the line is a
+    paragraph of its own (a blank line above it, or none), short one-line paragraphs under it
+    with one blank line between, as a Word document's paragraphs read ("Laura Freeman" /
+    "Mayor" / "City of Riverton", one paragraph each). Two blank lines (an empty paragraph)
+    end the block, and so does a message's header line ("From:", "Sent:"): it opens the next
+    message; and a line that starts in ``stop_at`` (a line naming someone else: "cc: ...")."""
+    paragraphs = ls == 0 or text[max(0, ls - 2):ls] == "\n\n"
+    out: list[tuple[int, int]] = []
+    end = le
+    while len(out) < n and end < len(text):
+        start = end + 1
+        crossed = text.startswith("\n", start)
+        if crossed:
+            start += 1
+            if not paragraphs or text.startswith("\n", start):
+                break
+        stop = text.find("\n", start)
+        stop = len(text) if stop < 0 else stop
+        line = text[start:stop]
+        if not line.strip() or _HEADER.match(line) or _OTHER_HEADER.match(line) or start in stop_at:
+            break
+        if crossed and (len(line) > _PARAGRAPH_LINE_MAX or text[stop:stop + 2] not in ("", "\n", "\n\n")):
+            break  # a paragraph of prose, not a block's line
+        out.append((start, stop))
+        end = stop
+    return out
+
+
+_PARAGRAPH_LINE_MAX = 80
+
+
 def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
@@ -228,7 +261,8 @@ def evidence(text: str, start: int, end: int, classified: bool = False,
         return "counsel of record ('on behalf of' a party)", False
     # a name alone on its line, with a title on the next line (signature block, roster)
     if not before.strip() and not after.strip(" \t,"):
-        nxt = text[le + 1:text.find("\n", le + 1) if text.find("\n", le + 1) >= 0 else len(text)]
+        below = _block_lines(text, ls, le, 1)
+        nxt = text[below[0][0]:below[0][1]] if below else ""
         title = _title_in(nxt) if nxt.strip() else None
         line = nxt.strip(" \t,;:|")
         # the whole line, or the line's first words before a comma ("Lance T. Gant," /
@@ -374,20 +408,23 @@ def _copied_colleagues(pages: dict[int, str], official: dict[str, str], private:
     out: dict[str, str] = {}
     for number, text in pages.items():
         # one message's header: a run of header lines (From, To, Cc, Date, Subject...) with no
-        # other line between (a thread quotes earlier messages, each with a header of its own)
+        # other line between (a thread quotes earlier messages, each with a header of its own),
+        # or one blank line between (a Word document's paragraphs, one per header line)
         blocks: list[dict[str, list[tuple[str, str]]]] = []
-        in_header = False
+        in_header = blank = False
         for line in text.split("\n"):
             m = _HEADER.match(line)
             if m:
                 if not in_header:
                     blocks.append({})
-                in_header = True
+                in_header, blank = True, False
                 entries = [(_key(a.group("n") or ""), a.group("d").lower())
                            for a in _ADDRESSEE.finditer(m.group("v"), timeout=REGEX_TIMEOUT)]
                 blocks[-1].setdefault(m.group("f").lower(), []).extend(entries)
+            elif in_header and not line.strip() and not blank:
+                blank = True
             else:
-                in_header = bool(in_header and _OTHER_HEADER.match(line))
+                in_header, blank = bool(in_header and _OTHER_HEADER.match(line)), False
         for fields in blocks:
             senders = fields.get("from", [])
             if len(senders) != 1:
@@ -601,22 +638,20 @@ def _under_column_labels(text: str, line_start: int) -> bool:
 
 
 def _agency_contacts(findings, document, official_lines):
-    """Phone numbers in an official's signature block (up to four lines under the name, no
-    blank line between) and the address and phone of the agency's letterhead (the first lines
+    """Phone numbers in an official's signature block (up to four lines under the name,
+    ``_block_lines``) and the address and phone of the agency's letterhead (the first lines
     of the first page, under a line naming an office) are the agency's, not a person's."""
     pages = {p.number: p.text for p in document.pages}
+    others: dict[int, set[int]] = {}  # lines naming a person who is not an official
+    for f in findings:
+        if f.entity == "PERSON" and f.attributes.get("role") != "official":
+            others.setdefault(f.page, set()).add(_line_bounds(pages.get(f.page, ""), f.start, f.end)[0])
     blocks: dict[int, list[tuple[int, int]]] = {}
     for page, lines in official_lines.items():
         text = pages[page]
         for s, e in lines:
-            end = e
-            for _ in range(_SIGNATURE_LINES):
-                nxt = text.find("\n", end + 1)
-                line = text[end + 1:(nxt if nxt >= 0 else len(text))]
-                if not line.strip():
-                    break
-                end = nxt if nxt >= 0 else len(text)
-            blocks.setdefault(page, []).append((s, end))
+            below = _block_lines(text, s, e, _SIGNATURE_LINES, others.get(page, set()))
+            blocks.setdefault(page, []).append((s, below[-1][1] if below else e))
     first = document.pages[0].text if document.pages else ""
     head_end = 0
     seen_agency = False

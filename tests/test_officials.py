@@ -478,6 +478,56 @@ def test_a_title_on_the_line_under_a_signature_with_its_office(settings, policy)
         assert d.action is Action.KEEP and "title 'Director' on the line under the name" in d.reason
 
 
+# A reply to the public as a Word document reads it: one paragraph per line, set apart by a
+# blank line (redactor/formats/docx/stories.py), an empty paragraph as two.
+WORD_REPLY = "\n\n".join([
+    "Subject: RE: Pothole on Elm Street",
+    "From: Helen Brooks <hbrooks@lakeview.gov>", "To: Oscar Beltran <obeltran71@gmail.com>",
+    "Cc: Dwight Amari <damari@lakeview.gov>",
+    "Dear Mr. Beltran,",
+    "Thank you for your request. Dwight Amari in our Records Unit will follow up with you directly.",
+    "Helen Brooks", "City Clerk", "City of Lakeview", "hbrooks@lakeview.gov | (541) 555-0143",
+    "-----Original Message-----",
+    "From: Oscar Beltran <obeltran71@gmail.com>", "To: hbrooks@lakeview.gov",
+    "Please call me on my cell at 541-555-8812.", "Oscar Beltran"])
+
+
+def test_a_word_documents_signature_block_and_header_one_paragraph_per_line(settings, policy):
+    """The title under the name, the phone in the signature block and the colleague copied
+    on the header read as they do in a text record when each line is a paragraph."""
+    ds = decisions(WORD_REPLY, settings, policy)
+    for d in decision_for(ds, "Helen Brooks"):
+        assert d.action is Action.KEEP and "title 'City Clerk' on the line under the name" in d.reason
+    for d in decision_for(ds, "(541) 555-0143", "PHONE_NUMBER"):
+        assert d.action is Action.KEEP and "signature block" in d.reason
+    for d in decision_for(ds, "Dwight Amari"):
+        assert d.action is Action.KEEP and "copied by an official" in d.reason
+    for value, entity in [("Oscar Beltran", "PERSON"), ("541-555-8812", "PHONE_NUMBER"),
+                          ("obeltran71@gmail.com", "EMAIL_ADDRESS")]:
+        for d in decision_for(ds, value, entity):
+            assert d.action is Action.REDACT, value
+
+
+@pytest.mark.parametrize("after", [
+    # a paragraph of prose under the block
+    "\n\nMy neighbour asked me to pass on her number, 541-555-8812, as she could not reach the office.\n",
+    # an empty paragraph ends the block
+    "\n\n\n\n541-555-8812\n",
+    # a line naming someone else ends it, in a Word document and in a text record
+    "\n\nRequester: Oscar Beltran\n\n541-555-8812\n",
+    "\n\nCopy to Oscar Beltran at 541-555-8812\n",
+    "\nCopy to Oscar Beltran at 541-555-8812\n",
+])
+def test_a_signature_block_ends_before_someone_elses_number(after, settings, policy):
+    sep = "\n" if after.startswith("\nCopy") else "\n\n"
+    text = f"The permit was issued.\n\nHelen Brooks{sep}City Clerk{after}"
+    ds = decisions(text, settings, policy)
+    for d in decision_for(ds, "Helen Brooks"):
+        assert d.action is Action.KEEP
+    for d in decision_for(ds, "541-555-8812", "PHONE_NUMBER"):
+        assert d.action is Action.REDACT
+
+
 def test_a_counsel_of_records_office_address_and_phone(settings, policy):
     """The pleading block over "Attorney for Debtor": the law office's address and phone are
     released with the attorney; a party's home address in the body is not."""
