@@ -13,6 +13,7 @@ classification authority block and the CUI designation indicator.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -293,9 +294,30 @@ def _is_banner(line: str) -> Marking | None:
     return m
 
 
-def find_markings(pages: list[str], boxes: list | None = None) -> list[MarkingFinding]:
+def _ocr_repaired(mark: str) -> Marking | None:
+    """A portion mark as OCR often reads one: a double slash read as one ("(S/ORCON/NF)" for
+    "(S//ORCON/NF)", "(TS/SI/NF)" for "(TS//SI//NF)"). The single slashes are read as double,
+    the fewest first, the level's first; the result must parse whole: "(S/N)" or "(C/O)"
+    stays no mark."""
+    if not re.fullmatch(r"\((?:TS|S|C|U|R)/[^()]+\)", mark):
+        return None
+    parts = re.split(r"(?<!/)/(?!/)", mark)  # around each single slash
+    slashes = len(parts) - 1
+    if slashes > 4:
+        return None
+    for k in range(1, slashes + 1):
+        for chosen in itertools.combinations(range(slashes), k):
+            text = parts[0] + "".join(("//" if i in chosen else "/") + parts[i + 1] for i in range(slashes))
+            m = parse_marking(text)
+            if m is not None:
+                return m
+    return None
+
+
+def find_markings(pages: list[str], boxes: list | None = None, ocr: list[bool] | None = None) -> list[MarkingFinding]:
     """Markings and portions over all pages of one document (pages are 1-based). ``boxes``:
-    each page's character boxes (or None), to read an authority block laid out as a form."""
+    each page's character boxes (or None), to read an authority block laid out as a form.
+    ``ocr``: which pages were read by OCR (their portion marks may have lost a slash)."""
     found: list[MarkingFinding] = []
     # Pass 1: banners and candidate portion marks at the start of a line.
     banners: list[MarkingFinding] = []
@@ -315,6 +337,8 @@ def find_markings(pages: list[str], boxes: list | None = None) -> list[MarkingFi
             pm = PORTION_MARK.match(stripped)
             if pm:
                 mk = parse_marking(pm.group(0))
+                if mk is None and ocr and ocr[pno - 1]:
+                    mk = _ocr_repaired(pm.group(0))
                 if mk is not None:
                     marks.append((pno, pos + lead, pos + lead + pm.end(), mk))
             lm = re.match(r"\(([A-H])\)", stripped)
@@ -337,8 +361,9 @@ def find_markings(pages: list[str], boxes: list | None = None) -> list[MarkingFi
         kept_marks.append((pno, start, end, mk))
     found.extend(banners)
     for pno, start, end, mk in kept_marks:
+        repaired = "" if pages[pno - 1][start:end] == mk.text else f" (OCR read it with a slash missing: {mk.text})"
         found.append(MarkingFinding(pno, start, end, "PORTION_MARK", 0.95, mk,
-                                    f"portion mark parsed as {mk.system} {mk.level or mk.text}"))
+                                    f"portion mark parsed as {mk.system} {mk.level or mk.text}{repaired}"))
     authority = _authority(pages)
     authority += _authority_form(pages, boxes, {(a.page, a.start) for a in authority})
     found.extend(authority)

@@ -1404,7 +1404,8 @@ def _detect(document: Document, engine, settings: Settings) -> list[Finding]:
                                     entity="PRIOR_REDACTION", score=0.9, recognizer="PriorRedactionDetector",
                                     explanation="text under an opaque box already in the input (an earlier "
                                                 "redaction that left the text in place)"))
-    for mf in find_markings([p.text for p in document.pages], [p.char_boxes for p in document.pages]):
+    for mf in find_markings([p.text for p in document.pages], [p.char_boxes for p in document.pages],
+                            [p.ocr is not None for p in document.pages]):
         text = document.pages[mf.page - 1].text
         findings.append(Finding(page=mf.page, start=mf.start, end=mf.end, text=text[mf.start:mf.end],
                                 entity=mf.entity, score=mf.score, recognizer="MarkingParser",

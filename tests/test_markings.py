@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 from recognizers.markings import find_markings, parse_marking
 
@@ -156,3 +156,47 @@ def test_authority_block_laid_out_as_a_form(tmp_path):
     assert declass and declass[0].fields.get("date") == "20451215"
     classified = [page.text[f.start:f.end] for f in found if f.entity == "CLASSIFIED_PORTION"]
     assert any("7 new berths" in t for t in classified)
+
+
+_OCR_PAGE = ("SECRET//ORCON/NOFORN\n\n1. (U) Routine opening paragraph.\n\n2. {mark} The source reported the plan.\n\n"
+             "3. (U) Closing paragraph.\n\nSECRET//ORCON/NOFORN\n")
+
+
+@pytest.mark.parametrize("read, meant", [
+    ("(S/ORCON/NF)", "(S//ORCON/NF)"), ("(TS/SI/NF)", "(TS//SI//NF)"), ("(U/FOUO)", "(U//FOUO)"),
+    ("(S/REL TO USA, FVEY)", "(S//REL TO USA, FVEY)"),
+])
+def test_a_portion_mark_ocr_read_with_a_slash_missing(read, meant):
+    """Tesseract often reads "//" as "/". On a page read by OCR the mark is read as meant
+    (the portion it governs is withheld or kept by it, and the mark stays); on a text layer
+    the same characters are no mark (they are what the page says)."""
+    page = _OCR_PAGE.format(mark=read)
+    marks = [f for f in find_markings([page], ocr=[True]) if f.entity == "PORTION_MARK"]
+    mark = next(f for f in marks if page[f.start:f.end] == read)
+    assert mark.marking.as_dict() == parse_marking(meant).as_dict() | {"text": meant}
+    assert "slash missing" in mark.explanation
+    portion = "CLASSIFIED_PORTION" if parse_marking(meant).classified else "PORTION"
+    found = [(f.entity, page[f.start:f.end]) for f in find_markings([page], ocr=[True])]
+    assert (portion, "The source reported the plan.") in found
+    assert not any(page[f.start:f.end] == read for f in find_markings([page], ocr=[False]))
+
+
+@pytest.mark.parametrize("text", ["(S/N)", "(C/O)", "(U/S)", "(S/ORCON/BANANA)", "(TS/X/Y/Z/W/V)"])
+def test_ocr_repair_never_makes_a_mark_of_other_text(text):
+    page = f"SECRET\n\n{text} Serial number of the unit.\n"
+    assert not [f for f in find_markings([page], ocr=[True]) if f.entity == "PORTION_MARK"]
+
+
+_CONTROLS = ["NF", "ORCON", "REL TO USA, FVEY", "FOUO"]
+
+
+@given(level=st.sampled_from(["TS", "S", "C"]), sci=st.sampled_from(["", "SI", "SI-G/TK"]),
+       controls=st.lists(st.sampled_from(_CONTROLS[:3]), min_size=1, max_size=2, unique=True))
+def test_any_mark_read_with_single_slashes_reads_back(level, sci, controls):
+    meant = f"({level}{'//' + sci if sci else ''}//{'/'.join(controls)})"
+    assume(parse_marking(meant) is not None)
+    read = meant.replace("//", "/")
+    page = _OCR_PAGE.format(mark=read)
+    marks = [f for f in find_markings([page], ocr=[True]) if page[f.start:f.end] == read]
+    assert marks and marks[0].marking.level == parse_marking(meant).level
+    assert (marks[0].marking.sci, marks[0].marking.dissem) == (parse_marking(meant).sci, parse_marking(meant).dissem)
