@@ -131,6 +131,15 @@ PAIR_AMBIGUOUS = {
     "palo", "costa", "vista", "villa", "lake", "glen", "rancho", "mission", "union", "city", "bay",
 }
 
+# Spanish words that begin a place's name ("Isla Mujeres", "Sierra Madre", "Loma Linda", "Vega
+# Baja", "Marina del Rey", "Monte Cristi") and are given names too. A pair of the lexicon that
+# begins with one is a place where a preposition of place stands right before it ("near",
+# "at", "off", "out of"; not "from" or "to", which letters and people follow; "at Isla
+# Campbell's house" is a person's) and the model reads it as a place or a body: the lexicon
+# pair alone outweighs the model's tag (``_pair``), the three together do not.
+PLACE_GIVEN = {"isla", "sierra", "loma", "vega", "marina", "monte"}
+_LOCATIVE_BEFORE = re.compile(r"(?i)\b(?:near|at|off|around|outside|across|out of)[ \t]+(?:the[ \t]+)?$")
+
 # Police narratives name people by role code: V1 victim, W2 witness, S1 suspect, RP reporting
 # party, C1 complainant, P1 passenger, D1 driver, O1 owner.
 _ROLE_CODE = r"(?<![\w/#.-])(?P<code>(?:[VWSCPDOR]\d{1,2}|RP|R/P|CW\d{0,2}|SUS\d{0,2}|VIC\d{0,2}|WIT\d{0,2}))"
@@ -590,6 +599,10 @@ class NameStructureRecognizer(EntityRecognizer):
                    and (is_given(first) or is_surname(last) or _all_propn(propn, [(a, b) for a, b, _ in run])))
         if not (lexicon or foreign):
             return False
+        if (_bare(first) in PLACE_GIVEN and _LOCATIVE_BEFORE.search(text, max(0, start - 12), start)
+                and not _POSSESSIVE_END.search(last) and text[end:end + 1] not in ("'", "’")
+                and _overlaps(ents, start, end, {"LOCATION", "ORGANIZATION"})):
+            return False  # "near Isla Serrano", "outside Loma Linda": a place, as the model reads it
         if _overlaps(ents, start, end, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP"}):
             return False
         if "\n" in text[start:end] and not lexicon:

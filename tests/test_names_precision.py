@@ -257,3 +257,26 @@ def test_a_place_named_by_its_kind_is_no_person(settings):
                    "Chelsea will build two new crossings next year.\n\n"
                    "The plan was presented by Chelsea Whitfield, a resident of Hollow Road.\n")
     assert hits(doc, "Chelsea will", settings) == [] and hits(doc, "Chelsea Whitfield", settings)
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Open press reporting describes port congestion at Isla Serrano this season.", "Isla Serrano"),
+    ("Planning for the coming quarter near Isla Serrano is under way.", "Isla Serrano"),
+    ("The boat anchored near Marina Vega overnight.", "Marina Vega"),
+])
+def test_a_spanish_place_word_after_a_preposition_of_place_is_a_place(text, place, settings):
+    """"Isla", "Marina", "Sierra", "Loma", "Vega", "Monte" are given names and the first
+    words of places; with a surname after them the lexicon reads a name. After "near", "at",
+    "off" or "out of", read by the model as a place or a body, the pair is the place."""
+    assert not hits(document(text), place, settings)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("A letter from Isla Campbell arrived on Monday.", "Isla Campbell"),
+    ("The hearing was held at Isla Campbell's house.", "Isla Campbell"),
+    ("It was sent to Sierra Lopez at home.", "Sierra Lopez"),
+    ("Isla Serrano said the boat was late.", "Isla Serrano"),
+    ("We met with Marina Vega at the office.", "Marina Vega"),
+])
+def test_the_same_words_as_a_persons_name_are_still_withheld(text, name, settings):
+    assert hits(document(text), name, settings)
