@@ -915,6 +915,8 @@ def _not_a_person(f: Finding, document: Document, common: set[str] | None = None
         return True
     if _a_term_of_the_record(f, bare, common):
         return True
+    if _a_place_before_its_kind(f, document, bare):
+        return True
     before = document.pages[f.page - 1].text[max(0, f.start - 20):f.start].lower()
     before = " ".join(before.split()) + " "
     return any(before.endswith(lead) for lead in _ORG_LEAD)
@@ -933,6 +935,28 @@ def _a_term_of_the_record(f: Finding, bare: list[str], common: set[str]) -> bool
         return any(w in common for w in bare) and not any(is_given(w) or is_surname(w) for w in bare)
     return (f.recognizer == "NameStructureRecognizer" and len(bare) == 1 and bare[0] in common
             and f.explanation.startswith("given name (name lexicon)"))
+
+
+# Kinds of place and works written after a place's name, in lower case ("the Ostrava
+# shipyards", "Nordhavn anchorage", "the Kirkuk oilfields").
+_PLACE_KIND_AFTER = re.compile(
+    r"[ \t]+(?:shipyards?|dockyards?|anchorages?|harbou?rs?|ports?|coast|coastline|archipelago|islands?|isles?"
+    r"|straits?|peninsula|estuary|delta|lagoon|reefs?|shoals?|channel|basin|province|region|oblast|prefecture"
+    r"|valley|plateau|mountains|highlands|lowlands|desert|oasis|oilfields?|gas ?fields?|refinery|refineries"
+    r"|airfields?|airbases?|air base|naval base|garrison|border crossing|checkpoint|pipeline|dam|reservoir)\b")
+
+
+def _a_place_before_its_kind(f: Finding, document: Document, bare: list[str]) -> bool:
+    """A single word the model alone reads as a person, that no name list of the lexicon
+    holds, written right before the kind of place it names in lower case ("near the Ostrava
+    shipyards", "at Nordhavn anchorage"): the place's name. A word of the lexicon keeps its
+    reading ("the Johnson shipyards" may be a family's)."""
+    from recognizers.names import is_given, is_surname
+
+    if f.recognizer != "SpacyRecognizer" or len(bare) != 1 or is_given(bare[0], international=True) \
+            or is_surname(bare[0]):
+        return False
+    return bool(_PLACE_KIND_AFTER.match(document.pages[f.page - 1].text, f.end))
 
 
 def _is_field_label(text: str) -> bool:

@@ -280,3 +280,21 @@ def test_a_spanish_place_word_after_a_preposition_of_place_is_a_place(text, plac
 ])
 def test_the_same_words_as_a_persons_name_are_still_withheld(text, name, settings):
     assert hits(document(text), name, settings)
+
+
+@pytest.mark.parametrize("text, place", [
+    ("The convoy refuelled at Kravnik anchorage before dawn.", "Kravnik"),
+    ("The unit moved its radios to the Kerrov oilfields last spring.", "Kerrov"),
+])
+def test_a_place_named_before_its_kind_is_not_a_person(text, place, settings):
+    """The model reads an unknown word before "anchorage", "shipyards", "oilfields" as a
+    person now and then; no name list holds it, and the kind of place says what it is."""
+    assert not hits(document(text), place, settings)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Deputies spoke to the Okonkwo family at the scene.", "Okonkwo"),
+    ("The Johnson shipyards closed after Mr. Johnson retired.", "Johnson"),
+])
+def test_a_family_or_a_lexicon_name_before_a_noun_is_still_a_person(text, name, settings):
+    assert hits(document(text), name, settings)
