@@ -1205,10 +1205,12 @@ def _foreign_document(document: Document, settings: Settings) -> set[int]:
     return foreign
 
 
-# "City of Chelsea", "Municipalité de Chelsea", "County of Kern": what follows is a place.
+# "City of Chelsea", "Municipalité de Chelsea", "County of Kern", "Strait of Hormuz": what follows
+# is a place.
 _PLACE_OF = regex.compile(r"\b(?:City|Town|Township|Village|County|Borough|Parish|Municipality|Municipalité|Ville"
-                       r"|Comté|Municipio|Ciudad|Condado|Gemeinde|Stadt|Province|State|Commonwealth)[ \t]+"
-                       r"(?:of|de|du|del|von)[ \t]+(\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+)?)")
+                       r"|Comté|Municipio|Ciudad|Condado|Gemeinde|Stadt|Province|State|Commonwealth"
+                       r"|Strait|Straits|Gulf|Bay|Sea|Isle|Island|Islands|Cape|Port)[ \t]+"
+                       r"(?:of|de|du|del|von)(?:[ \t]+|[ \t]*\n[ \t]*)(\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+)?)")
 _WEAK_NAME_READERS = {"SpacyRecognizer", "CapsNameRecognizer", "NameStructureRecognizer"}
 
 

@@ -260,6 +260,17 @@ def test_a_place_named_by_its_kind_is_no_person(settings):
 
 
 @pytest.mark.parametrize("text, place", [
+    ("A liaison service reported that a logistics cell operating out of the Strait of\nKestrel is procuring radios.",
+     "Kestrel"),
+    ("Imagery from July shows new berths under construction at the Strait of\nVarrow.", "Varrow"),
+])
+def test_a_geographic_feature_named_by_its_kind_is_no_person(text, place, settings):
+    """"Strait of", "Gulf of", "Bay of", "Isle of", "Port of" name a place like "City of",
+    also when the line breaks after "of"."""
+    assert hits(document(text), place, settings) == []
+
+
+@pytest.mark.parametrize("text, place", [
     ("Open press reporting describes port congestion at Isla Serrano this season.", "Isla Serrano"),
     ("Planning for the coming quarter near Isla Serrano is under way.", "Isla Serrano"),
     ("The boat anchored near Marina Vega overnight.", "Marina Vega"),
