@@ -1214,6 +1214,34 @@ _PLACE_OF = regex.compile(r"\b(?:City|Town|Township|Village|County|Borough|Paris
 _WEAK_NAME_READERS = {"SpacyRecognizer", "CapsNameRecognizer", "NameStructureRecognizer"}
 
 
+def _places_elsewhere(findings: list[Finding], markings) -> list[Finding]:
+    """The findings without the model's (or a name shape's) PERSON readings inside a classified
+    portion of words that the model reads as a place or an organisation elsewhere in the
+    record, and never as a person outside the classified portions ("operating out of Isla
+    Serrano" in a SECRET paragraph, "near Isla Serrano" read as a place in another). The
+    portion is withheld under (b)(1) with every word in it; the reading would only carry the
+    words as a withheld name into the paragraphs released, and into the other records of the
+    release set."""
+    portions: dict[int, list[tuple[int, int]]] = {}
+    for m in markings:
+        if m.entity == "CLASSIFIED_PORTION":
+            portions.setdefault(m.page, []).append((m.start, m.end))
+    if not portions:
+        return findings
+
+    def inside(f):
+        return any(s <= f.start and f.end <= e for s, e in portions.get(f.page, ()))
+
+    def key(f):
+        return " ".join(f.text.split()).lower()
+
+    places = {key(f) for f in findings if f.entity in ("LOCATION", "ORGANIZATION")
+              and f.recognizer == "SpacyRecognizer"}
+    people = {key(f) for f in findings if f.entity == "PERSON" and not inside(f)}
+    return [f for f in findings if not (f.entity == "PERSON" and f.recognizer in _WEAK_NAME_READERS
+                                        and key(f) in places and key(f) not in people and inside(f))]
+
+
 def _named_places(document: Document) -> set[str]:
     """Names the record gives to a place by its kind ("City of Chelsea", "Municipalité de
     Chelsea"): read alone elsewhere by the model as a person, they are still the place."""
@@ -1421,6 +1449,9 @@ def _detect(document: Document, engine, settings: Settings) -> list[Finding]:
     from recognizers.names import extend_names, propagate_surnames
     from recognizers.officials import mark_officials
 
+    markings = find_markings([p.text for p in document.pages], [p.char_boxes for p in document.pages],
+                             [p.ocr is not None for p in document.pages])
+    findings = _places_elsewhere(findings, markings)
     findings = extend_names(findings, document)
     findings.extend(propagate_surnames(findings, document))
     findings = mark_officials(findings, document)
@@ -1430,8 +1461,7 @@ def _detect(document: Document, engine, settings: Settings) -> list[Finding]:
                                     entity="PRIOR_REDACTION", score=0.9, recognizer="PriorRedactionDetector",
                                     explanation="text under an opaque box already in the input (an earlier "
                                                 "redaction that left the text in place)"))
-    for mf in find_markings([p.text for p in document.pages], [p.char_boxes for p in document.pages],
-                            [p.ocr is not None for p in document.pages]):
+    for mf in markings:
         text = document.pages[mf.page - 1].text
         findings.append(Finding(page=mf.page, start=mf.start, end=mf.end, text=text[mf.start:mf.end],
                                 entity=mf.entity, score=mf.score, recognizer="MarkingParser",

@@ -309,3 +309,26 @@ def test_a_place_named_before_its_kind_is_not_a_person(text, place, settings):
 ])
 def test_a_family_or_a_lexicon_name_before_a_noun_is_still_a_person(text, name, settings):
     assert hits(document(text), name, settings)
+
+
+def test_a_place_the_model_reads_as_a_person_inside_a_classified_portion_is_released_elsewhere(tmp_path):
+    """The model reads "Isla Serrano" as a person in a SECRET paragraph and as a place in an
+    unclassified one. The SECRET paragraph is withheld under (b)(1) whatever it holds; the
+    reading must not carry the words, as a withheld name, into the unclassified paragraph.
+    A person's name in both paragraphs (read as a person outside) is still withheld in both."""
+    import redactor
+    from redactor.settings import Settings
+
+    memo = ("SECRET//NOFORN\n\n1. (S) A liaison service reported that a logistics cell operating out of {p} is "
+            "procuring 25 encrypted radios.\n\n2. (U) Open press reporting describes port congestion at {p} this "
+            "season.\n\nSECRET//NOFORN\n")
+    src = tmp_path / "in" / "memo.txt"
+    src.parent.mkdir()
+    src.write_text(memo.format(p="Isla Serrano"))
+    redactor.run([src], tmp_path / "out", Settings(review_report=False))
+    released = (tmp_path / "out" / "memo.txt").read_text()
+    assert "2. (U) Open press reporting describes port congestion at Isla Serrano this season." in released
+    assert "operating out of" not in released  # the SECRET paragraph is withheld
+    src.write_text(memo.format(p="Daniel Okafor") + "\n3. (U) Daniel Okafor said the report was late.\n")
+    redactor.run([src], tmp_path / "out2", Settings(review_report=False))
+    assert "Okafor" not in (tmp_path / "out2" / "memo.txt").read_text()
