@@ -49,7 +49,7 @@ bench-ocr: setup
 eval: setup
 	$(BIN)/redactor eval --set fixtures/eval
 	@if [ -d "$(SHARED)/eval/dev" ] && [ -x "$(EVAL_PY)" ]; then \
-	  $(EVAL_PY) $(SHARED)/eval/score.py --set $(SHARED)/eval/dev --kinds pdf,txt --no-xray \
+	  $(EVAL_PY) $(SHARED)/eval/score.py --set $(SHARED)/eval/dev --kinds pdf,txt,docx,eml --no-xray \
 	    --exclude-keep official_name,official_email --cmd "$(abspath $(BIN))/redactor run {inputs} --out {out}"; \
 	else \
 	  echo "release-copy figures skipped: no $(SHARED)/eval/dev or no scorer Python at $(EVAL_PY)"; \
