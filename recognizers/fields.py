@@ -174,6 +174,16 @@ def _identifier(value: str) -> bool:
             and ("$" not in value or bool(_OCR_DOLLAR_S.match(value))) and "@" not in value)
 
 
+# A payment card's number, whole or masked ("4111 1111 1111 1111", "XXXX-XXXX-XXXX-1234",
+# "****1234"): digits, separators and mask characters only. Not any value with digits: the
+# card label "CC" is also a letter's carbon-copy line ("cc: Records Division, (503) 555-0100").
+_CARD_CHARS = re.compile(r"^[\dXx*•·\s.-]+$")
+
+
+def _card(value: str) -> bool:
+    return 4 <= _digits(value) <= 19 and len(value) <= 30 and bool(_CARD_CHARS.match(value))
+
+
 _PHONE_CHARS = re.compile(r"^[\d\s().+\-/]+(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?$", re.IGNORECASE)
 
 
@@ -190,8 +200,9 @@ def _text(value: str) -> bool:
     return 2 <= len(value) <= 160 and any(ch.isalpha() for ch in value)
 
 
-SHAPES = {"person": _person, "date": _date, "identifier": _identifier, "phone": _phone,
+SHAPES = {"person": _person, "date": _date, "identifier": _identifier, "card": _card, "phone": _phone,
           "address": _address, "text": _text}
+IDENTIFIER_SHAPES = ("identifier", "card")
 
 
 def fits(field: Field, value: str) -> bool:

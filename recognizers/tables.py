@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .fields import Field, Lexicon, fits, label_key, lexicon
+from .fields import IDENTIFIER_SHAPES, Field, Lexicon, fits, label_key, lexicon
 from .layout import Cell, Grid, Row, grid, split_at
 from .validators import VALIDATORS
 
@@ -186,7 +186,7 @@ def _in_prose(text: str, lex: Lexicon) -> list[Hit]:
         for n in range(len(words), 0, -1):
             label = " ".join(words[-n:])
             f = lex.field(label)
-            if f is None or f.shape != "identifier":
+            if f is None or f.shape not in IDENTIFIER_SHAPES:
                 continue
             check = _VALIDATE.get(f.entity)
             if check and not VALIDATORS[check](m.group(0)):

@@ -498,3 +498,23 @@ def test_a_label_that_is_one_letter_once_number_words_are_ignored_is_no_field():
         assert lex.field(letter) is None, letter
     assert lex.field("Student ID").entity == "PERSONAL_ID"
     assert lex.field("Pupil") is None or lex.field("Pupil").entity == "PERSON"
+
+
+@pytest.mark.parametrize("text, card", [
+    ("CC: 4111 1111 1111 1111\n", "4111 1111 1111 1111"),
+    ("Card number: XXXX-XXXX-XXXX-1234\n", "XXXX-XXXX-XXXX-1234"),
+    ("Credit card: ****1234\n", "****1234"),
+])
+def test_a_card_field_takes_a_card_number_whole_or_masked(text, card):
+    assert values(text).get("CREDIT_CARD") == {card}
+
+
+@pytest.mark.parametrize("text", [
+    "Helen Brooks\nCity Clerk\n\ncc: Records Division, (503) 555-0100\n",
+    "cc: Case file 2023-0417\n",
+    "CC: Oscar Beltran, 541-555-8812\n",
+])
+def test_a_letters_carbon_copy_line_is_no_card_field(text):
+    """"CC" is a card's label ("CC number") and a letter's carbon-copy line: only digits,
+    separators and mask characters are a card's number."""
+    assert "CREDIT_CARD" not in values(text)
