@@ -876,6 +876,20 @@ def _personal_or_work(f: Finding, document: Document) -> Finding:
     return replace(f, attributes={**f.attributes, "kind": kind})
 
 
+# A time or a date-time group right after a run of digits: "1699 HOURS", "TOR: 0221212 DEC 94"
+# (a cable's time of receipt).
+_TIME_AFTER = re.compile(r"(?i)[ \t]*(?:hours|hrs|hr)\b|[ \t]*(?-i:(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)"
+                         r"[A-Z]*)[ \t]+\d{2}(?:\d{2})?\b")
+
+
+def _a_time_not_a_phone(f: Finding, document: Document) -> bool:
+    """A bare run of digits that Presidio's phone recognizer reads as a number of some
+    country's plan, followed by "HOURS" or by a month and a year in capitals: a time or a
+    date-time group, not a phone ("AS OF 1699 HOURS", "TOR: 0221212 DEC 94")."""
+    return (f.entity == "PHONE_NUMBER" and f.recognizer == "PhoneRecognizer" and f.text.isdigit()
+            and bool(_TIME_AFTER.match(document.pages[f.page - 1].text, f.end)))
+
+
 _STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "court", "boulevard",
                  "blvd", "highway", "route", "way", "place", "terrace", "parkway"}
 
@@ -1433,7 +1447,8 @@ def _detect(document: Document, engine, settings: Settings) -> list[Finding]:
     from recognizers.names import address_part, in_organisation_column, not_a_name, read_as_places, tidy
 
     findings = [_trim_roles(address_part(f, document) or tidy(f, document)) for f in findings]
-    findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)]
+    findings = [f for f in findings if not _not_a_person(f, document, common) and not not_a_name(f, document)
+                and not _a_time_not_a_phone(f, document)]
     places = _named_places(document)
     if places:
         findings = [f for f in findings if not (f.entity == "PERSON" and f.recognizer in _WEAK_NAME_READERS

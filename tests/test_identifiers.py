@@ -184,3 +184,24 @@ def test_labelled_set_meets_targets(settings):
     assert sum(len(e.gold) for e in examples) >= 400
     result = score(examples, predict_ours(examples, settings))
     assert targets_met(result) == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("MADE NO REQUEST, AS OF 1699 HOURS 23 NOVEMBER THERE HAVE BEEN NO DEMONSTRATIONS.", "1699"),
+    ("ACTION: LA\n\nTOR: 0221212 DEC 94\n\nCITE MEXICO CITY 53620", "0221212"),
+])
+def test_a_cables_time_is_not_a_phone(text, value, settings):
+    """Presidio's phone recognizer reads a bare run of digits as a number of some country's
+    plan (here Germany's); before "HOURS" or a month and a year it is a time or a cable's
+    date-time group."""
+    assert not any(e == "PHONE_NUMBER" and v == value for e, v in found(text, settings))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Reach me on 030-1234567 DEC 94 onwards.", "030-1234567"),
+    ("Call +49 30 1234567 HOURS vary.", "+49 30 1234567"),
+])
+def test_a_written_phone_before_a_date_or_hours_is_still_a_phone(text, value, settings):
+    """Only a bare run of digits is read as a time: a number written with separators or a
+    country code is a phone wherever it stands."""
+    assert ("PHONE_NUMBER", value) in found(text, settings)
