@@ -293,8 +293,7 @@ def _slot_name_ok(text, words, propn, ents, lower, strong: bool = False, kin: bo
         return True  # the tagger reads an unknown word with diacritics as a noun as often as not
     if kin and _all_propn(propn, words):
         return True
-    if strong and not _overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT",
-                                                                   "DATE", "EVENT", "LAW"}):
+    if strong:
         if len(tokens) == 1 and is_given(tokens[0], international=True) and _all_propn(propn, words):
             return True
         if len(tokens) > 1 and not _known(tokens[:1]) and (is_surname(tokens[-1]) or not _known(tokens[-1:])):
@@ -306,8 +305,7 @@ def _slot_name_ok(text, words, propn, ents, lower, strong: bool = False, kin: bo
         return False
     if len(tokens) > 1 and not is_surname(tokens[-1]):
         return False
-    return not (_overlaps(ents, words[0][0], words[-1][1], {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "DATE"})
-                or _tagged_not_person(ents, words[0][0], words[-1][1]))
+    return not _tagged_not_person(ents, words[0][0], words[-1][1])
 
 
 def _bare(word: str) -> str:
@@ -460,8 +458,6 @@ class NameStructureRecognizer(EntityRecognizer):
             if not caps_last and (_CAPITALISED_BEFORE.search(text[max(0, m.start() - 30):m.start()])
                                   or _CAPITALISED_AFTER.match(text[m.end():m.end() + 3])):
                 continue  # "Robert Hale, Mia Thornton": a list of names, not "Hale, Mia"
-            if _overlaps(ents, m.start(), m.end(), {"GPE", "LOC", "ORG", "FAC"}) and not caps_last:
-                continue
             add(m.start(), m.end(), 0.8 if caps_last else 0.7, "LAST, First name (surname and given name lexicon)")
 
         toks = [(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(text, timeout=REGEX_TIMEOUT)]
@@ -496,8 +492,7 @@ class NameStructureRecognizer(EntityRecognizer):
                 continue  # part of a longer capitalised run: an organisation, a place, or handled above
             if not _all_propn(propn, [(s, e)]):
                 continue
-            if _overlaps(ents, s, e, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP", "DATE"}) \
-                    or _tagged_not_person(ents, s, e):
+            if _tagged_not_person(ents, s, e):
                 continue  # "Modesto" in a column of cities
             add(s, e, 0.6, "given name (name lexicon), tagged a proper noun")
 
@@ -568,7 +563,7 @@ class NameStructureRecognizer(EntityRecognizer):
             if len(tokens) > 1 and not (is_surname(tokens[-1]) or not _known(tokens[-1:])):
                 continue
             if _overlaps(ents, words[0][0], words[-1][1],
-                         {"LOCATION", "ORGANIZATION", "ORG", "NRP", "DATE_TIME", "PRODUCT", "EVENT"}) \
+                         {"LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"}) \
                     and not _PRONOUN_AFTER.match(text, words[-1][1]):
                 continue  # "sent to Victoria by rail", "reported to Congress"; not "to Tomasz when he ..."
             add(words[0][0], words[-1][1], 0.65, "name of the person something is sent or handed to ('... to <name>')")
@@ -603,8 +598,6 @@ class NameStructureRecognizer(EntityRecognizer):
                 and not _POSSESSIVE_END.search(last) and text[end:end + 1] not in ("'", "’")
                 and _overlaps(ents, start, end, {"LOCATION", "ORGANIZATION"})):
             return False  # "near Isla Serrano", "outside Loma Linda": a place, as the model reads it
-        if _overlaps(ents, start, end, {"GPE", "LOC", "ORG", "FAC", "PRODUCT", "NORP"}):
-            return False
         if "\n" in text[start:end] and not lexicon:
             return False
         why = ("given name and surname (name lexicon)" if lexicon
@@ -776,11 +769,11 @@ def _overlaps(ents, start: int, end: int, labels: set[str]) -> bool:
     return any(s < end and start < e and label in labels for s, e, label in ents)
 
 
-# Presidio hands the model's entities over under its own names: GPE, LOC and FAC become
-# LOCATION, NORP NRP, DATE DATE_TIME (the spaCy names above never match them). Asked only of a
-# single word or a name in a slot: the small model also tags a full name of the lexicon as a
-# place or an organisation ("A statement from Jodi Okafor"), and the lexicon pair is better
-# evidence than that.
+# Presidio hands the model's entities over under the names of redactor's NER_MAPPING
+# (redactor/detect.py: GPE, LOC and FAC become LOCATION, ORG ORGANIZATION, NORP NRP, DATE and
+# TIME DATE_TIME) and drops the others (PRODUCT, EVENT, LAW...). Asked only of a single word or a name in a slot: the small model also tags a
+# full name of the lexicon as a place or an organisation ("A statement from Jodi Okafor"), and
+# the lexicon pair is better evidence than that.
 _NOT_PERSON_KINDS = {"LOCATION", "NRP", "DATE_TIME"}
 
 
