@@ -771,9 +771,10 @@ def _overlaps(ents, start: int, end: int, labels: set[str]) -> bool:
 
 # Presidio hands the model's entities over under the names of redactor's NER_MAPPING
 # (redactor/detect.py: GPE, LOC and FAC become LOCATION, ORG ORGANIZATION, NORP NRP, DATE and
-# TIME DATE_TIME) and drops the others (PRODUCT, EVENT, LAW...). Asked only of a single word or a name in a slot: the small model also tags a
-# full name of the lexicon as a place or an organisation ("A statement from Jodi Okafor"), and
-# the lexicon pair is better evidence than that.
+# TIME DATE_TIME) and drops the others (PRODUCT, EVENT, LAW...). Asked only of a single word
+# or a name in a slot: the small model also tags a full name of the lexicon as a place or an
+# organisation ("A statement from Jodi Okafor"), and the lexicon pair is better evidence than
+# that.
 _NOT_PERSON_KINDS = {"LOCATION", "NRP", "DATE_TIME"}
 
 

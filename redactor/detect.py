@@ -1091,7 +1091,8 @@ def _caps_finding(r, ws: int, page, runs) -> Finding | None:
     inside = any(m.start() <= start and end <= m.end() for m in runs)
     # A title-cased heading is often tagged as a name; its verbs and function words give it
     # away ("Enroll Immediately", "Must Be Apart"): the model's recognizer drops those
-    # (_model_names_without_verbs). Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
+    # (_model_names_without_verbs).
+    # Capitals name procedures and parts as often as people ("PROBE HEAT", "LVL CHG",
     # "P.M. CST"): a word of the name lexicon must be among them.
     if inside and len(span.split()) >= 2 and span.isupper() and _lexicon_word(span):
         return Finding(page=page.number, start=start, end=end, text=span, entity="PERSON",
