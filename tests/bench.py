@@ -23,8 +23,15 @@ peak memory per process (parent and worst worker), redactor's time per stage (su
 workers), and the ratios the issue sets targets for. Speed is measured here, not asserted
 in tests: the machine is shared.
 
+Then, per set, reading alone: redactor's PDF reader (text layer, no OCR) beside the
+permissively licensed extractors on the same files, each in a fresh process: pypdfium2 with
+a box per character (what placing a redaction needs) and text only, pdfminer.six as its users
+call it, and pypdf's text. It prints CPU seconds, pages/s, characters/s, the files each could
+not read, and how much of redactor's reading is layout analysis (which pypdfium2 does not do).
+
     python tests/bench.py [--pages 300] [--jobs 1,2] [--no-records] [--no-review] [--no-same-blas] [--repeat N]
     python tests/bench.py --memory 300,3000 [--jobs 2]   # peak memory as the batch grows
+    python tests/bench.py --extractors [--repeat N]     # reading alone
 
 With ``--memory`` it only runs redactor, on generated sets of each size, and prints the peak
 memory of the parent and of the largest worker for each: neither may grow with the batch
@@ -182,10 +189,125 @@ def measure_naive(folder: Path, jobs: int, blas: str = "default") -> dict:
             "worker_mb": _peak_mb(resource.RUSAGE_SELF)}
 
 
+# --- extraction alone: redactor's reader beside the permissively licensed extractors ------
+
+def measure_extract(folder: Path, how: str) -> dict:
+    """CPU seconds to read every page's text of ``folder``'s PDFs in this process, one way:
+
+    - ``redactor``: redactor's reader (formats/pdf/read.py: pdfminer's interpreter with
+      characters made in one function, layout analysis into lines and blocks; no OCR), with
+      the part spent in layout analysis timed apart;
+    - ``pdfium-boxes``: pypdfium2, every character with its box (what a reader needs to place
+      a redaction), one call per character as pypdfium2's API offers it;
+    - ``pdfium-text``: pypdfium2, each page's text in one call, no boxes;
+    - ``pdfminer``: pdfminer.six as its users call it (``extract_pages``, default layout
+      analysis);
+    - ``pypdf``: pypdf's ``extract_text`` (no boxes)."""
+    files = _pdfs(folder)
+    pages = chars = failed = 0
+    layout = [0.0]
+    t = time.process_time()
+    if how == "redactor":
+        from redactor.formats.pdf import read
+
+        page_class = read._Page = read._page_class()
+        analyze = page_class.analyze
+
+        def timed(self, laparams):
+            t0 = time.process_time()
+            try:
+                return analyze(self, laparams)
+            finally:
+                layout[0] += time.process_time() - t0
+
+        page_class.analyze = timed
+        t = time.process_time()
+        for f in files:
+            try:
+                document = read._read_pdf_text(f)
+            except Exception:  # noqa: BLE001 - counted: what a reader cannot open is part of its figure
+                failed += 1
+                continue
+            pages += len(document.pages)
+            chars += sum(len(p.text) for p in document.pages)
+    elif how == "pdfium-boxes":
+        import ctypes
+
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+
+        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+        for f in files:
+            try:
+                doc = pdfium.PdfDocument(str(f))
+            except Exception:  # noqa: BLE001
+                failed += 1
+                continue
+            for page in doc:
+                textpage = page.get_textpage()
+                found = []
+                for i in range(raw.FPDFText_CountChars(textpage.raw)):
+                    code = raw.FPDFText_GetUnicode(textpage.raw, i)
+                    raw.FPDFText_GetCharBox(textpage.raw, i, left, right, bottom, top)
+                    found.append((chr(code), left.value, bottom.value, right.value, top.value))
+                chars += len(found)
+                pages += 1
+                textpage.close()
+                page.close()
+            doc.close()
+    elif how == "pdfium-text":
+        import pypdfium2 as pdfium
+
+        for f in files:
+            try:
+                doc = pdfium.PdfDocument(str(f))
+            except Exception:  # noqa: BLE001
+                failed += 1
+                continue
+            for page in doc:
+                textpage = page.get_textpage()
+                chars += len(textpage.get_text_range())
+                pages += 1
+                textpage.close()
+                page.close()
+            doc.close()
+    elif how == "pdfminer":
+        from pdfminer.high_level import extract_pages
+        from pdfminer.layout import LTTextContainer
+
+        for f in files:
+            try:
+                for layout_page in extract_pages(f):
+                    chars += sum(len(o.get_text()) for o in layout_page if isinstance(o, LTTextContainer))
+                    pages += 1
+            except Exception:  # noqa: BLE001
+                failed += 1
+    elif how == "pypdf":
+        from pypdf import PdfReader
+
+        for f in files:
+            try:
+                for page in PdfReader(f).pages:
+                    chars += len(page.extract_text())
+                    pages += 1
+            except Exception:  # noqa: BLE001
+                failed += 1
+    else:
+        raise ValueError(how)
+    return {"cpu": time.process_time() - t, "pages": pages, "chars": chars, "layout": layout[0],
+            "failed": failed, "files": len(files)}
+
+
+EXTRACTORS = [("redactor's reader", "redactor"), ("pypdfium2, boxes", "pdfium-boxes"),
+              ("pypdfium2, text only", "pdfium-text"), ("pdfminer.six as is", "pdfminer"),
+              ("pypdf, text only", "pypdf")]
+
+
 MEASURES = {"redactor": measure_redactor, "spacy": measure_spacy, "naive": measure_naive,
             "spacy-numpy": lambda folder, jobs: measure_spacy(folder, jobs, blas="numpy"),
             "naive-numpy": lambda folder, jobs: measure_naive(folder, jobs, blas="numpy"),
-            "redactor-review": lambda folder, jobs: measure_redactor(folder, jobs, review=True)}
+            "redactor-review": lambda folder, jobs: measure_redactor(folder, jobs, review=True),
+            **{f"extract-{how}": (lambda folder, jobs, how=how: measure_extract(folder, how)) for _, how in EXTRACTORS}}
 
 
 def run_measure(what: str, folder: Path, jobs: int) -> dict:
@@ -262,6 +384,25 @@ def bench_set(name: str, folder: Path, jobs_list: list[int], review: bool = True
               f"throughput with it vs naive recipe {naive['wall'] / m['wall']:.2f}x")
 
 
+def bench_extractors(folder: Path, repeat: int = 1) -> None:
+    """Reading alone, each extractor in a fresh process over the same PDFs (the median of
+    ``repeat`` runs): pages/s and characters/s of CPU time."""
+    print(f"\n== reading alone ({folder}), CPU time in one process; redactor's reader beside the "
+          "permissively licensed extractors")
+    print(f"{'':22s} {'CPU s':>7s} {'pages':>6s} {'pages/s':>8s} {'chars/s':>10s} {'files not read':>14s}  layout analysis")
+    results = {}
+    for label, how in EXTRACTORS:
+        runs = sorted((run_measure(f"extract-{how}", folder, 1) for _ in range(repeat)), key=lambda m: m["cpu"])
+        m = results[how] = runs[(len(runs) - 1) // 2]
+        layout = f"  {m['layout']:.2f} s" if how == "redactor" else ""
+        print(f"{label:22s} {m['cpu']:7.2f} {m['pages']:6d} {m['pages'] / m['cpu']:8.1f} {m['chars'] / m['cpu']:10.0f} "
+              f"{m['failed']:>5d} of {m['files']:<5d}{layout}")
+    ours, boxes = results["redactor"], results["pdfium-boxes"]
+    print(f"redactor's reader: {boxes['cpu'] / ours['cpu']:.2f}x pypdfium2's speed with boxes; without its layout "
+          f"analysis (which pypdfium2 does not do) {boxes['cpu'] / (ours['cpu'] - ours['layout']):.2f}x; "
+          f"{results['pdfminer']['cpu'] / ours['cpu']:.2f}x pdfminer.six as is")
+
+
 def bench_memory(sizes: list[int], jobs: int) -> None:
     print(f"\n== peak memory as the batch grows (redactor run, {jobs} worker(s), generated text-layer PDFs)")
     print(f"{'pages':>6s} {'wall s':>8s} {'pages/s':>8s} {'parent MB':>9s} {'worker MB':>9s}  statuses")
@@ -291,6 +432,8 @@ def main() -> None:
                     help="rounds of every measure, one after the other; each row is its median run")
     ap.add_argument("--no-same-blas", action="store_true",
                     help="skip the baselines' second runs with their models on numpy's BLAS")
+    ap.add_argument("--extractors", action="store_true",
+                    help="only the reading-alone comparison (redactor's reader beside pypdfium2, pdfminer.six, pypdf)")
     ap.add_argument("--memory", metavar="PAGES,PAGES", help="peak memory of redactor runs on generated sets of these sizes")
     ap.add_argument("--measure", nargs=3, metavar=("WHAT", "FOLDER", "JOBS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -304,12 +447,20 @@ def main() -> None:
         return
     print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at start")
+    records = CORPUS / "records"
+    with_records = records.is_dir() and not args.no_records
+    if args.extractors:
+        bench_extractors(build(args.pages), args.repeat)
+        if with_records:
+            bench_extractors(records, args.repeat)
+        return
     bench_set("generated text-layer PDFs", build(args.pages), jobs_list, review=not args.no_review,
               same_blas=not args.no_same_blas, repeat=args.repeat)
-    records = CORPUS / "records"
-    if records.is_dir() and not args.no_records:
+    bench_extractors(build(args.pages), args.repeat)
+    if with_records:
         bench_set("shared corpus records", records, jobs_list, review=not args.no_review,
                   same_blas=not args.no_same_blas, repeat=args.repeat)
+        bench_extractors(records, args.repeat)
 
 
 if __name__ == "__main__":
