@@ -70,13 +70,15 @@ def _chars(source, fast: bool) -> list[tuple]:
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
+    from redactor.formats.pdf.cmaps import resource_manager
     from redactor.formats.pdf.read import _aggregator
     from redactor.formats.pdf.tokens import interpreter_class
 
     out = []
     with (open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)) as fh:
         doc = PDFDocument(PDFParser(fh))
-        rsrc = PDFResourceManager(caching=True)
+        # the reader's fonts (ToUnicode maps through cmaps.py) against pdfminer's own
+        rsrc = resource_manager(caching=True) if fast else PDFResourceManager(caching=True)
         device = _aggregator(rsrc, None) if fast else PDFPageAggregator(rsrc, laparams=None)
         interp = (interpreter_class() if fast else PDFPageInterpreter)(rsrc, device)
         for page in PDFPage.create_pages(doc):

@@ -10,8 +10,6 @@ and its ToUnicode entry dropped, and its embedded glyph program emptied (fontpro
 
 from __future__ import annotations
 
-import io
-
 import pikepdf
 
 from .content import UsedCodes
@@ -123,11 +121,10 @@ def _prune_tounicode(pdf: pikepdf.Pdf, font, forget: set[bytes]) -> None:
     stream = font.get("/ToUnicode")
     if not isinstance(stream, pikepdf.Stream):
         return
-    from pdfminer.cmapdb import CMapParser, FileUnicodeMap
+    from .cmaps import unicode_map
 
-    cmap = FileUnicodeMap()
     try:
-        CMapParser(cmap, io.BytesIO(stream.read_bytes())).run()
+        cmap = unicode_map(stream.read_bytes())
     except Exception:
         return
     width = max((len(c) for c in forget), default=1)

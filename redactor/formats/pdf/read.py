@@ -66,10 +66,10 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect, PDFEncryptionError
-    from pdfminer.pdfinterp import PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser, PDFSyntaxError
 
+    from .cmaps import resource_manager
     from .tokens import interpreter_class
 
     pages: list[Page] = []
@@ -83,7 +83,7 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
                     "encrypted: a password is needed to open it (use --password)"
                     if not password else "encrypted: the password given does not open it"
                 ) from None
-            rsrc = PDFResourceManager(caching=True)
+            rsrc = resource_manager(caching=True)  # fonts' ToUnicode maps read once per process (cmaps.py)
             device = _aggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
             interp = interpreter_class()(rsrc, device)  # content read as pdfminer reads it (tokens.py)
             for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
