@@ -406,7 +406,8 @@ def test_pen_strokes_ocr_reads_as_nothing_are_burned_out(tmp_path):
     assert (rendered[pen_px & ~under] < 128).sum() == 0
     # the page image's own pixels in the region are uniform (burned, not covered)
     with pikepdf.open(out) as pdf:
-        (name, raw), = [(k, v) for k, v in pdf.pages[0].images.items() if int(v.Width) > 1000]
+        (name, raw), = [(k, v) for k, v in pdf.pages[0].Resources.XObject.items()
+                        if v.get("/Subtype") == "/Image" and int(v.Width) > 1000]
         pixels = np.asarray(pikepdf.PdfImage(raw).as_pil_image().convert("L"))
     s = pixels.shape[1] / 612.0
     for b in boxes:
