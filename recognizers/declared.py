@@ -178,7 +178,8 @@ def _context_before(text: str, start: int, window: int) -> str:
     opens its line, the end of the line before ("routing number" wrapped before "071000013")."""
     line_start = text.rfind("\n", 0, start) + 1
     before = text[max(line_start, start - window):start]
-    if len(text[line_start:start].strip(" \t:#.-")) <= 20:
+    # (the first line of a text has no line before it: text[:-1] would be all of the text)
+    if line_start > 0 and len(text[line_start:start].strip(" \t:#.-")) <= 20:
         prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
         before = text[max(prev_start, line_start - 1 - window):line_start - 1] + " " + before
     return _current_sentence(before)

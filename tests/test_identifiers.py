@@ -33,6 +33,7 @@ def found(text, settings):
     ("Medicare beneficiary number 1EG4TE5MK73 on file.", "HEALTH_PLAN_NUMBER", "1EG4TE5MK73"),
     ("Inmate number 20230918042 transferred.", "INMATE_NUMBER", "20230918042"),
     ("Employee ID E-20417 reassigned.", "EMPLOYEE_ID", "E-20417"),
+    ("Employee #88213 was placed on administrative leave.", "EMPLOYEE_ID", "88213"),
     ("The van, registration KX19 ABF, stopped.", "LICENSE_PLATE", "KX19 ABF"),
     ("National Insurance number JG 10 37 45 B.", "UK_NINO", "JG 10 37 45 B"),
     ("NHS number 943 476 5919 recorded.", "UK_NHS", "943 476 5919"),
@@ -66,6 +67,20 @@ def test_context_does_not_leak_across_sentences(settings):
     hits = found("MRN 00482913. Member ID XYZ123456789 was checked.", settings)
     assert ("MEDICAL_RECORD_NUMBER", "XYZ123456789") not in hits
     assert ("HEALTH_PLAN_NUMBER", "XYZ123456789") in hits
+
+
+@pytest.mark.parametrize("text, plate, kept", [
+    ("A 2019 Ford F-150, plate number 8XYZ442, was towed.", "8XYZ442", ["2019", "A 2019", "F-150"]),
+    ("The 2014 Honda Civic, plate 7ABC123, was registered to the owner.", "7ABC123", ["2014", "The 2014"]),
+])
+def test_context_after_a_value_on_a_texts_first_line_does_not_count(text, plate, kept, settings):
+    """A context word counts before its value (or at the end of the line before). A text's
+    first line has no line before it: the whole text, context words after the value
+    included, used to stand in for it, so model years and model names on a page's first
+    line were withheld as plates."""
+    hits = found(text, settings)
+    assert ("LICENSE_PLATE", plate) in hits
+    assert not [h for h in hits if h[0] == "LICENSE_PLATE" and h[1] in kept], hits
 
 
 def test_table_column_context(settings):
