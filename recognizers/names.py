@@ -176,8 +176,16 @@ FORM_NAME = re.compile(
     rf"|student|child|minor|parent|guardian|patient|employee|witness)(?:'s)? (?:full )?name|signature of [a-z ]{{3,30}})"
     rf"[ \t]*[:_.]*[ \t]*\n?[ \t]*_*[ \t]*(?P<name>(?-i:{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{1,3}}))")
 SLASH_S = re.compile(rf"/s/[ \t]*(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{1,3}})")
+# Whose name a text may give as "the girl's name is ..." (a project's or a ship's is no person's).
+_NAMED_ONES = ("girl", "boy", "man", "woman", "lady", "child", "kid", "baby", "son", "daughter", "wife", "husband",
+               "mother", "father", "brother", "sister", "friend", "neighbor", "neighbour", "boyfriend",
+               "girlfriend", "partner", "caller", "victim", "suspect", "witness", "driver", "tenant", "person",
+               "individual", "juvenile", "minor", "patient", "student", "complainant", "subject")
 NAME_IS = re.compile(
-    rf"(?i:\bmy name is|\bmy name's|\bI am called|\bnamed|\bcalled|\bknown as|\bsigned by|\bthis is)[ \t]+"
+    rf"(?i:\bmy name is|\bmy name's|\bI am called|\bnamed|\bcalled|\bknown as|\bsigned by|\bthis is"
+    rf"|\b(?:identified|introduced)[ \t]+(?:him|her|them)sel(?:f|ves)[ \t]+as|\bgave[ \t]+(?:his|her|their)[ \t]+name[ \t]+as"
+    rf"|(?:\b(?:his|her|their)|\b(?:{'|'.join(_NAMED_ONES)})['’]s)[ \t]+(?:(?:first|last|full|given)[ \t]+)?name"
+    rf"[ \t]+(?:is|was))[ \t]+"
     rf"(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,2}})")
 IN_RE = re.compile(rf"\bIn re:?[ \t]+(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{0,3}})")
 
@@ -588,7 +596,7 @@ class NameStructureRecognizer(EntityRecognizer):
         if caps and "\n" in text[start:end]:
             return False  # headings in capitals run over lines ("JAIL\nDAILY")
         lexicon = (is_given(first, international=not caps) and is_surname(last)
-                   and _bare(first) not in PAIR_AMBIGUOUS)
+                   and (_bare(first) not in PAIR_AMBIGUOUS or _word_name_pair(run, lower)))
         foreign = (not first.isupper() and any(_non_ascii(t) for t in tokens)
                    and all(_bare(t) not in lower for t in tokens)
                    and (is_given(first) or is_surname(last) or _all_propn(propn, [(a, b) for a, b, _ in run])))
@@ -604,6 +612,31 @@ class NameStructureRecognizer(EntityRecognizer):
                else "name in letters beyond ASCII, tagged a proper noun")
         self._add(start, end, 0.75 if lexicon else 0.6, why)
         return True
+
+
+# Given names that are words too ("Precious", "Hope", "Sunday", "June") may still begin a
+# pair when the surname after them is no word: in the lexicon of other locales' surnames only
+# ("Precious Mahlangu", "Hope Dlamini", "Sunday Adebayo"). Place words ("San", "Fort") and
+# ranks ("Major", "Judge") never begin one this way.
+_WORD_NAME_FIRST = PAIR_AMBIGUOUS - {
+    "santa", "san", "santo", "los", "las", "el", "la", "del", "fort", "port", "mount", "saint", "st", "new",
+    "palo", "costa", "vista", "villa", "lake", "glen", "rancho", "mission", "union", "city", "bay",
+    "major", "general", "chief", "judge", "justice", "deputy", "officer", "court", "case", "line", "content",
+    "standard", "sale", "sales", "more", "love", "english", "french", "german", "christmas", "easter"}
+
+
+def _word_name_pair(run, lower) -> bool:
+    """``run`` (a word-like given name, then a surname) is a person's name: the surname is
+    only in the international surname lexicon (not the US list, whose surnames are often
+    words: "Hope Street", "Grant Park"), is no given name, and is not written in lower case
+    in the text. The model's reading is not asked: it reads most such pairs as places
+    ("Precious Aalto"), and the lexicon pair is the better evidence, as for other pairs."""
+    first, last = run[0][2], run[-1][2]
+    bare = _bare(last)
+    if _bare(first) not in _WORD_NAME_FIRST or len(run) != 2 or last.isupper():
+        return False
+    return not (bare in surnames() or bare in lower or bare in _all("given")
+                or bare not in _lexicon("surnames-intl.txt"))
 
 
 _MAILBOX_PARTS = re.compile(r"[._+-]|\d+")
@@ -1123,6 +1156,12 @@ _TOWN_STATE_ZIP = re.compile(rf",[ \t]*(?:[A-Z]{{2}}|{_US_STATES})[ \t]+\d{{5}}(
 _STREET_REST = re.compile(rf"(?:[ \t]+(?:{TITLE_WORD}|[NSEW]\.?))*\.?(?:{_ADDRESS_AFTER.pattern}[\w-]*)?")
 
 
+# An honorific or a rank just before a name: a street name never follows one.
+_RANK_BEFORE = re.compile(r"(?<![\w'’-])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Det|Detective|Sgt|Sergeant|Lt|Lieutenant|Capt|Captain"
+                          r"|Ofc|Ofcr|Officer|Ptl|Patrolman|Patrolwoman|Deputy|Trooper|Tpr|Cpl|Corporal|Agent"
+                          r"|Inspector|Insp|Constable|PC|DC|DS)\.?[ \t]+$")
+
+
 def address_part(f, document):
     """A PERSON finding that is part of an address, as an address finding, or None: the
     street name after a house number ("6403 Nancy Lodge Suite 022"), or a town before a state
@@ -1133,6 +1172,8 @@ def address_part(f, document):
     import dataclasses
 
     text = document.pages[f.page - 1].text
+    if _RANK_BEFORE.search(text[max(0, f.start - 24):f.start]):
+        return None  # "Officer Ramirez #5521": a badge number after a name, not a unit after a street
     house = _HOUSE_BEFORE.search(text[max(0, f.start - 12):f.start])
     unit = _ADDRESS_AFTER.match(text, f.end)
     if house or unit:

@@ -153,7 +153,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
         return out
 
 
-_HONORIFIC = (r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Det|Detective|Sgt|Sergeant|Lt|Lieutenant|Capt|Captain"
+_HONORIFIC = (r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Det|Detective|Sgt|Sergeant|Lt|Lieutenant|Capt|Captain|Ofc|Ofcr|Ptl"
+              r"|Patrolman|Patrolwoman"
               r"|Cpl|Corporal|Officer|Deputy|Agent|Special Agent|SA|Inspector|Insp|Cmdr|Commander|Col"
               r"|Colonel|Maj|Major|Gen|General|Rev|Hon|Judge|Justice|Senator|Sen|Rep|Trooper|Tpr|Chief"
               r"|Constable|PC|DC|DS|DI|Paramedic|EMT|Nurse|Firefighter|Warden|Counselor|Trustee|Trustees"

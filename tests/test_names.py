@@ -142,6 +142,21 @@ def test_parts_of_addresses_are_withheld_as_addresses_not_names(text, part, sett
     assert any(f.entity in ("US_STREET_ADDRESS", "ADDRESS") and f.start <= at < f.end for f in found)
 
 
+@pytest.mark.parametrize("text", [
+    "On 2/3/23 Officer Ramirez #5521 contacted the caller.",
+    "On 2/3/23 Ofc. Ramirez #5521 contacted the caller.",
+    "Det. Ramirez #5521 and Ptl. Okafor #612 responded.",
+])
+def test_a_name_after_a_rank_is_a_name_not_a_street(text, settings):
+    """"#5521" after an officer's name is a badge number, not a unit after a street: the name
+    is found as a person's, and "Ofc." and "Ptl." are ranks as "Officer" is."""
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    found = detect(doc, settings)
+    at = text.index("Ramirez")
+    assert any(f.entity == "PERSON" and f.start <= at < f.end for f in found), found
+    assert not any(f.entity in ("US_STREET_ADDRESS", "STREET_ADDRESS") for f in found), found
+
+
 @pytest.mark.parametrize("text, name", [
     ("Printed Name: MARIA L. GONZALEZ-REYES          Date: 04/02/2024", "MARIA L. GONZALEZ-REYES"),
     ("Name of Debtor: Tobias Wentworth", "Tobias Wentworth"),
