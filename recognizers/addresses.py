@@ -1,5 +1,5 @@
 """Street addresses beyond the US pattern of personal.py: every USPS street suffix, the
-"City, ST 12345" and Canadian "City, QC H3G 1P1" tails (which make an address whatever the
+"City, ST 12345", Canadian "City, QC H3G 1P1" and Australian "Suburb NSW 2007" tails (which make an address whatever the
 street is called), addresses wrapped over lines, European orders (number before a street
 type, "33 avenue de Provence"; street then number, "Via Garibaldi 27", "Hauptstraße 12",
 "Parmova 109, 1000 Ljubljana"), PO boxes abroad, and whatever follows "lives at" /
@@ -43,10 +43,12 @@ _STATES = (r"(?:A[LKZRSAEP]|C[AOT]|D[EC]|F[LM]|G[AU]|HI|I[ADLN]|K[SY]|LA|M[ADEHI
            r"|P[ARW]|RI|S[CD]|T[NX]|UT|V[AIT]|W[AIVY])")
 _PROVINCES = r"(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)"
 _CITY = r"[A-ZÀ-Ý][\w.'’-]*(?:[ \t]+[A-ZÀ-Ý][\w.'’-]*){0,3}"
+_AU_STATES = r"(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)"
 TAIL = (rf"(?:(?:,{_W}|[ \t]*\n[ \t]*){_CITY},?{_W}(?:{_STATES}\.?{_W}\d{{5}}(?:-\d{{4}})?"
-        rf"|{_PROVINCES}\.?{_W}[A-Z]\d[A-Z][ ]?\d[A-Z]\d)(?![\w-]))")
+        rf"|{_PROVINCES}\.?{_W}[A-Z]\d[A-Z][ ]?\d[A-Z]\d|{_AU_STATES}{_W}\d{{4}})(?![\w-]))")
 _UNIT = rf"(?:,?{_W}(?:Apt|Apartment|Unit|Suite|Ste|Room|Rm|Bldg|Building|Fl|Floor|No|#)\.?[ \t]*#?[ \t]*[A-Z0-9-]{{1,6}})"
-_NUMBER = r"(?<![\w$.,/:-])\d{1,6}[A-Z]?(?:-\d{1,4})?"
+# a house number; Australian addresses write a unit before it ("4/27 Wattle Street")
+_NUMBER = r"(?<![\w$.,/:-])(?:\d{1,5}[A-Z]?/)?\d{1,6}[A-Z]?(?:-\d{1,4})?"
 _DIR = r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Ouest|Est|Nord|Sud)\.?"
 _STREET_WORD = r"(?:[A-ZÀ-Ý][\w'’.-]*|\d{1,3}(?:st|nd|rd|th)|de|du|des|la|le|of|the)"
 
@@ -118,7 +120,7 @@ class AddressRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         out = []
-        for pattern, score, why in ((WITH_TAIL, 0.85, "street with a city, state and ZIP or province and postcode"),
+        for pattern, score, why in ((WITH_TAIL, 0.85, "street with a city, state and ZIP (or postcode) or province and postcode"),
                                     (NUMBER_FIRST, 0.8, "house number, street type and name"),
                                     (TYPE_FIRST, 0.75, "street type, name and house number"),
                                     (COMPOUND, 0.75, "street name and house number"),

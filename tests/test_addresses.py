@@ -42,6 +42,10 @@ def covered(text: str, value: str) -> bool:
     ("She lives at Parmova 109 with her sister.", "Parmova 109"),
     ("Thanks,\nJane Roe\nPSC 4115, Box 7815\nAPO AA 41945\n", "PSC 4115, Box 7815\nAPO AA 41945"),
     ("Victim | USNS Brown, FPO AE 11622 | 555-0100", "USNS Brown, FPO AE 11622"),
+    ("Tenant: Unit 4/27 Wattle Street, Ultimo NSW 2007", "4/27 Wattle Street, Ultimo NSW 2007"),
+    ("She lives at 12 Banksia Avenue, Bondi Junction NSW 2022 with her son.",
+     "12 Banksia Avenue, Bondi Junction NSW 2022"),
+    ("Post to 3/118 Gouger St, Adelaide SA 5000.", "3/118 Gouger St, Adelaide SA 5000"),
 ])
 def test_addresses_found_whole(text, value):
     assert covered(text, value)
@@ -55,6 +59,7 @@ def test_addresses_found_whole(text, value):
     "Carried 4-0. Item 12 Mill Race project deferred.",
     "The 2 officers took 15 minutes to arrive.",
     "During 2007 you were a nonresident alien.",
+    "On 4/27 the Board met; 5/12 Council voted 4-1.",
 ])
 def test_near_misses_stay(text):
     assert spans(text) == set()
