@@ -278,8 +278,8 @@ class PersonNameRecognizer(EntityRecognizer):
             return False
         if any(w.strip(".") in _NOT_NAMES or w.lower() in _FUNCTION_WORDS for w in words):
             return False  # "DC TO SPRINGFIELD AND RETURN" is a route, not Detective Constable To
-        if any(ch.isdigit() for ch in name):
-            return False
+        if any(ch.isdigit() or ch in "_:" for ch in name):
+            return False  # a blank to fill in ("X ______") or a field's label ("Date:") is no name
         return all(w[0].isupper() for w in words) and len(name.replace(" ", "")) >= 3
 
     def _result(self, start, end, score, why):

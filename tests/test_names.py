@@ -189,3 +189,18 @@ def test_places_with_their_state_are_not_names(text, word, settings):
 def test_a_middle_initial_without_its_period(settings):
     text = "Debtor 2\n(Spouse, if filing)\n\nBeverly A Lewis\n\nUnited States Bankruptcy Court"
     assert covered(text, "Beverly A Lewis", settings)
+
+
+@pytest.mark.parametrize("text", [
+    "Signed: X ____________ Date: ______ (Lorraine Fitzpatrick-Oyelaran)",
+    "Signed: ____________________  Date: 04/02/2024",
+    "Witness: ______________ Title: Clerk",
+])
+def test_a_blank_to_fill_in_is_no_name(text, settings):
+    """A form's blank and the next field's label after "Signed:" are not a name (they were
+    withheld as one: "X ____________ Date: ______")."""
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    assert not any("_" in f.text or ":" in f.text for f in found), [f.text for f in found]
+    if "Lorraine" in text:
+        assert any("Lorraine Fitzpatrick-Oyelaran" in f.text for f in found)
