@@ -176,6 +176,10 @@ FORM_NAME = re.compile(
     rf"|student|child|minor|parent|guardian|patient|employee|witness)(?:'s)? (?:full )?name|signature of [a-z ]{{3,30}})"
     rf"[ \t]*[:_.]*[ \t]*\n?[ \t]*_*[ \t]*(?P<name>(?-i:{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{1,3}}))")
 SLASH_S = re.compile(rf"/s/[ \t]*(?P<name>{_WORD}(?:[ \t]+(?:{INITIAL}[ \t]+)?{_WORD}){{1,3}})")
+# A nickname in quotes or brackets between a given name and a surname ('Bartholomew "Bart"
+# Oyelowo', "Robert (Bobby) Kask"): a person's name by its shape.
+NICKNAME = re.compile(rf"(?P<first>{TITLE_WORD})[ \t]+(?P<nick>[\"“'‘(]{TITLE_WORD}[\"”'’)])[ \t]+"
+                      rf"(?P<last>{TITLE_WORD})(?![\w'’-])")
 # Whose name a text may give as "the girl's name is ..." (a project's or a ship's is no person's).
 _NAMED_ONES = ("girl", "boy", "man", "woman", "lady", "child", "kid", "baby", "son", "daughter", "wife", "husband",
                "mother", "father", "brother", "sister", "friend", "neighbor", "neighbour", "boyfriend",
@@ -395,6 +399,7 @@ _NEEDLES = {
     PASSIVE_SLOT: re.compile(rf"(?:was|were|been)[ \t]+{_DONE_TO}\b"),
     SUBJECT_SLOT: re.compile(rf"[ \t]{_SPEECH}\b"),
     GIVE_SLOT: re.compile(r"[ \t]to[ \t]+\p{Lu}"),
+    NICKNAME: re.compile(r"[ \t][\"“'‘(]\p{Lu}"),
 }
 
 
@@ -575,6 +580,13 @@ class NameStructureRecognizer(EntityRecognizer):
                     and not _PRONOUN_AFTER.match(text, words[-1][1]):
                 continue  # "sent to Victoria by rail", "reported to Congress"; not "to Tomasz when he ..."
             add(words[0][0], words[-1][1], 0.65, "name of the person something is sent or handed to ('... to <name>')")
+        for m in _finditer(NICKNAME, text):
+            first, nick, last = m.group("first"), m.group("nick"), m.group("last")
+            if not is_given(first) or not is_given(nick.strip("\"“”'‘’()")):
+                continue  # both the name and its nickname are given names of the lexicon
+            if any(_bare(w) in NOT_NAME_WORDS or _bare(w) in lower for w in (first, last)):
+                continue
+            add(m.start(), m.end(), 0.75, "given name, nickname in quotes and surname")
         for s, e in _spelled_by_mailbox(text, toks, lower):
             add(s, e, 0.7, "name spelled by the email address after it (first.last@)")
         return out
@@ -592,6 +604,8 @@ class NameStructureRecognizer(EntityRecognizer):
         after = text[end:end + 30]
         if _ORG_WORD_AFTER.match(after):
             return False  # "Douglas Brooks Associates", "Jackson Lewis LLP"
+        if _ORG_LABEL_BEFORE.search(text, max(0, text.rfind("\n", 0, start) + 1, start - 40), start):
+            return False  # "Bank: Wells Fargo", "Employer: Morgan Stanley": the label names an organisation
         caps = first.isupper()
         if caps and "\n" in text[start:end]:
             return False  # headings in capitals run over lines ("JAIL\nDAILY")
@@ -730,6 +744,10 @@ _ORG_AFTER = ["inn", "hotel", "motel", "suites", "resort", "restaurant", "cafe",
 
 _ORG_WORD_AFTER = re.compile(r"[ \t]*(?:" + "|".join(_ORG_AFTER) + r")\b", re.IGNORECASE)
 
+# A form's label that names an organisation, right before a value on its line.
+_ORG_LABEL_BEFORE = re.compile(
+    r"(?i)(?<![\w'’-])(?:bank|employer|company|vendor|supplier|insurer|insurance[ \t]+(?:company|carrier)|carrier"
+    r"|agency|organi[sz]ation|firm|business|lender|contractor|utility|institution)(?:[ \t]+name)?[ \t]*:[ \t]*$")
 _ADDRESS_AFTER = re.compile(r"[ \t]*(?:,[ \t]*)?(?:Suite|Ste|Apt|Apartment|Unit|Fl|Floor|Room|Rm|#)\.?[ \t]*#?\w")
 _HOUSE_BEFORE = re.compile(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+$")
 _TRIM_WORD = re.compile(r"[^\s,]+(?:,(?=[ \t]))?")

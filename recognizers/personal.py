@@ -182,6 +182,8 @@ _CAPS_NOT_NAMES = {"USA", "GBR", "AUS", "CAN", "NZL", "FVEY", "NATO", "CTI", "EX
                    "STATE", "DEPARTMENT", "OFFICE", "REPORT", "MINUTES", "MEETING", "NOTICE", "DIVISION"}
 CAPS_LAST_FIRST = re.compile(r"\b[A-Z][A-Z'-]+, [A-Z][A-Z'-]+(?: [A-Z]\.?)?(?![\w'])")
 DISPLAY_NAME = re.compile(
+    # (not the "PM" of "On ... at 4:12 PM Jane Roe <jane@...> wrote:")
+    r"(?:\b(?:AM|PM|A\.M\.|P\.M\.)[ \t]+)?"
     r"(?P<name>[A-Z][A-Za-z'.-]+(?:,?[ \t]+[A-Z][A-Za-z'.-]+){1,3})[ \t]*<[^<>@\s]+@[^<>\s]+>")
 _NOT_NAMES = {"Department", "Office", "Agency", "Bureau", "Division", "Section", "Unit", "Police",
               "County", "City", "State", "Federal", "National", "Service", "Services", "Team",

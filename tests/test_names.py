@@ -204,3 +204,43 @@ def test_a_blank_to_fill_in_is_no_name(text, settings):
     assert not any("_" in f.text or ":" in f.text for f in found), [f.text for f in found]
     if "Lorraine" in text:
         assert any("Lorraine Fitzpatrick-Oyelaran" in f.text for f in found)
+
+
+@pytest.mark.parametrize("text, name", [
+    ('Thanks!\n--\nBartholomew "Bart" Oyelowo\nCell 310 555 0172', 'Bartholomew "Bart" Oyelowo'),
+    ("Robert (Bobby) Kask was present.", "Robert (Bobby) Kask"),
+    ("Signed by Margarethe ‘Greta’ Uusitalo.", "Margarethe ‘Greta’ Uusitalo"),
+])
+def test_a_nickname_between_given_name_and_surname(text, name, settings):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    at = text.index(name)
+    assert any(f.start <= at and at + len(name) <= f.end for f in found), [f.text for f in found]
+
+
+@pytest.mark.parametrize("text", ["The Grand 'Ole' Opry tour starts at noon.", "Main Street (Route 9) Bridge is closed."])
+def test_quoted_words_between_capitals_are_not_nicknames(text, settings):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    assert not [f for f in detect(doc, settings) if f.entity == "PERSON"]
+
+
+def test_the_pm_of_a_reply_line_is_not_part_of_the_name(settings):
+    text = "On Tue, Jan 3, 2023 at 4:12 PM Kwame Mensah-Bonsu <kmb1987@outlook.com> wrote:"
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    assert any(f.text == "Kwame Mensah-Bonsu" for f in found)
+    assert not any("PM" in f.text for f in found), [f.text for f in found]
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("Bank: Wells Fargo  Acct: 1234567890  Routing: 121000248", "Wells Fargo"),
+    ("Employer: Morgan Stanley\nStart date: 04/02/2019", "Morgan Stanley"),
+    ("Insurance carrier: Liberty Mutual", "Liberty Mutual"),
+])
+def test_a_pair_after_an_organisations_label_is_the_organisation(text, kept, settings):
+    """The lexicon pair ("Wells" a given name, "Fargo" a surname) does not make a person of
+    what a form's label says is a bank, an employer or an insurer."""
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    at = text.index(kept)
+    assert not any(f.start <= at < f.end for f in found), [f.text for f in found]
