@@ -88,6 +88,9 @@ NOT_NAME_WORDS = {
     "motel", "suites", "resort", "recipient", "addressee", "tenant", "landlord", "sender", "consignee",
     "cardholder", "beneficiary", "caller", "attn", "attention", "patient", "passenger", "claimant",
     "complainant", "requestor", "signature", "signatures", "signed", "signatory", "sign",
+    # verbs of call logs and narratives written in capitals ("RP JANE ROE REPORTS ...")
+    "reports", "reported", "states", "stated", "advises", "advised", "requests", "requested", "complains",
+    "complained",
 }
 
 # Given names that are also ordinary English words or places, too often capitalised for other

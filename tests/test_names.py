@@ -244,3 +244,15 @@ def test_a_pair_after_an_organisations_label_is_the_organisation(text, kept, set
     found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
     at = text.index(kept)
     assert not any(f.start <= at < f.end for f in found), [f.text for f in found]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("CALL LOG 0412 HRS RP MARGUERITE BOUDREAUX-LEBLANC REPORTS SUSPICIOUS VEH", "MARGUERITE BOUDREAUX-LEBLANC"),
+    ("1420 HRS W1 TOMASZ WRONA STATED HE SAW THE VEH", "TOMASZ WRONA"),
+])
+def test_a_call_logs_verb_after_a_name_in_capitals_stays(text, name, settings):
+    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
+    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    assert any(f.text == name for f in found), [f.text for f in found]
+    verb = text.split(name)[1].split()[0]
+    assert not any(verb in f.text for f in found), [f.text for f in found]
