@@ -30,6 +30,9 @@ def spans(text: str) -> set[str]:
     ("The certification from Dr. Amy Lee states that the employee requires leave for lumbar disc herniation. Mail.",
      "lumbar disc herniation"),
     ("He was diagnosed with bipolar I disorder, and the leave was approved.", "bipolar I disorder"),
+    # missing work is about someone's health when a treatment is its reason
+    ("Ms. Alvarado takes metformin; she missed work due to chemotherapy.", "chemotherapy"),
+    ("He has been out of work since his dialysis began.", "dialysis"),
 ])
 def test_conditions_found(text, value):
     assert value in spans(text)
@@ -48,6 +51,8 @@ def test_conditions_found(text, value):
     "This AD was prompted by reports of an AOA sensor failure. We are issuing this AD to address the unsafe condition.",
     "Serious Injury",
     "The school nurse position was posted in the spring; the pharmacy opens at nine.",
+    "The county's time off policy covers dialysis centers' staff.",
+    "The report on dialysis funding is attached.",
 ])
 def test_near_misses_stay(text):
     assert spans(text) == set()
