@@ -202,15 +202,18 @@ def measure_extract(folder: Path, how: str) -> dict:
     - ``pdfium-text``: pypdfium2, each page's text in one call, no boxes;
     - ``pdfminer``: pdfminer.six as its users call it (``extract_pages``, default layout
       analysis);
-    - ``pypdf``: pypdf's ``extract_text`` (no boxes)."""
-    files = _pdfs(folder)
-    pages = chars = failed = 0
-    layout = [0.0]
-    t = time.process_time()
-    if how == "redactor":
-        from redactor.formats.pdf import read
+    - ``pypdf``: pypdf's ``extract_text`` (no boxes).
+    A file an extractor cannot read is counted, not timed out of the figure."""
+    import pypdf  # noqa: F401 - every extractor imported before the clock starts
+    import pypdfium2.raw  # noqa: F401
+    from pdfminer import high_level  # noqa: F401
 
-        page_class = read._Page = read._page_class()
+    read = _EXTRACTOR_READS[how]
+    layout = [0.0]
+    if how == "redactor":
+        from redactor.formats.pdf import read as reader
+
+        page_class = reader._Page = reader._page_class()
         analyze = page_class.analyze
 
         def timed(self, laparams):
@@ -221,81 +224,77 @@ def measure_extract(folder: Path, how: str) -> dict:
                 layout[0] += time.process_time() - t0
 
         page_class.analyze = timed
-        t = time.process_time()
-        for f in files:
-            try:
-                document = read._read_pdf_text(f)
-            except Exception:  # noqa: BLE001 - counted: what a reader cannot open is part of its figure
-                failed += 1
-                continue
-            pages += len(document.pages)
-            chars += sum(len(p.text) for p in document.pages)
-    elif how == "pdfium-boxes":
-        import ctypes
+    files = _pdfs(folder)
+    pages = chars = failed = 0
+    t = time.process_time()
+    for f in files:
+        try:
+            n, c = read(f)
+        except Exception:  # noqa: BLE001 - counted: what a reader cannot open is part of its figure
+            failed += 1
+            continue
+        pages, chars = pages + n, chars + c
+    return {"cpu": time.process_time() - t, "pages": pages, "chars": chars, "layout": layout[0],
+            "failed": failed, "files": len(files)}
 
-        import pypdfium2 as pdfium
-        import pypdfium2.raw as raw
 
-        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-        for f in files:
-            try:
-                doc = pdfium.PdfDocument(str(f))
-            except Exception:  # noqa: BLE001
-                failed += 1
-                continue
-            for page in doc:
-                textpage = page.get_textpage()
+def _read_redactor(path: Path) -> tuple[int, int]:
+    from redactor.formats.pdf.read import _read_pdf_text
+
+    document = _read_pdf_text(path)
+    return len(document.pages), sum(len(p.text) for p in document.pages)
+
+
+def _read_pdfium(path: Path, boxes: bool) -> tuple[int, int]:
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pages = chars = 0
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        for page in doc:
+            textpage = page.get_textpage()
+            if boxes:
                 found = []
                 for i in range(raw.FPDFText_CountChars(textpage.raw)):
                     code = raw.FPDFText_GetUnicode(textpage.raw, i)
                     raw.FPDFText_GetCharBox(textpage.raw, i, left, right, bottom, top)
                     found.append((chr(code), left.value, bottom.value, right.value, top.value))
                 chars += len(found)
-                pages += 1
-                textpage.close()
-                page.close()
-            doc.close()
-    elif how == "pdfium-text":
-        import pypdfium2 as pdfium
-
-        for f in files:
-            try:
-                doc = pdfium.PdfDocument(str(f))
-            except Exception:  # noqa: BLE001
-                failed += 1
-                continue
-            for page in doc:
-                textpage = page.get_textpage()
+            else:
                 chars += len(textpage.get_text_range())
-                pages += 1
-                textpage.close()
-                page.close()
-            doc.close()
-    elif how == "pdfminer":
-        from pdfminer.high_level import extract_pages
-        from pdfminer.layout import LTTextContainer
+            pages += 1
+            textpage.close()
+            page.close()
+    finally:
+        doc.close()
+    return pages, chars
 
-        for f in files:
-            try:
-                for layout_page in extract_pages(f):
-                    chars += sum(len(o.get_text()) for o in layout_page if isinstance(o, LTTextContainer))
-                    pages += 1
-            except Exception:  # noqa: BLE001
-                failed += 1
-    elif how == "pypdf":
-        from pypdf import PdfReader
 
-        for f in files:
-            try:
-                for page in PdfReader(f).pages:
-                    chars += len(page.extract_text())
-                    pages += 1
-            except Exception:  # noqa: BLE001
-                failed += 1
-    else:
-        raise ValueError(how)
-    return {"cpu": time.process_time() - t, "pages": pages, "chars": chars, "layout": layout[0],
-            "failed": failed, "files": len(files)}
+def _read_pdfminer(path: Path) -> tuple[int, int]:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTTextContainer
+
+    pages = chars = 0
+    for layout_page in extract_pages(path):
+        chars += sum(len(o.get_text()) for o in layout_page if isinstance(o, LTTextContainer))
+        pages += 1
+    return pages, chars
+
+
+def _read_pypdf(path: Path) -> tuple[int, int]:
+    from pypdf import PdfReader
+
+    texts = [page.extract_text() for page in PdfReader(path).pages]
+    return len(texts), sum(len(t) for t in texts)
+
+
+_EXTRACTOR_READS = {"redactor": _read_redactor, "pdfium-boxes": lambda p: _read_pdfium(p, True),
+                    "pdfium-text": lambda p: _read_pdfium(p, False), "pdfminer": _read_pdfminer,
+                    "pypdf": _read_pypdf}
 
 
 EXTRACTORS = [("redactor's reader", "redactor"), ("pypdfium2, boxes", "pdfium-boxes"),
