@@ -118,7 +118,13 @@ class _StreamParser:
         self.cmap.attrs, self.cmap.cid2unichr = parsed.attrs, parsed.cid2unichr
 
 
+def _run_in(fn, scope: dict):
+    """A copy of function ``fn`` that looks its global names up in ``scope``."""
+    return types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
 _classes: dict | None = None
+_manager = None  # the resource manager class, made once
 
 
 def font_classes() -> dict:
@@ -135,19 +141,15 @@ def font_classes() -> dict:
             raise LookupError("pdfminer's fonts are not built as expected")
         scope = dict(pdffont.__dict__)
         scope["CMapParser"] = _StreamParser
-
-        def copy(fn):
-            return types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
-
         # PDFType1Font and PDFType3Font call PDFSimpleFont.__init__ by name: that name, in the
         # copies' scope, is a class holding the copy of it.
         simple = type("PDFSimpleFont", (pdffont.PDFSimpleFont,),
-                      {"__init__": copy(pdffont.PDFSimpleFont.__init__), "__module__": __name__})
+                      {"__init__": _run_in(pdffont.PDFSimpleFont.__init__, scope), "__module__": __name__})
         scope["PDFSimpleFont"] = simple
         made = {}
         for name in names[1:]:
             base = pdffont.__dict__[name]
-            made[name] = type(name, (base,), {"__init__": copy(base.__init__), "__module__": __name__})
+            made[name] = type(name, (base,), {"__init__": _run_in(base.__init__, scope), "__module__": __name__})
         _classes = made
     except Exception:  # noqa: BLE001 - pdfminer's own classes then: slower, the same text
         _classes = {}
@@ -156,13 +158,15 @@ def font_classes() -> dict:
 
 def resource_manager(**kwargs):
     """pdfminer's resource manager, making fonts with ``font_classes``."""
+    global _manager
     from pdfminer import pdfinterp
 
-    classes = font_classes()
-    if not classes or "get_font" not in vars(pdfinterp.PDFResourceManager):
-        return pdfinterp.PDFResourceManager(**kwargs)
-    scope = {**pdfinterp.__dict__, **classes}
-    fn = pdfinterp.PDFResourceManager.get_font
-    get_font = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
-    cls = type("PDFResourceManager", (pdfinterp.PDFResourceManager,), {"get_font": get_font, "__module__": __name__})
-    return cls(**kwargs)
+    if _manager is None:
+        classes = font_classes()
+        if not classes or "get_font" not in vars(pdfinterp.PDFResourceManager):
+            _manager = pdfinterp.PDFResourceManager
+        else:
+            get_font = _run_in(pdfinterp.PDFResourceManager.get_font, {**pdfinterp.__dict__, **classes})
+            _manager = type("PDFResourceManager", (pdfinterp.PDFResourceManager,),
+                            {"get_font": get_font, "__module__": __name__})
+    return _manager(**kwargs)
