@@ -199,8 +199,7 @@ def test_a_middle_initial_without_its_period(settings):
 def test_a_blank_to_fill_in_is_no_name(text, settings):
     """A form's blank and the next field's label after "Signed:" are not a name (they were
     withheld as one: "X ____________ Date: ______")."""
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
-    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    found = persons(text, settings)
     assert not any("_" in f.text or ":" in f.text for f in found), [f.text for f in found]
     if "Lorraine" in text:
         assert any("Lorraine Fitzpatrick-Oyelaran" in f.text for f in found)
@@ -212,22 +211,19 @@ def test_a_blank_to_fill_in_is_no_name(text, settings):
     ("Signed by Margarethe ‘Greta’ Uusitalo.", "Margarethe ‘Greta’ Uusitalo"),
 ])
 def test_a_nickname_between_given_name_and_surname(text, name, settings):
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
-    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    found = persons(text, settings)
     at = text.index(name)
     assert any(f.start <= at and at + len(name) <= f.end for f in found), [f.text for f in found]
 
 
 @pytest.mark.parametrize("text", ["The Grand 'Ole' Opry tour starts at noon.", "Main Street (Route 9) Bridge is closed."])
 def test_quoted_words_between_capitals_are_not_nicknames(text, settings):
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
-    assert not [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    assert not persons(text, settings)
 
 
 def test_the_pm_of_a_reply_line_is_not_part_of_the_name(settings):
     text = "On Tue, Jan 3, 2023 at 4:12 PM Kwame Mensah-Bonsu <kmb1987@outlook.com> wrote:"
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
-    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    found = persons(text, settings)
     assert any(f.text == "Kwame Mensah-Bonsu" for f in found)
     assert not any("PM" in f.text for f in found), [f.text for f in found]
 
@@ -240,8 +236,7 @@ def test_the_pm_of_a_reply_line_is_not_part_of_the_name(settings):
 def test_a_pair_after_an_organisations_label_is_the_organisation(text, kept, settings):
     """The lexicon pair ("Wells" a given name, "Fargo" a surname) does not make a person of
     what a form's label says is a bank, an employer or an insurer."""
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
-    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    found = persons(text, settings)
     at = text.index(kept)
     assert not any(f.start <= at < f.end for f in found), [f.text for f in found]
 
@@ -251,8 +246,7 @@ def test_a_pair_after_an_organisations_label_is_the_organisation(text, kept, set
     ("1420 HRS W1 TOMASZ WRONA STATED HE SAW THE VEH", "TOMASZ WRONA"),
 ])
 def test_a_call_logs_verb_after_a_name_in_capitals_stays(text, name, settings):
-    doc = Document(Path("t.txt"), "text", [Page(1, text, [None] * len(text))], "0" * 64)
-    found = [f for f in detect(doc, settings) if f.entity == "PERSON"]
+    found = persons(text, settings)
     assert any(f.text == name for f in found), [f.text for f in found]
     verb = text.split(name)[1].split()[0]
     assert not any(verb in f.text for f in found), [f.text for f in found]

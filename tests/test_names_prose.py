@@ -125,6 +125,13 @@ def test_lead_examples(text, name, settings):
     ("According to Section 5, the fee is waived.", "Section"),
     ("We called Dispatch at noon.", "Dispatch"),
     ("Hi All, the agenda is attached.", "All"),
+    # word-like given names that do not begin a name here
+    ("The Hope Street clinic is closed.", "Hope Street"),
+    ("Deliveries go to the Rose Garden gate.", "Rose Garden"),
+    ("The Hope Diamond is on loan.", "Hope Diamond"),
+    ("Fort Nkosi was rebuilt in 1910.", "Fort Nkosi"),
+    ("The grant programme pays hope dlamini-style stipends.", "hope dlamini"),
+    ("The project's name is Apollo and its budget is final.", "Apollo"),
 ])
 def test_near_misses_stay(text, kept, settings):
     found = persons(text, settings)
@@ -164,16 +171,3 @@ def test_word_given_names_before_a_foreign_surname(first, data, template, settin
 ])
 def test_word_given_names_and_introductions(text, name, settings):
     assert covered(persons(text, settings), text, name), [f.text for f in persons(text, settings)]
-
-
-@pytest.mark.parametrize("text, kept", [
-    ("The Hope Street clinic is closed.", "Hope Street"),
-    ("Deliveries go to the Rose Garden gate.", "Rose Garden"),
-    ("The Hope Diamond is on loan.", "Hope Diamond"),
-    ("Fort Nkosi was rebuilt in 1910.", "Fort Nkosi"),
-    ("The grant programme pays hope dlamini-style stipends.", "hope dlamini"),
-    ("The project's name is Apollo and its budget is final.", "Apollo"),
-])
-def test_word_given_names_near_misses(text, kept, settings):
-    found = persons(text, settings)
-    assert not any(covered([f], text, kept) for f in found), (text, [f.text for f in found])
