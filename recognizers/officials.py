@@ -756,9 +756,15 @@ _ORG_SUFFIX = re.compile(r"(?i)\b(?:inc|llc|l\.l\.c|ltd|llp|plc|corp|corporation
 def _organisation_shape(name: str) -> bool:
     """An organisation's name by its own words: a company suffix ("Pilatus Aircraft Ltd."),
     an office word ("Docket Operations" is not; "U.S. Department of Transportation" is), or an
-    acronym of three or more capitals ("FAA")."""
+    acronym of three or more capitals ("FAA"), but not one that names a field of personal data
+    (the model reads the label "SSN" in "SSN 660-62-5827" as an organisation)."""
     return bool(_ORG_SUFFIX.search(name) or _AGENCY_LINE.search(name)
-                or re.fullmatch(r"(?:the[ \t]+)?[A-Z]{3,6}", name.strip()))
+                or (re.fullmatch(r"(?:the[ \t]+)?[A-Z]{3,6}", name.strip())
+                    and name.strip().split()[-1] not in _FIELD_ACRONYMS))
+
+
+# Acronyms that label a field of a form or record, not an organisation.
+_FIELD_ACRONYMS = {"SSN", "SSAN", "DOB", "ITIN", "TIN", "EIN", "FEIN", "MRN", "NPI", "VIN", "POC", "EDIPI"}
 
 
 def _after_organisation(text: str, f, orgs, contacts, persons) -> bool:

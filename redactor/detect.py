@@ -801,11 +801,16 @@ _SPECIFIC_RECOGNIZERS = ("InContext", "Validated", "Luhn")
 
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Drop a generic pattern's finding where a specific recognizer found something else. Two
+    specific findings of different kinds on one value ("SSN 660-62-5827" on the line above
+    "Passport No. 599263730": the SSN's checks and the passport's label both hold) are both
+    kept: dropping each for the other would leave the value unfound."""
     specific = [f for f in findings if f.recognizer.endswith(_SPECIFIC_RECOGNIZERS) and f.score >= 0.5]
+    specific_ids = {id(f) for f in specific}
     out = []
     for f in findings:
         drop = False
-        if f.entity in _GENERIC:
+        if f.entity in _GENERIC and id(f) not in specific_ids:
             for s in specific:
                 if s is f or s.page != f.page or s.entity == f.entity:
                     continue

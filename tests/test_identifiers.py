@@ -220,3 +220,24 @@ def test_a_written_phone_before_a_date_or_hours_is_still_a_phone(text, value, se
     """Only a bare run of digits is read as a time: a number written with separators or a
     country code is a phone wherever it stands."""
     assert ("PHONE_NUMBER", value) in found(text, settings)
+
+
+def test_two_specific_readings_of_one_value_keep_it_found(settings):
+    """A passport number under an SSN line: the SSN's check and "SSN" near it make it an SSN,
+    "Passport No." a passport; each used to drop the other as the more generic, and the value
+    went unfound (read row by row, as pdfium reads a form table)."""
+    got = found("SSN 660-62-5827\nPassport No. 599263730\n", settings)
+    assert ("US_PASSPORT", "599263730") in got
+    assert ("US_SSN", "660-62-5827") in got
+    # a specific reading still beats a generic one of another kind
+    assert found("ITIN 912-78-1234", settings) == {("US_ITIN", "912-78-1234")}
+
+
+def test_a_field_acronym_is_no_organisation_before_a_contact(settings):
+    """spaCy reads the label "SSN" as an organisation; a phone lines below it, in the same
+    record, is the person's, not an organisation's."""
+    text = ("Applicant Benjamin Palmer\nSSN 660-62-5827\nPassport No. 599263730\n"
+            "Residence 6338 Frank Fort Apt. 782, Angelashire, OH 85359\nContact +1 466 381 8976\n")
+    doc = Document(Path("t.txt"), "text", [Page(1, text, None)], "0" * 64)
+    phones = [f for f in detect(doc, settings) if f.entity == "PHONE_NUMBER"]
+    assert phones and all(f.attributes.get("role") != "organisation" for f in phones)
