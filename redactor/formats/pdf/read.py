@@ -63,26 +63,16 @@ def _read_pdf_text(path: Path, password: str = "") -> Document:
 
 
 def _read_pdf(source, path: Path, password: str = "") -> Document:
-    from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams
-    from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect, PDFEncryptionError
     from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser, PDFSyntaxError
 
     from .cmaps import resource_manager
     from .tokens import interpreter_class
 
     pages: list[Page] = []
-    try:
+    with pdfminer_errors():
         with (open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source)) as fh:
-            parser = PDFParser(fh)
-            try:
-                doc = PDFDocument(parser, password=password)
-            except PDFPasswordIncorrect:
-                raise BadInputError(
-                    "encrypted: a password is needed to open it (use --password)"
-                    if not password else "encrypted: the password given does not open it"
-                ) from None
+            doc = _pdfminer_document(fh, password)
             rsrc = resource_manager(caching=True)  # fonts' ToUnicode maps read once per process (cmaps.py)
             device = _aggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
             interp = interpreter_class()(rsrc, device)  # content read as pdfminer reads it (tokens.py)
@@ -108,8 +98,37 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
                     pages.append(page)
                     # the page's layout freed now, before the collector runs again
                     layout = device.result = device.cur_item = None
+    if not pages:
+        raise BadInputError("PDF has no pages")
+    return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+
+
+def _pdfminer_document(fh, password: str):
+    """pdfminer's document of the open file ``fh``; a missing or wrong password is a
+    BadInputError starting "encrypted:"."""
+    from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        return PDFDocument(PDFParser(fh), password=password)
+    except PDFPasswordIncorrect:
+        raise BadInputError(
+            "encrypted: a password is needed to open it (use --password)"
+            if not password else "encrypted: the password given does not open it"
+        ) from None
+
+
+@contextlib.contextmanager
+def pdfminer_errors():
+    """pdfminer's exceptions on a bad file as one-line BadInputErrors (the batch reports the
+    document and goes on); a MemoryError is the worker's limit at work and passes."""
+    from pdfminer.pdfdocument import PDFEncryptionError
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        yield
     except (BadInputError, MemoryError):
-        raise  # a memory error is the worker's limit at work: the batch reports it as such
+        raise
     except PDFEncryptionError as exc:
         raise BadInputError(f"encrypted with an unsupported scheme: {exc}") from None
     except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError, IndexError,
@@ -117,9 +136,44 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
         raise BadInputError(f"unreadable PDF: {type(exc).__name__}: {exc}".strip()) from None
     except Exception as exc:  # pdfminer raises many private exception types on bad files
         raise BadInputError(f"unreadable PDF: {type(exc).__name__}: {exc}".strip()) from None
-    if not pages:
-        raise BadInputError("PDF has no pages")
-    return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+
+
+class PdfminerPages:
+    """The page dictionaries of an open PDF as pdfminer parses them, for a reader that takes
+    the pages' content from another engine (read_pdfium.py): their annotations, /Rotate, and
+    the text of their tiling patterns, read by this module's own functions."""
+
+    def __init__(self, fh, password: str) -> None:
+        from pdfminer.pdfpage import PDFPage
+
+        self.pages = list(PDFPage.create_pages(_pdfminer_document(fh, password)))
+        self._interp = None
+
+    def interpreter(self):
+        """(interpreter, device) for ``_pattern_text``, made when first needed."""
+        if self._interp is None:
+            from pdfminer.layout import LAParams
+
+            from .cmaps import resource_manager
+            from .tokens import interpreter_class
+
+            rsrc = resource_manager(caching=True)
+            device = _aggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
+            self._interp = (interpreter_class()(rsrc, device), device)
+        return self._interp
+
+    @staticmethod
+    def has_patterns(pdfpage) -> bool:
+        from pdfminer.pdftypes import resolve1
+
+        return isinstance(resolve1((pdfpage.resources or {}).get("Pattern")), dict)
+
+    @staticmethod
+    def rotation(pdfpage) -> int:
+        from pdfminer.pdftypes import resolve1
+
+        # /Rotate may be an indirect object (the Epson linearized sample)
+        return int(resolve1(pdfpage.attrs.get("Rotate", 0)) or 0) % 360 if hasattr(pdfpage, "attrs") else 0
 
 
 def _aggregator(rsrc, laparams):
@@ -548,7 +602,6 @@ def _text_direction(layout) -> int:
 
 def _page_from_layout(number: int, pdfpage, layout) -> Page:
     from pdfminer.layout import LTAnno, LTChar, LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
-    from pdfminer.pdftypes import resolve1
 
     mediabox = tuple(float(v) for v in pdfpage.mediabox)
     to_user = rotation_matrix(pdfpage.rotate, mediabox).inverse()
@@ -679,8 +732,7 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         char_boxes=boxes,
         width=abs(x1 - x0),
         height=abs(y1 - y0),
-        # /Rotate may be an indirect object (the Epson linearized sample)
-        rotation=int(resolve1(pdfpage.attrs.get("Rotate", 0)) or 0) % 360 if hasattr(pdfpage, "attrs") else 0,
+        rotation=PdfminerPages.rotation(pdfpage),
         has_text_layer=chars_seen > 0,
         image_count=images,
         covered_spans=covered,
