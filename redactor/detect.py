@@ -801,20 +801,22 @@ _SPECIFIC_RECOGNIZERS = ("InContext", "Validated", "Luhn")
 
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Drop a generic pattern's finding where a specific recognizer found something else. Two
-    specific findings of different kinds on one value ("SSN 660-62-5827" on the line above
-    "Passport No. 599263730": the SSN's checks and the passport's label both hold) are both
-    kept: dropping each for the other would leave the value unfound."""
+    """Drop a generic pattern's finding where a specific recognizer found something else. Of
+    two specific findings of different kinds on one value, the one scored higher stays ("SSN
+    660-62-5827" on the line above "Passport No. 599263730": the SSN's checks and the
+    passport's label both hold; dropping each for the other left the value unfound); at
+    equal scores both go, as two readings of a form's cells that contradict each other."""
     specific = [f for f in findings if f.recognizer.endswith(_SPECIFIC_RECOGNIZERS) and f.score >= 0.5]
     specific_ids = {id(f) for f in specific}
     out = []
     for f in findings:
         drop = False
-        if f.entity in _GENERIC and id(f) not in specific_ids:
+        if f.entity in _GENERIC:
+            mine = id(f) in specific_ids
             for s in specific:
                 if s is f or s.page != f.page or s.entity == f.entity:
                     continue
-                if s.start < f.end and f.start < s.end:
+                if s.start < f.end and f.start < s.end and (not mine or s.score >= f.score):
                     drop = True
                     break
         if not drop:
