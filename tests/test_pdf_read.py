@@ -129,11 +129,13 @@ def _lines(source, fast: bool) -> list[list[tuple]]:
     return out
 
 
-def _tree(source, fast: bool) -> list:
+def _tree(source, fast: bool, ordered: bool = True) -> list:
     """Per page, the reader's layout analysis in order: text boxes, their lines, the lines'
     characters and spaces, and the other objects. ``fast``: the reader's own ``analyze``;
     otherwise pdfminer's ``LTLayoutContainer.analyze`` and ``group_objects`` (with the reader's
-    tie-breaking of equally distant boxes, so that both are deterministic)."""
+    tie-breaking of equally distant boxes, so that both are deterministic). Without
+    ``ordered``, text boxes are not grouped into reading order (``boxes_flow=None``, as
+    verification reads a release copy)."""
     import io
 
     from pdfminer.layout import LAParams, LTAnno, LTChar, LTContainer, LTFigure, LTLayoutContainer
@@ -173,7 +175,10 @@ def _tree(source, fast: bool) -> list:
             if device.all_upright:  # the reader then skips _text_direction: it would say 0
                 assert read._text_direction(layout) == 0
             layout.__class__ = fast_page if fast else StockPage
-            layout.analyze(LAParams(all_texts=True, line_margin=0.8))
+            laparams = LAParams(all_texts=True, line_margin=0.8)
+            if not ordered:
+                laparams.boxes_flow = None
+            layout.analyze(laparams)
             out.append(shape(layout))
     return out
 
@@ -201,6 +206,7 @@ def test_fast_characters_are_pdfminers(path):
     assert _chars(path, True) == stock
     assert _lines(path, True) == _lines(path, False)
     assert _tree(path, True) == _tree(path, False)
+    assert _tree(path, True, ordered=False) == _tree(path, False, ordered=False)
 
 
 @pytest.mark.slow
@@ -214,6 +220,7 @@ def test_fast_characters_are_pdfminers_on_real_records():
             assert _chars(path, True) == stock, path.name
             assert _lines(path, True) == _lines(path, False), path.name
             assert _tree(path, True) == _tree(path, False), path.name
+            assert _tree(path, True, ordered=False) == _tree(path, False, ordered=False), path.name
 
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402

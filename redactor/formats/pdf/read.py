@@ -26,12 +26,15 @@ for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfminer.co
     logging.getLogger(_name).setLevel(logging.ERROR)
 
 
-def read_pdf(path: Path, password: str = "", ocr: bool = True) -> Document:
+def read_pdf(path: Path, password: str = "", ocr: bool = True, reading_order: bool = True) -> Document:
     """Pages of ``path``. A file pdfminer cannot parse (broken xref chains, odd objects) is
     repaired by qpdf (via pikepdf) in memory and read again; the removal engine opens the
     original with qpdf too, so both see the same repaired document. Pages without a usable
-    text layer are read by OCR (ocr.py) unless ``ocr`` is False."""
-    document = _read_pdf_text(path, password)
+    text layer are read by OCR (ocr.py) unless ``ocr`` is False. Without ``reading_order``
+    the page's text boxes are not grouped into reading order (pdfminer's ``boxes_flow=None``:
+    top to bottom), which verification uses: on a release copy whose lines were laid out
+    anew the grouping, quadratic in the boxes, is most of the reading time."""
+    document = _read_pdf_text(path, password, reading_order)
     if ocr:
         from ...ocr import read_document
 
@@ -39,9 +42,9 @@ def read_pdf(path: Path, password: str = "", ocr: bool = True) -> Document:
     return document
 
 
-def _read_pdf_text(path: Path, password: str = "") -> Document:
+def _read_pdf_text(path: Path, password: str = "", reading_order: bool = True) -> Document:
     try:
-        return _read_pdf(path, path, password)
+        return _read_pdf(path, path, password, reading_order)
     except BadInputError as first:
         if str(first).startswith("encrypted:"):  # a password is missing or wrong
             raise
@@ -59,10 +62,10 @@ def _read_pdf_text(path: Path, password: str = "") -> Document:
         except Exception:
             raise first from None
         buf.seek(0)
-        return _read_pdf(buf, path, "")
+        return _read_pdf(buf, path, "", reading_order)
 
 
-def _read_pdf(source, path: Path, password: str = "") -> Document:
+def _read_pdf(source, path: Path, password: str = "", reading_order: bool = True) -> Document:
     from pdfminer.layout import LAParams
     from pdfminer.pdfpage import PDFPage
 
@@ -74,7 +77,10 @@ def _read_pdf(source, path: Path, password: str = "") -> Document:
         with (open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source)) as fh:
             doc = _pdfminer_document(fh, password)
             rsrc = resource_manager(caching=True)  # fonts' ToUnicode maps read once per process (cmaps.py)
-            device = _aggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
+            laparams = LAParams(all_texts=True, line_margin=0.8)
+            if not reading_order:
+                laparams.boxes_flow = None
+            device = _aggregator(rsrc, laparams=laparams)
             interp = interpreter_class()(rsrc, device)  # content read as pdfminer reads it (tokens.py)
             for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
                 with _collector_paused():
@@ -351,6 +357,7 @@ def _page_class():
         LTLayoutContainer,
         LTPage,
         LTTextBoxHorizontal,
+        LTTextBoxVertical,
         LTTextGroupLRTB,
         LTTextLineHorizontal,
     )
@@ -406,7 +413,7 @@ def _page_class():
             emptiness from its text joined once, and the text boxes' own ``analyze`` (which
             calls the no-op ``analyze`` of every character) done by ``_analyze_group``. The
             same boxes, lines and order (tests/test_pdf_read.py compares both)."""
-            if laparams.detect_vertical or laparams.boxes_flow is None:
+            if laparams.detect_vertical:
                 return super().analyze(laparams)
             # the characters into lines, and the other objects apart, in one pass over the page
             otherobjs: list = []
@@ -430,6 +437,15 @@ def _page_class():
             for line in empties:
                 _analyze_line(line, laparams)
             textboxes = list(self.group_textlines(laparams, textlines))
+            if laparams.boxes_flow is None:
+                # no reading order across text boxes (verification): pdfminer's own sort of
+                # them, top to bottom, without grouping them (quadratic in the boxes)
+                for box in textboxes:
+                    _analyze_group(box, laparams)
+                textboxes.sort(key=lambda box: (0, -box.x1, -box.y0) if isinstance(box, LTTextBoxVertical)
+                               else (1, -box.y0, box.x0))
+                self._objs = textboxes + otherobjs + empties
+                return
             self.groups = self.group_textboxes(laparams, textboxes)
             assigner = IndexAssigner()
             for group in self.groups:
