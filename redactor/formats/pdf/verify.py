@@ -1,10 +1,13 @@
 """Independent verification of a release copy before it is released.
 
-The text that detection read came from pdfminer; the checks here read the written file with
-other code: pdfium (a C++ PDF engine) for page text, character boxes and image pixels, and a
-walk of every object and decoded stream with pikepdf for metadata, annotations, outlines
-and anything else that can carry a string. Any problem fails the document. A problem says
-where (page, redaction id, entity), never what: withheld values are ``values.Withheld``.
+The checks here read the written file with other code than the reader that detection used:
+the page text and character boxes with the engine that did not read the document (pdfium, a
+C++ PDF engine, when the default reader read it with pdfminer; the default reader, read.py,
+when pdfium did: read_pdfium.py is never imported here), image pixels with pdfium, and a
+walk of every object and decoded stream with pikepdf for metadata,
+annotations, outlines and anything else that can carry a string. Any problem fails the
+document. A problem says where (page, redaction id, entity), never what: withheld values
+are ``values.Withheld``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ from ...values import find_values, normalize, withheld_values
 log = logging.getLogger(__name__)
 
 
-def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[tuple[Box, str]]]) -> list[str]:
+def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[tuple[Box, str]]],
+                      reader: str = "pdfminer") -> list[str]:
+    """The problems of the release copy ``out_path`` of ``plan`` (none: it may be released).
+
+    ``reader`` is the extractor that read the document for detection ("pdfminer" or
+    "pdfium"). The page text is checked by the other one: an extractor's blind spot (a font
+    whose codes it maps to the wrong text, characters it places wrongly or drops) would
+    otherwise hide the same text from detection and from verification. Image pixels are
+    always checked with pdfium, which decodes them; pdfminer does not."""
+    if reader not in ("pdfminer", "pdfium"):
+        raise ValueError(f"unknown PDF reader {reader!r}")
     problems: list[str] = []
     values = withheld_values(plan)
     boxes_by_page: dict[int, list[tuple[Box, str]]] = collections.defaultdict(list)  # (box, redaction id)
@@ -34,7 +47,11 @@ def verify_pdf_output(out_path: Path, plan: Plan, drawn_labels: dict[int, list[t
         # A page withheld in full: its one box is the whole page, its label the placeholder.
         boxes_by_page[number] = [(b, "page withheld in full") for b, _ in drawn_labels.get(number, [])] or [
             ((-1e9, -1e9, 1e9, 1e9), "page withheld in full")]
-    problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
+    if reader == "pdfium":
+        problems += _check_with_pdfminer(out_path, values, boxes_by_page, drawn_labels)
+        problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels, text=False)
+    else:
+        problems += _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels)
     problems += _check_objects(out_path, values)
     problems += _check_withheld_pictures(out_path, plan)
     problems += check_ocr(out_path, plan, values)
@@ -141,13 +158,23 @@ def _confident_kept_words(page, withheld: list[tuple[int, int]], regions: list[B
     return out
 
 
-def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[str]:
+def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels, text: bool = True) -> list[str]:
+    """With pdfium: (with ``text``) no character inside a redaction box but the drawn labels'
+    and no withheld value in the page text; and the image pixels under every box removed.
+    Without ``text`` only the pixels are checked (another extractor checked the text), on the
+    pages that carry a box: no text page is made."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     problems = []
     pdf = pdfium.PdfDocument(str(out_path))
     try:
+        if not text:
+            for number in sorted(n for n, owned in boxes_by_page.items() if owned and 1 <= n <= len(pdf)):
+                page = pdf[number - 1]
+                problems += _check_images(page, number, [b for b, _ in boxes_by_page[number]], pdfium_c)
+                page.close()
+            return problems
         all_text = []
         for index in range(len(pdf)):
             number = index + 1
@@ -187,6 +214,107 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels) -> list[st
     finally:
         pdf.close()
     return problems
+
+
+def _check_with_pdfminer(out_path, values, boxes_by_page, drawn_labels) -> list[str]:
+    """The text checks of ``_check_with_pdfium``, made with pdfminer for a document that pdfium
+    read for detection: no character inside a redaction box but the drawn labels' (each label
+    character excuses one character inside a box of its page), and no withheld value in the
+    page text. The release copy is read by the default reader (read.py: pdfminer's parser,
+    fonts and layout analysis, with its per-character work done in one function and checked
+    against pdfminer's own code): the two readers share no code, so each one checks the
+    documents the other read. Text boxes are not put in reading order (a release copy's lines
+    laid out anew make many boxes, and grouping them is quadratic); lines and words are.
+    Its boxes are in default user space, whatever the page's /Rotate or MediaBox; its layout
+    analysis puts the spaces between words that
+    ``find_values`` needs (glyphs set apart with no space glyph between them would otherwise
+    read as one word). A glyph pdfminer finds no text for ("(cid:N)") counts as one
+    character: it is drawn there all the same.
+
+    A file the reader cannot read is a problem, never an exception: the copy is not released
+    unread."""
+    from ...errors import BadInputError
+    from .read import read_pdf
+
+    problems: list[str] = []
+    try:
+        document = read_pdf(out_path, ocr=False, reading_order=False)
+    except MemoryError:
+        raise  # the worker's limit at work: the batch reports it as such
+    except BadInputError as exc:
+        kind = str(exc).split(":", 1)[0]
+        return [f"release copy unreadable by the independent checker (pdfminer): {kind}"]
+    except Exception as exc:  # noqa: BLE001 - any failure to read is a problem, not a crash
+        return [f"release copy unreadable by the independent checker (pdfminer): {type(exc).__name__}"]
+    for page in document.pages:
+        owned = boxes_by_page.get(page.number, [])
+        if not owned or page.char_boxes is None:
+            continue
+        near = _box_bands(owned)
+        pool = collections.Counter()
+        for _, label in drawn_labels.get(page.number, []):
+            pool.update(ch for ch in label if not ch.isspace())
+        leaked = 0
+        where: list[str] = []
+        text = page.text
+        i, n = 0, len(text)
+        while i < n:
+            box = page.char_boxes[i]
+            ch = text[i]
+            j = i + 1
+            while box is not None and j < n and page.char_boxes[j] is box:
+                j += 1  # the reader gives the characters of one glyph ("(cid:N)", a ligature) one box
+            glyph = text[i:j]
+            i = j
+            if box is None or ch.isspace():
+                continue
+            owner = near((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+            if owner is None:
+                continue
+            for c in ([glyph] if glyph.startswith("(cid:") else [c for c in glyph if not c.isspace()]):
+                if pool[c] > 0:
+                    pool[c] -= 1
+                else:
+                    leaked += 1
+                    if owner not in where:
+                        where.append(owner)
+        if leaked:
+            problems.append(f"page {page.number}: {leaked} character(s) still inside redaction boxes "
+                            f"({', '.join(where[:8])}{' ...' if len(where) > 8 else ''})")
+    if not document.pages:
+        problems.append("release copy unreadable by the independent checker (pdfminer): no pages")
+    for v in find_values("\n".join(p.text for p in document.pages), values):
+        problems.append(f"withheld value still extractable from page text: {v.where}")
+    return problems
+
+
+def _box_bands(owned: list[tuple[Box, str]]):
+    """A function (x, y) -> the redaction id of the first of ``owned`` whose box holds the
+    point (``contains_point(box, x, y, tol=-0.25)``), or None. Boxes are looked up by
+    horizontal bands of the page: nearly every character of a release page is far from every
+    box."""
+    import math
+
+    band = 8.0
+    always: list[tuple[int, Box, str]] = []  # boxes too tall to index (a page withheld in full)
+    bands: dict[int, list[tuple[int, Box, str]]] = collections.defaultdict(list)
+    for k, (bx, rid) in enumerate(owned):
+        lo, hi = bx[1] + 0.25, bx[3] - 0.25
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 400 * band:
+            always.append((k, bx, rid))
+            continue
+        for j in range(math.floor(lo / band), math.floor(hi / band) + 1):
+            bands[j].append((k, bx, rid))
+    band_of = bands.get
+
+    def owner(x: float, y: float) -> str | None:
+        near = band_of(math.floor(y / band), ()) if math.isfinite(y) else ()
+        if not near and not always:
+            return None
+        hits = [(k, rid) for k, bx, rid in (*near, *always) if contains_point(bx, x, y, tol=-0.25)]
+        return min(hits)[1] if hits else None
+
+    return owner
 
 
 def _chars_in(textpage, n: int, boxes: list[Box], pdfium_c) -> list[tuple[int, float, float]]:
