@@ -44,7 +44,18 @@ def _fail(exc: RedactorError) -> None:
 _RUN_SETTINGS = {"policy": "policy_path", "model": "model", "password": "password", "requester": "requester",
                  "strict": "strict", "flatten": "flatten", "keep_positions": "keep_positions", "jobs": "jobs",
                  "timeout": "document_timeout", "review_report": "review_report", "force": "force",
-                 "executor": "executor", "scheduler": "scheduler"}
+                 "executor": "executor", "scheduler": "scheduler", "pdf_reader": "pdf_reader"}
+
+
+PDF_READER_HELP = ("The engine that reads PDF text: pdfminer (default; layout analysis reads columns and tables "
+                   "in reading order) or pdfium (faster; pdfium's reading order). Release copies are verified "
+                   "by the other engine.")
+
+
+def _check_pdf_reader(name: str) -> None:
+    if name not in ("pdfminer", "pdfium"):
+        err.print(f"[red]error:[/red] --pdf-reader is pdfminer or pdfium, not {name}")
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -85,6 +96,8 @@ def run(
                                  "workers of a Dask cluster: --scheduler)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="The Dask scheduler's address, "
                                             "tcp://HOST:PORT (with --executor dask)."),
+    pdf_reader: str = typer.Option("pdfminer", "--pdf-reader", envvar="REDACTOR_PDF_READER",
+                                   help=PDF_READER_HELP),
 ) -> None:
     """Redact INPUT files into OUTDIR and write OUTDIR/report.json and report.html."""
     from .jobfile import load_job
@@ -115,6 +128,7 @@ def run(
     if settings.executor not in ("local", "dask"):
         err.print(f"[red]error:[/red] --executor is local or dask, not {settings.executor}")
         raise typer.Exit(2)
+    _check_pdf_reader(settings.pdf_reader)
     if settings.executor == "dask" and not settings.scheduler:
         err.print("[red]error:[/red] --executor dask needs --scheduler tcp://HOST:PORT")
         raise typer.Exit(2)
@@ -338,12 +352,14 @@ def evaluate(
     out.print("targets: all met" if not missed else "targets missed: " + "; ".join(missed))
 
 
-def _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs):
+def _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs,
+                         pdf_reader="pdfminer"):
     from .pipeline import load_run_policy
 
+    _check_pdf_reader(pdf_reader)
     settings = Settings(policy_path=policy, password=password, document_timeout=timeout, flatten=flatten,
                         keep_positions=keep_positions, requester=tuple(requester), jobs=jobs,
-                        **({"model": model} if model else {}))
+                        pdf_reader=pdf_reader, **({"model": model} if model else {}))
     try:
         pol = load_run_policy(settings)
     except RedactorError as exc:
@@ -364,11 +380,14 @@ def scan(
     flatten: bool = typer.Option(False, "--flatten", help="Recorded in the plan for apply (see run)."),
     keep_positions: bool = typer.Option(False, "--keep-positions", help="Recorded in the plan for apply (see run)."),
     requester: List[str] = typer.Option([], "--requester"),
+    pdf_reader: str = typer.Option("pdfminer", "--pdf-reader", envvar="REDACTOR_PDF_READER",
+                                   help=PDF_READER_HELP + " Recorded in the plan for apply."),
 ) -> None:
     """Propose redactions: write DIR/plan.json and DIR/report.html (no release copies)."""
     from .review_flow import scan as do_scan
 
-    settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs)
+    settings, pol = _settings_and_policy(policy, model, password, flatten, keep_positions, timeout, requester, jobs,
+                                         pdf_reader)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as progress:
@@ -446,6 +465,7 @@ def apply_cmd(
         st = data["settings"]
         settings = Settings(password=password, document_timeout=timeout, strict=strict, jobs=jobs,
                             flatten=bool(st.get("flatten")), keep_positions=bool(st.get("keep_positions")),
+                            pdf_reader=str(st.get("pdf_reader") or "pdfminer"),
                             **({"model": st["model"]} if st.get("model") else {}))
         if bates:
             from .bates import parse

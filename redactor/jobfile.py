@@ -13,7 +13,7 @@ from .errors import UsageError
 
 # Every option of `redactor run` (tests/test_scheduling.py checks that none is missing).
 KEYS = {"inputs", "out", "policy", "requester", "strict", "flatten", "keep_positions", "force", "jobs", "timeout",
-        "model", "password_env", "review_report", "json", "quiet", "executor", "scheduler"}
+        "model", "password_env", "review_report", "json", "quiet", "executor", "scheduler", "pdf_reader"}
 
 
 def load_job(path: Path) -> dict:
@@ -47,7 +47,7 @@ def load_job(path: Path) -> dict:
     for key in ("strict", "flatten", "keep_positions", "force", "review_report", "json", "quiet"):
         if key in data:
             job[key] = bool(data[key])
-    for key in ("executor", "scheduler"):
+    for key in ("executor", "scheduler", "pdf_reader"):
         if key in data:
             job[key] = str(data[key])
     if "jobs" in data:

@@ -55,8 +55,13 @@ def policy_digest(policy) -> str:
 
 
 def settings_digest(settings) -> str:
-    """The settings that change what a release copy contains (not timeouts or worker counts)."""
-    return sha256_json({k: getattr(settings, k, None) for k in ("model", "flatten", "keep_positions")})
+    """The settings that change what a release copy contains (not timeouts or worker counts).
+    The PDF reader counts when it is not the default (so that manifests written before the
+    setting existed still match)."""
+    fields = {k: getattr(settings, k, None) for k in ("model", "flatten", "keep_positions")}
+    if getattr(settings, "pdf_reader", "pdfminer") != "pdfminer":
+        fields["pdf_reader"] = settings.pdf_reader
+    return sha256_json(fields)
 
 
 def document_key(input_sha256: str, policy_sha256: str, settings_sha256: str) -> str:

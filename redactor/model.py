@@ -117,6 +117,9 @@ class Document:
     # read by its own format and treated as a document of its own by every stage.
     attachments: list["Document"] = field(default_factory=list)
     name: str = ""  # an attachment's (sanitised) name inside its parent
+    # The engine that read a PDF's text ("pdfminer", the default, or "pdfium"): verification
+    # reads the release copy with the other one (formats/pdf/verify.py).
+    reader: str = ""
 
     @property
     def page_count(self) -> int:

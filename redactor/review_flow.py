@@ -169,7 +169,7 @@ def scan(inputs: list[Path], workdir: Path, settings: Settings, policy: Policy,
         assign_ids(entries[key], f"d{i}")
         documents.append(entries[key])
     data = new_plan_file(policy, {"model": settings.model, "flatten": settings.flatten,
-                                  "keep_positions": settings.keep_positions,
+                                  "keep_positions": settings.keep_positions, "pdf_reader": settings.pdf_reader,
                                   "inputs": [str(p.resolve()) for p in inputs]}, documents)
     save_plan(workdir, data)
     (workdir / "README.txt").write_text(

@@ -28,6 +28,10 @@ class Settings:
     # Keep every kept glyph exactly where it was and boxes at the removed text's exact width,
     # instead of the glyph-position defence (see formats/pdf/layout.py).
     keep_positions: bool = False
+    # The engine that reads PDF text: "pdfminer" (layout analysis: columns and tables read in
+    # reading order) or "pdfium" (faster; its own reading order). Release copies are verified
+    # by the other one. See docs/design.md.
+    pdf_reader: str = field(default_factory=lambda: os.environ.get("REDACTOR_PDF_READER", "pdfminer"))
     # Documents processed in parallel on this machine: one worker process per core by default.
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     # Where the documents are processed: "local" (worker processes here) or "dask" (the

@@ -197,6 +197,8 @@ def measure_extract(folder: Path, how: str) -> dict:
     - ``redactor``: redactor's reader (formats/pdf/read.py: pdfminer's interpreter with
       characters made in one function, layout analysis into lines and blocks; no OCR), with
       the part spent in layout analysis timed apart;
+    - ``redactor-pdfium``: redactor's pdfium reader (``--pdf-reader pdfium``,
+      formats/pdf/read_pdfium.py: characters, boxes, rules, dark boxes, pictures; no OCR);
     - ``pdfium-boxes``: pypdfium2, every character with its box (what a reader needs to place
       a redaction), one call per character as pypdfium2's API offers it;
     - ``pdfium-text``: pypdfium2, each page's text in one call, no boxes;
@@ -208,6 +210,8 @@ def measure_extract(folder: Path, how: str) -> dict:
     import pypdfium2.raw  # noqa: F401
     from pdfminer import high_level  # noqa: F401
 
+    if how == "redactor-pdfium":
+        import redactor.formats.pdf.read_pdfium  # noqa: F401
     read = _EXTRACTOR_READS[how]
     layout = [0.0]
     if how == "redactor":
@@ -242,6 +246,13 @@ def _read_redactor(path: Path) -> tuple[int, int]:
     from redactor.formats.pdf.read import _read_pdf_text
 
     document = _read_pdf_text(path)
+    return len(document.pages), sum(len(p.text) for p in document.pages)
+
+
+def _read_redactor_pdfium(path: Path) -> tuple[int, int]:
+    from redactor.formats.pdf.read_pdfium import read_pdf
+
+    document = read_pdf(path, ocr=False)
     return len(document.pages), sum(len(p.text) for p in document.pages)
 
 
@@ -292,12 +303,13 @@ def _read_pypdf(path: Path) -> tuple[int, int]:
     return len(texts), sum(len(t) for t in texts)
 
 
-_EXTRACTOR_READS = {"redactor": _read_redactor, "pdfium-boxes": lambda p: _read_pdfium(p, True),
+_EXTRACTOR_READS = {"redactor": _read_redactor, "redactor-pdfium": _read_redactor_pdfium, "pdfium-boxes": lambda p: _read_pdfium(p, True),
                     "pdfium-text": lambda p: _read_pdfium(p, False), "pdfminer": _read_pdfminer,
                     "pypdf": _read_pypdf}
 
 
-EXTRACTORS = [("redactor's reader", "redactor"), ("pypdfium2, boxes", "pdfium-boxes"),
+EXTRACTORS = [("redactor's reader", "redactor"), ("--pdf-reader pdfium", "redactor-pdfium"),
+              ("pypdfium2, boxes", "pdfium-boxes"),
               ("pypdfium2, text only", "pdfium-text"), ("pdfminer.six as is", "pdfminer"),
               ("pypdf, text only", "pypdf")]
 
@@ -400,6 +412,9 @@ def bench_extractors(folder: Path, repeat: int = 1) -> None:
     print(f"redactor's reader: {boxes['cpu'] / ours['cpu']:.2f}x pypdfium2's speed with boxes; without its layout "
           f"analysis (which pypdfium2 does not do) {boxes['cpu'] / (ours['cpu'] - ours['layout']):.2f}x; "
           f"{results['pdfminer']['cpu'] / ours['cpu']:.2f}x pdfminer.six as is")
+    fast = results["redactor-pdfium"]
+    print(f"--pdf-reader pdfium: {boxes['cpu'] / fast['cpu']:.2f}x pypdfium2's speed with boxes, "
+          f"{ours['cpu'] / fast['cpu']:.2f}x redactor's default reader")
 
 
 def bench_memory(sizes: list[int], jobs: int) -> None:

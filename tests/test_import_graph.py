@@ -154,6 +154,10 @@ def test_writer_and_verifier_never_import_each_other():
 
     assert not reach(VERIFIER) & WRITER, "the PDF verifier depends on writer modules"
     assert not reach(WRITER) & VERIFIER, "the PDF writer depends on the verifier"
+    # Each PDF reader's documents are checked by the other engine: the verifier reads with
+    # pdfium itself, or with the default reader (read.py), never with the pdfium reader.
+    assert "redactor.formats.pdf.read_pdfium" in graph
+    assert "redactor.formats.pdf.read_pdfium" not in reach(VERIFIER), "the PDF verifier depends on the pdfium reader"
     email_reader_writer = {f"redactor.formats.email.{m}" for m in ("message", "release", "html")}
     assert "redactor.formats.email.check" in graph
     assert not reach({"redactor.formats.email.check"}) & email_reader_writer, \

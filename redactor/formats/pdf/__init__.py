@@ -1,10 +1,11 @@
-"""PDF: read with pdfminer (text and character boxes), write by rewriting the content streams
-with pikepdf (true removal of text, images, vector shapes, annotations, font entries), verify
-with pdfium and a walk of every object.
+"""PDF: read with pdfminer or pdfium (text and character boxes), write by rewriting the content
+streams with pikepdf (true removal of text, images, vector shapes, annotations, font entries),
+verify with the other engine (pdfium or pdfminer) and a walk of every object.
 
 Modules, from the bottom up:
 
-- ``read``: pages of text with character boxes (pdfminer layout analysis).
+- ``read``: pages of text with character boxes (pdfminer layout analysis), the default.
+- ``read_pdfium``: the same from pdfium (``--pdf-reader pdfium``), faster, pdfium's order.
 - ``fonts``: font metrics and encodings (widths, code -> text) for the content walker.
 - ``layout``: the glyph-position defence (boxes of standard width, kept text moved).
 - ``content``: the one content-stream walker, with hook sets that remove what is under boxes,
@@ -49,6 +50,10 @@ class PdfFormat(DocumentFormat):
         return "not a PDF: the file is empty" if not head else "not a PDF: no %PDF header"
 
     def read(self, path: Path, settings: "Settings") -> "Document":
+        if getattr(settings, "pdf_reader", "pdfminer") == "pdfium":
+            from .read_pdfium import read_pdf as read_with_pdfium
+
+            return read_with_pdfium(path, password=settings.password)
         from .read import read_pdf
 
         return read_pdf(path, password=settings.password)
@@ -61,4 +66,5 @@ class PdfFormat(DocumentFormat):
     def verify(self, plan: "Plan", out_path: Path, written: WriteResult) -> list[str]:
         from .verify import verify_pdf_output
 
-        return verify_pdf_output(out_path, written.plan or plan, dict(written.drawn))
+        checked = written.plan or plan
+        return verify_pdf_output(out_path, checked, dict(written.drawn), reader=checked.document.reader or "pdfminer")
