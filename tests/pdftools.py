@@ -8,6 +8,17 @@ import subprocess
 from pathlib import Path
 
 
+def qpdf_opens(path: Path) -> bool:
+    """Does qpdf (pikepdf) open ``path``? (What every reader must read.)"""
+    import pikepdf
+
+    try:
+        pikepdf.open(path).close()
+        return True
+    except Exception:  # noqa: BLE001 - qpdf refuses it
+        return False
+
+
 def text_pdfminer(path: Path) -> str:
     from pdfminer.high_level import extract_text
 

@@ -10,20 +10,13 @@ import pikepdf
 import pytest
 
 from conftest import CORPUS
+from pdftools import qpdf_opens
 
 HOSTILE = sorted((CORPUS / "hostile").glob("*.pdf")) if (CORPUS / "hostile").is_dir() else []
 
 
-def _opens(path: Path) -> bool:
-    try:
-        pikepdf.open(path).close()
-        return True
-    except Exception:  # noqa: BLE001 - qpdf refuses it: not this test's concern
-        return False
-
-
 @pytest.mark.skipif(not HOSTILE, reason="shared corpus not available")
-@pytest.mark.parametrize("path", [p for p in HOSTILE if _opens(p)], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in HOSTILE if qpdf_opens(p)], ids=lambda p: p.name)
 def test_every_pdf_qpdf_opens_is_read(path):
     from redactor.formats.pdf.read import read_pdf
 

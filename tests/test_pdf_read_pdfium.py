@@ -9,7 +9,6 @@ import collections
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pikepdf
 import pytest
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from typer.testing import CliRunner
 
 from conftest import CORPUS
-from pdftools import all_texts, make_text_pdf, squeeze
+from pdftools import all_texts, make_text_pdf, qpdf_opens, squeeze
 
 from redactor.cli import app
 from redactor.errors import BadInputError
@@ -29,16 +28,8 @@ RECORDS = sorted((CORPUS / "records").glob("*.pdf")) if (CORPUS / "records").is_
 runner = CliRunner()
 
 
-def _opens(path: Path) -> bool:
-    try:
-        pikepdf.open(path).close()
-        return True
-    except Exception:  # noqa: BLE001 - qpdf refuses it: not this test's concern
-        return False
-
-
 @pytest.mark.skipif(not HOSTILE, reason="shared corpus not available")
-@pytest.mark.parametrize("path", [p for p in HOSTILE if _opens(p)], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in HOSTILE if qpdf_opens(p)], ids=lambda p: p.name)
 def test_every_pdf_qpdf_opens_is_read(path):
     with pikepdf.open(path) as pdf:
         pages = len(pdf.pages)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import io
-import logging
 from pathlib import Path
 
 from ...collector import collector_paused as _collector_paused
@@ -47,7 +46,6 @@ from .read import (
     PdfminerPages,
 )
 
-log = logging.getLogger(__name__)
 
 # A blank line (a paragraph break, as the default reader puts one between text boxes) where
 # the next line starts further below the last than this many of its heights, or above it.

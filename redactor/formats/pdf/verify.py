@@ -186,26 +186,15 @@ def _check_with_pdfium(out_path, values, boxes_by_page, drawn_labels, text: bool
             owned = boxes_by_page.get(number, [])
             boxes = [b for b, _ in owned]
             if boxes:
-                pool = collections.Counter()
-                for _, label in drawn_labels.get(number, []):
-                    pool.update(ch for ch in label if not ch.isspace())
-                leaked = 0
-                where: list[str] = []
+                inside = _Inside(drawn_labels.get(number, []))
                 for i, cx, cy in _chars_in(textpage, n, boxes, pdfium_c):
                     ch = textpage.get_text_range(i, 1)
                     if not ch or ch.isspace() or ch == "\ufffe":
                         continue
                     owner = next((rid for bx, rid in owned if contains_point(bx, cx, cy, tol=-0.25)), None)
                     if owner is not None:
-                        if pool[ch] > 0:
-                            pool[ch] -= 1
-                        else:
-                            leaked += 1
-                            if owner not in where:
-                                where.append(owner)
-                if leaked:
-                    problems.append(f"page {number}: {leaked} character(s) still inside redaction boxes "
-                                    f"({', '.join(where[:8])}{' ...' if len(where) > 8 else ''})")
+                        inside.add(ch, owner)
+                problems += inside.problems(number)
                 problems += _check_images(page, number, boxes, pdfium_c)
             textpage.close()
             page.close()
@@ -251,11 +240,7 @@ def _check_with_pdfminer(out_path, values, boxes_by_page, drawn_labels) -> list[
         if not owned or page.char_boxes is None:
             continue
         near = _box_bands(owned)
-        pool = collections.Counter()
-        for _, label in drawn_labels.get(page.number, []):
-            pool.update(ch for ch in label if not ch.isspace())
-        leaked = 0
-        where: list[str] = []
+        inside = _Inside(drawn_labels.get(page.number, []))
         text = page.text
         i, n = 0, len(text)
         while i < n:
@@ -272,20 +257,38 @@ def _check_with_pdfminer(out_path, values, boxes_by_page, drawn_labels) -> list[
             if owner is None:
                 continue
             for c in ([glyph] if glyph.startswith("(cid:") else [c for c in glyph if not c.isspace()]):
-                if pool[c] > 0:
-                    pool[c] -= 1
-                else:
-                    leaked += 1
-                    if owner not in where:
-                        where.append(owner)
-        if leaked:
-            problems.append(f"page {page.number}: {leaked} character(s) still inside redaction boxes "
-                            f"({', '.join(where[:8])}{' ...' if len(where) > 8 else ''})")
+                inside.add(c, owner)
+        problems += inside.problems(page.number)
     if not document.pages:
         problems.append("release copy unreadable by the independent checker (pdfminer): no pages")
     for v in find_values("\n".join(p.text for p in document.pages), values):
         problems.append(f"withheld value still extractable from page text: {v.where}")
     return problems
+
+
+class _Inside:
+    """The characters a page still draws inside its redaction boxes, less those of the
+    exemption labels drawn there (each label character excuses one character of its page)."""
+
+    def __init__(self, labels: list[tuple[Box, str]]) -> None:
+        self.pool = collections.Counter(ch for _, label in labels for ch in label if not ch.isspace())
+        self.leaked = 0
+        self.where: list[str] = []  # the redaction ids, in the order first seen
+
+    def add(self, ch: str, owner: str) -> None:
+        if self.pool[ch] > 0:
+            self.pool[ch] -= 1
+            return
+        self.leaked += 1
+        if owner not in self.where:
+            self.where.append(owner)
+
+    def problems(self, number: int) -> list[str]:
+        if not self.leaked:
+            return []
+        where = self.where
+        return [f"page {number}: {self.leaked} character(s) still inside redaction boxes "
+                f"({', '.join(where[:8])}{' ...' if len(where) > 8 else ''})"]
 
 
 def _box_bands(owned: list[tuple[Box, str]]):
