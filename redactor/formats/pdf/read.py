@@ -106,7 +106,7 @@ def _read_pdf(source, path: Path, password: str = "", reading_order: bool = True
                     layout = device.result = device.cur_item = None
     if not pages:
         raise BadInputError("PDF has no pages")
-    return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path))
+    return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path), reader="pdfminer")
 
 
 def _pdfminer_document(fh, password: str):
