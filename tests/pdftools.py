@@ -8,6 +8,22 @@ import subprocess
 from pathlib import Path
 
 
+def withhold_everywhere(doc, values: list[str], exemption: str = "(b)(6)"):
+    """A plan of ``doc`` that withholds every occurrence of each value (as test decisions)."""
+    from redactor.model import Action, Decision, Finding
+    from redactor.plan import build_plan
+
+    decisions = []
+    for page in doc.pages:
+        for v in values:
+            start = 0
+            while (i := page.text.find(v, start)) != -1:
+                f = Finding(page.number, i, i + len(v), v, "TEST", 1.0, "test")
+                decisions.append(Decision(f, Action.REDACT, "test-rule", [exemption], "test"))
+                start = i + len(v)
+    return build_plan(doc, decisions, "test")
+
+
 def qpdf_opens(path: Path) -> bool:
     """Does qpdf (pikepdf) open ``path``? (What every reader must read.)"""
     import pikepdf

@@ -12,28 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from redactor.formats.pdf.read import read_pdf
-from redactor.model import Action, Decision, Finding
 from redactor.formats.pdf.write import write_pdf
-from redactor.plan import build_plan
 from redactor.settings import Settings
 from redactor.formats.pdf.verify import verify_pdf_output
 
 from pdftools import (all_texts, chars_in_boxes_mupdf, make_text_pdf, qdf_bytes, squeeze, text_pdfium,
-                      xray_bad_redactions)
+                      withhold_everywhere, xray_bad_redactions)
 
 
 def redact_values(src: Path, out: Path, values: list[str], exemption: str = "(b)(6)", defend: bool = True):
     """Withhold every occurrence of each value; return (plan, problems found by verify)."""
-    doc = read_pdf(src)
-    decisions = []
-    for page in doc.pages:
-        for v in values:
-            start = 0
-            while (i := page.text.find(v, start)) != -1:
-                f = Finding(page.number, i, i + len(v), v, "TEST", 1.0, "test")
-                decisions.append(Decision(f, Action.REDACT, "test-rule", [exemption], "test"))
-                start = i + len(v)
-    plan = build_plan(doc, decisions, "test")
+    plan = withhold_everywhere(read_pdf(src), values, exemption)
     written = write_pdf(plan, out, Settings(keep_positions=not defend))
     return written.plan, verify_pdf_output(out, written.plan, written.drawn)
 

@@ -15,8 +15,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from redactor.formats.pdf import content as C
 from redactor.formats.pdf.read import read_pdf
 from redactor.formats.pdf.write import write_pdf
-from redactor.model import Action, Decision, Finding
-from redactor.plan import build_plan
+from pdftools import withhold_everywhere
 
 from test_pdf_removal import _raw_pdf
 
@@ -77,16 +76,7 @@ def pages(draw):
 
 
 def _write(src: Path, out: Path, withheld: list[str]):
-    doc = read_pdf(src)
-    decisions = []
-    for page in doc.pages:
-        for v in withheld:
-            start = 0
-            while (i := page.text.find(v, start)) != -1:
-                f = Finding(page.number, i, i + len(v), v, "TEST", 1.0, "test")
-                decisions.append(Decision(f, Action.REDACT, "test-rule", ["(b)(6)"], "test"))
-                start = i + len(v)
-    written = write_pdf(build_plan(doc, decisions, "test"), out)
+    written = write_pdf(withhold_everywhere(read_pdf(src), withheld), out)
     return written, out.read_bytes()
 
 

@@ -16,12 +16,10 @@ import pytest
 from redactor.formats.pdf.read import read_pdf
 from redactor.formats.pdf.verify import _check_with_pdfium, _check_with_pdfminer, verify_pdf_output
 from redactor.formats.pdf.write import write_pdf
-from redactor.model import Action, Decision, Finding
-from redactor.plan import build_plan
 from redactor.settings import Settings
 from redactor.values import Withheld, withheld_values
 
-from pdftools import make_text_pdf
+from pdftools import make_text_pdf, withhold_everywhere
 
 JOHN = [Withheld("John Smith", "page 1, redaction r1 (PERSON)")]
 LEAK = "release copy unreadable by the independent checker (pdfminer)"
@@ -193,16 +191,7 @@ def test_pixels_alone_are_checked_by_pdfium_when_text_is_not(tmp_path, monkeypat
 
 
 def _release(tmp_path: Path, src: Path, values: list[str]):
-    doc = read_pdf(src, ocr=False)
-    decisions = []
-    for page in doc.pages:
-        for v in values:
-            start = 0
-            while (i := page.text.find(v, start)) != -1:
-                f = Finding(page.number, i, i + len(v), v, "TEST", 1.0, "test")
-                decisions.append(Decision(f, Action.REDACT, "test-rule", ["(b)(6)"], "test"))
-                start = i + len(v)
-    plan = build_plan(doc, decisions, "test")
+    plan = withhold_everywhere(read_pdf(src, ocr=False), values)
     out = tmp_path / "out.pdf"
     written = write_pdf(plan, out, Settings())
     return out, written

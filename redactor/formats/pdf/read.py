@@ -8,6 +8,7 @@ out of reading order read as a person reads them. Verification uses a different 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 from pathlib import Path
@@ -43,8 +44,18 @@ def read_pdf(path: Path, password: str = "", ocr: bool = True, reading_order: bo
 
 
 def _read_pdf_text(path: Path, password: str = "", reading_order: bool = True) -> Document:
+    return read_or_rewritten(lambda source, pw: _read_pdf(source, path, pw, reading_order), path, password)
+
+
+def read_or_rewritten(read, path: Path, password: str) -> Document:
+    """``read(path, password)``, or, if that fails on the file (not on its password),
+    ``read(data, "")`` of qpdf's rewrite of it (via pikepdf, in memory): what qpdf opens, a
+    reader reads once qpdf has rewritten it: decrypted (crypt filters pdfminer does not
+    know), without object streams (linearized files with unusual indirect objects, e.g. the
+    Epson sample), cross-reference table rebuilt. If qpdf cannot open it either, the first
+    error stands."""
     try:
-        return _read_pdf(path, path, password, reading_order)
+        return read(path, password)
     except BadInputError as first:
         if str(first).startswith("encrypted:"):  # a password is missing or wrong
             raise
@@ -52,36 +63,23 @@ def _read_pdf_text(path: Path, password: str = "", reading_order: bool = True) -
 
         import pikepdf
 
-        # What qpdf opens, pdfminer reads once qpdf has rewritten it: decrypted (crypt
-        # filters pdfminer does not know), without object streams (linearized files with
-        # unusual indirect objects, e.g. the Epson sample), cross-reference table rebuilt.
         try:
             with pikepdf.open(path, password=password) as pdf:
                 buf = io.BytesIO()
                 pdf.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.disable)
         except Exception:
             raise first from None
-        buf.seek(0)
-        return _read_pdf(buf, path, "", reading_order)
+        return read(buf.getvalue(), "")
 
 
-def _read_pdf(source, path: Path, password: str = "", reading_order: bool = True) -> Document:
-    from pdfminer.layout import LAParams
+def _read_pdf(source: Path | bytes, path: Path, password: str = "", reading_order: bool = True) -> Document:
     from pdfminer.pdfpage import PDFPage
-
-    from .cmaps import resource_manager
-    from .tokens import interpreter_class
 
     pages: list[Page] = []
     with pdfminer_errors():
-        with (open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source)) as fh:
+        with (open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)) as fh:
             doc = _pdfminer_document(fh, password)
-            rsrc = resource_manager(caching=True)  # fonts' ToUnicode maps read once per process (cmaps.py)
-            laparams = LAParams(all_texts=True, line_margin=0.8)
-            if not reading_order:
-                laparams.boxes_flow = None
-            device = _aggregator(rsrc, laparams=laparams)
-            interp = interpreter_class()(rsrc, device)  # content read as pdfminer reads it (tokens.py)
+            interp, device = _interpreter(reading_order)
             for number, pdfpage in enumerate(PDFPage.create_pages(doc), start=1):
                 with _collector_paused():
                     # Lay the page out in the orientation its text runs in, so that layout analysis
@@ -107,6 +105,24 @@ def _read_pdf(source, path: Path, password: str = "", reading_order: bool = True
     if not pages:
         raise BadInputError("PDF has no pages")
     return Document(source=path, format="pdf", pages=pages, sha256=sha256_file(path), reader="pdfminer")
+
+
+def _interpreter(reading_order: bool = True):
+    """(interpreter, device) as the reader reads pages: fonts' ToUnicode maps read once per
+    process (cmaps.py), content read as pdfminer reads it (tokens.py), characters made and
+    laid out by ``_aggregator``; without ``reading_order``, text boxes are not grouped
+    (pdfminer's ``boxes_flow=None``)."""
+    from pdfminer.layout import LAParams
+
+    from .cmaps import resource_manager
+    from .tokens import interpreter_class
+
+    rsrc = resource_manager(caching=True)
+    laparams = LAParams(all_texts=True, line_margin=0.8)
+    if not reading_order:
+        laparams.boxes_flow = None
+    device = _aggregator(rsrc, laparams=laparams)
+    return interpreter_class()(rsrc, device), device
 
 
 def _pdfminer_document(fh, password: str):
@@ -158,14 +174,7 @@ class PdfminerPages:
     def interpreter(self):
         """(interpreter, device) for ``_pattern_text``, made when first needed."""
         if self._interp is None:
-            from pdfminer.layout import LAParams
-
-            from .cmaps import resource_manager
-            from .tokens import interpreter_class
-
-            rsrc = resource_manager(caching=True)
-            device = _aggregator(rsrc, laparams=LAParams(all_texts=True, line_margin=0.8))
-            self._interp = (interpreter_class()(rsrc, device), device)
+            self._interp = _interpreter()
         return self._interp
 
     @staticmethod
@@ -621,6 +630,7 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
 
     mediabox = tuple(float(v) for v in pdfpage.mediabox)
     to_user = rotation_matrix(pdfpage.rotate, mediabox).inverse()
+    page_box = to_user.transform_box(mediabox)  # the MediaBox in user space
     text_parts: list[str] = []
     boxes: list[Box | None] = []
     dark_text: list[bool] = []
@@ -668,7 +678,7 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                 if gs is not last_gs or last_gs is None:
                     dark = darkness.get(id(gs))
                     if dark is None:
-                        dark = darkness[id(gs)] = _darkness(getattr(gs, "ncolor", None)) > 0.6
+                        dark = darkness[id(gs)] = _darkness(getattr(gs, "ncolor", None)) > DARK_TEXT
                     last_gs, last_dark = gs, dark
                 add_text(ch)
                 add_box(box)
@@ -715,9 +725,9 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
                 images += 1
                 if len(pictures) < MAX_PICTURES:
                     pictures.append(_picture(obj, to_user.transform_box(obj.bbox)))
-            elif isinstance(obj, LTCurve) and obj.fill and _darkness(obj.non_stroking_color) > 0.75:
+            elif isinstance(obj, LTCurve) and obj.fill and _darkness(obj.non_stroking_color) > DARK_BOX:
                 box = to_user.transform_box(obj.bbox)
-                if _bleeds(box, mediabox, to_user):
+                if _bleeds(box, page_box):
                     pass  # a background printed past the page's edges (a photograph's dark
                     # surround), not a box over text: "Exh. B - 4" stamped on it is in sight
                 elif box[2] - box[0] > 2 and box[3] - box[1] > 4:
@@ -757,6 +767,9 @@ def _page_from_layout(number: int, pdfpage, layout) -> Page:
         rules=rules,
     )
 
+
+DARK_TEXT = 0.6  # the darkness (0 white .. 1 black) above which text counts as dark
+DARK_BOX = 0.75  # ... and a filled shape as a dark box: an earlier redaction's
 
 # Images and rules are recorded for finding signatures (recognizers/signatures.py): a page
 # may draw thousands of each (a chart, a ruled form); beyond these many the rest are not.
@@ -892,10 +905,11 @@ def _darkness(color) -> float:
     return 1.0
 
 
-def _bleeds(box: Box, mediabox, to_user) -> bool:
-    """Does a filled shape run past the page on two sides or more, by more than a tenth of
-    an inch each: a background, not a redaction box (those are drawn on the page)?"""
-    x0, y0, x1, y1 = to_user.transform_box(tuple(float(v) for v in mediabox))
+def _bleeds(box: Box, page_box: Box) -> bool:
+    """Does a filled shape run past the page (``page_box``, the MediaBox in user space) on two
+    sides or more, by more than a tenth of an inch each: a background, not a redaction box
+    (those are drawn on the page)?"""
+    x0, y0, x1, y1 = page_box
     over = 7.2
     sides = (box[0] < x0 - over) + (box[1] < y0 - over) + (box[2] > x1 + over) + (box[3] > y1 + over)
     return sides >= 2

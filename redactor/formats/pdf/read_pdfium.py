@@ -31,6 +31,8 @@ from ...geometry import Box, Matrix
 from ...model import Document, Page, Picture
 from ..base import sha256_file
 from .read import (
+    DARK_BOX,
+    DARK_TEXT,
     DIGEST_MAX_AREA,
     MAX_PICTURES,
     MAX_RULES,
@@ -38,12 +40,15 @@ from .read import (
     RULE_THICKNESS,
     _LETTER_SPACED,
     _annotation_texts,
+    _bleeds,
     _covered_spans,
+    _darkness,
     _overlap,
     _pattern_text,
     _unspaced,
     pdfminer_errors,
     PdfminerPages,
+    read_or_rewritten,
 )
 
 
@@ -51,28 +56,13 @@ from .read import (
 # the next line starts further below the last than this many of its heights, or above it.
 PARAGRAPH_GAP = 0.8
 DUPLICATES_LOOKED_AT = 4  # earlier places of the same character on a line a glyph drawn again is looked for
-DARK_TEXT = 0.6  # the darkness above which text counts as dark (read.py: the same)
-DARK_BOX = 0.75  # ... and a filled shape as a dark box
 
 
 def read_pdf(path: Path, password: str = "", ocr: bool = True) -> Document:
     """Pages of ``path`` read by pdfium; pages without a usable text layer read by OCR
     (ocr.py) unless ``ocr`` is False. A file pdfium or pdfminer's parser cannot open is
     rewritten by qpdf (via pikepdf) in memory and read again, as read.py does."""
-    try:
-        document = _read(path, path, password)
-    except BadInputError as first:
-        if str(first).startswith("encrypted:"):
-            raise
-        import pikepdf
-
-        try:
-            with pikepdf.open(path, password=password) as pdf:
-                buf = io.BytesIO()
-                pdf.save(buf, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-        except Exception:
-            raise first from None
-        document = _read(buf.getvalue(), path, "")
+    document = read_or_rewritten(lambda source, pw: _read(source, path, pw), path, password)
     if ocr:
         from ...ocr import read_document
 
@@ -153,7 +143,7 @@ class _CharReader:
         if not self.raw.FPDFText_GetFillColor(textpage.raw, index, ctypes.byref(r), ctypes.byref(g),
                                               ctypes.byref(b), ctypes.byref(a)):
             return 1.0
-        return 1.0 - (0.299 * r.value + 0.587 * g.value + 0.114 * b.value) / 255.0
+        return _darkness((r.value / 255.0, g.value / 255.0, b.value / 255.0))
 
 
 def _read_page(number: int, page, pdfpage, reader: _CharReader, structure) -> Page:
@@ -347,7 +337,7 @@ def _objects(page) -> tuple[list[Box], list[Box], list[Picture], int]:
             continue
         filled_dark = bool(fill_mode.value) and bool(raw.FPDFPageObj_GetFillColor(
             obj.raw, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))) and a.value > 0 and \
-            1.0 - (0.299 * r.value + 0.587 * g.value + 0.114 * b.value) / 255.0 > DARK_BOX
+            _darkness((r.value / 255.0, g.value / 255.0, b.value / 255.0)) > DARK_BOX
         for box in shapes:
             if filled_dark:
                 if _bleeds(box, page_box):
@@ -389,13 +379,6 @@ def _subpaths(obj, parent: Matrix | None, raw) -> list[Box]:
             s = shapes[-1]
             s[0], s[1], s[2], s[3] = min(s[0], x.value), min(s[1], y.value), max(s[2], x.value), max(s[3], y.value)
     return [full.transform_box(tuple(s)) for s in shapes]
-
-
-def _bleeds(box: Box, page_box) -> bool:
-    """read._bleeds: a filled shape past the page on two sides or more is a background."""
-    x0, y0, x1, y1 = page_box
-    over = 7.2
-    return (box[0] < x0 - over) + (box[1] < y0 - over) + (box[2] > x1 + over) + (box[3] > y1 + over) >= 2
 
 
 def _picture(obj, box: Box, raw) -> Picture:
